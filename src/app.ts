@@ -1,0 +1,78 @@
+import path from 'node:path'
+import cookieParser from 'cookie-parser'
+import express, { type Router } from 'express'
+import type { Deps } from './deps.ts'
+import { setUpCsrf } from './http/csrf.ts'
+import { errorHandler, notFound } from './http/errors.ts'
+import { healthRoutes } from './http/health.ts'
+import { setUpLocale } from './http/locale.ts'
+import { requestLogger } from './http/logging.ts'
+import { securityHeaders } from './http/security-headers.ts'
+import { setUpSession } from './http/session.ts'
+import { resolveTenant } from './http/tenant.ts'
+import { setUpViews } from './http/views.ts'
+import { devIndexRoutes, devMailboxRoutes } from './modules/dev/routes.ts'
+import { tenantRoutes } from './modules/tenants/customer.routes.ts'
+import { LOCALE_NAMES } from './platform/i18n/locales.ts'
+
+/** A feature's routers, built from the shared dependencies. */
+export type Module = (deps: Deps) => Router
+
+export const defaultModules: Module[] = [() => tenantRoutes()]
+
+const PUBLIC_DIR = path.resolve(import.meta.dirname, '../public')
+
+/**
+ * The middleware order is the request flow of ARCHITECTURE.md: health (no tenant) →
+ * headers → static → tenant → locale → body → session → csrf → modules → 404 → errors.
+ */
+export function createApp(deps: Deps, modules: Module[] = defaultModules): express.Express {
+  const { config } = deps
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('trust proxy', config.trustProxyHops)
+  app.set('env', config.isProduction ? 'production' : 'development')
+  const views = setUpViews(app, { watch: config.env === 'development' })
+  views.addGlobal('localeNames', LOCALE_NAMES)
+
+  app.use(requestLogger(deps.logger))
+  app.use((req, res, next) => {
+    res.locals.requestId = String(req.id)
+    next()
+  })
+  app.use(deps.metrics.observe)
+  app.use(healthRoutes(deps.db, deps.lifecycle, deps.metrics))
+  app.use(securityHeaders({ hsts: config.isProduction }))
+  app.use('/public', express.static(PUBLIC_DIR, { index: false, maxAge: config.isProduction ? '1h' : 0 }))
+  app.use(cookieParser())
+  const locale = setUpLocale(deps.i18n, config.isProduction)
+  if (!config.isProduction) app.use(devIndexRoutes(deps.db, locale))
+
+  app.use(resolveTenant(deps.tenants))
+  app.use(locale)
+  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }))
+  app.use(setUpSession({ pool: deps.pool, secret: config.sessionSecret, production: config.isProduction, clock: deps.clock }))
+  const csrf = setUpCsrf(deps.clock)
+  app.use(csrf.provideToken)
+  app.use(csrf.protect)
+  app.use((req, res, next) => {
+    const tenant = res.locals.tenant
+    if (tenant) {
+      res.locals.ctx = {
+        tenant,
+        actor: { type: 'anonymous', id: null },
+        locale: res.locals.locale,
+        requestId: res.locals.requestId,
+        ip: req.ip,
+      }
+    }
+    next()
+  })
+
+  for (const mod of modules) app.use(mod(deps))
+  if (!config.isProduction && !deps.mail.transport) app.use(devMailboxRoutes(deps.db))
+
+  app.use(notFound())
+  app.use(errorHandler(deps.i18n, deps.logger))
+  return app
+}

@@ -1,0 +1,22 @@
+import { loadConfig } from '../config.ts'
+import { resolveDatabase } from '../db/bootstrap.ts'
+import { createKnex } from '../db/knex.ts'
+import { migrate } from '../db/migrate.ts'
+import { seedDemo } from '../modules/tenants/demo.ts'
+
+const config = loadConfig()
+if (config.isProduction) {
+  console.error('seed:demo creates accounts with published passwords and is refused in production')
+  process.exit(1)
+}
+const database = await resolveDatabase(config)
+const owner = createKnex(database.ownerUrl, { poolMax: 2 })
+try {
+  await migrate(database.ownerUrl)
+  for (const login of await seedDemo(owner, config.port)) {
+    process.stdout.write(`${login.tenant}: ${login.url}/  staff ${login.email} / ${login.password}\n`)
+  }
+} finally {
+  await owner.destroy()
+  await database.embedded?.stop()
+}

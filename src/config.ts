@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { z } from 'zod'
+
+const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  MIGRATION_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: z.email().default('no-reply@kabinet.localhost'),
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  LOG_LEVEL: LogLevel.default('info'),
+  FILES_DIR: z.string().min(1).default('./var/files'),
+  VAR_DIR: z.string().min(1).default('./var'),
+})
+
+export type Config = Readonly<{
+  env: 'development' | 'production' | 'test'
+  isProduction: boolean
+  port: number
+  databaseUrl: string | undefined
+  migrationDatabaseUrl: string | undefined
+  sessionSecret: string
+  smtpUrl: string | undefined
+  mailFrom: string
+  trustProxyHops: number
+  logLevel: z.infer<typeof LogLevel>
+  filesDir: string
+  varDir: string
+}>
+
+/** Thrown when the environment cannot be turned into a valid configuration. */
+export class ConfigError extends Error {}
+
+/**
+ * Parses the environment once. The message names the first bad variable so that a
+ * misconfigured boot stops with one line an operator can act on.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''))
+  const parsed = EnvSchema.safeParse(blankAsUnset)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new ConfigError(`Invalid configuration: ${issue?.path.join('.')} ${issue?.message ?? ''}`.trim())
+  }
+  const e = parsed.data
+  const isProduction = e.NODE_ENV === 'production'
+  if (isProduction && !e.SESSION_SECRET) {
+    throw new ConfigError('Invalid configuration: SESSION_SECRET is required in production')
+  }
+  if (isProduction && !e.DATABASE_URL) {
+    throw new ConfigError('Invalid configuration: DATABASE_URL is required in production')
+  }
+  const varDir = path.resolve(e.VAR_DIR)
+  return Object.freeze({
+    env: e.NODE_ENV,
+    isProduction,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    migrationDatabaseUrl: e.MIGRATION_DATABASE_URL,
+    sessionSecret: e.SESSION_SECRET ?? developmentSecret(varDir),
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    trustProxyHops: e.TRUST_PROXY_HOPS,
+    logLevel: e.LOG_LEVEL,
+    filesDir: path.resolve(e.FILES_DIR),
+    varDir,
+  })
+}
+
+/** Kept in ./var so that development sessions survive a restart. */
+function developmentSecret(varDir: string): string {
+  const file = path.join(varDir, 'session-secret')
+  try {
+    return readFileSync(file, 'utf8').trim()
+  } catch {
+    mkdirSync(varDir, { recursive: true })
+    const secret = randomBytes(32).toString('base64url')
+    writeFileSync(file, secret, { mode: 0o600 })
+    return secret
+  }
+}

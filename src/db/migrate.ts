@@ -1,0 +1,37 @@
+import { readdirSync } from 'node:fs'
+import path from 'node:path'
+import type { Knex } from 'knex'
+import { installJobs } from '../platform/jobs.ts'
+import { createKnex } from './knex.ts'
+
+export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../migrations')
+
+export const migrationConfig: Knex.MigratorConfig = {
+  directory: MIGRATIONS_DIR,
+  loadExtensions: ['.ts'],
+  tableName: 'knex_migrations',
+}
+
+/** Runs as the owner role: the only role that may change the schema. */
+export async function migrate(ownerUrl: string): Promise<string[]> {
+  const owner = createKnex(ownerUrl, { poolMax: 2, applicationName: 'kabinet-migrate' })
+  try {
+    const [, applied] = (await owner.migrate.latest(migrationConfig)) as [number, string[]]
+    await installJobs(ownerUrl, owner)
+    return applied
+  } finally {
+    await owner.destroy()
+  }
+}
+
+/**
+ * Names of migrations on disk that the database has not run yet. Read directly rather
+ * than through knex's migrator, which wants to create its lock table: the runtime role
+ * may only read the list.
+ */
+export async function pendingMigrations(db: Knex): Promise<string[]> {
+  const onDisk = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.ts'))
+  const rows = await db('knex_migrations').select<{ name: string }[]>('name')
+  const applied = new Set(rows.map((r) => r.name))
+  return onDisk.filter((f) => !applied.has(f))
+}

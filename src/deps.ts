@@ -1,0 +1,82 @@
+import type { Knex } from 'knex'
+import nodemailer from 'nodemailer'
+import type pg from 'pg'
+import type { Logger } from 'pino'
+import type { PgBoss } from 'pg-boss'
+import type { Config } from './config.ts'
+import { createKnex, createPgPool } from './db/knex.ts'
+import { createMetrics, type Lifecycle, type Metrics } from './http/health.ts'
+import { createLimiter, type Limiter } from './http/rate-limit.ts'
+import { createTenantDirectory, type TenantDirectory } from './modules/tenants/directory.ts'
+import { systemClock, type Clock } from './platform/clock.ts'
+import { localDiskStorage, type FileStorage } from './platform/files/storage.ts'
+import { createI18n, type I18n } from './platform/i18n/index.ts'
+import { createBoss } from './platform/jobs.ts'
+import { createOutbox, type Outbox } from './platform/mail/outbox.ts'
+import { createMailRenderer } from './platform/mail/render.ts'
+import type { MailDelivery } from './platform/mail/worker.ts'
+
+export interface Deps {
+  config: Config
+  logger: Logger
+  /** Runtime role: every tenant query goes through withTenant(db, ...). */
+  db: Knex
+  /** Runtime role, for libraries that take a pg pool (sessions, rate limits). */
+  pool: pg.Pool
+  boss: PgBoss
+  i18n: I18n
+  tenants: TenantDirectory
+  outbox: Outbox
+  mail: MailDelivery
+  files: FileStorage
+  clock: Clock
+  lifecycle: Lifecycle
+  metrics: Metrics
+  limiters: { general: Limiter }
+}
+
+export interface DepsOptions {
+  databaseUrl: string
+  logger: Logger
+  clock?: Clock
+  /** Overrides config.smtpUrl (tests point it at their in-process SMTP sink). */
+  smtpUrl?: string
+}
+
+/** Builds every dependency once; the app and the workers receive them, nothing imports them. */
+export async function createDeps(config: Config, options: DepsOptions): Promise<Deps> {
+  const { logger } = options
+  const onPoolError = (err: Error) => logger.warn({ err }, 'database connection error')
+  const db = createKnex(options.databaseUrl)
+  const pool = createPgPool(options.databaseUrl, onPoolError)
+  const boss = createBoss(options.databaseUrl, (err) => logger.warn({ err }, 'job queue error'))
+  const i18n = await createI18n()
+  const smtpUrl = options.smtpUrl ?? config.smtpUrl
+  return {
+    config,
+    logger,
+    db,
+    pool,
+    boss,
+    i18n,
+    tenants: createTenantDirectory(db),
+    outbox: createOutbox(boss, createMailRenderer(i18n)),
+    mail: {
+      transport: smtpUrl ? nodemailer.createTransport(smtpUrl) : undefined,
+      from: config.mailFrom,
+      messageIdDomain: config.mailFrom.split('@')[1] ?? 'kabinet.localhost',
+    },
+    files: localDiskStorage(config.filesDir),
+    clock: options.clock ?? systemClock,
+    lifecycle: { shuttingDown: false },
+    metrics: createMetrics(),
+    limiters: { general: createLimiter(pool, { keyPrefix: 'general', points: 300, durationSeconds: 60 }) },
+  }
+}
+
+export async function closeDeps(deps: Deps): Promise<void> {
+  await deps.boss.stop({ graceful: true, timeout: 10_000 }).catch(() => {})
+  deps.mail.transport?.close()
+  await deps.pool.end().catch(() => {})
+  await deps.db.destroy()
+}

@@ -1,0 +1,16 @@
+import type { Tenant } from '../modules/tenants/schemas.ts'
+import type { Locale } from '../platform/i18n/locales.ts'
+
+export interface Actor {
+  type: 'anonymous' | 'customer' | 'operator' | 'system'
+  id: string | null
+}
+
+/** What a service needs to know about the request, passed explicitly (no globals). */
+export interface RequestContext {
+  tenant: Tenant
+  actor: Actor
+  locale: Locale
+  requestId: string
+  ip: string | undefined
+}

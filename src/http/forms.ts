@@ -1,0 +1,38 @@
+import type { Response } from 'express'
+import type { z } from 'zod'
+
+export interface FieldError {
+  field: string
+  text: string
+  href: string
+}
+
+/**
+ * zod issues → one message per field, in the reader's language. Schema messages are
+ * i18n keys; an issue without our key (a type mismatch, say) falls back to the field's
+ * generic message key `<prefix>.<field>`.
+ */
+export function fieldErrors(res: Response, error: z.ZodError, fallbackPrefix?: string): FieldError[] {
+  const t = res.locals.t
+  const seen = new Set<string>()
+  const out: FieldError[] = []
+  for (const issue of error.issues) {
+    const field = issue.path.map(String).join('.') || 'form'
+    if (seen.has(field)) continue
+    seen.add(field)
+    const key = issue.message.includes('.') ? issue.message : `${fallbackPrefix ?? 'errors'}.${field}`
+    out.push({ field, text: t(key), href: `#${field.replaceAll('.', '-')}` })
+  }
+  return out
+}
+
+/** Re-renders the form with 422, the error summary and each message beside its field. */
+export function renderInvalid(
+  res: Response,
+  view: string,
+  errors: FieldError[],
+  values: unknown,
+  locals: object = {},
+): void {
+  res.status(422).render(view, { ...locals, errors, values })
+}

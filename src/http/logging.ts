@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { RequestHandler } from 'express'
+import { pino, type Logger, type DestinationStream } from 'pino'
+import { pinoHttp } from 'pino-http'
+
+/** Secrets never reach the log, wherever they appear in a logged object. */
+export const REDACT_PATHS = [
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.newPassword',
+  '*.token',
+  '*.code',
+  '*.secret',
+  '*._csrf',
+]
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination)
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/
+
+/** Strips query values that may carry a token (multipart CSRF, emailed links). */
+function safeUrl(url: string | undefined): string | undefined {
+  return url?.replace(/([?&](?:_csrf|token|code)=)[^&]*/g, '$1[redacted]')
+}
+
+export function requestLogger(logger: Logger): RequestHandler {
+  return pinoHttp({
+    logger,
+    genReqId: (req: IncomingMessage, res: ServerResponse) => {
+      const given = req.headers['x-request-id']
+      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+      res.setHeader('X-Request-Id', id)
+      return id
+    },
+    customProps: (_req, res) => {
+      const locals = (res as ServerResponse & { locals?: Express.Locals }).locals
+      return { tenant: locals?.tenant?.slug, user: locals?.ctx?.actor.id ?? undefined }
+    },
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: safeUrl(req.url),
+        remoteAddress: req.remoteAddress,
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+  }) as RequestHandler
+}

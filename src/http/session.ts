@@ -1,0 +1,72 @@
+import type { RequestHandler } from 'express'
+import session from 'express-session'
+import connectPgSimple from 'connect-pg-simple'
+import type pg from 'pg'
+import type { Clock } from '../platform/clock.ts'
+
+export interface SessionOptions {
+  pool: pg.Pool
+  secret: string
+  production: boolean
+  idleMinutes?: number
+  absoluteHours?: number
+  clock: Clock
+}
+
+export function cookieName(production: boolean): string {
+  // The __Host- prefix requires Secure, which plain-http development cannot offer.
+  return production ? '__Host-sid' : 'kabinet.sid'
+}
+
+/**
+ * Server-side sessions in Postgres. The idle timeout is the rolling cookie and store
+ * expiry; the absolute one is checked against the creation time kept in the session.
+ * A session is bound to the tenant it was created for: presented on another tenant's
+ * host it is replaced by a fresh anonymous one.
+ */
+export function setUpSession(options: SessionOptions): RequestHandler[] {
+  const idleMs = (options.idleMinutes ?? 30) * 60_000
+  const absoluteMs = (options.absoluteHours ?? 12) * 3_600_000
+  const PgStore = connectPgSimple(session)
+  const store = new PgStore({
+    pool: options.pool,
+    tableName: 'session',
+    createTableIfMissing: false,
+    pruneSessionInterval: 15 * 60,
+    errorLog: () => {},
+  })
+  return [
+    session({
+      name: cookieName(options.production),
+      secret: options.secret,
+      store,
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      proxy: undefined,
+      cookie: {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: options.production,
+        path: '/',
+        maxAge: idleMs,
+      },
+    }),
+    async (req, res, next) => {
+      const s = req.session
+      const tenantId = res.locals.tenant?.id
+      const foreign = s.tenantId !== undefined && s.tenantId !== tenantId
+      const expired = s.createdAt !== undefined && options.clock.now().getTime() - s.createdAt > absoluteMs
+      if (foreign || expired) {
+        await new Promise<void>((resolve, reject) => s.regenerate((err) => (err ? reject(err as Error) : resolve())))
+      }
+      next()
+    },
+  ]
+}
+
+/** Marks a session as belonging to the current tenant; called whenever we store anything in it. */
+export function bindSession(req: Express.Request & { session: session.Session & Partial<session.SessionData> }, tenantId: string, now: Date): void {
+  req.session.tenantId ??= tenantId
+  req.session.createdAt ??= now.getTime()
+}

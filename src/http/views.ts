@@ -1,0 +1,27 @@
+import path from 'node:path'
+import type { Express } from 'express'
+import nunjucks from 'nunjucks'
+
+export const VIEWS_DIR = path.resolve(import.meta.dirname, '../../views')
+const GOVUK_DIR = path.resolve(import.meta.dirname, '../../node_modules/govuk-frontend/dist')
+
+/**
+ * Nunjucks with autoescape. Nothing request-specific is ever added as a global: globals
+ * are shared by every request and tenant, so per-request values go in res.locals.
+ */
+export function setUpViews(app: Express, options: { watch: boolean }): nunjucks.Environment {
+  const env = nunjucks.configure([VIEWS_DIR, GOVUK_DIR], {
+    autoescape: true,
+    express: app,
+    noCache: options.watch,
+    throwOnUndefined: false,
+  })
+  app.set('view engine', 'njk')
+  app.set('views', VIEWS_DIR)
+  /** Looks up one field's message in a list of form errors (GOV.UK pattern). */
+  env.addFilter('findError', (errors: { field: string; text: string }[] | undefined, field: string) => {
+    const hit = errors?.find((e) => e.field === field)
+    return hit ? { text: hit.text } : undefined
+  })
+  return env
+}

@@ -1,0 +1,97 @@
+import type { Knex } from 'knex'
+import argon2 from 'argon2'
+import { withTenant } from '../../db/tenant-scope.ts'
+import { insertTenant, tenantExists } from './repo.ts'
+import type { TenantSettings } from './schemas.ts'
+
+export interface DemoLogin {
+  tenant: string
+  url: string
+  email: string
+  password: string
+}
+
+interface DemoTenant {
+  id: string
+  slug: string
+  settings: Omit<TenantSettings, 'publicBaseUrl'>
+}
+
+/** The three regions of DOMAIN.md: a Polish DSO, a Russian grid company, the Hubei trading centre. */
+const DEMO_TENANTS: DemoTenant[] = [
+  {
+    id: '6a1c0e0e-0001-4000-8000-000000000001',
+    slug: 'pl',
+    settings: {
+      name: 'Sieci Pomorze (demo)',
+      defaultLocale: 'pl',
+      timeZone: 'Europe/Warsaw',
+      branding: { primaryColour: '#005a70', logoPath: '/public/images/tenants/pl.svg' },
+      enabledServices: ['pgb', 'readings', 'applications'],
+      supportEmail: 'pomoc@pl.kabinet.test',
+    },
+  },
+  {
+    id: '6a1c0e0e-0002-4000-8000-000000000002',
+    slug: 'ru',
+    settings: {
+      name: 'Сетевая компания «Центр» (демо)',
+      defaultLocale: 'ru',
+      timeZone: 'Europe/Moscow',
+      branding: { primaryColour: '#8c1d18', logoPath: '/public/images/tenants/ru.svg' },
+      enabledServices: ['applications', 'readings'],
+      supportEmail: 'support@ru.kabinet.test',
+    },
+  },
+  {
+    id: '6a1c0e0e-0003-4000-8000-000000000003',
+    slug: 'cn',
+    settings: {
+      name: '湖北电力交易中心（演示）',
+      defaultLocale: 'zh-CN',
+      timeZone: 'Asia/Shanghai',
+      branding: { primaryColour: '#0b5394', logoPath: '/public/images/tenants/cn.svg' },
+      enabledServices: ['market'],
+      supportEmail: 'service@cn.kabinet.test',
+    },
+  },
+]
+
+/** Development credentials only; a production boot never runs this. */
+const demoPassword = (slug: string) => `Demo!Admin-${slug}-2026`
+
+export function demoBaseUrl(slug: string, port: number): string {
+  return `http://${slug}.localhost${port === 80 ? '' : `:${port}`}`
+}
+
+/**
+ * Creates the demo tenants (hosts `<slug>.localhost`) and one administrator each,
+ * skipping tenants that already exist. Runs as the owner role; each tenant is written
+ * inside its own tenant context, like everything else.
+ */
+export async function seedDemo(owner: Knex, port: number): Promise<DemoLogin[]> {
+  const logins: DemoLogin[] = []
+  for (const demo of DEMO_TENANTS) {
+    const url = demoBaseUrl(demo.slug, port)
+    const email = `admin@${demo.slug}.kabinet.test`
+    logins.push({ tenant: demo.settings.name, url, email, password: demoPassword(demo.slug) })
+    if (await tenantExists(owner, demo.slug)) continue
+    const passwordHash = await argon2.hash(demoPassword(demo.slug), { type: argon2.argon2id })
+    await withTenant(owner, demo.id, async (trx) => {
+      await insertTenant(trx, {
+        id: demo.id,
+        slug: demo.slug,
+        settings: { ...demo.settings, publicBaseUrl: url },
+        hosts: [`${demo.slug}.localhost`],
+      })
+      await trx('operators').insert({
+        tenant_id: demo.id,
+        email,
+        name: 'Demo Administrator',
+        role: 'admin',
+        password_hash: passwordHash,
+      })
+    })
+  }
+  return logins
+}

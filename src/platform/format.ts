@@ -1,0 +1,37 @@
+import type { Locale } from './i18n/locales.ts'
+
+export interface Formatters {
+  date(value: Date | string): string
+  dateTime(value: Date | string): string
+  number(value: number | string, fractionDigits?: number): string
+}
+
+/** Dates and numbers as the reader expects them: their locale, the tenant's clock. */
+export function createFormatters(locale: Locale, timeZone: string): Formatters {
+  const dateFmt = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'long' })
+  const dateTimeFmt = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'medium', timeStyle: 'short' })
+  return {
+    // A 'YYYY-MM-DD' business day has no time zone of its own: format it as that calendar day.
+    date: (value) =>
+      typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)
+        ? new Intl.DateTimeFormat(locale, { timeZone: 'UTC', dateStyle: 'long' }).format(new Date(`${value}T00:00:00Z`))
+        : dateFmt.format(new Date(value)),
+    dateTime: (value) => dateTimeFmt.format(new Date(value)),
+    number: (value, fractionDigits) =>
+      new Intl.NumberFormat(locale, {
+        minimumFractionDigits: fractionDigits,
+        maximumFractionDigits: fractionDigits ?? 3,
+      }).format(Number(value)),
+  }
+}
+
+export function formatBytes(bytes: number, locale: Locale): string {
+  const units = ['byte', 'kilobyte', 'megabyte'] as const
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit += 1
+  }
+  return new Intl.NumberFormat(locale, { style: 'unit', unit: units[unit], maximumFractionDigits: 1 }).format(value)
+}

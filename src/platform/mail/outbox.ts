@@ -1,0 +1,62 @@
+import type { Knex } from 'knex'
+import type { PgBoss } from 'pg-boss'
+import type { Tenant } from '../../modules/tenants/schemas.ts'
+import type { Locale } from '../i18n/locales.ts'
+import { QUEUES } from '../jobs.ts'
+import type { MailRenderer } from './render.ts'
+
+export interface MailJob {
+  tenantId: string
+  outboxId: string
+}
+
+export interface OutgoingMail {
+  to: string
+  template: string
+  locale: Locale
+  params: Record<string, unknown>
+}
+
+export interface Outbox {
+  /** Queues a message inside the caller's transaction: it is sent only if that commits. */
+  enqueue(trx: Knex.Transaction, tenant: Tenant, mail: OutgoingMail): Promise<string>
+}
+
+/**
+ * pg-boss can insert its job through our transaction's own connection (its `db`
+ * option), so the outbox row and the job that sends it commit or roll back together.
+ * Knex does not hand out a transaction's connection publicly; acquireConnection() on a
+ * transaction's client returns that connection and never a pooled one.
+ */
+function transactionDb(trx: Knex.Transaction) {
+  return {
+    async executeSql(text: string, values?: unknown[]) {
+      const client = trx.client as { acquireConnection(): Promise<{ query(t: string, v?: unknown[]): Promise<{ rows: unknown[] }> }> }
+      const connection = await client.acquireConnection()
+      return connection.query(text, values)
+    },
+  }
+}
+
+export function createOutbox(boss: PgBoss, render: MailRenderer): Outbox {
+  return {
+    async enqueue(trx, tenant, mail) {
+      const rendered = render(tenant, mail.locale, mail.template, mail.params)
+      const [row] = (await trx('outbox')
+        .insert({
+          tenant_id: tenant.id,
+          template: mail.template,
+          to_address: mail.to,
+          locale: mail.locale,
+          subject: rendered.subject,
+          text_body: rendered.text,
+          html_body: rendered.html,
+        })
+        .returning('id')) as { id: string }[]
+      if (!row) throw new Error('outbox insert returned nothing')
+      const job: MailJob = { tenantId: tenant.id, outboxId: row.id }
+      await boss.send(QUEUES.mailSend, job, { db: transactionDb(trx), singletonKey: row.id })
+      return row.id
+    },
+  }
+}

@@ -1,0 +1,39 @@
+import nunjucks from 'nunjucks'
+import type { Tenant } from '../../modules/tenants/schemas.ts'
+import { VIEWS_DIR } from '../../http/views.ts'
+import type { I18n } from '../i18n/index.ts'
+import type { Locale } from '../i18n/locales.ts'
+
+export interface RenderedMail {
+  subject: string
+  text: string
+  html: string
+}
+
+export type MailRenderer = (
+  tenant: Tenant,
+  locale: Locale,
+  template: string,
+  params: Record<string, unknown>,
+) => RenderedMail
+
+/**
+ * Emails are rendered once, when they are queued, in the recipient's language with the
+ * tenant's branding; the outbox keeps exactly what was (or will be) sent.
+ * Templates live in views/emails/<template>.{html,txt}.njk; the subject is the
+ * catalogue key mail.<template>.subject.
+ */
+export function createMailRenderer(i18n: I18n): MailRenderer {
+  const loader = new nunjucks.FileSystemLoader(VIEWS_DIR)
+  const html = new nunjucks.Environment(loader, { autoescape: true })
+  const text = new nunjucks.Environment(loader, { autoescape: false })
+  return (tenant, locale, template, params) => {
+    const t = i18n.t(locale)
+    const locals = { t, tenant, locale, params, brand: tenant.settings.branding.primaryColour }
+    return {
+      subject: t(`mail.${template}.subject`, params),
+      text: text.render(`emails/${template}.txt.njk`, locals),
+      html: html.render(`emails/${template}.html.njk`, locals),
+    }
+  }
+}

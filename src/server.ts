@@ -1,0 +1,100 @@
+import type { Server } from 'node:http'
+import { createApp } from './app.ts'
+import { ConfigError, loadConfig, type Config } from './config.ts'
+import { resolveDatabase } from './db/bootstrap.ts'
+import { createKnex } from './db/knex.ts'
+import { migrate } from './db/migrate.ts'
+import { runtimeRoleFacts, unsafeRuntimeRoleReason } from './db/roles.ts'
+import { closeDeps, createDeps } from './deps.ts'
+import { createLogger } from './http/logging.ts'
+import { seedDemo } from './modules/tenants/demo.ts'
+import { startMailWorker } from './platform/mail/worker.ts'
+
+function config(): Config {
+  try {
+    return loadConfig()
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message)
+      process.exit(1)
+    }
+    throw err
+  }
+}
+
+async function main(): Promise<void> {
+  const cfg = config()
+  const logger = createLogger(cfg.logLevel)
+  const database = await resolveDatabase(cfg, (line) => logger.debug({ postgres: line.trim() }))
+  const applied = await migrate(database.ownerUrl)
+  if (applied.length) logger.info({ migrations: applied }, 'migrations applied')
+
+  // Demo tenants and accounts exist only in development, created on the first embedded start.
+  const demoLogins =
+    database.embedded && !cfg.isProduction ? await withOwner(database.ownerUrl, (db) => seedDemo(db, cfg.port)) : []
+
+  const deps = await createDeps(cfg, { databaseUrl: database.runtimeUrl, logger })
+  const unsafe = unsafeRuntimeRoleReason(await runtimeRoleFacts(deps.db))
+  if (unsafe) {
+    if (cfg.isProduction) {
+      logger.fatal(`refusing to start: ${unsafe}; row-level security would not protect tenants`)
+      process.exit(1)
+    }
+    logger.warn(`${unsafe}; row-level security would not protect tenants (refused in production)`)
+  }
+  await deps.boss.start()
+  await startMailWorker(deps.boss, deps.db, deps.mail, deps.clock, logger)
+
+  const app = createApp(deps)
+  const server: Server = app.listen(cfg.port, () => {
+    logger.info({ port: cfg.port }, 'kabinet listening')
+    if (!cfg.isProduction) printDevelopmentBanner(cfg.port, demoLogins, !deps.mail.transport)
+  })
+  server.keepAliveTimeout = 65_000
+
+  let stopping = false
+  const shutdown = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'shutting down: not ready, finishing in-flight requests')
+    deps.lifecycle.shuttingDown = true
+    const force = setTimeout(() => process.exit(1), 25_000).unref()
+    server.close(() => {
+      void (async () => {
+        await closeDeps(deps)
+        await database.embedded?.stop()
+        clearTimeout(force)
+        logger.info('stopped')
+        process.exit(0)
+      })()
+    })
+    server.closeIdleConnections()
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+}
+
+async function withOwner<T>(url: string, fn: (db: ReturnType<typeof createKnex>) => Promise<T>): Promise<T> {
+  const db = createKnex(url, { poolMax: 2 })
+  try {
+    return await fn(db)
+  } finally {
+    await db.destroy()
+  }
+}
+
+function printDevelopmentBanner(port: number, logins: Awaited<ReturnType<typeof seedDemo>>, devMailbox: boolean): void {
+  const lines = ['', `Kabinet is running: http://localhost:${port} lists the demo portals.`, '']
+  for (const l of logins) {
+    lines.push(`  ${l.tenant}`, `    ${l.url}/`, `    staff: ${l.email} / ${l.password}`)
+    if (devMailbox) lines.push(`    mailbox: ${l.url}/dev/mailbox`)
+  }
+  lines.push('')
+  process.stdout.write(lines.join('\n') + '\n')
+}
+
+process.on('unhandledRejection', (reason) => {
+  console.error('unhandled rejection', reason)
+})
+
+await main()

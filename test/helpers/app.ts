@@ -1,0 +1,75 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { Writable } from 'node:stream'
+import type { Express } from 'express'
+import { createApp, defaultModules, type Module } from '../../src/app.ts'
+import { loadConfig } from '../../src/config.ts'
+import { closeDeps, createDeps, type Deps } from '../../src/deps.ts'
+import { createLogger } from '../../src/http/logging.ts'
+import { startMailWorker } from '../../src/platform/mail/worker.ts'
+import { testClock, type TestClock } from './clock.ts'
+import { createTestDatabase, type TestDatabase } from './db.ts'
+
+export interface TestApp {
+  app: Express
+  deps: Deps
+  db: TestDatabase
+  clock: TestClock
+  /** Every JSON log line the app wrote. */
+  logs: string[]
+  close(): Promise<void>
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>
+  modules?: Module[]
+  smtpUrl?: string
+  /** Start the pg-boss mail worker (needs smtpUrl to deliver to the sink). */
+  mailWorker?: boolean
+  database?: TestDatabase
+}
+
+/** The real app with real dependencies on a fresh database; only the clock is ours to move. */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const db = options.database ?? (await createTestDatabase())
+  const dir = mkdtempSync(path.join(tmpdir(), 'kabinet-app-'))
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    SESSION_SECRET: 'test-secret-test-secret-test-secret-!!',
+    FILES_DIR: path.join(dir, 'files'),
+    VAR_DIR: dir,
+    LOG_LEVEL: 'info',
+    ...options.env,
+  })
+  const logs: string[] = []
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logs.push(chunk.toString())
+      cb()
+    },
+  })
+  const clock = testClock()
+  const deps = await createDeps(config, {
+    databaseUrl: db.runtimeUrl,
+    logger: createLogger(config.logLevel, sink),
+    clock,
+    smtpUrl: options.smtpUrl,
+  })
+  if (options.mailWorker) {
+    await deps.boss.start()
+    await startMailWorker(deps.boss, deps.db, deps.mail, clock, deps.logger)
+  }
+  const app = createApp(deps, options.modules ?? defaultModules)
+  return {
+    app,
+    deps,
+    db,
+    clock,
+    logs,
+    async close() {
+      await closeDeps(deps)
+      if (!options.database) await db.drop()
+    },
+  }
+}
