@@ -56,6 +56,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (isProduction && !e.DATABASE_URL) {
     throw new ConfigError('Invalid configuration: DATABASE_URL is required in production')
   }
+  if (isProduction && !e.SMTP_URL) {
+    throw new ConfigError('Invalid configuration: SMTP_URL is required in production')
+  }
   const varDir = path.resolve(e.VAR_DIR)
   return Object.freeze({
     env: e.NODE_ENV,

@@ -39,8 +39,6 @@ export interface DepsOptions {
   databaseUrl: string
   logger: Logger
   clock?: Clock
-  /** Overrides config.smtpUrl (tests point it at their in-process SMTP sink). */
-  smtpUrl?: string
 }
 
 /** Builds every dependency once; the app and the workers receive them, nothing imports them. */
@@ -51,7 +49,6 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
   const pool = createPgPool(options.databaseUrl, onPoolError)
   const boss = createBoss(options.databaseUrl, (err) => logger.warn({ err }, 'job queue error'))
   const i18n = await createI18n()
-  const smtpUrl = options.smtpUrl ?? config.smtpUrl
   return {
     config,
     logger,
@@ -62,7 +59,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     tenants: createTenantDirectory(db),
     outbox: createOutbox(boss, createMailRenderer(i18n)),
     mail: {
-      transport: smtpUrl ? nodemailer.createTransport(smtpUrl) : undefined,
+      transport: config.smtpUrl ? nodemailer.createTransport(config.smtpUrl) : undefined,
       from: config.mailFrom,
       messageIdDomain: config.mailFrom.split('@')[1] ?? 'kabinet.localhost',
     },

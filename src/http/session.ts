@@ -57,8 +57,11 @@ export function setUpSession(options: SessionOptions): RequestHandler[] {
       const tenantId = res.locals.tenant?.id
       const foreign = s.tenantId !== undefined && s.tenantId !== tenantId
       const expired = s.createdAt !== undefined && options.clock.now().getTime() - s.createdAt > absoluteMs
-      if (foreign || expired) {
+      if (expired) {
         await new Promise<void>((resolve, reject) => s.regenerate((err) => (err ? reject(err as Error) : resolve())))
+      } else if (foreign) {
+        // A fresh anonymous session for this host; the other tenant's session is left alone.
+        ;(req.sessionStore as unknown as { generate(r: typeof req): void }).generate(req)
       }
       next()
     },

@@ -46,6 +46,8 @@ export function acceptUpload(spec: UploadSpec): RequestHandler[] {
   const maxFiles = spec.maxFiles ?? 1
   const parser = multer({
     storage: multer.memoryStorage(),
+    // Browsers send UTF-8 file names; without this multer reads them as Latin-1.
+    defParamCharset: 'utf8',
     limits: { fileSize: spec.maxBytes, files: maxFiles, fields: 20, parts: maxFiles + 20, fieldSize: 64 * 1024, headerPairs: 100 },
   }).array(spec.field, maxFiles)
   const error = (res: Response, key: string, vars: Record<string, unknown> = {}): FieldError => ({

@@ -40,6 +40,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     FILES_DIR: path.join(dir, 'files'),
     VAR_DIR: dir,
     LOG_LEVEL: 'info',
+    ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}),
     ...options.env,
   })
   const logs: string[] = []
@@ -54,7 +55,6 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     databaseUrl: db.runtimeUrl,
     logger: createLogger(config.logLevel, sink),
     clock,
-    smtpUrl: options.smtpUrl,
   })
   if (options.mailWorker) {
     await deps.boss.start()

@@ -1,0 +1,46 @@
+import { Router } from 'express'
+import type { Module } from '../../src/app.ts'
+import { withTenant } from '../../src/db/tenant-scope.ts'
+import { sendAttachment } from '../../src/http/download.ts'
+import { NotFoundError } from '../../src/http/errors.ts'
+import { rateLimit, byIp, createLimiter } from '../../src/http/rate-limit.ts'
+import { acceptUpload } from '../../src/http/upload.ts'
+import { findFile, saveFile } from '../../src/platform/files/index.ts'
+
+/**
+ * A small feature module used only by tests: a form, an upload, a download, a failing
+ * route and a rate-limited route, all mounted through the same createApp() as real
+ * modules, so the platform middleware around them is the real one.
+ */
+export const probeModule: Module = (deps) => {
+  const router = Router()
+  const limiter = createLimiter(deps.pool, { keyPrefix: 'probe', points: 3, durationSeconds: 60 })
+  router.get('/probe/form', (_req, res) => {
+    res.type('html').send(`<form method="post"><input type="hidden" name="_csrf" value="${res.locals.csrfToken()}"></form>`)
+  })
+  router.post('/probe/form', (_req, res) => {
+    res.redirect(303, '/probe/form')
+  })
+  router.post('/probe/upload', ...acceptUpload({ field: 'scan', allow: ['pdf', 'png'], maxBytes: 64 * 1024, maxFiles: 2, required: true }), async (req, res) => {
+    const upload = req.upload!
+    if (upload.errors.length) return res.status(422).json({ errors: upload.errors })
+    const ids = await withTenant(deps.db, res.locals.ctx.tenant.id, async (trx) => {
+      const out: string[] = []
+      for (const f of upload.files) out.push((await saveFile(trx, deps.files, res.locals.ctx, f)).id)
+      return out
+    })
+    res.status(201).json({ ids })
+  })
+  router.get('/probe/files/:id', async (req, res) => {
+    const file = await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => findFile(trx, req.params.id))
+    if (!file) throw new NotFoundError('no such file')
+    await sendAttachment(res, file, deps.files.read(file.storageKey))
+  })
+  router.get('/probe/boom', () => {
+    throw new Error('kaboom: secret internals')
+  })
+  router.get('/probe/limited', rateLimit(limiter, byIp), (_req, res) => {
+    res.send('ok')
+  })
+  return router
+}

@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts'
+
+const SERVER = path.resolve(import.meta.dirname, '../../src/server.ts')
+
+function run(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [SERVER], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+describe('process start-up checks', () => {
+  let db: TestDatabase
+  beforeAll(async () => {
+    db = await createTestDatabase()
+  })
+  afterAll(() => db.drop())
+
+  it('stops with one line naming a bad variable', async () => {
+    const result = await run({ NODE_ENV: 'production', PORT: 'eighty' })
+    expect(result.code).toBe(1)
+    expect(result.stderr.trim()).toMatch(/^Invalid configuration: PORT [^\n]+$/)
+  })
+
+  it('refuses to start in production when the runtime role could bypass row-level security', async () => {
+    const superuser = new URL(db.superuserUrl)
+    superuser.pathname = `/${db.name}`
+    const result = await run({
+      NODE_ENV: 'production',
+      PORT: '0',
+      DATABASE_URL: superuser.toString(),
+      MIGRATION_DATABASE_URL: db.ownerUrl,
+      SESSION_SECRET: 'x'.repeat(40),
+      SMTP_URL: 'smtp://127.0.0.1:2525',
+      LOG_LEVEL: 'info',
+    })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain('refusing to start')
+    expect(result.stdout).toContain('is a superuser')
+    expect(result.stdout).not.toContain('kabinet listening')
+  })
+})

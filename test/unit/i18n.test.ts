@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest'
+import { createI18n, loadCatalogue, negotiateLocale, type Catalogue } from '../../src/platform/i18n/index.ts'
+import { LOCALES } from '../../src/platform/i18n/locales.ts'
+
+const PLURAL = /_(zero|one|two|few|many|other)$/
+
+function keys(catalogue: Catalogue, prefix = ''): string[] {
+  return Object.entries(catalogue).flatMap(([k, v]) =>
+    typeof v === 'object' && v !== null ? keys(v as Catalogue, `${prefix}${k}.`) : [`${prefix}${k}`],
+  )
+}
+
+describe('catalogues', () => {
+  const english = keys(loadCatalogue('en'))
+  const singular = english.filter((k) => !PLURAL.test(k))
+  const pluralBases = [...new Set(english.filter((k) => PLURAL.test(k)).map((k) => k.replace(PLURAL, '')))]
+
+  it.each(LOCALES.filter((l) => l !== 'en'))('%s has every key that en has', (locale) => {
+    const own = new Set(keys(loadCatalogue(locale)))
+    expect(singular.filter((k) => !own.has(k))).toEqual([])
+  })
+
+  it.each(LOCALES)('%s has every CLDR plural form its language needs', (locale) => {
+    const own = new Set(keys(loadCatalogue(locale)))
+    const categories = new Intl.PluralRules(locale).resolvedOptions().pluralCategories
+    const missing = pluralBases.flatMap((base) => categories.map((c) => `${base}_${c}`)).filter((k) => !own.has(k))
+    expect(missing).toEqual([])
+  })
+
+  it('has no empty messages', () => {
+    for (const locale of LOCALES) {
+      const flat = (c: Catalogue): unknown[] => Object.values(c).flatMap((v) => (typeof v === 'object' ? flat(v as Catalogue) : [v]))
+      expect(flat(loadCatalogue(locale)).filter((v) => typeof v !== 'string' || v.trim() === '')).toEqual([])
+    }
+  })
+
+  it('chooses Polish and Russian plural forms by CLDR rules', async () => {
+    const i18n = await createI18n()
+    const pl = i18n.t('pl')
+    expect(pl('home.servicesCount', { count: 1 })).toBe('Dostępna jest 1 usługa online.')
+    expect(pl('home.servicesCount', { count: 3 })).toBe('Dostępne są 3 usługi online.')
+    expect(pl('home.servicesCount', { count: 5 })).toBe('Dostępnych jest 5 usług online.')
+    expect(pl('home.servicesCount', { count: 22 })).toBe('Dostępne są 22 usługi online.')
+    const ru = i18n.t('ru')
+    expect(ru('home.servicesCount', { count: 21 })).toBe('Онлайн доступна 21 услуга.')
+    expect(ru('home.servicesCount', { count: 2 })).toBe('Онлайн доступны 2 услуги.')
+    expect(ru('home.servicesCount', { count: 11 })).toBe('Онлайн доступно 11 услуг.')
+    expect(i18n.t('zh-CN')('home.servicesCount', { count: 2 })).toBe('可在线办理 2 项服务。')
+  })
+})
+
+describe('negotiateLocale', () => {
+  it('prefers the explicit choice, then Accept-Language, then the tenant default', () => {
+    expect(negotiateLocale('ru', ['pl'], 'en')).toBe('ru')
+    expect(negotiateLocale(undefined, ['de', 'pl-PL', 'en'], 'ru')).toBe('pl')
+    expect(negotiateLocale(undefined, ['zh'], 'en')).toBe('zh-CN')
+    expect(negotiateLocale('xx', ['de'], 'ru')).toBe('ru')
+  })
+})

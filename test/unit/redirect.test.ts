@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest'
+import { safeNextPath } from '../../src/http/redirect.ts'
+
+describe('safeNextPath', () => {
+  it.each(['/cabinet', '/applications?page=2', '/a/b#section'])('keeps a same-origin path: %s', (next) => {
+    expect(safeNextPath(next)).toBe(next)
+  })
+
+  it.each([
+    '//evil.com',
+    '/\\evil.com',
+    '/\tevil.com',
+    '/\t/evil.com',
+    '/\n/evil.com',
+    'https://evil.com',
+    'evil.com',
+    'javascript:alert(1)',
+    ' /cabinet',
+    '',
+    undefined,
+    ['/a'],
+  ])('refuses %o', (next) => {
+    expect(safeNextPath(next, '/home')).toBe('/home')
+  })
+})
