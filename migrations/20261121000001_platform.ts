@@ -20,7 +20,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now())
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now())
   })
-  await knex.raw(`ALTER TABLE tenants ADD CONSTRAINT tenants_slug_format CHECK (slug ~ '^[a-z0-9][a-z0-9-]{1,31}$')`)
+  await knex.raw(
+    `ALTER TABLE tenants ADD CONSTRAINT tenants_slug_format CHECK (slug ~ '^[a-z0-9][a-z0-9-]{1,31}$')`,
+  )
   // Tenants are looked up before any tenant context exists (by host), so reading is open;
   // writing is only ever to the tenant of the transaction.
   await knex.raw(`ALTER TABLE tenants ENABLE ROW LEVEL SECURITY`)
@@ -38,7 +40,9 @@ export async function up(knex: Knex): Promise<void> {
     t.text('host').notNullable().unique()
     t.primary(['tenant_id', 'host'])
   })
-  await knex.raw(`ALTER TABLE tenant_domains ADD CONSTRAINT tenant_domains_host_lower CHECK (host = lower(host))`)
+  await knex.raw(
+    `ALTER TABLE tenant_domains ADD CONSTRAINT tenant_domains_host_lower CHECK (host = lower(host))`,
+  )
   await enableTenantRls(knex, 'tenant_domains')
   await knex.raw(`CREATE POLICY tenant_domains_resolve ON tenant_domains FOR SELECT USING (true)`)
   await knex.raw(`GRANT SELECT, INSERT, DELETE ON tenant_domains TO ${RUNTIME_GROUP}`)
@@ -129,7 +133,16 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['operators', 'files', 'audit_log', 'outbox', 'rate_limits', 'session', 'tenant_domains', 'tenants']) {
+  for (const table of [
+    'operators',
+    'files',
+    'audit_log',
+    'outbox',
+    'rate_limits',
+    'session',
+    'tenant_domains',
+    'tenants',
+  ]) {
     await knex.schema.dropTableIfExists(table)
   }
 }

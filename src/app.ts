@@ -6,7 +6,7 @@ import { setUpCsrf } from './http/csrf.ts'
 import { errorHandler, notFound } from './http/errors.ts'
 import { healthRoutes } from './http/health.ts'
 import { setUpLocale } from './http/locale.ts'
-import { requestLogger } from './http/logging.ts'
+import { requestIdOf, requestLogger } from './http/logging.ts'
 import { securityHeaders } from './http/security-headers.ts'
 import { setUpSession } from './http/session.ts'
 import { resolveTenant } from './http/tenant.ts'
@@ -37,7 +37,7 @@ export function createApp(deps: Deps, modules: Module[] = defaultModules): expre
 
   app.use(requestLogger(deps.logger))
   app.use((req, res, next) => {
-    res.locals.requestId = String(req.id)
+    res.locals.requestId = requestIdOf(req)
     next()
   })
   app.use(deps.metrics.observe)
@@ -51,7 +51,14 @@ export function createApp(deps: Deps, modules: Module[] = defaultModules): expre
   app.use(resolveTenant(deps.tenants))
   app.use(locale)
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }))
-  app.use(setUpSession({ pool: deps.pool, secret: config.sessionSecret, production: config.isProduction, clock: deps.clock }))
+  app.use(
+    setUpSession({
+      pool: deps.pool,
+      secret: config.sessionSecret,
+      production: config.isProduction,
+      clock: deps.clock,
+    }),
+  )
   const csrf = setUpCsrf(deps.clock)
   app.use(csrf.provideToken)
   app.use(csrf.protect)

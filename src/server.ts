@@ -29,9 +29,10 @@ async function main(): Promise<void> {
   const applied = await migrate(database.ownerUrl)
   if (applied.length) logger.info({ migrations: applied }, 'migrations applied')
 
-  // Demo tenants and accounts exist only in development, created on the first embedded start.
+  // Demo tenants and accounts exist only in development (created once, kept after); a
+  // production boot creates no accounts.
   const demoLogins =
-    database.embedded && !cfg.isProduction ? await withOwner(database.ownerUrl, (db) => seedDemo(db, cfg.port)) : []
+    cfg.env === 'development' ? await withOwner(database.ownerUrl, (db) => seedDemo(db, cfg.port)) : []
 
   const deps = await createDeps(cfg, { databaseUrl: database.runtimeUrl, logger })
   const unsafe = unsafeRuntimeRoleReason(await runtimeRoleFacts(deps.db))
@@ -83,7 +84,11 @@ async function withOwner<T>(url: string, fn: (db: ReturnType<typeof createKnex>)
   }
 }
 
-function printDevelopmentBanner(port: number, logins: Awaited<ReturnType<typeof seedDemo>>, devMailbox: boolean): void {
+function printDevelopmentBanner(
+  port: number,
+  logins: Awaited<ReturnType<typeof seedDemo>>,
+  devMailbox: boolean,
+): void {
   const lines = ['', `Kabinet is running: http://localhost:${port} lists the demo portals.`, '']
   for (const l of logins) {
     lines.push(`  ${l.tenant}`, `    ${l.url}/`, `    staff: ${l.email} / ${l.password}`)

@@ -28,7 +28,9 @@ export async function resolveDatabase(config: Config, onLog?: (line: string) => 
   const superuser = createKnex(cluster.url, { poolMax: 1 })
   try {
     await ensureRoles(superuser, secrets)
-    const { rows } = await superuser.raw<{ rows: unknown[] }>('SELECT 1 FROM pg_database WHERE datname = ?', [DATABASE])
+    const { rows } = await superuser.raw<{ rows: unknown[] }>('SELECT 1 FROM pg_database WHERE datname = ?', [
+      DATABASE,
+    ])
     if (rows.length === 0) await createDatabase(superuser, DATABASE)
   } finally {
     await superuser.destroy()

@@ -10,10 +10,7 @@ export const APP_ROLE = 'kabinet_app'
  * ourselves: the embedded database and the test server. docker-compose does the same
  * in docker/postgres-init.sh.
  */
-export async function ensureRoles(
-  superuser: Knex,
-  passwords: { owner: string; app: string },
-): Promise<void> {
+export async function ensureRoles(superuser: Knex, passwords: { owner: string; app: string }): Promise<void> {
   await superuser.raw(`
     DO $$ BEGIN
       IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${RUNTIME_GROUP}') THEN

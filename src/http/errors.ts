@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
 import type { Logger } from 'pino'
 import { negotiateLocale, type I18n } from '../platform/i18n/index.ts'
+import { requestIdOf } from './logging.ts'
 
 /** Thrown when a page or object does not exist for this user; shown as 404. */
 export class NotFoundError extends Error {
@@ -21,7 +22,16 @@ export function notFound(): RequestHandler {
   return (_req, _res, next) => next(new NotFoundError('no route'))
 }
 
-const DB_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03', '08006', '08001', '53300'])
+const DB_UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08006',
+  '08001',
+  '53300',
+])
 
 function isDatabaseUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false
@@ -43,7 +53,7 @@ export function errorHandler(i18n: I18n, logger: Logger): ErrorRequestHandler {
     const locale = res.locals.locale ?? negotiateLocale(undefined, req.acceptsLanguages(), 'en')
     res.locals.locale = locale
     res.locals.t ??= i18n.t(locale)
-    res.locals.requestId ??= String(req.id ?? '')
+    res.locals.requestId ??= requestIdOf(req)
     res.locals.csrfToken ??= () => ''
     const status = errorStatus(err)
     if (status === 404) return renderError(res, 404, 'errors/404')

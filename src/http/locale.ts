@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express'
-import { createFormatters } from '../platform/format.ts'
+import { formattersFor } from '../platform/format.ts'
 import { negotiateLocale, type I18n } from '../platform/i18n/index.ts'
 import { isLocale } from '../platform/i18n/locales.ts'
 
@@ -30,7 +30,7 @@ export function setUpLocale(i18n: I18n, secureCookies: boolean): RequestHandler 
     )
     res.locals.locale = locale
     res.locals.t = i18n.t(locale)
-    res.locals.fmt = createFormatters(locale, tenant?.settings.timeZone ?? 'UTC')
+    res.locals.fmt = formattersFor(locale, tenant?.settings.timeZone ?? 'UTC')
     res.locals.currentPath = req.path
     next()
   }

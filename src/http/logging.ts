@@ -22,6 +22,11 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination)
 }
 
+/** pino-http types the id loosely; ours is always the string genReqId made. */
+export function requestIdOf(req: { id?: unknown }): string {
+  return typeof req.id === 'string' ? req.id : ''
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/
 
 /** Strips query values that may carry a token (multipart CSRF, emailed links). */
@@ -51,6 +56,7 @@ export function requestLogger(logger: Logger): RequestHandler {
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    customLogLevel: (_req, res, err) =>
+      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
   }) as RequestHandler
 }

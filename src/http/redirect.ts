@@ -6,7 +6,8 @@
 export function safeNextPath(next: unknown, fallback = '/'): string {
   if (typeof next !== 'string' || next.length === 0 || next.length > 2000) return fallback
   // eslint-disable-next-line no-control-regex
-  if (!next.startsWith('/') || next.startsWith('//') || /[\\\s\u0000-\u001f\u007f]/.test(next)) return fallback
+  if (!next.startsWith('/') || next.startsWith('//') || /[\\\s\u0000-\u001f\u007f]/.test(next))
+    return fallback
   const base = 'http://kabinet.invalid'
   let url: URL
   try {

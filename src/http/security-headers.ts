@@ -17,7 +17,10 @@ export function securityHeaders(options: { hsts: boolean }): RequestHandler[] {
         useDefaults: false,
         directives: {
           'default-src': ["'self'"],
-          'script-src': ["'self'", (_req, res) => `'nonce-${(res as unknown as { locals: { cspNonce: string } }).locals.cspNonce}'`],
+          'script-src': [
+            "'self'",
+            (_req, res) => `'nonce-${(res as unknown as { locals: { cspNonce: string } }).locals.cspNonce}'`,
+          ],
           'style-src': ["'self'"],
           'img-src': ["'self'", 'data:'],
           'font-src': ["'self'"],

@@ -58,7 +58,9 @@ export function setUpSession(options: SessionOptions): RequestHandler[] {
       const foreign = s.tenantId !== undefined && s.tenantId !== tenantId
       const expired = s.createdAt !== undefined && options.clock.now().getTime() - s.createdAt > absoluteMs
       if (expired) {
-        await new Promise<void>((resolve, reject) => s.regenerate((err) => (err ? reject(err as Error) : resolve())))
+        await new Promise<void>((resolve, reject) =>
+          s.regenerate((err) => (err ? reject(err as Error) : resolve())),
+        )
       } else if (foreign) {
         // A fresh anonymous session for this host; the other tenant's session is left alone.
         ;(req.sessionStore as unknown as { generate(r: typeof req): void }).generate(req)
@@ -69,7 +71,11 @@ export function setUpSession(options: SessionOptions): RequestHandler[] {
 }
 
 /** Marks a session as belonging to the current tenant; called whenever we store anything in it. */
-export function bindSession(req: Express.Request & { session: session.Session & Partial<session.SessionData> }, tenantId: string, now: Date): void {
+export function bindSession(
+  req: Express.Request & { session: session.Session & Partial<session.SessionData> },
+  tenantId: string,
+  now: Date,
+): void {
   req.session.tenantId ??= tenantId
   req.session.createdAt ??= now.getTime()
 }

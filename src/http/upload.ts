@@ -48,7 +48,14 @@ export function acceptUpload(spec: UploadSpec): RequestHandler[] {
     storage: multer.memoryStorage(),
     // Browsers send UTF-8 file names; without this multer reads them as Latin-1.
     defParamCharset: 'utf8',
-    limits: { fileSize: spec.maxBytes, files: maxFiles, fields: 20, parts: maxFiles + 20, fieldSize: 64 * 1024, headerPairs: 100 },
+    limits: {
+      fileSize: spec.maxBytes,
+      files: maxFiles,
+      fields: 20,
+      parts: maxFiles + 20,
+      fieldSize: 64 * 1024,
+      headerPairs: 100,
+    },
   }).array(spec.field, maxFiles)
   const error = (res: Response, key: string, vars: Record<string, unknown> = {}): FieldError => ({
     field: spec.field,
@@ -86,10 +93,17 @@ export function acceptUpload(spec: UploadSpec): RequestHandler[] {
       for (const f of files) {
         const kind = await sniff(f.buffer, spec.allow)
         if (!kind) {
-          errors.push(error(res, 'upload.wrongType', { types: spec.allow.map((k) => MEDIA_TYPES[k].label).join(', ') }))
+          errors.push(
+            error(res, 'upload.wrongType', { types: spec.allow.map((k) => MEDIA_TYPES[k].label).join(', ') }),
+          )
           break
         }
-        accepted.push({ buffer: f.buffer, originalName: f.originalname.slice(0, 255), kind, mediaType: MEDIA_TYPES[kind].mime })
+        accepted.push({
+          buffer: f.buffer,
+          originalName: f.originalname.slice(0, 255),
+          kind,
+          mediaType: MEDIA_TYPES[kind].mime,
+        })
       }
       req.upload = { files: errors.length ? [] : accepted, errors }
       next()

@@ -6,15 +6,33 @@ export interface Formatters {
   number(value: number | string, fractionDigits?: number): string
 }
 
-/** Dates and numbers as the reader expects them: their locale, the tenant's clock. */
-export function createFormatters(locale: Locale, timeZone: string): Formatters {
+const cache = new Map<string, Formatters>()
+
+/**
+ * Dates and numbers as the reader expects them: their locale, the tenant's clock.
+ * Intl formatters are costly to build and immutable, so each (locale, zone) pair is
+ * built once per process.
+ */
+export function formattersFor(locale: Locale, timeZone: string): Formatters {
+  const key = `${locale}|${timeZone}`
+  let formatters = cache.get(key)
+  if (!formatters) {
+    formatters = createFormatters(locale, timeZone)
+    cache.set(key, formatters)
+  }
+  return formatters
+}
+
+function createFormatters(locale: Locale, timeZone: string): Formatters {
   const dateFmt = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'long' })
   const dateTimeFmt = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'medium', timeStyle: 'short' })
   return {
     // A 'YYYY-MM-DD' business day has no time zone of its own: format it as that calendar day.
     date: (value) =>
       typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)
-        ? new Intl.DateTimeFormat(locale, { timeZone: 'UTC', dateStyle: 'long' }).format(new Date(`${value}T00:00:00Z`))
+        ? new Intl.DateTimeFormat(locale, { timeZone: 'UTC', dateStyle: 'long' }).format(
+            new Date(`${value}T00:00:00Z`),
+          )
         : dateFmt.format(new Date(value)),
     dateTime: (value) => dateTimeFmt.format(new Date(value)),
     number: (value, fractionDigits) =>
@@ -33,5 +51,7 @@ export function formatBytes(bytes: number, locale: Locale): string {
     value /= 1024
     unit += 1
   }
-  return new Intl.NumberFormat(locale, { style: 'unit', unit: units[unit], maximumFractionDigits: 1 }).format(value)
+  return new Intl.NumberFormat(locale, { style: 'unit', unit: units[unit], maximumFractionDigits: 1 }).format(
+    value,
+  )
 }

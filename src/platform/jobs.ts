@@ -34,13 +34,21 @@ export async function installJobs(ownerUrl: string, owner: Knex): Promise<void> 
     await boss.stop({ graceful: false })
   }
   await owner.raw(`GRANT USAGE ON SCHEMA ${JOBS_SCHEMA} TO ${RUNTIME_GROUP}`)
-  await owner.raw(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${JOBS_SCHEMA} TO ${RUNTIME_GROUP}`)
+  await owner.raw(
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${JOBS_SCHEMA} TO ${RUNTIME_GROUP}`,
+  )
   await owner.raw(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${JOBS_SCHEMA} TO ${RUNTIME_GROUP}`)
   await owner.raw(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${JOBS_SCHEMA} TO ${RUNTIME_GROUP}`)
 }
 
 export function createBoss(url: string, onError: (err: Error) => void): PgBoss {
-  const boss = new PgBoss({ connectionString: url, schema: JOBS_SCHEMA, migrate: false, schedule: false, max: 4 })
+  const boss = new PgBoss({
+    connectionString: url,
+    schema: JOBS_SCHEMA,
+    migrate: false,
+    schedule: false,
+    max: 4,
+  })
   boss.on('error', onError)
   return boss
 }

@@ -43,7 +43,9 @@ describe('demo tenants in the browser', () => {
       expect(await page.getAttribute('html', 'lang')).toBe(lang)
       await expect.poll(() => page.locator('.kb-header__name').textContent()).toBe(name)
       expect(await page.locator('main').textContent()).toContain(service)
-      const headerColour = await page.locator('.kb-header').evaluate((el) => getComputedStyle(el).backgroundColor)
+      const headerColour = await page
+        .locator('.kb-header')
+        .evaluate((el) => getComputedStyle(el).backgroundColor)
       expect(headerColour).not.toBe('rgba(0, 0, 0, 0)')
       await expectAccessible(page)
 

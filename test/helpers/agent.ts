@@ -17,7 +17,11 @@ export function agentFor(app: Express, host: string) {
       return res
     },
     post(path: string, form: Record<string, string | string[]> = {}) {
-      return agent.post(path).set('Host', host).type('form').send({ _csrf: csrf, ...form })
+      return agent
+        .post(path)
+        .set('Host', host)
+        .type('form')
+        .send({ _csrf: csrf, ...form })
     },
     get csrfToken() {
       return csrf

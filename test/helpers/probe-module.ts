@@ -16,21 +16,33 @@ export const probeModule: Module = (deps) => {
   const router = Router()
   const limiter = createLimiter(deps.pool, { keyPrefix: 'probe', points: 3, durationSeconds: 60 })
   router.get('/probe/form', (_req, res) => {
-    res.type('html').send(`<form method="post"><input type="hidden" name="_csrf" value="${res.locals.csrfToken()}"></form>`)
+    res
+      .type('html')
+      .send(`<form method="post"><input type="hidden" name="_csrf" value="${res.locals.csrfToken()}"></form>`)
   })
   router.post('/probe/form', (_req, res) => {
     res.redirect(303, '/probe/form')
   })
-  router.post('/probe/upload', ...acceptUpload({ field: 'scan', allow: ['pdf', 'png'], maxBytes: 64 * 1024, maxFiles: 2, required: true }), async (req, res) => {
-    const upload = req.upload!
-    if (upload.errors.length) return res.status(422).json({ errors: upload.errors })
-    const ids = await withTenant(deps.db, res.locals.ctx.tenant.id, async (trx) => {
-      const out: string[] = []
-      for (const f of upload.files) out.push((await saveFile(trx, deps.files, res.locals.ctx, f)).id)
-      return out
-    })
-    res.status(201).json({ ids })
-  })
+  router.post(
+    '/probe/upload',
+    ...acceptUpload({
+      field: 'scan',
+      allow: ['pdf', 'png'],
+      maxBytes: 64 * 1024,
+      maxFiles: 2,
+      required: true,
+    }),
+    async (req, res) => {
+      const upload = req.upload!
+      if (upload.errors.length) return res.status(422).json({ errors: upload.errors })
+      const ids = await withTenant(deps.db, res.locals.ctx.tenant.id, async (trx) => {
+        const out: string[] = []
+        for (const f of upload.files) out.push((await saveFile(trx, deps.files, res.locals.ctx, f)).id)
+        return out
+      })
+      res.status(201).json({ ids })
+    },
+  )
   router.get('/probe/files/:id', async (req, res) => {
     const file = await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => findFile(trx, req.params.id))
     if (!file) throw new NotFoundError('no such file')

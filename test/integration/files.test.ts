@@ -23,19 +23,26 @@ describe('uploads and downloads', () => {
   })
   afterAll(() => t.close())
 
-  async function upload(host: string, files: { name: string; body: Buffer; type?: string }[], origin = `http://${host}`) {
+  async function upload(
+    host: string,
+    files: { name: string; body: Buffer; type?: string }[],
+    origin = `http://${host}`,
+  ) {
     const agent = agentFor(t.app, host)
     await agent.get('/probe/form')
     let req = agent.raw.post(`/probe/upload?_csrf=${agent.csrfToken}`).set('Host', host)
     if (origin) req = req.set('Origin', origin)
     // A browser submits the form as multipart even when no file was chosen.
     req = req.field('note', 'scan of the signed application')
-    for (const f of files) req = req.attach('scan', f.body, { filename: f.name, contentType: f.type ?? 'application/pdf' })
+    for (const f of files)
+      req = req.attach('scan', f.body, { filename: f.name, contentType: f.type ?? 'application/pdf' })
     return req
   }
 
   async function fileCount(tenantId: string): Promise<number> {
-    return withTenant(t.deps.db, tenantId, async (trx) => Number((await trx('files').count<{ c: string }[]>('* as c'))[0]!.c))
+    return withTenant(t.deps.db, tenantId, async (trx) =>
+      Number((await trx('files').count<{ c: string }[]>('* as c'))[0]!.c),
+    )
   }
 
   it('stores an allowed file under a server key with its sha256, and serves it back as an attachment', async () => {
@@ -49,16 +56,26 @@ describe('uploads and downloads', () => {
     const download = await request(t.app).get(`/probe/files/${id}`).set('Host', a.host).buffer(true)
     expect(download.status).toBe(200)
     expect(download.headers['content-type']).toBe('application/pdf')
-    expect(download.headers['content-disposition']).toContain("filename*=UTF-8''%D0%B7%D0%B0%D1%8F%D0%B2%D0%BA%D0%B0%20%E2%84%961.pdf")
+    expect(download.headers['content-disposition']).toContain(
+      "filename*=UTF-8''%D0%B7%D0%B0%D1%8F%D0%B2%D0%BA%D0%B0%20%E2%84%961.pdf",
+    )
     expect(Buffer.from(download.body as Buffer).equals(PDF)).toBe(true)
   })
 
   it('judges the type by magic bytes, not by name or claimed type', async () => {
     const before = await fileCount(a.id)
-    const html = await upload(a.host, [{ name: 'scan.pdf', body: Buffer.from('<html><script>alert(1)</script></html>'), type: 'application/pdf' }])
+    const html = await upload(a.host, [
+      {
+        name: 'scan.pdf',
+        body: Buffer.from('<html><script>alert(1)</script></html>'),
+        type: 'application/pdf',
+      },
+    ])
     expect(html.status).toBe(422)
     expect(JSON.stringify(html.body)).toContain('The selected file must be one of: PDF, PNG')
-    const svg = await upload(a.host, [{ name: 'logo.png', body: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'), type: 'image/png' }])
+    const svg = await upload(a.host, [
+      { name: 'logo.png', body: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'), type: 'image/png' },
+    ])
     expect(svg.status).toBe(422)
     const png = await upload(a.host, [{ name: 'photo.pdf', body: PNG }])
     expect(png.status).toBe(201)
@@ -71,7 +88,10 @@ describe('uploads and downloads', () => {
     const tooBig = await upload(a.host, [{ name: 'big.pdf', body: big }])
     expect(tooBig.status).toBe(422)
     expect(JSON.stringify(tooBig.body)).toMatch(/The file must be smaller than 64/)
-    const tooMany = await upload(a.host, [1, 2, 3].map((i) => ({ name: `${i}.pdf`, body: PDF })))
+    const tooMany = await upload(
+      a.host,
+      [1, 2, 3].map((i) => ({ name: `${i}.pdf`, body: PDF })),
+    )
     expect(tooMany.status).toBe(422)
     expect(JSON.stringify(tooMany.body)).toContain('Select no more than 2 files')
     const none = await upload(a.host, [])

@@ -80,7 +80,11 @@ describe('HTTP platform security', () => {
 
     const other = agentFor(t.app, a.host)
     await other.get('/probe/form')
-    const foreign = await agent.raw.post('/probe/form').set('Host', a.host).type('form').send({ _csrf: other.csrfToken })
+    const foreign = await agent.raw
+      .post('/probe/form')
+      .set('Host', a.host)
+      .type('form')
+      .send({ _csrf: other.csrfToken })
     expect(foreign.status).toBe(403)
 
     const ok = await agent.post('/probe/form')
@@ -126,7 +130,10 @@ describe('HTTP platform security', () => {
   it('rate-limits per IP with 429 and Retry-After; X-Forwarded-For is ignored without trusted proxies', async () => {
     const statuses: number[] = []
     for (let i = 0; i < 5; i++) {
-      const res = await request(t.app).get('/probe/limited').set('Host', a.host).set('X-Forwarded-For', `10.0.0.${i}`)
+      const res = await request(t.app)
+        .get('/probe/limited')
+        .set('Host', a.host)
+        .set('X-Forwarded-For', `10.0.0.${i}`)
       statuses.push(res.status)
       if (res.status === 429) {
         expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
@@ -154,7 +161,15 @@ describe('session cookie in production', () => {
   let a: Awaited<ReturnType<typeof createTenant>>
 
   beforeAll(async () => {
-    t = await createTestApp({ modules, env: { NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:2525', TRUST_PROXY_HOPS: '1', DATABASE_URL: 'postgres://u@h/d' } })
+    t = await createTestApp({
+      modules,
+      env: {
+        NODE_ENV: 'production',
+        SMTP_URL: 'smtp://127.0.0.1:2525',
+        TRUST_PROXY_HOPS: '1',
+        DATABASE_URL: 'postgres://u@h/d',
+      },
+    })
     a = await createTenant(t.db.owner)
   })
   afterAll(() => t.close())

@@ -13,7 +13,11 @@ describe('mail outbox', () => {
   beforeAll(async () => {
     smtp = await startSmtpSink()
     t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
-    tenant = await createTenant(t.db.owner, { name: 'Сетевая компания', defaultLocale: 'ru', publicBaseUrl: 'https://lk.grid.example' })
+    tenant = await createTenant(t.db.owner, {
+      name: 'Сетевая компания',
+      defaultLocale: 'ru',
+      publicBaseUrl: 'https://lk.grid.example',
+    })
   })
   afterAll(async () => {
     await t.close()
@@ -22,7 +26,12 @@ describe('mail outbox', () => {
 
   it('sends a committed message through SMTP, once, with the outbox id as Message-ID', async () => {
     const id = await withTenant(t.deps.db, tenant.id, (trx) =>
-      t.deps.outbox.enqueue(trx, tenant, { to: 'committed@example.com', template: 'test', locale: 'ru', params: { tenant: tenant.settings.name } }),
+      t.deps.outbox.enqueue(trx, tenant, {
+        to: 'committed@example.com',
+        template: 'test',
+        locale: 'ru',
+        params: { tenant: tenant.settings.name },
+      }),
     )
     const mail = await smtp.waitFor((m) => m.envelopeTo.includes('committed@example.com'))
     expect(mail.subject).toBe('Тестовое письмо от Сетевая компания')
@@ -37,23 +46,40 @@ describe('mail outbox', () => {
   it('never sends a message written in a transaction that rolled back', async () => {
     await expect(
       withTenant(t.deps.db, tenant.id, async (trx) => {
-        await t.deps.outbox.enqueue(trx, tenant, { to: 'rolledback@example.com', template: 'test', locale: 'en', params: { tenant: 'x' } })
+        await t.deps.outbox.enqueue(trx, tenant, {
+          to: 'rolledback@example.com',
+          template: 'test',
+          locale: 'en',
+          params: { tenant: 'x' },
+        })
         throw new Error('business rule failed after queuing the email')
       }),
     ).rejects.toThrow('business rule failed')
     // A later committed message arrives, so the worker has had its chance at the first.
     await withTenant(t.deps.db, tenant.id, (trx) =>
-      t.deps.outbox.enqueue(trx, tenant, { to: 'after@example.com', template: 'test', locale: 'en', params: { tenant: 'x' } }),
+      t.deps.outbox.enqueue(trx, tenant, {
+        to: 'after@example.com',
+        template: 'test',
+        locale: 'en',
+        params: { tenant: 'x' },
+      }),
     )
     await smtp.waitFor((m) => m.envelopeTo.includes('after@example.com'))
     expect(smtp.messages.filter((m) => m.envelopeTo.includes('rolledback@example.com'))).toEqual([])
-    const rows = await withTenant(t.deps.db, tenant.id, (trx) => trx('outbox').where({ to_address: 'rolledback@example.com' }))
+    const rows = await withTenant(t.deps.db, tenant.id, (trx) =>
+      trx('outbox').where({ to_address: 'rolledback@example.com' }),
+    )
     expect(rows).toEqual([])
   })
 
   it('renders in the recipient’s language with the tenant’s branding', async () => {
     await withTenant(t.deps.db, tenant.id, (trx) =>
-      t.deps.outbox.enqueue(trx, tenant, { to: 'zh@example.com', template: 'test', locale: 'zh-CN', params: { tenant: '湖北' } }),
+      t.deps.outbox.enqueue(trx, tenant, {
+        to: 'zh@example.com',
+        template: 'test',
+        locale: 'zh-CN',
+        params: { tenant: '湖北' },
+      }),
     )
     const mail = await smtp.waitFor((m) => m.envelopeTo.includes('zh@example.com'))
     expect(mail.subject).toBe('来自 湖北 的测试邮件')
@@ -73,7 +99,12 @@ describe('development mailbox', () => {
 
   it('keeps messages without SMTP and shows them, with their links, on the tenant’s mailbox page', async () => {
     const id = await withTenant(t.deps.db, tenant.id, (trx) =>
-      t.deps.outbox.enqueue(trx, tenant, { to: 'newcomer@example.com', template: 'test', locale: 'en', params: { tenant: 'Demo' } }),
+      t.deps.outbox.enqueue(trx, tenant, {
+        to: 'newcomer@example.com',
+        template: 'test',
+        locale: 'en',
+        params: { tenant: 'Demo' },
+      }),
     )
     for (let i = 0; i < 100; i++) {
       const row = await withTenant(t.deps.db, tenant.id, (trx) => trx('outbox').where({ id }).first())

@@ -6,12 +6,20 @@ import { createTenant } from '../helpers/factories.ts'
 describe('tenant resolution', () => {
   let t: TestApp
   let a: Awaited<ReturnType<typeof createTenant>>
-  let b: Awaited<ReturnType<typeof createTenant>>
 
   beforeAll(async () => {
     t = await createTestApp()
-    a = await createTenant(t.db.owner, { name: 'Alpha Grid', defaultLocale: 'pl', enabledServices: ['pgb', 'readings'] })
-    b = await createTenant(t.db.owner, { name: 'Beta Trading', defaultLocale: 'zh-CN', enabledServices: [], hosts: ['beta.test', 'portal.beta.test'] })
+    a = await createTenant(t.db.owner, {
+      name: 'Alpha Grid',
+      defaultLocale: 'pl',
+      enabledServices: ['pgb', 'readings'],
+    })
+    await createTenant(t.db.owner, {
+      name: 'Beta Trading',
+      defaultLocale: 'zh-CN',
+      enabledServices: [],
+      hosts: ['beta.test', 'portal.beta.test'],
+    })
   })
   afterAll(() => t.close())
 
@@ -49,7 +57,10 @@ describe('tenant resolution', () => {
     expect(String(cookie)).toMatch(/lang=ru;.*HttpOnly/)
     const later = await request(t.app).get('/').set('Host', a.host).set('Cookie', 'lang=ru')
     expect(later.text).toContain('Онлайн доступны 2 услуги.')
-    const byHeader = await request(t.app).get('/').set('Host', a.host).set('Accept-Language', 'en-GB,en;q=0.8')
+    const byHeader = await request(t.app)
+      .get('/')
+      .set('Host', a.host)
+      .set('Accept-Language', 'en-GB,en;q=0.8')
     expect(byHeader.text).toContain('2 services are available online.')
   })
 
@@ -64,7 +75,10 @@ describe('tenant resolution', () => {
     expect(res.status).toBe(200)
     expect(res.text).toContain('Alpha Grid')
     expect(res.text).toContain('href="https://beta.test/"')
-    const prod = await createTestApp({ database: t.db, env: { NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:2525', DATABASE_URL: t.db.runtimeUrl } })
+    const prod = await createTestApp({
+      database: t.db,
+      env: { NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:2525', DATABASE_URL: t.db.runtimeUrl },
+    })
     try {
       const res404 = await request(prod.app).get('/').set('Host', 'localhost')
       expect(res404.status).toBe(404)

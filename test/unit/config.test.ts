@@ -21,9 +21,15 @@ describe('configuration', () => {
     [{ SMTP_URL: 'http://mail' }, /^Invalid configuration: SMTP_URL /],
     [{ TRUST_PROXY_HOPS: 'true' }, /^Invalid configuration: TRUST_PROXY_HOPS /],
     [{ LOG_LEVEL: 'loud' }, /^Invalid configuration: LOG_LEVEL /],
-    [{ NODE_ENV: 'production', DATABASE_URL: 'postgres://a@b/c' }, /SESSION_SECRET is required in production/],
+    [
+      { NODE_ENV: 'production', DATABASE_URL: 'postgres://a@b/c' },
+      /SESSION_SECRET is required in production/,
+    ],
     [{ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) }, /DATABASE_URL is required in production/],
-    [{ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://a@b/c' }, /SMTP_URL is required in production/],
+    [
+      { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), DATABASE_URL: 'postgres://a@b/c' },
+      /SMTP_URL is required in production/,
+    ],
     [{ SESSION_SECRET: 'short' }, /^Invalid configuration: SESSION_SECRET /],
   ])('stops with one line naming the variable: %o', (env, message) => {
     expect(() => loadConfig({ VAR_DIR: varDir(), ...env })).toThrow(ConfigError)

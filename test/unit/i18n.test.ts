@@ -23,13 +23,16 @@ describe('catalogues', () => {
   it.each(LOCALES)('%s has every CLDR plural form its language needs', (locale) => {
     const own = new Set(keys(loadCatalogue(locale)))
     const categories = new Intl.PluralRules(locale).resolvedOptions().pluralCategories
-    const missing = pluralBases.flatMap((base) => categories.map((c) => `${base}_${c}`)).filter((k) => !own.has(k))
+    const missing = pluralBases
+      .flatMap((base) => categories.map((c) => `${base}_${c}`))
+      .filter((k) => !own.has(k))
     expect(missing).toEqual([])
   })
 
   it('has no empty messages', () => {
     for (const locale of LOCALES) {
-      const flat = (c: Catalogue): unknown[] => Object.values(c).flatMap((v) => (typeof v === 'object' ? flat(v as Catalogue) : [v]))
+      const flat = (c: Catalogue): unknown[] =>
+        Object.values(c).flatMap((v) => (typeof v === 'object' ? flat(v as Catalogue) : [v]))
       expect(flat(loadCatalogue(locale)).filter((v) => typeof v !== 'string' || v.trim() === '')).toEqual([])
     }
   })

@@ -28,9 +28,9 @@ export function devMailboxRoutes(db: Knex): Router {
       trx('outbox')
         .orderBy('created_at', 'desc')
         .limit(50)
-        .select<{ id: string; to_address: string; subject: string; text_body: string; sent_at: Date | null }[]>(
-          'id', 'to_address', 'subject', 'text_body', 'sent_at',
-        ),
+        .select<
+          { id: string; to_address: string; subject: string; text_body: string; sent_at: Date | null }[]
+        >('id', 'to_address', 'subject', 'text_body', 'sent_at'),
     )
     res.set('Cache-Control', 'no-store')
     res.render('dev/mailbox', {

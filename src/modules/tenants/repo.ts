@@ -12,29 +12,40 @@ function toTenant(row: TenantRow): Tenant {
 }
 
 export async function findTenantByHost(db: Db, host: string): Promise<Tenant | undefined> {
-  const row = await db<TenantRow>('tenants')
+  const row = await db('tenants')
     .join('tenant_domains', 'tenant_domains.tenant_id', 'tenants.id')
     .where('tenant_domains.host', host.toLowerCase())
-    .first('tenants.id', 'tenants.slug', 'tenants.settings')
+    .first<TenantRow | undefined>('tenants.id', 'tenants.slug', 'tenants.settings')
   return row ? toTenant(row) : undefined
 }
 
 export async function listTenants(db: Db): Promise<(Tenant & { hosts: string[] })[]> {
-  const rows = await db<TenantRow & { hosts: string[] }>('tenants')
+  const rows = await db('tenants')
     .leftJoin('tenant_domains', 'tenant_domains.tenant_id', 'tenants.id')
     .groupBy('tenants.id')
     .orderBy('tenants.slug')
-    .select('tenants.id', 'tenants.slug', 'tenants.settings', db.raw('array_agg(tenant_domains.host) as hosts'))
-  return rows.map((r) => ({ ...toTenant(r), hosts: r.hosts.filter(Boolean) }))
+    .select<(TenantRow & { hosts: (string | null)[] })[]>(
+      'tenants.id',
+      'tenants.slug',
+      'tenants.settings',
+      db.raw('array_agg(tenant_domains.host) as hosts'),
+    )
+  return rows.map((r) => ({ ...toTenant(r), hosts: r.hosts.filter((h): h is string => h !== null) }))
 }
 
 export async function insertTenant(
   db: Db,
   tenant: { id: string; slug: string; settings: TenantSettings; hosts: string[] },
 ): Promise<void> {
-  await db('tenants').insert({ id: tenant.id, slug: tenant.slug, settings: TenantSettings.parse(tenant.settings) })
+  await db('tenants').insert({
+    id: tenant.id,
+    slug: tenant.slug,
+    settings: TenantSettings.parse(tenant.settings),
+  })
   if (tenant.hosts.length > 0) {
-    await db('tenant_domains').insert(tenant.hosts.map((host) => ({ tenant_id: tenant.id, host: host.toLowerCase() })))
+    await db('tenant_domains').insert(
+      tenant.hosts.map((host) => ({ tenant_id: tenant.id, host: host.toLowerCase() })),
+    )
   }
 }
 

@@ -17,9 +17,14 @@ export interface FileRecord {
  * Bytes first, row second: a row never points at a missing object. If the transaction
  * then rolls back, the object is an orphan that the storage sweep can remove.
  */
-export async function saveFile(trx: Knex.Transaction, storage: FileStorage, ctx: RequestContext, file: AcceptedFile): Promise<FileRecord> {
+export async function saveFile(
+  trx: Knex.Transaction,
+  storage: FileStorage,
+  ctx: RequestContext,
+  file: AcceptedFile,
+): Promise<FileRecord> {
   const stored = await storage.put(file.buffer)
-  const [row] = (await trx('files')
+  const [row] = await trx('files')
     .insert({
       tenant_id: ctx.tenant.id,
       storage_key: stored.key,
@@ -28,13 +33,39 @@ export async function saveFile(trx: Knex.Transaction, storage: FileStorage, ctx:
       media_type: file.mediaType,
       original_name: file.originalName,
     })
-    .returning('id')) as { id: string }[]
+    .returning<{ id: string }[]>('id')
   if (!row) throw new Error('file insert returned nothing')
-  return { id: row.id, storageKey: stored.key, sha256: stored.sha256, size: stored.size, mediaType: file.mediaType, originalName: file.originalName }
+  return {
+    id: row.id,
+    storageKey: stored.key,
+    sha256: stored.sha256,
+    size: stored.size,
+    mediaType: file.mediaType,
+    originalName: file.originalName,
+  }
 }
 
 export async function findFile(db: Db, id: string): Promise<FileRecord | undefined> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined
-  const row = await db('files').where({ id }).first<{ id: string; storage_key: string; sha256: string; size_bytes: string; media_type: string; original_name: string } | undefined>()
-  return row && { id: row.id, storageKey: row.storage_key, sha256: row.sha256, size: Number(row.size_bytes), mediaType: row.media_type, originalName: row.original_name }
+  const row = await db('files').where({ id }).first<
+    | {
+        id: string
+        storage_key: string
+        sha256: string
+        size_bytes: string
+        media_type: string
+        original_name: string
+      }
+    | undefined
+  >()
+  return (
+    row && {
+      id: row.id,
+      storageKey: row.storage_key,
+      sha256: row.sha256,
+      size: Number(row.size_bytes),
+      mediaType: row.media_type,
+      originalName: row.original_name,
+    }
+  )
 }

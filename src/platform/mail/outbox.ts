@@ -31,7 +31,9 @@ export interface Outbox {
 function transactionDb(trx: Knex.Transaction) {
   return {
     async executeSql(text: string, values?: unknown[]) {
-      const client = trx.client as { acquireConnection(): Promise<{ query(t: string, v?: unknown[]): Promise<{ rows: unknown[] }> }> }
+      const client = trx.client as {
+        acquireConnection(): Promise<{ query(t: string, v?: unknown[]): Promise<{ rows: unknown[] }> }>
+      }
       const connection = await client.acquireConnection()
       return connection.query(text, values)
     },
@@ -42,7 +44,7 @@ export function createOutbox(boss: PgBoss, render: MailRenderer): Outbox {
   return {
     async enqueue(trx, tenant, mail) {
       const rendered = render(tenant, mail.locale, mail.template, mail.params)
-      const [row] = (await trx('outbox')
+      const [row] = await trx('outbox')
         .insert({
           tenant_id: tenant.id,
           template: mail.template,
@@ -52,7 +54,7 @@ export function createOutbox(boss: PgBoss, render: MailRenderer): Outbox {
           text_body: rendered.text,
           html_body: rendered.html,
         })
-        .returning('id')) as { id: string }[]
+        .returning<{ id: string }[]>('id')
       if (!row) throw new Error('outbox insert returned nothing')
       const job: MailJob = { tenantId: tenant.id, outboxId: row.id }
       await boss.send(QUEUES.mailSend, job, { db: transactionDb(trx), singletonKey: row.id })

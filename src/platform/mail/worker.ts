@@ -56,7 +56,10 @@ export async function deliver(db: Knex, delivery: MailDelivery, clock: Clock, jo
     await withTenant(db, job.tenantId, (trx) =>
       trx('outbox')
         .where({ id: job.outboxId })
-        .update({ attempts: trx.raw('attempts + 1'), last_error: String((err as Error).message).slice(0, 500) }),
+        .update({
+          attempts: trx.raw('attempts + 1'),
+          last_error: String((err as Error).message).slice(0, 500),
+        }),
     )
     throw err
   }

@@ -1,0 +1,157 @@
+/**
+ * `npm run bench`: the tenant home page against a minimal Express 5 app that does the
+ * same essential work — a session lookup in Postgres, one query, one Nunjucks render —
+ * run one after the other against the same database. Prints requests/s, p99 and the
+ * ratio, so the cost of the platform's middleware is a number, not a guess.
+ */
+import { mkdtempSync, chmodSync, rmSync } from 'node:fs'
+import http, { type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import autocannon from 'autocannon'
+import connectPgSimple from 'connect-pg-simple'
+import express from 'express'
+import session from 'express-session'
+import nunjucks from 'nunjucks'
+import { pino } from 'pino'
+import { createApp, defaultModules } from '../../src/app.ts'
+import { loadConfig } from '../../src/config.ts'
+import { startEmbeddedPostgres } from '../../src/db/embedded.ts'
+import { createKnex, createPgPool } from '../../src/db/knex.ts'
+import { migrate } from '../../src/db/migrate.ts'
+import { APP_ROLE, OWNER_ROLE, createDatabase, ensureRoles, withCredentials } from '../../src/db/roles.ts'
+import { closeDeps, createDeps } from '../../src/deps.ts'
+import { createTenant } from '../helpers/factories.ts'
+import { probeModule } from '../helpers/probe-module.ts'
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
+
+async function listen(app: express.Express): Promise<{ server: Server; url: string }> {
+  const server = app.listen(0, '127.0.0.1')
+  await new Promise((r) => server.once('listening', r))
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
+}
+
+/** fetch() will not send a Host header of our choosing, so plain http.get. */
+function sessionCookie(url: string, host: string, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(`${url}${path}`, { headers: { host } }, (res) => {
+        res.resume()
+        const cookie = res.headers['set-cookie']?.[0]?.split(';')[0]
+        if (cookie) resolve(cookie)
+        else reject(new Error(`no session cookie from ${path}`))
+      })
+      .on('error', reject)
+  })
+}
+
+async function run(name: string, url: string, host: string, cookie: string) {
+  const result = await autocannon({
+    url: `${url}/`,
+    duration: DURATION,
+    connections: CONNECTIONS,
+    headers: { host, cookie, 'accept-language': 'pl' },
+  })
+  const non2xx = result.non2xx + result.errors
+  return { name, rps: result.requests.average, p99: result.latency.p99, non2xx }
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'kabinet-bench-'))
+chmodSync(dir, 0o755)
+const cluster = await startEmbeddedPostgres(path.join(dir, 'pg'), { disposable: true })
+try {
+  const passwords = { owner: 'bench-owner', app: 'bench-app' }
+  const su = createKnex(cluster.url, { poolMax: 1 })
+  await ensureRoles(su, passwords)
+  await createDatabase(su, 'kabinet')
+  await su.destroy()
+  const ownerUrl = withCredentials(cluster.url, 'kabinet', OWNER_ROLE, passwords.owner)
+  const runtimeUrl = withCredentials(cluster.url, 'kabinet', APP_ROLE, passwords.app)
+  await migrate(ownerUrl)
+  const owner = createKnex(ownerUrl, { poolMax: 1 })
+  const tenant = await createTenant(owner, {
+    defaultLocale: 'pl',
+    enabledServices: ['pgb', 'readings', 'applications'],
+  })
+  await owner.destroy()
+
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    SESSION_SECRET: 'bench-secret-bench-secret-bench-secret',
+    VAR_DIR: dir,
+    LOG_LEVEL: 'silent',
+  })
+  const deps = await createDeps(config, { databaseUrl: runtimeUrl, logger: pino({ level: 'silent' }) })
+  const kabinet = await listen(createApp(deps, [...defaultModules, probeModule]))
+
+  // The baseline: the same session store and pool size, one query, one render.
+  const pool = createPgPool(runtimeUrl, () => {}, 5)
+  const db = createKnex(runtimeUrl)
+  const PgStore = connectPgSimple(session)
+  const env = new nunjucks.Environment(null, { autoescape: true })
+  const template = nunjucks.compile(
+    '<!DOCTYPE html><html lang="pl"><title>{{ name }}</title><h1>{{ name }}</h1><ul>{% for s in services %}<li>{{ s }}</li>{% endfor %}</ul></html>',
+    env,
+  )
+  const baseline = express()
+  baseline.use(
+    session({
+      secret: config.sessionSecret,
+      store: new PgStore({ pool, tableName: 'session', pruneSessionInterval: false }),
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+    }),
+  )
+  baseline.get('/seed', (req, res) => {
+    ;(req.session as unknown as { seeded: boolean }).seeded = true
+    res.send('ok')
+  })
+  baseline.get('/', async (req, res) => {
+    const row = await db('tenants')
+      .join('tenant_domains', 'tenant_domains.tenant_id', 'tenants.id')
+      .where('tenant_domains.host', req.hostname)
+      .first<{ settings: { name: string; enabledServices: string[] } }>('tenants.settings')
+    res.send(template.render({ name: row?.settings.name, services: row?.settings.enabledServices }))
+  })
+  const minimal = await listen(baseline)
+
+  const results = [
+    await run(
+      'minimal express 5',
+      minimal.url,
+      tenant.host,
+      await sessionCookie(minimal.url, tenant.host, '/seed'),
+    ),
+    await run(
+      'kabinet home page',
+      kabinet.url,
+      tenant.host,
+      await sessionCookie(kabinet.url, tenant.host, '/probe/form'),
+    ),
+  ]
+  const [base, ours] = results as [(typeof results)[0], (typeof results)[0]]
+  process.stdout.write(
+    `\n${'app'.padEnd(20)}${'req/s'.padStart(10)}${'p99 ms'.padStart(10)}${'non-2xx'.padStart(10)}\n`,
+  )
+  for (const r of results) {
+    process.stdout.write(
+      `${r.name.padEnd(20)}${r.rps.toFixed(0).padStart(10)}${String(r.p99).padStart(10)}${String(r.non2xx).padStart(10)}\n`,
+    )
+  }
+  process.stdout.write(
+    `\nkabinet / minimal: ${(ours.rps / base.rps).toFixed(2)} of the throughput, p99 ${(ours.p99 / Math.max(base.p99, 1)).toFixed(2)}x (${DURATION}s, ${CONNECTIONS} connections each)\n`,
+  )
+
+  kabinet.server.close()
+  minimal.server.close()
+  await pool.end()
+  await db.destroy()
+  await closeDeps(deps)
+} finally {
+  await cluster.stop()
+  rmSync(dir, { recursive: true, force: true })
+}
