@@ -26,13 +26,12 @@ export function formattersFor(locale: Locale, timeZone: string): Formatters {
 function createFormatters(locale: Locale, timeZone: string): Formatters {
   const dateFmt = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'long' })
   const dateTimeFmt = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'medium', timeStyle: 'short' })
+  const businessDayFmt = new Intl.DateTimeFormat(locale, { timeZone: 'UTC', dateStyle: 'long' })
   return {
     // A 'YYYY-MM-DD' business day has no time zone of its own: format it as that calendar day.
     date: (value) =>
       typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)
-        ? new Intl.DateTimeFormat(locale, { timeZone: 'UTC', dateStyle: 'long' }).format(
-            new Date(`${value}T00:00:00Z`),
-          )
+        ? businessDayFmt.format(new Date(`${value}T00:00:00Z`))
         : dateFmt.format(new Date(value)),
     dateTime: (value) => dateTimeFmt.format(new Date(value)),
     number: (value, fractionDigits) =>

@@ -48,3 +48,14 @@ describe('contentDisposition', () => {
     )
   })
 })
+
+describe('formatters', () => {
+  it('format instants in the tenant’s zone and business days as calendar days', async () => {
+    const { formattersFor } = await import('../../src/platform/format.ts')
+    const pl = formattersFor('pl', 'Europe/Warsaw')
+    expect(pl.date('2026-03-29')).toBe('29 marca 2026')
+    expect(pl.dateTime('2026-03-28T23:30:00Z')).toBe('29 mar 2026, 00:30')
+    expect(formattersFor('ru', 'Europe/Moscow').number('1234.5', 1)).toBe('1\u00a0234,5')
+    expect(formattersFor('zh-CN', 'Asia/Shanghai').date('2026-01-15')).toBe('2026年1月15日')
+  })
+})
