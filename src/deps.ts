@@ -45,7 +45,9 @@ export interface DepsOptions {
 export async function createDeps(config: Config, options: DepsOptions): Promise<Deps> {
   const { logger } = options
   const onPoolError = (err: Error) => logger.warn({ err }, 'database connection error')
-  const db = createKnex(options.databaseUrl)
+  const db = createKnex(options.databaseUrl, {
+    log: (level, message) => logger[level]({ knex: message }, 'database'),
+  })
   const pool = createPgPool(options.databaseUrl, onPoolError)
   const boss = createBoss(options.databaseUrl, (err) => logger.warn({ err }, 'job queue error'))
   const i18n = await createI18n()

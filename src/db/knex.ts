@@ -10,6 +10,8 @@ pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value)
 export interface DbOptions {
   poolMax?: number
   applicationName?: string
+  /** Where knex's own warnings go (pool errors, acquire timeouts); silent when omitted. */
+  log?: (level: 'warn' | 'error', message: string) => void
 }
 
 /**
@@ -27,6 +29,12 @@ export function createKnex(url: string, options: DbOptions = {}): Knex {
     },
     pool: { min: 0, max: options.poolMax ?? 10, idleTimeoutMillis: 30_000 },
     acquireConnectionTimeout: 5_000,
+    log: {
+      warn: (m: string) => options.log?.('warn', String(m)),
+      error: (m: string) => options.log?.('error', String(m)),
+      deprecate: () => {},
+      debug: () => {},
+    },
   })
 }
 
