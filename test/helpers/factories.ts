@@ -2,20 +2,20 @@ import { randomUUID } from 'node:crypto'
 import type { Knex } from 'knex'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { insertTenant } from '../../src/modules/tenants/repo.ts'
-import type { Tenant, TenantSettings } from '../../src/modules/tenants/schemas.ts'
+import { TenantSettings, type Tenant, type TenantSettingsInput } from '../../src/modules/tenants/schemas.ts'
 
 let counter = 0
 
 /** Inserts a tenant with one host `<slug>.test` (the owner is held to RLS too, hence withTenant). */
 export async function createTenant(
   owner: Knex,
-  overrides: Partial<TenantSettings> & { slug?: string; hosts?: string[] } = {},
+  overrides: Partial<TenantSettingsInput> & { slug?: string; hosts?: string[] } = {},
 ): Promise<Tenant & { host: string }> {
   counter += 1
   const { slug = `t${counter}-${randomUUID().slice(0, 6)}`, hosts, ...settingsOverrides } = overrides
   const id = randomUUID()
   const host = hosts?.[0] ?? `${slug}.test`
-  const settings: TenantSettings = {
+  const input: TenantSettingsInput = {
     name: `Tenant ${slug}`,
     defaultLocale: 'en',
     timeZone: 'Europe/Warsaw',
@@ -25,6 +25,7 @@ export async function createTenant(
     publicBaseUrl: `https://${host}`,
     ...settingsOverrides,
   }
+  const settings = TenantSettings.parse(input)
   await withTenant(owner, id, (trx) => insertTenant(trx, { id, slug, settings, hosts: hosts ?? [host] }))
   return { id, slug, settings, host }
 }

@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 import argon2 from 'argon2'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { insertTenant, tenantExists } from './repo.ts'
-import type { TenantSettings } from './schemas.ts'
+import { TenantSettings, type TenantSettingsInput } from './schemas.ts'
 
 export interface DemoLogin {
   tenant: string
@@ -14,7 +14,7 @@ export interface DemoLogin {
 interface DemoTenant {
   id: string
   slug: string
-  settings: Omit<TenantSettings, 'publicBaseUrl'>
+  settings: Omit<TenantSettingsInput, 'publicBaseUrl'>
 }
 
 /** The three regions of DOMAIN.md: a Polish DSO, a Russian grid company, the Hubei trading centre. */
@@ -29,6 +29,15 @@ const DEMO_TENANTS: DemoTenant[] = [
       branding: { primaryColour: '#005a70', logoPath: '/public/images/tenants/pl.svg' },
       enabledServices: ['pgb', 'readings', 'applications'],
       supportEmail: 'pomoc@pl.kabinet.test',
+      registration: { modes: ['emailConfirmation'], oneTimePasswordDays: 7, loginName: false },
+      partyIdentifiers: [{ kind: 'pl.nip', party: 'legal', required: false }],
+      consent: {
+        version: 1,
+        text: {
+          pl: 'Wyrażam zgodę na przetwarzanie moich danych osobowych w celu obsługi konta w portalu klienta.',
+          en: 'I agree to the processing of my personal data for the purpose of running my customer portal account.',
+        },
+      },
     },
   },
   {
@@ -41,6 +50,18 @@ const DEMO_TENANTS: DemoTenant[] = [
       branding: { primaryColour: '#8c1d18', logoPath: '/public/images/tenants/ru.svg' },
       enabledServices: ['applications', 'readings'],
       supportEmail: 'support@ru.kabinet.test',
+      registration: { modes: ['emailedPassword', 'emailConfirmation'], oneTimePasswordDays: 7, loginName: false },
+      partyIdentifiers: [
+        { kind: 'ru.inn', party: 'legal', required: true },
+        { kind: 'ru.snils', party: 'individual', required: false },
+      ],
+      consent: {
+        version: 1,
+        text: {
+          ru: 'Я даю согласие на обработку моих персональных данных в соответствии с Федеральным законом № 152-ФЗ «О персональных данных».',
+          en: 'I consent to the processing of my personal data under Federal Law No. 152-FZ "On Personal Data".',
+        },
+      },
     },
   },
   {
@@ -53,6 +74,16 @@ const DEMO_TENANTS: DemoTenant[] = [
       branding: { primaryColour: '#0b5394', logoPath: '/public/images/tenants/cn.svg' },
       enabledServices: ['market'],
       supportEmail: 'service@cn.kabinet.test',
+      registration: { modes: ['emailConfirmation'], oneTimePasswordDays: 7, loginName: true },
+      passwordPolicy: { minLength: 8, requireComposition: true },
+      partyIdentifiers: [{ kind: 'cn.uscc', party: 'legal', required: true }],
+      consent: {
+        version: 1,
+        text: {
+          'zh-CN': '我已阅读并同意注册须知，同意平台为办理市场注册业务处理我的个人信息。',
+          en: 'I have read and agree to the registration notice, and agree to the processing of my personal information for market registration.',
+        },
+      },
     },
   },
 ]
@@ -75,7 +106,15 @@ export async function seedDemo(owner: Knex, port: number): Promise<DemoLogin[]> 
     const url = demoBaseUrl(demo.slug, port)
     const email = `admin@${demo.slug}.kabinet.test`
     logins.push({ tenant: demo.settings.name, url, email, password: demoPassword(demo.slug) })
-    if (await tenantExists(owner, demo.slug)) continue
+    if (await tenantExists(owner, demo.slug)) {
+      // Development data follows the code: a newer demo configuration replaces the stored one.
+      await withTenant(owner, demo.id, (trx) =>
+        trx('tenants')
+          .where({ id: demo.id })
+          .update({ settings: TenantSettings.parse({ ...demo.settings, publicBaseUrl: url }), updated_at: trx.fn.now() }),
+      )
+      continue
+    }
     const passwordHash = await argon2.hash(demoPassword(demo.slug), { type: argon2.argon2id })
     await withTenant(owner, demo.id, async (trx) => {
       await insertTenant(trx, {

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/knex.ts'
-import { TenantSettings, type Tenant } from './schemas.ts'
+import { TenantSettings, type Tenant, type TenantSettingsInput } from './schemas.ts'
 
 interface TenantRow {
   id: string
@@ -35,7 +35,7 @@ export async function listTenants(db: Db): Promise<(Tenant & { hosts: string[] }
 
 export async function insertTenant(
   db: Db,
-  tenant: { id: string; slug: string; settings: TenantSettings; hosts: string[] },
+  tenant: { id: string; slug: string; settings: TenantSettingsInput; hosts: string[] },
 ): Promise<void> {
   await db('tenants').insert({
     id: tenant.id,

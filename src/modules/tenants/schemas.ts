@@ -1,8 +1,39 @@
 import { z } from 'zod'
 import { contrastRatio, MIN_CONTRAST_ON_WHITE } from '../../platform/colour.ts'
 import { LOCALES } from '../../platform/i18n/locales.ts'
+import { IDENTIFIERS, type IdentifierKind } from '../../platform/identifiers/index.ts'
 
 export const SERVICE_CODES = ['applications', 'readings', 'pgb', 'market'] as const
+export const REGISTRATION_MODES = ['emailedPassword', 'emailConfirmation'] as const
+export type RegistrationMode = (typeof REGISTRATION_MODES)[number]
+const IDENTIFIER_KINDS = Object.keys(IDENTIFIERS) as [IdentifierKind, ...IdentifierKind[]]
+
+/** The platform floor under every tenant's minimum (NIST SP 800-63B). */
+export const PASSWORD_FLOOR = 8
+
+const Registration = z.object({
+  modes: z.array(z.enum(REGISTRATION_MODES)).min(1, 'settings.errors.registrationModes'),
+  oneTimePasswordDays: z.number().int().min(1).max(30),
+  /** Sign in with a login name instead of the email (seed 003); compared case-sensitively. */
+  loginName: z.boolean(),
+})
+
+const PasswordPolicy = z.object({
+  minLength: z.number().int().min(1).max(64),
+  /** Letters, digits and special characters: a legacy rule, only where a tenant asks for it. */
+  requireComposition: z.boolean(),
+})
+
+const PartyIdentifier = z.object({
+  kind: z.enum(IDENTIFIER_KINDS),
+  party: z.enum(['legal', 'individual']),
+  required: z.boolean(),
+})
+
+const Consent = z.object({
+  version: z.number().int().min(1),
+  text: z.partialRecord(z.enum(LOCALES), z.string().max(5000)),
+})
 
 function isTimeZone(zone: string): boolean {
   try {
@@ -34,8 +65,14 @@ export const TenantSettings = z.object({
   publicBaseUrl: z
     .url({ protocol: /^https?$/, error: 'settings.errors.publicBaseUrl' })
     .transform((u) => u.replace(/\/+$/, '')),
+  registration: Registration.default({ modes: ['emailConfirmation'], oneTimePasswordDays: 7, loginName: false }),
+  passwordPolicy: PasswordPolicy.default({ minLength: PASSWORD_FLOOR, requireComposition: false }),
+  partyIdentifiers: z.array(PartyIdentifier).default([]),
+  consent: Consent.default({ version: 1, text: {} }),
 })
 export type TenantSettings = z.infer<typeof TenantSettings>
+export type TenantSettingsInput = z.input<typeof TenantSettings>
+export type PasswordPolicy = z.infer<typeof PasswordPolicy>
 
 export interface Tenant {
   id: string

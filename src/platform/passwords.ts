@@ -1,0 +1,79 @@
+import { randomInt } from 'node:crypto'
+import argon2 from 'argon2'
+import { dictionary } from '@zxcvbn-ts/language-common'
+import { PASSWORD_FLOOR, type PasswordPolicy } from '../modules/tenants/schemas.ts'
+
+/** OWASP's argon2id minimum (m ≥ 19 MiB, t ≥ 2, p = 1). */
+const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const
+
+/** Long enough for passphrases; a bound so that hashing cannot be used to burn CPU. */
+export const PASSWORD_MAX = 256
+
+const COMMON = new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()))
+
+export type PasswordProblem = 'tooShort' | 'tooLong' | 'common' | 'context' | 'composition'
+
+export function effectiveMinLength(policy: PasswordPolicy): number {
+  return Math.max(policy.minLength, PASSWORD_FLOOR)
+}
+
+/** NIST 800-63B: compare and hash the NFKC form, so the same password typed on any keyboard matches. */
+export function normalisePassword(password: string): string {
+  return password.normalize('NFKC')
+}
+
+/**
+ * Why a new password is refused, if it is: too short or long (in characters, not bytes),
+ * on the common-passwords list, built from the user's own context (tenant name, email
+ * name), or — only for tenants that ask — lacking letters, digits and special characters.
+ */
+export function passwordProblem(password: string, policy: PasswordPolicy, context: string[] = []): PasswordProblem | undefined {
+  const value = normalisePassword(password)
+  const length = [...value].length
+  if (length < effectiveMinLength(policy)) return 'tooShort'
+  if (length > PASSWORD_MAX) return 'tooLong'
+  const lower = value.toLowerCase()
+  if (COMMON.has(lower)) return 'common'
+  const words = context.flatMap((c) => c.toLowerCase().split(/[^\p{L}\p{N}]+/u)).filter((w) => [...w].length >= 4)
+  if (words.some((w) => lower.includes(w))) return 'context'
+  if (policy.requireComposition && !(/\p{L}/u.test(value) && /\p{N}/u.test(value) && /[^\p{L}\p{N}]/u.test(value))) {
+    return 'composition'
+  }
+  return undefined
+}
+
+// No 0/O, 1/l/I: the password is read from an email and typed by hand.
+const LETTERS = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ'
+const DIGITS = '23456789'
+const SPECIALS = '!#%+-=?@'
+
+/** A one-time password that satisfies the tenant's own policy, composition included. */
+export function generateOneTimePassword(policy: PasswordPolicy): string {
+  const length = Math.max(effectiveMinLength(policy), 14)
+  const pick = (alphabet: string) => alphabet[randomInt(alphabet.length)]!
+  const all = LETTERS + DIGITS + SPECIALS
+  const chars = [pick(LETTERS), pick(DIGITS), pick(SPECIALS)]
+  while (chars.length < length) chars.push(pick(all))
+  for (let i = chars.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1)
+    ;[chars[i], chars[j]] = [chars[j]!, chars[i]!]
+  }
+  return chars.join('')
+}
+
+export function hashPassword(password: string): Promise<string> {
+  return argon2.hash(normalisePassword(password), ARGON2_OPTIONS)
+}
+
+let dummyHash: Promise<string> | undefined
+
+/**
+ * Verifies a password; with no stored hash (unknown user, no password yet) it verifies
+ * against a dummy, so the answer takes as long either way.
+ */
+export async function verifyPassword(hash: string | null | undefined, password: string): Promise<{ ok: boolean; rehash: boolean }> {
+  dummyHash ??= argon2.hash('dummy password for timing', ARGON2_OPTIONS)
+  const target = hash ?? (await dummyHash)
+  const ok = await argon2.verify(target, normalisePassword(password)).catch(() => false)
+  return { ok: ok && Boolean(hash), rehash: ok && Boolean(hash) && argon2.needsRehash(target, ARGON2_OPTIONS) }
+}

@@ -1,0 +1,58 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  effectiveMinLength,
+  generateOneTimePassword,
+  hashPassword,
+  passwordProblem,
+  verifyPassword,
+} from '../../src/platform/passwords.ts'
+
+const plain = { minLength: 8, requireComposition: false }
+const legacy = { minLength: 10, requireComposition: true }
+
+describe('password policy', () => {
+  it('never goes below the platform floor of 8', () => {
+    expect(effectiveMinLength({ minLength: 6, requireComposition: false })).toBe(8)
+    expect(effectiveMinLength({ minLength: 12, requireComposition: false })).toBe(12)
+    expect(passwordProblem('Tr7!xq', { minLength: 5, requireComposition: false })).toBe('tooShort')
+  })
+
+  it('accepts long passphrases in any script and counts characters, not bytes', () => {
+    expect(passwordProblem('x'.repeat(64).replace(/x/g, (_, i: number) => String.fromCharCode(97 + (i % 26))), plain)).toBeUndefined()
+    expect(passwordProblem('пароль-для-кабинета', plain)).toBeUndefined()
+    expect(passwordProblem('电力交易中心密码', plain)).toBeUndefined()
+    expect(passwordProblem('a'.repeat(257), plain)).toBe('tooLong')
+  })
+
+  it('refuses common passwords and the user’s own context', () => {
+    expect(passwordProblem('password1', plain)).toBe('common')
+    expect(passwordProblem('Qwertyuiop', plain)).toBe('common')
+    expect(passwordProblem('energa-sieci-2026', plain, ['Energa Sieci', 'jan.kowalski@example.com'])).toBe('context')
+    expect(passwordProblem('kowalski!!2026', plain, ['jan.kowalski'])).toBe('context')
+  })
+
+  it('asks for letters, digits and special characters only where the tenant says so', () => {
+    expect(passwordProblem('correct horse battery', plain)).toBeUndefined()
+    expect(passwordProblem('correcthorsebattery', legacy)).toBe('composition')
+    expect(passwordProblem('correct7horse!battery', legacy)).toBeUndefined()
+  })
+
+  it('generates one-time passwords that always satisfy the tenant’s own policy', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.boolean(), (minLength, requireComposition) => {
+        const policy = { minLength, requireComposition }
+        return passwordProblem(generateOneTimePassword(policy), policy) === undefined
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('hashes with argon2id and verifies the NFKC form', async () => {
+    const hash = await hashPassword('ﬁlm-Ⅻ-password')
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/)
+    expect((await verifyPassword(hash, 'film-XII-password')).ok).toBe(true)
+    expect((await verifyPassword(hash, 'wrong')).ok).toBe(false)
+    expect((await verifyPassword(null, 'anything')).ok).toBe(false)
+  })
+})
