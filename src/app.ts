@@ -13,12 +13,14 @@ import { resolveTenant } from './http/tenant.ts'
 import { setUpViews } from './http/views.ts'
 import { devIndexRoutes, devMailboxRoutes } from './modules/dev/routes.ts'
 import { tenantRoutes } from './modules/tenants/customer.routes.ts'
+import { accountsModule } from './modules/accounts/index.ts'
+import { loadCustomer } from './http/auth.ts'
 import { LOCALE_NAMES } from './platform/i18n/locales.ts'
 
 /** A feature's routers, built from the shared dependencies. */
 export type Module = (deps: Deps) => Router
 
-export const defaultModules: Module[] = [() => tenantRoutes()]
+export const defaultModules: Module[] = [() => tenantRoutes(), accountsModule]
 
 const PUBLIC_DIR = path.resolve(import.meta.dirname, '../public')
 
@@ -75,6 +77,8 @@ export function createApp(deps: Deps, modules: Module[] = defaultModules): expre
     }
     next()
   })
+
+  app.use(loadCustomer(deps.db, deps.i18n))
 
   for (const mod of modules) app.use(mod(deps))
   if (!config.isProduction && !deps.mail.transport) app.use(devMailboxRoutes(deps.db))

@@ -7,6 +7,12 @@ export type Db = Knex | Knex.Transaction
 // server's time zone shifting them when pg would build a JS Date at local midnight.
 pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value)
 
+/** True for a unique-key violation (of the named index, when one is given). */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const e = err as { code?: string; constraint?: string }
+  return e?.code === '23505' && (constraint === undefined || e.constraint === constraint)
+}
+
 export interface DbOptions {
   poolMax?: number
   applicationName?: string

@@ -16,6 +16,9 @@ declare global {
       ctx: RequestContext
       csrfToken: () => string
       currentPath: string
+      /** The effective minimum password length, for password rules and messages. */
+      minLength?: number
+      forced?: boolean
     }
   }
 }

@@ -21,7 +21,7 @@ export function fieldErrors(res: Response, error: z.ZodError, fallbackPrefix?: s
     if (seen.has(field)) continue
     seen.add(field)
     const key = issue.message.includes('.') ? issue.message : `${fallbackPrefix ?? 'errors'}.${field}`
-    out.push({ field, text: t(key), href: `#${field.replaceAll('.', '-')}` })
+    out.push({ field, text: t(key, { min: res.locals.minLength }), href: `#${field.replaceAll('.', '-')}` })
   }
   return out
 }

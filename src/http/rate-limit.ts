@@ -48,3 +48,50 @@ export function rateLimit(limiter: Limiter, keys: (req: Request) => string[]): R
 }
 
 export const byIp = (req: Request): string[] => [`ip:${req.ip ?? 'unknown'}`]
+
+export interface CredentialThrottle {
+  /** Seconds to wait if any of these keys is blocked now; undefined when the attempt may go ahead. */
+  blocked(account: string, ip: string): Promise<number | undefined>
+  /** Records a failed attempt against the account and the IP. */
+  failed(account: string, ip: string): Promise<void>
+  /** A success clears the account's short-term count (not the IP's). */
+  succeeded(account: string): Promise<void>
+}
+
+/**
+ * One throttle for every credential path (login, reset, token redemption, registration).
+ * Per account: 5 failures in 15 minutes block it for a minute, 20 in a day for half an
+ * hour — growing delays that release themselves, so nobody can lock a customer out for
+ * good. Per IP: 50 failures in 15 minutes block that address for 15 minutes.
+ * Keys are scoped by tenant and hashed-in-place by the caller's normalisation.
+ */
+export function createCredentialThrottle(pool: pg.Pool, name: string): CredentialThrottle {
+  const short = createLimiter(pool, { keyPrefix: `${name}:acct:short`, points: 5, durationSeconds: 900, blockSeconds: 60 })
+  const long = createLimiter(pool, { keyPrefix: `${name}:acct:long`, points: 20, durationSeconds: 86_400, blockSeconds: 1_800 })
+  const perIp = createLimiter(pool, { keyPrefix: `${name}:ip`, points: 50, durationSeconds: 900, blockSeconds: 900 })
+  const pairs = (account: string, ip: string): [Limiter, string][] => [
+    [short, account],
+    [long, account],
+    [perIp, ip],
+  ]
+  return {
+    async blocked(account, ip) {
+      let wait = 0
+      for (const [limiter, key] of pairs(account, ip)) {
+        const res = await limiter.get(key)
+        if (res && res.remainingPoints <= 0 && res.msBeforeNext > 0) wait = Math.max(wait, res.msBeforeNext)
+      }
+      return wait > 0 ? Math.ceil(wait / 1000) : undefined
+    },
+    async failed(account, ip) {
+      for (const [limiter, key] of pairs(account, ip)) {
+        await limiter.penalty(key, 1)
+        const res = await limiter.get(key)
+        if (res && res.consumedPoints >= limiter.points) await limiter.block(key, limiter.blockDuration)
+      }
+    },
+    async succeeded(account) {
+      await short.delete(account)
+    },
+  }
+}

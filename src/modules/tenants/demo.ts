@@ -51,6 +51,7 @@ const DEMO_TENANTS: DemoTenant[] = [
       enabledServices: ['applications', 'readings'],
       supportEmail: 'support@ru.kabinet.test',
       registration: { modes: ['emailedPassword', 'emailConfirmation'], oneTimePasswordDays: 7, loginName: false },
+      phoneRegion: 'RU',
       partyIdentifiers: [
         { kind: 'ru.inn', party: 'legal', required: true },
         { kind: 'ru.snils', party: 'individual', required: false },
@@ -75,6 +76,7 @@ const DEMO_TENANTS: DemoTenant[] = [
       enabledServices: ['market'],
       supportEmail: 'service@cn.kabinet.test',
       registration: { modes: ['emailConfirmation'], oneTimePasswordDays: 7, loginName: true },
+      phoneRegion: 'CN',
       passwordPolicy: { minLength: 8, requireComposition: true },
       partyIdentifiers: [{ kind: 'cn.uscc', party: 'legal', required: true }],
       consent: {

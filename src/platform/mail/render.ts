@@ -19,9 +19,9 @@ export type MailRenderer = (
 
 /**
  * Emails are rendered once, when they are queued, in the recipient's language with the
- * tenant's branding; the outbox keeps exactly what was (or will be) sent.
- * Templates live in views/emails/<template>.{html,txt}.njk; the subject is the
- * catalogue key mail.<template>.subject.
+ * tenant's branding; the outbox keeps exactly what was (or will be) sent. Every message
+ * has one shape (views/emails/message.*): catalogue keys mail.<template>.subject, .body
+ * (paragraphs split by blank lines) and, when params.link is given, .action for the button.
  */
 export function createMailRenderer(i18n: I18n): MailRenderer {
   const loader = new nunjucks.FileSystemLoader(VIEWS_DIR)
@@ -29,11 +29,11 @@ export function createMailRenderer(i18n: I18n): MailRenderer {
   const text = new nunjucks.Environment(loader, { autoescape: false })
   return (tenant, locale, template, params) => {
     const t = i18n.t(locale)
-    const locals = { t, tenant, locale, params, brand: tenant.settings.branding.primaryColour }
+    const locals = { t, tenant, locale, template, params, brand: tenant.settings.branding.primaryColour }
     return {
       subject: t(`mail.${template}.subject`, params),
-      text: text.render(`emails/${template}.txt.njk`, locals),
-      html: html.render(`emails/${template}.html.njk`, locals),
+      text: text.render('emails/message.txt.njk', locals),
+      html: html.render('emails/message.html.njk', locals),
     }
   }
 }

@@ -1,0 +1,94 @@
+import type { Request, RequestHandler } from 'express'
+import type { Knex } from 'knex'
+import { withTenant } from '../db/tenant-scope.ts'
+import { findCustomer, type CustomerRow } from '../modules/accounts/repo.ts'
+import type { Clock } from '../platform/clock.ts'
+import { displayName } from '../modules/accounts/profile.service.ts'
+import { formattersFor } from '../platform/format.ts'
+import type { I18n } from '../platform/i18n/index.ts'
+import { isLocale } from '../platform/i18n/locales.ts'
+import { LOCALE_COOKIE } from './locale.ts'
+
+declare module 'express-session' {
+  interface SessionData {
+    customerId: string
+    epoch: number
+    authAt: number
+  }
+}
+
+declare global {
+  namespace Express {
+    interface Locals {
+      customer?: CustomerRow
+      customerName?: string
+    }
+  }
+}
+
+function promisify(fn: (cb: (err: unknown) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => fn((err) => (err ? reject(err as Error) : resolve())))
+}
+
+/**
+ * Signs a customer in on a brand-new session id (the old, anonymous one is destroyed,
+ * so a fixated cookie is worthless); the CSRF token is renewed with it.
+ */
+export async function signIn(req: Request, tenantId: string, customer: CustomerRow, clock: Clock): Promise<void> {
+  await promisify((cb) => req.session.regenerate(cb))
+  const now = clock.now().getTime()
+  req.session.tenantId = tenantId
+  req.session.createdAt = now
+  req.session.authAt = now
+  req.session.customerId = customer.id
+  req.session.epoch = customer.session_epoch
+  await promisify((cb) => req.session.save(cb))
+}
+
+export async function signOut(req: Request): Promise<void> {
+  await promisify((cb) => req.session.destroy(cb))
+}
+
+/**
+ * Loads the signed-in customer. A session whose customer is gone, disabled, or whose
+ * epoch is older than the customer's (password changed, "sign out other sessions") is
+ * treated as signed out.
+ */
+export function loadCustomer(db: Knex, i18n: I18n): RequestHandler {
+  return async (req, res, next) => {
+    const id = req.session.customerId
+    const tenant = res.locals.tenant
+    if (!id || !tenant) return next()
+    const customer = await withTenant(db, tenant.id, (trx) => findCustomer(trx, id))
+    if (!customer || customer.status !== 'active' || customer.session_epoch !== req.session.epoch) {
+      await promisify((cb) => req.session.regenerate(cb))
+      return next()
+    }
+    res.locals.customer = customer
+    res.locals.ctx.actor = { type: 'customer', id: customer.id }
+    res.locals.customerName = displayName(customer)
+    // The profile's language applies unless this browser chose one explicitly.
+    const cookies = req.cookies as Record<string, string | undefined>
+    if (isLocale(customer.preferred_locale) && !cookies[LOCALE_COOKIE] && !isLocale(req.query.lang)) {
+      res.locals.locale = customer.preferred_locale
+      res.locals.t = i18n.t(customer.preferred_locale)
+      res.locals.fmt = formattersFor(customer.preferred_locale, tenant.settings.timeZone)
+      res.locals.ctx.locale = customer.preferred_locale
+    }
+    next()
+  }
+}
+
+/**
+ * Customer-only pages: anonymous visitors go to the login page (and come back after);
+ * a customer who must replace an emailed password goes nowhere else first.
+ */
+export function requireCustomer(): RequestHandler {
+  return (req, res, next) => {
+    res.set('Cache-Control', 'no-store')
+    const customer = res.locals.customer
+    if (!customer) return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`)
+    if (customer.must_change_password && req.path !== '/account/password') return res.redirect(303, '/account/password')
+    next()
+  }
+}

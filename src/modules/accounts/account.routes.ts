@@ -1,0 +1,59 @@
+import { Router } from 'express'
+import type { Deps } from '../../deps.ts'
+import { requireCustomer } from '../../http/auth.ts'
+import { fieldErrors, renderInvalid } from '../../http/forms.ts'
+import { changePassword, endOtherSessions } from './password.service.ts'
+import { updateProfile } from './profile.service.ts'
+import { changePassword as changePasswordForm, profile as profileForm } from './schemas.ts'
+
+/** The signed-in customer's cabinet: home with the main menu, profile, password, sessions. */
+export function accountRoutes(deps: Deps): Router {
+  const router = Router()
+  router.use(['/cabinet', '/account'], requireCustomer())
+
+  router.get('/cabinet', (_req, res) => {
+    res.render('customer/cabinet/home', { services: res.locals.tenant!.settings.enabledServices })
+  })
+
+  router.get('/account/profile', (req, res) => {
+    const c = res.locals.customer!
+    res.render('customer/accounts/profile', {
+      values: { firstName: c.first_name, lastName: c.last_name, phone: c.phone, preferredLocale: c.preferred_locale ?? '' },
+      saved: req.query.saved === '1',
+    })
+  })
+  router.post('/account/profile', async (req, res) => {
+    const form = profileForm(res.locals.tenant!).safeParse(req.body)
+    if (!form.success) return renderInvalid(res, 'customer/accounts/profile', fieldErrors(res, form.error), req.body)
+    await updateProfile(deps, res.locals.ctx, res.locals.customer!.id, form.data)
+    res.redirect(303, '/account/profile?saved=1')
+  })
+
+  router.use('/account/password', (_req, res, next) => {
+    res.locals.forced = res.locals.customer!.must_change_password
+    next()
+  })
+  router.get('/account/password', (req, res) => {
+    res.render('customer/accounts/password', { changed: req.query.changed === '1' })
+  })
+  router.post('/account/password', async (req, res) => {
+    const customer = res.locals.customer!
+    const forced = customer.must_change_password
+    const form = changePasswordForm(res.locals.tenant!, customer.email, forced).safeParse(req.body)
+    if (!form.success) return renderInvalid(res, 'customer/accounts/password', fieldErrors(res, form.error), {})
+    const epoch = await changePassword(deps, res.locals.ctx, customer.id, form.data, forced)
+    if (epoch === 'wrongPassword') {
+      const errors = [{ field: 'currentPassword', text: res.locals.t('accounts.errors.currentPasswordWrong'), href: '#currentPassword' }]
+      return renderInvalid(res, 'customer/accounts/password', errors, {})
+    }
+    // This session carries on under the new epoch; every other one has ended.
+    req.session.epoch = epoch
+    res.redirect(303, forced ? '/cabinet' : '/account/password?changed=1')
+  })
+
+  router.post('/account/sessions/end-others', async (req, res) => {
+    req.session.epoch = await endOtherSessions(deps, res.locals.ctx, res.locals.customer!)
+    res.redirect(303, '/account/profile?sessionsEnded=1')
+  })
+  return router
+}

@@ -1,0 +1,55 @@
+import { Router } from 'express'
+import type { Deps } from '../../deps.ts'
+import { TooManyRequestsError } from '../../http/errors.ts'
+import { fieldErrors, renderInvalid } from '../../http/forms.ts'
+import { createCredentialThrottle } from '../../http/rate-limit.ts'
+import { noStore } from '../../http/security-headers.ts'
+import { requestPasswordReset, resetLinkIsUsable, resetPassword } from './password.service.ts'
+import { EmailOnly, resetPassword as resetForm } from './schemas.ts'
+
+/** Forgotten password: request a link, then set a new password from it. */
+export function passwordResetRoutes(deps: Deps): Router {
+  const router = Router()
+  const throttle = createCredentialThrottle(deps.pool, 'reset')
+
+  router.get('/password/forgot', (_req, res) => {
+    res.render('customer/accounts/forgot')
+  })
+  router.post('/password/forgot', async (req, res) => {
+    const form = EmailOnly.safeParse(req.body)
+    if (!form.success) return renderInvalid(res, 'customer/accounts/forgot', fieldErrors(res, form.error), req.body)
+    const account = `${res.locals.tenant!.id}:${form.data.email.toLowerCase()}`
+    const wait = await throttle.blocked(account, req.ip ?? '')
+    if (wait) throw new TooManyRequestsError(wait)
+    await throttle.failed(account, req.ip ?? '')
+    await requestPasswordReset(deps, res.locals.ctx, form.data.email)
+    res.redirect(303, '/password/sent')
+  })
+  router.get('/password/sent', (_req, res) => {
+    res.render('customer/accounts/reset-sent')
+  })
+
+  router.use('/password/reset/:token', noStore, (_req, res, next) => {
+    res.set('Referrer-Policy', 'no-referrer')
+    next()
+  })
+  router.get('/password/reset/:token', async (req, res) => {
+    if (!(await resetLinkIsUsable(deps, res.locals.ctx, req.params.token))) {
+      return res.status(410).render('customer/accounts/link-invalid')
+    }
+    res.render('customer/accounts/reset')
+  })
+  router.post('/password/reset/:token', async (req, res) => {
+    const wait = await throttle.blocked(`${res.locals.tenant!.id}:token`, req.ip ?? '')
+    if (wait) throw new TooManyRequestsError(wait)
+    const form = resetForm(res.locals.tenant!, '').safeParse(req.body)
+    if (!form.success) return renderInvalid(res, 'customer/accounts/reset', fieldErrors(res, form.error), {})
+    const outcome = await resetPassword(deps, res.locals.ctx, req.params.token, form.data.password)
+    if (outcome === 'invalid') {
+      await throttle.failed(`${res.locals.tenant!.id}:token`, req.ip ?? '')
+      return res.status(410).render('customer/accounts/link-invalid')
+    }
+    res.redirect(303, '/login?reset=1')
+  })
+  return router
+}

@@ -1,0 +1,99 @@
+import type { Db } from '../../db/knex.ts'
+
+export interface CustomerRow {
+  tenant_id: string
+  id: string
+  email: string
+  login_name: string | null
+  password_hash: string | null
+  status: 'pending' | 'active' | 'disabled'
+  must_change_password: boolean
+  password_expires_at: Date | null
+  category: 'legal' | 'individual' | null
+  organisation_name: string | null
+  full_name: string | null
+  first_name: string | null
+  last_name: string | null
+  phone: string | null
+  preferred_locale: string | null
+  identifiers: Record<string, string>
+  session_epoch: number
+  created_at: Date
+  confirmed_at: Date | null
+  password_changed_at: Date | null
+  disabled_at: Date | null
+}
+
+export type TokenPurpose = 'confirm_email' | 'reset_password' | 'change_email'
+
+export async function findCustomer(db: Db, id: string): Promise<CustomerRow | undefined> {
+  return db('customers').where({ id }).first<CustomerRow | undefined>()
+}
+
+export async function findCustomerByEmail(db: Db, email: string): Promise<CustomerRow | undefined> {
+  return db('customers').whereRaw('lower(email) = lower(?)', [email]).first<CustomerRow | undefined>()
+}
+
+/** Email logins ignore case; login names (seed 003) are compared exactly as typed. */
+export async function findCustomerByLogin(db: Db, login: string, byLoginName: boolean): Promise<CustomerRow | undefined> {
+  return byLoginName
+    ? db('customers').where({ login_name: login }).first<CustomerRow | undefined>()
+    : findCustomerByEmail(db, login)
+}
+
+export async function loginNameTaken(db: Db, loginName: string): Promise<boolean> {
+  return Boolean(await db('customers').where({ login_name: loginName }).first('id'))
+}
+
+export async function insertCustomer(db: Db, values: Partial<CustomerRow> & { tenant_id: string; email: string; status: CustomerRow['status'] }): Promise<CustomerRow> {
+  const [row] = await db('customers').insert(values).returning<CustomerRow[]>('*')
+  if (!row) throw new Error('customer insert returned nothing')
+  return row
+}
+
+export async function updateCustomer(db: Db, id: string, patch: Record<string, unknown>): Promise<void> {
+  await db('customers').where({ id }).update(patch)
+}
+
+export async function insertToken(
+  db: Db,
+  token: { tenant_id: string; customer_id: string; purpose: TokenPurpose; token_hash: string; created_at: Date; expires_at: Date; data?: object },
+): Promise<void> {
+  await db('account_tokens').insert({ ...token, data: token.data ?? {} })
+}
+
+/**
+ * Uses a token exactly once: one UPDATE that only matches an unused, unexpired token,
+ * so of any number of concurrent attempts exactly one gets the row back.
+ */
+export async function consumeToken(
+  db: Db,
+  purpose: TokenPurpose,
+  hash: string,
+  now: Date,
+): Promise<{ customer_id: string; data: Record<string, unknown> } | undefined> {
+  const [row] = await db('account_tokens')
+    .where({ purpose, token_hash: hash })
+    .whereNull('used_at')
+    .where('expires_at', '>', now)
+    .update({ used_at: now })
+    .returning<{ customer_id: string; data: Record<string, unknown> }[]>(['customer_id', 'data'])
+  return row
+}
+
+export async function tokenIsUsable(db: Db, purpose: TokenPurpose, hash: string, now: Date): Promise<boolean> {
+  return Boolean(
+    await db('account_tokens').where({ purpose, token_hash: hash }).whereNull('used_at').where('expires_at', '>', now).first('id'),
+  )
+}
+
+/** Voids a customer's outstanding tokens (all, or of some purposes). */
+export async function voidTokens(db: Db, customerId: string, now: Date, purposes?: TokenPurpose[]): Promise<void> {
+  const q = db('account_tokens').where({ customer_id: customerId }).whereNull('used_at')
+  if (purposes) void q.whereIn('purpose', purposes)
+  await q.update({ used_at: now })
+}
+
+export async function purgeExpiredPending(db: Db, olderThan: Date): Promise<number> {
+  return db('customers').where({ status: 'pending' }).where('created_at', '<', olderThan).del()
+}

@@ -1,0 +1,144 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
+import { z } from 'zod'
+import { IDENTIFIERS, normaliseIdentifier } from '../../platform/identifiers/index.ts'
+import { LOCALES } from '../../platform/i18n/locales.ts'
+import { PASSWORD_MAX, passwordProblem } from '../../platform/passwords.ts'
+import type { Tenant } from '../tenants/schemas.ts'
+
+/** Messages are i18n keys under accounts.errors. */
+const e = (key: string) => `accounts.errors.${key}`
+
+export const Email = z
+  .string()
+  .trim()
+  .min(1, e('emailRequired'))
+  .max(254, e('emailFormat'))
+  .pipe(z.email(e('emailFormat')))
+
+function phone(tenant: Tenant) {
+  return z
+    .string()
+    .trim()
+    .min(1, e('phoneRequired'))
+    .transform((value, ctx) => {
+      const parsed = parsePhoneNumberFromString(value, tenant.settings.phoneRegion as CountryCode)
+      if (!parsed?.isValid()) {
+        ctx.addIssue({ code: 'custom', message: e('phoneFormat') })
+        return z.NEVER
+      }
+      return parsed.number
+    })
+}
+
+function newPassword(tenant: Tenant, contextOf: (data: Record<string, unknown>) => string[]) {
+  return (data: { password: string; passwordConfirm: string } & Record<string, unknown>, ctx: z.RefinementCtx) => {
+    const problem = passwordProblem(data.password, tenant.settings.passwordPolicy, [tenant.settings.name, ...contextOf(data)])
+    if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: e(`password.${problem}`) })
+    else if (data.password !== data.passwordConfirm) {
+      ctx.addIssue({ code: 'custom', path: ['passwordConfirm'], message: e('passwordMismatch') })
+    }
+  }
+}
+
+const emailName = (email: unknown) => (typeof email === 'string' ? [email.split('@')[0] ?? ''] : [])
+const password = z.string().min(1, e('passwordRequired')).max(PASSWORD_MAX * 4, e('password.tooLong'))
+const consent = z.literal('yes', e('consentRequired'))
+const category = z.enum(['legal', 'individual'], e('categoryRequired'))
+
+/** Identifier fields `identifiers.<kind>` the tenant asks for on this kind of party. */
+function identifiersFor(tenant: Tenant, party: 'legal' | 'individual' | undefined, raw: Record<string, unknown>, ctx: z.RefinementCtx) {
+  const out: Record<string, string> = {}
+  for (const spec of tenant.settings.partyIdentifiers.filter((s) => s.party === party)) {
+    const field = `identifier_${spec.kind.replace('.', '_')}`
+    const value = typeof raw[field] === 'string' ? raw[field].trim() : ''
+    if (!value) {
+      if (spec.required) ctx.addIssue({ code: 'custom', path: [field], message: e(`identifier.${spec.kind}.required`) })
+      continue
+    }
+    if (!IDENTIFIERS[spec.kind](value)) {
+      ctx.addIssue({ code: 'custom', path: [field], message: e(`identifier.${spec.kind}.invalid`) })
+      continue
+    }
+    out[spec.kind] = normaliseIdentifier(spec.kind, value)
+  }
+  return out
+}
+
+/** Seed 002: the system emails a one-time password. */
+export function registerWithEmailedPassword(tenant: Tenant) {
+  return z
+    .looseObject({
+      category,
+      organisationName: z.string().trim().max(300, e('nameTooLong')).optional(),
+      fullName: z.string().trim().max(200, e('nameTooLong')).optional(),
+      email: Email,
+      phone: phone(tenant),
+      consent,
+    })
+    .superRefine((data, ctx) => {
+      if (data.category === 'legal' && !data.organisationName) {
+        ctx.addIssue({ code: 'custom', path: ['organisationName'], message: e('organisationNameRequired') })
+      }
+      if (data.category === 'individual' && !data.fullName) {
+        ctx.addIssue({ code: 'custom', path: ['fullName'], message: e('fullNameRequired') })
+      }
+    })
+    .transform((data, ctx) => ({
+      category: data.category,
+      organisationName: data.category === 'legal' ? (data.organisationName ?? null) : null,
+      fullName: data.category === 'individual' ? (data.fullName ?? null) : null,
+      email: data.email,
+      phone: data.phone,
+      identifiers: identifiersFor(tenant, data.category, data, ctx),
+    }))
+}
+export type EmailedPasswordRegistration = z.output<ReturnType<typeof registerWithEmailedPassword>>
+
+/** Seed 004 (and 003's login name where the tenant uses one): the user chooses a password and confirms the email. */
+export function registerWithConfirmation(tenant: Tenant) {
+  const loginName = tenant.settings.registration.loginName
+    ? z.string().regex(/^[A-Za-z0-9]{4,32}$/, e('loginNameFormat'))
+    : z.undefined().optional()
+  return z
+    .looseObject({ category, email: Email, loginName, password, passwordConfirm: z.string(), consent })
+    .superRefine(newPassword(tenant, (d) => [...emailName(d.email), String(d.loginName ?? '')]))
+    .transform((data, ctx) => ({
+      category: data.category,
+      email: data.email,
+      loginName: typeof data.loginName === 'string' ? data.loginName : null,
+      password: data.password,
+      identifiers: identifiersFor(tenant, data.category, data, ctx),
+    }))
+}
+export type ConfirmationRegistration = z.output<ReturnType<typeof registerWithConfirmation>>
+
+export const Login = z.object({
+  login: z.string().trim().min(1, e('loginRequired')).max(254, e('loginRequired')),
+  password: z.string().min(1, e('passwordRequired')).max(PASSWORD_MAX * 4, e('passwordRequired')),
+  next: z.string().optional(),
+})
+
+export function changePassword(tenant: Tenant, email: string, forced: boolean) {
+  return z
+    .object({
+      currentPassword: forced ? z.string().optional() : z.string().min(1, e('currentPasswordRequired')),
+      password,
+      passwordConfirm: z.string(),
+    })
+    .superRefine(newPassword(tenant, () => emailName(email)))
+}
+
+export function resetPassword(tenant: Tenant, email: string) {
+  return z.object({ password, passwordConfirm: z.string() }).superRefine(newPassword(tenant, () => emailName(email)))
+}
+
+export const EmailOnly = z.object({ email: Email })
+
+export function profile(tenant: Tenant) {
+  return z.object({
+    firstName: z.string().trim().max(100, e('nameTooLong')),
+    lastName: z.string().trim().max(100, e('nameTooLong')),
+    phone: z.union([z.literal('').transform(() => null), phone(tenant)]),
+    preferredLocale: z.union([z.literal('').transform(() => null), z.enum(LOCALES, e('localeInvalid'))]),
+  })
+}

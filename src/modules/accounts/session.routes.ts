@@ -1,0 +1,48 @@
+import { Router } from 'express'
+import type { Deps } from '../../deps.ts'
+import { signIn, signOut } from '../../http/auth.ts'
+import { TooManyRequestsError } from '../../http/errors.ts'
+import { fieldErrors, renderInvalid } from '../../http/forms.ts'
+import { createCredentialThrottle } from '../../http/rate-limit.ts'
+import { safeNextPath } from '../../http/redirect.ts'
+import { noStore } from '../../http/security-headers.ts'
+import { authenticate } from './password.service.ts'
+import { Login } from './schemas.ts'
+
+/** Login and logout (seed 000 steps 5 and 8, seed 002). */
+export function sessionRoutes(deps: Deps): Router {
+  const router = Router()
+  const throttle = createCredentialThrottle(deps.pool, 'login')
+
+  router.get('/login', noStore, (req, res) => {
+    if (res.locals.customer) return res.redirect(303, '/cabinet')
+    res.render('customer/accounts/login', { values: { next: safeNextPath(req.query.next, '') } })
+  })
+
+  router.post('/login', noStore, async (req, res) => {
+    const form = Login.safeParse(req.body)
+    const values = { login: (req.body as { login?: unknown }).login, next: safeNextPath((req.body as { next?: unknown }).next, '') }
+    if (!form.success) return renderInvalid(res, 'customer/accounts/login', fieldErrors(res, form.error), values)
+    const tenant = res.locals.tenant!
+    const loginKey = tenant.settings.registration.loginName ? form.data.login : form.data.login.toLowerCase()
+    const account = `${tenant.id}:${loginKey}`
+    const wait = await throttle.blocked(account, req.ip ?? '')
+    if (wait) throw new TooManyRequestsError(wait)
+    const result = await authenticate(deps, res.locals.ctx, form.data.login, form.data.password)
+    if (!result.ok) {
+      await throttle.failed(account, req.ip ?? '')
+      const errors = [{ field: 'login', text: res.locals.t('accounts.errors.loginFailed'), href: '#login' }]
+      return renderInvalid(res, 'customer/accounts/login', errors, values)
+    }
+    await throttle.succeeded(account)
+    await signIn(req, tenant.id, result.customer, deps.clock)
+    const target = result.customer.must_change_password ? '/account/password' : safeNextPath(form.data.next, '/cabinet')
+    res.redirect(303, target)
+  })
+
+  router.post('/logout', async (req, res) => {
+    await signOut(req)
+    res.redirect(303, '/')
+  })
+  return router
+}
