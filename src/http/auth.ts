@@ -88,7 +88,8 @@ export function requireCustomer(): RequestHandler {
     res.set('Cache-Control', 'no-store')
     const customer = res.locals.customer
     if (!customer) return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`)
-    if (customer.must_change_password && req.path !== '/account/password') return res.redirect(303, '/account/password')
+    const path = `${req.baseUrl}${req.path}`
+    if (customer.must_change_password && path !== '/account/password') return res.redirect(303, '/account/password')
     next()
   }
 }

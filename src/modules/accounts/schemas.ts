@@ -30,8 +30,16 @@ function phone(tenant: Tenant) {
     })
 }
 
+/**
+ * Cross-field checks run even when single fields already failed (zod's `when`), so the
+ * user sees every problem at once. They read the raw values defensively for that reason.
+ */
+const always = { when: () => true }
+const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '')
+
 function newPassword(tenant: Tenant, contextOf: (data: Record<string, unknown>) => string[]) {
-  return (data: { password: string; passwordConfirm: string } & Record<string, unknown>, ctx: z.RefinementCtx) => {
+  return (data: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    if (typeof data.password !== 'string' || data.password === '') return
     const problem = passwordProblem(data.password, tenant.settings.passwordPolicy, [tenant.settings.name, ...contextOf(data)])
     if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: e(`password.${problem}`) })
     else if (data.password !== data.passwordConfirm) {
@@ -45,21 +53,26 @@ const password = z.string().min(1, e('passwordRequired')).max(PASSWORD_MAX * 4, 
 const consent = z.literal('yes', e('consentRequired'))
 const category = z.enum(['legal', 'individual'], e('categoryRequired'))
 
-/** Identifier fields `identifiers.<kind>` the tenant asks for on this kind of party. */
-function identifiersFor(tenant: Tenant, party: 'legal' | 'individual' | undefined, raw: Record<string, unknown>, ctx: z.RefinementCtx) {
-  const out: Record<string, string> = {}
-  for (const spec of tenant.settings.partyIdentifiers.filter((s) => s.party === party)) {
-    const field = `identifier_${spec.kind.replace('.', '_')}`
-    const value = typeof raw[field] === 'string' ? raw[field].trim() : ''
-    if (!value) {
-      if (spec.required) ctx.addIssue({ code: 'custom', path: [field], message: e(`identifier.${spec.kind}.required`) })
-      continue
-    }
-    if (!IDENTIFIERS[spec.kind](value)) {
+const identifierField = (kind: string) => `identifier_${kind.replace('.', '_')}`
+const identifierSpecs = (tenant: Tenant, party: unknown) => tenant.settings.partyIdentifiers.filter((s) => s.party === party)
+
+/** Identifier fields (`identifier_<country>_<kind>`) the tenant asks for on this kind of party. */
+function checkIdentifiers(tenant: Tenant, data: Record<string, unknown>, ctx: z.RefinementCtx) {
+  for (const spec of identifierSpecs(tenant, data.category)) {
+    const field = identifierField(spec.kind)
+    const value = text(data[field])
+    if (!value && spec.required) ctx.addIssue({ code: 'custom', path: [field], message: e(`identifier.${spec.kind}.required`) })
+    if (value && !IDENTIFIERS[spec.kind](value)) {
       ctx.addIssue({ code: 'custom', path: [field], message: e(`identifier.${spec.kind}.invalid`) })
-      continue
     }
-    out[spec.kind] = normaliseIdentifier(spec.kind, value)
+  }
+}
+
+function identifiersOf(tenant: Tenant, data: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const spec of identifierSpecs(tenant, data.category)) {
+    const value = text(data[identifierField(spec.kind)])
+    if (value) out[spec.kind] = normaliseIdentifier(spec.kind, value)
   }
   return out
 }
@@ -75,21 +88,22 @@ export function registerWithEmailedPassword(tenant: Tenant) {
       phone: phone(tenant),
       consent,
     })
-    .superRefine((data, ctx) => {
-      if (data.category === 'legal' && !data.organisationName) {
+    .superRefine((data: Record<string, unknown>, ctx) => {
+      if (data.category === 'legal' && !text(data.organisationName)) {
         ctx.addIssue({ code: 'custom', path: ['organisationName'], message: e('organisationNameRequired') })
       }
-      if (data.category === 'individual' && !data.fullName) {
+      if (data.category === 'individual' && !text(data.fullName)) {
         ctx.addIssue({ code: 'custom', path: ['fullName'], message: e('fullNameRequired') })
       }
-    })
-    .transform((data, ctx) => ({
+      checkIdentifiers(tenant, data, ctx)
+    }, always)
+    .transform((data) => ({
       category: data.category,
       organisationName: data.category === 'legal' ? (data.organisationName ?? null) : null,
       fullName: data.category === 'individual' ? (data.fullName ?? null) : null,
       email: data.email,
       phone: data.phone,
-      identifiers: identifiersFor(tenant, data.category, data, ctx),
+      identifiers: identifiersOf(tenant, data),
     }))
 }
 export type EmailedPasswordRegistration = z.output<ReturnType<typeof registerWithEmailedPassword>>
@@ -101,13 +115,16 @@ export function registerWithConfirmation(tenant: Tenant) {
     : z.undefined().optional()
   return z
     .looseObject({ category, email: Email, loginName, password, passwordConfirm: z.string(), consent })
-    .superRefine(newPassword(tenant, (d) => [...emailName(d.email), String(d.loginName ?? '')]))
-    .transform((data, ctx) => ({
+    .superRefine((data: Record<string, unknown>, ctx) => {
+      newPassword(tenant, (d) => [...emailName(d.email), text(d.loginName)])(data, ctx)
+      checkIdentifiers(tenant, data, ctx)
+    }, always)
+    .transform((data) => ({
       category: data.category,
       email: data.email,
       loginName: typeof data.loginName === 'string' ? data.loginName : null,
       password: data.password,
-      identifiers: identifiersFor(tenant, data.category, data, ctx),
+      identifiers: identifiersOf(tenant, data),
     }))
 }
 export type ConfirmationRegistration = z.output<ReturnType<typeof registerWithConfirmation>>
@@ -125,11 +142,11 @@ export function changePassword(tenant: Tenant, email: string, forced: boolean) {
       password,
       passwordConfirm: z.string(),
     })
-    .superRefine(newPassword(tenant, () => emailName(email)))
+    .superRefine(newPassword(tenant, () => emailName(email)), always)
 }
 
 export function resetPassword(tenant: Tenant, email: string) {
-  return z.object({ password, passwordConfirm: z.string() }).superRefine(newPassword(tenant, () => emailName(email)))
+  return z.object({ password, passwordConfirm: z.string() }).superRefine(newPassword(tenant, () => emailName(email)), always)
 }
 
 export const EmailOnly = z.object({ email: Email })
