@@ -33,10 +33,16 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('disabled_at', { useTz: true })
     t.primary(['tenant_id', 'id'])
   })
-  await knex.raw(`ALTER TABLE customers ADD CONSTRAINT customers_status CHECK (status IN ('pending', 'active', 'disabled'))`)
-  await knex.raw(`ALTER TABLE customers ADD CONSTRAINT customers_category CHECK (category IN ('legal', 'individual'))`)
+  await knex.raw(
+    `ALTER TABLE customers ADD CONSTRAINT customers_status CHECK (status IN ('pending', 'active', 'disabled'))`,
+  )
+  await knex.raw(
+    `ALTER TABLE customers ADD CONSTRAINT customers_category CHECK (category IN ('legal', 'individual'))`,
+  )
   await knex.raw(`CREATE UNIQUE INDEX customers_email_uq ON customers (tenant_id, lower(email))`)
-  await knex.raw(`CREATE UNIQUE INDEX customers_login_name_uq ON customers (tenant_id, login_name) WHERE login_name IS NOT NULL`)
+  await knex.raw(
+    `CREATE UNIQUE INDEX customers_login_name_uq ON customers (tenant_id, login_name) WHERE login_name IS NOT NULL`,
+  )
   await enableTenantRls(knex, 'customers')
   await knex.raw(`GRANT SELECT, INSERT, UPDATE, DELETE ON customers TO ${RUNTIME_GROUP}`)
 
@@ -52,7 +58,10 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('used_at', { useTz: true })
     t.primary(['tenant_id', 'id'])
     t.unique(['tenant_id', 'token_hash'])
-    t.foreign(['tenant_id', 'customer_id']).references(['tenant_id', 'id']).inTable('customers').onDelete('CASCADE')
+    t.foreign(['tenant_id', 'customer_id'])
+      .references(['tenant_id', 'id'])
+      .inTable('customers')
+      .onDelete('CASCADE')
   })
   await knex.raw(
     `ALTER TABLE account_tokens ADD CONSTRAINT account_tokens_purpose CHECK (purpose IN ('confirm_email', 'reset_password', 'change_email'))`,

@@ -17,24 +17,22 @@ declare module 'express-session' {
   }
 }
 
-declare global {
-  namespace Express {
-    interface Locals {
-      customer?: CustomerRow
-      customerName?: string
-    }
-  }
-}
-
 function promisify(fn: (cb: (err: unknown) => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => fn((err) => (err ? reject(err as Error) : resolve())))
+  return new Promise((resolve, reject) =>
+    fn((err) => (err ? reject(err instanceof Error ? err : new Error('session store failed')) : resolve())),
+  )
 }
 
 /**
  * Signs a customer in on a brand-new session id (the old, anonymous one is destroyed,
  * so a fixated cookie is worthless); the CSRF token is renewed with it.
  */
-export async function signIn(req: Request, tenantId: string, customer: CustomerRow, clock: Clock): Promise<void> {
+export async function signIn(
+  req: Request,
+  tenantId: string,
+  customer: CustomerRow,
+  clock: Clock,
+): Promise<void> {
   await promisify((cb) => req.session.regenerate(cb))
   const now = clock.now().getTime()
   req.session.tenantId = tenantId
@@ -89,7 +87,8 @@ export function requireCustomer(): RequestHandler {
     const customer = res.locals.customer
     if (!customer) return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`)
     const path = `${req.baseUrl}${req.path}`
-    if (customer.must_change_password && path !== '/account/password') return res.redirect(303, '/account/password')
+    if (customer.must_change_password && path !== '/account/password')
+      return res.redirect(303, '/account/password')
     next()
   }
 }

@@ -3,6 +3,7 @@ import type { Locale } from '../platform/i18n/locales.ts'
 import type { TFunction } from '../platform/i18n/index.ts'
 import type { Formatters } from '../platform/format.ts'
 import type { RequestContext } from './context.ts'
+import type { CustomerRow } from '../modules/accounts/repo.ts'
 
 declare global {
   namespace Express {
@@ -19,6 +20,8 @@ declare global {
       /** The effective minimum password length, for password rules and messages. */
       minLength?: number
       forced?: boolean
+      customer?: CustomerRow
+      customerName?: string
     }
   }
 }

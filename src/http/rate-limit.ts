@@ -66,9 +66,24 @@ export interface CredentialThrottle {
  * Keys are scoped by tenant and hashed-in-place by the caller's normalisation.
  */
 export function createCredentialThrottle(pool: pg.Pool, name: string): CredentialThrottle {
-  const short = createLimiter(pool, { keyPrefix: `${name}:acct:short`, points: 5, durationSeconds: 900, blockSeconds: 60 })
-  const long = createLimiter(pool, { keyPrefix: `${name}:acct:long`, points: 20, durationSeconds: 86_400, blockSeconds: 1_800 })
-  const perIp = createLimiter(pool, { keyPrefix: `${name}:ip`, points: 50, durationSeconds: 900, blockSeconds: 900 })
+  const short = createLimiter(pool, {
+    keyPrefix: `${name}:acct:short`,
+    points: 5,
+    durationSeconds: 900,
+    blockSeconds: 60,
+  })
+  const long = createLimiter(pool, {
+    keyPrefix: `${name}:acct:long`,
+    points: 20,
+    durationSeconds: 86_400,
+    blockSeconds: 1_800,
+  })
+  const perIp = createLimiter(pool, {
+    keyPrefix: `${name}:ip`,
+    points: 50,
+    durationSeconds: 900,
+    blockSeconds: 900,
+  })
   const pairs = (account: string, ip: string): [Limiter, string][] => [
     [short, account],
     [long, account],

@@ -9,7 +9,7 @@ const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2,
 /** Long enough for passphrases; a bound so that hashing cannot be used to burn CPU. */
 export const PASSWORD_MAX = 256
 
-const COMMON = new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()))
+const COMMON = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()))
 
 export type PasswordProblem = 'tooShort' | 'tooLong' | 'common' | 'context' | 'composition'
 
@@ -27,16 +27,25 @@ export function normalisePassword(password: string): string {
  * on the common-passwords list, built from the user's own context (tenant name, email
  * name), or — only for tenants that ask — lacking letters, digits and special characters.
  */
-export function passwordProblem(password: string, policy: PasswordPolicy, context: string[] = []): PasswordProblem | undefined {
+export function passwordProblem(
+  password: string,
+  policy: PasswordPolicy,
+  context: string[] = [],
+): PasswordProblem | undefined {
   const value = normalisePassword(password)
   const length = [...value].length
   if (length < effectiveMinLength(policy)) return 'tooShort'
   if (length > PASSWORD_MAX) return 'tooLong'
   const lower = value.toLowerCase()
   if (COMMON.has(lower)) return 'common'
-  const words = context.flatMap((c) => c.toLowerCase().split(/[^\p{L}\p{N}]+/u)).filter((w) => [...w].length >= 4)
+  const words = context
+    .flatMap((c) => c.toLowerCase().split(/[^\p{L}\p{N}]+/u))
+    .filter((w) => [...w].length >= 4)
   if (words.some((w) => lower.includes(w))) return 'context'
-  if (policy.requireComposition && !(/\p{L}/u.test(value) && /\p{N}/u.test(value) && /[^\p{L}\p{N}]/u.test(value))) {
+  if (
+    policy.requireComposition &&
+    !(/\p{L}/u.test(value) && /\p{N}/u.test(value) && /[^\p{L}\p{N}]/u.test(value))
+  ) {
     return 'composition'
   }
   return undefined
@@ -71,9 +80,15 @@ let dummyHash: Promise<string> | undefined
  * Verifies a password; with no stored hash (unknown user, no password yet) it verifies
  * against a dummy, so the answer takes as long either way.
  */
-export async function verifyPassword(hash: string | null | undefined, password: string): Promise<{ ok: boolean; rehash: boolean }> {
+export async function verifyPassword(
+  hash: string | null | undefined,
+  password: string,
+): Promise<{ ok: boolean; rehash: boolean }> {
   dummyHash ??= argon2.hash('dummy password for timing', ARGON2_OPTIONS)
   const target = hash ?? (await dummyHash)
   const ok = await argon2.verify(target, normalisePassword(password)).catch(() => false)
-  return { ok: ok && Boolean(hash), rehash: ok && Boolean(hash) && argon2.needsRehash(target, ARGON2_OPTIONS) }
+  return {
+    ok: ok && Boolean(hash),
+    rehash: ok && Boolean(hash) && argon2.needsRehash(target, ARGON2_OPTIONS),
+  }
 }

@@ -11,10 +11,22 @@ export function linkIn(mail: ReceivedMail, path: string): string {
 export const pathOf = (url: string) => new URL(url).pathname
 
 /** Registers with a chosen password and confirms through the emailed link, as a user would. */
-export async function registerConfirmed(t: TestApp, smtp: SmtpSink, host: string, email: string, password: string) {
+export async function registerConfirmed(
+  t: TestApp,
+  smtp: SmtpSink,
+  host: string,
+  email: string,
+  password: string,
+) {
   const agent = agentFor(t.app, host)
   await agent.get('/register/account')
-  const res = await agent.post('/register/account', { category: 'individual', email, password, passwordConfirm: password, consent: 'yes' })
+  const res = await agent.post('/register/account', {
+    category: 'individual',
+    email,
+    password,
+    passwordConfirm: password,
+    consent: 'yes',
+  })
   if (res.status !== 303) throw new Error(`registration failed with ${res.status}`)
   const mail = await smtp.waitFor((m) => m.envelopeTo.includes(email) && /confirm/i.test(m.text ?? ''))
   const path = pathOf(linkIn(mail, '/confirm/'))

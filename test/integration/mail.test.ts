@@ -30,7 +30,7 @@ describe('mail outbox', () => {
         to: 'committed@example.com',
         template: 'test',
         locale: 'ru',
-        params: { tenant: tenant.settings.name },
+        params: { tenant: tenant.settings.name, link: tenant.settings.publicBaseUrl },
       }),
     )
     const mail = await smtp.waitFor((m) => m.envelopeTo.includes('committed@example.com'))
@@ -103,7 +103,7 @@ describe('development mailbox', () => {
         to: 'newcomer@example.com',
         template: 'test',
         locale: 'en',
-        params: { tenant: 'Demo' },
+        params: { tenant: 'Demo', link: tenant.settings.publicBaseUrl },
       }),
     )
     for (let i = 0; i < 100; i++) {

@@ -19,7 +19,12 @@ describe('password policy', () => {
   })
 
   it('accepts long passphrases in any script and counts characters, not bytes', () => {
-    expect(passwordProblem('x'.repeat(64).replace(/x/g, (_, i: number) => String.fromCharCode(97 + (i % 26))), plain)).toBeUndefined()
+    expect(
+      passwordProblem(
+        'x'.repeat(64).replace(/x/g, (_, i: number) => String.fromCharCode(97 + (i % 26))),
+        plain,
+      ),
+    ).toBeUndefined()
     expect(passwordProblem('пароль-для-кабинета', plain)).toBeUndefined()
     expect(passwordProblem('电力交易中心密码', plain)).toBeUndefined()
     expect(passwordProblem('a'.repeat(257), plain)).toBe('tooLong')
@@ -28,7 +33,9 @@ describe('password policy', () => {
   it('refuses common passwords and the user’s own context', () => {
     expect(passwordProblem('password1', plain)).toBe('common')
     expect(passwordProblem('Qwertyuiop', plain)).toBe('common')
-    expect(passwordProblem('energa-sieci-2026', plain, ['Energa Sieci', 'jan.kowalski@example.com'])).toBe('context')
+    expect(passwordProblem('energa-sieci-2026', plain, ['Energa Sieci', 'jan.kowalski@example.com'])).toBe(
+      'context',
+    )
     expect(passwordProblem('kowalski!!2026', plain, ['jan.kowalski'])).toBe('context')
   })
 

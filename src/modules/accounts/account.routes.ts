@@ -18,13 +18,19 @@ export function accountRoutes(deps: Deps): Router {
   router.get('/account/profile', (req, res) => {
     const c = res.locals.customer!
     res.render('customer/accounts/profile', {
-      values: { firstName: c.first_name, lastName: c.last_name, phone: c.phone, preferredLocale: c.preferred_locale ?? '' },
+      values: {
+        firstName: c.first_name,
+        lastName: c.last_name,
+        phone: c.phone,
+        preferredLocale: c.preferred_locale ?? '',
+      },
       saved: req.query.saved === '1',
     })
   })
   router.post('/account/profile', async (req, res) => {
     const form = profileForm(res.locals.tenant!).safeParse(req.body)
-    if (!form.success) return renderInvalid(res, 'customer/accounts/profile', fieldErrors(res, form.error), req.body)
+    if (!form.success)
+      return renderInvalid(res, 'customer/accounts/profile', fieldErrors(res, form.error), req.body)
     await updateProfile(deps, res.locals.ctx, res.locals.customer!.id, form.data)
     res.redirect(303, '/account/profile?saved=1')
   })
@@ -40,10 +46,17 @@ export function accountRoutes(deps: Deps): Router {
     const customer = res.locals.customer!
     const forced = customer.must_change_password
     const form = changePasswordForm(res.locals.tenant!, customer.email, forced).safeParse(req.body)
-    if (!form.success) return renderInvalid(res, 'customer/accounts/password', fieldErrors(res, form.error), {})
+    if (!form.success)
+      return renderInvalid(res, 'customer/accounts/password', fieldErrors(res, form.error), {})
     const epoch = await changePassword(deps, res.locals.ctx, customer.id, form.data, forced)
     if (epoch === 'wrongPassword') {
-      const errors = [{ field: 'currentPassword', text: res.locals.t('accounts.errors.currentPasswordWrong'), href: '#currentPassword' }]
+      const errors = [
+        {
+          field: 'currentPassword',
+          text: res.locals.t('accounts.errors.currentPasswordWrong'),
+          href: '#currentPassword',
+        },
+      ]
       return renderInvalid(res, 'customer/accounts/password', errors, {})
     }
     // This session carries on under the new epoch; every other one has ended.

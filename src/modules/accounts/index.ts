@@ -10,7 +10,8 @@ import { sessionRoutes } from './session.routes.ts'
 export function accountsModule(deps: Deps): Router {
   const router = Router()
   router.use((_req, res, next) => {
-    if (res.locals.tenant) res.locals.minLength = effectiveMinLength(res.locals.tenant.settings.passwordPolicy)
+    if (res.locals.tenant)
+      res.locals.minLength = effectiveMinLength(res.locals.tenant.settings.passwordPolicy)
     next()
   })
   router.use(registerRoutes(deps), sessionRoutes(deps), passwordResetRoutes(deps), accountRoutes(deps))

@@ -20,5 +20,10 @@ export async function mailCustomer(
   to = customer.email,
 ): Promise<void> {
   const locale = isLocale(customer.preferred_locale) ? customer.preferred_locale : ctx.locale
-  await outbox.enqueue(trx, ctx.tenant, { to, template, locale, params: { tenant: ctx.tenant.settings.name, ...params } })
+  await outbox.enqueue(trx, ctx.tenant, {
+    to,
+    template,
+    locale,
+    params: { tenant: ctx.tenant.settings.name, ...params },
+  })
 }

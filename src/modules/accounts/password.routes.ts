@@ -17,7 +17,8 @@ export function passwordResetRoutes(deps: Deps): Router {
   })
   router.post('/password/forgot', async (req, res) => {
     const form = EmailOnly.safeParse(req.body)
-    if (!form.success) return renderInvalid(res, 'customer/accounts/forgot', fieldErrors(res, form.error), req.body)
+    if (!form.success)
+      return renderInvalid(res, 'customer/accounts/forgot', fieldErrors(res, form.error), req.body)
     const account = `${res.locals.tenant!.id}:${form.data.email.toLowerCase()}`
     const wait = await throttle.blocked(account, req.ip ?? '')
     if (wait) throw new TooManyRequestsError(wait)

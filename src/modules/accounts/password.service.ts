@@ -4,7 +4,17 @@ import { audit } from '../../platform/audit.ts'
 import { hashPassword, verifyPassword } from '../../platform/passwords.ts'
 import { hashToken, newLinkToken } from '../../platform/tokens.ts'
 import { mailCustomer, portalLink } from './mail.ts'
-import { consumeToken, findCustomer, findCustomerByEmail, findCustomerByLogin, insertToken, tokenIsUsable, updateCustomer, voidTokens, type CustomerRow } from './repo.ts'
+import {
+  consumeToken,
+  findCustomer,
+  findCustomerByEmail,
+  findCustomerByLogin,
+  insertToken,
+  tokenIsUsable,
+  updateCustomer,
+  voidTokens,
+  type CustomerRow,
+} from './repo.ts'
 import type { AccountsDeps } from './registration.service.ts'
 
 const RESET_MINUTES = 30
@@ -16,20 +26,34 @@ export type AuthResult = { ok: true; customer: CustomerRow } | { ok: false }
  * one-time password all give the same answer, and an unknown login is still checked
  * against a dummy hash so the time taken does not tell them apart.
  */
-export async function authenticate(deps: AccountsDeps, ctx: RequestContext, login: string, password: string): Promise<AuthResult> {
+export async function authenticate(
+  deps: AccountsDeps,
+  ctx: RequestContext,
+  login: string,
+  password: string,
+): Promise<AuthResult> {
   const now = deps.clock.now()
   const byLoginName = ctx.tenant.settings.registration.loginName && !login.includes('@')
-  const customer = await withTenant(deps.db, ctx.tenant.id, (trx) => findCustomerByLogin(trx, login, byLoginName))
+  const customer = await withTenant(deps.db, ctx.tenant.id, (trx) =>
+    findCustomerByLogin(trx, login, byLoginName),
+  )
   const { ok, rehash } = await verifyPassword(customer?.password_hash, password)
   const usable =
-    ok && customer?.status === 'active' && !(customer.password_expires_at && customer.password_expires_at <= now)
+    ok &&
+    customer?.status === 'active' &&
+    !(customer.password_expires_at && customer.password_expires_at <= now)
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    if (usable && rehash) await updateCustomer(trx, customer.id, { password_hash: await hashPassword(password) })
-    await audit(trx, { ...ctx, actor: { type: 'customer', id: customer?.id ?? null } }, {
-      action: usable ? 'customer.login' : 'customer.login-failed',
-      targetType: 'customer',
-      targetId: customer?.id,
-    })
+    if (usable && rehash)
+      await updateCustomer(trx, customer.id, { password_hash: await hashPassword(password) })
+    await audit(
+      trx,
+      { ...ctx, actor: { type: 'customer', id: customer?.id ?? null } },
+      {
+        action: usable ? 'customer.login' : 'customer.login-failed',
+        targetType: 'customer',
+        targetId: customer?.id,
+      },
+    )
   })
   return usable ? { ok: true, customer } : { ok: false }
 }
@@ -49,7 +73,8 @@ export async function changePassword(
   const now = deps.clock.now()
   const customer = await withTenant(deps.db, ctx.tenant.id, (trx) => findCustomer(trx, customerId))
   if (!customer) throw new Error('signed-in customer not found')
-  if (!forced && !(await verifyPassword(customer.password_hash, input.currentPassword ?? '')).ok) return 'wrongPassword'
+  if (!forced && !(await verifyPassword(customer.password_hash, input.currentPassword ?? '')).ok)
+    return 'wrongPassword'
   const passwordHash = await hashPassword(input.password)
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const epoch = customer.session_epoch + 1
@@ -61,14 +86,25 @@ export async function changePassword(
       session_epoch: epoch,
     })
     await voidTokens(trx, customer.id, now, ['reset_password'])
-    await mailCustomer(trx, deps.outbox, ctx, customer, 'password-changed', { supportEmail: ctx.tenant.settings.supportEmail })
-    await audit(trx, ctx, { action: 'customer.password-changed', targetType: 'customer', targetId: customer.id, details: { forced } })
+    await mailCustomer(trx, deps.outbox, ctx, customer, 'password-changed', {
+      supportEmail: ctx.tenant.settings.supportEmail,
+    })
+    await audit(trx, ctx, {
+      action: 'customer.password-changed',
+      targetType: 'customer',
+      targetId: customer.id,
+      details: { forced },
+    })
     return epoch
   })
 }
 
 /** Always answers the same; only an active account gets a (30-minute, single-use) link. */
-export async function requestPasswordReset(deps: AccountsDeps, ctx: RequestContext, email: string): Promise<void> {
+export async function requestPasswordReset(
+  deps: AccountsDeps,
+  ctx: RequestContext,
+  email: string,
+): Promise<void> {
   const now = deps.clock.now()
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const customer = await findCustomerByEmail(trx, email)
@@ -83,20 +119,38 @@ export async function requestPasswordReset(deps: AccountsDeps, ctx: RequestConte
       created_at: now,
       expires_at: new Date(now.getTime() + RESET_MINUTES * 60_000),
     })
-    await mailCustomer(trx, deps.outbox, ctx, customer, 'password-reset', { link: portalLink(ctx, `/password/reset/${token}`), minutes: RESET_MINUTES })
-    await audit(trx, ctx, { action: 'customer.password-reset-requested', targetType: 'customer', targetId: customer.id })
+    await mailCustomer(trx, deps.outbox, ctx, customer, 'password-reset', {
+      link: portalLink(ctx, `/password/reset/${token}`),
+      minutes: RESET_MINUTES,
+    })
+    await audit(trx, ctx, {
+      action: 'customer.password-reset-requested',
+      targetType: 'customer',
+      targetId: customer.id,
+    })
   })
 }
 
-export async function resetLinkIsUsable(deps: AccountsDeps, ctx: RequestContext, token: string): Promise<boolean> {
-  return withTenant(deps.db, ctx.tenant.id, (trx) => tokenIsUsable(trx, 'reset_password', hashToken(token), deps.clock.now()))
+export async function resetLinkIsUsable(
+  deps: AccountsDeps,
+  ctx: RequestContext,
+  token: string,
+): Promise<boolean> {
+  return withTenant(deps.db, ctx.tenant.id, (trx) =>
+    tokenIsUsable(trx, 'reset_password', hashToken(token), deps.clock.now()),
+  )
 }
 
 /**
  * Sets the new password if, and only if, this request is the one that uses the token
  * (one atomic UPDATE). Other sessions end and other links are voided.
  */
-export async function resetPassword(deps: AccountsDeps, ctx: RequestContext, token: string, password: string): Promise<'done' | 'invalid'> {
+export async function resetPassword(
+  deps: AccountsDeps,
+  ctx: RequestContext,
+  token: string,
+  password: string,
+): Promise<'done' | 'invalid'> {
   const now = deps.clock.now()
   const passwordHash = await hashPassword(password)
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
@@ -112,17 +166,31 @@ export async function resetPassword(deps: AccountsDeps, ctx: RequestContext, tok
       session_epoch: customer.session_epoch + 1,
     })
     await voidTokens(trx, customer.id, now)
-    await mailCustomer(trx, deps.outbox, ctx, customer, 'password-changed', { supportEmail: ctx.tenant.settings.supportEmail })
-    await audit(trx, { ...ctx, actor: { type: 'customer', id: customer.id } }, { action: 'customer.password-reset', targetType: 'customer', targetId: customer.id })
+    await mailCustomer(trx, deps.outbox, ctx, customer, 'password-changed', {
+      supportEmail: ctx.tenant.settings.supportEmail,
+    })
+    await audit(
+      trx,
+      { ...ctx, actor: { type: 'customer', id: customer.id } },
+      { action: 'customer.password-reset', targetType: 'customer', targetId: customer.id },
+    )
     return 'done'
   })
 }
 
-export async function endOtherSessions(deps: AccountsDeps, ctx: RequestContext, customer: CustomerRow): Promise<number> {
+export async function endOtherSessions(
+  deps: AccountsDeps,
+  ctx: RequestContext,
+  customer: CustomerRow,
+): Promise<number> {
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const epoch = customer.session_epoch + 1
     await updateCustomer(trx, customer.id, { session_epoch: epoch })
-    await audit(trx, ctx, { action: 'customer.sessions-ended', targetType: 'customer', targetId: customer.id })
+    await audit(trx, ctx, {
+      action: 'customer.sessions-ended',
+      targetType: 'customer',
+      targetId: customer.id,
+    })
     return epoch
   })
 }

@@ -11,7 +11,12 @@ export interface ProfileInput {
   preferredLocale: string | null
 }
 
-export async function updateProfile(deps: AccountsDeps, ctx: RequestContext, customerId: string, input: ProfileInput): Promise<void> {
+export async function updateProfile(
+  deps: AccountsDeps,
+  ctx: RequestContext,
+  customerId: string,
+  input: ProfileInput,
+): Promise<void> {
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
     await updateCustomer(trx, customerId, {
       first_name: input.firstName || null,
@@ -19,12 +24,23 @@ export async function updateProfile(deps: AccountsDeps, ctx: RequestContext, cus
       phone: input.phone,
       preferred_locale: input.preferredLocale,
     })
-    await audit(trx, ctx, { action: 'customer.profile-updated', targetType: 'customer', targetId: customerId })
+    await audit(trx, ctx, {
+      action: 'customer.profile-updated',
+      targetType: 'customer',
+      targetId: customerId,
+    })
   })
 }
 
 /** Seed 004: once a name is set it is shown instead of the login. */
-export function displayName(c: { first_name: string | null; last_name: string | null; full_name: string | null; organisation_name: string | null; email: string; login_name: string | null }): string {
+export function displayName(c: {
+  first_name: string | null
+  last_name: string | null
+  full_name: string | null
+  organisation_name: string | null
+  email: string
+  login_name: string | null
+}): string {
   const name = [c.first_name, c.last_name].filter(Boolean).join(' ')
   return name || c.full_name || c.organisation_name || c.login_name || c.email
 }

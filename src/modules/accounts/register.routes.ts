@@ -12,7 +12,11 @@ import {
   registerWithEmailedPassword,
   resendConfirmation,
 } from './registration.service.ts'
-import { EmailOnly, registerWithConfirmation as confirmationForm, registerWithEmailedPassword as emailedForm } from './schemas.ts'
+import {
+  EmailOnly,
+  registerWithConfirmation as confirmationForm,
+  registerWithEmailedPassword as emailedForm,
+} from './schemas.ts'
 
 /** Registration (seeds 002 and 004), email confirmation and "send again". */
 export function registerRoutes(deps: Deps): Router {
@@ -29,7 +33,8 @@ export function registerRoutes(deps: Deps): Router {
 
   router.get('/register', (_req, res) => {
     const enabled = modes(res)
-    if (enabled.length === 1) return res.redirect(303, enabled[0] === 'emailedPassword' ? '/register/password' : '/register/account')
+    if (enabled.length === 1)
+      return res.redirect(303, enabled[0] === 'emailedPassword' ? '/register/password' : '/register/account')
     res.render('customer/accounts/register-choice')
   })
 
@@ -40,7 +45,8 @@ export function registerRoutes(deps: Deps): Router {
   router.post('/register/password', async (req, res) => {
     if (!modes(res).includes('emailedPassword')) return res.redirect(303, '/register')
     const form = emailedForm(res.locals.tenant!).safeParse(req.body)
-    if (!form.success) return renderInvalid(res, 'customer/accounts/register-emailed', fieldErrors(res, form.error), req.body)
+    if (!form.success)
+      return renderInvalid(res, 'customer/accounts/register-emailed', fieldErrors(res, form.error), req.body)
     await spend(res, form.data.email, req.ip)
     await registerWithEmailedPassword(deps, res.locals.ctx, form.data)
     res.redirect(303, '/register/done')
@@ -54,13 +60,16 @@ export function registerRoutes(deps: Deps): Router {
     if (!modes(res).includes('emailConfirmation')) return res.redirect(303, '/register')
     const form = confirmationForm(res.locals.tenant!).safeParse(req.body)
     const values = { ...(req.body as object), password: '', passwordConfirm: '' }
-    if (!form.success) return renderInvalid(res, 'customer/accounts/register-account', fieldErrors(res, form.error), values)
+    if (!form.success)
+      return renderInvalid(res, 'customer/accounts/register-account', fieldErrors(res, form.error), values)
     await spend(res, form.data.email, req.ip)
     try {
       await registerWithConfirmation(deps, res.locals.ctx, form.data)
     } catch (err) {
       if (!(err instanceof LoginNameTakenError)) throw err
-      const errors = [{ field: 'loginName', text: res.locals.t('accounts.errors.loginNameTaken'), href: '#loginName' }]
+      const errors = [
+        { field: 'loginName', text: res.locals.t('accounts.errors.loginNameTaken'), href: '#loginName' },
+      ]
       return renderInvalid(res, 'customer/accounts/register-account', errors, values)
     }
     res.redirect(303, '/register/done')
@@ -77,7 +86,9 @@ export function registerRoutes(deps: Deps): Router {
   })
   router.post('/confirm/:token', noStore, async (req, res) => {
     const confirmed = await confirmEmail(deps, res.locals.ctx, hashToken(String(req.params.token)))
-    res.status(confirmed ? 200 : 410).render(confirmed ? 'customer/accounts/confirmed' : 'customer/accounts/link-invalid', { resend: true })
+    res
+      .status(confirmed ? 200 : 410)
+      .render(confirmed ? 'customer/accounts/confirmed' : 'customer/accounts/link-invalid', { resend: true })
   })
 
   router.get('/confirm-again', (_req, res) => {
@@ -85,7 +96,8 @@ export function registerRoutes(deps: Deps): Router {
   })
   router.post('/confirm-again', async (req, res) => {
     const form = EmailOnly.safeParse(req.body)
-    if (!form.success) return renderInvalid(res, 'customer/accounts/resend', fieldErrors(res, form.error), req.body)
+    if (!form.success)
+      return renderInvalid(res, 'customer/accounts/resend', fieldErrors(res, form.error), req.body)
     await spend(res, form.data.email, req.ip)
     await resendConfirmation(deps, res.locals.ctx, form.data.email)
     res.redirect(303, '/register/done')

@@ -41,12 +41,21 @@ function consentFields(ctx: RequestContext, now: Date) {
  * Someone registered with an email that already has an account: they see the same page
  * as anyone else, and the account's owner gets an email saying so.
  */
-async function tellOwner(trx: Knex.Transaction, deps: AccountsDeps, ctx: RequestContext, existing: CustomerRow): Promise<void> {
+async function tellOwner(
+  trx: Knex.Transaction,
+  deps: AccountsDeps,
+  ctx: RequestContext,
+  existing: CustomerRow,
+): Promise<void> {
   await mailCustomer(trx, deps.outbox, ctx, existing, 'already-registered', {
     link: portalLink(ctx, '/login'),
     resetLink: portalLink(ctx, '/password/forgot'),
   })
-  await audit(trx, ctx, { action: 'customer.register.existing-email', targetType: 'customer', targetId: existing.id })
+  await audit(trx, ctx, {
+    action: 'customer.register.existing-email',
+    targetType: 'customer',
+    targetId: existing.id,
+  })
 }
 
 /** Seed 002: the account is active at once, with a one-time password sent by email. */
@@ -62,41 +71,58 @@ async function firstWins(work: () => Promise<void>): Promise<void> {
   }
 }
 
-export async function registerWithEmailedPassword(deps: AccountsDeps, ctx: RequestContext, data: EmailedPasswordRegistration): Promise<void> {
+export async function registerWithEmailedPassword(
+  deps: AccountsDeps,
+  ctx: RequestContext,
+  data: EmailedPasswordRegistration,
+): Promise<void> {
   const now = deps.clock.now()
   const policy = ctx.tenant.settings.passwordPolicy
   const oneTime = generateOneTimePassword(policy)
   const passwordHash = await hashPassword(oneTime)
   const expires = new Date(now.getTime() + ctx.tenant.settings.registration.oneTimePasswordDays * 86_400_000)
-  await firstWins(() => withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const existing = await findCustomerByEmail(trx, data.email)
-    if (existing) return tellOwner(trx, deps, ctx, existing)
-    const customer = await insertCustomer(trx, {
-      tenant_id: ctx.tenant.id,
-      email: data.email,
-      status: 'active',
-      password_hash: passwordHash,
-      must_change_password: true,
-      password_expires_at: expires,
-      category: data.category,
-      organisation_name: data.organisationName,
-      full_name: data.fullName,
-      phone: data.phone,
-      identifiers: data.identifiers,
-      preferred_locale: ctx.locale,
-      confirmed_at: now,
-      ...consentFields(ctx, now),
-    })
-    await mailCustomer(trx, deps.outbox, ctx, customer, 'one-time-password', {
-      password: oneTime,
-      expires: formattersFor(ctx.locale, ctx.tenant.settings.timeZone).dateTime(expires),
-      link: portalLink(ctx, '/login'),
-    })
-    await audit(trx, ctx, { action: 'customer.registered', targetType: 'customer', targetId: customer.id, details: { mode: 'emailedPassword' } })
-  }))
+  await firstWins(() =>
+    withTenant(deps.db, ctx.tenant.id, async (trx) => {
+      const existing = await findCustomerByEmail(trx, data.email)
+      if (existing) return tellOwner(trx, deps, ctx, existing)
+      const customer = await insertCustomer(trx, {
+        tenant_id: ctx.tenant.id,
+        email: data.email,
+        status: 'active',
+        password_hash: passwordHash,
+        must_change_password: true,
+        password_expires_at: expires,
+        category: data.category,
+        organisation_name: data.organisationName,
+        full_name: data.fullName,
+        phone: data.phone,
+        identifiers: data.identifiers,
+        preferred_locale: ctx.locale,
+        confirmed_at: now,
+        ...consentFields(ctx, now),
+      })
+      await mailCustomer(trx, deps.outbox, ctx, customer, 'one-time-password', {
+        password: oneTime,
+        expires: formattersFor(ctx.locale, ctx.tenant.settings.timeZone).dateTime(expires),
+        link: portalLink(ctx, '/login'),
+      })
+      await audit(trx, ctx, {
+        action: 'customer.registered',
+        targetType: 'customer',
+        targetId: customer.id,
+        details: { mode: 'emailedPassword' },
+      })
+    }),
+  )
 }
 
-async function sendConfirmation(trx: Knex.Transaction, deps: AccountsDeps, ctx: RequestContext, customer: CustomerRow, now: Date) {
+async function sendConfirmation(
+  trx: Knex.Transaction,
+  deps: AccountsDeps,
+  ctx: RequestContext,
+  customer: CustomerRow,
+  now: Date,
+) {
   await voidTokens(trx, customer.id, now, ['confirm_email'])
   const { token, hash } = newLinkToken()
   await insertToken(trx, {
@@ -107,32 +133,47 @@ async function sendConfirmation(trx: Knex.Transaction, deps: AccountsDeps, ctx: 
     created_at: now,
     expires_at: new Date(now.getTime() + CONFIRMATION_HOURS * 3_600_000),
   })
-  await mailCustomer(trx, deps.outbox, ctx, customer, 'confirm-email', { link: portalLink(ctx, `/confirm/${token}`), hours: CONFIRMATION_HOURS })
+  await mailCustomer(trx, deps.outbox, ctx, customer, 'confirm-email', {
+    link: portalLink(ctx, `/confirm/${token}`),
+    hours: CONFIRMATION_HOURS,
+  })
 }
 
 /** Seed 004: the account waits until the emailed link is confirmed. */
-export async function registerWithConfirmation(deps: AccountsDeps, ctx: RequestContext, data: ConfirmationRegistration): Promise<void> {
+export async function registerWithConfirmation(
+  deps: AccountsDeps,
+  ctx: RequestContext,
+  data: ConfirmationRegistration,
+): Promise<void> {
   const now = deps.clock.now()
   const passwordHash = await hashPassword(data.password)
-  await firstWins(() => withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const existing = await findCustomerByEmail(trx, data.email)
-    if (existing) return tellOwner(trx, deps, ctx, existing)
-    if (data.loginName && (await loginNameTaken(trx, data.loginName))) throw new LoginNameTakenError(data.loginName)
-    const customer = await insertCustomer(trx, {
-      tenant_id: ctx.tenant.id,
-      email: data.email,
-      login_name: data.loginName,
-      status: 'pending',
-      password_hash: passwordHash,
-      category: data.category,
-      identifiers: data.identifiers,
-      preferred_locale: ctx.locale,
-      password_changed_at: now,
-      ...consentFields(ctx, now),
-    })
-    await sendConfirmation(trx, deps, ctx, customer, now)
-    await audit(trx, ctx, { action: 'customer.registered', targetType: 'customer', targetId: customer.id, details: { mode: 'emailConfirmation' } })
-  }))
+  await firstWins(() =>
+    withTenant(deps.db, ctx.tenant.id, async (trx) => {
+      const existing = await findCustomerByEmail(trx, data.email)
+      if (existing) return tellOwner(trx, deps, ctx, existing)
+      if (data.loginName && (await loginNameTaken(trx, data.loginName)))
+        throw new LoginNameTakenError(data.loginName)
+      const customer = await insertCustomer(trx, {
+        tenant_id: ctx.tenant.id,
+        email: data.email,
+        login_name: data.loginName,
+        status: 'pending',
+        password_hash: passwordHash,
+        category: data.category,
+        identifiers: data.identifiers,
+        preferred_locale: ctx.locale,
+        password_changed_at: now,
+        ...consentFields(ctx, now),
+      })
+      await sendConfirmation(trx, deps, ctx, customer, now)
+      await audit(trx, ctx, {
+        action: 'customer.registered',
+        targetType: 'customer',
+        targetId: customer.id,
+        details: { mode: 'emailConfirmation' },
+      })
+    }),
+  )
 }
 
 /** Only the POST from the confirmation page gets here; opening the link consumes nothing. */
@@ -142,13 +183,21 @@ export async function confirmEmail(deps: AccountsDeps, ctx: RequestContext, hash
     const used = await consumeToken(trx, 'confirm_email', hash, now)
     if (!used) return false
     await updateCustomer(trx, used.customer_id, { status: 'active', confirmed_at: now })
-    await audit(trx, { ...ctx, actor: { type: 'customer', id: used.customer_id } }, { action: 'customer.email-confirmed', targetType: 'customer', targetId: used.customer_id })
+    await audit(
+      trx,
+      { ...ctx, actor: { type: 'customer', id: used.customer_id } },
+      { action: 'customer.email-confirmed', targetType: 'customer', targetId: used.customer_id },
+    )
     return true
   })
 }
 
 /** "Send again": a new link for a pending account; silence for any other email. */
-export async function resendConfirmation(deps: AccountsDeps, ctx: RequestContext, email: string): Promise<void> {
+export async function resendConfirmation(
+  deps: AccountsDeps,
+  ctx: RequestContext,
+  email: string,
+): Promise<void> {
   const now = deps.clock.now()
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const customer = await findCustomerByEmail(trx, email)

@@ -35,7 +35,11 @@ export async function findCustomerByEmail(db: Db, email: string): Promise<Custom
 }
 
 /** Email logins ignore case; login names (seed 003) are compared exactly as typed. */
-export async function findCustomerByLogin(db: Db, login: string, byLoginName: boolean): Promise<CustomerRow | undefined> {
+export async function findCustomerByLogin(
+  db: Db,
+  login: string,
+  byLoginName: boolean,
+): Promise<CustomerRow | undefined> {
   return byLoginName
     ? db('customers').where({ login_name: login }).first<CustomerRow | undefined>()
     : findCustomerByEmail(db, login)
@@ -45,7 +49,10 @@ export async function loginNameTaken(db: Db, loginName: string): Promise<boolean
   return Boolean(await db('customers').where({ login_name: loginName }).first('id'))
 }
 
-export async function insertCustomer(db: Db, values: Partial<CustomerRow> & { tenant_id: string; email: string; status: CustomerRow['status'] }): Promise<CustomerRow> {
+export async function insertCustomer(
+  db: Db,
+  values: Partial<CustomerRow> & { tenant_id: string; email: string; status: CustomerRow['status'] },
+): Promise<CustomerRow> {
   const [row] = await db('customers').insert(values).returning<CustomerRow[]>('*')
   if (!row) throw new Error('customer insert returned nothing')
   return row
@@ -57,7 +64,15 @@ export async function updateCustomer(db: Db, id: string, patch: Record<string, u
 
 export async function insertToken(
   db: Db,
-  token: { tenant_id: string; customer_id: string; purpose: TokenPurpose; token_hash: string; created_at: Date; expires_at: Date; data?: object },
+  token: {
+    tenant_id: string
+    customer_id: string
+    purpose: TokenPurpose
+    token_hash: string
+    created_at: Date
+    expires_at: Date
+    data?: object
+  },
 ): Promise<void> {
   await db('account_tokens').insert({ ...token, data: token.data ?? {} })
 }
@@ -81,14 +96,28 @@ export async function consumeToken(
   return row
 }
 
-export async function tokenIsUsable(db: Db, purpose: TokenPurpose, hash: string, now: Date): Promise<boolean> {
+export async function tokenIsUsable(
+  db: Db,
+  purpose: TokenPurpose,
+  hash: string,
+  now: Date,
+): Promise<boolean> {
   return Boolean(
-    await db('account_tokens').where({ purpose, token_hash: hash }).whereNull('used_at').where('expires_at', '>', now).first('id'),
+    await db('account_tokens')
+      .where({ purpose, token_hash: hash })
+      .whereNull('used_at')
+      .where('expires_at', '>', now)
+      .first('id'),
   )
 }
 
 /** Voids a customer's outstanding tokens (all, or of some purposes). */
-export async function voidTokens(db: Db, customerId: string, now: Date, purposes?: TokenPurpose[]): Promise<void> {
+export async function voidTokens(
+  db: Db,
+  customerId: string,
+  now: Date,
+  purposes?: TokenPurpose[],
+): Promise<void> {
   const q = db('account_tokens').where({ customer_id: customerId }).whereNull('used_at')
   if (purposes) void q.whereIn('purpose', purposes)
   await q.update({ used_at: now })

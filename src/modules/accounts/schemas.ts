@@ -1,7 +1,7 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import { z } from 'zod'
 import { IDENTIFIERS, normaliseIdentifier } from '../../platform/identifiers/index.ts'
-import { LOCALES } from '../../platform/i18n/locales.ts'
+import { isLocale } from '../../platform/i18n/locales.ts'
 import { PASSWORD_MAX, passwordProblem } from '../../platform/passwords.ts'
 import type { Tenant } from '../tenants/schemas.ts'
 
@@ -15,12 +15,13 @@ export const Email = z
   .max(254, e('emailFormat'))
   .pipe(z.email(e('emailFormat')))
 
-function phone(tenant: Tenant) {
+function phone(tenant: Tenant, required = true) {
   return z
     .string()
     .trim()
-    .min(1, e('phoneRequired'))
+    .min(required ? 1 : 0, e('phoneRequired'))
     .transform((value, ctx) => {
+      if (!value) return null
       const parsed = parsePhoneNumberFromString(value, tenant.settings.phoneRegion as CountryCode)
       if (!parsed?.isValid()) {
         ctx.addIssue({ code: 'custom', message: e('phoneFormat') })
@@ -40,7 +41,10 @@ const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '')
 function newPassword(tenant: Tenant, contextOf: (data: Record<string, unknown>) => string[]) {
   return (data: Record<string, unknown>, ctx: z.RefinementCtx) => {
     if (typeof data.password !== 'string' || data.password === '') return
-    const problem = passwordProblem(data.password, tenant.settings.passwordPolicy, [tenant.settings.name, ...contextOf(data)])
+    const problem = passwordProblem(data.password, tenant.settings.passwordPolicy, [
+      tenant.settings.name,
+      ...contextOf(data),
+    ])
     if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: e(`password.${problem}`) })
     else if (data.password !== data.passwordConfirm) {
       ctx.addIssue({ code: 'custom', path: ['passwordConfirm'], message: e('passwordMismatch') })
@@ -49,19 +53,24 @@ function newPassword(tenant: Tenant, contextOf: (data: Record<string, unknown>) 
 }
 
 const emailName = (email: unknown) => (typeof email === 'string' ? [email.split('@')[0] ?? ''] : [])
-const password = z.string().min(1, e('passwordRequired')).max(PASSWORD_MAX * 4, e('password.tooLong'))
+const password = z
+  .string()
+  .min(1, e('passwordRequired'))
+  .max(PASSWORD_MAX * 4, e('password.tooLong'))
 const consent = z.literal('yes', e('consentRequired'))
 const category = z.enum(['legal', 'individual'], e('categoryRequired'))
 
 const identifierField = (kind: string) => `identifier_${kind.replace('.', '_')}`
-const identifierSpecs = (tenant: Tenant, party: unknown) => tenant.settings.partyIdentifiers.filter((s) => s.party === party)
+const identifierSpecs = (tenant: Tenant, party: unknown) =>
+  tenant.settings.partyIdentifiers.filter((s) => s.party === party)
 
 /** Identifier fields (`identifier_<country>_<kind>`) the tenant asks for on this kind of party. */
 function checkIdentifiers(tenant: Tenant, data: Record<string, unknown>, ctx: z.RefinementCtx) {
   for (const spec of identifierSpecs(tenant, data.category)) {
     const field = identifierField(spec.kind)
     const value = text(data[field])
-    if (!value && spec.required) ctx.addIssue({ code: 'custom', path: [field], message: e(`identifier.${spec.kind}.required`) })
+    if (!value && spec.required)
+      ctx.addIssue({ code: 'custom', path: [field], message: e(`identifier.${spec.kind}.required`) })
     if (value && !IDENTIFIERS[spec.kind](value)) {
       ctx.addIssue({ code: 'custom', path: [field], message: e(`identifier.${spec.kind}.invalid`) })
     }
@@ -131,7 +140,10 @@ export type ConfirmationRegistration = z.output<ReturnType<typeof registerWithCo
 
 export const Login = z.object({
   login: z.string().trim().min(1, e('loginRequired')).max(254, e('loginRequired')),
-  password: z.string().min(1, e('passwordRequired')).max(PASSWORD_MAX * 4, e('passwordRequired')),
+  password: z
+    .string()
+    .min(1, e('passwordRequired'))
+    .max(PASSWORD_MAX * 4, e('passwordRequired')),
   next: z.string().optional(),
 })
 
@@ -142,11 +154,17 @@ export function changePassword(tenant: Tenant, email: string, forced: boolean) {
       password,
       passwordConfirm: z.string(),
     })
-    .superRefine(newPassword(tenant, () => emailName(email)), always)
+    .superRefine(
+      newPassword(tenant, () => emailName(email)),
+      always,
+    )
 }
 
 export function resetPassword(tenant: Tenant, email: string) {
-  return z.object({ password, passwordConfirm: z.string() }).superRefine(newPassword(tenant, () => emailName(email)), always)
+  return z.object({ password, passwordConfirm: z.string() }).superRefine(
+    newPassword(tenant, () => emailName(email)),
+    always,
+  )
 }
 
 export const EmailOnly = z.object({ email: Email })
@@ -155,7 +173,10 @@ export function profile(tenant: Tenant) {
   return z.object({
     firstName: z.string().trim().max(100, e('nameTooLong')),
     lastName: z.string().trim().max(100, e('nameTooLong')),
-    phone: z.union([z.literal('').transform(() => null), phone(tenant)]),
-    preferredLocale: z.union([z.literal('').transform(() => null), z.enum(LOCALES, e('localeInvalid'))]),
+    phone: phone(tenant, false),
+    preferredLocale: z
+      .string()
+      .refine((v) => v === '' || isLocale(v), e('localeInvalid'))
+      .transform((v) => (isLocale(v) ? v : null)),
   })
 }

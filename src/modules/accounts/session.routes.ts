@@ -21,8 +21,12 @@ export function sessionRoutes(deps: Deps): Router {
 
   router.post('/login', noStore, async (req, res) => {
     const form = Login.safeParse(req.body)
-    const values = { login: (req.body as { login?: unknown }).login, next: safeNextPath((req.body as { next?: unknown }).next, '') }
-    if (!form.success) return renderInvalid(res, 'customer/accounts/login', fieldErrors(res, form.error), values)
+    const values = {
+      login: (req.body as { login?: unknown }).login,
+      next: safeNextPath((req.body as { next?: unknown }).next, ''),
+    }
+    if (!form.success)
+      return renderInvalid(res, 'customer/accounts/login', fieldErrors(res, form.error), values)
     const tenant = res.locals.tenant!
     const loginKey = tenant.settings.registration.loginName ? form.data.login : form.data.login.toLowerCase()
     const account = `${tenant.id}:${loginKey}`
@@ -36,7 +40,9 @@ export function sessionRoutes(deps: Deps): Router {
     }
     await throttle.succeeded(account)
     await signIn(req, tenant.id, result.customer, deps.clock)
-    const target = result.customer.must_change_password ? '/account/password' : safeNextPath(form.data.next, '/cabinet')
+    const target = result.customer.must_change_password
+      ? '/account/password'
+      : safeNextPath(form.data.next, '/cabinet')
     res.redirect(303, target)
   })
 

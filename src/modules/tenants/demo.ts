@@ -50,7 +50,11 @@ const DEMO_TENANTS: DemoTenant[] = [
       branding: { primaryColour: '#8c1d18', logoPath: '/public/images/tenants/ru.svg' },
       enabledServices: ['applications', 'readings'],
       supportEmail: 'support@ru.kabinet.test',
-      registration: { modes: ['emailedPassword', 'emailConfirmation'], oneTimePasswordDays: 7, loginName: false },
+      registration: {
+        modes: ['emailedPassword', 'emailConfirmation'],
+        oneTimePasswordDays: 7,
+        loginName: false,
+      },
       phoneRegion: 'RU',
       partyIdentifiers: [
         { kind: 'ru.inn', party: 'legal', required: true },
@@ -113,7 +117,10 @@ export async function seedDemo(owner: Knex, port: number): Promise<DemoLogin[]> 
       await withTenant(owner, demo.id, (trx) =>
         trx('tenants')
           .where({ id: demo.id })
-          .update({ settings: TenantSettings.parse({ ...demo.settings, publicBaseUrl: url }), updated_at: trx.fn.now() }),
+          .update({
+            settings: TenantSettings.parse({ ...demo.settings, publicBaseUrl: url }),
+            updated_at: trx.fn.now(),
+          }),
       )
       continue
     }

@@ -65,11 +65,18 @@ export const TenantSettings = z.object({
   publicBaseUrl: z
     .url({ protocol: /^https?$/, error: 'settings.errors.publicBaseUrl' })
     .transform((u) => u.replace(/\/+$/, '')),
-  registration: Registration.default({ modes: ['emailConfirmation'], oneTimePasswordDays: 7, loginName: false }),
+  registration: Registration.default({
+    modes: ['emailConfirmation'],
+    oneTimePasswordDays: 7,
+    loginName: false,
+  }),
   passwordPolicy: PasswordPolicy.default({ minLength: PASSWORD_FLOOR, requireComposition: false }),
   partyIdentifiers: z.array(PartyIdentifier).default([]),
   /** ISO 3166 region for phone numbers typed without a country code. */
-  phoneRegion: z.string().regex(/^[A-Z]{2}$/, 'settings.errors.phoneRegion').default('PL'),
+  phoneRegion: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'settings.errors.phoneRegion')
+    .default('PL'),
   consent: Consent.default({ version: 1, text: {} }),
 })
 export type TenantSettings = z.infer<typeof TenantSettings>

@@ -1,0 +1,237 @@
+import request from 'supertest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { withTenant } from '../../src/db/tenant-scope.ts'
+import { createTestApp, type TestApp } from '../helpers/app.ts'
+import { agentFor } from '../helpers/agent.ts'
+import { linkIn, pathOf, registerConfirmed, signedIn } from '../helpers/accounts.ts'
+import { createTenant } from '../helpers/factories.ts'
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
+
+const PASSWORD = 'słoneczny poranek 12'
+
+describe('login, logout, profile and passwords', () => {
+  let smtp: SmtpSink
+  let t: TestApp
+  let a: Awaited<ReturnType<typeof createTenant>>
+  let b: Awaited<ReturnType<typeof createTenant>>
+
+  beforeAll(async () => {
+    smtp = await startSmtpSink()
+    t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
+    a = await createTenant(t.db.owner, { defaultLocale: 'en', publicBaseUrl: 'https://portal-a.example' })
+    b = await createTenant(t.db.owner, { defaultLocale: 'en' })
+    await registerConfirmed(t, smtp, a.host, 'jan@example.com', PASSWORD)
+    await registerConfirmed(t, smtp, a.host, 'eve@example.com', PASSWORD)
+  })
+  afterAll(async () => {
+    await t.close()
+    await smtp.close()
+  })
+
+  it('rotates the session on login, lands on the cabinet, and logs out only by POST', async () => {
+    const agent = agentFor(t.app, a.host)
+    const page = await agent.get('/login')
+    const before = String(page.headers['set-cookie']).split(';')[0]!
+    const res = await agent.post('/login', { login: 'JAN@example.com', password: PASSWORD })
+    expect(res.status).toBe(303)
+    expect(res.headers.location).toBe('/cabinet')
+    const after = String(res.headers['set-cookie']).split(';')[0]
+    expect(after).not.toBe(before)
+    // The pre-login cookie is anonymous.
+    expect((await request(t.app).get('/cabinet').set('Host', a.host).set('Cookie', before)).status).toBe(303)
+
+    const home = await agent.get('/cabinet')
+    expect(home.status).toBe(200)
+    expect(home.headers['cache-control']).toBe('no-store')
+    expect(home.text).toContain('Welcome, jan@example.com')
+    expect(home.text).toContain('action="/logout"')
+
+    expect((await agent.raw.get('/logout').set('Host', a.host)).status).toBe(404)
+    const out = await agent.post('/logout')
+    expect(out.status).toBe(303)
+    expect((await agent.get('/cabinet')).headers.location).toBe('/login?next=%2Fcabinet')
+  })
+
+  it('gives one answer for unknown user, wrong password and pending account', async () => {
+    const agent = agentFor(t.app, a.host)
+    await agent.get('/register/account')
+    await agent.post('/register/account', {
+      category: 'individual',
+      email: 'pending@example.com',
+      password: PASSWORD,
+      passwordConfirm: PASSWORD,
+      consent: 'yes',
+    })
+    const answers = []
+    for (const [login, password] of [
+      ['nobody@example.com', PASSWORD],
+      ['jan@example.com', 'wrong password here'],
+      ['pending@example.com', PASSWORD],
+    ]) {
+      const client = agentFor(t.app, a.host)
+      await client.get('/login')
+      const res = await client.post('/login', { login: login!, password: password! })
+      answers.push({
+        status: res.status,
+        body: res.text.replace(/name="_csrf" value="[^"]+"/, '').replace(/value="[^"]*@example.com"/, ''),
+      })
+    }
+    expect(answers[0]!.status).toBe(422)
+    expect(answers[1]).toEqual(answers[0])
+    expect(answers[2]).toEqual(answers[0])
+    expect(answers[0]!.body).toContain('The login or password is incorrect')
+  })
+
+  it('honours next only for same-origin paths', async () => {
+    for (const [next, expected] of [
+      ['/account/profile', '/account/profile'],
+      ['//evil.com', '/cabinet'],
+      ['/\\evil.com', '/cabinet'],
+      ['https://evil.com/', '/cabinet'],
+    ]) {
+      const agent = agentFor(t.app, a.host)
+      await agent.get(`/login?next=${encodeURIComponent(next!)}`)
+      const res = await agent.post('/login', { login: 'jan@example.com', password: PASSWORD, next: next! })
+      expect(res.headers.location).toBe(expected)
+    }
+  })
+
+  it('throttles an account after repeated failures, and releases it on its own', async () => {
+    const agent = agentFor(t.app, a.host)
+    await agent.get('/login')
+    const statuses: number[] = []
+    for (let i = 0; i < 6; i++) {
+      statuses.push(
+        (await agent.post('/login', { login: 'eve@example.com', password: `wrong-${i}-password` })).status,
+      )
+    }
+    expect(statuses).toEqual([422, 422, 422, 422, 422, 429])
+    const blocked = await agent.post('/login', { login: 'eve@example.com', password: PASSWORD })
+    expect(blocked.status).toBe(429)
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0)
+    // Another IP does not get around it (X-Forwarded-For is not trusted without proxies).
+    const other = await agent
+      .post('/login', { login: 'eve@example.com', password: PASSWORD })
+      .set('X-Forwarded-For', '198.51.100.9')
+    expect(other.status).toBe(429)
+    await withTenant(t.deps.db, a.id, () => Promise.resolve())
+    await t.deps.pool.query(
+      `UPDATE rate_limits SET expire = 1 WHERE key LIKE 'login:acct:short:%eve@example.com'`,
+    )
+    expect((await agent.post('/login', { login: 'eve@example.com', password: PASSWORD })).status).toBe(303)
+  })
+
+  it('shows the profile name instead of the login once set, and validates the profile', async () => {
+    const agent = await signedIn(t, a.host, 'jan@example.com', PASSWORD)
+    await agent.get('/account/profile')
+    const bad = await agent.post('/account/profile', {
+      firstName: 'Jan',
+      lastName: 'Kowalski',
+      phone: '12',
+      preferredLocale: 'xx',
+    })
+    expect(bad.status).toBe(422)
+    expect(bad.text).toContain('Enter a phone number, like')
+    expect(bad.text).toContain('Select a language from the list')
+    const ok = await agent.post('/account/profile', {
+      firstName: 'Jan',
+      lastName: 'Kowalski',
+      phone: '512 345 678',
+      preferredLocale: 'pl',
+    })
+    expect(ok.status).toBe(303)
+    const home = await agent.get('/cabinet')
+    expect(home.text).toContain('Witaj, Jan Kowalski')
+    expect(home.text).toContain('<html lang="pl"')
+  })
+
+  it('changes the password: needs the current one, ends other sessions, emails the user', async () => {
+    const first = await signedIn(t, a.host, 'jan@example.com', PASSWORD)
+    const second = await signedIn(t, a.host, 'jan@example.com', PASSWORD)
+    await first.get('/account/password')
+    const wrong = await first.post('/account/password', {
+      currentPassword: 'not it at all',
+      password: 'nowe dobre hasło 1',
+      passwordConfirm: 'nowe dobre hasło 1',
+    })
+    expect(wrong.status).toBe(422)
+    const ok = await first.post('/account/password', {
+      currentPassword: PASSWORD,
+      password: 'nowe dobre hasło 1',
+      passwordConfirm: 'nowe dobre hasło 1',
+    })
+    expect(ok.status).toBe(303)
+    expect((await first.get('/cabinet')).status).toBe(200)
+    expect((await second.get('/cabinet')).status).toBe(303)
+    const mail = await smtp.waitFor(
+      (m) => m.envelopeTo.includes('jan@example.com') && /zmienione|changed/.test(m.subject ?? ''),
+    )
+    expect(mail.text).toContain(a.settings.supportEmail)
+    await first.get('/account/password')
+    await first.post('/account/password', {
+      currentPassword: 'nowe dobre hasło 1',
+      password: PASSWORD,
+      passwordConfirm: PASSWORD,
+    })
+  })
+
+  it('resets a password by an emailed link: single use, 30 minutes, ends sessions, same answer for unknown emails', async () => {
+    const session = await signedIn(t, a.host, 'jan@example.com', PASSWORD)
+    const agent = agentFor(t.app, a.host)
+    await agent.get('/password/forgot')
+    const known = await agent.post('/password/forgot', { email: 'jan@example.com' })
+    const unknown = await agent.post('/password/forgot', { email: 'ghost@example.com' })
+    expect(known.status).toBe(303)
+    expect(unknown.headers.location).toBe(known.headers.location)
+
+    const mail = await smtp.waitFor(
+      (m) =>
+        m.envelopeTo.includes('jan@example.com') &&
+        /reset/i.test(m.subject ?? '') &&
+        !/changed/i.test(m.subject ?? ''),
+    )
+    const link = linkIn(mail, '/password/reset/')
+    expect(link.startsWith('https://portal-a.example/password/reset/')).toBe(true)
+    const path = pathOf(link)
+    const form = await agent.get(path)
+    expect(form.status).toBe(200)
+    expect(form.headers['referrer-policy']).toBe('no-referrer')
+    const weak = await agent.post(path, { password: 'short', passwordConfirm: 'short' })
+    expect(weak.status).toBe(422)
+
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        agent
+          .post(path, { password: `zupełnie nowe hasło ${i}`, passwordConfirm: `zupełnie nowe hasło ${i}` })
+          .then((r) => r.status),
+      ),
+    )
+    expect(results.filter((s) => s === 303)).toHaveLength(1)
+    expect(results.filter((s) => s === 410)).toHaveLength(19)
+    expect((await session.get('/cabinet')).status).toBe(303)
+    expect((await agent.get(path)).status).toBe(410)
+  })
+
+  it('expires reset links after 30 minutes', async () => {
+    const agent = agentFor(t.app, a.host)
+    await agent.get('/password/forgot')
+    await agent.post('/password/forgot', { email: 'eve@example.com' })
+    const mail = await smtp.waitFor(
+      (m) => m.envelopeTo.includes('eve@example.com') && /reset/i.test(m.subject ?? ''),
+    )
+    const path = pathOf(linkIn(mail, '/password/reset/'))
+    t.clock.advance(31 * 60_000)
+    expect((await agent.get(path)).status).toBe(410)
+  })
+
+  it('does not accept a session of tenant A on tenant B', async () => {
+    const agent = agentFor(t.app, a.host)
+    await agent.get('/login')
+    const login = await agent.post('/login', { login: 'eve@example.com', password: PASSWORD })
+    const cookie = String(login.headers['set-cookie']).split(';')[0]!
+    expect((await request(t.app).get('/cabinet').set('Host', a.host).set('Cookie', cookie)).status).toBe(200)
+    const res = await request(t.app).get('/cabinet').set('Host', b.host).set('Cookie', cookie)
+    expect(res.status).toBe(303)
+    expect(res.headers.location).toContain('/login')
+  })
+})
