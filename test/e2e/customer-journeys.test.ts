@@ -1,0 +1,117 @@
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { seedDemo } from '../../src/modules/tenants/demo.ts'
+import { createTestApp, type TestApp } from '../helpers/app.ts'
+import { linkIn } from '../helpers/accounts.ts'
+import { expectAccessible, launchBrowser } from '../helpers/browser.ts'
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
+
+describe('customer journeys in the browser', () => {
+  let smtp: SmtpSink
+  let t: TestApp
+  let server: Server
+  let browser: Browser
+  let port: number
+
+  beforeAll(async () => {
+    smtp = await startSmtpSink()
+    t = await createTestApp({ env: { NODE_ENV: 'development' }, smtpUrl: smtp.url, mailWorker: true })
+    server = t.app.listen(0)
+    await new Promise((r) => server.once('listening', r))
+    port = (server.address() as AddressInfo).port
+    await seedDemo(t.db.owner, port)
+    browser = await launchBrowser()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await new Promise((r) => server.close(r))
+    await t.close()
+    await smtp.close()
+  })
+
+  async function step(page: Page, action: () => Promise<unknown>): Promise<void> {
+    await action()
+    await page.waitForLoadState()
+    await expectAccessible(page)
+  }
+
+  it('seed 002: a legal entity registers, signs in with the emailed password, must change it, reaches the cabinet', async () => {
+    const context = await browser.newContext({ locale: 'ru-RU' })
+    const page = await context.newPage()
+    const base = `http://ru.localhost:${port}`
+    try {
+      await step(page, () => page.goto(`${base}/`))
+      await step(page, () => page.getByRole('link', { name: 'Регистрация' }).click())
+      await step(page, () => page.getByRole('link', { name: 'Регистрация с получением пароля по почте' }).click())
+      await step(page, () => page.getByRole('button', { name: 'Зарегистрироваться' }).click())
+      expect(await page.locator('.govuk-error-summary').textContent()).toContain('Укажите адрес электронной почты')
+
+      await page.getByLabel('Юридическое лицо').check()
+      await page.getByLabel('Наименование организации').fill('АО «Энергосбыт»')
+      await page.getByLabel('Адрес электронной почты').fill('office@energosbyt.example')
+      await page.getByLabel('Номер телефона').fill('8 912 345-67-89')
+      await page.getByLabel('ИНН').fill('7707083893')
+      await page.locator('#consent').check()
+      await step(page, () => page.getByRole('button', { name: 'Зарегистрироваться' }).click())
+      await expect.poll(() => page.locator('h1').textContent()).toBe('Проверьте электронную почту')
+
+      const mail = await smtp.waitFor((m) => m.envelopeTo.includes('office@energosbyt.example'))
+      const password = /Одноразовый пароль: (\S+)/.exec(mail.text ?? '')![1]!
+      await step(page, () => page.goto(linkIn(mail, '/login')))
+      await page.getByLabel('Адрес электронной почты').fill('office@energosbyt.example')
+      await page.getByLabel('Пароль', { exact: true }).fill(password)
+      await step(page, () => page.getByRole('button', { name: 'Войти' }).click())
+      await expect.poll(() => page.locator('h1').textContent()).toBe('Смена пароля')
+      await page.getByLabel('Новый пароль').fill('энергия солнца и ветра')
+      await page.getByLabel('Повторите пароль').fill('энергия солнца и ветра')
+      await step(page, () => page.getByRole('button', { name: 'Сохранить' }).click())
+      await expect.poll(() => page.locator('h1').textContent()).toContain('Здравствуйте, АО «Энергосбыт»')
+      expect(await page.locator('nav[aria-labelledby="cabinet-menu"]').textContent()).toContain('Заявки')
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('seed 004: registers, confirms by the emailed link, signs in, sees the profile name instead of the login, signs out', async () => {
+    const context = await browser.newContext({ locale: 'pl-PL' })
+    const page = await context.newPage()
+    const base = `http://pl.localhost:${port}`
+    try {
+      await step(page, () => page.goto(`${base}/register`))
+      await page.getByLabel('Osoba fizyczna').check()
+      await page.getByLabel('Adres e-mail').fill('ewa@example.pl')
+      await page.getByLabel('Hasło', { exact: true }).fill('wiosenny deszcz 2026')
+      await page.getByLabel('Powtórz hasło').fill('wiosenny deszcz 2026')
+      await page.locator('#consent').check()
+      await step(page, () => page.getByRole('button', { name: 'Zarejestruj się' }).click())
+      await expect.poll(() => page.locator('h1').textContent()).toBe('Sprawdź skrzynkę e-mail')
+
+      const mail = await smtp.waitFor((m) => m.envelopeTo.includes('ewa@example.pl'))
+      await step(page, () => page.goto(linkIn(mail, '/confirm/')))
+      await step(page, () => page.getByRole('button', { name: 'Potwierdź' }).click())
+      await expect.poll(() => page.locator('h1').textContent()).toBe('Adres e-mail potwierdzony')
+
+      await step(page, () => page.getByRole('link', { name: 'Zaloguj się' }).last().click())
+      await page.getByLabel('Adres e-mail').fill('ewa@example.pl')
+      await page.getByLabel('Hasło').fill('wiosenny deszcz 2026')
+      await step(page, () => page.getByRole('button', { name: 'Zaloguj się' }).click())
+      expect(await page.getByTestId('customer-name').textContent()).toBe('ewa@example.pl')
+
+      await step(page, () => page.getByTestId('customer-name').click())
+      await page.getByLabel('Imię').fill('Ewa')
+      await page.getByLabel('Nazwisko').fill('Nowak')
+      await step(page, () => page.getByRole('button', { name: 'Zaktualizuj profil' }).click())
+      expect(await page.getByTestId('customer-name').textContent()).toBe('Ewa Nowak')
+
+      await step(page, () => page.getByRole('button', { name: 'Wyloguj się' }).click())
+      expect(new URL(page.url()).pathname).toBe('/')
+      expect(await page.getByRole('link', { name: 'Zaloguj się' }).count()).toBe(1)
+      await page.goto(`${base}/cabinet`)
+      expect(new URL(page.url()).pathname).toBe('/login')
+    } finally {
+      await context.close()
+    }
+  })
+})
