@@ -9,6 +9,7 @@ import { closeDeps, createDeps } from './deps.ts'
 import { createLogger } from './http/logging.ts'
 import { seedDemo } from './modules/tenants/demo.ts'
 import { startMailWorker } from './platform/mail/worker.ts'
+import { schedulePendingPurge } from './modules/accounts/purge.ts'
 
 function config(): Config {
   try {
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   }
   await deps.boss.start()
   await startMailWorker(deps.boss, deps.db, deps.mail, deps.clock, logger)
+  await schedulePendingPurge(deps.boss, deps.db, deps.clock, logger)
 
   const app = createApp(deps)
   const server: Server = app.listen(cfg.port, () => {
@@ -91,7 +93,12 @@ function printDevelopmentBanner(
 ): void {
   const lines = ['', `Kabinet is running: http://localhost:${port} lists the demo portals.`, '']
   for (const l of logins) {
-    lines.push(`  ${l.tenant}`, `    ${l.url}/`, `    staff: ${l.email} / ${l.password}`)
+    lines.push(
+      `  ${l.tenant}`,
+      `    ${l.url}/`,
+      `    customer: ${l.customerEmail} / ${l.customerPassword}`,
+      `    staff:    ${l.email} / ${l.password}  (${l.url}/admin/login)`,
+    )
     if (devMailbox) lines.push(`    mailbox: ${l.url}/dev/mailbox`)
   }
   lines.push('')

@@ -14,7 +14,9 @@ const owner = createKnex(database.ownerUrl, { poolMax: 2 })
 try {
   await migrate(database.ownerUrl)
   for (const login of await seedDemo(owner, config.port)) {
-    process.stdout.write(`${login.tenant}: ${login.url}/  staff ${login.email} / ${login.password}\n`)
+    process.stdout.write(
+      `${login.tenant}: ${login.url}/  customer ${login.customerEmail} / ${login.customerPassword}  staff ${login.email} / ${login.password}\n`,
+    )
   }
 } finally {
   await owner.destroy()

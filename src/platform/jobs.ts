@@ -4,6 +4,7 @@ import { RUNTIME_GROUP } from '../db/roles.ts'
 
 export const QUEUES = {
   mailSend: 'mail.send',
+  purgePendingAccounts: 'accounts.purge-pending',
 } as const
 
 export const JOBS_SCHEMA = 'pgboss'
@@ -46,7 +47,7 @@ export function createBoss(url: string, onError: (err: Error) => void): PgBoss {
     connectionString: url,
     schema: JOBS_SCHEMA,
     migrate: false,
-    schedule: false,
+    schedule: true,
     max: 4,
   })
   boss.on('error', onError)

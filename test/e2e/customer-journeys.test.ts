@@ -44,9 +44,13 @@ describe('customer journeys in the browser', () => {
     try {
       await step(page, () => page.goto(`${base}/`))
       await step(page, () => page.getByRole('link', { name: 'Регистрация' }).click())
-      await step(page, () => page.getByRole('link', { name: 'Регистрация с получением пароля по почте' }).click())
+      await step(page, () =>
+        page.getByRole('link', { name: 'Регистрация с получением пароля по почте' }).click(),
+      )
       await step(page, () => page.getByRole('button', { name: 'Зарегистрироваться' }).click())
-      expect(await page.locator('.govuk-error-summary').textContent()).toContain('Укажите адрес электронной почты')
+      expect(await page.locator('.govuk-error-summary').textContent()).toContain(
+        'Укажите адрес электронной почты',
+      )
 
       await page.getByLabel('Юридическое лицо').check()
       await page.getByLabel('Наименование организации').fill('АО «Энергосбыт»')

@@ -293,3 +293,35 @@ describe('registration', () => {
     expect(ruRows.some((c) => c.email === 'anna@example.pl')).toBe(false)
   })
 })
+
+describe('unconfirmed accounts', () => {
+  it('are removed after 7 days, so the email can register again; confirmed ones stay', async () => {
+    const { purgePendingAccounts } = await import('../../src/modules/accounts/purge.ts')
+    const smtp = await startSmtpSink()
+    const t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
+    try {
+      const tenant = await createTenant(t.db.owner)
+      const agent = agentFor(t.app, tenant.host)
+      await agent.get('/register/account')
+      const res = await agent.post('/register/account', {
+        category: 'individual',
+        email: 'slow@example.com',
+        password: 'cierpliwość 77 lat',
+        passwordConfirm: 'cierpliwość 77 lat',
+        consent: 'yes',
+      })
+      expect(res.status).toBe(303)
+      t.clock.advance(6 * 86_400_000)
+      expect(await purgePendingAccounts(t.deps.db, t.clock)).toBe(0)
+      t.clock.advance(2 * 86_400_000)
+      expect(await purgePendingAccounts(t.deps.db, t.clock)).toBe(1)
+      const rows = await withTenant(t.deps.db, tenant.id, (trx) =>
+        trx('customers').where({ email: 'slow@example.com' }),
+      )
+      expect(rows).toEqual([])
+    } finally {
+      await t.close()
+      await smtp.close()
+    }
+  })
+})

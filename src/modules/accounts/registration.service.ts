@@ -157,6 +157,7 @@ export async function registerWithConfirmation(
         tenant_id: ctx.tenant.id,
         email: data.email,
         login_name: data.loginName,
+        created_at: now,
         status: 'pending',
         password_hash: passwordHash,
         category: data.category,

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
-import argon2 from 'argon2'
 import { withTenant } from '../../db/tenant-scope.ts'
+import { hashPassword } from '../../platform/passwords.ts'
 import { insertTenant, tenantExists } from './repo.ts'
 import { TenantSettings, type TenantSettingsInput } from './schemas.ts'
 
@@ -9,6 +9,8 @@ export interface DemoLogin {
   url: string
   email: string
   password: string
+  customerEmail: string
+  customerPassword: string
 }
 
 interface DemoTenant {
@@ -94,8 +96,15 @@ const DEMO_TENANTS: DemoTenant[] = [
   },
 ]
 
+const DEMO_CUSTOMER_NAMES: Record<string, string> = {
+  pl: 'Farma Wiatrowa Bałtyk Sp. z o.o.',
+  ru: 'ООО «Солнечный двор»',
+  cn: '湖北清江发电有限公司',
+}
+
 /** Development credentials only; a production boot never runs this. */
 const demoPassword = (slug: string) => `Demo!Admin-${slug}-2026`
+const demoCustomerPassword = (slug: string) => `Demo!Customer-${slug}-2026`
 
 export function demoBaseUrl(slug: string, port: number): string {
   return `http://${slug}.localhost${port === 80 ? '' : `:${port}`}`
@@ -111,7 +120,15 @@ export async function seedDemo(owner: Knex, port: number): Promise<DemoLogin[]> 
   for (const demo of DEMO_TENANTS) {
     const url = demoBaseUrl(demo.slug, port)
     const email = `admin@${demo.slug}.kabinet.test`
-    logins.push({ tenant: demo.settings.name, url, email, password: demoPassword(demo.slug) })
+    const customerEmail = `customer@${demo.slug}.kabinet.test`
+    logins.push({
+      tenant: demo.settings.name,
+      url,
+      email,
+      password: demoPassword(demo.slug),
+      customerEmail,
+      customerPassword: demoCustomerPassword(demo.slug),
+    })
     if (await tenantExists(owner, demo.slug)) {
       // Development data follows the code: a newer demo configuration replaces the stored one.
       await withTenant(owner, demo.id, (trx) =>
@@ -124,7 +141,7 @@ export async function seedDemo(owner: Knex, port: number): Promise<DemoLogin[]> 
       )
       continue
     }
-    const passwordHash = await argon2.hash(demoPassword(demo.slug), { type: argon2.argon2id })
+    const passwordHash = await hashPassword(demoPassword(demo.slug))
     await withTenant(owner, demo.id, async (trx) => {
       await insertTenant(trx, {
         id: demo.id,
@@ -138,6 +155,17 @@ export async function seedDemo(owner: Knex, port: number): Promise<DemoLogin[]> 
         name: 'Demo Administrator',
         role: 'admin',
         password_hash: passwordHash,
+      })
+      await trx('customers').insert({
+        tenant_id: demo.id,
+        email: customerEmail,
+        login_name: demo.settings.registration?.loginName ? `Demo${demo.slug}` : null,
+        status: 'active',
+        password_hash: await hashPassword(demoCustomerPassword(demo.slug)),
+        category: 'legal',
+        organisation_name: DEMO_CUSTOMER_NAMES[demo.slug],
+        preferred_locale: demo.settings.defaultLocale,
+        confirmed_at: trx.fn.now(),
       })
     })
   }
