@@ -14,13 +14,15 @@ import { setUpViews } from './http/views.ts'
 import { devIndexRoutes, devMailboxRoutes } from './modules/dev/routes.ts'
 import { tenantRoutes } from './modules/tenants/customer.routes.ts'
 import { accountsModule } from './modules/accounts/index.ts'
+import { adminModule } from './modules/operators/index.ts'
 import { loadCustomer } from './http/auth.ts'
 import { LOCALE_NAMES } from './platform/i18n/locales.ts'
+import { effectiveMinLength } from './platform/passwords.ts'
 
 /** A feature's routers, built from the shared dependencies. */
 export type Module = (deps: Deps) => Router
 
-export const defaultModules: Module[] = [() => tenantRoutes(), accountsModule]
+export const defaultModules: Module[] = [() => tenantRoutes(), accountsModule, adminModule]
 
 const PUBLIC_DIR = path.resolve(import.meta.dirname, '../public')
 
@@ -74,6 +76,7 @@ export function createApp(deps: Deps, modules: Module[] = defaultModules): expre
         requestId: res.locals.requestId,
         ip: req.ip,
       }
+      res.locals.minLength = effectiveMinLength(tenant.settings.passwordPolicy)
     }
     next()
   })

@@ -3,6 +3,7 @@ import type { Knex } from 'knex'
 import { withTenant } from '../db/tenant-scope.ts'
 import { findCustomer, type CustomerRow } from '../modules/accounts/repo.ts'
 import type { Clock } from '../platform/clock.ts'
+import { sessionCall } from './session.ts'
 import { displayName } from '../modules/accounts/profile.service.ts'
 import { formattersFor } from '../platform/format.ts'
 import type { I18n } from '../platform/i18n/index.ts'
@@ -17,12 +18,6 @@ declare module 'express-session' {
   }
 }
 
-function promisify(fn: (cb: (err: unknown) => void) => void): Promise<void> {
-  return new Promise((resolve, reject) =>
-    fn((err) => (err ? reject(err instanceof Error ? err : new Error('session store failed')) : resolve())),
-  )
-}
-
 /**
  * Signs a customer in on a brand-new session id (the old, anonymous one is destroyed,
  * so a fixated cookie is worthless); the CSRF token is renewed with it.
@@ -33,18 +28,18 @@ export async function signIn(
   customer: CustomerRow,
   clock: Clock,
 ): Promise<void> {
-  await promisify((cb) => req.session.regenerate(cb))
+  await sessionCall((cb) => req.session.regenerate(cb))
   const now = clock.now().getTime()
   req.session.tenantId = tenantId
   req.session.createdAt = now
   req.session.authAt = now
   req.session.customerId = customer.id
   req.session.epoch = customer.session_epoch
-  await promisify((cb) => req.session.save(cb))
+  await sessionCall((cb) => req.session.save(cb))
 }
 
 export async function signOut(req: Request): Promise<void> {
-  await promisify((cb) => req.session.destroy(cb))
+  await sessionCall((cb) => req.session.destroy(cb))
 }
 
 /**
@@ -59,7 +54,7 @@ export function loadCustomer(db: Knex, i18n: I18n): RequestHandler {
     if (!id || !tenant) return next()
     const customer = await withTenant(db, tenant.id, (trx) => findCustomer(trx, id))
     if (!customer || customer.status !== 'active' || customer.session_epoch !== req.session.epoch) {
-      await promisify((cb) => req.session.regenerate(cb))
+      await sessionCall((cb) => req.session.regenerate(cb))
       return next()
     }
     res.locals.customer = customer

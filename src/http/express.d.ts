@@ -4,6 +4,7 @@ import type { TFunction } from '../platform/i18n/index.ts'
 import type { Formatters } from '../platform/format.ts'
 import type { RequestContext } from './context.ts'
 import type { CustomerRow } from '../modules/accounts/repo.ts'
+import type { OperatorRow } from '../modules/operators/repo.ts'
 
 declare global {
   namespace Express {
@@ -22,6 +23,9 @@ declare global {
       forced?: boolean
       customer?: CustomerRow
       customerName?: string
+      operator?: OperatorRow
+      /** The request carried another tenant's session, which was replaced. */
+      foreignSession?: boolean
     }
   }
 }
@@ -30,6 +34,12 @@ declare module 'express-session' {
   interface SessionData {
     tenantId: string
     createdAt: number
+    operatorId: string
+    operatorEpoch: number
+    /** Password accepted, second factor still to come. */
+    pendingOperatorId: string
+    /** A TOTP secret being enrolled, kept here until a code from it is confirmed. */
+    totpSecret: string
   }
 }
 

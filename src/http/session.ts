@@ -64,10 +64,18 @@ export function setUpSession(options: SessionOptions): RequestHandler[] {
       } else if (foreign) {
         // A fresh anonymous session for this host; the other tenant's session is left alone.
         ;(req.sessionStore as unknown as { generate(r: typeof req): void }).generate(req)
+        res.locals.foreignSession = true
       }
       next()
     },
   ]
+}
+
+/** express-session's callback methods (regenerate, save, destroy) as a promise. */
+export function sessionCall(fn: (cb: (err: unknown) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) =>
+    fn((err) => (err ? reject(err instanceof Error ? err : new Error('session store failed')) : resolve())),
+  )
 }
 
 /** Marks a session as belonging to the current tenant; called whenever we store anything in it. */

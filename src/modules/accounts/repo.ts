@@ -126,3 +126,23 @@ export async function voidTokens(
 export async function purgeExpiredPending(db: Db, olderThan: Date): Promise<number> {
   return db('customers').where({ status: 'pending' }).where('created_at', '<', olderThan).del()
 }
+
+/** Staff search: email, login name, names, organisation, phone; newest first. */
+export async function searchCustomers(db: Db, query: string, limit = 50): Promise<CustomerRow[]> {
+  const q = db('customers').orderBy('created_at', 'desc').limit(limit)
+  const term = query.trim()
+  if (term) {
+    const like = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    void q.where(
+      (w) =>
+        void w
+          .whereILike('email', like)
+          .orWhereILike('login_name', like)
+          .orWhereILike('organisation_name', like)
+          .orWhereILike('full_name', like)
+          .orWhereRaw(`concat_ws(' ', first_name, last_name) ILIKE ?`, [like])
+          .orWhereILike('phone', like),
+    )
+  }
+  return q.select<CustomerRow[]>()
+}

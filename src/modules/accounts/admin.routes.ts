@@ -1,0 +1,37 @@
+import { Router } from 'express'
+import { z } from 'zod'
+import type { Deps } from '../../deps.ts'
+import { withTenant } from '../../db/tenant-scope.ts'
+import { NotFoundError } from '../../http/errors.ts'
+import { requireOperator } from '../operators/auth.ts'
+import { STAFF_ACTIONS, applyStaffAction } from './admin.service.ts'
+import { findCustomer, searchCustomers } from './repo.ts'
+
+const Action = z.object({ action: z.enum(STAFF_ACTIONS) })
+const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
+
+/** Staff: find, view and manage customer accounts. */
+export function customerAdminRoutes(deps: Deps): Router {
+  const router = Router()
+  router.use('/admin/customers', requireOperator(deps.db))
+  router.get('/admin/customers', async (req, res) => {
+    const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 100) : ''
+    const customers = await withTenant(deps.db, res.locals.tenant!.id, (trx) => searchCustomers(trx, q))
+    res.render('admin/customers/list', { customers, q })
+  })
+  router.get('/admin/customers/:id', async (req, res) => {
+    const customer = isUuid(req.params.id)
+      ? await withTenant(deps.db, res.locals.tenant!.id, (trx) => findCustomer(trx, req.params.id))
+      : undefined
+    if (!customer) throw new NotFoundError('customer')
+    res.render('admin/customers/view', { subject: customer, done: req.query.done })
+  })
+  router.post('/admin/customers/:id', async (req, res) => {
+    const form = Action.safeParse(req.body)
+    if (!form.success || !isUuid(req.params.id)) throw new NotFoundError('customer action')
+    if (!(await applyStaffAction(deps, res.locals.ctx, req.params.id, form.data.action)))
+      throw new NotFoundError('customer')
+    res.redirect(303, `/admin/customers/${req.params.id}?done=${form.data.action}`)
+  })
+  return router
+}

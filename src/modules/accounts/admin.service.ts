@@ -1,0 +1,37 @@
+import { withTenant } from '../../db/tenant-scope.ts'
+import type { RequestContext } from '../../http/context.ts'
+import { audit } from '../../platform/audit.ts'
+import { findCustomer, updateCustomer, voidTokens } from './repo.ts'
+import type { AccountsDeps } from './registration.service.ts'
+
+export const STAFF_ACTIONS = ['disable', 'enable', 'force-password-change', 'end-sessions'] as const
+export type StaffAction = (typeof STAFF_ACTIONS)[number]
+
+/** What staff can do to a customer account; every action ends the customer's sessions except enabling. */
+export async function applyStaffAction(
+  deps: AccountsDeps,
+  ctx: RequestContext,
+  customerId: string,
+  action: StaffAction,
+): Promise<boolean> {
+  const now = deps.clock.now()
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const customer = await findCustomer(trx, customerId)
+    if (!customer) return false
+    const nextEpoch = customer.session_epoch + 1
+    const patch: Record<string, Record<string, unknown>> = {
+      disable: { status: 'disabled', disabled_at: now, session_epoch: nextEpoch },
+      enable: { status: customer.confirmed_at ? 'active' : 'pending', disabled_at: null },
+      'force-password-change': { must_change_password: true, session_epoch: nextEpoch },
+      'end-sessions': { session_epoch: nextEpoch },
+    }
+    await updateCustomer(trx, customerId, patch[action]!)
+    if (action === 'disable') await voidTokens(trx, customerId, now)
+    await audit(trx, ctx, {
+      action: `customer.staff.${action}`,
+      targetType: 'customer',
+      targetId: customerId,
+    })
+    return true
+  })
+}

@@ -1,0 +1,70 @@
+import { Router } from 'express'
+import { z } from 'zod'
+import type { Deps } from '../../deps.ts'
+import { withTenant } from '../../db/tenant-scope.ts'
+import { NotFoundError } from '../../http/errors.ts'
+import { fieldErrors } from '../../http/forms.ts'
+import { Email } from '../accounts/schemas.ts'
+import { requireOperator } from './auth.ts'
+import { listOperators } from './repo.ts'
+import { OperatorExistsError, changeOperator, inviteOperator } from './service.ts'
+
+const Role = z.enum(['admin', 'operator'], 'admin.errors.role')
+const Invite = z.object({
+  email: Email,
+  name: z.string().trim().min(1, 'admin.errors.nameRequired').max(120, 'accounts.errors.nameTooLong'),
+  role: Role,
+})
+const Change = z.object({ action: z.enum(['role', 'disable', 'enable']), role: Role.optional() })
+
+/** The admin home and, for administrators, the operators of the tenant. */
+export function operatorAdminRoutes(deps: Deps): Router {
+  const router = Router()
+  router.get('/admin', requireOperator(deps.db), (_req, res) => {
+    res.render('admin/home')
+  })
+
+  router.use('/admin/operators', requireOperator(deps.db, 'admin'))
+  const renderList = async (
+    res: Parameters<Parameters<typeof router.get>[1]>[1],
+    status = 200,
+    locals: object = {},
+  ) => {
+    const operators = await withTenant(deps.db, res.locals.tenant!.id, (trx) => listOperators(trx))
+    res.status(status).render('admin/operators/list', { operators, values: { role: 'operator' }, ...locals })
+  }
+  router.get('/admin/operators', async (req, res) => {
+    await renderList(res, 200, { invited: req.query.invited === '1' })
+  })
+  router.post('/admin/operators', async (req, res) => {
+    const form = Invite.safeParse(req.body)
+    if (!form.success) return renderList(res, 422, { errors: fieldErrors(res, form.error), values: req.body as unknown })
+    try {
+      await inviteOperator(deps, res.locals.ctx, form.data)
+    } catch (err) {
+      if (!(err instanceof OperatorExistsError)) throw err
+      return renderList(res, 422, {
+        errors: [{ field: 'email', text: res.locals.t('admin.errors.operatorExists'), href: '#email' }],
+        values: req.body as unknown,
+      })
+    }
+    res.redirect(303, '/admin/operators?invited=1')
+  })
+  router.post('/admin/operators/:id', async (req, res) => {
+    const form = Change.safeParse(req.body)
+    if (!form.success || (form.data.action === 'role' && !form.data.role))
+      return renderList(res, 422, {
+        errors: [{ field: 'role', text: res.locals.t('admin.errors.role'), href: '#role' }],
+      })
+    const change =
+      form.data.action === 'role' ? { role: form.data.role } : { disabled: form.data.action === 'disable' }
+    const outcome = await changeOperator(deps, res.locals.ctx, req.params.id, change)
+    if (outcome === 'missing') throw new NotFoundError('operator')
+    if (outcome === 'self')
+      return renderList(res, 422, {
+        errors: [{ field: 'operators', text: res.locals.t('admin.errors.self'), href: '#operators' }],
+      })
+    res.redirect(303, '/admin/operators')
+  })
+  return router
+}

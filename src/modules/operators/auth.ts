@@ -1,0 +1,61 @@
+import type { Request, RequestHandler } from 'express'
+import type { Knex } from 'knex'
+import { withTenant } from '../../db/tenant-scope.ts'
+import { NotFoundError } from '../../http/errors.ts'
+import { sessionCall } from '../../http/session.ts'
+import type { Clock } from '../../platform/clock.ts'
+import { findOperator, type OperatorRow } from './repo.ts'
+
+/** Password accepted: a fresh session that is not yet signed in, waiting for the second factor. */
+export async function beginOperatorLogin(
+  req: Request,
+  tenantId: string,
+  operator: OperatorRow,
+  clock: Clock,
+): Promise<void> {
+  await sessionCall((cb) => req.session.regenerate(cb))
+  req.session.tenantId = tenantId
+  req.session.createdAt = clock.now().getTime()
+  req.session.pendingOperatorId = operator.id
+}
+
+/** Both factors passed: signed in on yet another new session id. */
+export async function completeOperatorLogin(
+  req: Request,
+  tenantId: string,
+  operator: OperatorRow,
+  clock: Clock,
+): Promise<void> {
+  await sessionCall((cb) => req.session.regenerate(cb))
+  req.session.tenantId = tenantId
+  req.session.createdAt = clock.now().getTime()
+  req.session.operatorId = operator.id
+  req.session.operatorEpoch = operator.session_epoch
+  await sessionCall((cb) => req.session.save(cb))
+}
+
+export async function endOperatorSession(req: Request): Promise<void> {
+  await sessionCall((cb) => req.session.destroy(cb))
+}
+
+/**
+ * Staff pages. Another tenant's session gets 404 (the admin area of a tenant you have no
+ * role in does not exist for you); anyone else not signed in goes to the staff login.
+ * `role` narrows a page to administrators.
+ */
+export function requireOperator(db: Knex, role?: OperatorRow['role']): RequestHandler {
+  return async (req, res, next) => {
+    res.set('Cache-Control', 'no-store')
+    if (res.locals.foreignSession) return next(new NotFoundError('operator of another tenant'))
+    const tenant = res.locals.tenant!
+    const id = req.session.operatorId
+    const operator = id ? await withTenant(db, tenant.id, (trx) => findOperator(trx, id)) : undefined
+    if (!operator || operator.disabled_at || operator.session_epoch !== req.session.operatorEpoch) {
+      return res.redirect(303, '/admin/login')
+    }
+    if (role && operator.role !== role) return next(new NotFoundError('administrators only'))
+    res.locals.operator = operator
+    res.locals.ctx.actor = { type: 'operator', id: operator.id }
+    next()
+  }
+}

@@ -1,0 +1,220 @@
+import type { Knex } from 'knex'
+import { isUniqueViolation } from '../../db/knex.ts'
+import { withTenant } from '../../db/tenant-scope.ts'
+import type { RequestContext } from '../../http/context.ts'
+import { audit } from '../../platform/audit.ts'
+import type { Clock } from '../../platform/clock.ts'
+import type { Outbox } from '../../platform/mail/outbox.ts'
+import { hashPassword, verifyPassword } from '../../platform/passwords.ts'
+import { hashToken, newLinkToken } from '../../platform/tokens.ts'
+import { newRecoveryCodes, normaliseRecoveryCode, totpStep } from '../../platform/totp.ts'
+import type { Tenant } from '../tenants/schemas.ts'
+import {
+  acceptTotpStep,
+  consumeOperatorToken,
+  findOperator,
+  findOperatorByEmail,
+  insertOperator,
+  insertOperatorToken,
+  operatorTokenIsUsable,
+  replaceRecoveryCodes,
+  updateOperator,
+  useRecoveryCode,
+  type OperatorRow,
+} from './repo.ts'
+
+export interface OperatorsDeps {
+  db: Knex
+  outbox: Outbox
+  clock: Clock
+}
+
+const SET_PASSWORD_HOURS = 72
+
+/** Thrown when an invited email already belongs to an operator of this tenant. */
+export class OperatorExistsError extends Error {}
+
+const asOperator = (ctx: RequestContext, id: string | null): RequestContext => ({
+  ...ctx,
+  actor: { type: 'operator', id },
+})
+
+/** First factor. Same answer (and time) for unknown, wrong, disabled and not-yet-set passwords. */
+export async function checkOperatorPassword(
+  deps: OperatorsDeps,
+  ctx: RequestContext,
+  email: string,
+  password: string,
+): Promise<OperatorRow | undefined> {
+  const operator = await withTenant(deps.db, ctx.tenant.id, (trx) => findOperatorByEmail(trx, email))
+  const { ok } = await verifyPassword(operator?.password_hash, password)
+  const usable = ok && operator && !operator.disabled_at ? operator : undefined
+  await withTenant(deps.db, ctx.tenant.id, (trx) =>
+    audit(trx, asOperator(ctx, operator?.id ?? null), {
+      action: usable ? 'operator.password-ok' : 'operator.login-failed',
+      targetType: 'operator',
+      targetId: operator?.id,
+    }),
+  )
+  return usable
+}
+
+/** Second factor: a TOTP code (each accepted once) or one of the operator's unused recovery codes. */
+export async function checkSecondFactor(
+  deps: OperatorsDeps,
+  ctx: RequestContext,
+  operatorId: string,
+  code: string,
+): Promise<OperatorRow | undefined> {
+  const now = deps.clock.now()
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const operator = await findOperator(trx, operatorId)
+    if (!operator?.totp_secret || operator.disabled_at) return undefined
+    const step = totpStep(operator.totp_secret, code, now)
+    const ok =
+      (step !== undefined && (await acceptTotpStep(trx, operator.id, step))) ||
+      (await useRecoveryCode(trx, operator.id, hashToken(normaliseRecoveryCode(code)), now))
+    await audit(trx, asOperator(ctx, operator.id), {
+      action: ok ? 'operator.login' : 'operator.second-factor-failed',
+      targetType: 'operator',
+      targetId: operator.id,
+    })
+    return ok ? operator : undefined
+  })
+}
+
+/** Enrolment: the first valid code from the new secret turns TOTP on and yields ten recovery codes. */
+export async function enrolTotp(
+  deps: OperatorsDeps,
+  ctx: RequestContext,
+  operatorId: string,
+  secret: string,
+  code: string,
+): Promise<string[] | undefined> {
+  const now = deps.clock.now()
+  const step = totpStep(secret, code, now)
+  if (step === undefined) return undefined
+  const codes = newRecoveryCodes()
+  await withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    await updateOperator(trx, operatorId, { totp_secret: secret, totp_enabled_at: now, totp_last_step: step })
+    await replaceRecoveryCodes(
+      trx,
+      ctx.tenant.id,
+      operatorId,
+      codes.map((c) => hashToken(c)),
+    )
+    await audit(trx, asOperator(ctx, operatorId), {
+      action: 'operator.totp-enrolled',
+      targetType: 'operator',
+      targetId: operatorId,
+    })
+  })
+  return codes
+}
+
+/** A single-use link to set a password (first administrator, invitations). */
+export async function issueSetPasswordLink(
+  trx: Knex.Transaction,
+  tenant: Tenant,
+  operator: OperatorRow,
+  now: Date,
+): Promise<string> {
+  const { token, hash } = newLinkToken()
+  await insertOperatorToken(trx, {
+    tenant_id: tenant.id,
+    operator_id: operator.id,
+    token_hash: hash,
+    created_at: now,
+    expires_at: new Date(now.getTime() + SET_PASSWORD_HOURS * 3_600_000),
+  })
+  return `${tenant.settings.publicBaseUrl}/admin/set-password/${token}`
+}
+
+export async function inviteOperator(
+  deps: OperatorsDeps,
+  ctx: RequestContext,
+  input: { email: string; name: string; role: OperatorRow['role'] },
+): Promise<void> {
+  const now = deps.clock.now()
+  try {
+    await withTenant(deps.db, ctx.tenant.id, async (trx) => {
+      const operator = await insertOperator(trx, { tenant_id: ctx.tenant.id, ...input })
+      const link = await issueSetPasswordLink(trx, ctx.tenant, operator, now)
+      await deps.outbox.enqueue(trx, ctx.tenant, {
+        to: operator.email,
+        template: 'operator-invite',
+        locale: ctx.locale,
+        params: { tenant: ctx.tenant.settings.name, link, hours: SET_PASSWORD_HOURS },
+      })
+      await audit(trx, ctx, {
+        action: 'operator.invited',
+        targetType: 'operator',
+        targetId: operator.id,
+        details: { role: input.role },
+      })
+    })
+  } catch (err) {
+    if (isUniqueViolation(err, 'operators_email_uq')) throw new OperatorExistsError(input.email)
+    throw err
+  }
+}
+
+export async function setPasswordLinkIsUsable(
+  deps: OperatorsDeps,
+  ctx: RequestContext,
+  token: string,
+): Promise<boolean> {
+  return withTenant(deps.db, ctx.tenant.id, (trx) =>
+    operatorTokenIsUsable(trx, hashToken(token), deps.clock.now()),
+  )
+}
+
+/** Sets the password from a link; a new password also ends the operator's sessions. */
+export async function setPasswordFromLink(
+  deps: OperatorsDeps,
+  ctx: RequestContext,
+  token: string,
+  password: string,
+): Promise<boolean> {
+  const now = deps.clock.now()
+  const passwordHash = await hashPassword(password)
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const operatorId = await consumeOperatorToken(trx, hashToken(token), now)
+    if (!operatorId) return false
+    const operator = await findOperator(trx, operatorId)
+    if (!operator) return false
+    await updateOperator(trx, operatorId, {
+      password_hash: passwordHash,
+      session_epoch: operator.session_epoch + 1,
+    })
+    await audit(trx, asOperator(ctx, operatorId), {
+      action: 'operator.password-set',
+      targetType: 'operator',
+      targetId: operatorId,
+    })
+    return true
+  })
+}
+
+/** Role and access changes by an administrator; never on their own account (no locking oneself out). */
+export async function changeOperator(
+  deps: OperatorsDeps,
+  ctx: RequestContext,
+  targetId: string,
+  change: { role?: OperatorRow['role']; disabled?: boolean },
+): Promise<'done' | 'self' | 'missing'> {
+  if (targetId === ctx.actor.id) return 'self'
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const target = await findOperator(trx, targetId)
+    if (!target) return 'missing'
+    const patch: Record<string, unknown> = {}
+    if (change.role) patch.role = change.role
+    if (change.disabled !== undefined) {
+      patch.disabled_at = change.disabled ? deps.clock.now() : null
+      patch.session_epoch = target.session_epoch + 1
+    }
+    await updateOperator(trx, targetId, patch)
+    await audit(trx, ctx, { action: 'operator.changed', targetType: 'operator', targetId, details: change })
+    return 'done'
+  })
+}

@@ -1,0 +1,132 @@
+import { Router, type Response } from 'express'
+import { z } from 'zod'
+import type { Deps } from '../../deps.ts'
+import { withTenant } from '../../db/tenant-scope.ts'
+import type { FieldError } from '../../http/forms.ts'
+import { audit } from '../../platform/audit.ts'
+import { LOCALES } from '../../platform/i18n/locales.ts'
+import { effectiveMinLength } from '../../platform/passwords.ts'
+import { requireOperator } from '../operators/auth.ts'
+import { TenantSettings, type Tenant } from './schemas.ts'
+
+/** The identifiers a tenant can ask for, each on the kind of party it belongs to. */
+export const IDENTIFIER_CHOICES = [
+  ['pl.nip', 'legal'],
+  ['pl.regon', 'legal'],
+  ['pl.pesel', 'individual'],
+  ['ru.inn', 'legal'],
+  ['ru.ogrn', 'legal'],
+  ['ru.kpp', 'legal'],
+  ['ru.ogrnip', 'individual'],
+  ['ru.snils', 'individual'],
+  ['cn.uscc', 'legal'],
+  ['cn.residentId', 'individual'],
+] as const
+
+const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : [])
+const int = (v: unknown) => (typeof v === 'string' && /^\d{1,3}$/.test(v.trim()) ? Number(v) : NaN)
+
+/** Form field → where its value lives in the settings, so errors land beside the right field. */
+const FIELD_OF: Record<string, string> = {
+  'branding.primaryColour': 'primaryColour',
+  'registration.modes': 'registrationModes',
+  'registration.oneTimePasswordDays': 'oneTimePasswordDays',
+  'passwordPolicy.minLength': 'minLength',
+}
+
+function fromForm(body: Record<string, unknown>, current: Tenant['settings']): unknown {
+  const asked = list(body.identifiersAsked)
+  const required = new Set(list(body.identifiersRequired))
+  const consentText: Record<string, string> = {}
+  for (const l of LOCALES) {
+    const value = body[`consent_${l}`]
+    if (typeof value === 'string' && value.trim()) consentText[l] = value.trim()
+  }
+  const consentChanged = JSON.stringify(consentText) !== JSON.stringify(current.consent.text)
+  return {
+    ...current,
+    name: body.name,
+    defaultLocale: body.defaultLocale,
+    timeZone: typeof body.timeZone === 'string' ? body.timeZone.trim() : body.timeZone,
+    branding: {
+      ...current.branding,
+      primaryColour: typeof body.primaryColour === 'string' ? body.primaryColour.trim() : '',
+    },
+    supportEmail: body.supportEmail,
+    publicBaseUrl: body.publicBaseUrl,
+    registration: {
+      modes: list(body.registrationModes),
+      oneTimePasswordDays: int(body.oneTimePasswordDays),
+      loginName: body.loginName === 'yes',
+    },
+    passwordPolicy: { minLength: int(body.minLength), requireComposition: body.requireComposition === 'yes' },
+    partyIdentifiers: IDENTIFIER_CHOICES.filter(([kind]) => asked.includes(kind)).map(([kind, party]) => ({
+      kind,
+      party,
+      required: required.has(kind),
+    })),
+    // Changing the consent text makes a new version: earlier consents stay tied to the old one.
+    consent: { version: current.consent.version + (consentChanged ? 1 : 0), text: consentText },
+  }
+}
+
+const SettingsSubmission = z.record(z.string(), z.unknown())
+
+/** Tenant settings, for administrators: validated as a whole, audited, effective at once. */
+export function tenantAdminRoutes(deps: Deps): Router {
+  const router = Router()
+  router.use('/admin/settings', requireOperator(deps.db, 'admin'))
+  const render = (
+    res: Response,
+    status: number,
+    settings: unknown,
+    errors: FieldError[] = [],
+    saved = false,
+  ) =>
+    res.status(status).render('admin/tenants/settings', {
+      s: settings,
+      errors,
+      saved,
+      choices: IDENTIFIER_CHOICES,
+      locales: LOCALES,
+      effectiveMin: effectiveMinLength(res.locals.tenant!.settings.passwordPolicy),
+    })
+
+  router.get('/admin/settings', (req, res) =>
+    render(res, 200, res.locals.tenant!.settings, [], req.query.saved === '1'),
+  )
+  router.post('/admin/settings', async (req, res) => {
+    const tenant = res.locals.tenant!
+    const candidate = fromForm(SettingsSubmission.parse(req.body ?? {}), tenant.settings)
+    const parsed = TenantSettings.safeParse(candidate)
+    if (!parsed.success) {
+      const errors = parsed.error.issues.map((issue) => {
+        const path = issue.path.map(String).join('.')
+        const field = FIELD_OF[path] ?? issue.path.map(String)[0] ?? 'name'
+        const key = issue.message.includes('.') ? issue.message : `settings.errors.${field}`
+        return { field, text: res.locals.t(key), href: `#${field}` }
+      })
+      const unique = errors.filter((e, i) => errors.findIndex((x) => x.field === e.field) === i)
+      return render(res, 422, candidate, unique)
+    }
+    await withTenant(deps.db, tenant.id, async (trx) => {
+      await trx('tenants')
+        .where({ id: tenant.id })
+        .update({ settings: parsed.data, updated_at: deps.clock.now() })
+      const changed = Object.keys(parsed.data).filter(
+        (k) =>
+          JSON.stringify(parsed.data[k as keyof typeof parsed.data]) !==
+          JSON.stringify(tenant.settings[k as keyof typeof tenant.settings]),
+      )
+      await audit(trx, res.locals.ctx, {
+        action: 'tenant.settings-updated',
+        targetType: 'tenant',
+        targetId: tenant.id,
+        details: { changed },
+      })
+    })
+    deps.tenants.invalidate()
+    res.redirect(303, '/admin/settings?saved=1')
+  })
+  return router
+}
