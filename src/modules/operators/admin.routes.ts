@@ -38,7 +38,8 @@ export function operatorAdminRoutes(deps: Deps): Router {
   })
   router.post('/admin/operators', async (req, res) => {
     const form = Invite.safeParse(req.body)
-    if (!form.success) return renderList(res, 422, { errors: fieldErrors(res, form.error), values: req.body as unknown })
+    if (!form.success)
+      return renderList(res, 422, { errors: fieldErrors(res, form.error), values: req.body as unknown })
     try {
       await inviteOperator(deps, res.locals.ctx, form.data)
     } catch (err) {
