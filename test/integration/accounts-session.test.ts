@@ -235,3 +235,69 @@ describe('login, logout, profile and passwords', () => {
     expect(res.headers.location).toContain('/login')
   })
 })
+
+describe('changing the email address', () => {
+  let smtp: SmtpSink
+  let t: TestApp
+  let tenant: Awaited<ReturnType<typeof createTenant>>
+
+  beforeAll(async () => {
+    smtp = await startSmtpSink()
+    t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
+    tenant = await createTenant(t.db.owner, { publicBaseUrl: 'https://portal-c.example' })
+    await registerConfirmed(t, smtp, tenant.host, 'old@example.com', PASSWORD)
+    await registerConfirmed(t, smtp, tenant.host, 'taken@example.com', PASSWORD)
+  })
+  afterAll(async () => {
+    await t.close()
+    await smtp.close()
+  })
+
+  it('needs the current password, confirms at the new address, tells the old one, and switches the login', async () => {
+    const agent = await signedIn(t, tenant.host, 'old@example.com', PASSWORD)
+    await agent.get('/account/email')
+    const wrong = await agent.post('/account/email', {
+      newEmail: 'new@example.com',
+      currentPassword: 'not my password',
+    })
+    expect(wrong.status).toBe(422)
+    const bad = await agent.post('/account/email', { newEmail: 'nope', currentPassword: PASSWORD })
+    expect(bad.status).toBe(422)
+    expect(bad.text).toContain('Enter an email address in the correct format')
+    expect(
+      (await agent.post('/account/email', { newEmail: 'new@example.com', currentPassword: PASSWORD })).status,
+    ).toBe(303)
+
+    const notice = await smtp.waitFor(
+      (m) => m.envelopeTo.includes('old@example.com') && (m.text ?? '').includes('new@example.com'),
+    )
+    expect(notice.subject).toContain('change of your')
+    const confirm = await smtp.waitFor((m) => m.envelopeTo.includes('new@example.com'))
+    const path = pathOf(linkIn(confirm, '/account/email/confirm/'))
+    const other = agentFor(t.app, tenant.host)
+    await other.get(path)
+    expect((await other.post(path)).status).toBe(200)
+    expect((await other.post(path)).status).toBe(410)
+    await smtp.waitFor((m) => m.envelopeTo.includes('old@example.com') && /was changed/.test(m.subject ?? ''))
+
+    const login = agentFor(t.app, tenant.host)
+    await login.get('/login')
+    expect((await login.post('/login', { login: 'old@example.com', password: PASSWORD })).status).toBe(422)
+    expect((await login.post('/login', { login: 'new@example.com', password: PASSWORD })).status).toBe(303)
+  })
+
+  it('answers the same for an address already in use, and tells that address instead', async () => {
+    const agent = await signedIn(t, tenant.host, 'new@example.com', PASSWORD)
+    await agent.get('/account/email')
+    const res = await agent.post('/account/email', {
+      newEmail: 'taken@example.com',
+      currentPassword: PASSWORD,
+    })
+    expect(res.status).toBe(303)
+    expect(res.headers.location).toBe('/account/email?sent=1')
+    const mail = await smtp.waitFor(
+      (m) => m.envelopeTo.includes('taken@example.com') && /already has/.test(m.subject ?? ''),
+    )
+    expect(mail.text).not.toContain('/account/email/confirm/')
+  })
+})

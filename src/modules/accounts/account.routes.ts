@@ -4,11 +4,24 @@ import { requireCustomer } from '../../http/auth.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { changePassword, endOtherSessions } from './password.service.ts'
 import { updateProfile } from './profile.service.ts'
-import { changePassword as changePasswordForm, profile as profileForm } from './schemas.ts'
+import { ChangeEmail, changePassword as changePasswordForm, profile as profileForm } from './schemas.ts'
+import { confirmEmailChange, requestEmailChange } from './email.service.ts'
+import { noStore } from '../../http/security-headers.ts'
 
 /** The signed-in customer's cabinet: home with the main menu, profile, password, sessions. */
 export function accountRoutes(deps: Deps): Router {
   const router = Router()
+  // The link from the new address works without signing in (it may open in another browser).
+  router.get('/account/email/confirm/:token', noStore, (_req, res) => {
+    res.set('Referrer-Policy', 'no-referrer')
+    res.render('customer/accounts/confirm')
+  })
+  router.post('/account/email/confirm/:token', noStore, async (req, res) => {
+    const ok = await confirmEmailChange(deps, res.locals.ctx, String(req.params.token))
+    res
+      .status(ok ? 200 : 410)
+      .render(ok ? 'customer/accounts/email-changed' : 'customer/accounts/link-invalid')
+  })
   router.use(['/cabinet', '/account'], requireCustomer())
 
   router.get('/cabinet', (_req, res) => {
@@ -62,6 +75,28 @@ export function accountRoutes(deps: Deps): Router {
     // This session carries on under the new epoch; every other one has ended.
     req.session.epoch = epoch
     res.redirect(303, forced ? '/cabinet' : '/account/password?changed=1')
+  })
+
+  router.get('/account/email', (req, res) => {
+    res.render('customer/accounts/email', { sent: req.query.sent === '1', values: {} })
+  })
+  router.post('/account/email', async (req, res) => {
+    const form = ChangeEmail.safeParse(req.body)
+    const values = { newEmail: (req.body as { newEmail?: unknown }).newEmail }
+    if (!form.success)
+      return renderInvalid(res, 'customer/accounts/email', fieldErrors(res, form.error), values)
+    const outcome = await requestEmailChange(deps, res.locals.ctx, res.locals.customer!.id, form.data)
+    if (outcome === 'wrongPassword') {
+      const errors = [
+        {
+          field: 'currentPassword',
+          text: res.locals.t('accounts.errors.currentPasswordWrong'),
+          href: '#currentPassword',
+        },
+      ]
+      return renderInvalid(res, 'customer/accounts/email', errors, values)
+    }
+    res.redirect(303, '/account/email?sent=1')
   })
 
   router.post('/account/sessions/end-others', async (req, res) => {

@@ -180,3 +180,11 @@ export function profile(tenant: Tenant) {
       .transform((v) => (isLocale(v) ? v : null)),
   })
 }
+
+export const ChangeEmail = z.object({
+  newEmail: Email,
+  currentPassword: z
+    .string()
+    .min(1, e('currentPasswordRequired'))
+    .max(PASSWORD_MAX * 4, e('currentPasswordRequired')),
+})
