@@ -3,7 +3,7 @@ import type { Knex } from 'knex'
 import { withTenant } from '../db/tenant-scope.ts'
 import { findCustomer, type CustomerRow } from '../modules/accounts/repo.ts'
 import type { Clock } from '../platform/clock.ts'
-import { sessionCall } from './session.ts'
+import { freshSession, sessionCall } from './session.ts'
 import { displayName } from '../modules/accounts/profile.service.ts'
 import { formattersFor } from '../platform/format.ts'
 import type { I18n } from '../platform/i18n/index.ts'
@@ -28,11 +28,9 @@ export async function signIn(
   customer: CustomerRow,
   clock: Clock,
 ): Promise<void> {
-  await sessionCall((cb) => req.session.regenerate(cb))
-  const now = clock.now().getTime()
-  req.session.tenantId = tenantId
-  req.session.createdAt = now
-  req.session.authAt = now
+  const now = clock.now()
+  await freshSession(req, tenantId, now)
+  req.session.authAt = now.getTime()
   req.session.customerId = customer.id
   req.session.epoch = customer.session_epoch
   await sessionCall((cb) => req.session.save(cb))

@@ -78,6 +78,20 @@ export function sessionCall(fn: (cb: (err: unknown) => void) => void): Promise<v
   )
 }
 
+/**
+ * A brand-new session id for a change of privilege (sign-in, second factor): the old
+ * session is destroyed, so a fixated or stolen pre-login cookie is worth nothing.
+ */
+export async function freshSession(
+  req: Express.Request & { session: session.Session & Partial<session.SessionData> },
+  tenantId: string,
+  now: Date,
+): Promise<void> {
+  await sessionCall((cb) => req.session.regenerate(cb))
+  req.session.tenantId = tenantId
+  req.session.createdAt = now.getTime()
+}
+
 /** Marks a session as belonging to the current tenant; called whenever we store anything in it. */
 export function bindSession(
   req: Express.Request & { session: session.Session & Partial<session.SessionData> },

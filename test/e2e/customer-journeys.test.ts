@@ -1,34 +1,23 @@
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { seedDemo } from '../../src/modules/tenants/demo.ts'
-import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { linkIn } from '../helpers/accounts.ts'
-import { expectAccessible, launchBrowser } from '../helpers/browser.ts'
+import { expectAccessible, startBrowserApp, type BrowserApp } from '../helpers/browser.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
 
 describe('customer journeys in the browser', () => {
   let smtp: SmtpSink
-  let t: TestApp
-  let server: Server
-  let browser: Browser
+  let app: BrowserApp
   let port: number
+  let browser: BrowserApp['browser']
 
   beforeAll(async () => {
     smtp = await startSmtpSink()
-    t = await createTestApp({ env: { NODE_ENV: 'development' }, smtpUrl: smtp.url, mailWorker: true })
-    server = t.app.listen(0)
-    await new Promise((r) => server.once('listening', r))
-    port = (server.address() as AddressInfo).port
-    await seedDemo(t.db.owner, port)
-    browser = await launchBrowser()
+    app = await startBrowserApp({ smtpUrl: smtp.url })
+    ;({ port, browser } = app)
   })
   afterAll(async () => {
-    await browser?.close()
-    await new Promise((r) => server.close(r))
-    await t.close()
-    await smtp.close()
+    await app?.close()
+    await smtp?.close()
   })
 
   async function step(page: Page, action: () => Promise<unknown>): Promise<void> {

@@ -1,30 +1,16 @@
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { seedDemo } from '../../src/modules/tenants/demo.ts'
-import { createTestApp, type TestApp } from '../helpers/app.ts'
-import { expectAccessible, launchBrowser } from '../helpers/browser.ts'
+import { expectAccessible, startBrowserApp, type BrowserApp } from '../helpers/browser.ts'
 
 describe('demo tenants in the browser', () => {
-  let t: TestApp
-  let server: Server
-  let browser: Browser
+  let app: BrowserApp
   let port: number
+  let browser: BrowserApp['browser']
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { NODE_ENV: 'development' } })
-    server = t.app.listen(0)
-    await new Promise((r) => server.once('listening', r))
-    port = (server.address() as AddressInfo).port
-    await seedDemo(t.db.owner, port)
-    browser = await launchBrowser()
+    app = await startBrowserApp()
+    ;({ port, browser } = app)
   })
-  afterAll(async () => {
-    await browser?.close()
-    await new Promise((r) => server.close(r))
-    await t.close()
-  })
+  afterAll(() => app?.close())
 
   it.each([
     ['pl', 'pl', 'Sieci Pomorze (demo)', 'Planowanie generacji'],

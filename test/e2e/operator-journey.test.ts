@@ -1,34 +1,17 @@
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { seedDemo } from '../../src/modules/tenants/demo.ts'
 import { totpCode } from '../../src/platform/totp.ts'
-import { createTestApp, type TestApp } from '../helpers/app.ts'
-import { expectAccessible, launchBrowser } from '../helpers/browser.ts'
+import { expectAccessible, startBrowserApp, type BrowserApp } from '../helpers/browser.ts'
 
 describe('operator journey in the browser', () => {
-  let t: TestApp
-  let server: Server
-  let browser: Browser
-  let port: number
-  let logins: Awaited<ReturnType<typeof seedDemo>>
+  let app: BrowserApp
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { NODE_ENV: 'development' }, mailWorker: true })
-    server = t.app.listen(0)
-    await new Promise((r) => server.once('listening', r))
-    port = (server.address() as AddressInfo).port
-    logins = await seedDemo(t.db.owner, port)
-    browser = await launchBrowser()
+    app = await startBrowserApp()
   })
-  afterAll(async () => {
-    await browser?.close()
-    await new Promise((r) => server.close(r))
-    await t.close()
-  })
+  afterAll(() => app?.close())
 
   it('signs in with password and TOTP enrolment, then changes the tenant settings', async () => {
+    const { t, browser, logins } = app
     const admin = logins.find((l) => l.url.includes('//cn.'))!
     const context = await browser.newContext({ locale: 'zh-CN' })
     const page = await context.newPage()

@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
 import AxeBuilder from '@axe-core/playwright'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { expect } from 'vitest'
+import { seedDemo, type DemoLogin } from '../../src/modules/tenants/demo.ts'
+import { createTestApp, type TestApp, type TestAppOptions } from './app.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
@@ -34,4 +37,33 @@ export async function expectAccessible(page: Page): Promise<void> {
     (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
   )
   expect(summary).toEqual([])
+}
+
+export interface BrowserApp {
+  t: TestApp
+  port: number
+  browser: Browser
+  logins: DemoLogin[]
+  close(): Promise<void>
+}
+
+/** The real app listening on a free port with the demo tenants seeded, and Chromium to drive it. */
+export async function startBrowserApp(options: TestAppOptions = {}): Promise<BrowserApp> {
+  const t = await createTestApp({ env: { NODE_ENV: 'development' }, mailWorker: true, ...options })
+  const server = t.app.listen(0)
+  await new Promise((r) => server.once('listening', r))
+  const port = (server.address() as AddressInfo).port
+  const logins = await seedDemo(t.db.owner, port)
+  const browser = await launchBrowser()
+  return {
+    t,
+    port,
+    browser,
+    logins,
+    async close() {
+      await browser.close()
+      await new Promise((r) => server.close(r))
+      await t.close()
+    },
+  }
 }

@@ -3,16 +3,9 @@ import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../http/context.ts'
 import { audit } from '../../platform/audit.ts'
 import { verifyPassword } from '../../platform/passwords.ts'
-import { hashToken, newLinkToken } from '../../platform/tokens.ts'
+import { hashToken } from '../../platform/tokens.ts'
 import { mailCustomer, portalLink } from './mail.ts'
-import {
-  consumeToken,
-  findCustomer,
-  findCustomerByEmail,
-  insertToken,
-  updateCustomer,
-  voidTokens,
-} from './repo.ts'
+import { consumeToken, findCustomer, findCustomerByEmail, issueToken, updateCustomer } from './repo.ts'
 import type { AccountsDeps } from './registration.service.ts'
 
 const CHANGE_EMAIL_HOURS = 24
@@ -45,16 +38,8 @@ export async function requestEmailChange(
         input.newEmail,
       )
     } else {
-      await voidTokens(trx, customer.id, now, ['change_email'])
-      const { token, hash } = newLinkToken()
-      await insertToken(trx, {
-        tenant_id: ctx.tenant.id,
-        customer_id: customer.id,
-        purpose: 'change_email',
-        token_hash: hash,
-        created_at: now,
-        expires_at: new Date(now.getTime() + CHANGE_EMAIL_HOURS * 3_600_000),
-        data: { email: input.newEmail },
+      const token = await issueToken(trx, customer, 'change_email', now, CHANGE_EMAIL_HOURS * 3_600_000, {
+        email: input.newEmail,
       })
       await mailCustomer(
         trx,

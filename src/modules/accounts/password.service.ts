@@ -2,14 +2,14 @@ import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../http/context.ts'
 import { audit } from '../../platform/audit.ts'
 import { hashPassword, verifyPassword } from '../../platform/passwords.ts'
-import { hashToken, newLinkToken } from '../../platform/tokens.ts'
+import { hashToken } from '../../platform/tokens.ts'
 import { mailCustomer, portalLink } from './mail.ts'
 import {
   consumeToken,
   findCustomer,
   findCustomerByEmail,
   findCustomerByLogin,
-  insertToken,
+  issueToken,
   tokenIsUsable,
   updateCustomer,
   voidTokens,
@@ -109,16 +109,7 @@ export async function requestPasswordReset(
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const customer = await findCustomerByEmail(trx, email)
     if (customer?.status !== 'active') return
-    await voidTokens(trx, customer.id, now, ['reset_password'])
-    const { token, hash } = newLinkToken()
-    await insertToken(trx, {
-      tenant_id: ctx.tenant.id,
-      customer_id: customer.id,
-      purpose: 'reset_password',
-      token_hash: hash,
-      created_at: now,
-      expires_at: new Date(now.getTime() + RESET_MINUTES * 60_000),
-    })
+    const token = await issueToken(trx, customer, 'reset_password', now, RESET_MINUTES * 60_000)
     await mailCustomer(trx, deps.outbox, ctx, customer, 'password-reset', {
       link: portalLink(ctx, `/password/reset/${token}`),
       minutes: RESET_MINUTES,

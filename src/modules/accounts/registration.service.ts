@@ -7,16 +7,14 @@ import type { Clock } from '../../platform/clock.ts'
 import { formattersFor } from '../../platform/format.ts'
 import type { Outbox } from '../../platform/mail/outbox.ts'
 import { generateOneTimePassword, hashPassword } from '../../platform/passwords.ts'
-import { newLinkToken } from '../../platform/tokens.ts'
 import { mailCustomer, portalLink } from './mail.ts'
 import {
   consumeToken,
   findCustomerByEmail,
   insertCustomer,
-  insertToken,
+  issueToken,
   loginNameTaken,
   updateCustomer,
-  voidTokens,
   type CustomerRow,
 } from './repo.ts'
 import type { ConfirmationRegistration, EmailedPasswordRegistration } from './schemas.ts'
@@ -123,16 +121,7 @@ async function sendConfirmation(
   customer: CustomerRow,
   now: Date,
 ) {
-  await voidTokens(trx, customer.id, now, ['confirm_email'])
-  const { token, hash } = newLinkToken()
-  await insertToken(trx, {
-    tenant_id: ctx.tenant.id,
-    customer_id: customer.id,
-    purpose: 'confirm_email',
-    token_hash: hash,
-    created_at: now,
-    expires_at: new Date(now.getTime() + CONFIRMATION_HOURS * 3_600_000),
-  })
+  const token = await issueToken(trx, customer, 'confirm_email', now, CONFIRMATION_HOURS * 3_600_000)
   await mailCustomer(trx, deps.outbox, ctx, customer, 'confirm-email', {
     link: portalLink(ctx, `/confirm/${token}`),
     hours: CONFIRMATION_HOURS,

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/knex.ts'
+import { newLinkToken } from '../../platform/tokens.ts'
 
 export interface CustomerRow {
   tenant_id: string
@@ -145,4 +146,31 @@ export async function searchCustomers(db: Db, query: string, limit = 50): Promis
     )
   }
   return q.select<CustomerRow[]>()
+}
+
+/**
+ * A new single-use link token for a customer: any earlier unused token of the same
+ * purpose is voided, so only the latest emailed link works. Returns the raw token
+ * (for the email); only its hash is stored.
+ */
+export async function issueToken(
+  db: Db,
+  customer: { tenant_id: string; id: string },
+  purpose: TokenPurpose,
+  now: Date,
+  ttlMs: number,
+  data?: object,
+): Promise<string> {
+  await voidTokens(db, customer.id, now, [purpose])
+  const { token, hash } = newLinkToken()
+  await insertToken(db, {
+    tenant_id: customer.tenant_id,
+    customer_id: customer.id,
+    purpose,
+    token_hash: hash,
+    created_at: now,
+    expires_at: new Date(now.getTime() + ttlMs),
+    data,
+  })
+  return token
 }

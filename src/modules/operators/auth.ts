@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express'
 import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { NotFoundError } from '../../http/errors.ts'
-import { sessionCall } from '../../http/session.ts'
+import { freshSession, sessionCall } from '../../http/session.ts'
 import type { Clock } from '../../platform/clock.ts'
 import { findOperator, type OperatorRow } from './repo.ts'
 
@@ -13,9 +13,7 @@ export async function beginOperatorLogin(
   operator: OperatorRow,
   clock: Clock,
 ): Promise<void> {
-  await sessionCall((cb) => req.session.regenerate(cb))
-  req.session.tenantId = tenantId
-  req.session.createdAt = clock.now().getTime()
+  await freshSession(req, tenantId, clock.now())
   req.session.pendingOperatorId = operator.id
 }
 
@@ -26,9 +24,7 @@ export async function completeOperatorLogin(
   operator: OperatorRow,
   clock: Clock,
 ): Promise<void> {
-  await sessionCall((cb) => req.session.regenerate(cb))
-  req.session.tenantId = tenantId
-  req.session.createdAt = clock.now().getTime()
+  await freshSession(req, tenantId, clock.now())
   req.session.operatorId = operator.id
   req.session.operatorEpoch = operator.session_epoch
   await sessionCall((cb) => req.session.save(cb))
