@@ -98,6 +98,7 @@ function printDevelopmentBanner(
       `    ${l.url}/`,
       `    customer: ${l.customerEmail} / ${l.customerPassword}`,
       `    staff:    ${l.email} / ${l.password}  (${l.url}/admin/login)`,
+      `              TOTP secret ${l.totpSecret} (add it to an authenticator app)`,
     )
     if (devMailbox) lines.push(`    mailbox: ${l.url}/dev/mailbox`)
   }

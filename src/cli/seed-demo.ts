@@ -15,7 +15,7 @@ try {
   await migrate(database.ownerUrl)
   for (const login of await seedDemo(owner, config.port)) {
     process.stdout.write(
-      `${login.tenant}: ${login.url}/  customer ${login.customerEmail} / ${login.customerPassword}  staff ${login.email} / ${login.password}\n`,
+      `${login.tenant}: ${login.url}/  customer ${login.customerEmail} / ${login.customerPassword}  staff ${login.email} / ${login.password} TOTP ${login.totpSecret}\n`,
     )
   }
 } finally {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { totpCode } from '../../src/platform/totp.ts'
 import { expectAccessible, startBrowserApp, type BrowserApp } from '../helpers/browser.ts'
+import { STAFF_PASSWORD, createOperator } from '../helpers/operators.ts'
 
 describe('operator journey in the browser', () => {
   let app: BrowserApp
@@ -10,9 +11,36 @@ describe('operator journey in the browser', () => {
   })
   afterAll(() => app?.close())
 
-  it('signs in with password and TOTP enrolment, then changes the tenant settings', async () => {
+  it('the demo administrator signs in with the printed TOTP secret', async () => {
     const { t, browser, logins } = app
-    const admin = logins.find((l) => l.url.includes('//cn.'))!
+    const admin = logins.find((l) => l.url.includes('//ru.'))!
+    const context = await browser.newContext({ locale: 'ru-RU' })
+    const page = await context.newPage()
+    try {
+      await page.goto(`${admin.url}/admin/login`)
+      await page.getByLabel('Адрес электронной почты').fill(admin.email)
+      await page.getByLabel('Пароль').fill(admin.password)
+      await page.getByRole('button', { name: 'Войти' }).click()
+      await page.waitForURL(/\/admin\/login\/code$/)
+      await expectAccessible(page)
+      await page.getByLabel('Код').fill(totpCode(admin.totpSecret, t.clock.now()))
+      await page.getByRole('button', { name: 'Продолжить' }).click()
+      await page.waitForURL(/\/admin$/)
+      expect(await page.locator('h1').textContent()).toContain('Раздел сотрудников')
+      await expectAccessible(page)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('a new administrator enrols TOTP at the first sign-in, then changes the tenant settings', async () => {
+    const { t, browser, logins } = app
+    const cn = logins.find((l) => l.url.includes('//cn.'))!
+    const admin = {
+      url: cn.url,
+      email: await createOperator(t, cn.tenantId, 'admin'),
+      password: STAFF_PASSWORD,
+    }
     const context = await browser.newContext({ locale: 'zh-CN' })
     const page = await context.newPage()
     try {

@@ -1,16 +1,21 @@
 import type { Knex } from 'knex'
+import { createHash } from 'node:crypto'
+import * as OTPAuth from 'otpauth'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { hashPassword } from '../../platform/passwords.ts'
 import { insertTenant, tenantExists } from './repo.ts'
 import { TenantSettings, type TenantSettingsInput } from './schemas.ts'
 
 export interface DemoLogin {
+  tenantId: string
   tenant: string
   url: string
   email: string
   password: string
   customerEmail: string
   customerPassword: string
+  /** The demo administrator's TOTP secret (base32), for an authenticator app. */
+  totpSecret: string
 }
 
 interface DemoTenant {
@@ -105,6 +110,9 @@ const DEMO_CUSTOMER_NAMES: Record<string, string> = {
 /** Development credentials only; a production boot never runs this. */
 const demoPassword = (slug: string) => `Demo!Admin-${slug}-2026`
 const demoCustomerPassword = (slug: string) => `Demo!Customer-${slug}-2026`
+const demoTotpSecret = (slug: string) =>
+  new OTPAuth.Secret({ buffer: createHash('sha1').update(`kabinet-demo-totp-${slug}`).digest().buffer })
+    .base32
 
 export function demoBaseUrl(slug: string, port: number): string {
   return `http://${slug}.localhost${port === 80 ? '' : `:${port}`}`
@@ -122,12 +130,14 @@ export async function seedDemo(owner: Knex, port: number): Promise<DemoLogin[]> 
     const email = `admin@${demo.slug}.kabinet.test`
     const customerEmail = `customer@${demo.slug}.kabinet.test`
     logins.push({
+      tenantId: demo.id,
       tenant: demo.settings.name,
       url,
       email,
       password: demoPassword(demo.slug),
       customerEmail,
       customerPassword: demoCustomerPassword(demo.slug),
+      totpSecret: demoTotpSecret(demo.slug),
     })
     if (await tenantExists(owner, demo.slug)) {
       // Development data follows the code: a newer demo configuration replaces the stored one.
@@ -155,6 +165,8 @@ export async function seedDemo(owner: Knex, port: number): Promise<DemoLogin[]> 
         name: 'Demo Administrator',
         role: 'admin',
         password_hash: passwordHash,
+        totp_secret: demoTotpSecret(demo.slug),
+        totp_enabled_at: trx.fn.now(),
       })
       await trx('customers').insert({
         tenant_id: demo.id,
