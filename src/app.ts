@@ -15,6 +15,7 @@ import { devIndexRoutes, devMailboxRoutes } from './modules/dev/routes.ts'
 import { tenantRoutes } from './modules/tenants/customer.routes.ts'
 import { accountsModule } from './modules/accounts/index.ts'
 import { adminModule } from './modules/operators/index.ts'
+import { servicesModule } from './modules/services/index.ts'
 import { loadCustomer } from './http/auth.ts'
 import { LOCALE_NAMES } from './platform/i18n/locales.ts'
 import { effectiveMinLength } from './platform/passwords.ts'
@@ -22,7 +23,7 @@ import { effectiveMinLength } from './platform/passwords.ts'
 /** A feature's routers, built from the shared dependencies. */
 export type Module = (deps: Deps) => Router
 
-export const defaultModules: Module[] = [() => tenantRoutes(), accountsModule, adminModule]
+export const defaultModules: Module[] = [() => tenantRoutes(), accountsModule, servicesModule, adminModule]
 
 const PUBLIC_DIR = path.resolve(import.meta.dirname, '../public')
 

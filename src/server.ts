@@ -99,6 +99,7 @@ function printDevelopmentBanner(
       `    customer: ${l.customerEmail} / ${l.customerPassword}`,
       `    staff:    ${l.email} / ${l.password}  (${l.url}/admin/login)`,
       `              TOTP secret ${l.totpSecret} (add it to an authenticator app)`,
+      ...l.enrolments.map((e) => `    PGB token for ${e.email}: ${e.token}  (${l.url}/enrol)`),
     )
     if (devMailbox) lines.push(`    mailbox: ${l.url}/dev/mailbox`)
   }

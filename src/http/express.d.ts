@@ -26,6 +26,8 @@ declare global {
       operator?: OperatorRow
       /** The request carried another tenant's session, which was replaced. */
       foreignSession?: boolean
+      /** The service whose pages are being shown (set by requireService). */
+      service?: string
     }
   }
 }

@@ -7,6 +7,7 @@ import { updateProfile } from './profile.service.ts'
 import { ChangeEmail, changePassword as changePasswordForm, profile as profileForm } from './schemas.ts'
 import { confirmEmailChange, requestEmailChange } from './email.service.ts'
 import { noStore } from '../../http/security-headers.ts'
+import { landingPath, servicesOf } from '../services/access.service.ts'
 
 /** The signed-in customer's cabinet: home with the main menu, profile, password, sessions. */
 export function accountRoutes(deps: Deps): Router {
@@ -24,8 +25,9 @@ export function accountRoutes(deps: Deps): Router {
   })
   router.use(['/cabinet', '/account'], requireCustomer())
 
-  router.get('/cabinet', (_req, res) => {
-    res.render('customer/cabinet/home', { services: res.locals.tenant!.settings.enabledServices })
+  router.get('/cabinet', async (_req, res) => {
+    const mine = await servicesOf(deps, res.locals.ctx, res.locals.customer!.id)
+    res.render('customer/cabinet/home', { services: res.locals.tenant!.settings.enabledServices, mine })
   })
 
   router.get('/account/profile', (req, res) => {
@@ -74,7 +76,10 @@ export function accountRoutes(deps: Deps): Router {
     }
     // This session carries on under the new epoch; every other one has ended.
     req.session.epoch = epoch
-    res.redirect(303, forced ? '/cabinet' : '/account/password?changed=1')
+    res.redirect(
+      303,
+      forced ? await landingPath(deps, res.locals.ctx, customer) : '/account/password?changed=1',
+    )
   })
 
   router.get('/account/email', (req, res) => {

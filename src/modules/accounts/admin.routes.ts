@@ -6,6 +6,7 @@ import { NotFoundError } from '../../http/errors.ts'
 import { requireOperator } from '../operators/auth.ts'
 import { STAFF_ACTIONS, applyStaffAction } from './admin.service.ts'
 import { findCustomer, searchCustomers } from './repo.ts'
+import { servicesOf } from '../services/access.service.ts'
 
 const Action = z.object({ action: z.enum(STAFF_ACTIONS) })
 const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
@@ -24,7 +25,13 @@ export function customerAdminRoutes(deps: Deps): Router {
       ? await withTenant(deps.db, res.locals.tenant!.id, (trx) => findCustomer(trx, req.params.id))
       : undefined
     if (!customer) throw new NotFoundError('customer')
-    res.render('admin/customers/view', { subject: customer, done: req.query.done })
+    const services = await servicesOf(deps, res.locals.ctx, customer.id)
+    res.render('admin/customers/view', {
+      subject: customer,
+      services,
+      offered: res.locals.tenant!.settings.enabledServices,
+      done: req.query.done,
+    })
   })
   router.post('/admin/customers/:id', async (req, res) => {
     const form = Action.safeParse(req.body)

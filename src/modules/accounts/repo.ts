@@ -18,6 +18,7 @@ export interface CustomerRow {
   phone: string | null
   preferred_locale: string | null
   identifiers: Record<string, string>
+  default_service: string | null
   session_epoch: number
   created_at: Date
   confirmed_at: Date | null

@@ -8,6 +8,7 @@ import { safeNextPath } from '../../http/redirect.ts'
 import { noStore } from '../../http/security-headers.ts'
 import { authenticate } from './password.service.ts'
 import { Login } from './schemas.ts'
+import { landingPath } from '../services/access.service.ts'
 
 /** Login and logout (seed 000 steps 5 and 8, seed 002). */
 export function sessionRoutes(deps: Deps): Router {
@@ -16,7 +17,10 @@ export function sessionRoutes(deps: Deps): Router {
 
   router.get('/login', noStore, (req, res) => {
     if (res.locals.customer) return res.redirect(303, '/cabinet')
-    res.render('customer/accounts/login', { values: { next: safeNextPath(req.query.next, '') } })
+    res.render('customer/accounts/login', {
+      values: { next: safeNextPath(req.query.next, '') },
+      enrolled: req.query.enrolled === '1',
+    })
   })
 
   router.post('/login', noStore, async (req, res) => {
@@ -40,9 +44,10 @@ export function sessionRoutes(deps: Deps): Router {
     }
     await throttle.succeeded(account)
     await signIn(req, tenant.id, result.customer, deps.clock)
+    const next = safeNextPath(form.data.next, '')
     const target = result.customer.must_change_password
       ? '/account/password'
-      : safeNextPath(form.data.next, '/cabinet')
+      : next || (await landingPath(deps, res.locals.ctx, result.customer))
     res.redirect(303, target)
   })
 

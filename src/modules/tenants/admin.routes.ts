@@ -60,6 +60,7 @@ function fromForm(body: Record<string, unknown>, current: Tenant['settings']): u
       loginName: body.loginName === 'yes',
     },
     passwordPolicy: { minLength: int(body.minLength), requireComposition: body.requireComposition === 'yes' },
+    enrolmentDays: int(body.enrolmentDays),
     partyIdentifiers: IDENTIFIER_CHOICES.filter(([kind]) => asked.includes(kind)).map(([kind, party]) => ({
       kind,
       party,

@@ -3,8 +3,19 @@ import { createHash } from 'node:crypto'
 import * as OTPAuth from 'otpauth'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { hashPassword } from '../../platform/passwords.ts'
+import { hashTypedToken } from '../../platform/typed-token.ts'
 import { insertTenant, tenantExists } from './repo.ts'
 import { TenantSettings, type TenantSettingsInput } from './schemas.ts'
+
+/** Typed tokens of the pending PGB enrolments in the `pl` demo (paths 4a and 4b of seed 000). */
+export const DEMO_ENROLMENTS = [
+  { token: 'PGB0-DEM0-2026', email: 'customer@pl.kabinet.test', company: 'Farma Wiatrowa Bałtyk Sp. z o.o.' },
+  {
+    token: 'PGB1-DEM0-2026',
+    email: 'generator@pl.kabinet.test',
+    company: 'Elektrownia Słoneczna Żuławy Sp. z o.o.',
+  },
+] as const
 
 export interface DemoLogin {
   tenantId: string
@@ -16,6 +27,7 @@ export interface DemoLogin {
   customerPassword: string
   /** The demo administrator's TOTP secret (base32), for an authenticator app. */
   totpSecret: string
+  enrolments: readonly { token: string; email: string }[]
 }
 
 interface DemoTenant {
@@ -138,6 +150,7 @@ export async function seedDemo(owner: Knex, port: number): Promise<DemoLogin[]> 
       customerEmail,
       customerPassword: demoCustomerPassword(demo.slug),
       totpSecret: demoTotpSecret(demo.slug),
+      enrolments: demo.slug === 'pl' ? DEMO_ENROLMENTS : [],
     })
     if (await tenantExists(owner, demo.slug)) {
       // Development data follows the code: a newer demo configuration replaces the stored one.
@@ -149,6 +162,7 @@ export async function seedDemo(owner: Knex, port: number): Promise<DemoLogin[]> 
             updated_at: trx.fn.now(),
           }),
       )
+      if (demo.slug === 'pl') await seedDemoEnrolments(owner, demo.id)
       continue
     }
     const passwordHash = await hashPassword(demoPassword(demo.slug))
@@ -180,6 +194,37 @@ export async function seedDemo(owner: Knex, port: number): Promise<DemoLogin[]> 
         confirmed_at: trx.fn.now(),
       })
     })
+    if (demo.slug === 'pl') await seedDemoEnrolments(owner, demo.id)
   }
   return logins
+}
+
+/** Pending, unexpired PGB enrolments with known tokens, refreshed at every development start. */
+async function seedDemoEnrolments(owner: Knex, tenantId: string): Promise<void> {
+  const now = new Date()
+  const expires = new Date(now.getTime() + 14 * 86_400_000)
+  await withTenant(owner, tenantId, async (trx) => {
+    for (const e of DEMO_ENROLMENTS) {
+      const tokenHash = hashTypedToken(e.token)!
+      const existing = await trx('enrolments')
+        .where({ token_hash: tokenHash })
+        .first<{ id: string; used_at: Date | null } | undefined>()
+      if (existing) {
+        if (!existing.used_at)
+          await trx('enrolments')
+            .where({ id: existing.id })
+            .update({ expires_at: expires, revoked_at: null, failed_attempts: 0 })
+        continue
+      }
+      await trx('enrolments').insert({
+        tenant_id: tenantId,
+        service: 'pgb',
+        company: e.company,
+        email: e.email,
+        token_hash: tokenHash,
+        created_at: now,
+        expires_at: expires,
+      })
+    }
+  })
 }

@@ -1,0 +1,106 @@
+import { Router, type Response } from 'express'
+import type { Deps } from '../../deps.ts'
+import { withTenant } from '../../db/tenant-scope.ts'
+import { NotFoundError } from '../../http/errors.ts'
+import { fieldErrors } from '../../http/forms.ts'
+import { requireOperator } from '../operators/auth.ts'
+import { changeCustomerService } from './access.service.ts'
+import { issueEnrolment, reissue, revoke } from './enrolment.service.ts'
+import {
+  enrolmentStatus,
+  findAccessRequest,
+  listAccessRequests,
+  listEnrolments,
+  type EnrolmentStatus,
+} from './repo.ts'
+import { enrolmentForm, serviceChoice } from './schemas.ts'
+
+const STATUSES = ['pending', 'used', 'expired', 'revoked'] as const
+const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
+
+/** Staff: the access-request queue, enrolments (issue, revoke, reissue) and a customer's services. */
+export function serviceAdminRoutes(deps: Deps): Router {
+  const router = Router()
+  router.use(['/admin/enrolments', '/admin/access-requests'], requireOperator(deps.db))
+
+  const renderEnrolments = async (
+    res: Response,
+    status: number,
+    query: Record<string, unknown>,
+    locals: object = {},
+  ) => {
+    const now = deps.clock.now()
+    const filter = {
+      status: STATUSES.find((s): s is EnrolmentStatus => s === query.status),
+      service: typeof query.service === 'string' && query.service ? query.service : undefined,
+      q: typeof query.q === 'string' ? query.q.trim().slice(0, 100) : undefined,
+    }
+    const rows = await withTenant(deps.db, res.locals.tenant!.id, (trx) => listEnrolments(trx, filter, now))
+    res.status(status).render('admin/services/enrolments', {
+      enrolments: rows.map((e) => ({ ...e, status: enrolmentStatus(e, now) })),
+      filter,
+      statuses: STATUSES,
+      values: {},
+      ...locals,
+    })
+  }
+
+  router.get('/admin/enrolments', async (req, res) => {
+    await renderEnrolments(res, 200, req.query, { issued: req.query.issued })
+  })
+  router.post('/admin/enrolments', async (req, res) => {
+    const form = enrolmentForm(res.locals.tenant!).safeParse(req.body)
+    if (!form.success)
+      return renderEnrolments(
+        res,
+        422,
+        {},
+        { errors: fieldErrors(res, form.error, 'services.errors'), values: req.body as unknown },
+      )
+    const requestId =
+      typeof (req.body as { requestId?: unknown }).requestId === 'string'
+        ? (req.body as { requestId: string }).requestId
+        : undefined
+    const { token } = await issueEnrolment(deps, res.locals.ctx, {
+      ...form.data,
+      requestId: requestId && isUuid(requestId) ? requestId : undefined,
+    })
+    // Shown once to the operator too, for a customer on the phone; the email carries it as well.
+    res.redirect(303, `/admin/enrolments?issued=${encodeURIComponent(token)}`)
+  })
+  router.post('/admin/enrolments/:id', async (req, res) => {
+    const action = (req.body as { action?: unknown }).action
+    if (!isUuid(req.params.id) || (action !== 'revoke' && action !== 'reissue'))
+      throw new NotFoundError('enrolment action')
+    const done =
+      action === 'revoke'
+        ? await revoke(deps, res.locals.ctx, req.params.id)
+        : await reissue(deps, res.locals.ctx, req.params.id)
+    if (!done) throw new NotFoundError('enrolment')
+    res.redirect(303, '/admin/enrolments')
+  })
+
+  router.get('/admin/access-requests', async (req, res) => {
+    const open = req.query.all !== '1'
+    const requests = await withTenant(deps.db, res.locals.tenant!.id, (trx) => listAccessRequests(trx, open))
+    res.render('admin/services/requests', { requests, open })
+  })
+  router.get('/admin/access-requests/:id', async (req, res) => {
+    const request = isUuid(req.params.id)
+      ? await withTenant(deps.db, res.locals.tenant!.id, (trx) => findAccessRequest(trx, req.params.id))
+      : undefined
+    if (!request) throw new NotFoundError('access request')
+    await renderEnrolments(res, 200, {}, { values: { ...request, requestId: request.id } })
+  })
+
+  router.post('/admin/customers/:id/services', requireOperator(deps.db), async (req, res) => {
+    const id = String(req.params.id)
+    const body = req.body as { service?: unknown; action?: unknown }
+    const service = serviceChoice(res.locals.tenant!).safeParse(body.service)
+    if (!isUuid(id) || !service.success || (body.action !== 'add' && body.action !== 'remove'))
+      throw new NotFoundError('service change')
+    await changeCustomerService(deps, res.locals.ctx, id, service.data, body.action === 'add')
+    res.redirect(303, `/admin/customers/${id}`)
+  })
+  return router
+}

@@ -1,0 +1,172 @@
+import { Router, type Response } from 'express'
+import type { Deps } from '../../deps.ts'
+import { requireCustomer } from '../../http/auth.ts'
+import { TooManyRequestsError } from '../../http/errors.ts'
+import { fieldErrors, renderInvalid, type FieldError } from '../../http/forms.ts'
+import { createCredentialThrottle } from '../../http/rate-limit.ts'
+import { noStore } from '../../http/security-headers.ts'
+import { resetPassword as newPasswordFields } from '../accounts/schemas.ts'
+import { Email } from '../accounts/schemas.ts'
+import { requestAccess, servicesOf, setDefaultService } from './access.service.ts'
+import { checkToken, redeemForCustomer, redeemWithNewAccount, type Redemption } from './enrolment.service.ts'
+import { requireService } from './guard.ts'
+import { TokenForm, accessRequest, serviceChoice } from './schemas.ts'
+
+declare module 'express-session' {
+  interface SessionData {
+    /** Step 4b: the checked token's hash, between "Next" and creating the account. */
+    enrolTokenHash: string
+  }
+}
+
+const SERVICE_PAGES = ['applications', 'readings', 'pgb', 'market'] as const
+
+function redemptionError(res: Response, field: string, result: Redemption): FieldError[] {
+  const t = res.locals.t
+  const text = result.ok
+    ? ''
+    : result.reason === 'wrongEmail'
+      ? t('services.errors.wrongEmail', { email: result.maskedEmail })
+      : t(`services.errors.${result.reason}`)
+  return [{ field, text, href: `#${field}` }]
+}
+
+/** Request access, My services, token registration on both paths, and the service guard. */
+export function serviceCustomerRoutes(deps: Deps): Router {
+  const router = Router()
+  const throttle = createCredentialThrottle(deps.pool, 'enrol')
+  const limited = async (res: Response, key: string, ip: string | undefined) => {
+    const wait = await throttle.blocked(`${res.locals.tenant!.id}:${key}`, ip ?? '')
+    if (wait) throw new TooManyRequestsError(wait)
+  }
+  const failed = (res: Response, key: string, ip: string | undefined) =>
+    throttle.failed(`${res.locals.tenant!.id}:${key}`, ip ?? '')
+
+  router.get('/access-request', (_req, res) => {
+    res.render('customer/services/request', { values: {} })
+  })
+  router.post('/access-request', async (req, res) => {
+    const form = accessRequest(res.locals.tenant!).safeParse(req.body)
+    if (!form.success)
+      return renderInvalid(res, 'customer/services/request', fieldErrors(res, form.error), req.body)
+    await limited(res, `request:${form.data.email.toLowerCase()}`, req.ip)
+    await failed(res, `request:${form.data.email.toLowerCase()}`, req.ip)
+    await requestAccess(deps, res.locals.ctx, form.data)
+    res.redirect(303, '/access-request/sent')
+  })
+  router.get('/access-request/sent', (_req, res) => {
+    res.render('customer/services/request-sent')
+  })
+
+  // Step 4b: the link from the email. Opening it consumes nothing; the token is typed in.
+  router.use('/enrol', noStore)
+  router.get('/enrol', (_req, res) => {
+    res.render('customer/services/enrol-token', { values: {} })
+  })
+  router.post('/enrol', async (req, res) => {
+    const form = TokenForm.safeParse(req.body)
+    if (!form.success)
+      return renderInvalid(res, 'customer/services/enrol-token', fieldErrors(res, form.error), {})
+    await limited(res, 'token', req.ip)
+    const checked = await checkToken(deps, res.locals.ctx, form.data.token)
+    if (!('enrolmentId' in checked)) {
+      await failed(res, 'token', req.ip)
+      return renderInvalid(res, 'customer/services/enrol-token', redemptionError(res, 'token', checked), {})
+    }
+    req.session.enrolTokenHash = checked.tokenHash
+    res.redirect(303, '/enrol/account')
+  })
+  router.get('/enrol/account', (req, res) => {
+    if (!req.session.enrolTokenHash) return res.redirect(303, '/enrol')
+    res.render('customer/services/enrol-account', { values: {} })
+  })
+  router.post('/enrol/account', async (req, res) => {
+    const tokenHash = req.session.enrolTokenHash
+    if (!tokenHash) return res.redirect(303, '/enrol')
+    const body = req.body as Record<string, unknown>
+    const email = Email.safeParse(body.email)
+    const password = newPasswordFields(
+      res.locals.tenant!,
+      typeof body.email === 'string' ? body.email : '',
+    ).safeParse(body)
+    const values = { email: body.email }
+    if (!email.success || !password.success) {
+      const errors = [
+        ...(email.success
+          ? []
+          : fieldErrors(res, email.error).map((e) => ({ ...e, field: 'email', href: '#email' }))),
+        ...(password.success ? [] : fieldErrors(res, password.error)),
+      ]
+      return renderInvalid(res, 'customer/services/enrol-account', errors, values)
+    }
+    await limited(res, 'token', req.ip)
+    const result = await redeemWithNewAccount(deps, res.locals.ctx, tokenHash, {
+      email: email.data,
+      password: password.data.password,
+    })
+    if (!result.ok) {
+      if (result.reason !== 'hasAccount') await failed(res, 'token', req.ip)
+      if (result.reason === 'hasAccount') return res.status(409).render('customer/services/has-account')
+      return renderInvalid(
+        res,
+        'customer/services/enrol-account',
+        redemptionError(res, 'email', result),
+        values,
+      )
+    }
+    delete req.session.enrolTokenHash
+    res.redirect(303, '/login?enrolled=1')
+  })
+
+  router.use(['/account/services', '/services'], requireCustomer())
+  router.get('/account/services', async (req, res) => {
+    const mine = await servicesOf(deps, res.locals.ctx, res.locals.customer!.id)
+    res.render('customer/services/mine', {
+      mine,
+      offered: res.locals.tenant!.settings.enabledServices,
+      done: req.query.done,
+    })
+  })
+  router.post('/account/services/default', async (req, res) => {
+    const choice = (req.body as { service?: unknown }).service
+    const ok = await setDefaultService(
+      deps,
+      res.locals.ctx,
+      res.locals.customer!,
+      choice === '' ? null : String(choice),
+    )
+    res.redirect(303, ok ? '/account/services?done=default' : '/account/services')
+  })
+  router.get('/account/services/:code/register', (req, res, next) => {
+    if (!serviceChoice(res.locals.tenant!).safeParse(req.params.code).success) return next()
+    res.render('customer/services/register', { service: req.params.code, values: {} })
+  })
+  router.post('/account/services/:code/register', async (req, res, next) => {
+    const service = req.params.code
+    if (!serviceChoice(res.locals.tenant!).safeParse(service).success) return next()
+    const form = TokenForm.safeParse(req.body)
+    if (!form.success)
+      return renderInvalid(res, 'customer/services/register', fieldErrors(res, form.error), {}, { service })
+    const customer = res.locals.customer!
+    await limited(res, `customer:${customer.id}`, req.ip)
+    const result = await redeemForCustomer(deps, res.locals.ctx, customer, service, form.data.token)
+    if (!result.ok) {
+      await failed(res, `customer:${customer.id}`, req.ip)
+      return renderInvalid(
+        res,
+        'customer/services/register',
+        redemptionError(res, 'token', result),
+        {},
+        { service },
+      )
+    }
+    res.redirect(303, `/services/${service}`)
+  })
+
+  for (const code of SERVICE_PAGES) {
+    router.get(`/services/${code}`, requireService(deps.db, code), (_req, res) => {
+      res.render('customer/services/service', { service: code })
+    })
+  }
+  return router
+}

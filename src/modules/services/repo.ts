@@ -1,0 +1,165 @@
+import type { Db } from '../../db/knex.ts'
+
+export type EnrolmentStatus = 'pending' | 'used' | 'expired' | 'revoked'
+
+export interface EnrolmentRow {
+  tenant_id: string
+  id: string
+  service: string
+  company: string
+  email: string
+  phone: string | null
+  request_id: string | null
+  created_at: Date
+  expires_at: Date
+  used_at: Date | null
+  used_by: string | null
+  revoked_at: Date | null
+  failed_attempts: number
+}
+
+export interface AccessRequestRow {
+  tenant_id: string
+  id: string
+  service: string
+  company: string
+  email: string
+  phone: string
+  locale: string
+  created_at: Date
+  handled_at: Date | null
+}
+
+/** Too many wrong-email attempts lock a token, as if revoked. */
+export const MAX_TOKEN_ATTEMPTS = 5
+
+export function enrolmentStatus(e: EnrolmentRow, now: Date): EnrolmentStatus {
+  if (e.used_at) return 'used'
+  if (e.revoked_at || e.failed_attempts >= MAX_TOKEN_ATTEMPTS) return 'revoked'
+  if (e.expires_at <= now) return 'expired'
+  return 'pending'
+}
+
+export async function insertEnrolment(
+  db: Db,
+  row: Omit<EnrolmentRow, 'id' | 'used_at' | 'used_by' | 'revoked_at' | 'failed_attempts'> & {
+    token_hash: string
+    created_by: string | null
+  },
+): Promise<EnrolmentRow> {
+  const [inserted] = await db('enrolments').insert(row).returning<EnrolmentRow[]>('*')
+  if (!inserted) throw new Error('enrolment insert returned nothing')
+  return inserted
+}
+
+export async function findEnrolment(db: Db, id: string): Promise<EnrolmentRow | undefined> {
+  return db('enrolments').where({ id }).first<EnrolmentRow | undefined>()
+}
+
+export async function findEnrolmentByToken(db: Db, hash: string): Promise<EnrolmentRow | undefined> {
+  return db('enrolments').where({ token_hash: hash }).first<EnrolmentRow | undefined>()
+}
+
+/** Uses the enrolment once: only an unused, unrevoked, unexpired, unlocked row matches. */
+export async function consumeEnrolment(db: Db, id: string, customerId: string, now: Date): Promise<boolean> {
+  const updated = await db('enrolments')
+    .where({ id })
+    .whereNull('used_at')
+    .whereNull('revoked_at')
+    .where('expires_at', '>', now)
+    .where('failed_attempts', '<', MAX_TOKEN_ATTEMPTS)
+    .update({ used_at: now, used_by: customerId })
+  return updated === 1
+}
+
+export async function countFailedAttempt(db: Db, id: string): Promise<void> {
+  await db('enrolments').where({ id }).increment('failed_attempts', 1)
+}
+
+export async function listEnrolments(
+  db: Db,
+  filter: { status?: EnrolmentStatus; service?: string; q?: string },
+  now: Date,
+): Promise<EnrolmentRow[]> {
+  const q = db('enrolments').orderBy('created_at', 'desc').limit(200)
+  if (filter.service) void q.where({ service: filter.service })
+  if (filter.q)
+    void q.where((w) => void w.whereILike('email', `%${filter.q}%`).orWhereILike('company', `%${filter.q}%`))
+  const rows = await q.select<EnrolmentRow[]>()
+  return filter.status ? rows.filter((r) => enrolmentStatus(r, now) === filter.status) : rows
+}
+
+export async function revokeEnrolment(db: Db, id: string, now: Date, replacedBy?: string): Promise<boolean> {
+  const updated = await db('enrolments')
+    .where({ id })
+    .whereNull('used_at')
+    .whereNull('revoked_at')
+    .update({ revoked_at: now, replaced_by: replacedBy ?? null })
+  return updated === 1
+}
+
+export async function currentServices(db: Db, customerId: string): Promise<string[]> {
+  return db('customer_services')
+    .where({ customer_id: customerId })
+    .whereNull('removed_at')
+    .orderBy('added_at')
+    .pluck('service')
+}
+
+export async function addCustomerService(
+  db: Db,
+  row: {
+    tenant_id: string
+    customer_id: string
+    service: string
+    enrolment_id: string | null
+    added_by: string
+    added_at: Date
+  },
+): Promise<boolean> {
+  const inserted = await db('customer_services')
+    .insert(row)
+    .onConflict(db.raw('(tenant_id, customer_id, service) WHERE removed_at IS NULL'))
+    .ignore()
+    .returning('id')
+  return inserted.length === 1
+}
+
+export async function removeCustomerService(
+  db: Db,
+  customerId: string,
+  service: string,
+  now: Date,
+): Promise<boolean> {
+  const updated = await db('customer_services')
+    .where({ customer_id: customerId, service })
+    .whereNull('removed_at')
+    .update({ removed_at: now })
+  return updated === 1
+}
+
+export async function insertAccessRequest(
+  db: Db,
+  row: Omit<AccessRequestRow, 'id' | 'handled_at'>,
+): Promise<AccessRequestRow> {
+  const [inserted] = await db('access_requests').insert(row).returning<AccessRequestRow[]>('*')
+  if (!inserted) throw new Error('access request insert returned nothing')
+  return inserted
+}
+
+export async function listAccessRequests(db: Db, open: boolean): Promise<AccessRequestRow[]> {
+  const q = db('access_requests').orderBy('created_at', 'desc').limit(200)
+  if (open) void q.whereNull('handled_at')
+  return q.select<AccessRequestRow[]>()
+}
+
+export async function findAccessRequest(db: Db, id: string): Promise<AccessRequestRow | undefined> {
+  return db('access_requests').where({ id }).first<AccessRequestRow | undefined>()
+}
+
+export async function markRequestHandled(db: Db, id: string, operatorId: string, now: Date): Promise<void> {
+  await db('access_requests')
+    .where({ id })
+    .whereNull('handled_at')
+    .update({ handled_at: now, handled_by: operatorId })
+}

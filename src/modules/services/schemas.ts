@@ -1,0 +1,36 @@
+import { z } from 'zod'
+import { Email } from '../accounts/schemas.ts'
+import type { Tenant } from '../tenants/schemas.ts'
+
+const e = (key: string) => `services.errors.${key}`
+
+export function serviceChoice(tenant: Tenant) {
+  const enabled = tenant.settings.enabledServices as readonly string[]
+  return z.string(e('serviceRequired')).refine((s) => enabled.includes(s), e('serviceRequired'))
+}
+
+export function accessRequest(tenant: Tenant) {
+  return z.object({
+    company: z.string().trim().min(1, e('companyRequired')).max(300, 'accounts.errors.nameTooLong'),
+    email: Email,
+    phone: z.string().trim().min(5, e('phoneRequired')).max(40, e('phoneRequired')),
+    service: serviceChoice(tenant),
+  })
+}
+
+export const TokenForm = z.object({
+  token: z.string().trim().min(1, e('tokenRequired')).max(40, e('tokenInvalid')),
+})
+
+export function enrolmentForm(tenant: Tenant) {
+  return z.object({
+    company: z.string().trim().min(1, e('companyRequired')).max(300, 'accounts.errors.nameTooLong'),
+    email: Email,
+    phone: z
+      .string()
+      .trim()
+      .max(40, e('phoneRequired'))
+      .transform((p) => p || null),
+    service: serviceChoice(tenant),
+  })
+}
