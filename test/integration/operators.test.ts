@@ -150,6 +150,7 @@ describe('operators and the admin shell', () => {
       registrationModes: 'emailConfirmation',
       oneTimePasswordDays: '7',
       minLength: '8',
+      enrolmentDays: '14',
     }
     const bad = await agent.post('/admin/settings', {
       ...base,
