@@ -4,6 +4,7 @@ import { TooManyRequestsError } from '../../http/errors.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { noStore } from '../../http/security-headers.ts'
+import { hashToken } from '../../platform/tokens.ts'
 import { requestPasswordReset, resetLinkIsUsable, resetPassword } from './password.service.ts'
 import { EmailOnly, resetPassword as resetForm } from './schemas.ts'
 
@@ -41,13 +42,19 @@ export function passwordResetRoutes(deps: Deps): Router {
     res.render('customer/accounts/reset')
   })
   router.post('/password/reset/:token', async (req, res) => {
-    const wait = await throttle.blocked(`${res.locals.tenant!.id}:token`, req.ip ?? '')
+    const wait = await throttle.blocked(
+      `${res.locals.tenant!.id}:link:${hashToken(String(req.params.token))}`,
+      req.ip ?? '',
+    )
     if (wait) throw new TooManyRequestsError(wait)
     const form = resetForm(res.locals.tenant!, '').safeParse(req.body)
     if (!form.success) return renderInvalid(res, 'customer/accounts/reset', fieldErrors(res, form.error), {})
     const outcome = await resetPassword(deps, res.locals.ctx, req.params.token, form.data.password)
     if (outcome === 'invalid') {
-      await throttle.failed(`${res.locals.tenant!.id}:token`, req.ip ?? '')
+      await throttle.failed(
+        `${res.locals.tenant!.id}:link:${hashToken(String(req.params.token))}`,
+        req.ip ?? '',
+      )
       return res.status(410).render('customer/accounts/link-invalid')
     }
     res.redirect(303, '/login?reset=1')

@@ -67,10 +67,10 @@ export function serviceCustomerRoutes(deps: Deps): Router {
     const form = TokenForm.safeParse(req.body)
     if (!form.success)
       return renderInvalid(res, 'customer/services/enrol-token', fieldErrors(res, form.error), {})
-    await limited(res, 'token', req.ip)
+    await limited(res, `visitor:${req.ip}`, req.ip)
     const checked = await checkToken(deps, res.locals.ctx, form.data.token)
     if (!('enrolmentId' in checked)) {
-      await failed(res, 'token', req.ip)
+      await failed(res, `visitor:${req.ip}`, req.ip)
       return renderInvalid(res, 'customer/services/enrol-token', redemptionError(res, 'token', checked), {})
     }
     req.session.enrolTokenHash = checked.tokenHash
@@ -99,13 +99,13 @@ export function serviceCustomerRoutes(deps: Deps): Router {
       ]
       return renderInvalid(res, 'customer/services/enrol-account', errors, values)
     }
-    await limited(res, 'token', req.ip)
+    await limited(res, `visitor:${req.ip}`, req.ip)
     const result = await redeemWithNewAccount(deps, res.locals.ctx, tokenHash, {
       email: email.data,
       password: password.data.password,
     })
     if (!result.ok) {
-      if (result.reason !== 'hasAccount') await failed(res, 'token', req.ip)
+      if (result.reason !== 'hasAccount') await failed(res, `visitor:${req.ip}`, req.ip)
       if (result.reason === 'hasAccount') return res.status(409).render('customer/services/has-account')
       return renderInvalid(
         res,
