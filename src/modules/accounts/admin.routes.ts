@@ -3,13 +3,13 @@ import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { NotFoundError } from '../../http/errors.ts'
+import { isUuid } from '../../http/params.ts'
 import { requireOperator } from '../operators/auth.ts'
 import { STAFF_ACTIONS, applyStaffAction } from './admin.service.ts'
 import { findCustomer, searchCustomers } from './repo.ts'
 import { servicesOf } from '../services/access.service.ts'
 
 const Action = z.object({ action: z.enum(STAFF_ACTIONS) })
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
 
 /** Staff: find, view and manage customer accounts. */
 export function customerAdminRoutes(deps: Deps): Router {

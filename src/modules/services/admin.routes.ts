@@ -2,6 +2,7 @@ import { Router, type Response } from 'express'
 import type { Deps } from '../../deps.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { NotFoundError } from '../../http/errors.ts'
+import { isUuid } from '../../http/params.ts'
 import { fieldErrors } from '../../http/forms.ts'
 import { requireOperator } from '../operators/auth.ts'
 import { changeCustomerService } from './access.service.ts'
@@ -16,7 +17,6 @@ import {
 import { enrolmentForm, serviceChoice } from './schemas.ts'
 
 const STATUSES = ['pending', 'used', 'expired', 'revoked'] as const
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
 
 /** Staff: the access-request queue, enrolments (issue, revoke, reissue) and a customer's services. */
 export function serviceAdminRoutes(deps: Deps): Router {

@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 import type { Db } from '../../db/knex.ts'
 import type { RequestContext } from '../../http/context.ts'
 import type { AcceptedFile } from '../../http/upload.ts'
+import { isUuid } from '../../http/params.ts'
 import type { FileStorage } from './storage.ts'
 
 export interface FileRecord {
@@ -46,7 +47,7 @@ export async function saveFile(
 }
 
 export async function findFile(db: Db, id: string): Promise<FileRecord | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined
+  if (!isUuid(id)) return undefined
   const row = await db('files').where({ id }).first<
     | {
         id: string
