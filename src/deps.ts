@@ -6,7 +6,6 @@ import type { PgBoss } from 'pg-boss'
 import type { Config } from './config.ts'
 import { createKnex, createPgPool } from './db/knex.ts'
 import { createMetrics, type Lifecycle, type Metrics } from './http/health.ts'
-import { createLimiter, type Limiter } from './http/rate-limit.ts'
 import { createTenantDirectory, type TenantDirectory } from './modules/tenants/directory.ts'
 import { systemClock, type Clock } from './platform/clock.ts'
 import { localDiskStorage, type FileStorage } from './platform/files/storage.ts'
@@ -32,7 +31,6 @@ export interface Deps {
   clock: Clock
   lifecycle: Lifecycle
   metrics: Metrics
-  limiters: { general: Limiter }
 }
 
 export interface DepsOptions {
@@ -69,7 +67,6 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     clock: options.clock ?? systemClock,
     lifecycle: { shuttingDown: false },
     metrics: createMetrics(),
-    limiters: { general: createLimiter(pool, { keyPrefix: 'general', points: 300, durationSeconds: 60 }) },
   }
 }
 
