@@ -32,7 +32,7 @@ describe('customer journeys in the browser', () => {
     const base = `http://ru.localhost:${port}`
     try {
       await step(page, () => page.goto(`${base}/`))
-      await step(page, () => page.getByRole('link', { name: 'Регистрация' }).click())
+      await step(page, () => page.getByRole('link', { name: 'Регистрация', exact: true }).click())
       await step(page, () =>
         page.getByRole('link', { name: 'Регистрация с получением пароля по почте' }).click(),
       )

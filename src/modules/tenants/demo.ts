@@ -131,8 +131,8 @@ export function demoBaseUrl(slug: string, port: number): string {
 }
 
 /**
- * Creates the demo tenants (hosts `<slug>.localhost`) and one administrator each,
- * skipping tenants that already exist. Runs as the owner role; each tenant is written
+ * Creates or refreshes the demo tenants (hosts `<slug>.localhost`), with one
+ * administrator and one customer each. Runs as the owner role; each tenant is written
  * inside its own tenant context, like everything else.
  */
 export async function seedDemo(owner: Knex, port: number): Promise<DemoLogin[]> {
@@ -152,47 +152,48 @@ export async function seedDemo(owner: Knex, port: number): Promise<DemoLogin[]> 
       totpSecret: demoTotpSecret(demo.slug),
       enrolments: demo.slug === 'pl' ? DEMO_ENROLMENTS : [],
     })
-    if (await tenantExists(owner, demo.slug)) {
-      // Development data follows the code: a newer demo configuration replaces the stored one.
-      await withTenant(owner, demo.id, (trx) =>
-        trx('tenants')
-          .where({ id: demo.id })
-          .update({
-            settings: TenantSettings.parse({ ...demo.settings, publicBaseUrl: url }),
-            updated_at: trx.fn.now(),
-          }),
-      )
-      if (demo.slug === 'pl') await seedDemoEnrolments(owner, demo.id)
-      continue
-    }
-    const passwordHash = await hashPassword(demoPassword(demo.slug))
+    const settings = { ...demo.settings, publicBaseUrl: url }
     await withTenant(owner, demo.id, async (trx) => {
-      await insertTenant(trx, {
-        id: demo.id,
-        slug: demo.slug,
-        settings: { ...demo.settings, publicBaseUrl: url },
-        hosts: [`${demo.slug}.localhost`],
-      })
-      await trx('operators').insert({
-        tenant_id: demo.id,
-        email,
-        name: 'Demo Administrator',
-        role: 'admin',
-        password_hash: passwordHash,
-        totp_secret: demoTotpSecret(demo.slug),
-        totp_enabled_at: trx.fn.now(),
-      })
-      await trx('customers').insert({
-        tenant_id: demo.id,
-        email: customerEmail,
-        login_name: demo.settings.registration?.loginName ? `Demo${demo.slug}` : null,
-        status: 'active',
-        password_hash: await hashPassword(demoCustomerPassword(demo.slug)),
-        category: 'legal',
-        organisation_name: DEMO_CUSTOMER_NAMES[demo.slug],
-        preferred_locale: demo.settings.defaultLocale,
-        confirmed_at: trx.fn.now(),
-      })
+      if (await tenantExists(trx, demo.slug)) {
+        // Development data follows the code: a newer demo configuration replaces the stored one.
+        await trx('tenants')
+          .where({ id: demo.id })
+          .update({ settings: TenantSettings.parse(settings), updated_at: trx.fn.now() })
+      } else {
+        await insertTenant(trx, { id: demo.id, slug: demo.slug, settings, hosts: [`${demo.slug}.localhost`] })
+      }
+      // Accounts are added when missing (an older demo database gains them), never overwritten.
+      const admin = await trx('operators')
+        .whereRaw('lower(email) = ?', [email])
+        .first<{ id: string; totp_secret: string | null } | undefined>()
+      if (!admin) {
+        await trx('operators').insert({
+          tenant_id: demo.id,
+          email,
+          name: 'Demo Administrator',
+          role: 'admin',
+          password_hash: await hashPassword(demoPassword(demo.slug)),
+          totp_secret: demoTotpSecret(demo.slug),
+          totp_enabled_at: trx.fn.now(),
+        })
+      } else if (!admin.totp_secret) {
+        await trx('operators')
+          .where({ id: admin.id })
+          .update({ totp_secret: demoTotpSecret(demo.slug), totp_enabled_at: trx.fn.now() })
+      }
+      if (!(await trx('customers').whereRaw('lower(email) = ?', [customerEmail]).first('id'))) {
+        await trx('customers').insert({
+          tenant_id: demo.id,
+          email: customerEmail,
+          login_name: demo.settings.registration?.loginName ? `Demo${demo.slug}` : null,
+          status: 'active',
+          password_hash: await hashPassword(demoCustomerPassword(demo.slug)),
+          category: 'legal',
+          organisation_name: DEMO_CUSTOMER_NAMES[demo.slug],
+          preferred_locale: demo.settings.defaultLocale,
+          confirmed_at: trx.fn.now(),
+        })
+      }
     })
     if (demo.slug === 'pl') await seedDemoEnrolments(owner, demo.id)
   }
