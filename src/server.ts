@@ -10,6 +10,8 @@ import { createLogger } from './http/logging.ts'
 import { seedDemo } from './modules/tenants/demo.ts'
 import { startMailWorker } from './platform/mail/worker.ts'
 import { schedulePendingPurge } from './modules/accounts/purge.ts'
+import { listTenants } from './modules/tenants/repo.ts'
+import { scheduleFileSweep } from './platform/files/index.ts'
 
 function config(): Config {
   try {
@@ -47,6 +49,14 @@ async function main(): Promise<void> {
   await deps.boss.start()
   await startMailWorker(deps.boss, deps.db, deps.mail, deps.clock, logger)
   await schedulePendingPurge(deps.boss, deps.db, deps.clock, logger)
+  await scheduleFileSweep(
+    deps.boss,
+    deps.db,
+    deps.files,
+    deps.clock,
+    async () => (await listTenants(deps.db)).map((t) => t.id),
+    logger,
+  )
 
   const app = createApp(deps)
   const server: Server = app.listen(cfg.port, () => {

@@ -5,6 +5,7 @@ import { RUNTIME_GROUP } from '../db/roles.ts'
 export const QUEUES = {
   mailSend: 'mail.send',
   purgePendingAccounts: 'accounts.purge-pending',
+  sweepOrphanFiles: 'files.sweep-orphans',
 } as const
 
 export const JOBS_SCHEMA = 'pgboss'

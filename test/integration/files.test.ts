@@ -51,7 +51,7 @@ describe('uploads and downloads', () => {
     const [id] = (res.body as { ids: string[] }).ids
     const row = await withTenant(t.deps.db, a.id, (trx) => trx('files').where({ id }).first())
     expect(row.sha256).toBe(createHash('sha256').update(PDF).digest('hex'))
-    expect(row.storage_key).toMatch(/^[a-f0-9]{2}\/[a-f0-9]{2}\/[a-f0-9]{40}$/)
+    expect(row.storage_key).toMatch(new RegExp(`^${a.id}/[a-f0-9]{2}/[a-f0-9]{2}/[a-f0-9]{40}$`))
     expect(row.original_name).toBe('заявка №1.pdf')
     const download = await request(t.app).get(`/probe/files/${id}`).set('Host', a.host).buffer(true)
     expect(download.status).toBe(200)
@@ -117,5 +117,39 @@ describe('uploads and downloads', () => {
     expect(onB.status).toBe(404)
     const guess = await request(t.app).get('/probe/files/not-a-uuid').set('Host', a.host)
     expect(guess.status).toBe(404)
+  })
+})
+
+describe('orphaned files', () => {
+  it('are swept after a day; files with a row stay, and so do fresh uploads', async () => {
+    const { sweepOrphanFiles } = await import('../../src/platform/files/index.ts')
+    const { utimes } = await import('node:fs/promises')
+    const path = await import('node:path')
+    const t = await createTestApp({ modules: [...defaultModules, probeModule] })
+    try {
+      const tenant = await createTenant(t.db.owner)
+      const agent = agentFor(t.app, tenant.host)
+      await agent.get('/probe/form')
+      const kept = await agent.raw
+        .post(`/probe/upload?_csrf=${agent.csrfToken}`)
+        .set('Host', tenant.host)
+        .set('Origin', `http://${tenant.host}`)
+        .attach('scan', PDF, 'kept.pdf')
+      const [keptId] = (kept.body as { ids: string[] }).ids
+      const keptRow = await withTenant(t.deps.db, tenant.id, (trx) =>
+        trx('files').where({ id: keptId }).first(),
+      )
+      const orphan = await t.deps.files.put(tenant.id, PNG)
+      const fresh = await t.deps.files.put(tenant.id, PNG)
+      const old = new Date(Date.now() - 2 * 86_400_000)
+      for (const key of [keptRow.storage_key as string, orphan.key])
+        await utimes(path.join(t.deps.config.filesDir, key), old, old)
+
+      expect(await sweepOrphanFiles(t.deps.db, t.deps.files, [tenant.id], new Date())).toBe(1)
+      const left = await t.deps.files.listOlderThan(tenant.id, new Date(Date.now() + 1000))
+      expect(left.sort()).toEqual([keptRow.storage_key, fresh.key].sort())
+    } finally {
+      await t.close()
+    }
   })
 })

@@ -1,4 +1,9 @@
 import type { Knex } from 'knex'
+import type { Logger } from 'pino'
+import type { PgBoss } from 'pg-boss'
+import { withTenant } from '../../db/tenant-scope.ts'
+import type { Clock } from '../clock.ts'
+import { QUEUES } from '../jobs.ts'
 import type { Db } from '../../db/knex.ts'
 import type { RequestContext } from '../../http/context.ts'
 import type { AcceptedFile } from '../../http/upload.ts'
@@ -24,7 +29,7 @@ export async function saveFile(
   ctx: RequestContext,
   file: AcceptedFile,
 ): Promise<FileRecord> {
-  const stored = await storage.put(file.buffer)
+  const stored = await storage.put(ctx.tenant.id, file.buffer)
   const [row] = await trx('files')
     .insert({
       tenant_id: ctx.tenant.id,
@@ -69,4 +74,45 @@ export async function findFile(db: Db, id: string): Promise<FileRecord | undefin
       originalName: row.original_name,
     }
   )
+}
+
+/**
+ * Removes stored objects that no row points to (a transaction rolled back after the
+ * bytes were written), once they are older than a day so that uploads in flight are safe.
+ */
+export async function sweepOrphanFiles(
+  db: Knex,
+  storage: FileStorage,
+  tenantIds: string[],
+  now: Date,
+): Promise<number> {
+  const cutoff = new Date(now.getTime() - 86_400_000)
+  let removed = 0
+  for (const tenantId of tenantIds) {
+    const keys = await storage.listOlderThan(tenantId, cutoff)
+    if (keys.length === 0) continue
+    const known = new Set(
+      await withTenant(db, tenantId, (trx) => trx('files').whereIn('storage_key', keys).pluck('storage_key')),
+    )
+    for (const key of keys.filter((k) => !known.has(k))) {
+      await storage.remove(key)
+      removed += 1
+    }
+  }
+  return removed
+}
+
+export async function scheduleFileSweep(
+  boss: PgBoss,
+  db: Knex,
+  storage: FileStorage,
+  clock: Clock,
+  tenantIds: () => Promise<string[]>,
+  logger: Logger,
+): Promise<void> {
+  await boss.schedule(QUEUES.sweepOrphanFiles, '43 * * * *')
+  await boss.work(QUEUES.sweepOrphanFiles, async () => {
+    const removed = await sweepOrphanFiles(db, storage, await tenantIds(), clock.now())
+    if (removed) logger.info({ removed }, 'removed orphaned files')
+  })
 }
