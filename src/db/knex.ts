@@ -13,6 +13,11 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   return e?.code === '23505' && (constraint === undefined || e.constraint === constraint)
 }
 
+/** An ILIKE pattern matching `term` anywhere, with the user's own % and _ taken literally. */
+export function containing(term: string): string {
+  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+}
+
 export interface DbOptions {
   poolMax?: number
   applicationName?: string

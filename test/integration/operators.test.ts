@@ -1,7 +1,6 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
-import { createFirstAdministrator } from '../../src/modules/operators/bootstrap.ts'
 import { totpCode } from '../../src/platform/totp.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { agentFor } from '../helpers/agent.ts'
@@ -269,49 +268,5 @@ describe('operators and the admin shell', () => {
     })
     expect(refused.status).toBe(422)
     expect(refused.text).toContain('The login or password is incorrect')
-  })
-
-  it('admin:create makes the first administrator with a set-password link and no password', async () => {
-    const result = await createFirstAdministrator(t.db.owner, {
-      slug: b.slug,
-      email: 'first@beta.example',
-      name: 'First Admin',
-    })
-    if (!('link' in result)) throw new Error(result.error)
-    const agent = agentFor(t.app, b.host)
-    await agent.get('/admin/login')
-    expect(
-      (await agent.post('/admin/login', { email: 'first@beta.example', password: 'anything at all 1' }))
-        .status,
-    ).toBe(422)
-    const path = pathOf(result.link)
-    await agent.get(path)
-    expect(
-      (
-        await agent.post(path, {
-          password: 'first admin chooses well 1',
-          passwordConfirm: 'first admin chooses well 1',
-        })
-      ).status,
-    ).toBe(303)
-    await agent.get('/admin/login')
-    expect(
-      (
-        await agent.post('/admin/login', {
-          email: 'first@beta.example',
-          password: 'first admin chooses well 1',
-        })
-      ).headers.location,
-    ).toBe('/admin/totp/setup')
-    expect(
-      await createFirstAdministrator(t.db.owner, {
-        slug: b.slug,
-        email: 'first@beta.example',
-        name: 'Again',
-      }),
-    ).toEqual({ error: 'first@beta.example is already an operator of ' + b.slug })
-    expect(await createFirstAdministrator(t.db.owner, { slug: 'nope', email: 'x@y.z', name: 'X' })).toEqual({
-      error: 'no tenant with slug "nope"',
-    })
   })
 })

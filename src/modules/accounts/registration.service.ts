@@ -65,6 +65,8 @@ async function firstWins(work: () => Promise<void>): Promise<void> {
   try {
     await work()
   } catch (err) {
+    if (isUniqueViolation(err, 'customers_login_name_uq'))
+      throw new LoginNameTakenError('login name taken concurrently')
     if (!isUniqueViolation(err, 'customers_email_uq')) throw err
   }
 }

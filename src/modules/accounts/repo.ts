@@ -1,4 +1,4 @@
-import type { Db } from '../../db/knex.ts'
+import { containing, type Db } from '../../db/knex.ts'
 import { newLinkToken } from '../../platform/tokens.ts'
 
 export interface CustomerRow {
@@ -134,7 +134,7 @@ export async function searchCustomers(db: Db, query: string, limit = 50): Promis
   const q = db('customers').orderBy('created_at', 'desc').limit(limit)
   const term = query.trim()
   if (term) {
-    const like = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    const like = containing(term)
     void q.where(
       (w) =>
         void w

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/knex.ts'
+import { containing, type Db } from '../../db/knex.ts'
 
 export type EnrolmentStatus = 'pending' | 'used' | 'expired' | 'revoked'
 
@@ -83,10 +83,22 @@ export async function listEnrolments(
 ): Promise<EnrolmentRow[]> {
   const q = db('enrolments').orderBy('created_at', 'desc').limit(200)
   if (filter.service) void q.where({ service: filter.service })
-  if (filter.q)
-    void q.where((w) => void w.whereILike('email', `%${filter.q}%`).orWhereILike('company', `%${filter.q}%`))
-  const rows = await q.select<EnrolmentRow[]>()
-  return filter.status ? rows.filter((r) => enrolmentStatus(r, now) === filter.status) : rows
+  if (filter.q) {
+    const like = containing(filter.q)
+    void q.where((w) => void w.whereILike('email', like).orWhereILike('company', like))
+  }
+  // The same rules as enrolmentStatus(), in SQL, so the limit applies after the filter.
+  const live = (w: typeof q) =>
+    w.whereNull('used_at').whereNull('revoked_at').where('failed_attempts', '<', MAX_TOKEN_ATTEMPTS)
+  if (filter.status === 'used') void q.whereNotNull('used_at')
+  if (filter.status === 'revoked') {
+    void q
+      .whereNull('used_at')
+      .where((w) => void w.whereNotNull('revoked_at').orWhere('failed_attempts', '>=', MAX_TOKEN_ATTEMPTS))
+  }
+  if (filter.status === 'expired') void live(q).where('expires_at', '<=', now)
+  if (filter.status === 'pending') void live(q).where('expires_at', '>', now)
+  return q.select<EnrolmentRow[]>()
 }
 
 export async function revokeEnrolment(db: Db, id: string, now: Date, replacedBy?: string): Promise<boolean> {
