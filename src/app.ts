@@ -1,6 +1,7 @@
 import path from 'node:path'
 import cookieParser from 'cookie-parser'
 import express, { type Router } from 'express'
+import type { Store } from 'express-session'
 import type { Deps } from './deps.ts'
 import { setUpCsrf } from './http/csrf.ts'
 import { errorHandler, notFound } from './http/errors.ts'
@@ -31,7 +32,16 @@ const PUBLIC_DIR = path.resolve(import.meta.dirname, '../public')
  * The middleware order is the request flow of ARCHITECTURE.md: health (no tenant) →
  * headers → static → tenant → locale → body → session → csrf → modules → 404 → errors.
  */
-export function createApp(deps: Deps, modules: Module[] = defaultModules): express.Express {
+export interface AppOptions {
+  /** Wraps the session store (tests make its writes slow to prove nothing races them). */
+  wrapSessionStore?: (store: Store) => Store
+}
+
+export function createApp(
+  deps: Deps,
+  modules: Module[] = defaultModules,
+  options: AppOptions = {},
+): express.Express {
   const { config } = deps
   const app = express()
   app.disable('x-powered-by')
@@ -62,6 +72,7 @@ export function createApp(deps: Deps, modules: Module[] = defaultModules): expre
       secret: config.sessionSecret,
       production: config.isProduction,
       clock: deps.clock,
+      wrapStore: options.wrapSessionStore,
     }),
   )
   const csrf = setUpCsrf(deps.clock)

@@ -6,6 +6,8 @@ import type { Clock } from '../platform/clock.ts'
 
 export interface SessionOptions {
   pool: pg.Pool
+  /** Another store (tests wrap the real one to make writes slow). */
+  wrapStore?: (store: session.Store) => session.Store
   secret: string
   production: boolean
   idleMinutes?: number
@@ -39,7 +41,7 @@ export function setUpSession(options: SessionOptions): RequestHandler[] {
     session({
       name: cookieName(options.production),
       secret: options.secret,
-      store,
+      store: options.wrapStore ? options.wrapStore(store) : store,
       resave: false,
       saveUninitialized: false,
       rolling: true,
@@ -68,7 +70,28 @@ export function setUpSession(options: SessionOptions): RequestHandler[] {
       }
       next()
     },
+    saveBeforeRedirect,
   ]
+}
+
+/**
+ * express-session writes a changed session while the response is already on its way:
+ * the status and Location reach the browser first, and a browser that follows the
+ * redirect at once can read the old session (a change of password signing the user out,
+ * a sign-in step bouncing back). So every redirect waits for a changed session to be
+ * stored; handlers only call `res.redirect`.
+ */
+const saveBeforeRedirect: RequestHandler = (req, res, next) => {
+  const idAtStart = req.sessionID
+  const atStart = JSON.stringify(req.session)
+  const redirect = res.redirect.bind(res) as (status: number, url: string) => void
+  res.redirect = ((...args: [number, string] | [string]) => {
+    const [status, url] = args.length === 2 ? args : [302, args[0]]
+    const s = req.session as session.Session | undefined
+    if (!s || (req.sessionID === idAtStart && JSON.stringify(s) === atStart)) return redirect(status, url)
+    s.save((err) => (err ? next(err) : redirect(status, url)))
+  }) as typeof res.redirect
+  next()
 }
 
 /** express-session's callback methods (regenerate, save, destroy) as a promise. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import type { Express } from 'express'
-import { createApp, defaultModules, type Module } from '../../src/app.ts'
+import { createApp, defaultModules, type AppOptions, type Module } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { closeDeps, createDeps, type Deps } from '../../src/deps.ts'
 import { createLogger } from '../../src/http/logging.ts'
@@ -28,6 +28,7 @@ export interface TestAppOptions {
   /** Start the pg-boss mail worker (needs smtpUrl to deliver to the sink). */
   mailWorker?: boolean
   database?: TestDatabase
+  app?: AppOptions
 }
 
 /** The real app with real dependencies on a fresh database; only the clock is ours to move. */
@@ -60,7 +61,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     await deps.boss.start()
     await startMailWorker(deps.boss, deps.db, deps.mail, clock, deps.logger)
   }
-  const app = createApp(deps, options.modules ?? defaultModules)
+  const app = createApp(deps, options.modules ?? defaultModules, options.app)
   return {
     app,
     deps,
