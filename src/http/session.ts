@@ -90,7 +90,7 @@ const saveBeforeRedirect: RequestHandler = (req, res, next) => {
     const s = req.session as session.Session | undefined
     if (!s || (req.sessionID === idAtStart && JSON.stringify(s) === atStart)) return redirect(status, url)
     s.save((err) => (err ? next(err) : redirect(status, url)))
-  }) as typeof res.redirect
+  })
   next()
 }
 
