@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express'
 import { formattersFor } from '../platform/format.ts'
 import { negotiateLocale, type I18n } from '../platform/i18n/index.ts'
 import { isLocale } from '../platform/i18n/locales.ts'
+import { selfPath } from './redirect.ts'
 
 export const LOCALE_COOKIE = 'lang'
 
@@ -31,7 +32,7 @@ export function setUpLocale(i18n: I18n, secureCookies: boolean): RequestHandler 
     res.locals.locale = locale
     res.locals.t = i18n.t(locale)
     res.locals.fmt = formattersFor(locale, tenant?.settings.timeZone ?? 'UTC')
-    res.locals.currentPath = req.path
+    res.locals.currentPath = selfPath(req.path)
     next()
   }
 }

@@ -16,5 +16,20 @@ export function safeNextPath(next: unknown, fallback = '/'): string {
     return fallback
   }
   if (url.origin !== base) return fallback
-  return `${url.pathname}${url.search}${url.hash}`
+  const path = `${url.pathname}${url.search}${url.hash}`
+  // Normalising can make a host out of a path (`/..//evil.com` → `//evil.com`): check again.
+  return isLocalPath(path) ? path : fallback
+}
+
+/** A path that a browser reads as this origin's: one leading slash, no backslash after it. */
+function isLocalPath(path: string): boolean {
+  return path.startsWith('/') && !path.startsWith('//') && !path.startsWith('/\\')
+}
+
+/**
+ * The request's own path for links back to it (the language switcher), made safe: a
+ * crafted 404 path such as `//evil.com/x` or `/\evil.com` becomes `/`.
+ */
+export function selfPath(path: string): string {
+  return safeNextPath(path.replaceAll('\\', '/'), '/')
 }
