@@ -50,20 +50,25 @@ export function rateLimit(limiter: Limiter, keys: (req: Request) => string[]): R
 export const byIp = (req: Request): string[] => [`ip:${req.ip ?? 'unknown'}`]
 
 export interface CredentialThrottle {
-  /** Seconds to wait if any of these keys is blocked now; undefined when the attempt may go ahead. */
-  blocked(account: string, ip: string): Promise<number | undefined>
-  /** Records a failed attempt against the account and the IP. */
-  failed(account: string, ip: string): Promise<void>
-  /** A success clears the account's short-term count (not the IP's). */
-  succeeded(account: string): Promise<void>
+  /**
+   * Reserves one attempt under the account and the IP *before* the credential is checked,
+   * atomically in the shared store, so a burst of concurrent guesses cannot all slip in
+   * between a check and a record. Throws TooManyRequestsError when either budget is spent.
+   */
+  attempt(account: string, ip: string): Promise<Attempt>
+}
+
+export interface Attempt {
+  /** The credential was right: the attempt is refunded and the account's short-term count cleared. */
+  succeeded(): Promise<void>
 }
 
 /**
- * One throttle for every credential path (login, reset, token redemption, registration).
- * Per account: 5 failures in 15 minutes block it for a minute, 20 in a day for half an
- * hour — growing delays that release themselves, so nobody can lock a customer out for
- * good. Per IP: 50 failures in 15 minutes block that address for 15 minutes.
- * Keys are scoped by tenant and hashed-in-place by the caller's normalisation.
+ * One throttle for every credential path (login, reset, token redemption, registration,
+ * current-password checks). Per account: 5 attempts in 15 minutes block it for a minute,
+ * 20 in a day for half an hour — growing delays that release themselves, so nobody can
+ * lock a customer out for good. Per IP: 50 in 15 minutes block that address for 15
+ * minutes. Successful attempts are refunded, so only failures add up.
  */
 export function createCredentialThrottle(pool: pg.Pool, name: string): CredentialThrottle {
   const short = createLimiter(pool, {
@@ -84,29 +89,30 @@ export function createCredentialThrottle(pool: pg.Pool, name: string): Credentia
     durationSeconds: 900,
     blockSeconds: 900,
   })
-  const pairs = (account: string, ip: string): [Limiter, string][] => [
-    [short, account],
-    [long, account],
-    [perIp, ip],
-  ]
   return {
-    async blocked(account, ip) {
+    async attempt(account, ip) {
+      const reserved: [Limiter, string][] = [
+        [short, account],
+        [long, account],
+        [perIp, ip],
+      ]
       let wait = 0
-      for (const [limiter, key] of pairs(account, ip)) {
-        const res = await limiter.get(key)
-        if (res && res.remainingPoints <= 0 && res.msBeforeNext > 0) wait = Math.max(wait, res.msBeforeNext)
+      for (const [limiter, key] of reserved) {
+        try {
+          await limiter.consume(key)
+        } catch (err) {
+          if (!(err instanceof RateLimiterRes)) throw err
+          wait = Math.max(wait, err.msBeforeNext)
+        }
       }
-      return wait > 0 ? Math.ceil(wait / 1000) : undefined
-    },
-    async failed(account, ip) {
-      for (const [limiter, key] of pairs(account, ip)) {
-        await limiter.penalty(key, 1)
-        const res = await limiter.get(key)
-        if (res && res.consumedPoints >= limiter.points) await limiter.block(key, limiter.blockDuration)
+      if (wait > 0) throw new TooManyRequestsError(Math.max(1, Math.ceil(wait / 1000)))
+      return {
+        async succeeded() {
+          await short.delete(account)
+          await long.reward(account, 1)
+          await perIp.reward(ip, 1)
+        },
       }
-    },
-    async succeeded(account) {
-      await short.delete(account)
     },
   }
 }

@@ -85,12 +85,12 @@ const saveBeforeRedirect: RequestHandler = (req, res, next) => {
   const idAtStart = req.sessionID
   const atStart = JSON.stringify(req.session)
   const redirect = res.redirect.bind(res) as (status: number, url: string) => void
-  res.redirect = ((...args: [number, string] | [string]) => {
+  res.redirect = (...args: [number, string] | [string]) => {
     const [status, url] = args.length === 2 ? args : [302, args[0]]
     const s = req.session as session.Session | undefined
     if (!s || (req.sessionID === idAtStart && JSON.stringify(s) === atStart)) return redirect(status, url)
     s.save((err) => (err ? next(err) : redirect(status, url)))
-  })
+  }
   next()
 }
 

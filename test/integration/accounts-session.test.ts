@@ -207,7 +207,8 @@ describe('login, logout, profile and passwords', () => {
       ),
     )
     expect(results.filter((s) => s === 303)).toHaveLength(1)
-    expect(results.filter((s) => s === 410)).toHaveLength(19)
+    // The others find the link used, or are refused by the link's throttle before trying.
+    expect(results.filter((s) => s !== 303).every((s) => s === 410 || s === 429)).toBe(true)
     expect((await session.get('/cabinet')).status).toBe(303)
     expect((await agent.get(path)).status).toBe(410)
   })

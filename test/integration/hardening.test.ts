@@ -4,6 +4,7 @@ import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { agentFor } from '../helpers/agent.ts'
 import { registerConfirmed } from '../helpers/accounts.ts'
 import { createTenant } from '../helpers/factories.ts'
+import { createOperator, operatorSignIn, STAFF_PASSWORD } from '../helpers/operators.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
 
 const PASSWORD = 'słoneczny poranek 12'
@@ -42,5 +43,59 @@ describe('hardening: what an attacker tried from outside', () => {
       expect(hrefs.length).toBeGreaterThan(0)
       for (const href of hrefs) expect(href).toBe('/')
     }
+  })
+
+  function statuses(responses: { status: number }[]) {
+    const counts: Record<number, number> = {}
+    for (const r of responses) counts[r.status] = (counts[r.status] ?? 0) + 1
+    return counts
+  }
+  const burst = <T>(n: number, fn: () => Promise<T>) => Promise.all(Array.from({ length: n }, fn))
+
+  it('reserves each credential attempt before checking it: a burst of 30 gets at most 5 tries', async () => {
+    await registerConfirmed(t, smtp, tenant.host, 'burst@example.com', PASSWORD)
+    const agent = agentFor(t.app, tenant.host)
+    await agent.get('/login')
+    const logins = await burst(30, () =>
+      agent.post('/login', { login: 'burst@example.com', password: 'wrong one' }),
+    )
+    expect(statuses(logins)).toEqual({ 422: 5, 429: 25 })
+
+    const visitor = agentFor(t.app, tenant.host)
+    await visitor.get('/enrol')
+    const tokens = await burst(30, () => visitor.post('/enrol', { token: 'AAAA-BBBB-CCCC' }))
+    expect(statuses(tokens)).toEqual({ 422: 5, 429: 25 })
+
+    const email = await createOperator(t, tenant.id)
+    await operatorSignIn(t, tenant.host, email)
+    const staff = agentFor(t.app, tenant.host)
+    await staff.get('/admin/login')
+    expect((await staff.post('/admin/login', { email, password: STAFF_PASSWORD })).status).toBe(303)
+    await staff.get('/admin/login/code')
+    const codes = await burst(30, () => staff.post('/admin/login/code', { code: '000000' }))
+    expect(statuses(codes)).toEqual({ 422: 5, 429: 25 })
+  })
+
+  it('throttles the current-password check of change password and change email', async () => {
+    await registerConfirmed(t, smtp, tenant.host, 'curious@example.com', PASSWORD)
+    const agent = agentFor(t.app, tenant.host)
+    await agent.get('/login')
+    await agent.post('/login', { login: 'curious@example.com', password: PASSWORD })
+    await agent.get('/account/password')
+    const tries = []
+    for (let i = 0; i < 3; i++)
+      tries.push(
+        await agent.post('/account/password', {
+          currentPassword: `guess ${i}`,
+          password: 'wieczorny spacer nad morzem',
+          passwordConfirm: 'wieczorny spacer nad morzem',
+        }),
+      )
+    await agent.get('/account/email')
+    for (let i = 0; i < 3; i++)
+      tries.push(
+        await agent.post('/account/email', { newEmail: 'other@example.com', currentPassword: `guess ${i}` }),
+      )
+    expect(tries.map((r) => r.status)).toEqual([422, 422, 422, 422, 422, 429])
   })
 })

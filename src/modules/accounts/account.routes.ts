@@ -1,4 +1,5 @@
-import { Router } from 'express'
+import { Router, type Request, type Response } from 'express'
+import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import type { Deps } from '../../deps.ts'
 import { requireCustomer } from '../../http/auth.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
@@ -12,6 +13,11 @@ import { landingPath, servicesOf } from '../services/access.service.ts'
 /** The signed-in customer's cabinet: home with the main menu, profile, password, sessions. */
 export function accountRoutes(deps: Deps): Router {
   const router = Router()
+  // Checking the current password is a credential path like sign-in: a stolen session
+  // must not be a way to guess it.
+  const throttle = createCredentialThrottle(deps.pool, 'current-password')
+  const attempt = (req: Request, res: Response) =>
+    throttle.attempt(`${res.locals.tenant!.id}:${res.locals.customer!.id}`, req.ip ?? '')
   // The link from the new address works without signing in (it may open in another browser).
   router.get('/account/email/confirm/:token', noStore, (_req, res) => {
     res.set('Referrer-Policy', 'no-referrer')
@@ -63,6 +69,7 @@ export function accountRoutes(deps: Deps): Router {
     const form = changePasswordForm(res.locals.tenant!, customer.email, forced).safeParse(req.body)
     if (!form.success)
       return renderInvalid(res, 'customer/accounts/password', fieldErrors(res, form.error), {})
+    const tried = forced ? undefined : await attempt(req, res)
     const epoch = await changePassword(deps, res.locals.ctx, customer.id, form.data, forced)
     if (epoch === 'wrongPassword') {
       const errors = [
@@ -74,6 +81,7 @@ export function accountRoutes(deps: Deps): Router {
       ]
       return renderInvalid(res, 'customer/accounts/password', errors, {})
     }
+    await tried?.succeeded()
     // This session carries on under the new epoch; every other one has ended.
     req.session.epoch = epoch
     res.redirect(
@@ -90,6 +98,7 @@ export function accountRoutes(deps: Deps): Router {
     const values = { newEmail: (req.body as { newEmail?: unknown }).newEmail }
     if (!form.success)
       return renderInvalid(res, 'customer/accounts/email', fieldErrors(res, form.error), values)
+    const tried = await attempt(req, res)
     const outcome = await requestEmailChange(deps, res.locals.ctx, res.locals.customer!.id, form.data)
     if (outcome === 'wrongPassword') {
       const errors = [
@@ -101,6 +110,7 @@ export function accountRoutes(deps: Deps): Router {
       ]
       return renderInvalid(res, 'customer/accounts/email', errors, values)
     }
+    await tried.succeeded()
     res.redirect(303, '/account/email?sent=1')
   })
 

@@ -1,6 +1,5 @@
 import { Router } from 'express'
 import type { Deps } from '../../deps.ts'
-import { TooManyRequestsError } from '../../http/errors.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { noStore } from '../../http/security-headers.ts'
@@ -21,9 +20,7 @@ export function passwordResetRoutes(deps: Deps): Router {
     if (!form.success)
       return renderInvalid(res, 'customer/accounts/forgot', fieldErrors(res, form.error), req.body)
     const account = `${res.locals.tenant!.id}:${form.data.email.toLowerCase()}`
-    const wait = await throttle.blocked(account, req.ip ?? '')
-    if (wait) throw new TooManyRequestsError(wait)
-    await throttle.failed(account, req.ip ?? '')
+    await throttle.attempt(account, req.ip ?? '')
     await requestPasswordReset(deps, res.locals.ctx, form.data.email)
     res.redirect(303, '/password/sent')
   })
@@ -42,21 +39,17 @@ export function passwordResetRoutes(deps: Deps): Router {
     res.render('customer/accounts/reset')
   })
   router.post('/password/reset/:token', async (req, res) => {
-    const wait = await throttle.blocked(
+    const tried = await throttle.attempt(
       `${res.locals.tenant!.id}:link:${hashToken(String(req.params.token))}`,
       req.ip ?? '',
     )
-    if (wait) throw new TooManyRequestsError(wait)
     const form = resetForm(res.locals.tenant!, '').safeParse(req.body)
     if (!form.success) return renderInvalid(res, 'customer/accounts/reset', fieldErrors(res, form.error), {})
     const outcome = await resetPassword(deps, res.locals.ctx, req.params.token, form.data.password)
     if (outcome === 'invalid') {
-      await throttle.failed(
-        `${res.locals.tenant!.id}:link:${hashToken(String(req.params.token))}`,
-        req.ip ?? '',
-      )
       return res.status(410).render('customer/accounts/link-invalid')
     }
+    await tried.succeeded()
     res.redirect(303, '/login?reset=1')
   })
   return router

@@ -3,7 +3,6 @@ import type { Deps } from '../../deps.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { noStore } from '../../http/security-headers.ts'
-import { TooManyRequestsError } from '../../http/errors.ts'
 import { hashToken } from '../../platform/tokens.ts'
 import {
   LoginNameTakenError,
@@ -26,9 +25,7 @@ export function registerRoutes(deps: Deps): Router {
 
   /** Each attempt counts, so neither registration nor "send again" can be used to spam an inbox. */
   async function spend(res: Response, email: string, ip: string | undefined) {
-    const wait = await throttle.blocked(`${res.locals.tenant!.id}:${email.toLowerCase()}`, ip ?? '')
-    if (wait) throw new TooManyRequestsError(wait)
-    await throttle.failed(`${res.locals.tenant!.id}:${email.toLowerCase()}`, ip ?? '')
+    await throttle.attempt(`${res.locals.tenant!.id}:${email.toLowerCase()}`, ip ?? '')
   }
 
   router.get('/register', (_req, res) => {

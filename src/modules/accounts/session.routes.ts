@@ -1,7 +1,6 @@
 import { Router } from 'express'
 import type { Deps } from '../../deps.ts'
 import { signIn, signOut } from '../../http/auth.ts'
-import { TooManyRequestsError } from '../../http/errors.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { safeNextPath } from '../../http/redirect.ts'
@@ -34,15 +33,13 @@ export function sessionRoutes(deps: Deps): Router {
     const tenant = res.locals.tenant!
     const loginKey = tenant.settings.registration.loginName ? form.data.login : form.data.login.toLowerCase()
     const account = `${tenant.id}:${loginKey}`
-    const wait = await throttle.blocked(account, req.ip ?? '')
-    if (wait) throw new TooManyRequestsError(wait)
+    const tried = await throttle.attempt(account, req.ip ?? '')
     const result = await authenticate(deps, res.locals.ctx, form.data.login, form.data.password)
     if (!result.ok) {
-      await throttle.failed(account, req.ip ?? '')
       const errors = [{ field: 'login', text: res.locals.t('accounts.errors.loginFailed'), href: '#login' }]
       return renderInvalid(res, 'customer/accounts/login', errors, values)
     }
-    await throttle.succeeded(account)
+    await tried.succeeded()
     await signIn(req, tenant.id, result.customer, deps.clock)
     const next = safeNextPath(form.data.next, '')
     const target = result.customer.must_change_password

@@ -1,7 +1,6 @@
 import { Router } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
-import { TooManyRequestsError } from '../../http/errors.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { noStore } from '../../http/security-headers.ts'
@@ -31,10 +30,8 @@ export function operatorLoginRoutes(deps: Deps): Router {
   const throttle = createCredentialThrottle(deps.pool, 'admin-login')
   router.use('/admin', noStore)
 
-  async function guard(tenantId: string, key: string, ip: string | undefined) {
-    const wait = await throttle.blocked(`${tenantId}:${key}`, ip ?? '')
-    if (wait) throw new TooManyRequestsError(wait)
-  }
+  const attempt = (tenantId: string, key: string, ip: string | undefined) =>
+    throttle.attempt(`${tenantId}:${key}`, ip ?? '')
 
   router.get('/admin/login', (_req, res) => {
     res.render('admin/operators/login', { values: {} })
@@ -46,10 +43,9 @@ export function operatorLoginRoutes(deps: Deps): Router {
       return renderInvalid(res, 'admin/operators/login', fieldErrors(res, form.error), values)
     const tenantId = res.locals.tenant!.id
     const key = form.data.email.toLowerCase()
-    await guard(tenantId, key, req.ip)
+    const tried = await attempt(tenantId, key, req.ip)
     const operator = await checkOperatorPassword(deps, res.locals.ctx, form.data.email, form.data.password)
     if (!operator) {
-      await throttle.failed(`${tenantId}:${key}`, req.ip ?? '')
       return renderInvalid(
         res,
         'admin/operators/login',
@@ -57,6 +53,7 @@ export function operatorLoginRoutes(deps: Deps): Router {
         values,
       )
     }
+    await tried.succeeded()
     await beginOperatorLogin(req, tenantId, operator, deps.clock)
     res.redirect(303, operator.totp_enabled_at ? '/admin/login/code' : '/admin/totp/setup')
   })
@@ -69,12 +66,11 @@ export function operatorLoginRoutes(deps: Deps): Router {
     const pending = req.session.pendingOperatorId
     if (!pending) return res.redirect(303, '/admin/login')
     const tenantId = res.locals.tenant!.id
-    await guard(tenantId, `code:${pending}`, req.ip)
     const form = Code.safeParse(req.body)
     if (!form.success) return renderInvalid(res, 'admin/operators/code', fieldErrors(res, form.error), {})
+    const tried = await attempt(tenantId, `code:${pending}`, req.ip)
     const operator = await checkSecondFactor(deps, res.locals.ctx, pending, form.data.code)
     if (!operator) {
-      await throttle.failed(`${tenantId}:code:${pending}`, req.ip ?? '')
       return renderInvalid(
         res,
         'admin/operators/code',
@@ -82,6 +78,7 @@ export function operatorLoginRoutes(deps: Deps): Router {
         {},
       )
     }
+    await tried.succeeded()
     await completeOperatorLogin(req, tenantId, operator, deps.clock)
     res.redirect(303, '/admin')
   })
@@ -103,6 +100,7 @@ export function operatorLoginRoutes(deps: Deps): Router {
     const secret = req.session.totpSecret
     if (!pending || !secret) return res.redirect(303, '/admin/login')
     const form = Code.safeParse(req.body)
+    const tried = await attempt(res.locals.tenant!.id, `code:${pending}`, req.ip)
     const codes = form.success
       ? await enrolTotp(deps, res.locals.ctx, pending, secret, form.data.code)
       : undefined
@@ -117,6 +115,7 @@ export function operatorLoginRoutes(deps: Deps): Router {
         { secret, qr: await totpQrCode(secret, res.locals.tenant!.settings.name, operator?.email ?? '') },
       )
     }
+    await tried.succeeded()
     const operator = await withTenant(deps.db, res.locals.tenant!.id, (trx) => findOperator(trx, pending))
     await completeOperatorLogin(req, res.locals.tenant!.id, operator!, deps.clock)
     // Shown once, on this response only; only their hashes are stored.

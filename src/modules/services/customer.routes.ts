@@ -1,7 +1,6 @@
 import { Router, type Response } from 'express'
 import type { Deps } from '../../deps.ts'
 import { requireCustomer } from '../../http/auth.ts'
-import { TooManyRequestsError } from '../../http/errors.ts'
 import { fieldErrors, renderInvalid, type FieldError } from '../../http/forms.ts'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { noStore } from '../../http/security-headers.ts'
@@ -35,12 +34,8 @@ function redemptionError(res: Response, field: string, result: Redemption): Fiel
 export function serviceCustomerRoutes(deps: Deps): Router {
   const router = Router()
   const throttle = createCredentialThrottle(deps.pool, 'enrol')
-  const limited = async (res: Response, key: string, ip: string | undefined) => {
-    const wait = await throttle.blocked(`${res.locals.tenant!.id}:${key}`, ip ?? '')
-    if (wait) throw new TooManyRequestsError(wait)
-  }
-  const failed = (res: Response, key: string, ip: string | undefined) =>
-    throttle.failed(`${res.locals.tenant!.id}:${key}`, ip ?? '')
+  const attempt = (res: Response, key: string, ip: string | undefined) =>
+    throttle.attempt(`${res.locals.tenant!.id}:${key}`, ip ?? '')
 
   router.get('/access-request', (_req, res) => {
     res.render('customer/services/request', { values: {} })
@@ -49,8 +44,7 @@ export function serviceCustomerRoutes(deps: Deps): Router {
     const form = accessRequest(res.locals.tenant!).safeParse(req.body)
     if (!form.success)
       return renderInvalid(res, 'customer/services/request', fieldErrors(res, form.error), req.body)
-    await limited(res, `request:${form.data.email.toLowerCase()}`, req.ip)
-    await failed(res, `request:${form.data.email.toLowerCase()}`, req.ip)
+    await attempt(res, `request:${form.data.email.toLowerCase()}`, req.ip)
     await requestAccess(deps, res.locals.ctx, form.data)
     res.redirect(303, '/access-request/sent')
   })
@@ -67,12 +61,12 @@ export function serviceCustomerRoutes(deps: Deps): Router {
     const form = TokenForm.safeParse(req.body)
     if (!form.success)
       return renderInvalid(res, 'customer/services/enrol-token', fieldErrors(res, form.error), {})
-    await limited(res, `visitor:${req.ip}`, req.ip)
+    const tried = await attempt(res, `visitor:${req.ip}`, req.ip)
     const checked = await checkToken(deps, res.locals.ctx, form.data.token)
     if (!('enrolmentId' in checked)) {
-      await failed(res, `visitor:${req.ip}`, req.ip)
       return renderInvalid(res, 'customer/services/enrol-token', redemptionError(res, 'token', checked), {})
     }
+    await tried.succeeded()
     req.session.enrolTokenHash = checked.tokenHash
     res.redirect(303, '/enrol/account')
   })
@@ -99,13 +93,13 @@ export function serviceCustomerRoutes(deps: Deps): Router {
       ]
       return renderInvalid(res, 'customer/services/enrol-account', errors, values)
     }
-    await limited(res, `visitor:${req.ip}`, req.ip)
+    const tried = await attempt(res, `visitor:${req.ip}`, req.ip)
     const result = await redeemWithNewAccount(deps, res.locals.ctx, tokenHash, {
       email: email.data,
       password: password.data.password,
     })
     if (!result.ok) {
-      if (result.reason !== 'hasAccount') await failed(res, `visitor:${req.ip}`, req.ip)
+      if (result.reason === 'hasAccount') await tried.succeeded()
       if (result.reason === 'hasAccount') return res.status(409).render('customer/services/has-account')
       return renderInvalid(
         res,
@@ -114,6 +108,7 @@ export function serviceCustomerRoutes(deps: Deps): Router {
         values,
       )
     }
+    await tried.succeeded()
     delete req.session.enrolTokenHash
     res.redirect(303, '/login?enrolled=1')
   })
@@ -148,10 +143,9 @@ export function serviceCustomerRoutes(deps: Deps): Router {
     if (!form.success)
       return renderInvalid(res, 'customer/services/register', fieldErrors(res, form.error), {}, { service })
     const customer = res.locals.customer!
-    await limited(res, `customer:${customer.id}`, req.ip)
+    const tried = await attempt(res, `customer:${customer.id}`, req.ip)
     const result = await redeemForCustomer(deps, res.locals.ctx, customer, service, form.data.token)
     if (!result.ok) {
-      await failed(res, `customer:${customer.id}`, req.ip)
       return renderInvalid(
         res,
         'customer/services/register',
@@ -160,6 +154,7 @@ export function serviceCustomerRoutes(deps: Deps): Router {
         { service },
       )
     }
+    await tried.succeeded()
     res.redirect(303, `/services/${service}`)
   })
 
