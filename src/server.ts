@@ -10,6 +10,7 @@ import { createLogger } from './http/logging.ts'
 import { seedDemo } from './modules/tenants/demo.ts'
 import { startMailWorker } from './platform/mail/worker.ts'
 import { schedulePendingPurge } from './modules/accounts/purge.ts'
+import { startPasswordResetWorker } from './modules/accounts/password.service.ts'
 import { listTenants } from './modules/tenants/repo.ts'
 import { scheduleFileSweep } from './platform/files/index.ts'
 
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
   await deps.boss.start()
   await startMailWorker(deps.boss, deps.db, deps.mail, deps.clock, logger)
   await schedulePendingPurge(deps.boss, deps.db, deps.clock, logger)
+  await startPasswordResetWorker(deps, deps.boss)
   await scheduleFileSweep(
     deps.boss,
     deps.db,

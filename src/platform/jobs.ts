@@ -4,6 +4,7 @@ import { RUNTIME_GROUP } from '../db/roles.ts'
 
 export const QUEUES = {
   mailSend: 'mail.send',
+  passwordResetRequest: 'accounts.password-reset-request',
   purgePendingAccounts: 'accounts.purge-pending',
   sweepOrphanFiles: 'files.sweep-orphans',
 } as const
@@ -53,4 +54,33 @@ export function createBoss(url: string, onError: (err: Error) => void): PgBoss {
   })
   boss.on('error', onError)
   return boss
+}
+
+/**
+ * pg-boss can insert its job through our transaction's own connection (its `db`
+ * option), so the outbox row and the job that sends it commit or roll back together.
+ * Knex does not hand out a transaction's connection publicly; acquireConnection() on a
+ * transaction's client returns that connection and never a pooled one.
+ */
+function transactionDb(trx: Knex.Transaction) {
+  return {
+    async executeSql(text: string, values?: unknown[]) {
+      const client = trx.client as {
+        acquireConnection(): Promise<{ query(t: string, v?: unknown[]): Promise<{ rows: unknown[] }> }>
+      }
+      const connection = await client.acquireConnection()
+      return connection.query(text, values)
+    },
+  }
+}
+
+/** Queues a job that commits or rolls back with the caller's transaction. */
+export async function sendJob(
+  boss: PgBoss,
+  trx: Knex.Transaction,
+  queue: string,
+  data: object,
+  options: { singletonKey?: string } = {},
+): Promise<void> {
+  await boss.send(queue, data, { ...options, db: transactionDb(trx) })
 }

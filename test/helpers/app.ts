@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.ts'
 import { closeDeps, createDeps, type Deps } from '../../src/deps.ts'
 import { createLogger } from '../../src/http/logging.ts'
 import { startMailWorker } from '../../src/platform/mail/worker.ts'
+import { startPasswordResetWorker } from '../../src/modules/accounts/password.service.ts'
 import { testClock, type TestClock } from './clock.ts'
 import { createTestDatabase, type TestDatabase } from './db.ts'
 
@@ -25,7 +26,7 @@ export interface TestAppOptions {
   env?: Record<string, string>
   modules?: Module[]
   smtpUrl?: string
-  /** Start the pg-boss mail worker (needs smtpUrl to deliver to the sink). */
+  /** Start the pg-boss workers: mail (needs smtpUrl to deliver to the sink) and reset requests. */
   mailWorker?: boolean
   database?: TestDatabase
   app?: AppOptions
@@ -57,9 +58,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     logger: createLogger(config.logLevel, sink),
     clock,
   })
+  // Started as in production, so requests can queue jobs; workers only when asked for.
+  await deps.boss.start()
   if (options.mailWorker) {
-    await deps.boss.start()
     await startMailWorker(deps.boss, deps.db, deps.mail, clock, deps.logger)
+    await startPasswordResetWorker(deps, deps.boss)
   }
   const app = createApp(deps, options.modules ?? defaultModules, options.app)
   return {

@@ -1,5 +1,9 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Knex } from 'knex'
+import { withTenant } from '../../src/db/tenant-scope.ts'
+import { sendPasswordReset, type PasswordResetJob } from '../../src/modules/accounts/password.service.ts'
+import { QUEUES } from '../../src/platform/jobs.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { agentFor } from '../helpers/agent.ts'
 import { registerConfirmed } from '../helpers/accounts.ts'
@@ -97,5 +101,37 @@ describe('hardening: what an attacker tried from outside', () => {
         await agent.post('/account/email', { newEmail: 'other@example.com', currentPassword: `guess ${i}` }),
       )
     expect(tries.map((r) => r.status)).toEqual([422, 422, 422, 422, 422, 429])
+  })
+
+  it('answers a reset request without looking the address up, so known and unknown take the same path', async () => {
+    // An app without workers, so what the request itself did can be seen before a worker acts.
+    const quiet = await createTestApp()
+    try {
+      const other = await createTenant(quiet.db.owner)
+      const inTenant = <T>(fn: (trx: Knex.Transaction) => Promise<T>) =>
+        withTenant(quiet.db.owner, other.id, fn)
+      await inTenant((trx) =>
+        trx('customers').insert({ tenant_id: other.id, email: 'jan@example.com', status: 'active' }),
+      )
+      const resetTokens = () =>
+        inTenant(async (trx) => Number((await trx('account_tokens').count<{ count: string }[]>())[0]!.count))
+      const agent = agentFor(quiet.app, other.host)
+      await agent.get('/password/forgot')
+      const known = await agent.post('/password/forgot', { email: 'jan@example.com' })
+      const unknown = await agent.post('/password/forgot', { email: 'nobody@example.com' })
+      expect([known.status, known.headers.location]).toEqual([303, '/password/sent'])
+      expect([unknown.status, unknown.headers.location]).toEqual([303, '/password/sent'])
+      expect(await resetTokens()).toBe(0)
+
+      const jobs = await quiet.db
+        .owner('pgboss.job')
+        .where({ name: QUEUES.passwordResetRequest })
+        .select<{ data: PasswordResetJob }[]>('data')
+      expect(jobs.map((j) => j.data.email).sort()).toEqual(['jan@example.com', 'nobody@example.com'])
+      for (const job of jobs) await sendPasswordReset(quiet.deps, job.data)
+      expect(await resetTokens()).toBe(1)
+    } finally {
+      await quiet.close()
+    }
   })
 })

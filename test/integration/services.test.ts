@@ -143,6 +143,20 @@ describe('services and token enrolment', () => {
     expect(res.status).toBe(409)
     expect(res.text).toContain('Masz już konto')
 
+    // Someone else's token cannot tell whether an address has an account: a wrong email.
+    const other = await issue('zupelnie-inna@farma.example')
+    const prober = agentFor(t.app, pl.host)
+    await prober.get('/enrol')
+    await prober.post('/enrol', { token: other.token })
+    await prober.get('/enrol/account')
+    const probe = await prober.post('/enrol/account', {
+      email: 'istniejacy@farma.example',
+      password: PASSWORD,
+      passwordConfirm: PASSWORD,
+    })
+    expect(probe.status).toBe(422)
+    expect(probe.text).toContain('z***@f***.example')
+
     // Path 4a: sign in → My services → the service → Register → token → enrolled.
     const customer = await signedIn(t, pl.host, 'istniejacy@farma.example', PASSWORD)
     const denied = await customer.get('/services/pgb')

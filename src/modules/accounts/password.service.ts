@@ -1,4 +1,7 @@
+import type { PgBoss } from 'pg-boss'
 import { withTenant } from '../../db/tenant-scope.ts'
+import { QUEUES, sendJob } from '../../platform/jobs.ts'
+import { findTenantById } from '../tenants/repo.ts'
 import type { RequestContext } from '../../http/context.ts'
 import { audit } from '../../platform/audit.ts'
 import { hashPassword, verifyPassword } from '../../platform/passwords.ts'
@@ -100,14 +103,48 @@ export async function changePassword(
 }
 
 /** Always answers the same; only an active account gets a (30-minute, single-use) link. */
+export interface PasswordResetJob {
+  tenantId: string
+  email: string
+  locale: RequestContext['locale']
+  requestId: string
+  ip: string | undefined
+}
+
+/**
+ * "Forgot password" only queues the request: whether the address has an account is
+ * looked up by the worker, so the answer takes the same time for every address and
+ * timing cannot tell which ones are registered.
+ */
 export async function requestPasswordReset(
-  deps: AccountsDeps,
+  deps: AccountsDeps & { boss: PgBoss },
   ctx: RequestContext,
   email: string,
 ): Promise<void> {
+  const job: PasswordResetJob = {
+    tenantId: ctx.tenant.id,
+    email,
+    locale: ctx.locale,
+    requestId: ctx.requestId,
+    ip: ctx.ip,
+  }
+  await deps.db.transaction((trx) => sendJob(deps.boss, trx, QUEUES.passwordResetRequest, job))
+}
+
+/** The worker's half: a link for an active account, nothing at all otherwise. */
+export async function sendPasswordReset(deps: AccountsDeps, job: PasswordResetJob): Promise<void> {
+  const tenant = await findTenantById(deps.db, job.tenantId)
+  if (!tenant) return
+  const ctx: RequestContext = {
+    tenant,
+    actor: { type: 'anonymous', id: null },
+    locale: job.locale,
+    requestId: job.requestId,
+    ip: job.ip,
+  }
   const now = deps.clock.now()
-  await withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const customer = await findCustomerByEmail(trx, email)
+  await withTenant(deps.db, tenant.id, async (trx) => {
+    const customer = await findCustomerByEmail(trx, job.email)
     if (customer?.status !== 'active') return
     const token = await issueToken(trx, customer, 'reset_password', now, RESET_MINUTES * 60_000)
     await mailCustomer(trx, deps.outbox, ctx, customer, 'password-reset', {
@@ -120,6 +157,16 @@ export async function requestPasswordReset(
       targetId: customer.id,
     })
   })
+}
+
+export async function startPasswordResetWorker(deps: AccountsDeps, boss: PgBoss): Promise<void> {
+  await boss.work<PasswordResetJob>(
+    QUEUES.passwordResetRequest,
+    { pollingIntervalSeconds: 0.5 },
+    async (jobs) => {
+      for (const job of jobs) await sendPasswordReset(deps, job.data)
+    },
+  )
 }
 
 export async function resetLinkIsUsable(

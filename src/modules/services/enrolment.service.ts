@@ -215,11 +215,13 @@ export async function redeemWithNewAccount(
       const enrolment = await findEnrolmentByToken(trx, tokenHash)
       const problem = unusable(enrolment, now)
       if (problem || !enrolment) return problem ?? { ok: false, reason: 'invalid' }
-      if (await findCustomerByEmail(trx, input.email)) return { ok: false, reason: 'hasAccount' }
+      // The bound email first: asking about any other address is a wrong-email attempt,
+      // so a token holder cannot probe which addresses have accounts.
       if (enrolment.email.toLowerCase() !== input.email.toLowerCase()) {
         await countFailedAttempt(trx, enrolment.id)
         return { ok: false, reason: 'wrongEmail', maskedEmail: maskEmail(enrolment.email) }
       }
+      if (await findCustomerByEmail(trx, input.email)) return { ok: false, reason: 'hasAccount' }
       const customer = await insertCustomer(trx, {
         tenant_id: ctx.tenant.id,
         email: input.email,

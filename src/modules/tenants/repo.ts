@@ -19,6 +19,11 @@ export async function findTenantByHost(db: Db, host: string): Promise<Tenant | u
   return row ? toTenant(row) : undefined
 }
 
+export async function findTenantById(db: Db, id: string): Promise<Tenant | undefined> {
+  const row = await db('tenants').where({ id }).first<TenantRow | undefined>('id', 'slug', 'settings')
+  return row ? toTenant(row) : undefined
+}
+
 export async function listTenants(db: Db): Promise<(Tenant & { hosts: string[] })[]> {
   const rows = await db('tenants')
     .leftJoin('tenant_domains', 'tenant_domains.tenant_id', 'tenants.id')

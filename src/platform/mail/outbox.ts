@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 import type { PgBoss } from 'pg-boss'
 import type { Tenant } from '../../modules/tenants/schemas.ts'
 import type { Locale } from '../i18n/locales.ts'
-import { QUEUES } from '../jobs.ts'
+import { QUEUES, sendJob } from '../jobs.ts'
 import type { MailRenderer } from './render.ts'
 
 export interface MailJob {
@@ -22,24 +22,6 @@ export interface Outbox {
   enqueue(trx: Knex.Transaction, tenant: Tenant, mail: OutgoingMail): Promise<string>
 }
 
-/**
- * pg-boss can insert its job through our transaction's own connection (its `db`
- * option), so the outbox row and the job that sends it commit or roll back together.
- * Knex does not hand out a transaction's connection publicly; acquireConnection() on a
- * transaction's client returns that connection and never a pooled one.
- */
-function transactionDb(trx: Knex.Transaction) {
-  return {
-    async executeSql(text: string, values?: unknown[]) {
-      const client = trx.client as {
-        acquireConnection(): Promise<{ query(t: string, v?: unknown[]): Promise<{ rows: unknown[] }> }>
-      }
-      const connection = await client.acquireConnection()
-      return connection.query(text, values)
-    },
-  }
-}
-
 export function createOutbox(boss: PgBoss, render: MailRenderer): Outbox {
   return {
     async enqueue(trx, tenant, mail) {
@@ -57,7 +39,7 @@ export function createOutbox(boss: PgBoss, render: MailRenderer): Outbox {
         .returning<{ id: string }[]>('id')
       if (!row) throw new Error('outbox insert returned nothing')
       const job: MailJob = { tenantId: tenant.id, outboxId: row.id }
-      await boss.send(QUEUES.mailSend, job, { db: transactionDb(trx), singletonKey: row.id })
+      await sendJob(boss, trx, QUEUES.mailSend, job, { singletonKey: row.id })
       return row.id
     },
   }
