@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Knex } from 'knex'
@@ -133,5 +134,43 @@ describe('hardening: what an attacker tried from outside', () => {
     } finally {
       await quiet.close()
     }
+  })
+
+  it('answers 404 for ids that are not UUIDs, belong to another tenant or do not exist', async () => {
+    const other = await createTenant(t.db.owner)
+    await registerConfirmed(t, smtp, other.host, 'stranger@example.com', PASSWORD)
+    const strangerId = await withTenant(t.db.owner, other.id, async (trx) =>
+      String((await trx('customers').first('id')).id),
+    )
+    const email = await createOperator(t, tenant.id)
+    const { agent: staff } = await operatorSignIn(t, tenant.host, email)
+    await staff.get('/admin')
+    for (const id of [strangerId, randomUUID()]) {
+      for (const action of ['add', 'remove'])
+        expect((await staff.post(`/admin/customers/${id}/services`, { service: 'pgb', action })).status).toBe(
+          404,
+        )
+    }
+    expect((await staff.post('/admin/operators/not-a-uuid', { action: 'disable' })).status).toBe(404)
+    expect((await staff.post('/admin/customers/not-a-uuid', { action: 'disable' })).status).toBe(404)
+    expect((await staff.get('/admin/access-requests/1%27%20or%201=1')).status).toBe(404)
+  })
+
+  it('moves a session epoch on atomically: ten concurrent "end sessions" end ten epochs', async () => {
+    await registerConfirmed(t, smtp, tenant.host, 'epoch@example.com', PASSWORD)
+    const epoch = () =>
+      withTenant(t.db.owner, tenant.id, async (trx) => {
+        const row = await trx('customers').where({ email: 'epoch@example.com' }).first('id', 'session_epoch')
+        return row as { id: string; session_epoch: number }
+      })
+    const before = await epoch()
+    const email = await createOperator(t, tenant.id)
+    const { agent: staff } = await operatorSignIn(t, tenant.host, email)
+    await staff.get(`/admin/customers/${before.id}`)
+    const results = await burst(10, () =>
+      staff.post(`/admin/customers/${before.id}`, { action: 'end-sessions' }),
+    )
+    expect(results.every((r) => r.status === 303)).toBe(true)
+    expect((await epoch()).session_epoch).toBe(before.session_epoch + 10)
   })
 })

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { NotFoundError } from '../../http/errors.ts'
-import { isUuid } from '../../http/params.ts'
+import { uuidIds } from '../../http/params.ts'
 import { requireOperator } from '../operators/auth.ts'
 import { STAFF_ACTIONS, applyStaffAction } from './admin.service.ts'
 import { findCustomer, searchCustomers } from './repo.ts'
@@ -13,7 +13,7 @@ const Action = z.object({ action: z.enum(STAFF_ACTIONS) })
 
 /** Staff: find, view and manage customer accounts. */
 export function customerAdminRoutes(deps: Deps): Router {
-  const router = Router()
+  const router = uuidIds(Router())
   router.use('/admin/customers', requireOperator(deps.db))
   router.get('/admin/customers', async (req, res) => {
     const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 100) : ''
@@ -21,9 +21,9 @@ export function customerAdminRoutes(deps: Deps): Router {
     res.render('admin/customers/list', { customers, q })
   })
   router.get('/admin/customers/:id', async (req, res) => {
-    const customer = isUuid(req.params.id)
-      ? await withTenant(deps.db, res.locals.tenant!.id, (trx) => findCustomer(trx, req.params.id))
-      : undefined
+    const customer = await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
+      findCustomer(trx, req.params.id),
+    )
     if (!customer) throw new NotFoundError('customer')
     const services = await servicesOf(deps, res.locals.ctx, customer.id)
     res.render('admin/customers/view', {
@@ -35,7 +35,7 @@ export function customerAdminRoutes(deps: Deps): Router {
   })
   router.post('/admin/customers/:id', async (req, res) => {
     const form = Action.safeParse(req.body)
-    if (!form.success || !isUuid(req.params.id)) throw new NotFoundError('customer action')
+    if (!form.success) throw new NotFoundError('customer action')
     if (!(await applyStaffAction(deps, res.locals.ctx, req.params.id, form.data.action)))
       throw new NotFoundError('customer')
     res.redirect(303, `/admin/customers/${req.params.id}?done=${form.data.action}`)

@@ -1,7 +1,7 @@
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../http/context.ts'
 import { audit } from '../../platform/audit.ts'
-import { findCustomer, updateCustomer, voidTokens } from './repo.ts'
+import { findCustomer, updateCustomer, updateCustomerEndingSessions, voidTokens } from './repo.ts'
 import type { AccountsDeps } from './registration.service.ts'
 
 export const STAFF_ACTIONS = ['disable', 'enable', 'force-password-change', 'end-sessions'] as const
@@ -18,14 +18,21 @@ export async function applyStaffAction(
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const customer = await findCustomer(trx, customerId)
     if (!customer) return false
-    const nextEpoch = customer.session_epoch + 1
-    const patch: Record<string, Record<string, unknown>> = {
-      disable: { status: 'disabled', disabled_at: now, session_epoch: nextEpoch },
-      enable: { status: customer.confirmed_at ? 'active' : 'pending', disabled_at: null },
-      'force-password-change': { must_change_password: true, session_epoch: nextEpoch },
-      'end-sessions': { session_epoch: nextEpoch },
-    }
-    await updateCustomer(trx, customerId, patch[action]!)
+    if (action === 'enable')
+      await updateCustomer(trx, customerId, {
+        status: customer.confirmed_at ? 'active' : 'pending',
+        disabled_at: null,
+      })
+    else
+      await updateCustomerEndingSessions(
+        trx,
+        customerId,
+        {
+          disable: { status: 'disabled', disabled_at: now },
+          'force-password-change': { must_change_password: true },
+          'end-sessions': {},
+        }[action],
+      )
     if (action === 'disable') await voidTokens(trx, customerId, now)
     await audit(trx, ctx, {
       action: `customer.staff.${action}`,

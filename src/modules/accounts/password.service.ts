@@ -15,6 +15,7 @@ import {
   issueToken,
   tokenIsUsable,
   updateCustomer,
+  updateCustomerEndingSessions,
   voidTokens,
   type CustomerRow,
 } from './repo.ts'
@@ -80,13 +81,11 @@ export async function changePassword(
     return 'wrongPassword'
   const passwordHash = await hashPassword(input.password)
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const epoch = customer.session_epoch + 1
-    await updateCustomer(trx, customer.id, {
+    const epoch = await updateCustomerEndingSessions(trx, customer.id, {
       password_hash: passwordHash,
       must_change_password: false,
       password_expires_at: null,
       password_changed_at: now,
-      session_epoch: epoch,
     })
     await voidTokens(trx, customer.id, now, ['reset_password'])
     await mailCustomer(trx, deps.outbox, ctx, customer, 'password-changed', {
@@ -196,12 +195,11 @@ export async function resetPassword(
     if (!used) return 'invalid'
     const customer = await findCustomer(trx, used.customer_id)
     if (!customer || customer.status !== 'active') return 'invalid'
-    await updateCustomer(trx, customer.id, {
+    await updateCustomerEndingSessions(trx, customer.id, {
       password_hash: passwordHash,
       must_change_password: false,
       password_expires_at: null,
       password_changed_at: now,
-      session_epoch: customer.session_epoch + 1,
     })
     await voidTokens(trx, customer.id, now)
     await mailCustomer(trx, deps.outbox, ctx, customer, 'password-changed', {
@@ -222,8 +220,7 @@ export async function endOtherSessions(
   customer: CustomerRow,
 ): Promise<number> {
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const epoch = customer.session_epoch + 1
-    await updateCustomer(trx, customer.id, { session_epoch: epoch })
+    const epoch = await updateCustomerEndingSessions(trx, customer.id)
     await audit(trx, ctx, {
       action: 'customer.sessions-ended',
       targetType: 'customer',

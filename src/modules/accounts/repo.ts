@@ -64,6 +64,23 @@ export async function updateCustomer(db: Db, id: string, patch: Record<string, u
   await db('customers').where({ id }).update(patch)
 }
 
+/**
+ * Applies `patch` and moves the session epoch on in one statement (never read-then-write,
+ * which two concurrent changes would both base on the same old value); returns the new epoch.
+ */
+export async function updateCustomerEndingSessions(
+  db: Db,
+  id: string,
+  patch: Record<string, unknown> = {},
+): Promise<number> {
+  const [row] = await db('customers')
+    .where({ id })
+    .update({ ...patch, session_epoch: db.raw('session_epoch + 1') })
+    .returning<{ session_epoch: number }[]>('session_epoch')
+  if (!row) throw new Error('customer to update not found')
+  return row.session_epoch
+}
+
 export async function insertToken(
   db: Db,
   token: {

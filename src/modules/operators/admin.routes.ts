@@ -4,6 +4,7 @@ import type { Deps } from '../../deps.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { NotFoundError } from '../../http/errors.ts'
 import { fieldErrors } from '../../http/forms.ts'
+import { uuidIds } from '../../http/params.ts'
 import { Email } from '../accounts/schemas.ts'
 import { requireOperator } from './auth.ts'
 import { listOperators } from './repo.ts'
@@ -19,7 +20,7 @@ const Change = z.object({ action: z.enum(['role', 'disable', 'enable']), role: R
 
 /** The admin home and, for administrators, the operators of the tenant. */
 export function operatorAdminRoutes(deps: Deps): Router {
-  const router = Router()
+  const router = uuidIds(Router())
   router.get('/admin', requireOperator(deps.db), (_req, res) => {
     res.render('admin/home')
   })

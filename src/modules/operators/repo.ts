@@ -40,6 +40,17 @@ export async function updateOperator(db: Db, id: string, patch: Record<string, u
   await db('operators').where({ id }).update(patch)
 }
 
+/** Applies `patch` and moves the session epoch on in one statement (see the customers' twin). */
+export async function updateOperatorEndingSessions(
+  db: Db,
+  id: string,
+  patch: Record<string, unknown> = {},
+): Promise<void> {
+  await db('operators')
+    .where({ id })
+    .update({ ...patch, session_epoch: db.raw('session_epoch + 1') })
+}
+
 /** Accepts a TOTP step only if it is later than the last one used (single use, atomically). */
 export async function acceptTotpStep(db: Db, id: string, step: number): Promise<boolean> {
   const updated = await db('operators')

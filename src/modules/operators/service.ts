@@ -19,6 +19,7 @@ import {
   operatorTokenIsUsable,
   replaceRecoveryCodes,
   updateOperator,
+  updateOperatorEndingSessions,
   useRecoveryCode,
   type OperatorRow,
 } from './repo.ts'
@@ -183,10 +184,7 @@ export async function setPasswordFromLink(
     if (!operatorId) return false
     const operator = await findOperator(trx, operatorId)
     if (!operator) return false
-    await updateOperator(trx, operatorId, {
-      password_hash: passwordHash,
-      session_epoch: operator.session_epoch + 1,
-    })
+    await updateOperatorEndingSessions(trx, operatorId, { password_hash: passwordHash })
     await audit(trx, asOperator(ctx, operatorId), {
       action: 'operator.password-set',
       targetType: 'operator',
@@ -207,13 +205,11 @@ export async function changeOperator(
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const target = await findOperator(trx, targetId)
     if (!target) return 'missing'
-    const patch: Record<string, unknown> = {}
-    if (change.role) patch.role = change.role
-    if (change.disabled !== undefined) {
-      patch.disabled_at = change.disabled ? deps.clock.now() : null
-      patch.session_epoch = target.session_epoch + 1
-    }
-    await updateOperator(trx, targetId, patch)
+    if (change.role) await updateOperator(trx, targetId, { role: change.role })
+    if (change.disabled !== undefined)
+      await updateOperatorEndingSessions(trx, targetId, {
+        disabled_at: change.disabled ? deps.clock.now() : null,
+      })
     await audit(trx, ctx, { action: 'operator.changed', targetType: 'operator', targetId, details: change })
     return 'done'
   })

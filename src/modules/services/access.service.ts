@@ -2,7 +2,7 @@ import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../http/context.ts'
 import { audit } from '../../platform/audit.ts'
 import type { CustomerRow } from '../accounts/repo.ts'
-import { updateCustomer } from '../accounts/repo.ts'
+import { findCustomer, updateCustomer } from '../accounts/repo.ts'
 import type { ServicesDeps } from './enrolment.service.ts'
 import { addCustomerService, currentServices, insertAccessRequest, removeCustomerService } from './repo.ts'
 
@@ -89,9 +89,10 @@ export async function changeCustomerService(
   customerId: string,
   service: string,
   add: boolean,
-): Promise<boolean> {
+): Promise<'changed' | 'unchanged' | 'missing'> {
   const now = deps.clock.now()
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    if (!(await findCustomer(trx, customerId))) return 'missing'
     const changed = add
       ? await addCustomerService(trx, {
           tenant_id: ctx.tenant.id,
@@ -109,6 +110,6 @@ export async function changeCustomerService(
         targetId: customerId,
         details: { service },
       })
-    return changed
+    return changed ? 'changed' : 'unchanged'
   })
 }

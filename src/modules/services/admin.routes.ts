@@ -2,7 +2,7 @@ import { Router, type Response } from 'express'
 import type { Deps } from '../../deps.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { NotFoundError } from '../../http/errors.ts'
-import { isUuid } from '../../http/params.ts'
+import { isUuid, uuidIds } from '../../http/params.ts'
 import { fieldErrors } from '../../http/forms.ts'
 import { requireOperator } from '../operators/auth.ts'
 import { changeCustomerService } from './access.service.ts'
@@ -20,7 +20,7 @@ const STATUSES = ['pending', 'used', 'expired', 'revoked'] as const
 
 /** Staff: the access-request queue, enrolments (issue, revoke, reissue) and a customer's services. */
 export function serviceAdminRoutes(deps: Deps): Router {
-  const router = Router()
+  const router = uuidIds(Router())
   router.use(['/admin/enrolments', '/admin/access-requests'], requireOperator(deps.db))
 
   const renderEnrolments = async (
@@ -70,8 +70,7 @@ export function serviceAdminRoutes(deps: Deps): Router {
   })
   router.post('/admin/enrolments/:id', async (req, res) => {
     const action = (req.body as { action?: unknown }).action
-    if (!isUuid(req.params.id) || (action !== 'revoke' && action !== 'reissue'))
-      throw new NotFoundError('enrolment action')
+    if (action !== 'revoke' && action !== 'reissue') throw new NotFoundError('enrolment action')
     const done =
       action === 'revoke'
         ? await revoke(deps, res.locals.ctx, req.params.id)
@@ -86,9 +85,9 @@ export function serviceAdminRoutes(deps: Deps): Router {
     res.render('admin/services/requests', { requests, open })
   })
   router.get('/admin/access-requests/:id', async (req, res) => {
-    const request = isUuid(req.params.id)
-      ? await withTenant(deps.db, res.locals.tenant!.id, (trx) => findAccessRequest(trx, req.params.id))
-      : undefined
+    const request = await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
+      findAccessRequest(trx, req.params.id),
+    )
     if (!request) throw new NotFoundError('access request')
     await renderEnrolments(res, 200, {}, { values: { ...request, requestId: request.id } })
   })
@@ -97,9 +96,10 @@ export function serviceAdminRoutes(deps: Deps): Router {
     const id = String(req.params.id)
     const body = req.body as { service?: unknown; action?: unknown }
     const service = serviceChoice(res.locals.tenant!).safeParse(body.service)
-    if (!isUuid(id) || !service.success || (body.action !== 'add' && body.action !== 'remove'))
+    if (!service.success || (body.action !== 'add' && body.action !== 'remove'))
       throw new NotFoundError('service change')
-    await changeCustomerService(deps, res.locals.ctx, id, service.data, body.action === 'add')
+    const outcome = await changeCustomerService(deps, res.locals.ctx, id, service.data, body.action === 'add')
+    if (outcome === 'missing') throw new NotFoundError('customer')
     res.redirect(303, `/admin/customers/${id}`)
   })
   return router
