@@ -1,7 +1,7 @@
 import path from 'node:path'
 import cookieParser from 'cookie-parser'
 import express, { type Router } from 'express'
-import type { Store } from 'express-session'
+import type { SessionData, Store } from 'express-session'
 import type { Deps } from './deps.ts'
 import { setUpCsrf } from './http/csrf.ts'
 import { errorHandler, notFound } from './http/errors.ts'
@@ -56,7 +56,7 @@ export function createApp(
     next()
   })
   app.use(deps.metrics.observe)
-  app.use(healthRoutes(deps.db, deps.lifecycle, deps.metrics))
+  app.use(healthRoutes(deps.db, deps.lifecycle, deps.metrics, config.metricsToken))
   app.use(securityHeaders({ hsts: config.isProduction }))
   app.use('/public', express.static(PUBLIC_DIR, { index: false, maxAge: config.isProduction ? '1h' : 0 }))
   app.use(cookieParser())
@@ -94,6 +94,12 @@ export function createApp(
   })
 
   app.use(loadCustomer(deps.db, deps.i18n))
+  // Any page may show who is signed in (the header): none of them may be cached.
+  app.use((req, res, next) => {
+    const s = req.session as Partial<SessionData> | undefined
+    if (res.locals.customer || s?.operatorId || s?.pendingOperatorId) res.set('Cache-Control', 'no-store')
+    next()
+  })
 
   for (const mod of modules) app.use(mod(deps))
   if (!config.isProduction && !deps.mail.transport) app.use(devMailboxRoutes(deps.db))

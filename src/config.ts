@@ -17,6 +17,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: LogLevel.default('info'),
   FILES_DIR: z.string().min(1).default('./var/files'),
   VAR_DIR: z.string().min(1).default('./var'),
+  // /metrics answers only a request bearing this token; without it, /metrics does not exist.
+  METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
 })
 
 export type Config = Readonly<{
@@ -32,6 +34,7 @@ export type Config = Readonly<{
   logLevel: z.infer<typeof LogLevel>
   filesDir: string
   varDir: string
+  metricsToken: string | undefined
 }>
 
 /** Thrown when the environment cannot be turned into a valid configuration. */
@@ -73,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     filesDir: path.resolve(e.FILES_DIR),
     varDir,
+    metricsToken: e.METRICS_TOKEN,
   })
 }
 

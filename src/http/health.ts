@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
 import { Router } from 'express'
 import type { Knex } from 'knex'
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
@@ -46,9 +47,19 @@ export function createMetrics(): Metrics {
  * /livez: the process answers. /readyz: it should get traffic — the database answers,
  * its schema is current, and we are not draining for shutdown.
  */
-export function healthRoutes(db: Knex, lifecycle: Lifecycle, metrics: Metrics): Router {
+export function healthRoutes(
+  db: Knex,
+  lifecycle: Lifecycle,
+  metrics: Metrics,
+  metricsToken: string | undefined,
+): Router {
   const router = Router()
   let migrationsCurrent = false
+  // These answer before the security headers are set: plain text that must not be sniffed.
+  router.use(['/livez', '/readyz', '/metrics'], (_req, res, next) => {
+    res.set('X-Content-Type-Options', 'nosniff')
+    next()
+  })
   router.get('/livez', (_req, res) => {
     res.type('text/plain').send('ok')
   })
@@ -66,8 +77,20 @@ export function healthRoutes(db: Knex, lifecycle: Lifecycle, metrics: Metrics): 
       res.status(503).set('Retry-After', '5').type('text/plain').send('database unavailable')
     }
   })
-  router.get('/metrics', async (_req, res) => {
+  // Every tenant's public host reaches this router: the metrics are for the monitoring
+  // system only, which presents the token; everyone else finds nothing here.
+  router.get('/metrics', async (req, res, next) => {
+    if (!metricsToken || !bearerMatches(req.get('authorization'), metricsToken)) return next()
+    res.set('Cache-Control', 'no-store')
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics())
   })
   return router
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = /^Bearer (.+)$/i.exec(header ?? '')?.[1]
+  if (!given) return false
+  const a = createHash('sha256').update(given).digest()
+  const b = createHash('sha256').update(token).digest()
+  return timingSafeEqual(a, b)
 }

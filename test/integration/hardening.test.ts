@@ -173,4 +173,20 @@ describe('hardening: what an attacker tried from outside', () => {
     expect(results.every((r) => r.status === 303)).toBe(true)
     expect((await epoch()).session_epoch).toBe(before.session_epoch + 10)
   })
+
+  it('keeps every page of a signed-in person out of caches, and token links out of Referer', async () => {
+    const agent = agentFor(t.app, tenant.host)
+    await agent.get('/login')
+    await agent.post('/login', { login: 'jan@example.com', password: PASSWORD })
+    for (const path of ['/', '/register', '/access-request', '/no-such-page']) {
+      const res = await agent.get(path)
+      expect(res.headers['cache-control'], path).toBe('no-store')
+    }
+    const anonymous = await request(t.app).get('/').set('Host', tenant.host)
+    expect(anonymous.headers['cache-control']).toBeUndefined()
+
+    const reset = await request(t.app).get('/password/reset/some-token-value').set('Host', tenant.host)
+    expect(reset.headers['referrer-policy']).toBe('no-referrer')
+    expect(reset.text).not.toMatch(/<meta name="referrer"/)
+  })
 })

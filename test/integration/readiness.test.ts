@@ -11,6 +11,8 @@ import { createTestApp, type TestApp } from '../helpers/app.ts'
 import type { TestDatabase } from '../helpers/db.ts'
 import { createTenant } from '../helpers/factories.ts'
 
+const METRICS_TOKEN = 'metrics-token-for-the-test-run'
+
 /** Its own PostgreSQL, because this test stops and restarts the server. */
 describe('readiness when the database goes away', () => {
   let dir: string
@@ -38,7 +40,7 @@ describe('readiness when the database goes away', () => {
       owner,
       drop: () => owner.destroy(),
     }
-    t = await createTestApp({ database })
+    t = await createTestApp({ database, env: { METRICS_TOKEN } })
     host = (await createTenant(owner)).host
   })
   afterAll(async () => {
@@ -49,7 +51,10 @@ describe('readiness when the database goes away', () => {
   })
 
   it('is ready, turns 503 while the database is down (pages too, without crashing), and recovers', async () => {
-    expect((await request(t.app).get('/readyz')).status).toBe(200)
+    const ready = await request(t.app).get('/readyz')
+    expect(ready.status).toBe(200)
+    expect(ready.headers['x-content-type-options']).toBe('nosniff')
+    expect((await request(t.app).get('/livez')).headers['x-content-type-options']).toBe('nosniff')
 
     await cluster.stop()
     const down = await request(t.app).get('/readyz')
@@ -80,9 +85,13 @@ describe('readiness when the database goes away', () => {
     }
   })
 
-  it('exposes Prometheus metrics', async () => {
-    const res = await request(t.app).get('/metrics')
+  it('exposes Prometheus metrics to the bearer of the metrics token only', async () => {
+    expect((await request(t.app).get('/metrics').set('Host', host)).status).toBe(404)
+    const wrong = await request(t.app).get('/metrics').set('Host', host).set('Authorization', 'Bearer nope')
+    expect(wrong.status).toBe(404)
+    const res = await request(t.app).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`)
     expect(res.status).toBe(200)
+    expect(res.headers['x-content-type-options']).toBe('nosniff')
     expect(res.text).toContain('http_request_duration_seconds_bucket')
     expect(res.text).toContain('process_cpu_user_seconds_total')
   })

@@ -22,7 +22,11 @@ const VECTORS: Record<IdentifierKind, { valid: string[]; invalid: string[] }> = 
   },
   'ru.inn': { valid: ['7707083893', '500100732259'], invalid: ['7707083894', '500100732258', '50010073225'] },
   'ru.ogrn': { valid: ['1027700132195'], invalid: ['1027700132196', '0027700132195'] },
-  'ru.ogrnip': { valid: ['304500116000157'], invalid: ['304500116000158', '30450011600015'] },
+  'ru.ogrnip': {
+    valid: ['304500116000157'],
+    // The last two have a right check digit but not the record sign 3 an OGRNIP begins with.
+    invalid: ['304500116000158', '30450011600015', '404500116000154', '104500116000150'],
+  },
   'ru.kpp': { valid: ['773601001', '7736AB001'], invalid: ['77360100', '7736ab001', 'A73601001'] },
   'ru.snils': {
     valid: ['112-233-445 95', '11223344595', '001-001-998 00'],

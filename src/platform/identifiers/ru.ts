@@ -24,10 +24,13 @@ export function isValidOgrn(value: string): boolean {
   return Number((BigInt(d.slice(0, 12).join('')) % 11n) % 10n) === d[12]
 }
 
-/** OGRNIP (15 digits): the first 14 as a number, mod 13, last digit of the remainder. */
+/**
+ * OGRNIP (15 digits, beginning with the record sign 3 of an individual entrepreneur):
+ * the first 14 as a number, mod 13, last digit of the remainder.
+ */
 export function isValidOgrnip(value: string): boolean {
   const d = digitsOf(value)
-  if (!d || d.length !== 15) return false
+  if (!d || d.length !== 15 || d[0] !== 3) return false
   return Number((BigInt(d.slice(0, 14).join('')) % 13n) % 10n) === d[14]
 }
 
