@@ -5,6 +5,7 @@ import type { SessionData, Store } from 'express-session'
 import type { Deps } from './deps.ts'
 import { setUpCsrf } from './http/csrf.ts'
 import { errorHandler, notFound } from './http/errors.ts'
+import { takeFlash } from './http/flash.ts'
 import { healthRoutes } from './http/health.ts'
 import { setUpLocale } from './http/locale.ts'
 import { requestIdOf, requestLogger } from './http/logging.ts'
@@ -78,6 +79,7 @@ export function createApp(
   const csrf = setUpCsrf(deps.clock)
   app.use(csrf.provideToken)
   app.use(csrf.protect)
+  app.use(takeFlash)
   app.use((req, res, next) => {
     const tenant = res.locals.tenant
     if (tenant) {

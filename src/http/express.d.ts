@@ -28,6 +28,8 @@ declare global {
       foreignSession?: boolean
       /** The service whose pages are being shown (set by requireService). */
       service?: string
+      /** Messages from the previous request (see flash.ts), shown once by the layout. */
+      flash?: import('./flash.ts').FlashMessage[]
     }
   }
 }

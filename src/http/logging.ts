@@ -29,9 +29,17 @@ export function requestIdOf(req: { id?: unknown }): string {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/
 
-/** Strips query values that may carry a token (multipart CSRF, emailed links). */
-function safeUrl(url: string | undefined): string | undefined {
-  return url?.replace(/([?&](?:_csrf|token|code)=)[^&]*/g, '$1[redacted]')
+/**
+ * The routes whose last path segment is an emailed link's secret (reset, confirmation,
+ * change of email, staff set-password). Whoever reads the logs must not be able to use them.
+ */
+const TOKEN_PATHS = /^(\/(?:password\/reset|confirm|account\/email\/confirm|admin\/set-password)\/)[^/?#]+/
+
+/** Strips secrets from a logged URL: path tokens by route, and query values that may carry one. */
+export function safeUrl(url: string | undefined): string | undefined {
+  return url
+    ?.replace(TOKEN_PATHS, '$1[redacted]')
+    .replace(/([?&](?:_csrf|token|code|issued)=)[^&]*/g, '$1[redacted]')
 }
 
 export function requestLogger(logger: Logger): RequestHandler {

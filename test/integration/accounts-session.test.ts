@@ -295,7 +295,7 @@ describe('changing the email address', () => {
       currentPassword: PASSWORD,
     })
     expect(res.status).toBe(303)
-    expect(res.headers.location).toBe('/account/email?sent=1')
+    expect(res.headers.location).toBe('/account/email')
     const mail = await smtp.waitFor(
       (m) => m.envelopeTo.includes('taken@example.com') && /already has/.test(m.subject ?? ''),
     )

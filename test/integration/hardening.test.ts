@@ -189,4 +189,36 @@ describe('hardening: what an attacker tried from outside', () => {
     expect(reset.headers['referrer-policy']).toBe('no-referrer')
     expect(reset.text).not.toMatch(/<meta name="referrer"/)
   })
+
+  it('keeps live tokens out of URLs we make and out of the request log', async () => {
+    const agent = agentFor(t.app, tenant.host)
+    await agent.get('/password/forgot')
+    await agent.post('/password/forgot', { email: 'jan@example.com' })
+    const mail = await smtp.waitFor(
+      (m) => m.envelopeTo.includes('jan@example.com') && /\/password\/reset\//.test(m.text ?? ''),
+    )
+    const resetToken = /\/password\/reset\/([A-Za-z0-9_-]+)/.exec(mail.text ?? '')![1]!
+    await agent.get(`/password/reset/${resetToken}`)
+    await agent.post(`/password/reset/${resetToken}`, { password: 'short', passwordConfirm: 'short' })
+
+    const email = await createOperator(t, tenant.id)
+    const { agent: staff } = await operatorSignIn(t, tenant.host, email)
+    await staff.get('/admin/enrolments')
+    const issued = await staff.post('/admin/enrolments', {
+      service: 'pgb',
+      company: 'Farma',
+      email: 'farma@example.com',
+      phone: '+48 512 345 678',
+    })
+    expect(issued.headers.location).toBe('/admin/enrolments')
+    const shown = await staff.get('/admin/enrolments')
+    const enrolToken = /data-testid="flash-secret">([0-9A-Z-]+)</.exec(shown.text)?.[1]
+    expect(enrolToken).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/)
+    expect((await staff.get('/admin/enrolments')).text).not.toContain(enrolToken)
+
+    const log = t.logs.join('')
+    expect(log).toContain('/password/reset/[redacted]')
+    expect(log).not.toContain(resetToken)
+    expect(log).not.toContain(enrolToken)
+  })
 })

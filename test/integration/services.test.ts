@@ -113,7 +113,8 @@ describe('services and token enrolment', () => {
       password: PASSWORD,
       passwordConfirm: PASSWORD,
     })
-    expect(done.headers.location).toBe('/login?enrolled=1')
+    expect(done.headers.location).toBe('/login')
+    expect((await agent.get('/login')).text).toMatch(/data-testid="flash">[^<]+</)
     // Step 5–6: signing in opens the only service straight away.
     const login = agentFor(t.app, pl.host)
     await login.get('/login')

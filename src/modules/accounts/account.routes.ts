@@ -1,3 +1,4 @@
+import { flash } from '../../http/flash.ts'
 import { Router, type Request, type Response } from 'express'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import type { Deps } from '../../deps.ts'
@@ -45,7 +46,6 @@ export function accountRoutes(deps: Deps): Router {
         phone: c.phone,
         preferredLocale: c.preferred_locale ?? '',
       },
-      saved: req.query.saved === '1',
     })
   })
   router.post('/account/profile', async (req, res) => {
@@ -53,7 +53,8 @@ export function accountRoutes(deps: Deps): Router {
     if (!form.success)
       return renderInvalid(res, 'customer/accounts/profile', fieldErrors(res, form.error), req.body)
     await updateProfile(deps, res.locals.ctx, res.locals.customer!.id, form.data)
-    res.redirect(303, '/account/profile?saved=1')
+    flash(req, { key: 'accounts.profile.saved' })
+    res.redirect(303, '/account/profile')
   })
 
   router.use('/account/password', (_req, res, next) => {
@@ -61,7 +62,7 @@ export function accountRoutes(deps: Deps): Router {
     next()
   })
   router.get('/account/password', (req, res) => {
-    res.render('customer/accounts/password', { changed: req.query.changed === '1' })
+    res.render('customer/accounts/password')
   })
   router.post('/account/password', async (req, res) => {
     const customer = res.locals.customer!
@@ -82,16 +83,14 @@ export function accountRoutes(deps: Deps): Router {
       return renderInvalid(res, 'customer/accounts/password', errors, {})
     }
     await tried?.succeeded()
+    flash(req, { key: 'accounts.password.changed' })
     // This session carries on under the new epoch; every other one has ended.
     req.session.epoch = epoch
-    res.redirect(
-      303,
-      forced ? await landingPath(deps, res.locals.ctx, customer) : '/account/password?changed=1',
-    )
+    res.redirect(303, forced ? await landingPath(deps, res.locals.ctx, customer) : '/account/password')
   })
 
   router.get('/account/email', (req, res) => {
-    res.render('customer/accounts/email', { sent: req.query.sent === '1', values: {} })
+    res.render('customer/accounts/email', { values: {} })
   })
   router.post('/account/email', async (req, res) => {
     const form = ChangeEmail.safeParse(req.body)
@@ -111,12 +110,14 @@ export function accountRoutes(deps: Deps): Router {
       return renderInvalid(res, 'customer/accounts/email', errors, values)
     }
     await tried.succeeded()
-    res.redirect(303, '/account/email?sent=1')
+    flash(req, { key: 'accounts.email.sent' })
+    res.redirect(303, '/account/email')
   })
 
   router.post('/account/sessions/end-others', async (req, res) => {
     req.session.epoch = await endOtherSessions(deps, res.locals.ctx, res.locals.customer!)
-    res.redirect(303, '/account/profile?sessionsEnded=1')
+    flash(req, { key: 'accounts.profile.sessionsEnded' })
+    res.redirect(303, '/account/profile')
   })
   return router
 }

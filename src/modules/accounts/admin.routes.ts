@@ -1,3 +1,4 @@
+import { flash } from '../../http/flash.ts'
 import { Router } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
@@ -30,7 +31,6 @@ export function customerAdminRoutes(deps: Deps): Router {
       subject: customer,
       services,
       offered: res.locals.tenant!.settings.enabledServices,
-      done: req.query.done,
     })
   })
   router.post('/admin/customers/:id', async (req, res) => {
@@ -38,7 +38,8 @@ export function customerAdminRoutes(deps: Deps): Router {
     if (!form.success) throw new NotFoundError('customer action')
     if (!(await applyStaffAction(deps, res.locals.ctx, req.params.id, form.data.action)))
       throw new NotFoundError('customer')
-    res.redirect(303, `/admin/customers/${req.params.id}?done=${form.data.action}`)
+    flash(req, { key: `admin.customers.done.${form.data.action}` })
+    res.redirect(303, `/admin/customers/${req.params.id}`)
   })
   return router
 }

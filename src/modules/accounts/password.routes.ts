@@ -1,3 +1,4 @@
+import { flash } from '../../http/flash.ts'
 import { Router } from 'express'
 import type { Deps } from '../../deps.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
@@ -50,7 +51,8 @@ export function passwordResetRoutes(deps: Deps): Router {
       return res.status(410).render('customer/accounts/link-invalid')
     }
     await tried.succeeded()
-    res.redirect(303, '/login?reset=1')
+    flash(req, { key: 'accounts.reset.done' })
+    res.redirect(303, '/login')
   })
   return router
 }

@@ -18,7 +18,6 @@ export function sessionRoutes(deps: Deps): Router {
     if (res.locals.customer) return res.redirect(303, '/cabinet')
     res.render('customer/accounts/login', {
       values: { next: safeNextPath(req.query.next, '') },
-      enrolled: req.query.enrolled === '1',
     })
   })
 

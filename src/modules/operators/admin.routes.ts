@@ -1,3 +1,4 @@
+import { flash } from '../../http/flash.ts'
 import { Router } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
@@ -35,7 +36,7 @@ export function operatorAdminRoutes(deps: Deps): Router {
     res.status(status).render('admin/operators/list', { operators, values: { role: 'operator' }, ...locals })
   }
   router.get('/admin/operators', async (req, res) => {
-    await renderList(res, 200, { invited: req.query.invited === '1' })
+    await renderList(res)
   })
   router.post('/admin/operators', async (req, res) => {
     const form = Invite.safeParse(req.body)
@@ -50,7 +51,8 @@ export function operatorAdminRoutes(deps: Deps): Router {
         values: req.body as unknown,
       })
     }
-    res.redirect(303, '/admin/operators?invited=1')
+    flash(req, { key: 'admin.operators.invited' })
+    res.redirect(303, '/admin/operators')
   })
   router.post('/admin/operators/:id', async (req, res) => {
     const form = Change.safeParse(req.body)

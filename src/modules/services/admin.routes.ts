@@ -1,3 +1,4 @@
+import { flash } from '../../http/flash.ts'
 import { Router, type Response } from 'express'
 import type { Deps } from '../../deps.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
@@ -46,7 +47,7 @@ export function serviceAdminRoutes(deps: Deps): Router {
   }
 
   router.get('/admin/enrolments', async (req, res) => {
-    await renderEnrolments(res, 200, req.query, { issued: req.query.issued })
+    await renderEnrolments(res, 200, req.query)
   })
   router.post('/admin/enrolments', async (req, res) => {
     const form = enrolmentForm(res.locals.tenant!).safeParse(req.body)
@@ -66,7 +67,8 @@ export function serviceAdminRoutes(deps: Deps): Router {
       requestId: requestId && isUuid(requestId) ? requestId : undefined,
     })
     // Shown once to the operator too, for a customer on the phone; the email carries it as well.
-    res.redirect(303, `/admin/enrolments?issued=${encodeURIComponent(token)}`)
+    flash(req, { key: 'admin.enrolments.issued', secret: token })
+    res.redirect(303, '/admin/enrolments')
   })
   router.post('/admin/enrolments/:id', async (req, res) => {
     const action = (req.body as { action?: unknown }).action

@@ -1,3 +1,4 @@
+import { flash } from '../../http/flash.ts'
 import { Router, type Response } from 'express'
 import type { Deps } from '../../deps.ts'
 import { requireCustomer } from '../../http/auth.ts'
@@ -110,7 +111,8 @@ export function serviceCustomerRoutes(deps: Deps): Router {
     }
     await tried.succeeded()
     delete req.session.enrolTokenHash
-    res.redirect(303, '/login?enrolled=1')
+    flash(req, { key: 'services.enrol.done' })
+    res.redirect(303, '/login')
   })
 
   router.use(['/account/services', '/services'], requireCustomer())
@@ -119,7 +121,6 @@ export function serviceCustomerRoutes(deps: Deps): Router {
     res.render('customer/services/mine', {
       mine,
       offered: res.locals.tenant!.settings.enabledServices,
-      done: req.query.done,
     })
   })
   router.post('/account/services/default', async (req, res) => {
@@ -130,7 +131,8 @@ export function serviceCustomerRoutes(deps: Deps): Router {
       res.locals.customer!,
       choice === '' ? null : String(choice),
     )
-    res.redirect(303, ok ? '/account/services?done=default' : '/account/services')
+    if (ok) flash(req, { key: 'services.mine.defaultSaved' })
+    res.redirect(303, '/account/services')
   })
   router.get('/account/services/:code/register', (req, res, next) => {
     if (!serviceChoice(res.locals.tenant!).safeParse(req.params.code).success) return next()

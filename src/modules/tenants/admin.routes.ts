@@ -1,3 +1,4 @@
+import { flash } from '../../http/flash.ts'
 import { Router, type Response } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
@@ -93,9 +94,7 @@ export function tenantAdminRoutes(deps: Deps): Router {
       effectiveMin: effectiveMinLength(res.locals.tenant!.settings.passwordPolicy),
     })
 
-  router.get('/admin/settings', (req, res) =>
-    render(res, 200, res.locals.tenant!.settings, [], req.query.saved === '1'),
-  )
+  router.get('/admin/settings', (req, res) => render(res, 200, res.locals.tenant!.settings, []))
   router.post('/admin/settings', async (req, res) => {
     const tenant = res.locals.tenant!
     const candidate = fromForm(SettingsSubmission.parse(req.body ?? {}), tenant.settings)
@@ -127,7 +126,8 @@ export function tenantAdminRoutes(deps: Deps): Router {
       })
     })
     deps.tenants.invalidate()
-    res.redirect(303, '/admin/settings?saved=1')
+    flash(req, { key: 'admin.settings.saved' })
+    res.redirect(303, '/admin/settings')
   })
   return router
 }
