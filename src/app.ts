@@ -6,6 +6,7 @@ import type { Deps } from './deps.ts'
 import { setUpCsrf } from './http/csrf.ts'
 import { errorHandler, notFound } from './http/errors.ts'
 import { takeFlash } from './http/flash.ts'
+import { formBodiesOnly } from './http/body.ts'
 import { healthRoutes } from './http/health.ts'
 import { setUpLocale } from './http/locale.ts'
 import { requestIdOf, requestLogger } from './http/logging.ts'
@@ -67,6 +68,7 @@ export function createApp(
   app.use(resolveTenant(deps.tenants))
   app.use(locale)
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }))
+  app.use(formBodiesOnly)
   app.use(
     setUpSession({
       pool: deps.pool,

@@ -1,3 +1,4 @@
+import { CONTROL_CHARACTERS, SINGLE_LINE } from '../../platform/text.ts'
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import { z } from 'zod'
 import { IDENTIFIERS, normaliseIdentifier } from '../../platform/identifiers/index.ts'
@@ -11,6 +12,7 @@ const e = (key: string) => `accounts.errors.${key}`
 export const Email = z
   .string()
   .trim()
+  .regex(SINGLE_LINE, CONTROL_CHARACTERS)
   .min(1, e('emailRequired'))
   .max(254, e('emailFormat'))
   .pipe(z.email(e('emailFormat')))
@@ -19,6 +21,7 @@ function phone(tenant: Tenant, required = true) {
   return z
     .string()
     .trim()
+    .regex(SINGLE_LINE, CONTROL_CHARACTERS)
     .min(required ? 1 : 0, e('phoneRequired'))
     .transform((value, ctx) => {
       if (!value) return null
@@ -91,8 +94,18 @@ export function registerWithEmailedPassword(tenant: Tenant) {
   return z
     .looseObject({
       category,
-      organisationName: z.string().trim().max(300, e('nameTooLong')).optional(),
-      fullName: z.string().trim().max(200, e('nameTooLong')).optional(),
+      organisationName: z
+        .string()
+        .trim()
+        .regex(SINGLE_LINE, CONTROL_CHARACTERS)
+        .max(300, e('nameTooLong'))
+        .optional(),
+      fullName: z
+        .string()
+        .trim()
+        .regex(SINGLE_LINE, CONTROL_CHARACTERS)
+        .max(200, e('nameTooLong'))
+        .optional(),
       email: Email,
       phone: phone(tenant),
       consent,
@@ -139,7 +152,12 @@ export function registerWithConfirmation(tenant: Tenant) {
 export type ConfirmationRegistration = z.output<ReturnType<typeof registerWithConfirmation>>
 
 export const Login = z.object({
-  login: z.string().trim().min(1, e('loginRequired')).max(254, e('loginRequired')),
+  login: z
+    .string()
+    .trim()
+    .regex(SINGLE_LINE, CONTROL_CHARACTERS)
+    .min(1, e('loginRequired'))
+    .max(254, e('loginRequired')),
   password: z
     .string()
     .min(1, e('passwordRequired'))
@@ -171,8 +189,8 @@ export const EmailOnly = z.object({ email: Email })
 
 export function profile(tenant: Tenant) {
   return z.object({
-    firstName: z.string().trim().max(100, e('nameTooLong')),
-    lastName: z.string().trim().max(100, e('nameTooLong')),
+    firstName: z.string().trim().regex(SINGLE_LINE, CONTROL_CHARACTERS).max(100, e('nameTooLong')),
+    lastName: z.string().trim().regex(SINGLE_LINE, CONTROL_CHARACTERS).max(100, e('nameTooLong')),
     phone: phone(tenant, false),
     preferredLocale: z
       .string()

@@ -1,3 +1,4 @@
+import { CONTROL_CHARACTERS, SINGLE_LINE } from '../../platform/text.ts'
 import { flash } from '../../http/flash.ts'
 import { Router } from 'express'
 import { z } from 'zod'
@@ -14,7 +15,12 @@ import { OperatorExistsError, changeOperator, inviteOperator } from './service.t
 const Role = z.enum(['admin', 'operator'], 'admin.errors.role')
 const Invite = z.object({
   email: Email,
-  name: z.string().trim().min(1, 'admin.errors.nameRequired').max(120, 'accounts.errors.nameTooLong'),
+  name: z
+    .string()
+    .trim()
+    .regex(SINGLE_LINE, CONTROL_CHARACTERS)
+    .min(1, 'admin.errors.nameRequired')
+    .max(120, 'accounts.errors.nameTooLong'),
   role: Role,
 })
 const Change = z.object({ action: z.enum(['role', 'disable', 'enable']), role: Role.optional() })

@@ -1,3 +1,4 @@
+import { CONTROL_CHARACTERS, SINGLE_LINE } from '../../platform/text.ts'
 import { Router } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
@@ -22,7 +23,14 @@ const StaffLogin = z.object({
   email: Email,
   password: z.string().min(1, 'accounts.errors.passwordRequired').max(1024),
 })
-const Code = z.object({ code: z.string().trim().min(6, 'admin.errors.code').max(20, 'admin.errors.code') })
+const Code = z.object({
+  code: z
+    .string()
+    .trim()
+    .regex(SINGLE_LINE, CONTROL_CHARACTERS)
+    .min(6, 'admin.errors.code')
+    .max(20, 'admin.errors.code'),
+})
 
 /** Staff sign-in: password, then TOTP (enrolled on first sign-in), plus the set-password link. */
 export function operatorLoginRoutes(deps: Deps): Router {

@@ -1,3 +1,4 @@
+import { CONTROL_CHARACTERS, SINGLE_LINE } from '../../platform/text.ts'
 import { z } from 'zod'
 import { Email } from '../accounts/schemas.ts'
 import type { Tenant } from '../tenants/schemas.ts'
@@ -11,24 +12,45 @@ export function serviceChoice(tenant: Tenant) {
 
 export function accessRequest(tenant: Tenant) {
   return z.object({
-    company: z.string().trim().min(1, e('companyRequired')).max(300, 'accounts.errors.nameTooLong'),
+    company: z
+      .string()
+      .trim()
+      .regex(SINGLE_LINE, CONTROL_CHARACTERS)
+      .min(1, e('companyRequired'))
+      .max(300, 'accounts.errors.nameTooLong'),
     email: Email,
-    phone: z.string().trim().min(5, e('phoneRequired')).max(40, e('phoneRequired')),
+    phone: z
+      .string()
+      .trim()
+      .regex(SINGLE_LINE, CONTROL_CHARACTERS)
+      .min(5, e('phoneRequired'))
+      .max(40, e('phoneRequired')),
     service: serviceChoice(tenant),
   })
 }
 
 export const TokenForm = z.object({
-  token: z.string().trim().min(1, e('tokenRequired')).max(40, e('tokenInvalid')),
+  token: z
+    .string()
+    .trim()
+    .regex(SINGLE_LINE, CONTROL_CHARACTERS)
+    .min(1, e('tokenRequired'))
+    .max(40, e('tokenInvalid')),
 })
 
 export function enrolmentForm(tenant: Tenant) {
   return z.object({
-    company: z.string().trim().min(1, e('companyRequired')).max(300, 'accounts.errors.nameTooLong'),
+    company: z
+      .string()
+      .trim()
+      .regex(SINGLE_LINE, CONTROL_CHARACTERS)
+      .min(1, e('companyRequired'))
+      .max(300, 'accounts.errors.nameTooLong'),
     email: Email,
     phone: z
       .string()
       .trim()
+      .regex(SINGLE_LINE, CONTROL_CHARACTERS)
       .max(40, e('phoneRequired'))
       .transform((p) => p || null),
     service: serviceChoice(tenant),

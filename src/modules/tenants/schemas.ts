@@ -1,3 +1,4 @@
+import { CONTROL_CHARACTERS, MULTI_LINE, SINGLE_LINE } from '../../platform/text.ts'
 import { z } from 'zod'
 import { contrastRatio, MIN_CONTRAST_ON_WHITE } from '../../platform/colour.ts'
 import { LOCALES } from '../../platform/i18n/locales.ts'
@@ -32,7 +33,7 @@ const PartyIdentifier = z.object({
 
 const Consent = z.object({
   version: z.number().int().min(1),
-  text: z.partialRecord(z.enum(LOCALES), z.string().max(5000)),
+  text: z.partialRecord(z.enum(LOCALES), z.string().max(5000).regex(MULTI_LINE, CONTROL_CHARACTERS)),
 })
 
 function isTimeZone(zone: string): boolean {
@@ -46,7 +47,12 @@ function isTimeZone(zone: string): boolean {
 
 /** Messages are i18n keys: the admin settings form shows them in the operator's language. */
 export const TenantSettings = z.object({
-  name: z.string().trim().min(1, 'settings.errors.nameRequired').max(120, 'settings.errors.nameTooLong'),
+  name: z
+    .string()
+    .trim()
+    .regex(SINGLE_LINE, CONTROL_CHARACTERS)
+    .min(1, 'settings.errors.nameRequired')
+    .max(120, 'settings.errors.nameTooLong'),
   defaultLocale: z.enum(LOCALES, 'settings.errors.locale'),
   timeZone: z.string().refine(isTimeZone, 'settings.errors.timeZone'),
   branding: z.object({
