@@ -22,6 +22,7 @@ import { servicesModule } from './modules/services/index.ts'
 import { loadCustomer } from './http/auth.ts'
 import { LOCALE_NAMES } from './platform/i18n/locales.ts'
 import { effectiveMinLength } from './platform/passwords.ts'
+import { newSubmissionId } from './platform/submissions.ts'
 
 /** A feature's routers, built from the shared dependencies. */
 export type Module = (deps: Deps) => Router
@@ -51,6 +52,7 @@ export function createApp(
   app.set('env', config.isProduction ? 'production' : 'development')
   const views = setUpViews(app, { watch: config.env === 'development' })
   views.addGlobal('localeNames', LOCALE_NAMES)
+  views.addGlobal('newSubmissionId', newSubmissionId)
 
   app.use(requestLogger(deps.logger))
   app.use((req, res, next) => {

@@ -1,3 +1,4 @@
+import { scheduleSubmissionCleanup } from './platform/submissions.ts'
 import type { Server } from 'node:http'
 import { createApp } from './app.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
@@ -58,6 +59,10 @@ async function main(): Promise<void> {
     deps.clock,
     async () => (await listTenants(deps.db)).map((t) => t.id),
     logger,
+  )
+
+  await scheduleSubmissionCleanup(deps.boss, deps.db, deps.clock, async () =>
+    (await listTenants(deps.db)).map((t) => t.id),
   )
 
   const app = createApp(deps)

@@ -7,6 +7,7 @@ export const QUEUES = {
   passwordResetRequest: 'accounts.password-reset-request',
   purgePendingAccounts: 'accounts.purge-pending',
   sweepOrphanFiles: 'files.sweep-orphans',
+  forgetSubmissions: 'forms.forget-submissions',
 } as const
 
 export const JOBS_SCHEMA = 'pgboss'

@@ -5,6 +5,7 @@ import type { Knex } from 'knex'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { sendPasswordReset, type PasswordResetJob } from '../../src/modules/accounts/password.service.ts'
 import { QUEUES } from '../../src/platform/jobs.ts'
+import { forgetOldSubmissions } from '../../src/platform/submissions.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { agentFor } from '../helpers/agent.ts'
 import { registerConfirmed } from '../helpers/accounts.ts'
@@ -220,5 +221,51 @@ describe('hardening: what an attacker tried from outside', () => {
     expect(log).toContain('/password/reset/[redacted]')
     expect(log).not.toContain(resetToken)
     expect(log).not.toContain(enrolToken)
+  })
+
+  it('creates one row for ten identical concurrent submissions of a create form', async () => {
+    const count = (table: string) =>
+      withTenant(t.db.owner, tenant.id, async (trx) =>
+        Number((await trx(table).count<{ count: string }[]>())[0]!.count),
+      )
+    const visitor = agentFor(t.app, tenant.host)
+    const page = await visitor.get('/access-request')
+    const submission = /name="_submission" value="([^"]+)"/.exec(page.text)![1]!
+    const requestsBefore = await count('access_requests')
+    const sent = await burst(10, () =>
+      visitor.post('/access-request', {
+        _submission: submission,
+        service: 'pgb',
+        company: 'Farma Dubel',
+        email: 'dubel@example.com',
+        phone: '+48 512 345 678',
+      }),
+    )
+    // Past five the address's request throttle answers; none of them creates a second row.
+    expect(sent.filter((r) => r.headers.location === '/access-request/sent').length).toBeGreaterThan(0)
+    expect(sent.every((r) => r.status === 303 || r.status === 429)).toBe(true)
+    expect(await count('access_requests')).toBe(requestsBefore + 1)
+
+    const email = await createOperator(t, tenant.id)
+    const { agent: staff } = await operatorSignIn(t, tenant.host, email)
+    const form = await staff.get('/admin/enrolments')
+    const issueId = /name="_submission" value="([^"]+)"/.exec(form.text)![1]!
+    const enrolmentsBefore = await count('enrolments')
+    const issued = await burst(10, () =>
+      staff.post('/admin/enrolments', {
+        _submission: issueId,
+        service: 'pgb',
+        company: 'Farma Dubel',
+        email: 'dubel@example.com',
+        phone: '+48 512 345 678',
+      }),
+    )
+    expect(issued.map((r) => r.status)).toEqual(Array(10).fill(303))
+    expect(await count('enrolments')).toBe(enrolmentsBefore + 1)
+    // A new form (a new token) is a new enrolment, as the operator meant.
+    const again = await staff.get('/admin/enrolments')
+    expect(/name="_submission" value="([^"]+)"/.exec(again.text)![1]).not.toBe(issueId)
+
+    expect(await forgetOldSubmissions(t.db.owner, [tenant.id], new Date(Date.now() + 2 * 86_400_000))).toBe(2)
   })
 })

@@ -1,6 +1,7 @@
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../http/context.ts'
 import { audit } from '../../platform/audit.ts'
+import { claimSubmission } from '../../platform/submissions.ts'
 import type { CustomerRow } from '../accounts/repo.ts'
 import { findCustomer, updateCustomer } from '../accounts/repo.ts'
 import type { ServicesDeps } from './enrolment.service.ts'
@@ -11,9 +12,11 @@ export async function requestAccess(
   deps: ServicesDeps,
   ctx: RequestContext,
   input: { company: string; email: string; phone: string; service: string },
+  submission: string | undefined,
 ): Promise<void> {
   const now = deps.clock.now()
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    if (!(await claimSubmission(trx, ctx.tenant.id, submission, 'access-request'))) return
     const request = await insertAccessRequest(trx, {
       tenant_id: ctx.tenant.id,
       ...input,

@@ -1,3 +1,4 @@
+import { submissionOf } from '../../platform/submissions.ts'
 import { flash } from '../../http/flash.ts'
 import { Router, type Response } from 'express'
 import type { Deps } from '../../deps.ts'
@@ -62,12 +63,14 @@ export function serviceAdminRoutes(deps: Deps): Router {
       typeof (req.body as { requestId?: unknown }).requestId === 'string'
         ? (req.body as { requestId: string }).requestId
         : undefined
-    const { token } = await issueEnrolment(deps, res.locals.ctx, {
+    const issued = await issueEnrolment(deps, res.locals.ctx, {
       ...form.data,
       requestId: requestId && isUuid(requestId) ? requestId : undefined,
+      submission: submissionOf(req.body),
     })
-    // Shown once to the operator too, for a customer on the phone; the email carries it as well.
-    flash(req, { key: 'admin.enrolments.issued', secret: token })
+    // Shown once to the operator too, for a customer on the phone; the email carries it as
+    // well. A resent form issued nothing new: the first answer's message stands.
+    if (issued !== 'duplicate') flash(req, { key: 'admin.enrolments.issued', secret: issued.token })
     res.redirect(303, '/admin/enrolments')
   })
   router.post('/admin/enrolments/:id', async (req, res) => {

@@ -1,3 +1,4 @@
+import { submissionOf } from '../../platform/submissions.ts'
 import { flash } from '../../http/flash.ts'
 import { Router, type Response } from 'express'
 import type { Deps } from '../../deps.ts'
@@ -46,7 +47,7 @@ export function serviceCustomerRoutes(deps: Deps): Router {
     if (!form.success)
       return renderInvalid(res, 'customer/services/request', fieldErrors(res, form.error), req.body)
     await attempt(res, `request:${form.data.email.toLowerCase()}`, req.ip)
-    await requestAccess(deps, res.locals.ctx, form.data)
+    await requestAccess(deps, res.locals.ctx, form.data, submissionOf(req.body))
     res.redirect(303, '/access-request/sent')
   })
   router.get('/access-request/sent', (_req, res) => {

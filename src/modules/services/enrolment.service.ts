@@ -1,3 +1,4 @@
+import { claimSubmission } from '../../platform/submissions.ts'
 import type { Knex } from 'knex'
 import { isUniqueViolation } from '../../db/knex.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
@@ -34,6 +35,8 @@ export interface EnrolmentInput {
   email: string
   phone: string | null
   requestId?: string
+  /** The form's one-time token: the same form sent twice issues one enrolment. */
+  submission?: string
 }
 
 /** Redemption outcomes a page can explain; `wrongEmail` carries the owner's email, masked. */
@@ -84,9 +87,10 @@ export async function issueEnrolment(
   deps: ServicesDeps,
   ctx: RequestContext,
   input: EnrolmentInput,
-): Promise<{ enrolment: EnrolmentRow; token: string }> {
+): Promise<{ enrolment: EnrolmentRow; token: string } | 'duplicate'> {
   const now = deps.clock.now()
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    if (!(await claimSubmission(trx, ctx.tenant.id, input.submission, 'enrolment'))) return 'duplicate'
     const issued = await create(trx, deps, ctx, input, now)
     if (input.requestId) await markRequestHandled(trx, input.requestId, ctx.actor.id!, now)
     await audit(trx, ctx, {
