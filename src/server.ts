@@ -99,7 +99,7 @@ async function main(): Promise<void> {
 }
 
 async function withOwner<T>(url: string, fn: (db: ReturnType<typeof createKnex>) => Promise<T>): Promise<T> {
-  const db = createKnex(url, { poolMax: 2 })
+  const db = createKnex(url, { poolMax: 2, queryTimeoutMs: 0 })
   try {
     return await fn(db)
   } finally {

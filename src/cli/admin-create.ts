@@ -18,7 +18,7 @@ if (!values.tenant || !values.email) {
 }
 const config = loadConfig()
 const database = await resolveDatabase(config)
-const owner = createKnex(database.ownerUrl, { poolMax: 2 })
+const owner = createKnex(database.ownerUrl, { poolMax: 2, queryTimeoutMs: 0 })
 try {
   await migrate(database.ownerUrl)
   const result = await createFirstAdministrator(owner, {

@@ -10,7 +10,7 @@ if (config.isProduction) {
   process.exit(1)
 }
 const database = await resolveDatabase(config)
-const owner = createKnex(database.ownerUrl, { poolMax: 2 })
+const owner = createKnex(database.ownerUrl, { poolMax: 2, queryTimeoutMs: 0 })
 try {
   await migrate(database.ownerUrl)
   for (const login of await seedDemo(owner, config.port)) {

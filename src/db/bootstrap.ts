@@ -25,7 +25,7 @@ export async function resolveDatabase(config: Config, onLog?: (line: string) => 
   }
   const cluster = await startEmbeddedPostgres(path.join(config.varDir, 'postgres'), { onLog })
   const secrets = rolePasswords(path.join(config.varDir, 'postgres-roles.json'))
-  const superuser = createKnex(cluster.url, { poolMax: 1 })
+  const superuser = createKnex(cluster.url, { poolMax: 1, queryTimeoutMs: 0 })
   try {
     await ensureRoles(superuser, secrets)
     const { rows } = await superuser.raw<{ rows: unknown[] }>('SELECT 1 FROM pg_database WHERE datname = ?', [

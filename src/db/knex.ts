@@ -18,28 +18,53 @@ export function containing(term: string): string {
   return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 }
 
+/**
+ * Between a request and Postgres every wait is bounded, so that a database that is down,
+ * restarting or frozen (a stopped VM, a full disk) answers 503 within ~5 s instead of
+ * hanging: connecting, waiting for a pooled connection, and waiting for an answer (on the
+ * client side, since a frozen server enforces nothing). The server-side limits stop work
+ * that nobody waits for any more.
+ */
+export const DB_TIMEOUTS = {
+  connectMs: 2_000,
+  acquireMs: 3_000,
+  /** Client side: no answer in this time fails the query (and its connection is dropped). */
+  queryMs: 4_000,
+  statementMs: 10_000,
+  idleInTransactionMs: 10_000,
+} as const
+
 export interface DbOptions {
   poolMax?: number
+  /** Client-side answer timeout; migrations and scripts may need longer than requests. */
+  queryTimeoutMs?: number
   applicationName?: string
   /** Where knex's own warnings go (pool errors, acquire timeouts); silent when omitted. */
   log?: (level: 'warn' | 'error', message: string) => void
 }
 
-/**
- * Statement and acquire timeouts make a stopped or restarting database answer quickly
- * with an error (and /readyz with 503) instead of leaving requests hanging.
- */
+/** A connection still waiting for an answer it gave up on is not handed out again. */
+const idle = (connection: { readyForQuery?: boolean }) => connection.readyForQuery === true
+
 export function createKnex(url: string, options: DbOptions = {}): Knex {
   return knex({
     client: 'pg',
     connection: {
       connectionString: url,
       application_name: options.applicationName ?? 'kabinet',
-      statement_timeout: 10_000,
-      connectionTimeoutMillis: 3_000,
+      statement_timeout: DB_TIMEOUTS.statementMs,
+      idle_in_transaction_session_timeout: DB_TIMEOUTS.idleInTransactionMs,
+      query_timeout: options.queryTimeoutMs ?? DB_TIMEOUTS.queryMs,
+      connectionTimeoutMillis: DB_TIMEOUTS.connectMs,
     },
-    pool: { min: 0, max: options.poolMax ?? 10, idleTimeoutMillis: 30_000 },
-    acquireConnectionTimeout: 5_000,
+    pool: {
+      min: 0,
+      max: options.poolMax ?? 10,
+      idleTimeoutMillis: 30_000,
+      validate: idle,
+      destroyTimeoutMillis: 1_000,
+    },
+    acquireConnectionTimeout: DB_TIMEOUTS.acquireMs,
     log: {
       warn: (m: string) => options.log?.('warn', String(m)),
       error: (m: string) => options.log?.('error', String(m)),
@@ -54,8 +79,10 @@ export function createPgPool(url: string, onError: (err: Error) => void, max = 5
   const pool = new pg.Pool({
     connectionString: url,
     max,
-    connectionTimeoutMillis: 3_000,
-    statement_timeout: 10_000,
+    connectionTimeoutMillis: DB_TIMEOUTS.connectMs,
+    statement_timeout: DB_TIMEOUTS.statementMs,
+    idle_in_transaction_session_timeout: DB_TIMEOUTS.idleInTransactionMs,
+    query_timeout: DB_TIMEOUTS.queryMs,
     application_name: 'kabinet',
   })
   // Without a listener an idle client's error (e.g. the database restarting) would

@@ -14,7 +14,7 @@ export const migrationConfig: Knex.MigratorConfig = {
 
 /** Runs as the owner role: the only role that may change the schema. */
 export async function migrate(ownerUrl: string): Promise<string[]> {
-  const owner = createKnex(ownerUrl, { poolMax: 2, applicationName: 'kabinet-migrate' })
+  const owner = createKnex(ownerUrl, { poolMax: 2, applicationName: 'kabinet-migrate', queryTimeoutMs: 0 })
   try {
     const [, applied] = (await owner.migrate.latest(migrationConfig)) as [number, string[]]
     await installJobs(ownerUrl, owner)

@@ -39,7 +39,9 @@ function isDatabaseUnavailable(err: unknown): boolean {
   return (
     (code !== undefined && DB_UNAVAILABLE.has(code)) ||
     err.name === 'KnexTimeoutError' ||
-    /Connection terminated|timeout exceeded when trying to connect/i.test(err.message)
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connection timeout|^timeout expired$/i.test(
+      err.message,
+    )
   )
 }
 

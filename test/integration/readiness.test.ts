@@ -1,4 +1,5 @@
-import { mkdtempSync, chmodSync, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, chmodSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import request from 'supertest'
@@ -10,6 +11,7 @@ import { APP_ROLE, OWNER_ROLE, createDatabase, ensureRoles, withCredentials } fr
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import type { TestDatabase } from '../helpers/db.ts'
 import { createTenant } from '../helpers/factories.ts'
+import { agentFor } from '../helpers/agent.ts'
 
 const METRICS_TOKEN = 'metrics-token-for-the-test-run'
 
@@ -72,6 +74,47 @@ describe('readiness when the database goes away', () => {
     }
     expect(status).toBe(200)
     expect((await request(t.app).get('/').set('Host', host)).status).toBe(200)
+  })
+
+  it('answers every request 503 with Retry-After within seconds while the database is frozen, then recovers', async () => {
+    const login = agentFor(t.app, host)
+    await login.get('/login')
+    expect((await request(t.app).get('/').set('Host', host)).status).toBe(200)
+    // SIGSTOP freezes the server and every backend: connections stay open, nothing answers.
+    const postmaster = Number(readFileSync(path.join(dir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0])
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => Number(l.trim()))
+      .filter((pid) => pid > 0)
+    const pids = [postmaster, ...children]
+    for (const pid of pids) process.kill(pid, 'SIGSTOP')
+    try {
+      const started = Date.now()
+      // The anonymous home page needs no query (the tenant is cached), so it may still answer.
+      const names = ['readyz', 'home', 'login page with a session', 'unknown host', 'login']
+      const probes = [
+        request(t.app).get('/readyz'),
+        request(t.app).get('/').set('Host', host),
+        login.get('/login'),
+        request(t.app).get('/').set('Host', 'never-seen-before.example'),
+        login.post('/login', { login: 'someone@example.com', password: 'whatever it is' }),
+      ]
+      const answers = await Promise.all(probes.map((p) => p.then((r) => ({ r, ms: Date.now() - started }))))
+      answers.forEach(({ r, ms }, i) => {
+        expect(r.status, names[i]).toBe(names[i] === 'home' && r.status === 200 ? 200 : 503)
+        if (r.status === 503) expect(r.headers['retry-after'], names[i]).toBeDefined()
+        expect(ms, names[i]).toBeLessThan(8_000)
+      })
+    } finally {
+      for (const pid of pids) process.kill(pid, 'SIGCONT')
+    }
+    let status = 0
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      status = (await request(t.app).get('/').set('Host', host)).status
+      if (status !== 200) await new Promise((r) => setTimeout(r, 200))
+    }
+    expect(status).toBe(200)
+    expect((await request(t.app).get('/readyz')).status).toBe(200)
   })
 
   it('turns 503 when the process is shutting down', async () => {
