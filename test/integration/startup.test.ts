@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process'
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort } from '../../src/db/embedded.ts'
@@ -81,4 +83,47 @@ describe('process start-up checks', () => {
     expect(stdout).toContain('shutting down')
     expect(stdout).toContain('"msg":"stopped"')
   })
+
+  it('recovers by itself after a hard kill left the embedded PostgreSQL running', async () => {
+    const varDir = mkdtempSync(path.join(tmpdir(), 'kabinet-orphan-'))
+    chmodSync(varDir, 0o755)
+    const start = async () => {
+      const port = await freePort()
+      const child = spawn(process.execPath, [SERVER], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          NODE_ENV: 'test',
+          PORT: String(port),
+          VAR_DIR: varDir,
+          LOG_LEVEL: 'info',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let out = ''
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+      child.stderr.on('data', (c: Buffer) => (out += c.toString()))
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+      for (let i = 0; i < 600 && !out.includes('kabinet listening') && child.exitCode === null; i++)
+        await new Promise((r) => setTimeout(r, 100))
+      return { child, port, exited, output: () => out }
+    }
+    try {
+      const first = await start()
+      expect(first.output()).toContain('kabinet listening')
+      const pidFile = path.join(varDir, 'postgres', 'postmaster.pid')
+      const orphan = Number(readFileSync(pidFile, 'utf8').split('\n')[0])
+      first.child.kill('SIGKILL')
+      await first.exited
+      expect(() => process.kill(orphan, 0)).not.toThrow()
+
+      const second = await start()
+      expect(second.output(), second.output()).toContain('kabinet listening')
+      expect((await fetch(`http://127.0.0.1:${second.port}/readyz`)).status).toBe(200)
+      second.child.kill('SIGTERM')
+      expect(await second.exited).toBe(0)
+      expect(() => process.kill(orphan, 0)).toThrow()
+    } finally {
+      rmSync(varDir, { recursive: true, force: true })
+    }
+  }, 120_000)
 })
