@@ -107,7 +107,14 @@ describe('uploads and downloads', () => {
       .set('Host', a.host)
       .set('Origin', `http://${a.host}`)
       .attach('scan', PDF, 'x.pdf')
-    expect(noToken.status).toBe(403)
+    // Our upload forms carry the token in the action URL: without it the body is refused unread.
+    expect(noToken.status).toBe(415)
+    const wrongToken = await request(t.app)
+      .post('/probe/upload?_csrf=forged')
+      .set('Host', a.host)
+      .set('Origin', `http://${a.host}`)
+      .attach('scan', PDF, 'x.pdf')
+    expect(wrongToken.status).toBe(403)
   })
 
   it('never serves one tenant’s file on another tenant’s host, even with its id', async () => {
