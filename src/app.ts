@@ -60,6 +60,11 @@ export function createApp(
     next()
   })
   app.use(deps.metrics.observe)
+  app.use((_req, res, next) => {
+    // While draining for shutdown, no connection is kept for another request.
+    if (deps.lifecycle.shuttingDown) res.set('Connection', 'close')
+    next()
+  })
   app.use(healthRoutes(deps.db, deps.lifecycle, deps.metrics, config.metricsToken))
   app.use(securityHeaders({ hsts: config.isProduction }))
   app.use('/public', express.static(PUBLIC_DIR, { index: false, maxAge: config.isProduction ? '1h' : 0 }))

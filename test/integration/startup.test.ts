@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process'
+import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort } from '../../src/db/embedded.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts'
+import { createTenant } from '../helpers/factories.ts'
 
 const SERVER = path.resolve(import.meta.dirname, '../../src/server.ts')
 
@@ -57,7 +60,8 @@ describe('process start-up checks', () => {
     expect(result.stdout).not.toContain('kabinet listening')
   })
 
-  it('serves, then on SIGTERM stops taking traffic, finishes and exits 0', async () => {
+  it('on SIGTERM answers every request that reached it, in flight or just connected, then exits 0', async () => {
+    const tenant = await createTenant(db.owner)
     const port = await freePort()
     const child = spawn(process.execPath, [SERVER], {
       env: {
@@ -68,6 +72,7 @@ describe('process start-up checks', () => {
         MIGRATION_DATABASE_URL: db.ownerUrl,
         SESSION_SECRET: 'x'.repeat(40),
         LOG_LEVEL: 'info',
+        SHUTDOWN_DRAIN_MS: '1500',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -76,9 +81,53 @@ describe('process start-up checks', () => {
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
     for (let i = 0; i < 100 && !stdout.includes('kabinet listening'); i++)
       await new Promise((r) => setTimeout(r, 100))
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`)
-    expect(ready.status).toBe(200)
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200)
+
+    // A request in flight: its body is still arriving when the signal comes.
+    const body = 'login=someone%40example.com&password=not+the+right+one'
+    const slow = connect(port, '127.0.0.1')
+    const slowAnswer = new Promise<string>((resolve) => {
+      let got = ''
+      slow.on('data', (c: Buffer) => (got += c.toString()))
+      slow.on('close', () => resolve(got))
+      slow.on('error', () => resolve(got))
+    })
+    slow.write(
+      `POST /login HTTP/1.1\r\nHost: ${tenant.host}\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+        `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`,
+    )
+    // Thirty posts that have just connected.
+    const posts = Array.from(
+      { length: 30 },
+      () =>
+        new Promise<number | string>((resolve) => {
+          const req = httpRequest(
+            {
+              host: '127.0.0.1',
+              port,
+              method: 'POST',
+              path: '/login',
+              agent: false,
+              headers: { Host: tenant.host, 'Content-Type': 'application/x-www-form-urlencoded' },
+            },
+            (res) => {
+              res.resume()
+              res.on('end', () => resolve(res.statusCode ?? 0))
+            },
+          )
+          req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'))
+          req.end('login=a&password=b')
+        }),
+    )
+    await new Promise((r) => setTimeout(r, 20))
     child.kill('SIGTERM')
+    await new Promise((r) => setTimeout(r, 300))
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503)
+    slow.end(body.slice(10))
+
+    const statuses = await Promise.all(posts)
+    expect(statuses.filter((s) => typeof s !== 'number')).toEqual([])
+    expect(await slowAnswer).toMatch(/^HTTP\/1\.1 403 /)
     expect(await exited).toBe(0)
     expect(stdout).toContain('shutting down')
     expect(stdout).toContain('"msg":"stopped"')
