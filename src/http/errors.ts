@@ -1,22 +1,15 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
 import type { Logger } from 'pino'
 import { negotiateLocale, type I18n } from '../platform/i18n/index.ts'
+import {
+  ConflictError,
+  ForbiddenError,
+  InvalidFieldError,
+  NotFoundError,
+  TooManyRequestsError,
+} from '../platform/errors.ts'
+import { renderInvalid } from './forms.ts'
 import { requestIdOf } from './logging.ts'
-
-/** Thrown when a page or object does not exist for this user; shown as 404. */
-export class NotFoundError extends Error {
-  readonly status = 404
-}
-
-/** Thrown when a rate limit is exhausted; shown as 429 with Retry-After. */
-export class TooManyRequestsError extends Error {
-  readonly status = 429
-  readonly retryAfterSeconds: number
-  constructor(retryAfterSeconds: number) {
-    super('too many requests')
-    this.retryAfterSeconds = retryAfterSeconds
-  }
-}
 
 export function notFound(): RequestHandler {
   return (_req, _res, next) => next(new NotFoundError('no route'))
@@ -57,12 +50,25 @@ export function errorHandler(i18n: I18n, logger: Logger): ErrorRequestHandler {
     res.locals.t ??= i18n.t(locale)
     res.locals.requestId ??= requestIdOf(req)
     res.locals.csrfToken ??= () => ''
+    if (err instanceof InvalidFieldError && res.locals.formPage) {
+      const page = res.locals.formPage
+      const errors = [{ field: err.field, text: res.locals.t(err.key), href: `#${err.field}` }]
+      return void Promise.resolve(page.locals()).then(
+        (locals) => renderInvalid(res, page.view, errors, req.body, locals),
+        next,
+      )
+    }
     const status = errorStatus(err)
     if (status === 404) return renderError(res, 404, 'errors/404')
+    if (err instanceof ForbiddenError) {
+      logger.warn({ reqId: req.id, event: 'forbidden', reason: err.message }, 'forbidden')
+      return renderError(res, 403, 'errors/forbidden')
+    }
     if (status === 403) {
       logger.warn({ reqId: req.id, event: 'csrf_rejected' }, 'CSRF token missing or invalid')
       return renderError(res, 403, 'errors/403')
     }
+    if (err instanceof ConflictError) return renderError(res, 409, 'errors/409')
     if (status === 429) {
       const seconds = err instanceof TooManyRequestsError ? err.retryAfterSeconds : 60
       res.set('Retry-After', String(seconds))
@@ -73,7 +79,8 @@ export function errorHandler(i18n: I18n, logger: Logger): ErrorRequestHandler {
       res.set('Retry-After', '30')
       return renderError(res, 503, 'errors/503')
     }
-    if (status === 400 || status === 413 || status === 415) return renderError(res, status, 'errors/400')
+    if (status === 400 || status === 413 || status === 415 || status === 422)
+      return renderError(res, status, 'errors/400')
     logger.error({ err, reqId: req.id }, 'unhandled error')
     return renderError(res, 500, 'errors/500')
   }
@@ -90,7 +97,9 @@ function renderError(res: Response, status: number, view: string, locals: object
 
 function errorStatus(err: unknown): number {
   if (isDatabaseUnavailable(err)) return 503
-  if (err instanceof NotFoundError || err instanceof TooManyRequestsError) return err.status
+  if (err instanceof NotFoundError || err instanceof TooManyRequestsError || err instanceof ConflictError)
+    return err.status
+  if (err instanceof ForbiddenError || err instanceof InvalidFieldError) return err.status
   const e = err as { code?: string; status?: number; statusCode?: number }
   if (e?.code === 'EBADCSRFTOKEN') return 403
   const status = e?.status ?? e?.statusCode

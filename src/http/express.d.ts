@@ -30,6 +30,8 @@ declare global {
       service?: string
       /** Messages from the previous request (see flash.ts), shown once by the layout. */
       flash?: import('./flash.ts').FlashMessage[]
+      /** The page whose form this request posts: a domain InvalidFieldError re-renders it (errors.ts). */
+      formPage?: { view: string; locals: () => Promise<object> | object }
     }
   }
 }

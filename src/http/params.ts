@@ -1,5 +1,5 @@
 import type { Router } from 'express'
-import { NotFoundError } from './errors.ts'
+import { NotFoundError } from '../platform/errors.ts'
 
 /** Ids in URLs are UUIDs; anything else is answered as "not found" before touching the database. */
 export function isUuid(id: unknown): id is string {

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express'
 import type pg from 'pg'
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible'
-import { TooManyRequestsError } from './errors.ts'
+import { TooManyRequestsError } from '../platform/errors.ts'
 
 export interface LimiterSpec {
   keyPrefix: string

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express'
 import type { TenantDirectory } from '../modules/tenants/directory.ts'
-import { NotFoundError } from './errors.ts'
+import { NotFoundError } from '../platform/errors.ts'
 
 /** Host header → tenant from the allowlist of domains; anything else is a 404. */
 export function resolveTenant(directory: TenantDirectory): RequestHandler {

@@ -2,7 +2,7 @@ import { Router } from 'express'
 import type { Module } from '../../src/app.ts'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { sendAttachment } from '../../src/http/download.ts'
-import { NotFoundError } from '../../src/http/errors.ts'
+import { ConflictError, ForbiddenError, InvalidFieldError, NotFoundError } from '../../src/platform/errors.ts'
 import { rateLimit, byIp, createLimiter } from '../../src/http/rate-limit.ts'
 import { acceptUpload } from '../../src/http/upload.ts'
 import { findFile, saveFile } from '../../src/platform/files/index.ts'
@@ -47,6 +47,16 @@ export const probeModule: Module = (deps) => {
     const file = await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => findFile(trx, req.params.id))
     if (!file) throw new NotFoundError('no such file')
     await sendAttachment(res, file, deps.files.read(file.storageKey))
+  })
+  // One route per domain error, the way a service would throw them.
+  router.post('/probe/domain/:kind', (req) => {
+    if (req.params.kind === 'forbidden') throw new ForbiddenError('not yours')
+    if (req.params.kind === 'conflict') throw new ConflictError('changed meanwhile')
+    throw new NotFoundError('nothing here')
+  })
+  router.post('/probe/field', (_req, res) => {
+    res.locals.formPage = { view: 'admin/operators/list', locals: () => ({ operators: [] }) }
+    throw new InvalidFieldError('email', 'admin.errors.operatorExists')
   })
   router.get('/probe/boom', () => {
     throw new Error('kaboom: secret internals')

@@ -154,6 +154,24 @@ describe('HTTP platform security', () => {
     expect(logs).not.toContain('planted-token-value')
     expect(logs).not.toMatch(/kabinet\.sid=s%3A/)
   })
+
+  it('maps each domain error to its own page: forbidden is not "the form has expired"', async () => {
+    const agent = agentFor(t.app, a.host)
+    await agent.get('/probe/form')
+    const forbidden = await agent.post('/probe/domain/forbidden')
+    expect(forbidden.status).toBe(403)
+    expect(forbidden.text).toContain('You cannot do this')
+    expect(forbidden.text).not.toContain('The form has expired')
+    const csrf = await request(t.app).post('/probe/form').set('Host', a.host).type('form').send({})
+    expect(csrf.status).toBe(403)
+    expect(csrf.text).toContain('The form has expired')
+    expect((await agent.post('/probe/domain/conflict')).status).toBe(409)
+    expect((await agent.post('/probe/domain/missing')).status).toBe(404)
+    const field = await agent.post('/probe/field', { email: 'x@example.com' })
+    expect(field.status).toBe(422)
+    expect(field.text).toContain('href="#email"')
+    expect(field.text).toContain('This email already belongs to a staff member')
+  })
 })
 
 describe('session cookie in production', () => {

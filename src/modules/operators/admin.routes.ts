@@ -4,13 +4,13 @@ import { Router } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
-import { NotFoundError } from '../../http/errors.ts'
+import { NotFoundError } from '../../platform/errors.ts'
 import { fieldErrors } from '../../http/forms.ts'
 import { uuidIds } from '../../http/params.ts'
 import { Email } from '../accounts/schemas.ts'
 import { requireOperator } from './auth.ts'
 import { listOperators } from './repo.ts'
-import { OperatorExistsError, changeOperator, inviteOperator } from './service.ts'
+import { changeOperator, inviteOperator } from './service.ts'
 
 const Role = z.enum(['admin', 'operator'], 'admin.errors.role')
 const Invite = z.object({
@@ -38,9 +38,12 @@ export function operatorAdminRoutes(deps: Deps): Router {
     status = 200,
     locals: object = {},
   ) => {
-    const operators = await withTenant(deps.db, res.locals.tenant!.id, (trx) => listOperators(trx))
-    res.status(status).render('admin/operators/list', { operators, values: { role: 'operator' }, ...locals })
+    res.status(status).render('admin/operators/list', { ...(await listLocals(res)), ...locals })
   }
+  const listLocals = async (res: Parameters<Parameters<typeof router.get>[1]>[1]) => ({
+    operators: await withTenant(deps.db, res.locals.tenant!.id, (trx) => listOperators(trx)),
+    values: { role: 'operator' },
+  })
   router.get('/admin/operators', async (req, res) => {
     await renderList(res)
   })
@@ -48,15 +51,8 @@ export function operatorAdminRoutes(deps: Deps): Router {
     const form = Invite.safeParse(req.body)
     if (!form.success)
       return renderList(res, 422, { errors: fieldErrors(res, form.error), values: req.body as unknown })
-    try {
-      await inviteOperator(deps, res.locals.ctx, form.data)
-    } catch (err) {
-      if (!(err instanceof OperatorExistsError)) throw err
-      return renderList(res, 422, {
-        errors: [{ field: 'email', text: res.locals.t('admin.errors.operatorExists'), href: '#email' }],
-        values: req.body as unknown,
-      })
-    }
+    res.locals.formPage = { view: 'admin/operators/list', locals: () => listLocals(res) }
+    await inviteOperator(deps, res.locals.ctx, form.data)
     flash(req, { key: 'admin.operators.invited' })
     res.redirect(303, '/admin/operators')
   })

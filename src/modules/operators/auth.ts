@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express'
 import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
-import { NotFoundError } from '../../http/errors.ts'
+import { NotFoundError } from '../../platform/errors.ts'
 import { freshSession, sessionCall } from '../../http/session.ts'
 import type { Clock } from '../../platform/clock.ts'
 import { findOperator, type OperatorRow } from './repo.ts'

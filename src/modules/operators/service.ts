@@ -1,3 +1,4 @@
+import { InvalidFieldError } from '../../platform/errors.ts'
 import type { Knex } from 'knex'
 import { isUniqueViolation } from '../../db/knex.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
@@ -31,9 +32,6 @@ export interface OperatorsDeps {
 }
 
 const SET_PASSWORD_HOURS = 72
-
-/** Thrown when an invited email already belongs to an operator of this tenant. */
-export class OperatorExistsError extends Error {}
 
 const asOperator = (ctx: RequestContext, id: string | null): RequestContext => ({
   ...ctx,
@@ -155,7 +153,8 @@ export async function inviteOperator(
       })
     })
   } catch (err) {
-    if (isUniqueViolation(err, 'operators_email_uq')) throw new OperatorExistsError(input.email)
+    if (isUniqueViolation(err, 'operators_email_uq'))
+      throw new InvalidFieldError('email', 'admin.errors.operatorExists')
     throw err
   }
 }

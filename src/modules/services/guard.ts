@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express'
 import type { Knex } from 'knex'
-import { NotFoundError } from '../../http/errors.ts'
+import { NotFoundError } from '../../platform/errors.ts'
 import { servicesOf } from './access.service.ts'
 
 /**
