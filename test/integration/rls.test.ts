@@ -53,6 +53,41 @@ describe('row-level security', () => {
     expect(rows.map((r) => r.index)).toEqual(['tenant_domains_host_unique'])
   })
 
+  it('every reference between tenant tables is a composite foreign key through tenant_id', async () => {
+    const { rows } = await db.owner.raw<{ rows: { ref: string }[] }>(`
+      SELECT c.relname || '.' || a.attname AS ref
+      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind = 'r' AND NOT a.attisdropped
+        AND a.atttypid = 'uuid'::regtype AND a.attname NOT IN ('id', 'tenant_id')
+        AND EXISTS (SELECT 1 FROM pg_attribute t WHERE t.attrelid = c.oid AND t.attname = 'tenant_id')
+        AND NOT EXISTS (
+          SELECT 1 FROM pg_constraint k
+          WHERE k.conrelid = c.oid AND k.contype = 'f' AND a.attnum = ANY (k.conkey)
+            AND (SELECT attnum FROM pg_attribute WHERE attrelid = c.oid AND attname = 'tenant_id') = ANY (k.conkey))
+      ORDER BY 1`)
+    // The audit log names an actor of either kind (customer or operator) and keeps naming
+    // it after the row is gone: no foreign key can say that.
+    expect(rows.map((r) => r.ref)).toEqual(['audit_log.actor_id'])
+  })
+
+  it('createTenantTable makes a table with the composite key, forced RLS and the runtime grants', async () => {
+    const { createTenantTable } = await import('../../src/db/rls.ts')
+    await createTenantTable(db.owner, 'probe_things', (t) => t.text('name'), ['SELECT', 'INSERT'])
+    const { rows } = await db.owner.raw<{ rows: { enabled: boolean; forced: boolean; key: string }[] }>(`
+      SELECT c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
+        (SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p') AS key
+      FROM pg_class c WHERE c.relname = 'probe_things'`)
+    expect(rows[0]).toEqual({ enabled: true, forced: true, key: 'PRIMARY KEY (tenant_id, id)' })
+    await withTenant(runtime, a.id, (trx) => trx('probe_things').insert({ tenant_id: a.id, name: 'x' }))
+    expect(await withTenant(runtime, b.id, (trx) => trx('probe_things').select())).toEqual([])
+    await expect(
+      withTenant(runtime, a.id, (trx) => trx('probe_things').insert({ tenant_id: b.id, name: 'y' })),
+    ).rejects.toThrow(/row-level security/)
+    await expect(withTenant(runtime, a.id, (trx) => trx('probe_things').delete())).rejects.toThrow(
+      /permission denied/,
+    )
+  })
+
   it('the runtime role is not superuser, cannot bypass RLS and owns no table', async () => {
     const facts = await runtimeRoleFacts(runtime)
     expect(facts).toMatchObject({ rolsuper: false, rolbypassrls: false, ownedTables: 0 })
