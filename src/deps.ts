@@ -6,7 +6,8 @@ import type { PgBoss } from 'pg-boss'
 import type { Config } from './config.ts'
 import { createKnex, createPgPool } from './db/knex.ts'
 import { createMetrics, type Lifecycle, type Metrics } from './http/health.ts'
-import { createTenantDirectory, type TenantDirectory } from './modules/tenants/directory.ts'
+import { TENANT_CHANGED, createTenantDirectory, type TenantDirectory } from './modules/tenants/directory.ts'
+import { createListener, type Listener } from './db/listener.ts'
 import { systemClock, type Clock } from './platform/clock.ts'
 import { localDiskStorage, type FileStorage } from './platform/files/storage.ts'
 import { createI18n, type I18n } from './platform/i18n/index.ts'
@@ -25,6 +26,8 @@ export interface Deps {
   boss: PgBoss
   i18n: I18n
   tenants: TenantDirectory
+  /** This process's one LISTEN connection (cache invalidation, live updates). */
+  listener: Listener
   outbox: Outbox
   mail: MailDelivery
   files: FileStorage
@@ -49,6 +52,17 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
   const pool = createPgPool(options.databaseUrl, onPoolError)
   const boss = createBoss(options.databaseUrl, (err) => logger.warn({ err }, 'job queue error'))
   const i18n = await createI18n()
+  const tenants = createTenantDirectory(db)
+  const listener = createListener(options.databaseUrl, {
+    onError: (err) => logger.warn({ err }, 'notification listener connection lost'),
+  })
+  // Settings saved by any process reach this one at once; after a lost connection the
+  // whole cache goes, since changes made meanwhile were not heard.
+  await listener.listen(
+    TENANT_CHANGED,
+    () => tenants.invalidate(),
+    () => tenants.invalidate(),
+  )
   return {
     config,
     logger,
@@ -56,7 +70,8 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     pool,
     boss,
     i18n,
-    tenants: createTenantDirectory(db),
+    tenants,
+    listener,
     outbox: createOutbox(boss, createMailRenderer(i18n)),
     mail: {
       transport: config.smtpUrl ? nodemailer.createTransport(config.smtpUrl) : undefined,
@@ -71,6 +86,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {
+  await deps.listener.close()
   await deps.boss.stop({ graceful: true, timeout: 10_000 }).catch(() => {})
   deps.mail.transport?.close()
   await deps.pool.end().catch(() => {})

@@ -2,13 +2,12 @@ import { flash } from '../../http/flash.ts'
 import { Router, type Response } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
-import { withTenant } from '../../db/tenant-scope.ts'
 import type { FieldError } from '../../http/forms.ts'
-import { audit } from '../../platform/audit.ts'
 import { LOCALES } from '../../platform/i18n/locales.ts'
 import { effectiveMinLength } from '../../platform/passwords.ts'
 import { requireOperator } from '../operators/auth.ts'
 import { TenantSettings, type Tenant } from './schemas.ts'
+import { saveSettings } from './service.ts'
 
 /** The identifiers a tenant can ask for, each on the kind of party it belongs to. */
 export const IDENTIFIER_CHOICES = [
@@ -109,23 +108,7 @@ export function tenantAdminRoutes(deps: Deps): Router {
       const unique = errors.filter((e, i) => errors.findIndex((x) => x.field === e.field) === i)
       return render(res, 422, candidate, unique)
     }
-    await withTenant(deps.db, tenant.id, async (trx) => {
-      await trx('tenants')
-        .where({ id: tenant.id })
-        .update({ settings: parsed.data, updated_at: deps.clock.now() })
-      const changed = Object.keys(parsed.data).filter(
-        (k) =>
-          JSON.stringify(parsed.data[k as keyof typeof parsed.data]) !==
-          JSON.stringify(tenant.settings[k as keyof typeof tenant.settings]),
-      )
-      await audit(trx, res.locals.ctx, {
-        action: 'tenant.settings-updated',
-        targetType: 'tenant',
-        targetId: tenant.id,
-        details: { changed },
-      })
-    })
-    deps.tenants.invalidate()
+    await saveSettings(deps, res.locals.ctx, parsed.data)
     flash(req, { key: 'admin.settings.saved' })
     res.redirect(303, '/admin/settings')
   })

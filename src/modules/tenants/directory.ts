@@ -2,6 +2,9 @@ import type { Knex } from 'knex'
 import type { Tenant } from './schemas.ts'
 import { findTenantByHost } from './repo.ts'
 
+/** NOTIFY channel: a tenant's settings or hosts changed (payload: the tenant id). */
+export const TENANT_CHANGED = 'tenant_changed'
+
 export interface TenantDirectory {
   byHost(host: string): Promise<Tenant | undefined>
   invalidate(): void

@@ -57,3 +57,12 @@ export async function insertTenant(
 export async function tenantExists(db: Db, slug: string): Promise<boolean> {
   return Boolean(await db('tenants').where({ slug }).first('id'))
 }
+
+export async function updateTenantSettings(
+  db: Db,
+  id: string,
+  settings: Tenant['settings'],
+  now: Date,
+): Promise<void> {
+  await db('tenants').where({ id }).update({ settings, updated_at: now })
+}
