@@ -1,0 +1,257 @@
+import request, { type Response } from 'supertest'
+import { CookieAccessInfo } from 'cookiejar'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { withTenant } from '../../src/db/tenant-scope.ts'
+import {
+  ACTORS,
+  CUSTOMER,
+  PUBLIC,
+  STAFF,
+  outcomeOf,
+  routeKey,
+  type Actor,
+  type Agent,
+  type Expectation,
+} from '../helpers/access-matrix.ts'
+import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
+import { agentFor } from '../helpers/agent.ts'
+import { createTestApp, type TestApp } from '../helpers/app.ts'
+import { createTenant } from '../helpers/factories.ts'
+import { createOperator, operatorSignIn } from '../helpers/operators.ts'
+import { listRoutes, type AppRoute } from '../helpers/routes.ts'
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
+
+const PASSWORD = 'słoneczny poranek 12'
+const G = 'GET' as const
+const P = 'POST' as const
+const everyone = (o: Expectation[Actor]) => Object.fromEntries(ACTORS.map((a) => [a, o])) as Expectation
+const foreignPost = (e: Expectation): Expectation => ({
+  ...e,
+  otherTenantAdmin: 'denied',
+  otherTenantCustomer: 'denied',
+})
+
+/**
+ * Every route of the app × every kind of visitor → what they get. A route the app has and
+ * this table lacks fails the first test, so a new route cannot ship without its row.
+ */
+const MATRIX: Record<string, Expectation> = {
+  'GET /livez': everyone('open'),
+  'GET /readyz': everyone('open'),
+  'GET /metrics': everyone('hidden'),
+  'GET /': PUBLIC(G),
+  'GET /tenant.css': PUBLIC(G),
+  'GET /register': PUBLIC(G),
+  'GET /register/password': PUBLIC(G),
+  'POST /register/password': PUBLIC(P),
+  'GET /register/account': PUBLIC(G),
+  'POST /register/account': PUBLIC(P),
+  'GET /register/done': PUBLIC(G),
+  'GET /confirm/:token': PUBLIC(G),
+  'POST /confirm/:token': PUBLIC(P),
+  'GET /confirm-again': PUBLIC(G),
+  'POST /confirm-again': PUBLIC(P),
+  'GET /login': PUBLIC(G),
+  'POST /login': PUBLIC(P),
+  'POST /logout': PUBLIC(P),
+  'GET /password/forgot': PUBLIC(G),
+  'POST /password/forgot': PUBLIC(P),
+  'GET /password/sent': PUBLIC(G),
+  'GET /password/reset/:token': PUBLIC(G),
+  'POST /password/reset/:token': PUBLIC(P),
+  'GET /account/email/confirm/:token': PUBLIC(G),
+  'POST /account/email/confirm/:token': PUBLIC(P),
+  'GET /cabinet': CUSTOMER(G),
+  'GET /account/profile': CUSTOMER(G),
+  'POST /account/profile': CUSTOMER(P),
+  'GET /account/password': CUSTOMER(G),
+  'POST /account/password': CUSTOMER(P),
+  'GET /account/email': CUSTOMER(G),
+  'POST /account/email': CUSTOMER(P),
+  'POST /account/sessions/end-others': CUSTOMER(P),
+  'GET /access-request': PUBLIC(G),
+  'POST /access-request': PUBLIC(P),
+  'GET /access-request/sent': PUBLIC(G),
+  'GET /enrol': PUBLIC(G),
+  'POST /enrol': PUBLIC(P),
+  'GET /enrol/account': PUBLIC(G),
+  'POST /enrol/account': PUBLIC(P),
+  'GET /account/services': CUSTOMER(G),
+  'POST /account/services/default': CUSTOMER(P),
+  'GET /account/services/:code/register': CUSTOMER(G),
+  'POST /account/services/:code/register': CUSTOMER(P),
+  // The owner was given applications by staff; the other customer has no service.
+  'GET /services/applications': { ...CUSTOMER(G), otherCustomer: 'denied' },
+  'GET /services/pgb': { ...CUSTOMER(G), owner: 'denied', otherCustomer: 'denied' },
+  // Not offered by this tenant: nobody finds them once signed in.
+  'GET /services/readings': { ...CUSTOMER(G), owner: 'hidden', otherCustomer: 'hidden' },
+  'GET /services/market': { ...CUSTOMER(G), owner: 'hidden', otherCustomer: 'hidden' },
+  'GET /admin/enrolments': STAFF(G),
+  'POST /admin/enrolments': STAFF(P),
+  // An empty form names no action: the handler answers 404 to staff too.
+  'POST /admin/enrolments/:id': { ...STAFF(P), clerk: 'hidden', admin: 'hidden' },
+  'GET /admin/access-requests': STAFF(G),
+  'GET /admin/access-requests/:id': STAFF(G),
+  'POST /admin/customers/:id/services': { ...STAFF(P), clerk: 'hidden', admin: 'hidden' },
+  'GET /admin/login': PUBLIC(G),
+  'POST /admin/login': PUBLIC(P),
+  // Second-factor pages without a password step first send everyone back to sign in.
+  'GET /admin/login/code': everyone('staffLogin'),
+  'POST /admin/login/code': foreignPost(everyone('staffLogin')),
+  'GET /admin/totp/setup': everyone('staffLogin'),
+  'POST /admin/totp/setup': foreignPost(everyone('staffLogin')),
+  'POST /admin/logout': foreignPost(everyone('staffLogin')),
+  'GET /admin/set-password/:token': PUBLIC(G),
+  'POST /admin/set-password/:token': PUBLIC(P),
+  'GET /admin': STAFF(G),
+  'GET /admin/operators': STAFF(G, true),
+  'POST /admin/operators': STAFF(P, true),
+  'POST /admin/operators/:id': STAFF(P, true),
+  'GET /admin/customers': STAFF(G),
+  'GET /admin/customers/:id': STAFF(G),
+  'POST /admin/customers/:id': { ...STAFF(P), clerk: 'hidden', admin: 'hidden' },
+  'GET /admin/settings': STAFF(G, true),
+  'POST /admin/settings': STAFF(P, true),
+}
+
+function cookieOf(agent: Agent): string {
+  const jar = (agent.raw as unknown as { jar: { getCookies(a: unknown): { toValueString(): string } } }).jar
+  return jar.getCookies(CookieAccessInfo.All).toValueString()
+}
+
+/** Routes that end the session they are called with: each cell gets a fresh session. */
+const SESSION_ENDING = new Set(['POST /logout', 'POST /admin/logout'])
+
+describe('access matrix: every route × every kind of visitor', () => {
+  let smtp: SmtpSink
+  let t: TestApp
+  let a: Awaited<ReturnType<typeof createTenant>>
+  let b: Awaited<ReturnType<typeof createTenant>>
+  let routes: AppRoute[]
+  const ids: Record<string, string> = {}
+  const signIn: Record<Actor, () => Promise<Agent>> = {} as never
+
+  beforeAll(async () => {
+    smtp = await startSmtpSink()
+    t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
+    a = await createTenant(t.db.owner, { enabledServices: ['applications', 'pgb'] })
+    b = await createTenant(t.db.owner, { enabledServices: ['applications', 'pgb'] })
+    await registerConfirmed(t, smtp, a.host, 'owner@example.com', PASSWORD)
+    await registerConfirmed(t, smtp, a.host, 'other@example.com', PASSWORD)
+    await registerConfirmed(t, smtp, b.host, 'stranger@example.com', PASSWORD)
+    const adminEmail = await createOperator(t, a.id, 'admin')
+    const clerkEmail = await createOperator(t, a.id, 'operator')
+    const foreignEmail = await createOperator(t, b.id, 'admin')
+    const secrets: Record<string, string> = {}
+    const staff = async (host: string, email: string) => {
+      const signed = await operatorSignIn(t, host, email, secrets[email])
+      secrets[email] = signed.secret
+      return signed.agent
+    }
+    Object.assign(signIn, {
+      anonymous: () => Promise.resolve(agentFor(t.app, a.host)),
+      owner: () => signedIn(t, a.host, 'owner@example.com', PASSWORD),
+      otherCustomer: () => signedIn(t, a.host, 'other@example.com', PASSWORD),
+      clerk: () => staff(a.host, clerkEmail),
+      admin: () => staff(a.host, adminEmail),
+      otherTenantAdmin: () => staff(b.host, foreignEmail),
+      otherTenantCustomer: () => signedIn(t, b.host, 'stranger@example.com', PASSWORD),
+    })
+
+    const admin = await signIn.admin()
+    const visitor = agentFor(t.app, a.host)
+    await visitor.get('/access-request')
+    await visitor.post('/access-request', {
+      service: 'pgb',
+      company: 'Farma',
+      email: 'farma@example.com',
+      phone: '+48 512 345 678',
+    })
+    await withTenant(t.db.owner, a.id, async (trx) => {
+      ids.owner = String((await trx('customers').where({ email: 'owner@example.com' }).first('id')).id)
+      ids.request = String((await trx('access_requests').first('id')).id)
+      ids.clerk = String((await trx('operators').where({ email: clerkEmail }).first('id')).id)
+    })
+    await admin.get(`/admin/customers/${ids.owner}`)
+    await admin.post(`/admin/customers/${ids.owner}/services`, { service: 'applications', action: 'add' })
+    await admin.get('/admin/enrolments')
+    await admin.post('/admin/enrolments', {
+      service: 'pgb',
+      company: 'Farma',
+      email: 'farma@example.com',
+      phone: '+48 512 345 678',
+    })
+    await withTenant(t.db.owner, a.id, async (trx) => {
+      ids.enrolment = String((await trx('enrolments').first('id')).id)
+    })
+    routes = listRoutes(t.app)
+  })
+  afterAll(async () => {
+    await t.close()
+    await smtp.close()
+  })
+
+  function concrete(path: string): string {
+    const id = path.startsWith('/admin/customers/')
+      ? ids.owner
+      : path.startsWith('/admin/access-requests/')
+        ? ids.request
+        : path.startsWith('/admin/enrolments/')
+          ? ids.enrolment
+          : ids.clerk
+    return path.replace(':id', id!).replace(':token', 'x'.repeat(43)).replace(':code', 'applications')
+  }
+
+  it('has a row for every route the app answers, and no row for a route it does not', () => {
+    const keys = routes.map(routeKey)
+    expect(keys.filter((k) => !MATRIX[k])).toEqual([])
+    expect(Object.keys(MATRIX).filter((k) => !keys.includes(k))).toEqual([])
+  })
+
+  it('gives each visitor exactly the expected outcome on every route, and never a 5xx', async () => {
+    // Each agent reads its CSRF token from a form of its own session, on its own tenant's host.
+    const FORM_PAGE: Record<Actor, string> = {
+      anonymous: '/login',
+      owner: '/account/profile',
+      otherCustomer: '/account/profile',
+      clerk: '/admin',
+      admin: '/admin',
+      otherTenantAdmin: '/admin',
+      otherTenantCustomer: '/account/profile',
+    }
+    const ready = async (actor: Actor) => {
+      const agent = await signIn[actor]()
+      await agent.get(FORM_PAGE[actor])
+      expect(agent.csrfToken, actor).not.toBe('')
+      return agent
+    }
+    const agents = {} as Record<Actor, Agent>
+    for (const actor of ACTORS) agents[actor] = await ready(actor)
+
+    const ordered = [...routes].sort(
+      (x, y) => Number(SESSION_ENDING.has(routeKey(x))) - Number(SESSION_ENDING.has(routeKey(y))),
+    )
+    const mismatches: string[] = []
+    for (const route of ordered) {
+      const key = routeKey(route)
+      for (const actor of ACTORS) {
+        const agent = SESSION_ENDING.has(key) ? await ready(actor) : agents[actor]
+        const path = concrete(route.path)
+        // A browser keeps each host's cookies apart; the test client has one jar, so a visitor
+        // from the other tenant presents its cookie by hand and keeps nothing this host sets.
+        const foreign = actor.startsWith('otherTenant')
+        const client = foreign ? request(t.app) : agent.raw
+        let req = route.method === 'GET' ? client.get(path) : client.post(path).type('form')
+        req = req.set('Host', a.host)
+        if (foreign) req = req.set('Cookie', cookieOf(agent))
+        const res: Response = route.method === 'GET' ? await req : await req.send({ _csrf: agent.csrfToken })
+        const got = outcomeOf(res)
+        if (got !== MATRIX[key]![actor])
+          mismatches.push(
+            `${key} as ${actor}: expected ${MATRIX[key]![actor]}, got ${got} (${res.status} ${res.headers.location ?? ''})`,
+          )
+      }
+    }
+    expect(mismatches).toEqual([])
+  })
+})
