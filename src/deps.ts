@@ -51,7 +51,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
   })
   const pool = createPgPool(options.databaseUrl, onPoolError)
   const boss = createBoss(options.databaseUrl, (err) => logger.warn({ err }, 'job queue error'))
-  const i18n = await createI18n()
+  const i18n = await createI18n({ strict: config.env === 'test' })
   const tenants = createTenantDirectory(db)
   const listener = createListener(options.databaseUrl, {
     onError: (err) => logger.warn({ err }, 'notification listener connection lost'),

@@ -10,7 +10,7 @@ export interface FieldError {
 /**
  * zod issues → one message per field, in the reader's language. Schema messages are
  * i18n keys; an issue without our key (a type mismatch, say) falls back to the field's
- * generic message key `<prefix>.<field>`.
+ * caller's key `<prefix>.<field>`, or to the generic `errors.fieldInvalid`.
  */
 export function fieldErrors(res: Response, error: z.ZodError, fallbackPrefix?: string): FieldError[] {
   const t = res.locals.t
@@ -20,7 +20,13 @@ export function fieldErrors(res: Response, error: z.ZodError, fallbackPrefix?: s
     const field = issue.path.map(String).join('.') || 'form'
     if (seen.has(field)) continue
     seen.add(field)
-    const key = issue.message.includes('.') ? issue.message : `${fallbackPrefix ?? 'errors'}.${field}`
+    // A schema message is a key; a bare type error (a field missing from a tampered form)
+    // has none, and gets the caller's per-field key or the generic one.
+    const key = issue.message.includes('.')
+      ? issue.message
+      : fallbackPrefix
+        ? `${fallbackPrefix}.${field}`
+        : 'errors.fieldInvalid'
     out.push({ field, text: t(key, { min: res.locals.minLength }), href: `#${field.replaceAll('.', '-')}` })
   }
   return out

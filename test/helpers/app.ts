@@ -61,7 +61,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   // Started as in production, so requests can queue jobs; workers only when asked for.
   await deps.boss.start()
   if (options.mailWorker) {
-    await startMailWorker(deps.boss, deps.db, deps.mail, clock, deps.logger)
+    await startMailWorker(deps.boss, deps.db, deps.mail, clock, deps.logger, 0.5)
     await startPasswordResetWorker(deps, deps.boss)
   }
   const app = createApp(deps, options.modules ?? defaultModules, options.app)

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { createI18n, loadCatalogue, negotiateLocale, type Catalogue } from '../../src/platform/i18n/index.ts'
+import {
+  MissingTranslationError,
+  createI18n,
+  loadCatalogue,
+  negotiateLocale,
+  type Catalogue,
+} from '../../src/platform/i18n/index.ts'
 import { LOCALES } from '../../src/platform/i18n/locales.ts'
 
 const PLURAL = /_(zero|one|two|few|many|other)$/
@@ -58,5 +64,15 @@ describe('negotiateLocale', () => {
     expect(negotiateLocale(undefined, ['de', 'pl-PL', 'en'], 'ru')).toBe('pl')
     expect(negotiateLocale(undefined, ['zh'], 'en')).toBe('zh-CN')
     expect(negotiateLocale('xx', ['de'], 'ru')).toBe('ru')
+  })
+})
+
+describe('strict translations (tests)', () => {
+  it('turn a key missing from the reader’s catalogue into an error, and leave real keys alone', async () => {
+    const strict = await createI18n({ strict: true })
+    expect(strict.t('pl')('home.title')).toBe('Portal klienta')
+    expect(() => strict.t('ru')('no.such.key')).toThrow(MissingTranslationError)
+    const lenient = await createI18n()
+    expect(lenient.t('ru')('no.such.key')).toBe('no.such.key')
   })
 })

@@ -10,7 +10,7 @@ import type { Tenant } from '../tenants/schemas.ts'
 const e = (key: string) => `accounts.errors.${key}`
 
 export const Email = z
-  .string()
+  .string(e('emailRequired'))
   .trim()
   .regex(SINGLE_LINE, CONTROL_CHARACTERS)
   .min(1, e('emailRequired'))

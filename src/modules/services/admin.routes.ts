@@ -57,7 +57,7 @@ export function serviceAdminRoutes(deps: Deps): Router {
         res,
         422,
         {},
-        { errors: fieldErrors(res, form.error, 'services.errors'), values: req.body as unknown },
+        { errors: fieldErrors(res, form.error), values: req.body as unknown },
       )
     const requestId =
       typeof (req.body as { requestId?: unknown }).requestId === 'string'

@@ -13,14 +13,14 @@ export function serviceChoice(tenant: Tenant) {
 export function accessRequest(tenant: Tenant) {
   return z.object({
     company: z
-      .string()
+      .string(e('companyRequired'))
       .trim()
       .regex(SINGLE_LINE, CONTROL_CHARACTERS)
       .min(1, e('companyRequired'))
       .max(300, 'accounts.errors.nameTooLong'),
     email: Email,
     phone: z
-      .string()
+      .string(e('phoneRequired'))
       .trim()
       .regex(SINGLE_LINE, CONTROL_CHARACTERS)
       .min(5, e('phoneRequired'))
@@ -31,7 +31,7 @@ export function accessRequest(tenant: Tenant) {
 
 export const TokenForm = z.object({
   token: z
-    .string()
+    .string(e('tokenRequired'))
     .trim()
     .regex(SINGLE_LINE, CONTROL_CHARACTERS)
     .min(1, e('tokenRequired'))
@@ -41,14 +41,14 @@ export const TokenForm = z.object({
 export function enrolmentForm(tenant: Tenant) {
   return z.object({
     company: z
-      .string()
+      .string(e('companyRequired'))
       .trim()
       .regex(SINGLE_LINE, CONTROL_CHARACTERS)
       .min(1, e('companyRequired'))
       .max(300, 'accounts.errors.nameTooLong'),
     email: Email,
     phone: z
-      .string()
+      .string(e('phoneRequired'))
       .trim()
       .regex(SINGLE_LINE, CONTROL_CHARACTERS)
       .max(40, e('phoneRequired'))

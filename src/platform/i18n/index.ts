@@ -15,8 +15,15 @@ export interface I18n {
   t(locale: Locale): TFunction
 }
 
-/** One i18next instance per app; a request takes a fixed-locale `t` from it. */
-export async function createI18n(): Promise<I18n> {
+/** Thrown in strict mode (tests) for a key a catalogue lacks, so the test that renders it fails. */
+export class MissingTranslationError extends Error {}
+
+/**
+ * One i18next instance per app; a request takes a fixed-locale `t` from it. `strict`
+ * (tests) turns a key missing from the reader's catalogue into an error instead of
+ * quietly showing the key or English.
+ */
+export async function createI18n(options: { strict?: boolean } = {}): Promise<I18n> {
   const instance = i18next.createInstance()
   await instance.init({
     resources: Object.fromEntries(LOCALES.map((l) => [l, { translation: loadCatalogue(l) }])),
@@ -25,6 +32,15 @@ export async function createI18n(): Promise<I18n> {
     load: 'currentOnly',
     interpolation: { escapeValue: false },
     returnNull: false,
+    ...(options.strict
+      ? {
+          saveMissing: true,
+          saveMissingTo: 'current' as const,
+          missingKeyHandler: (lngs: readonly string[], _ns: string, key: string) => {
+            throw new MissingTranslationError(`no "${key}" in ${lngs.join(', ')}`)
+          },
+        }
+      : {}),
   })
   return { t: (locale) => instance.getFixedT(locale) }
 }

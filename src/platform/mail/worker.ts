@@ -71,8 +71,10 @@ export async function startMailWorker(
   delivery: MailDelivery,
   clock: Clock,
   logger: Logger,
+  /** How often an idle worker looks for mail; tests use pg-boss's minimum. */
+  pollingIntervalSeconds = 1,
 ): Promise<void> {
-  await boss.work<MailJob>(QUEUES.mailSend, { pollingIntervalSeconds: 1, batchSize: 1 }, async (jobs) => {
+  await boss.work<MailJob>(QUEUES.mailSend, { pollingIntervalSeconds, batchSize: 1 }, async (jobs) => {
     for (const job of jobs) {
       try {
         await deliver(db, delivery, clock, job.data)
