@@ -1,5 +1,6 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
+import { layerRules } from './eslint.layers.js'
 
 export default tseslint.config(
   { ignores: ['node_modules', 'var', 'public/css', 'coverage'] },
@@ -8,7 +9,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['eslint.config.js'] },
+        projectService: { allowDefaultProject: ['eslint.config.js', 'eslint.layers.js'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -17,6 +18,7 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['error'] }],
     },
   },
+  ...layerRules,
   {
     files: ['test/**/*.ts'],
     // Tests read database rows and JSON bodies without declaring a type for each.

@@ -15,11 +15,11 @@ import { setUpSession } from './http/session.ts'
 import { resolveTenant } from './http/tenant.ts'
 import { setUpViews } from './http/views.ts'
 import { devIndexRoutes, devMailboxRoutes } from './modules/dev/routes.ts'
-import { tenantRoutes } from './modules/tenants/customer.routes.ts'
+import { tenantsModule } from './modules/tenants/index.ts'
 import { accountsModule } from './modules/accounts/index.ts'
 import { adminModule } from './modules/operators/index.ts'
-import { servicesModule } from './modules/services/index.ts'
-import { loadCustomer } from './http/auth.ts'
+import { customerServicesOf, servicesModule } from './modules/services/index.ts'
+import { loadCustomer } from './modules/accounts/index.ts'
 import { LOCALE_NAMES } from './platform/i18n/locales.ts'
 import { effectiveMinLength } from './platform/passwords.ts'
 import { newSubmissionId } from './platform/submissions.ts'
@@ -27,7 +27,12 @@ import { newSubmissionId } from './platform/submissions.ts'
 /** A feature's routers, built from the shared dependencies. */
 export type Module = (deps: Deps) => Router
 
-export const defaultModules: Module[] = [() => tenantRoutes(), accountsModule, servicesModule, adminModule]
+export const defaultModules: Module[] = [
+  tenantsModule,
+  (deps) => accountsModule(deps, customerServicesOf(deps)),
+  servicesModule,
+  adminModule,
+]
 
 const PUBLIC_DIR = path.resolve(import.meta.dirname, '../public')
 

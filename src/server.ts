@@ -13,7 +13,7 @@ import { seedDemo } from './modules/tenants/demo.ts'
 import { startMailWorker } from './platform/mail/worker.ts'
 import { schedulePendingPurge } from './modules/accounts/purge.ts'
 import { startPasswordResetWorker } from './modules/accounts/password.service.ts'
-import { listTenants } from './modules/tenants/repo.ts'
+import { listTenants } from './platform/tenancy/repo.ts'
 import { scheduleFileSweep } from './platform/files/index.ts'
 
 function config(): Config {

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Knex } from 'knex'
-import { installJobs } from '../platform/jobs.ts'
+import { installJobs } from './jobs.ts'
 import { createKnex } from './knex.ts'
 
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../migrations')

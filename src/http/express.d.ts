@@ -1,10 +1,8 @@
-import type { Tenant } from '../modules/tenants/schemas.ts'
+import type { Tenant } from '../platform/tenancy/settings.ts'
 import type { Locale } from '../platform/i18n/locales.ts'
 import type { TFunction } from '../platform/i18n/index.ts'
 import type { Formatters } from '../platform/format.ts'
-import type { RequestContext } from './context.ts'
-import type { CustomerRow } from '../modules/accounts/repo.ts'
-import type { OperatorRow } from '../modules/operators/repo.ts'
+import type { RequestContext } from '../platform/context.ts'
 
 declare global {
   namespace Express {
@@ -21,9 +19,6 @@ declare global {
       /** The effective minimum password length, for password rules and messages. */
       minLength?: number
       forced?: boolean
-      customer?: CustomerRow
-      customerName?: string
-      operator?: OperatorRow
       /** The request carried another tenant's session, which was replaced. */
       foreignSession?: boolean
       /** The service whose pages are being shown (set by requireService). */

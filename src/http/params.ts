@@ -1,10 +1,7 @@
 import type { Router } from 'express'
 import { NotFoundError } from '../platform/errors.ts'
 
-/** Ids in URLs are UUIDs; anything else is answered as "not found" before touching the database. */
-export function isUuid(id: unknown): id is string {
-  return typeof id === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
-}
+import { isUuid } from '../platform/ids.ts'
 
 /** Every `:id` of this router's routes is checked once, before any handler: not a UUID → 404. */
 export function uuidIds(router: Router): Router {

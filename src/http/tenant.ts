@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express'
-import type { TenantDirectory } from '../modules/tenants/directory.ts'
+import type { TenantDirectory } from '../platform/tenancy/directory.ts'
 import { NotFoundError } from '../platform/errors.ts'
 
 /** Host header → tenant from the allowlist of domains; anything else is a 404. */

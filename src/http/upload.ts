@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express'
 import multer from 'multer'
 import { formatBytes } from '../platform/format.ts'
-import { MEDIA_TYPES, sniff, type MediaKind } from '../platform/files/sniff.ts'
+import { MEDIA_TYPES, sniff, type AcceptedFile, type MediaKind } from '../platform/files/sniff.ts'
 import type { FieldError } from './forms.ts'
 
 export interface UploadSpec {
@@ -10,13 +10,6 @@ export interface UploadSpec {
   maxBytes: number
   maxFiles?: number
   required?: boolean
-}
-
-export interface AcceptedFile {
-  buffer: Buffer
-  originalName: string
-  kind: MediaKind
-  mediaType: string
 }
 
 declare module 'express-serve-static-core' {

@@ -2,7 +2,7 @@ import path from 'node:path'
 import type { Express } from 'express'
 import nunjucks from 'nunjucks'
 
-export const VIEWS_DIR = path.resolve(import.meta.dirname, '../../views')
+import { VIEWS_DIR } from '../platform/paths.ts'
 const GOVUK_DIR = path.resolve(import.meta.dirname, '../../node_modules/govuk-frontend/dist')
 
 /**

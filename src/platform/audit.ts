@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import type { RequestContext } from '../http/context.ts'
+import type { RequestContext } from './context.ts'
 
 export interface AuditEntry {
   action: string

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto'
 import argon2 from 'argon2'
 import { dictionary } from '@zxcvbn-ts/language-common'
-import { PASSWORD_FLOOR, type PasswordPolicy } from '../modules/tenants/schemas.ts'
+import { PASSWORD_FLOOR, type PasswordPolicy } from './tenancy/settings.ts'
 
 /** OWASP's argon2id minimum (m ≥ 19 MiB, t ≥ 2, p = 1). */
 const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const

@@ -3,7 +3,7 @@ import type { Knex } from 'knex'
 import type { PgBoss } from 'pg-boss'
 import { withTenant } from '../db/tenant-scope.ts'
 import type { Clock } from './clock.ts'
-import { QUEUES } from './jobs.ts'
+import { QUEUES } from '../db/jobs.ts'
 
 /** The hidden field every create form carries. */
 export const SUBMISSION_FIELD = '_submission'

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { Knex } from 'knex'
 import { withTenant } from '../../src/db/tenant-scope.ts'
-import { insertTenant } from '../../src/modules/tenants/repo.ts'
-import { TenantSettings, type Tenant, type TenantSettingsInput } from '../../src/modules/tenants/schemas.ts'
+import { insertTenant } from '../../src/platform/tenancy/repo.ts'
+import { TenantSettings, type Tenant, type TenantSettingsInput } from '../../src/platform/tenancy/settings.ts'
 
 let counter = 0
 

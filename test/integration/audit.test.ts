@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createKnex } from '../../src/db/knex.ts'
 import { withTenant } from '../../src/db/tenant-scope.ts'
-import type { RequestContext } from '../../src/http/context.ts'
+import type { RequestContext } from '../../src/platform/context.ts'
 import { audit } from '../../src/platform/audit.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts'
 import { createTenant } from '../helpers/factories.ts'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { contrastRatio } from '../../src/platform/colour.ts'
-import { TenantSettings } from '../../src/modules/tenants/schemas.ts'
+import { TenantSettings } from '../../src/platform/tenancy/settings.ts'
 import { contentDisposition } from '../../src/http/download.ts'
 
 const valid = {

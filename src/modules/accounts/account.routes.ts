@@ -2,17 +2,17 @@ import { flash } from '../../http/flash.ts'
 import { Router, type Request, type Response } from 'express'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import type { Deps } from '../../deps.ts'
-import { requireCustomer } from '../../http/auth.ts'
+import { requireCustomer } from './session.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { changePassword, endOtherSessions } from './password.service.ts'
 import { updateProfile } from './profile.service.ts'
 import { ChangeEmail, changePassword as changePasswordForm, profile as profileForm } from './schemas.ts'
 import { confirmEmailChange, requestEmailChange } from './email.service.ts'
 import { noStore } from '../../http/security-headers.ts'
-import { landingPath, servicesOf } from '../services/access.service.ts'
+import type { CustomerServices } from './ports.ts'
 
 /** The signed-in customer's cabinet: home with the main menu, profile, password, sessions. */
-export function accountRoutes(deps: Deps): Router {
+export function accountRoutes(deps: Deps, services: CustomerServices): Router {
   const router = Router()
   // Checking the current password is a credential path like sign-in: a stolen session
   // must not be a way to guess it.
@@ -33,7 +33,7 @@ export function accountRoutes(deps: Deps): Router {
   router.use(['/cabinet', '/account'], requireCustomer())
 
   router.get('/cabinet', async (_req, res) => {
-    const mine = await servicesOf(deps, res.locals.ctx, res.locals.customer!.id)
+    const mine = await services.servicesOf(res.locals.ctx, res.locals.customer!.id)
     res.render('customer/cabinet/home', { services: res.locals.tenant!.settings.enabledServices, mine })
   })
 
@@ -86,7 +86,7 @@ export function accountRoutes(deps: Deps): Router {
     flash(req, { key: 'accounts.password.changed' })
     // This session carries on under the new epoch; every other one has ended.
     req.session.epoch = epoch
-    res.redirect(303, forced ? await landingPath(deps, res.locals.ctx, customer) : '/account/password')
+    res.redirect(303, forced ? await services.landingPath(res.locals.ctx, customer) : '/account/password')
   })
 
   router.get('/account/email', (req, res) => {

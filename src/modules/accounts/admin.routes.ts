@@ -5,15 +5,15 @@ import type { Deps } from '../../deps.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { uuidIds } from '../../http/params.ts'
-import { requireOperator } from '../operators/auth.ts'
+import { requireOperator } from '../operators/index.ts'
 import { STAFF_ACTIONS, applyStaffAction } from './admin.service.ts'
 import { findCustomer, searchCustomers } from './repo.ts'
-import { servicesOf } from '../services/access.service.ts'
+import type { CustomerServices } from './ports.ts'
 
 const Action = z.object({ action: z.enum(STAFF_ACTIONS) })
 
 /** Staff: find, view and manage customer accounts. */
-export function customerAdminRoutes(deps: Deps): Router {
+export function customerAdminRoutes(deps: Deps, customerServices: CustomerServices): Router {
   const router = uuidIds(Router())
   router.use('/admin/customers', requireOperator(deps.db))
   router.get('/admin/customers', async (req, res) => {
@@ -26,7 +26,7 @@ export function customerAdminRoutes(deps: Deps): Router {
       findCustomer(trx, req.params.id),
     )
     if (!customer) throw new NotFoundError('customer')
-    const services = await servicesOf(deps, res.locals.ctx, customer.id)
+    const services = await customerServices.servicesOf(res.locals.ctx, customer.id)
     res.render('admin/customers/view', {
       subject: customer,
       services,

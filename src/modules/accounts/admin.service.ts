@@ -1,5 +1,5 @@
 import { withTenant } from '../../db/tenant-scope.ts'
-import type { RequestContext } from '../../http/context.ts'
+import type { RequestContext } from '../../platform/context.ts'
 import { audit } from '../../platform/audit.ts'
 import { findCustomer, updateCustomer, updateCustomerEndingSessions, voidTokens } from './repo.ts'
 import type { AccountsDeps } from './registration.service.ts'

@@ -1,10 +1,10 @@
 import { isUniqueViolation } from '../../db/knex.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
-import type { RequestContext } from '../../http/context.ts'
+import type { RequestContext } from '../../platform/context.ts'
 import { audit } from '../../platform/audit.ts'
 import { verifyPassword } from '../../platform/passwords.ts'
 import { hashToken } from '../../platform/tokens.ts'
-import { mailCustomer, portalLink } from './mail.ts'
+import { mailCustomer, portalLink } from '../../platform/mail/links.ts'
 import { consumeToken, findCustomer, findCustomerByEmail, issueToken, updateCustomer } from './repo.ts'
 import type { AccountsDeps } from './registration.service.ts'
 

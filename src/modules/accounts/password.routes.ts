@@ -6,7 +6,8 @@ import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { noStore } from '../../http/security-headers.ts'
 import { hashToken } from '../../platform/tokens.ts'
 import { requestPasswordReset, resetLinkIsUsable, resetPassword } from './password.service.ts'
-import { EmailOnly, resetPassword as resetForm } from './schemas.ts'
+import { newPasswordFields as resetForm } from '../../platform/identity-fields.ts'
+import { EmailOnly } from './schemas.ts'
 
 /** Forgotten password: request a link, then set a new password from it. */
 export function passwordResetRoutes(deps: Deps): Router {

@@ -1,12 +1,13 @@
 import type { PgBoss } from 'pg-boss'
 import { withTenant } from '../../db/tenant-scope.ts'
-import { QUEUES, sendJob } from '../../platform/jobs.ts'
-import { findTenantById } from '../tenants/repo.ts'
-import type { RequestContext } from '../../http/context.ts'
+import { QUEUES } from '../../db/jobs.ts'
+import { sendJob } from '../../platform/jobs.ts'
+import { findTenantById } from '../../platform/tenancy/repo.ts'
+import type { RequestContext } from '../../platform/context.ts'
 import { audit } from '../../platform/audit.ts'
 import { hashPassword, verifyPassword } from '../../platform/passwords.ts'
 import { hashToken } from '../../platform/tokens.ts'
-import { mailCustomer, portalLink } from './mail.ts'
+import { mailCustomer, portalLink } from '../../platform/mail/links.ts'
 import {
   consumeToken,
   findCustomer,

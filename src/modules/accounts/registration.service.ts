@@ -1,13 +1,13 @@
 import type { Knex } from 'knex'
 import { isUniqueViolation } from '../../db/knex.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
-import type { RequestContext } from '../../http/context.ts'
+import type { RequestContext } from '../../platform/context.ts'
 import { audit } from '../../platform/audit.ts'
 import type { Clock } from '../../platform/clock.ts'
 import { formattersFor } from '../../platform/format.ts'
 import type { Outbox } from '../../platform/mail/outbox.ts'
 import { generateOneTimePassword, hashPassword } from '../../platform/passwords.ts'
-import { mailCustomer, portalLink } from './mail.ts'
+import { mailCustomer, portalLink } from '../../platform/mail/links.ts'
 import {
   consumeToken,
   findCustomerByEmail,

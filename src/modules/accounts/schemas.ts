@@ -3,19 +3,12 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import { z } from 'zod'
 import { IDENTIFIERS, normaliseIdentifier } from '../../platform/identifiers/index.ts'
 import { isLocale } from '../../platform/i18n/locales.ts'
-import { PASSWORD_MAX, passwordProblem } from '../../platform/passwords.ts'
-import type { Tenant } from '../tenants/schemas.ts'
+import { PASSWORD_MAX } from '../../platform/passwords.ts'
+import type { Tenant } from '../../platform/tenancy/settings.ts'
+import { Email, always, emailName, newPassword, password } from '../../platform/identity-fields.ts'
 
 /** Messages are i18n keys under accounts.errors. */
 const e = (key: string) => `accounts.errors.${key}`
-
-export const Email = z
-  .string(e('emailRequired'))
-  .trim()
-  .regex(SINGLE_LINE, CONTROL_CHARACTERS)
-  .min(1, e('emailRequired'))
-  .max(254, e('emailFormat'))
-  .pipe(z.email(e('emailFormat')))
 
 function phone(tenant: Tenant, required = true) {
   return z
@@ -38,28 +31,8 @@ function phone(tenant: Tenant, required = true) {
  * Cross-field checks run even when single fields already failed (zod's `when`), so the
  * user sees every problem at once. They read the raw values defensively for that reason.
  */
-const always = { when: () => true }
 const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '')
 
-function newPassword(tenant: Tenant, contextOf: (data: Record<string, unknown>) => string[]) {
-  return (data: Record<string, unknown>, ctx: z.RefinementCtx) => {
-    if (typeof data.password !== 'string' || data.password === '') return
-    const problem = passwordProblem(data.password, tenant.settings.passwordPolicy, [
-      tenant.settings.name,
-      ...contextOf(data),
-    ])
-    if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: e(`password.${problem}`) })
-    else if (data.password !== data.passwordConfirm) {
-      ctx.addIssue({ code: 'custom', path: ['passwordConfirm'], message: e('passwordMismatch') })
-    }
-  }
-}
-
-const emailName = (email: unknown) => (typeof email === 'string' ? [email.split('@')[0] ?? ''] : [])
-const password = z
-  .string()
-  .min(1, e('passwordRequired'))
-  .max(PASSWORD_MAX * 4, e('password.tooLong'))
 const consent = z.literal('yes', e('consentRequired'))
 const category = z.enum(['legal', 'individual'], e('categoryRequired'))
 
@@ -176,13 +149,6 @@ export function changePassword(tenant: Tenant, email: string, forced: boolean) {
       newPassword(tenant, () => emailName(email)),
       always,
     )
-}
-
-export function resetPassword(tenant: Tenant, email: string) {
-  return z.object({ password, passwordConfirm: z.string() }).superRefine(
-    newPassword(tenant, () => emailName(email)),
-    always,
-  )
 }
 
 export const EmailOnly = z.object({ email: Email })

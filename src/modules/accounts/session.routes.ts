@@ -1,16 +1,16 @@
 import { Router } from 'express'
 import type { Deps } from '../../deps.ts'
-import { signIn, signOut } from '../../http/auth.ts'
+import { signIn, signOut } from './session.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { safeNextPath } from '../../http/redirect.ts'
 import { noStore } from '../../http/security-headers.ts'
 import { authenticate } from './password.service.ts'
 import { Login } from './schemas.ts'
-import { landingPath } from '../services/access.service.ts'
+import type { CustomerServices } from './ports.ts'
 
 /** Login and logout (seed 000 steps 5 and 8, seed 002). */
-export function sessionRoutes(deps: Deps): Router {
+export function sessionRoutes(deps: Deps, services: CustomerServices): Router {
   const router = Router()
   const throttle = createCredentialThrottle(deps.pool, 'login')
 
@@ -43,7 +43,7 @@ export function sessionRoutes(deps: Deps): Router {
     const next = safeNextPath(form.data.next, '')
     const target = result.customer.must_change_password
       ? '/account/password'
-      : next || (await landingPath(deps, res.locals.ctx, result.customer))
+      : next || (await services.landingPath(res.locals.ctx, result.customer))
     res.redirect(303, target)
   })
 

@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express'
 import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
-import { listTenants } from '../tenants/repo.ts'
+import { listTenants } from '../../platform/tenancy/repo.ts'
 
 /**
  * Development only (never mounted in production): the list of demo portals on plain

@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../../db/knex.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { audit } from '../../platform/audit.ts'
 import { systemClock } from '../../platform/clock.ts'
-import { listTenants } from '../tenants/repo.ts'
+import { listTenants } from '../../platform/tenancy/repo.ts'
 import { insertOperator } from './repo.ts'
 import { issueSetPasswordLink } from './service.ts'
 

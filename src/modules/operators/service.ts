@@ -2,14 +2,14 @@ import { InvalidFieldError } from '../../platform/errors.ts'
 import type { Knex } from 'knex'
 import { isUniqueViolation } from '../../db/knex.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
-import type { RequestContext } from '../../http/context.ts'
+import type { RequestContext } from '../../platform/context.ts'
 import { audit } from '../../platform/audit.ts'
 import type { Clock } from '../../platform/clock.ts'
 import type { Outbox } from '../../platform/mail/outbox.ts'
 import { hashPassword, verifyPassword } from '../../platform/passwords.ts'
 import { hashToken, newLinkToken } from '../../platform/tokens.ts'
 import { newRecoveryCodes, normaliseRecoveryCode, totpStep } from '../../platform/totp.ts'
-import type { Tenant } from '../tenants/schemas.ts'
+import type { Tenant } from '../../platform/tenancy/settings.ts'
 import {
   acceptTotpStep,
   consumeOperatorToken,

@@ -1,9 +1,12 @@
 import { withTenant } from '../../db/tenant-scope.ts'
-import type { RequestContext } from '../../http/context.ts'
+import type { RequestContext } from '../../platform/context.ts'
 import { audit } from '../../platform/audit.ts'
 import { claimSubmission } from '../../platform/submissions.ts'
-import type { CustomerRow } from '../accounts/repo.ts'
-import { findCustomer, updateCustomer } from '../accounts/repo.ts'
+import {
+  customerExists,
+  setDefaultService as setCustomerDefault,
+  type CustomerRow,
+} from '../accounts/index.ts'
 import type { ServicesDeps } from './enrolment.service.ts'
 import { addCustomerService, currentServices, insertAccessRequest, removeCustomerService } from './repo.ts'
 
@@ -74,7 +77,7 @@ export async function setDefaultService(
 ): Promise<boolean> {
   if (service && !(await servicesOf(deps, ctx, customer.id)).includes(service)) return false
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    await updateCustomer(trx, customer.id, { default_service: service })
+    await setCustomerDefault(trx, customer.id, service)
     await audit(trx, ctx, {
       action: 'customer.default-service',
       targetType: 'customer',
@@ -95,7 +98,7 @@ export async function changeCustomerService(
 ): Promise<'changed' | 'unchanged' | 'missing'> {
   const now = deps.clock.now()
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    if (!(await findCustomer(trx, customerId))) return 'missing'
+    if (!(await customerExists(trx, customerId))) return 'missing'
     const changed = add
       ? await addCustomerService(trx, {
           tenant_id: ctx.tenant.id,

@@ -2,14 +2,14 @@ import { claimSubmission } from '../../platform/submissions.ts'
 import type { Knex } from 'knex'
 import { isUniqueViolation } from '../../db/knex.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
-import type { RequestContext } from '../../http/context.ts'
+import type { RequestContext } from '../../platform/context.ts'
 import { audit } from '../../platform/audit.ts'
 import type { Clock } from '../../platform/clock.ts'
 import type { Outbox } from '../../platform/mail/outbox.ts'
 import { hashPassword } from '../../platform/passwords.ts'
 import { hashTypedToken, maskEmail, newTypedToken } from '../../platform/typed-token.ts'
-import { portalLink } from '../accounts/mail.ts'
-import { findCustomerByEmail, insertCustomer, type CustomerRow } from '../accounts/repo.ts'
+import { portalLink } from '../../platform/mail/links.ts'
+import { createEnrolledCustomer, findCustomerByEmail, type CustomerRow } from '../accounts/index.ts'
 import {
   addCustomerService,
   consumeEnrolment,
@@ -226,18 +226,14 @@ export async function redeemWithNewAccount(
         return { ok: false, reason: 'wrongEmail', maskedEmail: maskEmail(enrolment.email) }
       }
       if (await findCustomerByEmail(trx, input.email)) return { ok: false, reason: 'hasAccount' }
-      const customer = await insertCustomer(trx, {
+      const customer = await createEnrolledCustomer(trx, {
         tenant_id: ctx.tenant.id,
         email: input.email,
-        status: 'active',
         password_hash: passwordHash,
-        category: 'legal',
         organisation_name: enrolment.company,
         phone: enrolment.phone,
         preferred_locale: ctx.locale,
-        created_at: now,
-        confirmed_at: now,
-        password_changed_at: now,
+        now,
       })
       if (!(await consumeEnrolment(trx, enrolment.id, customer.id, now))) throw new TokenTakenError()
       await addCustomerService(trx, {

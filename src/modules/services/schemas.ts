@@ -1,7 +1,7 @@
 import { CONTROL_CHARACTERS, SINGLE_LINE } from '../../platform/text.ts'
 import { z } from 'zod'
-import { Email } from '../accounts/schemas.ts'
-import type { Tenant } from '../tenants/schemas.ts'
+import { Email } from '../../platform/identity-fields.ts'
+import type { Tenant } from '../../platform/tenancy/settings.ts'
 
 const e = (key: string) => `services.errors.${key}`
 

@@ -5,8 +5,8 @@ import type { Deps } from '../../deps.ts'
 import type { FieldError } from '../../http/forms.ts'
 import { LOCALES } from '../../platform/i18n/locales.ts'
 import { effectiveMinLength } from '../../platform/passwords.ts'
-import { requireOperator } from '../operators/auth.ts'
-import { TenantSettings, type Tenant } from './schemas.ts'
+import { requireOperator } from '../operators/index.ts'
+import { TenantSettings, type Tenant } from '../../platform/tenancy/settings.ts'
 import { saveSettings } from './service.ts'
 
 /** The identifiers a tenant can ask for, each on the kind of party it belongs to. */

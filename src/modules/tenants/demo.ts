@@ -4,8 +4,8 @@ import * as OTPAuth from 'otpauth'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { hashPassword } from '../../platform/passwords.ts'
 import { hashTypedToken } from '../../platform/typed-token.ts'
-import { insertTenant, tenantExists } from './repo.ts'
-import { TenantSettings, type TenantSettingsInput } from './schemas.ts'
+import { insertTenant, tenantExists } from '../../platform/tenancy/repo.ts'
+import { TenantSettings, type TenantSettingsInput } from '../../platform/tenancy/settings.ts'
 
 /** Typed tokens of the pending PGB enrolments in the `pl` demo (paths 4a and 4b of seed 000). */
 export const DEMO_ENROLMENTS = [

@@ -1,12 +1,12 @@
 import type { Knex } from 'knex'
 import { notify } from '../../db/listener.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
-import type { RequestContext } from '../../http/context.ts'
+import type { RequestContext } from '../../platform/context.ts'
 import type { Clock } from '../../platform/clock.ts'
 import { audit } from '../../platform/audit.ts'
-import { TENANT_CHANGED, type TenantDirectory } from './directory.ts'
-import { updateTenantSettings } from './repo.ts'
-import type { Tenant } from './schemas.ts'
+import { TENANT_CHANGED, type TenantDirectory } from '../../platform/tenancy/directory.ts'
+import { updateTenantSettings } from '../../platform/tenancy/repo.ts'
+import type { Tenant } from '../../platform/tenancy/settings.ts'
 
 export interface TenantsDeps {
   db: Knex

@@ -14,3 +14,11 @@ export async function sniff(content: Buffer, allowed: readonly MediaKind[]): Pro
   const found = await fileTypeFromBuffer(content)
   return allowed.find((kind) => MEDIA_TYPES[kind].mime === found?.mime)
 }
+
+/** An uploaded file that passed its checks, held in memory until it is stored. */
+export interface AcceptedFile {
+  buffer: Buffer
+  originalName: string
+  kind: MediaKind
+  mediaType: string
+}

@@ -1,8 +1,9 @@
 import type { Knex } from 'knex'
 import type { PgBoss } from 'pg-boss'
-import type { Tenant } from '../../modules/tenants/schemas.ts'
+import type { Tenant } from '../tenancy/settings.ts'
 import type { Locale } from '../i18n/locales.ts'
-import { QUEUES, sendJob } from '../jobs.ts'
+import { QUEUES } from '../../db/jobs.ts'
+import { sendJob } from '../jobs.ts'
 import type { MailRenderer } from './render.ts'
 
 export interface MailJob {

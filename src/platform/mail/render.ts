@@ -1,6 +1,6 @@
 import nunjucks from 'nunjucks'
-import type { Tenant } from '../../modules/tenants/schemas.ts'
-import { VIEWS_DIR } from '../../http/views.ts'
+import type { Tenant } from '../tenancy/settings.ts'
+import { VIEWS_DIR } from '../paths.ts'
 import type { I18n } from '../i18n/index.ts'
 import type { Locale } from '../i18n/locales.ts'
 

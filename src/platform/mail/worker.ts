@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import type { PgBoss } from 'pg-boss'
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { Clock } from '../clock.ts'
-import { QUEUES } from '../jobs.ts'
+import { QUEUES } from '../../db/jobs.ts'
 import type { MailJob } from './outbox.ts'
 
 interface OutboxRow {

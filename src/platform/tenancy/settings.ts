@@ -1,8 +1,8 @@
-import { CONTROL_CHARACTERS, MULTI_LINE, SINGLE_LINE } from '../../platform/text.ts'
+import { CONTROL_CHARACTERS, MULTI_LINE, SINGLE_LINE } from '../text.ts'
 import { z } from 'zod'
-import { contrastRatio, MIN_CONTRAST_ON_WHITE } from '../../platform/colour.ts'
-import { LOCALES } from '../../platform/i18n/locales.ts'
-import { IDENTIFIERS, type IdentifierKind } from '../../platform/identifiers/index.ts'
+import { contrastRatio, MIN_CONTRAST_ON_WHITE } from '../colour.ts'
+import { LOCALES } from '../i18n/locales.ts'
+import { IDENTIFIERS, type IdentifierKind } from '../identifiers/index.ts'
 
 export const SERVICE_CODES = ['applications', 'readings', 'pgb', 'market'] as const
 export const REGISTRATION_MODES = ['emailedPassword', 'emailConfirmation'] as const

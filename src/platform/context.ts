@@ -1,5 +1,5 @@
-import type { Tenant } from '../modules/tenants/schemas.ts'
-import type { Locale } from '../platform/i18n/locales.ts'
+import type { Tenant } from './tenancy/settings.ts'
+import type { Locale } from './i18n/locales.ts'
 
 export interface Actor {
   type: 'anonymous' | 'customer' | 'operator' | 'system'

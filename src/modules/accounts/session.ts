@@ -1,14 +1,14 @@
 import type { Request, RequestHandler } from 'express'
 import type { Knex } from 'knex'
-import { withTenant } from '../db/tenant-scope.ts'
-import { findCustomer, type CustomerRow } from '../modules/accounts/repo.ts'
-import type { Clock } from '../platform/clock.ts'
-import { freshSession, sessionCall } from './session.ts'
-import { displayName } from '../modules/accounts/profile.service.ts'
-import { formattersFor } from '../platform/format.ts'
-import type { I18n } from '../platform/i18n/index.ts'
-import { isLocale } from '../platform/i18n/locales.ts'
-import { LOCALE_COOKIE } from './locale.ts'
+import { withTenant } from '../../db/tenant-scope.ts'
+import { findCustomer, type CustomerRow } from './repo.ts'
+import type { Clock } from '../../platform/clock.ts'
+import { freshSession, sessionCall } from '../../http/session.ts'
+import { displayName } from './profile.service.ts'
+import { formattersFor } from '../../platform/format.ts'
+import type { I18n } from '../../platform/i18n/index.ts'
+import { isLocale } from '../../platform/i18n/locales.ts'
+import { LOCALE_COOKIE } from '../../http/locale.ts'
 
 declare module 'express-session' {
   interface SessionData {

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/knex.ts'
-import { TenantSettings, type Tenant, type TenantSettingsInput } from './schemas.ts'
+import { TenantSettings, type Tenant, type TenantSettingsInput } from './settings.ts'
 
 interface TenantRow {
   id: string

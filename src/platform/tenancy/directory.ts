@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import type { Tenant } from './schemas.ts'
+import type { Tenant } from './settings.ts'
 import { findTenantByHost } from './repo.ts'
 
 /** NOTIFY channel: a tenant's settings or hosts changed (payload: the tenant id). */

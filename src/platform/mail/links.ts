@@ -1,8 +1,7 @@
 import type { Knex } from 'knex'
-import type { RequestContext } from '../../http/context.ts'
-import type { Outbox } from '../../platform/mail/outbox.ts'
-import { isLocale } from '../../platform/i18n/locales.ts'
-import type { CustomerRow } from './repo.ts'
+import type { RequestContext } from '../context.ts'
+import type { Outbox } from './outbox.ts'
+import { isLocale } from '../i18n/locales.ts'
 
 /** A link into this tenant's portal: always its configured base URL, never the request's Host. */
 export function portalLink(ctx: RequestContext, path: string): string {
@@ -14,7 +13,7 @@ export async function mailCustomer(
   trx: Knex.Transaction,
   outbox: Outbox,
   ctx: RequestContext,
-  customer: Pick<CustomerRow, 'email' | 'preferred_locale'>,
+  customer: { email: string; preferred_locale: string | null },
   template: string,
   params: Record<string, unknown>,
   to = customer.email,

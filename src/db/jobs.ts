@@ -1,0 +1,46 @@
+import { PgBoss } from 'pg-boss'
+import type { Knex } from 'knex'
+import { RUNTIME_GROUP } from './roles.ts'
+
+export const QUEUES = {
+  mailSend: 'mail.send',
+  passwordResetRequest: 'accounts.password-reset-request',
+  purgePendingAccounts: 'accounts.purge-pending',
+  sweepOrphanFiles: 'files.sweep-orphans',
+  forgetSubmissions: 'forms.forget-submissions',
+} as const
+
+export const JOBS_SCHEMA = 'pgboss'
+
+/**
+ * Installs or upgrades pg-boss's schema and queues as the owner role, as part of
+ * migrating. The runtime role only ever reads and writes rows there (`migrate: false`),
+ * so it owns no table, pg-boss's included.
+ */
+export async function installJobs(ownerUrl: string, owner: Knex): Promise<void> {
+  const boss = new PgBoss({
+    connectionString: ownerUrl,
+    schema: JOBS_SCHEMA,
+    migrate: true,
+    supervise: false,
+    schedule: false,
+    max: 2,
+  })
+  boss.on('error', () => {})
+  await boss.start()
+  try {
+    for (const name of Object.values(QUEUES)) {
+      if (!(await boss.getQueue(name))) {
+        await boss.createQueue(name, { retryLimit: 8, retryDelay: 5, retryBackoff: true, retryDelayMax: 600 })
+      }
+    }
+  } finally {
+    await boss.stop({ graceful: false })
+  }
+  await owner.raw(`GRANT USAGE ON SCHEMA ${JOBS_SCHEMA} TO ${RUNTIME_GROUP}`)
+  await owner.raw(
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${JOBS_SCHEMA} TO ${RUNTIME_GROUP}`,
+  )
+  await owner.raw(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${JOBS_SCHEMA} TO ${RUNTIME_GROUP}`)
+  await owner.raw(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${JOBS_SCHEMA} TO ${RUNTIME_GROUP}`)
+}

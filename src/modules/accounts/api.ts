@@ -1,0 +1,41 @@
+import type { Db } from '../../db/knex.ts'
+import {
+  findCustomer,
+  findCustomerByEmail,
+  insertCustomer,
+  updateCustomer,
+  type CustomerRow,
+} from './repo.ts'
+
+/**
+ * What other modules may do with customer accounts, inside their own transaction. Only
+ * accounts writes the customers table; these are its doors for the others.
+ */
+export async function customerExists(db: Db, id: string): Promise<boolean> {
+  return (await findCustomer(db, id)) !== undefined
+}
+
+export { findCustomerByEmail }
+
+/** An account created by redeeming a typed token (seed 000, path 4b): active at once. */
+export async function createEnrolledCustomer(
+  db: Db,
+  input: Pick<
+    CustomerRow,
+    'tenant_id' | 'email' | 'password_hash' | 'organisation_name' | 'phone' | 'preferred_locale'
+  > & { now: Date },
+): Promise<CustomerRow> {
+  const { now, ...fields } = input
+  return insertCustomer(db, {
+    ...fields,
+    status: 'active',
+    category: 'legal',
+    created_at: now,
+    confirmed_at: now,
+    password_changed_at: now,
+  })
+}
+
+export async function setDefaultService(db: Db, customerId: string, service: string | null): Promise<void> {
+  await updateCustomer(db, customerId, { default_service: service })
+}
