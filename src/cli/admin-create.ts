@@ -4,6 +4,10 @@ import { resolveDatabase } from '../db/bootstrap.ts'
 import { createKnex } from '../db/knex.ts'
 import { migrate } from '../db/migrate.ts'
 import { createFirstAdministrator } from '../modules/operators/bootstrap.ts'
+import { createI18n } from '../platform/i18n/index.ts'
+import { createBoss } from '../platform/jobs.ts'
+import { createOutbox } from '../platform/mail/outbox.ts'
+import { createMailRenderer } from '../platform/mail/render.ts'
 
 /**
  * `npm run admin:create -- --tenant <slug> --email <email> [--name <name>]`: the first
@@ -19,9 +23,12 @@ if (!values.tenant || !values.email) {
 const config = loadConfig()
 const database = await resolveDatabase(config)
 const owner = createKnex(database.ownerUrl, { poolMax: 2, queryTimeoutMs: 0 })
+const boss = createBoss(database.ownerUrl, (err) => console.error(err.message), { sendOnly: true })
 try {
   await migrate(database.ownerUrl)
-  const result = await createFirstAdministrator(owner, {
+  await boss.start()
+  const outbox = createOutbox(boss, createMailRenderer(await createI18n()))
+  const result = await createFirstAdministrator(owner, outbox, {
     slug: values.tenant,
     email: values.email,
     name: values.name ?? values.email,
@@ -31,10 +38,11 @@ try {
     process.exitCode = 1
   } else {
     process.stdout.write(
-      `Administrator ${values.email} created for ${values.tenant}.\nSet the password (single use, 72 hours): ${result.link}\n`,
+      `Administrator ${values.email} created for ${values.tenant}; the link was emailed too.\nSet the password (single use, 72 hours): ${result.link}\n`,
     )
   }
 } finally {
+  await boss.stop({ graceful: false }).catch(() => {})
   await owner.destroy()
   await database.embedded?.stop()
 }

@@ -6,6 +6,7 @@ import {
   ForbiddenError,
   InvalidFieldError,
   NotFoundError,
+  TenantUnavailableError,
   TooManyRequestsError,
 } from '../platform/errors.ts'
 import { renderInvalid } from './forms.ts'
@@ -69,6 +70,10 @@ export function errorHandler(i18n: I18n, logger: Logger): ErrorRequestHandler {
       return renderError(res, 403, 'errors/403')
     }
     if (err instanceof ConflictError) return renderError(res, 409, 'errors/409')
+    if (err instanceof TenantUnavailableError) {
+      res.set('Cache-Control', 'no-store')
+      return renderError(res, 503, 'errors/unavailable')
+    }
     if (status === 429) {
       const seconds = err instanceof TooManyRequestsError ? err.retryAfterSeconds : 60
       res.set('Retry-After', String(seconds))

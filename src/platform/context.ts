@@ -2,7 +2,7 @@ import type { Tenant } from './tenancy/settings.ts'
 import type { Locale } from './i18n/locales.ts'
 
 export interface Actor {
-  type: 'anonymous' | 'customer' | 'operator' | 'system'
+  type: 'anonymous' | 'customer' | 'operator' | 'system' | 'platform'
   id: string | null
 }
 

@@ -41,3 +41,8 @@ export class TooManyRequestsError extends DomainError {
     this.retryAfterSeconds = retryAfterSeconds
   }
 }
+
+/** The tenant of this host is disabled by the platform's operators: 503, "not available". */
+export class TenantUnavailableError extends DomainError {
+  readonly status = 503
+}

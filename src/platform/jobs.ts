@@ -2,13 +2,19 @@ import { PgBoss } from 'pg-boss'
 import type { Knex } from 'knex'
 import { JOBS_SCHEMA } from '../db/jobs.ts'
 
-export function createBoss(url: string, onError: (err: Error) => void): PgBoss {
+/** `sendOnly` is for scripts: they queue jobs (e.g. mail) and leave running them to the app. */
+export function createBoss(
+  url: string,
+  onError: (err: Error) => void,
+  options: { sendOnly?: boolean } = {},
+): PgBoss {
   const boss = new PgBoss({
     connectionString: url,
     schema: JOBS_SCHEMA,
     migrate: false,
-    schedule: true,
-    max: 4,
+    schedule: !options.sendOnly,
+    supervise: !options.sendOnly,
+    max: options.sendOnly ? 1 : 4,
   })
   boss.on('error', onError)
   return boss

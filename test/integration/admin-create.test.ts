@@ -16,7 +16,7 @@ describe('npm run admin:create', () => {
   afterAll(() => t.close())
 
   it('admin:create makes the first administrator with a set-password link and no password', async () => {
-    const result = await createFirstAdministrator(t.db.owner, {
+    const result = await createFirstAdministrator(t.db.owner, t.deps.outbox, {
       slug: b.slug,
       email: 'first@beta.example',
       name: 'First Admin',
@@ -48,13 +48,15 @@ describe('npm run admin:create', () => {
       ).headers.location,
     ).toBe('/admin/totp/setup')
     expect(
-      await createFirstAdministrator(t.db.owner, {
+      await createFirstAdministrator(t.db.owner, t.deps.outbox, {
         slug: b.slug,
         email: 'first@beta.example',
         name: 'Again',
       }),
     ).toEqual({ error: 'first@beta.example is already an operator of ' + b.slug })
-    expect(await createFirstAdministrator(t.db.owner, { slug: 'nope', email: 'x@y.z', name: 'X' })).toEqual({
+    expect(
+      await createFirstAdministrator(t.db.owner, t.deps.outbox, { slug: 'nope', email: 'x@y.z', name: 'X' }),
+    ).toEqual({
       error: 'no tenant with slug "nope"',
     })
   })

@@ -31,7 +31,7 @@ export interface OperatorsDeps {
   clock: Clock
 }
 
-const SET_PASSWORD_HOURS = 72
+export const SET_PASSWORD_HOURS = 72
 
 const asOperator = (ctx: RequestContext, id: string | null): RequestContext => ({
   ...ctx,

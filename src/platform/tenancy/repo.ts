@@ -5,22 +5,30 @@ interface TenantRow {
   id: string
   slug: string
   settings: unknown
+  disabled_at: Date | null
 }
 
 function toTenant(row: TenantRow): Tenant {
-  return { id: row.id, slug: row.slug, settings: TenantSettings.parse(row.settings) }
+  return {
+    id: row.id,
+    slug: row.slug,
+    settings: TenantSettings.parse(row.settings),
+    disabled: row.disabled_at !== null,
+  }
 }
 
 export async function findTenantByHost(db: Db, host: string): Promise<Tenant | undefined> {
   const row = await db('tenants')
     .join('tenant_domains', 'tenant_domains.tenant_id', 'tenants.id')
     .where('tenant_domains.host', host.toLowerCase())
-    .first<TenantRow | undefined>('tenants.id', 'tenants.slug', 'tenants.settings')
+    .first<TenantRow | undefined>('tenants.id', 'tenants.slug', 'tenants.settings', 'tenants.disabled_at')
   return row ? toTenant(row) : undefined
 }
 
 export async function findTenantById(db: Db, id: string): Promise<Tenant | undefined> {
-  const row = await db('tenants').where({ id }).first<TenantRow | undefined>('id', 'slug', 'settings')
+  const row = await db('tenants')
+    .where({ id })
+    .first<TenantRow | undefined>('id', 'slug', 'settings', 'disabled_at')
   return row ? toTenant(row) : undefined
 }
 
@@ -33,6 +41,7 @@ export async function listTenants(db: Db): Promise<(Tenant & { hosts: string[] }
       'tenants.id',
       'tenants.slug',
       'tenants.settings',
+      'tenants.disabled_at',
       db.raw('array_agg(tenant_domains.host) as hosts'),
     )
   return rows.map((r) => ({ ...toTenant(r), hosts: r.hosts.filter((h): h is string => h !== null) }))

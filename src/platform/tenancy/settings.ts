@@ -100,4 +100,6 @@ export interface Tenant {
   id: string
   slug: string
   settings: TenantSettings
+  /** Disabled by the platform's operators: its hosts answer "not available", its data stays. */
+  disabled?: boolean
 }
