@@ -91,7 +91,9 @@ export async function addHost(db: Knex, slug: string, host: string): Promise<Out
   const tenant = await bySlug(db, slug)
   if (!tenant) return { ok: false, errors: [`tenant: no tenant with slug "${slug}"`] }
   if (tenant.hosts.includes(parsed.data)) return { ok: true, value: 'unchanged' }
-  const owner = await db('tenant_domains').where({ host: parsed.data }).first('tenant_id')
+  const owner = await db('tenant_domains')
+    .where({ host: parsed.data })
+    .first<{ tenant_id: string } | undefined>('tenant_id')
   if (owner) return { ok: false, errors: [`host: ${parsed.data} already names another tenant`] }
   await withTenant(db, tenant.id, async (trx) => {
     await trx('tenant_domains').insert({ tenant_id: tenant.id, host: parsed.data })
