@@ -16,6 +16,7 @@ import { resolveTenant } from './http/tenant.ts'
 import { setUpViews } from './http/views.ts'
 import { devIndexRoutes, devMailboxRoutes } from './modules/dev/routes.ts'
 import { tenantsModule } from './modules/tenants/index.ts'
+import { auditModule } from './modules/audit/index.ts'
 import { accountsModule } from './modules/accounts/index.ts'
 import { adminModule } from './modules/operators/index.ts'
 import { customerServicesOf, servicesModule } from './modules/services/index.ts'
@@ -32,6 +33,7 @@ export const defaultModules: Module[] = [
   (deps) => accountsModule(deps, customerServicesOf(deps)),
   servicesModule,
   adminModule,
+  auditModule,
 ]
 
 const PUBLIC_DIR = path.resolve(import.meta.dirname, '../public')

@@ -90,3 +90,15 @@ export function createPgPool(url: string, onError: (err: Error) => void, max = 5
   pool.on('error', onError)
   return pool
 }
+
+/**
+ * The rows of an ordered query, a batch at a time, for exports too large to hold at once
+ * (the query must have a stable order; run it inside one transaction for a consistent view).
+ */
+export async function* inBatches<T>(query: Knex.QueryBuilder, size = 1_000): AsyncGenerator<T> {
+  for (let offset = 0; ; offset += size) {
+    const rows = (await query.clone().limit(size).offset(offset)) as T[]
+    yield* rows
+    if (rows.length < size) return
+  }
+}

@@ -111,6 +111,8 @@ const MATRIX: Record<string, Expectation> = {
   'GET /admin/customers/:id': STAFF(G),
   'POST /admin/customers/:id': { ...STAFF(P), clerk: 'hidden', admin: 'hidden' },
   'GET /admin/settings': STAFF(G, true),
+  'GET /admin/audit': STAFF(G, true),
+  'GET /admin/audit.csv': STAFF(G, true),
   'POST /admin/settings': STAFF(P, true),
 }
 

@@ -28,9 +28,13 @@ function postgresBin(): string {
   return path.join(base, newest, 'bin')
 }
 
+/** util-linux's runuser lives in sbin, which a minimal PATH may not include. */
+const RUNUSER =
+  ['/usr/sbin/runuser', '/sbin/runuser', '/usr/bin/runuser'].find((p) => existsSync(p)) ?? 'runuser'
+
 /** Runs a PostgreSQL tool as the cluster's owner (the postgres user when we are root). */
 function asPostgres(file: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
-  const command = asRoot ? 'runuser' : file
+  const command = asRoot ? RUNUSER : file
   const argv = asRoot
     ? ['-u', 'postgres', '--', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), file, ...args]
     : args

@@ -1,0 +1,69 @@
+import type { Request, Response } from 'express'
+import type { Knex } from 'knex'
+import { z } from 'zod'
+import type { CsvColumn } from '../platform/csv.ts'
+import { writeCsv } from '../platform/csv.ts'
+
+/** `?page=` of a staff list; anything else means the first page. */
+export const PageParam = z.coerce.number().int().min(1).max(100_000).catch(1)
+
+export interface Page<T> {
+  rows: T[]
+  page: number
+  pages: number
+  total: number
+}
+
+/** One page of a query, with the total so the page can say "page 3 of 12" (lists never stop silently). */
+export async function paginate<T>(query: Knex.QueryBuilder, page: number, perPage = 50): Promise<Page<T>> {
+  const counted = await query.clone().clearSelect().clearOrder().count<{ n: string }[]>('* as n')
+  const total = Number(counted[0]?.n ?? 0)
+  const pages = Math.max(1, Math.ceil(total / perPage))
+  const current = Math.min(page, pages)
+  const rows = (await query.limit(perPage).offset((current - 1) * perPage)) as T[]
+  return { rows, page: current, pages, total }
+}
+
+/**
+ * The govukPagination macro's parameters for this request: previous, next and nearby
+ * page numbers, each link keeping the list's filters.
+ */
+export function pagination(req: Request, page: Pick<Page<unknown>, 'page' | 'pages'>) {
+  const href = (n: number) => {
+    const params = new URLSearchParams()
+    for (const [k, v] of Object.entries(req.query))
+      if (typeof v === 'string' && k !== 'page') params.set(k, v)
+    params.set('page', String(n))
+    return `${req.path}?${params.toString()}`
+  }
+  if (page.pages <= 1) return undefined
+  const numbers = [...new Set([1, page.page - 1, page.page, page.page + 1, page.pages])]
+    .filter((n) => n >= 1 && n <= page.pages)
+    .sort((a, b) => a - b)
+  const items: ({ number: number; href: string; current: boolean } | { ellipsis: true })[] = []
+  numbers.forEach((n, i) => {
+    if (i > 0 && n - numbers[i - 1]! > 1) items.push({ ellipsis: true })
+    items.push({ number: n, href: href(n), current: n === page.page })
+  })
+  return {
+    items,
+    previous: page.page > 1 ? { href: href(page.page - 1) } : undefined,
+    next: page.page < page.pages ? { href: href(page.page + 1) } : undefined,
+  }
+}
+
+/** The same list as a CSV download: what the filters show, every page of it. */
+export async function sendCsv<T>(
+  res: Response,
+  filename: string,
+  columns: readonly CsvColumn<T>[],
+  rows: AsyncIterable<T> | Iterable<T>,
+): Promise<void> {
+  res.set('Content-Type', 'text/csv; charset=utf-8')
+  res.set(
+    'Content-Disposition',
+    `attachment; filename="${filename}"; filename*=UTF-8''${encodeURIComponent(filename)}`,
+  )
+  res.set('Cache-Control', 'no-store')
+  await writeCsv(res, columns, rows, res.locals.locale)
+}

@@ -1,0 +1,60 @@
+import { Router, type Request, type Response } from 'express'
+import type { Deps } from '../../deps.ts'
+import { inBatches } from '../../db/knex.ts'
+import { withTenant } from '../../db/tenant-scope.ts'
+import { PageParam, paginate, pagination, sendCsv } from '../../http/lists.ts'
+import type { CsvColumn } from '../../platform/csv.ts'
+import { requireOperator } from '../operators/index.ts'
+import { auditQuery, type AuditRow } from './repo.ts'
+import { ACTOR_TYPES, AuditFilters } from './schemas.ts'
+
+/** The tenant's audit log for its administrators: filter, page through, export what the filters show. */
+export function auditAdminRoutes(deps: Deps): Router {
+  const router = Router()
+  router.use(['/admin/audit', '/admin/audit.csv'], requireOperator(deps.db, 'admin'))
+
+  const filtersOf = (req: Request) => AuditFilters.parse(req.query)
+
+  router.get('/admin/audit', async (req, res) => {
+    const filters = filtersOf(req)
+    const tenant = res.locals.tenant!
+    const page = await withTenant(deps.db, tenant.id, (trx) =>
+      paginate<AuditRow>(auditQuery(trx, filters, tenant.settings.timeZone), PageParam.parse(req.query.page)),
+    )
+    const csvQuery = new URLSearchParams(
+      Object.entries(filters).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    )
+    const pages = pagination(req, page)
+    res.render('admin/audit/list', {
+      page,
+      filters,
+      actorTypes: ACTOR_TYPES,
+      pagination: pages && { ...pages, landmarkLabel: res.locals.t('admin.audit.pages') },
+      csvHref: `/admin/audit.csv?${csvQuery.toString()}`,
+    })
+  })
+
+  router.get('/admin/audit.csv', async (req, res: Response) => {
+    const filters = filtersOf(req)
+    const tenant = res.locals.tenant!
+    const t = res.locals.t
+    const fmt = res.locals.fmt
+    const columns: CsvColumn<AuditRow>[] = [
+      { header: t('admin.audit.when'), value: (r) => fmt.dateTime(r.at) },
+      { header: t('admin.audit.who'), value: (r) => t(`admin.audit.actors.${r.actor_type}`) },
+      { header: t('accounts.fields.email'), value: (r) => r.actor_email },
+      { header: t('admin.audit.action'), value: (r) => r.action },
+      {
+        header: t('admin.audit.target'),
+        value: (r) => [r.target_type, r.target_id].filter(Boolean).join(' '),
+      },
+      { header: 'IP', value: (r) => r.ip },
+      { header: t('admin.audit.details'), value: (r) => JSON.stringify(r.details) },
+    ]
+    await withTenant(deps.db, tenant.id, async (trx) => {
+      const rows = inBatches<AuditRow>(auditQuery(trx, filters, tenant.settings.timeZone))
+      await sendCsv(res, `audit-${tenant.slug}.csv`, columns, rows)
+    })
+  })
+  return router
+}
