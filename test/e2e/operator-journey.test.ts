@@ -78,6 +78,16 @@ describe('operator journey in the browser', () => {
       expect(await page.locator('.kb-header__name').textContent()).toBe('湖北电力交易中心')
       await expectAccessible(page)
 
+      // The change just made is in the audit log, found by its action.
+      await page.getByRole('link', { name: '审计日志' }).click()
+      await page.waitForURL(/\/admin\/audit$/)
+      await page.getByLabel('操作', { exact: true }).fill('settings')
+      await page.getByRole('button', { name: '显示' }).click()
+      await expect
+        .poll(() => page.locator('table code').first().textContent())
+        .toBe('tenant.settings-updated')
+      await expectAccessible(page)
+
       await page.getByRole('button', { name: '退出' }).click()
       await page.waitForURL(/\/admin\/login$/)
     } finally {
