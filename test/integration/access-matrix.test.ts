@@ -108,6 +108,7 @@ const MATRIX: Record<string, Expectation> = {
   'POST /admin/operators': STAFF(P, true),
   'POST /admin/operators/:id': STAFF(P, true),
   'GET /admin/customers': STAFF(G),
+  'GET /admin/customers.csv': STAFF(G),
   'GET /admin/customers/:id': STAFF(G),
   'POST /admin/customers/:id': { ...STAFF(P), clerk: 'hidden', admin: 'hidden' },
   'GET /admin/settings': STAFF(G, true),

@@ -1,5 +1,5 @@
 import { flash } from '../../http/flash.ts'
-import { Router } from 'express'
+import { Router, type Request } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
@@ -7,7 +7,11 @@ import { NotFoundError } from '../../platform/errors.ts'
 import { uuidIds } from '../../http/params.ts'
 import { requireOperator } from '../operators/index.ts'
 import { STAFF_ACTIONS, applyStaffAction } from './admin.service.ts'
-import { findCustomer, searchCustomers } from './repo.ts'
+import { customerSearch, findCustomer, type CustomerRow } from './repo.ts'
+import { displayName } from './profile.service.ts'
+import { inBatches } from '../../db/knex.ts'
+import { PageParam, paginate, pagination, sendCsv } from '../../http/lists.ts'
+import type { CsvColumn } from '../../platform/csv.ts'
 import type { CustomerServices } from './ports.ts'
 
 const Action = z.object({ action: z.enum(STAFF_ACTIONS) })
@@ -15,11 +19,33 @@ const Action = z.object({ action: z.enum(STAFF_ACTIONS) })
 /** Staff: find, view and manage customer accounts. */
 export function customerAdminRoutes(deps: Deps, customerServices: CustomerServices): Router {
   const router = uuidIds(Router())
-  router.use('/admin/customers', requireOperator(deps.db))
+  router.use(['/admin/customers', '/admin/customers.csv'], requireOperator(deps.db))
+  const searchOf = (req: Request) => (typeof req.query.q === 'string' ? req.query.q.slice(0, 100) : '')
   router.get('/admin/customers', async (req, res) => {
-    const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 100) : ''
-    const customers = await withTenant(deps.db, res.locals.tenant!.id, (trx) => searchCustomers(trx, q))
-    res.render('admin/customers/list', { customers, q })
+    const q = searchOf(req)
+    const page = await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
+      paginate<CustomerRow>(customerSearch(trx, q), PageParam.parse(req.query.page)),
+    )
+    const pages = pagination(req, page)
+    res.render('admin/customers/list', {
+      page,
+      q,
+      pagination: pages && { ...pages, landmarkLabel: res.locals.t('admin.customers.pages') },
+      csvHref: `/admin/customers.csv?${new URLSearchParams({ q }).toString()}`,
+    })
+  })
+  router.get('/admin/customers.csv', async (req, res) => {
+    const t = res.locals.t
+    const columns: CsvColumn<CustomerRow>[] = [
+      { header: t('accounts.fields.email'), value: (c) => c.email },
+      { header: t('admin.customers.name'), value: (c) => displayName(c) },
+      { header: t('admin.customers.status'), value: (c) => t(`admin.customers.statuses.${c.status}`) },
+      { header: t('admin.customers.phone'), value: (c) => c.phone },
+      { header: t('admin.customers.registered'), value: (c) => res.locals.fmt.dateTime(c.created_at) },
+    ]
+    await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
+      sendCsv(res, 'customers.csv', columns, inBatches<CustomerRow>(customerSearch(trx, searchOf(req)))),
+    )
   })
   router.get('/admin/customers/:id', async (req, res) => {
     const customer = await withTenant(deps.db, res.locals.tenant!.id, (trx) =>

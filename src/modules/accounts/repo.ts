@@ -1,3 +1,4 @@
+import type { Knex } from 'knex'
 import { containing, type Db } from '../../db/knex.ts'
 import { newLinkToken } from '../../platform/tokens.ts'
 
@@ -147,8 +148,9 @@ export async function purgeExpiredPending(db: Db, olderThan: Date): Promise<numb
 }
 
 /** Staff search: email, login name, names, organisation, phone; newest first. */
-export async function searchCustomers(db: Db, query: string, limit = 50): Promise<CustomerRow[]> {
-  const q = db('customers').orderBy('created_at', 'desc').limit(limit)
+/** Staff's search over customers, newest first: a query to page through or export. */
+export function customerSearch(db: Db, query: string): Knex.QueryBuilder {
+  const q = db('customers').orderBy('created_at', 'desc').orderBy('id')
   const term = query.trim()
   if (term) {
     const like = containing(term)
@@ -163,7 +165,7 @@ export async function searchCustomers(db: Db, query: string, limit = 50): Promis
           .orWhereILike('phone', like),
     )
   }
-  return q.select<CustomerRow[]>()
+  return q.select()
 }
 
 /**

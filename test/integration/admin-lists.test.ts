@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { withTenant } from '../../src/db/tenant-scope.ts'
+import { createTestApp, type TestApp } from '../helpers/app.ts'
+import { createTenant } from '../helpers/factories.ts'
+import { createOperator, operatorSignIn } from '../helpers/operators.ts'
+
+describe('staff lists page and export what they show', () => {
+  let t: TestApp
+  let tenant: Awaited<ReturnType<typeof createTenant>>
+  let staff: Awaited<ReturnType<typeof operatorSignIn>>['agent']
+
+  beforeAll(async () => {
+    t = await createTestApp()
+    tenant = await createTenant(t.db.owner)
+    staff = (await operatorSignIn(t, tenant.host, await createOperator(t, tenant.id, 'operator'))).agent
+    await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('customers').insert(
+        Array.from({ length: 75 }, (_, i) => ({
+          tenant_id: tenant.id,
+          email: `c${String(i).padStart(2, '0')}@${i % 3 === 0 ? 'wind' : 'sun'}.example`,
+          status: 'active',
+          full_name: i === 7 ? '=cmd|calc' : `Customer ${i}`,
+          created_at: new Date(Date.UTC(2026, 0, 1) + i * 86_400_000),
+        })),
+      ),
+    )
+  })
+  afterAll(() => t.close())
+
+  it('pages customers 50 at a time instead of stopping silently', async () => {
+    const first = await staff.get('/admin/customers')
+    expect(first.text).toContain('75 customers — page 1 of 2')
+    expect(first.text).toContain('c74@sun.example')
+    expect(first.text).not.toContain('c10@sun.example')
+    expect(first.text).toContain('href="/admin/customers?page=2"')
+    const second = await staff.get('/admin/customers?page=2')
+    expect(second.text).toContain('c00@wind.example')
+    expect((await staff.get('/admin/customers?page=999')).text).toContain('page 2 of 2')
+    const wind = await staff.get('/admin/customers?q=wind')
+    expect(wind.text).toContain('25 customers')
+    expect(wind.text).not.toContain('page 1 of')
+  })
+
+  it('exports the searched customers, every page of them, as CSV', async () => {
+    const all = await staff.raw.get('/admin/customers.csv').set('Host', tenant.host)
+    expect(all.headers['content-disposition']).toMatch(/^attachment;/)
+    const lines = all.text.slice(1).split('\r\n').filter(Boolean)
+    expect(lines).toHaveLength(76)
+    expect(lines[0]).toBe('Email address,Name,Status,Phone,Registered')
+    expect(all.text).toContain("'=cmd|calc")
+    const wind = await staff.raw.get('/admin/customers.csv?q=wind').set('Host', tenant.host)
+    expect(wind.text.slice(1).split('\r\n').filter(Boolean)).toHaveLength(26)
+  })
+})
