@@ -87,10 +87,12 @@ const MATRIX: Record<string, Expectation> = {
   'GET /services/readings': { ...CUSTOMER(G), owner: 'hidden', otherCustomer: 'hidden' },
   'GET /services/market': { ...CUSTOMER(G), owner: 'hidden', otherCustomer: 'hidden' },
   'GET /admin/enrolments': STAFF(G),
+  'GET /admin/enrolments.csv': STAFF(G),
   'POST /admin/enrolments': STAFF(P),
   // An empty form names no action: the handler answers 404 to staff too.
   'POST /admin/enrolments/:id': { ...STAFF(P), clerk: 'hidden', admin: 'hidden' },
   'GET /admin/access-requests': STAFF(G),
+  'GET /admin/access-requests.csv': STAFF(G),
   'GET /admin/access-requests/:id': STAFF(G),
   'POST /admin/customers/:id/services': { ...STAFF(P), clerk: 'hidden', admin: 'hidden' },
   'GET /admin/login': PUBLIC(G),

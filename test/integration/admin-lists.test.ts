@@ -51,4 +51,43 @@ describe('staff lists page and export what they show', () => {
     const wind = await staff.raw.get('/admin/customers.csv?q=wind').set('Host', tenant.host)
     expect(wind.text.slice(1).split('\r\n').filter(Boolean)).toHaveLength(26)
   })
+
+  it('pages enrolments and access requests, and exports each', async () => {
+    const now = Date.now()
+    await withTenant(t.db.owner, tenant.id, async (trx) => {
+      await trx('enrolments').insert(
+        Array.from({ length: 55 }, (_, i) => ({
+          tenant_id: tenant.id,
+          service: 'applications',
+          company: `Farma ${i}`,
+          email: `e${i}@farma.example`,
+          token_hash: `hash-${i}`,
+          created_at: new Date(now - i * 60_000),
+          expires_at: new Date(now + 86_400_000),
+        })),
+      )
+      await trx('access_requests').insert(
+        Array.from({ length: 52 }, (_, i) => ({
+          tenant_id: tenant.id,
+          service: 'applications',
+          company: `Firma ${i}`,
+          email: `r${i}@firma.example`,
+          phone: '+48512345678',
+          locale: 'en',
+          created_at: new Date(now - i * 60_000),
+        })),
+      )
+    })
+    const enrolments = await staff.get('/admin/enrolments?status=pending')
+    expect(enrolments.text).toContain('55 enrolments — page 1 of 2')
+    expect(enrolments.text).toContain('href="/admin/enrolments?status=pending&amp;page=2"')
+    const enrolmentsCsv = await staff.raw.get('/admin/enrolments.csv?status=pending').set('Host', tenant.host)
+    expect(enrolmentsCsv.text.slice(1).split('\r\n').filter(Boolean)).toHaveLength(56)
+    expect(enrolmentsCsv.text).not.toContain('hash-')
+
+    const requests = await staff.get('/admin/access-requests')
+    expect(requests.text).toContain('52 requests — page 1 of 2')
+    const requestsCsv = await staff.raw.get('/admin/access-requests.csv').set('Host', tenant.host)
+    expect(requestsCsv.text.slice(1).split('\r\n').filter(Boolean)).toHaveLength(53)
+  })
 })

@@ -1,6 +1,9 @@
+import { inBatches } from '../../db/knex.ts'
+import { PageParam, paginate, pagination, sendCsv } from '../../http/lists.ts'
+import type { CsvColumn } from '../../platform/csv.ts'
 import { submissionOf } from '../../platform/submissions.ts'
 import { flash } from '../../http/flash.ts'
-import { Router, type Response } from 'express'
+import { Router, type Request, type Response } from 'express'
 import type { Deps } from '../../deps.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { NotFoundError } from '../../platform/errors.ts'
@@ -13,8 +16,10 @@ import { issueEnrolment, reissue, revoke } from './enrolment.service.ts'
 import {
   enrolmentStatus,
   findAccessRequest,
-  listAccessRequests,
-  listEnrolments,
+  accessRequestQuery,
+  enrolmentQuery,
+  type AccessRequestRow,
+  type EnrolmentRow,
   type EnrolmentStatus,
 } from './repo.ts'
 import { enrolmentForm, serviceChoice } from './schemas.ts'
@@ -24,23 +29,37 @@ const STATUSES = ['pending', 'used', 'expired', 'revoked'] as const
 /** Staff: the access-request queue, enrolments (issue, revoke, reissue) and a customer's services. */
 export function serviceAdminRoutes(deps: Deps): Router {
   const router = uuidIds(Router())
-  router.use(['/admin/enrolments', '/admin/access-requests'], requireOperator(deps.db))
+  router.use(
+    ['/admin/enrolments', '/admin/enrolments.csv', '/admin/access-requests', '/admin/access-requests.csv'],
+    requireOperator(deps.db),
+  )
+
+  const filterOf = (query: Record<string, unknown>) => ({
+    status: STATUSES.find((s): s is EnrolmentStatus => s === query.status),
+    service: typeof query.service === 'string' && query.service ? query.service : undefined,
+    q: typeof query.q === 'string' ? query.q.trim().slice(0, 100) : undefined,
+  })
+  const queryString = (values: Record<string, string | undefined>) =>
+    new URLSearchParams(Object.entries(values).filter((e): e is [string, string] => Boolean(e[1]))).toString()
 
   const renderEnrolments = async (
+    req: Request,
     res: Response,
     status: number,
     query: Record<string, unknown>,
     locals: object = {},
   ) => {
     const now = deps.clock.now()
-    const filter = {
-      status: STATUSES.find((s): s is EnrolmentStatus => s === query.status),
-      service: typeof query.service === 'string' && query.service ? query.service : undefined,
-      q: typeof query.q === 'string' ? query.q.trim().slice(0, 100) : undefined,
-    }
-    const rows = await withTenant(deps.db, res.locals.tenant!.id, (trx) => listEnrolments(trx, filter, now))
+    const filter = filterOf(query)
+    const page = await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
+      paginate<EnrolmentRow>(enrolmentQuery(trx, filter, now), PageParam.parse(query.page)),
+    )
+    const pages = pagination(req, page)
     res.status(status).render('admin/services/enrolments', {
-      enrolments: rows.map((e) => ({ ...e, status: enrolmentStatus(e, now) })),
+      enrolments: page.rows.map((e) => ({ ...e, status: enrolmentStatus(e, now) })),
+      page,
+      pagination: pages && { ...pages, landmarkLabel: res.locals.t('admin.enrolments.pages') },
+      csvHref: `/admin/enrolments.csv?${queryString(filter)}`,
       filter,
       statuses: STATUSES,
       values: {},
@@ -49,12 +68,36 @@ export function serviceAdminRoutes(deps: Deps): Router {
   }
 
   router.get('/admin/enrolments', async (req, res) => {
-    await renderEnrolments(res, 200, req.query)
+    await renderEnrolments(req, res, 200, req.query)
+  })
+  router.get('/admin/enrolments.csv', async (req, res) => {
+    const t = res.locals.t
+    const now = deps.clock.now()
+    const columns: CsvColumn<EnrolmentRow>[] = [
+      { header: t('services.fields.company'), value: (e) => e.company },
+      { header: t('accounts.fields.email'), value: (e) => e.email },
+      { header: t('services.fields.phone'), value: (e) => e.phone },
+      { header: t('services.fields.service'), value: (e) => t(`services.${e.service}.name`) },
+      {
+        header: t('admin.customers.status'),
+        value: (e) => t(`admin.enrolments.statuses.${enrolmentStatus(e, now)}`),
+      },
+      { header: t('admin.enrolments.expires'), value: (e) => res.locals.fmt.dateTime(e.expires_at) },
+    ]
+    await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
+      sendCsv(
+        res,
+        'enrolments.csv',
+        columns,
+        inBatches<EnrolmentRow>(enrolmentQuery(trx, filterOf(req.query), now)),
+      ),
+    )
   })
   router.post('/admin/enrolments', async (req, res) => {
     const form = enrolmentForm(res.locals.tenant!).safeParse(req.body)
     if (!form.success)
       return renderEnrolments(
+        req,
         res,
         422,
         {},
@@ -87,15 +130,46 @@ export function serviceAdminRoutes(deps: Deps): Router {
 
   router.get('/admin/access-requests', async (req, res) => {
     const open = req.query.all !== '1'
-    const requests = await withTenant(deps.db, res.locals.tenant!.id, (trx) => listAccessRequests(trx, open))
-    res.render('admin/services/requests', { requests, open })
+    const page = await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
+      paginate<AccessRequestRow>(accessRequestQuery(trx, open), PageParam.parse(req.query.page)),
+    )
+    const pages = pagination(req, page)
+    res.render('admin/services/requests', {
+      requests: page.rows,
+      page,
+      open,
+      pagination: pages && { ...pages, landmarkLabel: res.locals.t('admin.requests.pages') },
+      csvHref: `/admin/access-requests.csv${open ? '' : '?all=1'}`,
+    })
+  })
+  router.get('/admin/access-requests.csv', async (req, res) => {
+    const t = res.locals.t
+    const columns: CsvColumn<AccessRequestRow>[] = [
+      { header: t('services.fields.company'), value: (r) => r.company },
+      { header: t('accounts.fields.email'), value: (r) => r.email },
+      { header: t('services.fields.phone'), value: (r) => r.phone },
+      { header: t('services.fields.service'), value: (r) => t(`services.${r.service}.name`) },
+      { header: t('admin.requests.received'), value: (r) => res.locals.fmt.dateTime(r.created_at) },
+      {
+        header: t('admin.requests.handled'),
+        value: (r) => (r.handled_at ? res.locals.fmt.dateTime(r.handled_at) : ''),
+      },
+    ]
+    await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
+      sendCsv(
+        res,
+        'access-requests.csv',
+        columns,
+        inBatches<AccessRequestRow>(accessRequestQuery(trx, req.query.all !== '1')),
+      ),
+    )
   })
   router.get('/admin/access-requests/:id', async (req, res) => {
     const request = await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
       findAccessRequest(trx, req.params.id),
     )
     if (!request) throw new NotFoundError('access request')
-    await renderEnrolments(res, 200, {}, { values: { ...request, requestId: request.id } })
+    await renderEnrolments(req, res, 200, {}, { values: { ...request, requestId: request.id } })
   })
 
   router.post('/admin/customers/:id/services', requireOperator(deps.db), async (req, res) => {

@@ -76,12 +76,13 @@ export async function countFailedAttempt(db: Db, id: string): Promise<void> {
   await db('enrolments').where({ id }).increment('failed_attempts', 1)
 }
 
-export async function listEnrolments(
+/** Staff's enrolment list, newest first, filtered in SQL: a query to page through or export. */
+export function enrolmentQuery(
   db: Db,
   filter: { status?: EnrolmentStatus; service?: string; q?: string },
   now: Date,
-): Promise<EnrolmentRow[]> {
-  const q = db('enrolments').orderBy('created_at', 'desc').limit(200)
+) {
+  const q = db('enrolments').orderBy('created_at', 'desc').orderBy('id')
   if (filter.service) void q.where({ service: filter.service })
   if (filter.q) {
     const like = containing(filter.q)
@@ -98,7 +99,7 @@ export async function listEnrolments(
   }
   if (filter.status === 'expired') void live(q).where('expires_at', '<=', now)
   if (filter.status === 'pending') void live(q).where('expires_at', '>', now)
-  return q.select<EnrolmentRow[]>()
+  return q.select()
 }
 
 export async function revokeEnrolment(db: Db, id: string, now: Date, replacedBy?: string): Promise<boolean> {
@@ -159,10 +160,11 @@ export async function insertAccessRequest(
   return inserted
 }
 
-export async function listAccessRequests(db: Db, open: boolean): Promise<AccessRequestRow[]> {
-  const q = db('access_requests').orderBy('created_at', 'desc').limit(200)
+/** The access-request queue (open ones, or all), newest first. */
+export function accessRequestQuery(db: Db, open: boolean) {
+  const q = db('access_requests').orderBy('created_at', 'desc').orderBy('id')
   if (open) void q.whereNull('handled_at')
-  return q.select<AccessRequestRow[]>()
+  return q.select()
 }
 
 export async function findAccessRequest(db: Db, id: string): Promise<AccessRequestRow | undefined> {
