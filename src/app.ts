@@ -18,9 +18,9 @@ import { devIndexRoutes, devMailboxRoutes } from './modules/dev/routes.ts'
 import { tenantsModule } from './modules/tenants/index.ts'
 import { auditModule } from './modules/audit/index.ts'
 import { accountsModule } from './modules/accounts/index.ts'
-import { adminModule } from './modules/operators/index.ts'
+import { adminModule, staffOnlyByDefault } from './modules/operators/index.ts'
 import { customerServicesOf, servicesModule } from './modules/services/index.ts'
-import { loadCustomer } from './modules/accounts/index.ts'
+import { customersOnlyByDefault, loadCustomer } from './modules/accounts/index.ts'
 import { LOCALE_NAMES } from './platform/i18n/locales.ts'
 import { effectiveMinLength } from './platform/passwords.ts'
 import { newSubmissionId } from './platform/submissions.ts'
@@ -119,6 +119,9 @@ export function createApp(
     next()
   })
 
+  // Closed unless opened: staff areas for staff, account areas for customers.
+  app.use('/admin', staffOnlyByDefault(deps.db))
+  app.use(['/account', '/cabinet'], customersOnlyByDefault())
   for (const mod of modules) app.use(mod(deps))
   if (!config.isProduction && !deps.mail.transport) app.use(devMailboxRoutes(deps.db))
 

@@ -58,6 +58,13 @@ export const probeModule: Module = (deps) => {
     res.locals.formPage = { view: 'admin/operators/list', locals: () => ({ operators: [] }) }
     throw new InvalidFieldError('email', 'admin.errors.operatorExists')
   })
+  // Pages whose module forgot a guard: the areas they sit in are closed by default.
+  router.get('/admin/probe-unguarded', (_req, res) => {
+    res.send('staff secrets')
+  })
+  router.get('/account/probe-unguarded', (_req, res) => {
+    res.send('customer secrets')
+  })
   router.get('/probe/boom', () => {
     throw new Error('kaboom: secret internals')
   })

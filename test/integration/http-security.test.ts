@@ -172,6 +172,16 @@ describe('HTTP platform security', () => {
     expect(field.text).toContain('href="#email"')
     expect(field.text).toContain('This email already belongs to a staff member')
   })
+
+  it('closes /admin/** to anyone but staff and /account/** to anyone but customers, guard or not', async () => {
+    const staffPage = await request(t.app).get('/admin/probe-unguarded').set('Host', a.host)
+    expect(staffPage.status).toBe(303)
+    expect(staffPage.headers.location).toBe('/admin/login')
+    const accountPage = await request(t.app).get('/account/probe-unguarded').set('Host', a.host)
+    expect(accountPage.status).toBe(303)
+    expect(accountPage.headers.location).toBe('/login?next=%2Faccount%2Fprobe-unguarded')
+    expect(staffPage.text + accountPage.text).not.toContain('secrets')
+  })
 })
 
 describe('session cookie in production', () => {

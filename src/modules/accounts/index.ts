@@ -10,7 +10,7 @@ import { sessionRoutes } from './session.routes.ts'
 export { createEnrolledCustomer, customerExists, findCustomerByEmail, setDefaultService } from './api.ts'
 export type { CustomerServices } from './ports.ts'
 export type { CustomerRow } from './repo.ts'
-export { loadCustomer, requireCustomer } from './session.ts'
+export { customersOnlyByDefault, loadCustomer, requireCustomer } from './session.ts'
 
 /** The customer accounts module: registration, sessions, password reset, the cabinet, and staff's customer pages. */
 export function accountsModule(deps: Deps, services: CustomerServices): Router {

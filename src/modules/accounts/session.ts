@@ -85,3 +85,15 @@ export function requireCustomer(): RequestHandler {
     next()
   }
 }
+
+/** The customer pages anyone may open: the link that confirms a new email address. */
+const PUBLIC_ACCOUNT = /^\/email\/confirm\/[^/]+\/?$/
+
+/**
+ * Mounted on `/account` (and `/cabinet`): every customer page is for signed-in customers
+ * unless listed above, so a module that forgets its guard is closed, not open.
+ */
+export function customersOnlyByDefault(): RequestHandler {
+  const guard = requireCustomer()
+  return (req, res, next) => (PUBLIC_ACCOUNT.test(req.path) ? next() : guard(req, res, next))
+}

@@ -45,7 +45,10 @@ export function requireOperator(db: Knex, role?: OperatorRow['role']): RequestHa
     if (res.locals.foreignSession) return next(new NotFoundError('operator of another tenant'))
     const tenant = res.locals.tenant!
     const id = req.session.operatorId
-    const operator = id ? await withTenant(db, tenant.id, (trx) => findOperator(trx, id)) : undefined
+    // Loaded once per request: the default guard of /admin/** and a page's own role check.
+    const operator =
+      res.locals.operator ??
+      (id ? await withTenant(db, tenant.id, (trx) => findOperator(trx, id)) : undefined)
     if (!operator || operator.disabled_at || operator.session_epoch !== req.session.operatorEpoch) {
       return res.redirect(303, '/admin/login')
     }
@@ -54,4 +57,16 @@ export function requireOperator(db: Knex, role?: OperatorRow['role']): RequestHa
     res.locals.ctx.actor = { type: 'operator', id: operator.id }
     next()
   }
+}
+
+/** The staff pages anyone may open: signing in, the second factor, the set-password link. */
+const PUBLIC_ADMIN = /^\/(login|login\/code|totp\/setup|logout|set-password\/[^/]+)\/?$/
+
+/**
+ * Mounted on `/admin`: every staff page is for signed-in staff unless it is one of the
+ * sign-in pages, so a module that forgets its guard is closed, not open.
+ */
+export function staffOnlyByDefault(db: Knex): RequestHandler {
+  const guard = requireOperator(db)
+  return (req, res, next) => (PUBLIC_ADMIN.test(req.path) ? next() : guard(req, res, next))
 }
