@@ -1,4 +1,10 @@
-import type { Response } from 'express'
+import type { RequestHandler, Response } from 'express'
+import type { Knex } from 'knex'
+import { withTenant } from '../db/tenant-scope.ts'
+import type { RequestContext } from '../platform/context.ts'
+import { NotFoundError } from '../platform/errors.ts'
+import { findAttachment, type Attachment } from '../platform/files/attachments.ts'
+import type { FileStorage } from '../platform/files/storage.ts'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 
@@ -30,4 +36,22 @@ export async function sendAttachment(
     'Cache-Control': 'private, no-store',
   })
   await pipeline(body, res)
+}
+
+/**
+ * The one download route for attachments (`…/:attachmentId`): the attachment must be this
+ * tenant's (RLS) and `authorise` must say this requester may see its owner; anything else
+ * is a 404, so ids cannot be probed. Modules only say who may see what.
+ */
+export function attachmentDownload(
+  deps: { db: Knex; files: FileStorage },
+  authorise: (ctx: RequestContext, attachment: Attachment) => Promise<boolean> | boolean,
+): RequestHandler {
+  return async (req, res) => {
+    const ctx = res.locals.ctx
+    const id = String(req.params.attachmentId)
+    const attachment = await withTenant(deps.db, ctx.tenant.id, (trx) => findAttachment(trx, id))
+    if (!attachment || !(await authorise(ctx, attachment))) throw new NotFoundError('attachment')
+    await sendAttachment(res, attachment, deps.files.read(attachment.storageKey))
+  }
 }

@@ -4,7 +4,8 @@ import { formatBytes } from '../platform/format.ts'
 import { MEDIA_TYPES, sniff, type AcceptedFile, type MediaKind } from '../platform/files/sniff.ts'
 import type { FieldError } from './forms.ts'
 
-export interface UploadSpec {
+export interface UploadField {
+  /** The form field's name (and the id its error links to). */
   field: string
   allow: readonly MediaKind[]
   maxBytes: number
@@ -12,9 +13,16 @@ export interface UploadSpec {
   required?: boolean
 }
 
+export interface AcceptedUpload {
+  /** Every accepted file, each with the field it came in. */
+  files: (AcceptedFile & { field: string })[]
+  /** Problems as field errors, for the same 422 form pattern as schema errors. */
+  errors: FieldError[]
+}
+
 declare module 'express-serve-static-core' {
   interface Request {
-    upload?: { files: AcceptedFile[]; errors: FieldError[] }
+    upload?: AcceptedUpload
   }
 }
 
@@ -30,31 +38,41 @@ function sameOrigin(req: Request, res: Response): boolean {
 }
 
 /**
- * Multipart upload for one field. The Origin check runs before multer reads a byte;
- * every multer limit is set; each file's type is decided by its magic bytes against
- * this use's allowlist. Problems become field errors on `req.upload` so the route can
- * re-render its form with 422, like any other validation error.
+ * Multipart upload for a form with one or more file fields, each with its own types,
+ * size and count. The Origin check runs before multer reads a byte; every multer limit
+ * is set; each file's type is decided by its magic bytes against its field's allowlist.
+ * Problems become field errors on `req.upload` (each linking to its field), so the route
+ * re-renders its form with 422 next to any schema errors.
  */
-export function acceptUpload(spec: UploadSpec): RequestHandler[] {
-  const maxFiles = spec.maxFiles ?? 1
+export function acceptUploads(fields: readonly UploadField[]): RequestHandler[] {
+  const byName = new Map(fields.map((f) => [f.field, f]))
+  const totalFiles = fields.reduce((n, f) => n + (f.maxFiles ?? 1), 0)
   const parser = multer({
     storage: multer.memoryStorage(),
     // Browsers send UTF-8 file names; without this multer reads them as Latin-1.
     defParamCharset: 'utf8',
     limits: {
-      fileSize: spec.maxBytes,
-      files: maxFiles,
-      fields: 20,
-      parts: maxFiles + 20,
+      // multer has one size limit: the largest field's; smaller fields are checked after.
+      fileSize: Math.max(...fields.map((f) => f.maxBytes)),
+      files: totalFiles,
+      fields: 50,
+      parts: totalFiles + 50,
       fieldSize: 64 * 1024,
       headerPairs: 100,
     },
-  }).array(spec.field, maxFiles)
-  const error = (res: Response, key: string, vars: Record<string, unknown> = {}): FieldError => ({
-    field: spec.field,
+  }).fields(fields.map((f) => ({ name: f.field, maxCount: f.maxFiles ?? 1 })))
+  const error = (
+    res: Response,
+    field: string,
+    key: string,
+    vars: Record<string, unknown> = {},
+  ): FieldError => ({
+    field,
     text: res.locals.t(key, vars),
-    href: `#${spec.field}`,
+    href: `#${field}`,
   })
+  const tooLarge = (res: Response, spec: UploadField) =>
+    error(res, spec.field, 'upload.tooLarge', { size: formatBytes(spec.maxBytes, res.locals.locale) })
   return [
     (req, res, next) => {
       if (!sameOrigin(req, res)) return res.status(403).render('errors/403')
@@ -65,12 +83,13 @@ export function acceptUpload(spec: UploadSpec): RequestHandler[] {
         if (!err) return next()
         if (err instanceof multer.MulterError) {
           req.body ??= {}
+          const spec = (err.field && byName.get(err.field)) || fields[0]!
           const e =
             err.code === 'LIMIT_FILE_SIZE'
-              ? error(res, 'upload.tooLarge', { size: formatBytes(spec.maxBytes, res.locals.locale) })
+              ? tooLarge(res, spec)
               : err.code === 'LIMIT_FILE_COUNT' || err.code === 'LIMIT_UNEXPECTED_FILE'
-                ? error(res, 'upload.tooMany', { count: maxFiles })
-                : error(res, 'upload.badRequest')
+                ? error(res, spec.field, 'upload.tooMany', { count: spec.maxFiles ?? 1 })
+                : error(res, spec.field, 'upload.badRequest')
           req.upload = { files: [], errors: [e] }
           return next()
         }
@@ -79,27 +98,42 @@ export function acceptUpload(spec: UploadSpec): RequestHandler[] {
     },
     async (req, res, next) => {
       if (req.upload) return next()
-      const files = (req.files as Express.Multer.File[] | undefined) ?? []
-      const accepted: AcceptedFile[] = []
+      const received = (req.files as Record<string, Express.Multer.File[]> | undefined) ?? {}
+      const accepted: AcceptedUpload['files'] = []
       const errors: FieldError[] = []
-      if (spec.required && files.length === 0) errors.push(error(res, 'upload.required'))
-      for (const f of files) {
-        const kind = await sniff(f.buffer, spec.allow)
-        if (!kind) {
-          errors.push(
-            error(res, 'upload.wrongType', { types: spec.allow.map((k) => MEDIA_TYPES[k].label).join(', ') }),
-          )
-          break
+      for (const spec of fields) {
+        const files = received[spec.field] ?? []
+        if (spec.required && files.length === 0) errors.push(error(res, spec.field, 'upload.required'))
+        for (const f of files) {
+          if (f.size > spec.maxBytes) {
+            errors.push(tooLarge(res, spec))
+            break
+          }
+          const kind = await sniff(f.buffer, spec.allow)
+          if (!kind) {
+            errors.push(
+              error(res, spec.field, 'upload.wrongType', {
+                types: spec.allow.map((k) => MEDIA_TYPES[k].label).join(', '),
+              }),
+            )
+            break
+          }
+          accepted.push({
+            field: spec.field,
+            buffer: f.buffer,
+            originalName: f.originalname.slice(0, 255),
+            kind,
+            mediaType: MEDIA_TYPES[kind].mime,
+          })
         }
-        accepted.push({
-          buffer: f.buffer,
-          originalName: f.originalname.slice(0, 255),
-          kind,
-          mediaType: MEDIA_TYPES[kind].mime,
-        })
       }
       req.upload = { files: errors.length ? [] : accepted, errors }
       next()
     },
   ]
+}
+
+/** A form with a single file field. */
+export function acceptUpload(spec: UploadField): RequestHandler[] {
+  return acceptUploads([spec])
 }

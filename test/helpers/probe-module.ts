@@ -1,10 +1,12 @@
 import { Router } from 'express'
 import type { Module } from '../../src/app.ts'
 import { withTenant } from '../../src/db/tenant-scope.ts'
-import { sendAttachment } from '../../src/http/download.ts'
+import { randomUUID } from 'node:crypto'
+import { attachmentDownload, sendAttachment } from '../../src/http/download.ts'
+import { attachFiles } from '../../src/platform/files/attachments.ts'
 import { ConflictError, ForbiddenError, InvalidFieldError, NotFoundError } from '../../src/platform/errors.ts'
 import { rateLimit, byIp, createLimiter } from '../../src/http/rate-limit.ts'
-import { acceptUpload } from '../../src/http/upload.ts'
+import { acceptUpload, acceptUploads } from '../../src/http/upload.ts'
 import { findFile, saveFile } from '../../src/platform/files/index.ts'
 
 /**
@@ -42,6 +44,29 @@ export const probeModule: Module = (deps) => {
       })
       res.status(201).json({ ids })
     },
+  )
+  // Several file fields in one form, each with its own limits, attached to an owner row.
+  router.post(
+    '/probe/documents/:owner',
+    ...acceptUploads([
+      { field: 'scan', allow: ['pdf', 'png'], maxBytes: 64 * 1024, maxFiles: 2, required: true },
+      { field: 'photo', allow: ['png'], maxBytes: 1024 },
+    ]),
+    async (req, res) => {
+      const upload = req.upload!
+      if (upload.errors.length) return res.status(422).json({ errors: upload.errors })
+      const owner = { type: req.params.owner === 'secret' ? 'secret' : 'probe', id: randomUUID() }
+      const attached = await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) =>
+        attachFiles(trx, deps.files, res.locals.ctx, owner, upload.files),
+      )
+      res
+        .status(201)
+        .json({ owner, attachments: attached.map((a) => ({ id: a.attachmentId, field: a.field })) })
+    },
+  )
+  router.get(
+    '/probe/attachments/:attachmentId',
+    attachmentDownload(deps, (_ctx, attachment) => attachment.owner.type === 'probe'),
   )
   router.get('/probe/files/:id', async (req, res) => {
     const file = await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => findFile(trx, req.params.id))

@@ -125,6 +125,70 @@ describe('uploads and downloads', () => {
     const guess = await request(t.app).get('/probe/files/not-a-uuid').set('Host', a.host)
     expect(guess.status).toBe(404)
   })
+
+  async function documents(
+    host: string,
+    owner: string,
+    parts: [field: string, name: string, body: Buffer][],
+  ) {
+    const agent = agentFor(t.app, host)
+    await agent.get('/probe/form')
+    let req = agent.raw
+      .post(`/probe/documents/${owner}?_csrf=${agent.csrfToken}`)
+      .set('Host', host)
+      .set('Origin', `http://${host}`)
+      .field('title', 'Grid connection, building 3')
+    for (const [field, name, body] of parts) req = req.attach(field, body, { filename: name })
+    return { res: await req, agent }
+  }
+
+  it('takes several named file fields in one form, each with its own limits, and attaches them', async () => {
+    const { res, agent } = await documents(a.host, 'probe', [
+      ['scan', 'plan.pdf', PDF],
+      ['scan', 'site.png', PNG],
+      ['photo', 'meter.png', PNG],
+    ])
+    expect(res.status).toBe(201)
+    const body = res.body as { attachments: { id: string; field: string }[] }
+    expect(body.attachments.map((x) => x.field)).toEqual(['scan', 'scan', 'photo'])
+    const download = await agent.raw.get(`/probe/attachments/${body.attachments[2]!.id}`).set('Host', a.host)
+    expect(download.status).toBe(200)
+    expect(download.headers['content-disposition']).toContain('meter.png')
+    expect(Buffer.from(download.body as Buffer).equals(PNG)).toBe(true)
+    // Another tenant's host, a made-up id and an owner the requester may not see: all 404.
+    expect(
+      (await request(t.app).get(`/probe/attachments/${body.attachments[0]!.id}`).set('Host', b.host)).status,
+    ).toBe(404)
+    expect((await request(t.app).get('/probe/attachments/not-an-id').set('Host', a.host)).status).toBe(404)
+    const secret = await documents(a.host, 'secret', [['scan', 'plan.pdf', PDF]])
+    const secretId = (secret.res.body as { attachments: { id: string }[] }).attachments[0]!.id
+    expect((await request(t.app).get(`/probe/attachments/${secretId}`).set('Host', a.host)).status).toBe(404)
+  })
+
+  it('reports each field’s problem beside that field, and stores nothing', async () => {
+    const before = await withTenant(t.db.owner, a.id, async (trx) =>
+      Number((await trx('attachments').count<{ count: string }[]>())[0]!.count),
+    )
+    const wrong = await documents(a.host, 'probe', [
+      ['scan', 'plan.pdf', PDF],
+      ['photo', 'meter.pdf', PDF],
+    ])
+    expect(wrong.res.status).toBe(422)
+    expect((wrong.res.body as { errors: { href: string; text: string }[] }).errors).toEqual([
+      { field: 'photo', href: '#photo', text: 'The selected file must be one of: PNG' },
+    ])
+    const big = await documents(a.host, 'probe', [
+      ['scan', 'plan.pdf', PDF],
+      ['photo', 'big.png', Buffer.concat([PNG, Buffer.alloc(2048)])],
+    ])
+    expect((big.res.body as { errors: { href: string }[] }).errors.map((e) => e.href)).toEqual(['#photo'])
+    const missing = await documents(a.host, 'probe', [['photo', 'meter.png', PNG]])
+    expect((missing.res.body as { errors: { href: string }[] }).errors.map((e) => e.href)).toEqual(['#scan'])
+    const after = await withTenant(t.db.owner, a.id, async (trx) =>
+      Number((await trx('attachments').count<{ count: string }[]>())[0]!.count),
+    )
+    expect(after).toBe(before)
+  })
 })
 
 describe('orphaned files', () => {

@@ -1,0 +1,107 @@
+import type { Knex } from 'knex'
+import type { Db } from '../../db/knex.ts'
+import type { RequestContext } from '../context.ts'
+import { isUuid } from '../ids.ts'
+import { saveFile, type FileRecord } from './index.ts'
+import type { AcceptedFile } from './sniff.ts'
+import type { FileStorage } from './storage.ts'
+
+/** The row a file belongs to, in the owning module's words (e.g. `application`, its id). */
+export interface Owner {
+  type: string
+  id: string
+}
+
+export interface Attachment extends FileRecord {
+  attachmentId: string
+  owner: Owner
+  field: string
+  createdAt: Date
+}
+
+interface AttachmentRow {
+  attachment_id: string
+  owner_type: string
+  owner_id: string
+  field: string
+  created_at: Date
+  id: string
+  storage_key: string
+  sha256: string
+  size_bytes: string
+  media_type: string
+  original_name: string
+}
+
+const toAttachment = (r: AttachmentRow): Attachment => ({
+  attachmentId: r.attachment_id,
+  owner: { type: r.owner_type, id: r.owner_id },
+  field: r.field,
+  createdAt: r.created_at,
+  id: r.id,
+  storageKey: r.storage_key,
+  sha256: r.sha256,
+  size: Number(r.size_bytes),
+  mediaType: r.media_type,
+  originalName: r.original_name,
+})
+
+/** Stores accepted uploads and links them to their owner, in the owner's transaction. */
+export async function attachFiles(
+  trx: Knex.Transaction,
+  storage: FileStorage,
+  ctx: RequestContext,
+  owner: Owner,
+  files: readonly (AcceptedFile & { field: string })[],
+): Promise<Attachment[]> {
+  const out: Attachment[] = []
+  for (const file of files) {
+    const stored = await saveFile(trx, storage, ctx, file)
+    const [row] = await trx('attachments')
+      .insert({
+        tenant_id: ctx.tenant.id,
+        file_id: stored.id,
+        owner_type: owner.type,
+        owner_id: owner.id,
+        field: file.field,
+      })
+      .returning<{ id: string; created_at: Date }[]>(['id', 'created_at'])
+    out.push({ ...stored, attachmentId: row!.id, owner, field: file.field, createdAt: row!.created_at })
+  }
+  return out
+}
+
+function attachmentQuery(db: Db) {
+  return db('attachments as a')
+    .join('files as f', function () {
+      this.on('f.id', 'a.file_id').andOn('f.tenant_id', 'a.tenant_id')
+    })
+    .select(
+      'a.id as attachment_id',
+      'a.owner_type',
+      'a.owner_id',
+      'a.field',
+      'a.created_at',
+      'f.id',
+      'f.storage_key',
+      'f.sha256',
+      'f.size_bytes',
+      'f.media_type',
+      'f.original_name',
+    )
+}
+
+/** An owner's files, oldest first. */
+export async function attachmentsOf(db: Db, owner: Owner): Promise<Attachment[]> {
+  const rows = await attachmentQuery(db)
+    .where({ 'a.owner_type': owner.type, 'a.owner_id': owner.id })
+    .orderBy('a.created_at')
+    .orderBy('a.id')
+  return (rows as AttachmentRow[]).map(toAttachment)
+}
+
+export async function findAttachment(db: Db, id: string): Promise<Attachment | undefined> {
+  if (!isUuid(id)) return undefined
+  const row = (await attachmentQuery(db).where('a.id', id).first()) as AttachmentRow | undefined
+  return row ? toAttachment(row) : undefined
+}
