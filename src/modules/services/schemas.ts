@@ -10,14 +10,16 @@ export function serviceChoice(tenant: Tenant) {
   return z.string(e('serviceRequired')).refine((s) => enabled.includes(s), e('serviceRequired'))
 }
 
+const Company = z
+  .string(e('companyRequired'))
+  .trim()
+  .regex(SINGLE_LINE, CONTROL_CHARACTERS)
+  .min(1, e('companyRequired'))
+  .max(300, 'accounts.errors.nameTooLong')
+
 export function accessRequest(tenant: Tenant) {
   return z.object({
-    company: z
-      .string(e('companyRequired'))
-      .trim()
-      .regex(SINGLE_LINE, CONTROL_CHARACTERS)
-      .min(1, e('companyRequired'))
-      .max(300, 'accounts.errors.nameTooLong'),
+    company: Company,
     email: Email,
     phone: z
       .string(e('phoneRequired'))
@@ -40,12 +42,7 @@ export const TokenForm = z.object({
 
 export function enrolmentForm(tenant: Tenant) {
   return z.object({
-    company: z
-      .string(e('companyRequired'))
-      .trim()
-      .regex(SINGLE_LINE, CONTROL_CHARACTERS)
-      .min(1, e('companyRequired'))
-      .max(300, 'accounts.errors.nameTooLong'),
+    company: Company,
     email: Email,
     phone: z
       .string(e('phoneRequired'))

@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 import type { Db } from '../../db/knex.ts'
 import type { RequestContext } from '../context.ts'
 import { isUuid } from '../ids.ts'
-import { saveFile, type FileRecord } from './index.ts'
+import { saveFile, toFileRecord, type FileRecord, type FileRow } from './index.ts'
 import type { AcceptedFile } from './sniff.ts'
 import type { FileStorage } from './storage.ts'
 
@@ -19,31 +19,20 @@ export interface Attachment extends FileRecord {
   createdAt: Date
 }
 
-interface AttachmentRow {
+interface AttachmentRow extends FileRow {
   attachment_id: string
   owner_type: string
   owner_id: string
   field: string
   created_at: Date
-  id: string
-  storage_key: string
-  sha256: string
-  size_bytes: string
-  media_type: string
-  original_name: string
 }
 
 const toAttachment = (r: AttachmentRow): Attachment => ({
+  ...toFileRecord(r),
   attachmentId: r.attachment_id,
   owner: { type: r.owner_type, id: r.owner_id },
   field: r.field,
   createdAt: r.created_at,
-  id: r.id,
-  storageKey: r.storage_key,
-  sha256: r.sha256,
-  size: Number(r.size_bytes),
-  mediaType: r.media_type,
-  originalName: r.original_name,
 })
 
 /** Stores accepted uploads and links them to their owner, in the owner's transaction. */

@@ -19,6 +19,25 @@ export interface FileRecord {
   originalName: string
 }
 
+/** A `files` row as the database returns it. */
+export interface FileRow {
+  id: string
+  storage_key: string
+  sha256: string
+  size_bytes: string
+  media_type: string
+  original_name: string
+}
+
+export const toFileRecord = (row: FileRow): FileRecord => ({
+  id: row.id,
+  storageKey: row.storage_key,
+  sha256: row.sha256,
+  size: Number(row.size_bytes),
+  mediaType: row.media_type,
+  originalName: row.original_name,
+})
+
 /**
  * Bytes first, row second: a row never points at a missing object. If the transaction
  * then rolls back, the object is an orphan that the storage sweep can remove.
@@ -53,27 +72,8 @@ export async function saveFile(
 
 export async function findFile(db: Db, id: string): Promise<FileRecord | undefined> {
   if (!isUuid(id)) return undefined
-  const row = await db('files').where({ id }).first<
-    | {
-        id: string
-        storage_key: string
-        sha256: string
-        size_bytes: string
-        media_type: string
-        original_name: string
-      }
-    | undefined
-  >()
-  return (
-    row && {
-      id: row.id,
-      storageKey: row.storage_key,
-      sha256: row.sha256,
-      size: Number(row.size_bytes),
-      mediaType: row.media_type,
-      originalName: row.original_name,
-    }
-  )
+  const row = await db('files').where({ id }).first<FileRow | undefined>()
+  return row && toFileRecord(row)
 }
 
 /**
