@@ -107,6 +107,7 @@ const MATRIX: Record<string, Expectation> = {
   'POST /admin/set-password/:token': PUBLIC(P),
   'GET /admin': STAFF(G),
   'GET /admin/operators': STAFF(G, true),
+  'GET /admin/operators.csv': STAFF(G, true),
   'POST /admin/operators': STAFF(P, true),
   'POST /admin/operators/:id': STAFF(P, true),
   'GET /admin/customers': STAFF(G),

@@ -90,4 +90,15 @@ describe('staff lists page and export what they show', () => {
     const requestsCsv = await staff.raw.get('/admin/access-requests.csv').set('Host', tenant.host)
     expect(requestsCsv.text.slice(1).split('\r\n').filter(Boolean)).toHaveLength(53)
   })
+
+  it('exports the staff list for administrators', async () => {
+    const admin = (await operatorSignIn(t, tenant.host, await createOperator(t, tenant.id, 'admin'))).agent
+    const page = await admin.get('/admin/operators')
+    expect(page.text).toContain('href="/admin/operators.csv"')
+    const csv = await admin.raw.get('/admin/operators.csv').set('Host', tenant.host)
+    const lines = csv.text.slice(1).split('\r\n').filter(Boolean)
+    expect(lines[0]).toBe('Name,Email address,Role,Status')
+    expect(lines).toHaveLength(3)
+    expect((await staff.raw.get('/admin/operators.csv').set('Host', tenant.host)).status).toBe(404)
+  })
 })

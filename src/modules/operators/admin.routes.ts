@@ -1,3 +1,6 @@
+import { inBatches } from '../../db/knex.ts'
+import { PageParam, paginate, pagination, sendCsv } from '../../http/lists.ts'
+import type { CsvColumn } from '../../platform/csv.ts'
 import { CONTROL_CHARACTERS, SINGLE_LINE } from '../../platform/text.ts'
 import { flash } from '../../http/flash.ts'
 import { Router } from 'express'
@@ -9,7 +12,7 @@ import { fieldErrors } from '../../http/forms.ts'
 import { uuidIds } from '../../http/params.ts'
 import { Email } from '../../platform/identity-fields.ts'
 import { requireOperator } from './auth.ts'
-import { listOperators } from './repo.ts'
+import { operatorQuery, type OperatorRow } from './repo.ts'
 import { changeOperator, inviteOperator } from './service.ts'
 
 const Role = z.enum(['admin', 'operator'], 'admin.errors.role')
@@ -32,7 +35,7 @@ export function operatorAdminRoutes(deps: Deps): Router {
     res.render('admin/home')
   })
 
-  router.use('/admin/operators', requireOperator(deps.db, 'admin'))
+  router.use(['/admin/operators', '/admin/operators.csv'], requireOperator(deps.db, 'admin'))
   const renderList = async (
     res: Parameters<Parameters<typeof router.get>[1]>[1],
     status = 200,
@@ -40,12 +43,35 @@ export function operatorAdminRoutes(deps: Deps): Router {
   ) => {
     res.status(status).render('admin/operators/list', { ...(await listLocals(res)), ...locals })
   }
-  const listLocals = async (res: Parameters<Parameters<typeof router.get>[1]>[1]) => ({
-    operators: await withTenant(deps.db, res.locals.tenant!.id, (trx) => listOperators(trx)),
-    values: { role: 'operator' },
-  })
-  router.get('/admin/operators', async (req, res) => {
+  const listLocals = async (res: Parameters<Parameters<typeof router.get>[1]>[1]) => {
+    const page = await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
+      paginate<OperatorRow>(operatorQuery(trx), PageParam.parse(res.req.query.page)),
+    )
+    const pages = pagination(res.req, page)
+    return {
+      operators: page.rows,
+      page,
+      pagination: pages && { ...pages, landmarkLabel: res.locals.t('admin.operators.pages') },
+      values: { role: 'operator' },
+    }
+  }
+  router.get('/admin/operators', async (_req, res) => {
     await renderList(res)
+  })
+  router.get('/admin/operators.csv', async (_req, res) => {
+    const t = res.locals.t
+    const columns: CsvColumn<OperatorRow>[] = [
+      { header: t('admin.operators.name'), value: (o) => o.name },
+      { header: t('accounts.fields.email'), value: (o) => o.email },
+      { header: t('admin.operators.role'), value: (o) => t(`admin.roles.${o.role}`) },
+      {
+        header: t('admin.customers.status'),
+        value: (o) => (o.disabled_at ? t('admin.operators.disabled') : ''),
+      },
+    ]
+    await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
+      sendCsv(res, 'staff.csv', columns, inBatches<OperatorRow>(operatorQuery(trx))),
+    )
   })
   router.post('/admin/operators', async (req, res) => {
     const form = Invite.safeParse(req.body)

@@ -23,8 +23,9 @@ export async function findOperatorByEmail(db: Db, email: string): Promise<Operat
   return db('operators').whereRaw('lower(email) = lower(?)', [email]).first<OperatorRow | undefined>()
 }
 
-export async function listOperators(db: Db): Promise<OperatorRow[]> {
-  return db('operators').orderBy('name').select<OperatorRow[]>()
+/** The tenant's staff by name: a query to page through or export. */
+export function operatorQuery(db: Db) {
+  return db('operators').orderBy('name').orderBy('id').select()
 }
 
 export async function insertOperator(
