@@ -18,10 +18,20 @@ export function setUpViews(app: Express, options: { watch: boolean }): nunjucks.
   })
   app.set('view engine', 'njk')
   app.set('views', VIEWS_DIR)
-  /** Looks up one field's message in a list of form errors (GOV.UK pattern). */
-  env.addFilter('findError', (errors: { field: string; text: string }[] | undefined, field: string) => {
-    const hit = errors?.find((e) => e.field === field)
-    return hit ? { text: hit.text } : undefined
-  })
+  /**
+   * Looks up one field's message in a list of form errors (GOV.UK pattern), with the
+   * screen-reader prefix ("Error:") in the page's language rather than GOV.UK's English.
+   */
+  env.addFilter(
+    'findError',
+    function (
+      this: { ctx: { t?: (key: string) => string } },
+      errors: { field: string; text: string }[] | undefined,
+      field: string,
+    ) {
+      const hit = errors?.find((e) => e.field === field)
+      return hit ? { text: hit.text, visuallyHiddenText: this.ctx.t?.('layout.errorPrefix') } : undefined
+    },
+  )
   return env
 }

@@ -68,6 +68,13 @@ describe('operator journey in the browser', () => {
       await page.getByLabel('品牌颜色').fill('#ffee00')
       await page.getByRole('button', { name: '保存设置' }).click()
       expect(await page.locator('.govuk-error-summary').textContent()).toContain('请选择更深的颜色')
+      // The summary takes focus (without relying on JavaScript), and field errors say 错误, not "Error".
+      await expect
+        .poll(() => page.evaluate(() => document.activeElement?.classList.contains('govuk-error-summary')))
+        .toBe(true)
+      expect(await page.locator('.govuk-error-message .govuk-visually-hidden').first().textContent()).toBe(
+        '错误:',
+      )
       await expectAccessible(page)
       await page.getByLabel('品牌颜色').fill('#7a1f5c')
       await page.getByLabel('门户名称').fill('湖北电力交易中心')

@@ -4,7 +4,13 @@ import { withTenant } from '../../src/db/tenant-scope.ts'
 import { randomUUID } from 'node:crypto'
 import { attachmentDownload, sendAttachment } from '../../src/http/download.ts'
 import { attachFiles } from '../../src/platform/files/attachments.ts'
-import { ConflictError, ForbiddenError, InvalidFieldError, NotFoundError } from '../../src/platform/errors.ts'
+import {
+  ConflictError,
+  ForbiddenError,
+  InvalidFieldError,
+  NotFoundError,
+  TooManyRequestsError,
+} from '../../src/platform/errors.ts'
 import { rateLimit, byIp, createLimiter } from '../../src/http/rate-limit.ts'
 import { acceptUpload, acceptUploads } from '../../src/http/upload.ts'
 import { findFile, saveFile } from '../../src/platform/files/index.ts'
@@ -89,6 +95,9 @@ export const probeModule: Module = (deps) => {
   })
   router.get('/account/probe-unguarded', (_req, res) => {
     res.send('customer secrets')
+  })
+  router.get('/probe/throttled/:seconds', (req) => {
+    throw new TooManyRequestsError(Number(req.params.seconds))
   })
   router.get('/probe/boom', () => {
     throw new Error('kaboom: secret internals')

@@ -182,6 +182,22 @@ describe('HTTP platform security', () => {
     expect(accountPage.headers.location).toBe('/login?next=%2Faccount%2Fprobe-unguarded')
     expect(staffPage.text + accountPage.text).not.toContain('secrets')
   })
+
+  it('says how long to wait as people do, in the reader’s language', async () => {
+    const short = await request(t.app)
+      .get('/probe/throttled/45')
+      .set('Host', a.host)
+      .set('Accept-Language', 'en')
+    expect(short.status).toBe(429)
+    expect(short.text).toContain('Wait 45 seconds')
+    const long = await request(t.app)
+      .get('/probe/throttled/1800')
+      .set('Host', a.host)
+      .set('Accept-Language', 'ru')
+    expect(long.headers['retry-after']).toBe('1800')
+    expect(long.text).toContain('Подождите около 30 минут')
+    expect(long.text).not.toContain('Подождите 1800')
+  })
 })
 
 describe('session cookie in production', () => {
