@@ -1,5 +1,8 @@
 import type { Request, Response } from 'express'
 import type { Knex } from 'knex'
+import { inBatches } from '../db/knex.ts'
+import { withTenant } from '../db/tenant-scope.ts'
+import type { RequestContext } from '../platform/context.ts'
 import { z } from 'zod'
 import type { CsvColumn } from '../platform/csv.ts'
 import { writeCsv } from '../platform/csv.ts'
@@ -66,4 +69,28 @@ export async function sendCsv<T>(
   )
   res.set('Cache-Control', 'no-store')
   await writeCsv(res, columns, rows, res.locals.locale)
+}
+
+/** One page of a tenant's list, read in the tenant's scope: what a list handler calls. */
+export function listPage<T>(
+  db: Knex,
+  ctx: RequestContext,
+  query: (trx: Knex.Transaction) => Knex.QueryBuilder,
+  page: number,
+  perPage?: number,
+): Promise<Page<T>> {
+  return withTenant(db, ctx.tenant.id, (trx) => paginate<T>(query(trx), page, perPage))
+}
+
+/** The whole list as CSV, read in batches inside one transaction of the tenant's scope. */
+export function exportList<T>(
+  res: Response,
+  db: Knex,
+  filename: string,
+  columns: readonly CsvColumn<T>[],
+  query: (trx: Knex.Transaction) => Knex.QueryBuilder,
+): Promise<void> {
+  return withTenant(db, res.locals.ctx.tenant.id, (trx) =>
+    sendCsv(res, filename, columns, inBatches<T>(query(trx))),
+  )
 }

@@ -2,15 +2,13 @@ import { flash } from '../../http/flash.ts'
 import { Router, type Request } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
-import { withTenant } from '../../db/tenant-scope.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { uuidIds } from '../../http/params.ts'
 import { requireOperator } from '../operators/index.ts'
-import { STAFF_ACTIONS, applyStaffAction } from './admin.service.ts'
-import { customerSearch, findCustomer, type CustomerRow } from './repo.ts'
+import { STAFF_ACTIONS, applyStaffAction, customerForStaff } from './admin.service.ts'
+import { customerSearch, type CustomerRow } from './repo.ts'
 import { displayName } from './profile.service.ts'
-import { inBatches } from '../../db/knex.ts'
-import { PageParam, paginate, pagination, sendCsv } from '../../http/lists.ts'
+import { PageParam, exportList, listPage, pagination } from '../../http/lists.ts'
 import type { CsvColumn } from '../../platform/csv.ts'
 import type { CustomerServices } from './ports.ts'
 
@@ -23,8 +21,11 @@ export function customerAdminRoutes(deps: Deps, customerServices: CustomerServic
   const searchOf = (req: Request) => (typeof req.query.q === 'string' ? req.query.q.slice(0, 100) : '')
   router.get('/admin/customers', async (req, res) => {
     const q = searchOf(req)
-    const page = await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
-      paginate<CustomerRow>(customerSearch(trx, q), PageParam.parse(req.query.page)),
+    const page = await listPage<CustomerRow>(
+      deps.db,
+      res.locals.ctx,
+      (trx) => customerSearch(trx, q),
+      PageParam.parse(req.query.page),
     )
     const pages = pagination(req, page)
     res.render('admin/customers/list', {
@@ -43,15 +44,10 @@ export function customerAdminRoutes(deps: Deps, customerServices: CustomerServic
       { header: t('admin.customers.phone'), value: (c) => c.phone },
       { header: t('admin.customers.registered'), value: (c) => res.locals.fmt.dateTime(c.created_at) },
     ]
-    await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
-      sendCsv(res, 'customers.csv', columns, inBatches<CustomerRow>(customerSearch(trx, searchOf(req)))),
-    )
+    await exportList(res, deps.db, 'customers.csv', columns, (trx) => customerSearch(trx, searchOf(req)))
   })
   router.get('/admin/customers/:id', async (req, res) => {
-    const customer = await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
-      findCustomer(trx, req.params.id),
-    )
-    if (!customer) throw new NotFoundError('customer')
+    const customer = await customerForStaff(deps, res.locals.ctx, req.params.id)
     const services = await customerServices.servicesOf(res.locals.ctx, customer.id)
     res.render('admin/customers/view', {
       subject: customer,

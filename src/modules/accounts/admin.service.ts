@@ -1,7 +1,14 @@
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { audit } from '../../platform/audit.ts'
-import { findCustomer, updateCustomer, updateCustomerEndingSessions, voidTokens } from './repo.ts'
+import { NotFoundError } from '../../platform/errors.ts'
+import {
+  findCustomer,
+  updateCustomer,
+  updateCustomerEndingSessions,
+  voidTokens,
+  type CustomerRow,
+} from './repo.ts'
 import type { AccountsDeps } from './registration.service.ts'
 
 export const STAFF_ACTIONS = ['disable', 'enable', 'force-password-change', 'end-sessions'] as const
@@ -41,4 +48,15 @@ export async function applyStaffAction(
     })
     return true
   })
+}
+
+/** A customer of this tenant as staff see it; anything else is "not found". */
+export async function customerForStaff(
+  deps: AccountsDeps,
+  ctx: RequestContext,
+  id: string,
+): Promise<CustomerRow> {
+  const customer = await withTenant(deps.db, ctx.tenant.id, (trx) => findCustomer(trx, id))
+  if (!customer) throw new NotFoundError('customer')
+  return customer
 }

@@ -1,8 +1,6 @@
 import { Router, type Request, type Response } from 'express'
 import type { Deps } from '../../deps.ts'
-import { inBatches } from '../../db/knex.ts'
-import { withTenant } from '../../db/tenant-scope.ts'
-import { PageParam, paginate, pagination, sendCsv } from '../../http/lists.ts'
+import { PageParam, exportList, listPage, pagination } from '../../http/lists.ts'
 import type { CsvColumn } from '../../platform/csv.ts'
 import { requireOperator } from '../operators/index.ts'
 import { auditQuery, type AuditRow } from './repo.ts'
@@ -18,8 +16,11 @@ export function auditAdminRoutes(deps: Deps): Router {
   router.get('/admin/audit', async (req, res) => {
     const filters = filtersOf(req)
     const tenant = res.locals.tenant!
-    const page = await withTenant(deps.db, tenant.id, (trx) =>
-      paginate<AuditRow>(auditQuery(trx, filters, tenant.settings.timeZone), PageParam.parse(req.query.page)),
+    const page = await listPage<AuditRow>(
+      deps.db,
+      res.locals.ctx,
+      (trx) => auditQuery(trx, filters, tenant.settings.timeZone),
+      PageParam.parse(req.query.page),
     )
     const csvQuery = new URLSearchParams(
       Object.entries(filters).filter((e): e is [string, string] => typeof e[1] === 'string'),
@@ -51,10 +52,9 @@ export function auditAdminRoutes(deps: Deps): Router {
       { header: 'IP', value: (r) => r.ip },
       { header: t('admin.audit.details'), value: (r) => JSON.stringify(r.details) },
     ]
-    await withTenant(deps.db, tenant.id, async (trx) => {
-      const rows = inBatches<AuditRow>(auditQuery(trx, filters, tenant.settings.timeZone))
-      await sendCsv(res, `audit-${tenant.slug}.csv`, columns, rows)
-    })
+    await exportList(res, deps.db, `audit-${tenant.slug}.csv`, columns, (trx) =>
+      auditQuery(trx, filters, tenant.settings.timeZone),
+    )
   })
   return router
 }

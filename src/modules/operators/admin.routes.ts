@@ -1,12 +1,10 @@
-import { inBatches } from '../../db/knex.ts'
-import { PageParam, paginate, pagination, sendCsv } from '../../http/lists.ts'
+import { PageParam, exportList, listPage, pagination } from '../../http/lists.ts'
 import type { CsvColumn } from '../../platform/csv.ts'
 import { CONTROL_CHARACTERS, SINGLE_LINE } from '../../platform/text.ts'
 import { flash } from '../../http/flash.ts'
 import { Router } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
-import { withTenant } from '../../db/tenant-scope.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { fieldErrors } from '../../http/forms.ts'
 import { uuidIds } from '../../http/params.ts'
@@ -44,8 +42,11 @@ export function operatorAdminRoutes(deps: Deps): Router {
     res.status(status).render('admin/operators/list', { ...(await listLocals(res)), ...locals })
   }
   const listLocals = async (res: Parameters<Parameters<typeof router.get>[1]>[1]) => {
-    const page = await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
-      paginate<OperatorRow>(operatorQuery(trx), PageParam.parse(res.req.query.page)),
+    const page = await listPage<OperatorRow>(
+      deps.db,
+      res.locals.ctx,
+      operatorQuery,
+      PageParam.parse(res.req.query.page),
     )
     const pages = pagination(res.req, page)
     return {
@@ -69,9 +70,7 @@ export function operatorAdminRoutes(deps: Deps): Router {
         value: (o) => (o.disabled_at ? t('admin.operators.disabled') : ''),
       },
     ]
-    await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
-      sendCsv(res, 'staff.csv', columns, inBatches<OperatorRow>(operatorQuery(trx))),
-    )
+    await exportList(res, deps.db, 'staff.csv', columns, operatorQuery)
   })
   router.post('/admin/operators', async (req, res) => {
     const form = Invite.safeParse(req.body)

@@ -8,12 +8,11 @@ import { noStore } from '../../http/security-headers.ts'
 import { newTotpSecret, totpQrCode } from '../../platform/totp.ts'
 import { Email, newPasswordFields as newPasswordForm } from '../../platform/identity-fields.ts'
 import { beginOperatorLogin, completeOperatorLogin, endOperatorSession } from './auth.ts'
-import { findOperator } from './repo.ts'
-import { withTenant } from '../../db/tenant-scope.ts'
 import {
   checkOperatorPassword,
   checkSecondFactor,
   enrolTotp,
+  operatorById,
   setPasswordFromLink,
   setPasswordLinkIsUsable,
 } from './service.ts'
@@ -93,7 +92,7 @@ export function operatorLoginRoutes(deps: Deps): Router {
   router.get('/admin/totp/setup', async (req, res) => {
     const pending = req.session.pendingOperatorId
     if (!pending) return res.redirect(303, '/admin/login')
-    const operator = await withTenant(deps.db, res.locals.tenant!.id, (trx) => findOperator(trx, pending))
+    const operator = await operatorById(deps, res.locals.ctx, pending)
     if (!operator || operator.totp_enabled_at) return res.redirect(303, '/admin/login')
     req.session.totpSecret ??= newTotpSecret()
     const secret = req.session.totpSecret
@@ -112,7 +111,7 @@ export function operatorLoginRoutes(deps: Deps): Router {
       ? await enrolTotp(deps, res.locals.ctx, pending, secret, form.data.code)
       : undefined
     if (!codes) {
-      const operator = await withTenant(deps.db, res.locals.tenant!.id, (trx) => findOperator(trx, pending))
+      const operator = await operatorById(deps, res.locals.ctx, pending)
       const errors = [{ field: 'code', text: res.locals.t('admin.errors.codeWrong'), href: '#code' }]
       return renderInvalid(
         res,
@@ -123,7 +122,7 @@ export function operatorLoginRoutes(deps: Deps): Router {
       )
     }
     await tried.succeeded()
-    const operator = await withTenant(deps.db, res.locals.tenant!.id, (trx) => findOperator(trx, pending))
+    const operator = await operatorById(deps, res.locals.ctx, pending)
     await completeOperatorLogin(req, res.locals.tenant!.id, operator!, deps.clock)
     // Shown once, on this response only; only their hashes are stored.
     res.render('admin/operators/recovery-codes', { codes })

@@ -213,3 +213,12 @@ export async function changeOperator(
     return 'done'
   })
 }
+
+/** An operator of this tenant (the one part-way through signing in, say). */
+export async function operatorById(
+  deps: OperatorsDeps,
+  ctx: RequestContext,
+  id: string,
+): Promise<OperatorRow | undefined> {
+  return withTenant(deps.db, ctx.tenant.id, (trx) => findOperator(trx, id))
+}

@@ -8,7 +8,15 @@ import {
   type CustomerRow,
 } from '../accounts/index.ts'
 import type { ServicesDeps } from './enrolment.service.ts'
-import { addCustomerService, currentServices, insertAccessRequest, removeCustomerService } from './repo.ts'
+import {
+  addCustomerService,
+  currentServices,
+  findAccessRequest,
+  insertAccessRequest,
+  removeCustomerService,
+  type AccessRequestRow,
+} from './repo.ts'
+import { NotFoundError } from '../../platform/errors.ts'
 
 /** Step 1: a company asks for access; the request joins the operators' queue and support is emailed. */
 export async function requestAccess(
@@ -118,4 +126,15 @@ export async function changeCustomerService(
       })
     return changed ? 'changed' : 'unchanged'
   })
+}
+
+/** An access request of this tenant, for the staff page that turns it into an enrolment. */
+export async function accessRequestForStaff(
+  deps: Pick<ServicesDeps, 'db'>,
+  ctx: RequestContext,
+  id: string,
+): Promise<AccessRequestRow> {
+  const request = await withTenant(deps.db, ctx.tenant.id, (trx) => findAccessRequest(trx, id))
+  if (!request) throw new NotFoundError('access request')
+  return request
 }

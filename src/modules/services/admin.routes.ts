@@ -1,21 +1,18 @@
-import { inBatches } from '../../db/knex.ts'
-import { PageParam, paginate, pagination, sendCsv } from '../../http/lists.ts'
+import { PageParam, exportList, listPage, pagination } from '../../http/lists.ts'
 import type { CsvColumn } from '../../platform/csv.ts'
 import { submissionOf } from '../../platform/submissions.ts'
 import { flash } from '../../http/flash.ts'
 import { Router, type Request, type Response } from 'express'
 import type { Deps } from '../../deps.ts'
-import { withTenant } from '../../db/tenant-scope.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { uuidIds } from '../../http/params.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { fieldErrors } from '../../http/forms.ts'
 import { requireOperator } from '../operators/index.ts'
-import { changeCustomerService } from './access.service.ts'
+import { accessRequestForStaff, changeCustomerService } from './access.service.ts'
 import { issueEnrolment, reissue, revoke } from './enrolment.service.ts'
 import {
   enrolmentStatus,
-  findAccessRequest,
   accessRequestQuery,
   enrolmentQuery,
   type AccessRequestRow,
@@ -51,8 +48,11 @@ export function serviceAdminRoutes(deps: Deps): Router {
   ) => {
     const now = deps.clock.now()
     const filter = filterOf(query)
-    const page = await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
-      paginate<EnrolmentRow>(enrolmentQuery(trx, filter, now), PageParam.parse(query.page)),
+    const page = await listPage<EnrolmentRow>(
+      deps.db,
+      res.locals.ctx,
+      (trx) => enrolmentQuery(trx, filter, now),
+      PageParam.parse(query.page),
     )
     const pages = pagination(req, page)
     res.status(status).render('admin/services/enrolments', {
@@ -84,13 +84,8 @@ export function serviceAdminRoutes(deps: Deps): Router {
       },
       { header: t('admin.enrolments.expires'), value: (e) => res.locals.fmt.dateTime(e.expires_at) },
     ]
-    await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
-      sendCsv(
-        res,
-        'enrolments.csv',
-        columns,
-        inBatches<EnrolmentRow>(enrolmentQuery(trx, filterOf(req.query), now)),
-      ),
+    await exportList(res, deps.db, 'enrolments.csv', columns, (trx) =>
+      enrolmentQuery(trx, filterOf(req.query), now),
     )
   })
   router.post('/admin/enrolments', async (req, res) => {
@@ -130,8 +125,11 @@ export function serviceAdminRoutes(deps: Deps): Router {
 
   router.get('/admin/access-requests', async (req, res) => {
     const open = req.query.all !== '1'
-    const page = await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
-      paginate<AccessRequestRow>(accessRequestQuery(trx, open), PageParam.parse(req.query.page)),
+    const page = await listPage<AccessRequestRow>(
+      deps.db,
+      res.locals.ctx,
+      (trx) => accessRequestQuery(trx, open),
+      PageParam.parse(req.query.page),
     )
     const pages = pagination(req, page)
     res.render('admin/services/requests', {
@@ -155,20 +153,12 @@ export function serviceAdminRoutes(deps: Deps): Router {
         value: (r) => (r.handled_at ? res.locals.fmt.dateTime(r.handled_at) : ''),
       },
     ]
-    await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
-      sendCsv(
-        res,
-        'access-requests.csv',
-        columns,
-        inBatches<AccessRequestRow>(accessRequestQuery(trx, req.query.all !== '1')),
-      ),
+    await exportList(res, deps.db, 'access-requests.csv', columns, (trx) =>
+      accessRequestQuery(trx, req.query.all !== '1'),
     )
   })
   router.get('/admin/access-requests/:id', async (req, res) => {
-    const request = await withTenant(deps.db, res.locals.tenant!.id, (trx) =>
-      findAccessRequest(trx, req.params.id),
-    )
-    if (!request) throw new NotFoundError('access request')
+    const request = await accessRequestForStaff(deps, res.locals.ctx, req.params.id)
     await renderEnrolments(req, res, 200, {}, { values: { ...request, requestId: request.id } })
   })
 
