@@ -54,8 +54,10 @@ export function errorHandler(i18n: I18n, logger: Logger): ErrorRequestHandler {
     if (err instanceof InvalidFieldError && res.locals.formPage) {
       const page = res.locals.formPage
       const errors = [{ field: err.field, text: res.locals.t(err.key), href: `#${err.field}` }]
+      // The page may say which values to show again (never a password); else the posted ones.
       return void Promise.resolve(page.locals()).then(
-        (locals) => renderInvalid(res, page.view, errors, req.body, locals),
+        (locals: { values?: unknown }) =>
+          renderInvalid(res, page.view, errors, locals.values ?? req.body, locals),
         next,
       )
     }

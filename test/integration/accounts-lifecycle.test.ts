@@ -101,6 +101,9 @@ describe('login names and one-time password expiry', () => {
     })
     expect(taken.status).toBe(422)
     expect(taken.text).toContain('该登录名已被使用')
+    expect(taken.text).toContain('href="#loginName"')
+    expect(taken.text).toContain('value="other@example.cn"')
+    expect(taken.text).not.toContain('Qingjiang#2027')
 
     const path = pathOf(
       linkIn(await smtp.waitFor((m) => m.envelopeTo.includes('gen@example.cn')), '/confirm/'),

@@ -5,7 +5,6 @@ import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { noStore } from '../../http/security-headers.ts'
 import { hashToken } from '../../platform/tokens.ts'
 import {
-  LoginNameTakenError,
   confirmEmail,
   registerWithConfirmation,
   registerWithEmailedPassword,
@@ -60,15 +59,8 @@ export function registerRoutes(deps: Deps): Router {
     if (!form.success)
       return renderInvalid(res, 'customer/accounts/register-account', fieldErrors(res, form.error), values)
     await spend(res, form.data.email, req.ip)
-    try {
-      await registerWithConfirmation(deps, res.locals.ctx, form.data)
-    } catch (err) {
-      if (!(err instanceof LoginNameTakenError)) throw err
-      const errors = [
-        { field: 'loginName', text: res.locals.t('accounts.errors.loginNameTaken'), href: '#loginName' },
-      ]
-      return renderInvalid(res, 'customer/accounts/register-account', errors, values)
-    }
+    res.locals.formPage = { view: 'customer/accounts/register-account', locals: () => ({ values }) }
+    await registerWithConfirmation(deps, res.locals.ctx, form.data)
     res.redirect(303, '/register/done')
   })
 

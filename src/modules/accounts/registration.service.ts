@@ -1,3 +1,4 @@
+import { InvalidFieldError } from '../../platform/errors.ts'
 import type { Knex } from 'knex'
 import { isUniqueViolation } from '../../db/knex.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
@@ -28,8 +29,8 @@ export interface AccountsDeps {
 const CONFIRMATION_HOURS = 48
 export const PENDING_DAYS = 7
 
-/** Thrown when a chosen login name is already in use (login names must be unique to work). */
-export class LoginNameTakenError extends Error {}
+/** A chosen login name already in use (login names must be unique to work): said beside the field. */
+const loginNameInUse = () => new InvalidFieldError('loginName', 'accounts.errors.loginNameTaken')
 
 function consentFields(ctx: RequestContext, now: Date) {
   return { consent_version: ctx.tenant.settings.consent.version, consent_at: now, consent_ip: ctx.ip ?? null }
@@ -65,8 +66,7 @@ async function firstWins(work: () => Promise<void>): Promise<void> {
   try {
     await work()
   } catch (err) {
-    if (isUniqueViolation(err, 'customers_login_name_uq'))
-      throw new LoginNameTakenError('login name taken concurrently')
+    if (isUniqueViolation(err, 'customers_login_name_uq')) throw loginNameInUse()
     if (!isUniqueViolation(err, 'customers_email_uq')) throw err
   }
 }
@@ -142,8 +142,7 @@ export async function registerWithConfirmation(
     withTenant(deps.db, ctx.tenant.id, async (trx) => {
       const existing = await findCustomerByEmail(trx, data.email)
       if (existing) return tellOwner(trx, deps, ctx, existing)
-      if (data.loginName && (await loginNameTaken(trx, data.loginName)))
-        throw new LoginNameTakenError(data.loginName)
+      if (data.loginName && (await loginNameTaken(trx, data.loginName))) throw loginNameInUse()
       const customer = await insertCustomer(trx, {
         tenant_id: ctx.tenant.id,
         email: data.email,
