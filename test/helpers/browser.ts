@@ -28,12 +28,23 @@ export async function launchBrowser(): Promise<Browser> {
   })
 }
 
-/** Every page a journey visits must pass axe's WCAG 2.x A/AA rules. */
+/**
+ * Every page a journey visits must pass axe's WCAG 2.x A/AA rules, and the landmark
+ * rules a screen-reader user navigates by (unique names, one main, one banner).
+ */
 export async function expectAccessible(page: Page): Promise<void> {
-  const result = await new AxeBuilder({ page })
+  const wcag = await new AxeBuilder({ page })
     .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
     .analyze()
-  const summary = result.violations.map(
+  const landmarks = await new AxeBuilder({ page })
+    .withRules([
+      'landmark-unique',
+      'landmark-one-main',
+      'landmark-no-duplicate-banner',
+      'landmark-no-duplicate-contentinfo',
+    ])
+    .analyze()
+  const summary = [...wcag.violations, ...landmarks.violations].map(
     (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
   )
   expect(summary).toEqual([])
