@@ -31,7 +31,7 @@ export async function paginate<T>(query: Knex.QueryBuilder, page: number, perPag
  * The govukPagination macro's parameters for this request: previous, next and nearby
  * page numbers, each link keeping the list's filters.
  */
-export function pagination(req: Request, page: Pick<Page<unknown>, 'page' | 'pages'>) {
+export function pagination(req: Request, page: Pick<Page<unknown>, 'page' | 'pages'>, landmarkLabel: string) {
   const href = (n: number) => {
     const params = new URLSearchParams()
     for (const [k, v] of Object.entries(req.query))
@@ -49,6 +49,7 @@ export function pagination(req: Request, page: Pick<Page<unknown>, 'page' | 'pag
     items.push({ number: n, href: href(n), current: n === page.page })
   })
   return {
+    landmarkLabel,
     items,
     previous: page.page > 1 ? { href: href(page.page - 1) } : undefined,
     next: page.page < page.pages ? { href: href(page.page + 1) } : undefined,

@@ -27,11 +27,10 @@ export function customerAdminRoutes(deps: Deps, customerServices: CustomerServic
       (trx) => customerSearch(trx, q),
       PageParam.parse(req.query.page),
     )
-    const pages = pagination(req, page)
     res.render('admin/customers/list', {
       page,
       q,
-      pagination: pages && { ...pages, landmarkLabel: res.locals.t('admin.customers.pages') },
+      pagination: pagination(req, page, res.locals.t('admin.customers.pages')),
       csvHref: `/admin/customers.csv?${new URLSearchParams({ q }).toString()}`,
     })
   })

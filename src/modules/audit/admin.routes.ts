@@ -25,12 +25,11 @@ export function auditAdminRoutes(deps: Deps): Router {
     const csvQuery = new URLSearchParams(
       Object.entries(filters).filter((e): e is [string, string] => typeof e[1] === 'string'),
     )
-    const pages = pagination(req, page)
     res.render('admin/audit/list', {
       page,
       filters,
       actorTypes: ACTOR_TYPES,
-      pagination: pages && { ...pages, landmarkLabel: res.locals.t('admin.audit.pages') },
+      pagination: pagination(req, page, res.locals.t('admin.audit.pages')),
       csvHref: `/admin/audit.csv?${csvQuery.toString()}`,
     })
   })

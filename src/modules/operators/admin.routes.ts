@@ -48,11 +48,10 @@ export function operatorAdminRoutes(deps: Deps): Router {
       operatorQuery,
       PageParam.parse(res.req.query.page),
     )
-    const pages = pagination(res.req, page)
     return {
       operators: page.rows,
       page,
-      pagination: pages && { ...pages, landmarkLabel: res.locals.t('admin.operators.pages') },
+      pagination: pagination(res.req, page, res.locals.t('admin.operators.pages')),
       values: { role: 'operator' },
     }
   }

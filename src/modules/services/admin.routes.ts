@@ -54,11 +54,10 @@ export function serviceAdminRoutes(deps: Deps): Router {
       (trx) => enrolmentQuery(trx, filter, now),
       PageParam.parse(query.page),
     )
-    const pages = pagination(req, page)
     res.status(status).render('admin/services/enrolments', {
       enrolments: page.rows.map((e) => ({ ...e, status: enrolmentStatus(e, now) })),
       page,
-      pagination: pages && { ...pages, landmarkLabel: res.locals.t('admin.enrolments.pages') },
+      pagination: pagination(req, page, res.locals.t('admin.enrolments.pages')),
       csvHref: `/admin/enrolments.csv?${queryString(filter)}`,
       filter,
       statuses: STATUSES,
@@ -131,12 +130,11 @@ export function serviceAdminRoutes(deps: Deps): Router {
       (trx) => accessRequestQuery(trx, open),
       PageParam.parse(req.query.page),
     )
-    const pages = pagination(req, page)
     res.render('admin/services/requests', {
       requests: page.rows,
       page,
       open,
-      pagination: pages && { ...pages, landmarkLabel: res.locals.t('admin.requests.pages') },
+      pagination: pagination(req, page, res.locals.t('admin.requests.pages')),
       csvHref: `/admin/access-requests.csv${open ? '' : '?all=1'}`,
     })
   })
