@@ -100,5 +100,5 @@ describe('operator journey in the browser', () => {
     } finally {
       await context.close()
     }
-  })
+  }, 60_000)
 })
