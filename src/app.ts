@@ -1,6 +1,6 @@
 import path from 'node:path'
 import cookieParser from 'cookie-parser'
-import express, { type Router } from 'express'
+import express from 'express'
 import type { SessionData, Store } from 'express-session'
 import type { Deps } from './deps.ts'
 import { setUpCsrf } from './http/csrf.ts'
@@ -15,26 +15,13 @@ import { setUpSession } from './http/session.ts'
 import { resolveTenant } from './http/tenant.ts'
 import { setUpViews } from './http/views.ts'
 import { devIndexRoutes, devMailboxRoutes } from './modules/dev/routes.ts'
-import { tenantsModule } from './modules/tenants/index.ts'
-import { auditModule } from './modules/audit/index.ts'
-import { accountsModule } from './modules/accounts/index.ts'
-import { adminModule, staffOnlyByDefault } from './modules/operators/index.ts'
-import { customerServicesOf, servicesModule } from './modules/services/index.ts'
+import { staffOnlyByDefault } from './modules/operators/index.ts'
 import { customersOnlyByDefault, loadCustomer } from './modules/accounts/index.ts'
+import type { KabinetModule } from './module.ts'
+import { adminNavigation, MODULES } from './registry.ts'
 import { LOCALE_NAMES } from './platform/i18n/locales.ts'
 import { effectiveMinLength } from './platform/passwords.ts'
 import { newSubmissionId } from './platform/submissions.ts'
-
-/** A feature's routers, built from the shared dependencies. */
-export type Module = (deps: Deps) => Router
-
-export const defaultModules: Module[] = [
-  tenantsModule,
-  (deps) => accountsModule(deps, customerServicesOf(deps)),
-  servicesModule,
-  adminModule,
-  auditModule,
-]
 
 const PUBLIC_DIR = path.resolve(import.meta.dirname, '../public')
 
@@ -49,7 +36,7 @@ export interface AppOptions {
 
 export function createApp(
   deps: Deps,
-  modules: Module[] = defaultModules,
+  modules: readonly KabinetModule[] = MODULES,
   options: AppOptions = {},
 ): express.Express {
   const { config } = deps
@@ -60,6 +47,7 @@ export function createApp(
   const views = setUpViews(app, { watch: config.env === 'development' })
   views.addGlobal('localeNames', LOCALE_NAMES)
   views.addGlobal('newSubmissionId', newSubmissionId)
+  views.addGlobal('adminNav', adminNavigation(modules))
 
   app.use(requestLogger(deps.logger))
   app.use((req, res, next) => {
@@ -122,7 +110,7 @@ export function createApp(
   // Closed unless opened: staff areas for staff, account areas for customers.
   app.use('/admin', staffOnlyByDefault(deps.db))
   app.use(['/account', '/cabinet'], customersOnlyByDefault())
-  for (const mod of modules) app.use(mod(deps))
+  for (const mod of modules) if (mod.routes) app.use(mod.routes(deps, modules))
   if (!config.isProduction && !deps.mail.transport) app.use(devMailboxRoutes(deps.db))
 
   app.use(notFound())

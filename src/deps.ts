@@ -10,11 +10,12 @@ import { TENANT_CHANGED, createTenantDirectory, type TenantDirectory } from './p
 import { createListener, type Listener } from './db/listener.ts'
 import { systemClock, type Clock } from './platform/clock.ts'
 import { localDiskStorage, type FileStorage } from './platform/files/storage.ts'
-import { createI18n, type I18n } from './platform/i18n/index.ts'
+import { createI18n, type I18n, type Namespace } from './platform/i18n/index.ts'
 import { createBoss } from './platform/jobs.ts'
 import { createOutbox, type Outbox } from './platform/mail/outbox.ts'
 import { createMailRenderer } from './platform/mail/render.ts'
 import type { MailDelivery } from './platform/mail/worker.ts'
+import { moduleNamespaces } from './registry.ts'
 
 export interface Deps {
   config: Config
@@ -40,6 +41,8 @@ export interface DepsOptions {
   databaseUrl: string
   logger: Logger
   clock?: Clock
+  /** The modules' catalogues; by default those of every registered module. */
+  namespaces?: readonly Namespace[]
 }
 
 /** Builds every dependency once; the app and the workers receive them, nothing imports them. */
@@ -51,7 +54,10 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
   })
   const pool = createPgPool(options.databaseUrl, onPoolError)
   const boss = createBoss(options.databaseUrl, (err) => logger.warn({ err }, 'job queue error'))
-  const i18n = await createI18n({ strict: config.env === 'test' })
+  const i18n = await createI18n({
+    strict: config.env === 'test',
+    namespaces: options.namespaces ?? moduleNamespaces(),
+  })
   const tenants = createTenantDirectory(db)
   const listener = createListener(options.databaseUrl, {
     onError: (err) => logger.warn({ err }, 'notification listener connection lost'),

@@ -9,10 +9,9 @@ import { migrate } from './db/migrate.ts'
 import { runtimeRoleFacts, unsafeRuntimeRoleReason } from './db/roles.ts'
 import { closeDeps, createDeps } from './deps.ts'
 import { createLogger } from './http/logging.ts'
-import { seedDemo } from './modules/tenants/demo.ts'
+import { seedDemo } from './modules/tenants/index.ts'
 import { startMailWorker } from './platform/mail/worker.ts'
-import { schedulePendingPurge } from './modules/accounts/purge.ts'
-import { startPasswordResetWorker } from './modules/accounts/password.service.ts'
+import { MODULES, moduleQueues } from './registry.ts'
 import { listTenants } from './platform/tenancy/repo.ts'
 import { scheduleFileSweep } from './platform/files/index.ts'
 
@@ -32,13 +31,15 @@ async function main(): Promise<void> {
   const cfg = config()
   const logger = createLogger(cfg.logLevel)
   const database = await resolveDatabase(cfg, (line) => logger.debug({ postgres: line.trim() }))
-  const applied = await migrate(database.ownerUrl)
+  const applied = await migrate(database.ownerUrl, moduleQueues())
   if (applied.length) logger.info({ migrations: applied }, 'migrations applied')
 
   // Demo tenants and accounts exist only in development (created once, kept after); a
   // production boot creates no accounts.
   const demoLogins =
-    cfg.env === 'development' ? await withOwner(database.ownerUrl, (db) => seedDemo(db, cfg.port)) : []
+    cfg.env === 'development'
+      ? await withOwner(database.ownerUrl, (db) => seedDemo(db, cfg.port, MODULES))
+      : []
 
   const deps = await createDeps(cfg, { databaseUrl: database.runtimeUrl, logger })
   const unsafe = unsafeRuntimeRoleReason(await runtimeRoleFacts(deps.db))
@@ -51,8 +52,6 @@ async function main(): Promise<void> {
   }
   await deps.boss.start()
   await startMailWorker(deps.boss, deps.db, deps.mail, deps.clock, logger)
-  await schedulePendingPurge(deps.boss, deps.db, deps.clock, logger)
-  await startPasswordResetWorker(deps, deps.boss)
   await scheduleFileSweep(
     deps.boss,
     deps.db,
@@ -65,6 +64,8 @@ async function main(): Promise<void> {
   await scheduleSubmissionCleanup(deps.boss, deps.db, deps.clock, async () =>
     (await listTenants(deps.db)).map((t) => t.id),
   )
+
+  for (const mod of MODULES) await mod.start?.(deps)
 
   const app = createApp(deps)
   const server: Server = app.listen(cfg.port, () => {
@@ -125,7 +126,7 @@ function printDevelopmentBanner(
       `    customer: ${l.customerEmail} / ${l.customerPassword}`,
       `    staff:    ${l.email} / ${l.password}  (${l.url}/admin/login)`,
       `              TOTP secret ${l.totpSecret} (add it to an authenticator app)`,
-      ...l.enrolments.map((e) => `    PGB token for ${e.email}: ${e.token}  (${l.url}/enrol)`),
+      ...l.notes.map((note) => `    ${note}`),
     )
     if (devMailbox) lines.push(`    mailbox: ${l.url}/dev/mailbox`)
   }

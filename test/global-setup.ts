@@ -5,6 +5,7 @@ import path from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { startEmbeddedPostgres, type EmbeddedCluster } from '../src/db/embedded.ts'
 import { createKnex } from '../src/db/knex.ts'
+import { moduleQueues } from '../src/registry.ts'
 import { migrate } from '../src/db/migrate.ts'
 import { OWNER_ROLE, createDatabase, ensureRoles, withCredentials } from '../src/db/roles.ts'
 
@@ -40,7 +41,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const su = createKnex(superuserUrl, { poolMax: 1 })
   await ensureRoles(su, passwords)
   await createDatabase(su, template)
-  await migrate(withCredentials(superuserUrl, template, OWNER_ROLE, passwords.owner))
+  await migrate(withCredentials(superuserUrl, template, OWNER_ROLE, passwords.owner), moduleQueues())
   project.provide('database', { superuserUrl, template, passwords })
 
   return async () => {

@@ -1,3 +1,4 @@
+import { moduleQueues } from '../registry.ts'
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
 import { resolveDatabase } from '../db/bootstrap.ts'
@@ -25,7 +26,7 @@ const database = await resolveDatabase(config)
 const owner = createKnex(database.ownerUrl, { poolMax: 2, queryTimeoutMs: 0 })
 const boss = createBoss(database.ownerUrl, (err) => console.error(err.message), { sendOnly: true })
 try {
-  await migrate(database.ownerUrl)
+  await migrate(database.ownerUrl, moduleQueues())
   await boss.start()
   const outbox = createOutbox(boss, createMailRenderer(await createI18n()))
   const result = await createFirstAdministrator(owner, outbox, {

@@ -1,8 +1,9 @@
+import { MODULES, moduleQueues } from '../registry.ts'
 import { loadConfig } from '../config.ts'
 import { resolveDatabase } from '../db/bootstrap.ts'
 import { createKnex } from '../db/knex.ts'
 import { migrate } from '../db/migrate.ts'
-import { seedDemo } from '../modules/tenants/demo.ts'
+import { seedDemo } from '../modules/tenants/index.ts'
 
 const config = loadConfig()
 if (config.isProduction) {
@@ -12,8 +13,8 @@ if (config.isProduction) {
 const database = await resolveDatabase(config)
 const owner = createKnex(database.ownerUrl, { poolMax: 2, queryTimeoutMs: 0 })
 try {
-  await migrate(database.ownerUrl)
-  for (const login of await seedDemo(owner, config.port)) {
+  await migrate(database.ownerUrl, moduleQueues())
+  for (const login of await seedDemo(owner, config.port, MODULES)) {
     process.stdout.write(
       `${login.tenant}: ${login.url}/  customer ${login.customerEmail} / ${login.customerPassword}  staff ${login.email} / ${login.password} TOTP ${login.totpSecret}\n`,
     )

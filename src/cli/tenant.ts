@@ -1,3 +1,4 @@
+import { moduleQueues } from '../registry.ts'
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
 import { resolveDatabase } from '../db/bootstrap.ts'
@@ -50,7 +51,7 @@ const config = loadConfig()
 const database = await resolveDatabase(config)
 const owner = createKnex(database.ownerUrl, { poolMax: 2, queryTimeoutMs: 0 })
 try {
-  await migrate(database.ownerUrl)
+  await migrate(database.ownerUrl, moduleQueues())
   const t = (await createI18n()).t('en')
   if (command === 'create') {
     const locale = values.locale ?? ''

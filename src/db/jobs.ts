@@ -2,13 +2,14 @@ import { PgBoss } from 'pg-boss'
 import type { Knex } from 'knex'
 import { RUNTIME_GROUP } from './roles.ts'
 
+/** The platform's own queues; each module declares its own (KabinetModule.queues). */
 export const QUEUES = {
   mailSend: 'mail.send',
-  passwordResetRequest: 'accounts.password-reset-request',
-  purgePendingAccounts: 'accounts.purge-pending',
   sweepOrphanFiles: 'files.sweep-orphans',
   forgetSubmissions: 'forms.forget-submissions',
 } as const
+
+export const PLATFORM_QUEUES: readonly string[] = Object.values(QUEUES)
 
 export const JOBS_SCHEMA = 'pgboss'
 
@@ -17,7 +18,7 @@ export const JOBS_SCHEMA = 'pgboss'
  * migrating. The runtime role only ever reads and writes rows there (`migrate: false`),
  * so it owns no table, pg-boss's included.
  */
-export async function installJobs(ownerUrl: string, owner: Knex): Promise<void> {
+export async function installJobs(ownerUrl: string, owner: Knex, queues: readonly string[]): Promise<void> {
   const boss = new PgBoss({
     connectionString: ownerUrl,
     schema: JOBS_SCHEMA,
@@ -29,7 +30,7 @@ export async function installJobs(ownerUrl: string, owner: Knex): Promise<void> 
   boss.on('error', () => {})
   await boss.start()
   try {
-    for (const name of Object.values(QUEUES)) {
+    for (const name of new Set([...PLATFORM_QUEUES, ...queues])) {
       if (!(await boss.getQueue(name))) {
         await boss.createQueue(name, { retryLimit: 8, retryDelay: 5, retryBackoff: true, retryDelayMax: 600 })
       }

@@ -12,12 +12,15 @@ export const migrationConfig: Knex.MigratorConfig = {
   tableName: 'knex_migrations',
 }
 
-/** Runs as the owner role: the only role that may change the schema. */
-export async function migrate(ownerUrl: string): Promise<string[]> {
+/**
+ * Runs as the owner role: the only role that may change the schema. `queues` are the
+ * modules' job queues (registry.ts `moduleQueues()`), created here since only the owner may.
+ */
+export async function migrate(ownerUrl: string, queues: readonly string[]): Promise<string[]> {
   const owner = createKnex(ownerUrl, { poolMax: 2, applicationName: 'kabinet-migrate', queryTimeoutMs: 0 })
   try {
     const [, applied] = (await owner.migrate.latest(migrationConfig)) as [number, string[]]
-    await installJobs(ownerUrl, owner)
+    await installJobs(ownerUrl, owner, queues)
     return applied
   } finally {
     await owner.destroy()

@@ -15,7 +15,8 @@ import express from 'express'
 import session from 'express-session'
 import nunjucks from 'nunjucks'
 import { pino } from 'pino'
-import { createApp, defaultModules } from '../../src/app.ts'
+import { createApp } from '../../src/app.ts'
+import { MODULES, moduleQueues } from '../../src/registry.ts'
 import { loadConfig } from '../../src/config.ts'
 import { startEmbeddedPostgres } from '../../src/db/embedded.ts'
 import { createKnex, createPgPool } from '../../src/db/knex.ts'
@@ -70,7 +71,7 @@ try {
   await su.destroy()
   const ownerUrl = withCredentials(cluster.url, 'kabinet', OWNER_ROLE, passwords.owner)
   const runtimeUrl = withCredentials(cluster.url, 'kabinet', APP_ROLE, passwords.app)
-  await migrate(ownerUrl)
+  await migrate(ownerUrl, moduleQueues())
   const owner = createKnex(ownerUrl, { poolMax: 1 })
   const tenant = await createTenant(owner, {
     defaultLocale: 'pl',
@@ -85,7 +86,7 @@ try {
     LOG_LEVEL: 'silent',
   })
   const deps = await createDeps(config, { databaseUrl: runtimeUrl, logger: pino({ level: 'silent' }) })
-  const kabinet = await listen(createApp(deps, [...defaultModules, probeModule]))
+  const kabinet = await listen(createApp(deps, [...MODULES, probeModule]))
 
   // The baseline: the same session store and pool size, one query, one render.
   const pool = createPgPool(runtimeUrl, () => {}, 5)

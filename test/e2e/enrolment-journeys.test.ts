@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEMO_ENROLMENTS } from '../../src/modules/tenants/demo.ts'
+import { DEMO_ENROLMENTS } from '../../src/modules/services/demo.ts'
 import { expectAccessible, startBrowserApp, type BrowserApp } from '../helpers/browser.ts'
 
 describe('PGB token enrolment in the browser (seed 000, steps 1–8)', () => {

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import type { Express } from 'express'
-import { createApp, defaultModules, type AppOptions, type Module } from '../../src/app.ts'
+import { createApp, type AppOptions } from '../../src/app.ts'
+import type { KabinetModule } from '../../src/module.ts'
+import { MODULES, moduleNamespaces } from '../../src/registry.ts'
 import { loadConfig } from '../../src/config.ts'
 import { closeDeps, createDeps, type Deps } from '../../src/deps.ts'
 import { createLogger } from '../../src/http/logging.ts'
 import { startMailWorker } from '../../src/platform/mail/worker.ts'
-import { startPasswordResetWorker } from '../../src/modules/accounts/password.service.ts'
 import { testClock, type TestClock } from './clock.ts'
 import { createTestDatabase, type TestDatabase } from './db.ts'
 
@@ -24,7 +25,7 @@ export interface TestApp {
 
 export interface TestAppOptions {
   env?: Record<string, string>
-  modules?: Module[]
+  modules?: readonly KabinetModule[]
   smtpUrl?: string
   /** Start the pg-boss workers: mail (needs smtpUrl to deliver to the sink) and reset requests. */
   mailWorker?: boolean
@@ -57,14 +58,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     databaseUrl: db.runtimeUrl,
     logger: createLogger(config.logLevel, sink),
     clock,
+    namespaces: moduleNamespaces(options.modules ?? MODULES),
   })
   // Started as in production, so requests can queue jobs; workers only when asked for.
   await deps.boss.start()
   if (options.mailWorker) {
     await startMailWorker(deps.boss, deps.db, deps.mail, clock, deps.logger, 0.5)
-    await startPasswordResetWorker(deps, deps.boss)
+    for (const mod of options.modules ?? MODULES) await mod.start?.(deps)
   }
-  const app = createApp(deps, options.modules ?? defaultModules, options.app)
+  const app = createApp(deps, options.modules ?? MODULES, options.app)
   return {
     app,
     deps,

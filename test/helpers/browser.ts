@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net'
 import AxeBuilder from '@axe-core/playwright'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { expect } from 'vitest'
-import { seedDemo, type DemoLogin } from '../../src/modules/tenants/demo.ts'
+import { seedDemo, type DemoLogin } from '../../src/modules/tenants/index.ts'
+import { MODULES } from '../../src/registry.ts'
 import { createTestApp, type TestApp, type TestAppOptions } from './app.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -66,7 +67,7 @@ export async function startBrowserApp(options: TestAppOptions = {}): Promise<Bro
   const server = t.app.listen(0)
   await new Promise((r) => server.once('listening', r))
   const port = (server.address() as AddressInfo).port
-  const logins = await seedDemo(t.db.owner, port)
+  const logins = await seedDemo(t.db.owner, port, MODULES)
   const browser = await launchBrowser()
   return {
     t,

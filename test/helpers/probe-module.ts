@@ -1,5 +1,7 @@
+import path from 'node:path'
 import { Router } from 'express'
-import type { Module } from '../../src/app.ts'
+import type { Deps } from '../../src/deps.ts'
+import type { KabinetModule } from '../../src/module.ts'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { randomUUID } from 'node:crypto'
 import { attachmentDownload, sendAttachment } from '../../src/http/download.ts'
@@ -20,7 +22,7 @@ import { findFile, saveFile } from '../../src/platform/files/index.ts'
  * route and a rate-limited route, all mounted through the same createApp() as real
  * modules, so the platform middleware around them is the real one.
  */
-export const probeModule: Module = (deps) => {
+function probeRoutes(deps: Deps): Router {
   const router = Router()
   const limiter = createLimiter(deps.pool, { keyPrefix: 'probe', points: 3, durationSeconds: 60 })
   router.get('/probe/form', (_req, res) => {
@@ -106,4 +108,17 @@ export const probeModule: Module = (deps) => {
     res.send('ok')
   })
   return router
+}
+
+/** Plugs in like a feature module: its routes, a staff page in the navigation, its own catalogue. */
+export const probeModule: KabinetModule = {
+  name: 'probe',
+  catalogues: path.join(import.meta.dirname, 'probe-locales'),
+  adminNav: [{ href: '/admin/probe', label: 'probe.nav' }],
+  routes: (deps) =>
+    Router()
+      .use(probeRoutes(deps))
+      .get('/admin/probe', (_req, res) => {
+        res.type('html').send(`<h1>${res.locals.t('probe.title')}</h1>`)
+      }),
 }

@@ -1,7 +1,7 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
-import { defaultModules } from '../../src/app.ts'
+import { MODULES } from '../../src/registry.ts'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { agentFor } from '../helpers/agent.ts'
@@ -17,7 +17,7 @@ describe('uploads and downloads', () => {
   let b: Awaited<ReturnType<typeof createTenant>>
 
   beforeAll(async () => {
-    t = await createTestApp({ modules: [...defaultModules, probeModule] })
+    t = await createTestApp({ modules: [...MODULES, probeModule] })
     a = await createTenant(t.db.owner)
     b = await createTenant(t.db.owner)
   })
@@ -196,7 +196,7 @@ describe('orphaned files', () => {
     const { sweepOrphanFiles } = await import('../../src/platform/files/index.ts')
     const { utimes } = await import('node:fs/promises')
     const path = await import('node:path')
-    const t = await createTestApp({ modules: [...defaultModules, probeModule] })
+    const t = await createTestApp({ modules: [...MODULES, probeModule] })
     try {
       const tenant = await createTenant(t.db.owner)
       const agent = agentFor(t.app, tenant.host)

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Knex } from 'knex'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { sendPasswordReset, type PasswordResetJob } from '../../src/modules/accounts/password.service.ts'
-import { QUEUES } from '../../src/db/jobs.ts'
+import { ACCOUNT_QUEUES } from '../../src/modules/accounts/queues.ts'
 import { forgetOldSubmissions } from '../../src/platform/submissions.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { agentFor } from '../helpers/agent.ts'
@@ -127,7 +127,7 @@ describe('hardening: what an attacker tried from outside', () => {
 
       const jobs = await quiet.db
         .owner('pgboss.job')
-        .where({ name: QUEUES.passwordResetRequest })
+        .where({ name: ACCOUNT_QUEUES.passwordResetRequest })
         .select<{ data: PasswordResetJob }[]>('data')
       expect(jobs.map((j) => j.data.email).sort()).toEqual(['jan@example.com', 'nobody@example.com'])
       for (const job of jobs) await sendPasswordReset(quiet.deps, job.data)

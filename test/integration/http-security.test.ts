@@ -1,12 +1,12 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { defaultModules } from '../../src/app.ts'
+import { MODULES } from '../../src/registry.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { agentFor } from '../helpers/agent.ts'
 import { createTenant } from '../helpers/factories.ts'
 import { probeModule } from '../helpers/probe-module.ts'
 
-const modules = [...defaultModules, probeModule]
+const modules = [...MODULES, probeModule]
 
 function expectSecurityHeaders(res: request.Response): void {
   const csp = String(res.headers['content-security-policy'])

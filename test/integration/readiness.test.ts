@@ -6,6 +6,7 @@ import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmbeddedPostgres, type EmbeddedCluster } from '../../src/db/embedded.ts'
 import { createKnex } from '../../src/db/knex.ts'
+import { moduleQueues } from '../../src/registry.ts'
 import { migrate } from '../../src/db/migrate.ts'
 import { APP_ROLE, OWNER_ROLE, createDatabase, ensureRoles, withCredentials } from '../../src/db/roles.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
@@ -32,7 +33,7 @@ describe('readiness when the database goes away', () => {
     await createDatabase(su, 'kabinet')
     await su.destroy()
     const ownerUrl = withCredentials(cluster.url, 'kabinet', OWNER_ROLE, passwords.owner)
-    await migrate(ownerUrl)
+    await migrate(ownerUrl, moduleQueues())
     const owner = createKnex(ownerUrl, { poolMax: 1 })
     const database: TestDatabase = {
       name: 'kabinet',

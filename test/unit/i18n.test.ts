@@ -6,7 +6,8 @@ import {
   negotiateLocale,
   type Catalogue,
 } from '../../src/platform/i18n/index.ts'
-import { LOCALES } from '../../src/platform/i18n/locales.ts'
+import { LOCALES, type Locale } from '../../src/platform/i18n/locales.ts'
+import { moduleNamespaces } from '../../src/registry.ts'
 
 const PLURAL = /_(zero|one|two|few|many|other)$/
 
@@ -16,18 +17,21 @@ function keys(catalogue: Catalogue, prefix = ''): string[] {
   )
 }
 
+/** The platform's catalogue with every module's namespace, as the app loads it. */
+const full = (locale: Locale) => loadCatalogue(locale, moduleNamespaces())
+
 describe('catalogues', () => {
-  const english = keys(loadCatalogue('en'))
+  const english = keys(full('en'))
   const singular = english.filter((k) => !PLURAL.test(k))
   const pluralBases = [...new Set(english.filter((k) => PLURAL.test(k)).map((k) => k.replace(PLURAL, '')))]
 
   it.each(LOCALES.filter((l) => l !== 'en'))('%s has every key that en has', (locale) => {
-    const own = new Set(keys(loadCatalogue(locale)))
+    const own = new Set(keys(full(locale)))
     expect(singular.filter((k) => !own.has(k))).toEqual([])
   })
 
   it.each(LOCALES)('%s has every CLDR plural form its language needs', (locale) => {
-    const own = new Set(keys(loadCatalogue(locale)))
+    const own = new Set(keys(full(locale)))
     const categories = new Intl.PluralRules(locale).resolvedOptions().pluralCategories
     const missing = pluralBases
       .flatMap((base) => categories.map((c) => `${base}_${c}`))
@@ -35,11 +39,18 @@ describe('catalogues', () => {
     expect(missing).toEqual([])
   })
 
+  it('gives each module its own namespace, which may not overlay a platform key', () => {
+    const namespaces = moduleNamespaces()
+    expect(namespaces.map((n) => n.name)).toContain('audit')
+    expect(keys(full('en'))).toContain('audit.title')
+    expect(() => loadCatalogue('en', [{ name: 'admin', dir: namespaces[0]!.dir }])).toThrow(/already taken/)
+  })
+
   it('has no empty messages', () => {
     for (const locale of LOCALES) {
       const flat = (c: Catalogue): unknown[] =>
         Object.values(c).flatMap((v) => (typeof v === 'object' ? flat(v as Catalogue) : [v]))
-      expect(flat(loadCatalogue(locale)).filter((v) => typeof v !== 'string' || v.trim() === '')).toEqual([])
+      expect(flat(full(locale)).filter((v) => typeof v !== 'string' || v.trim() === '')).toEqual([])
     }
   })
 

@@ -1,6 +1,6 @@
 import type { PgBoss } from 'pg-boss'
 import { withTenant } from '../../db/tenant-scope.ts'
-import { QUEUES } from '../../db/jobs.ts'
+import { ACCOUNT_QUEUES } from './queues.ts'
 import { sendJob } from '../../platform/jobs.ts'
 import { findTenantById } from '../../platform/tenancy/repo.ts'
 import type { RequestContext } from '../../platform/context.ts'
@@ -128,7 +128,7 @@ export async function requestPasswordReset(
     requestId: ctx.requestId,
     ip: ctx.ip,
   }
-  await deps.db.transaction((trx) => sendJob(deps.boss, trx, QUEUES.passwordResetRequest, job))
+  await deps.db.transaction((trx) => sendJob(deps.boss, trx, ACCOUNT_QUEUES.passwordResetRequest, job))
 }
 
 /** The worker's half: a link for an active account, nothing at all otherwise. */
@@ -161,7 +161,7 @@ export async function sendPasswordReset(deps: AccountsDeps, job: PasswordResetJo
 
 export async function startPasswordResetWorker(deps: AccountsDeps, boss: PgBoss): Promise<void> {
   await boss.work<PasswordResetJob>(
-    QUEUES.passwordResetRequest,
+    ACCOUNT_QUEUES.passwordResetRequest,
     { pollingIntervalSeconds: 0.5 },
     async (jobs) => {
       for (const job of jobs) await sendPasswordReset(deps, job.data)

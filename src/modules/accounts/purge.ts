@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import type { PgBoss } from 'pg-boss'
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { Clock } from '../../platform/clock.ts'
-import { QUEUES } from '../../db/jobs.ts'
+import { ACCOUNT_QUEUES } from './queues.ts'
 import { listTenants } from '../../platform/tenancy/repo.ts'
 import { purgeExpiredPending } from './repo.ts'
 import { PENDING_DAYS } from './registration.service.ts'
@@ -24,8 +24,8 @@ export async function schedulePendingPurge(
   clock: Clock,
   logger: Logger,
 ): Promise<void> {
-  await boss.schedule(QUEUES.purgePendingAccounts, '17 * * * *')
-  await boss.work(QUEUES.purgePendingAccounts, async () => {
+  await boss.schedule(ACCOUNT_QUEUES.purgePendingAccounts, '17 * * * *')
+  await boss.work(ACCOUNT_QUEUES.purgePendingAccounts, async () => {
     const removed = await purgePendingAccounts(db, clock)
     if (removed) logger.info({ removed }, 'removed unconfirmed accounts')
   })

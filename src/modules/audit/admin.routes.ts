@@ -29,7 +29,7 @@ export function auditAdminRoutes(deps: Deps): Router {
       page,
       filters,
       actorTypes: ACTOR_TYPES,
-      pagination: pagination(req, page, res.locals.t('admin.audit.pages')),
+      pagination: pagination(req, page, res.locals.t('audit.pages')),
       csvHref: `/admin/audit.csv?${csvQuery.toString()}`,
     })
   })
@@ -40,16 +40,16 @@ export function auditAdminRoutes(deps: Deps): Router {
     const t = res.locals.t
     const fmt = res.locals.fmt
     const columns: CsvColumn<AuditRow>[] = [
-      { header: t('admin.audit.when'), value: (r) => fmt.dateTime(r.at) },
-      { header: t('admin.audit.who'), value: (r) => t(`admin.audit.actors.${r.actor_type}`) },
+      { header: t('audit.when'), value: (r) => fmt.dateTime(r.at) },
+      { header: t('audit.who'), value: (r) => t(`audit.actors.${r.actor_type}`) },
       { header: t('accounts.fields.email'), value: (r) => r.actor_email },
-      { header: t('admin.audit.action'), value: (r) => r.action },
+      { header: t('audit.action'), value: (r) => r.action },
       {
-        header: t('admin.audit.target'),
+        header: t('audit.target'),
         value: (r) => [r.target_type, r.target_id].filter(Boolean).join(' '),
       },
       { header: 'IP', value: (r) => r.ip },
-      { header: t('admin.audit.details'), value: (r) => JSON.stringify(r.details) },
+      { header: t('audit.details'), value: (r) => JSON.stringify(r.details) },
     ]
     await exportList(res, deps.db, `audit-${tenant.slug}.csv`, columns, (trx) =>
       auditQuery(trx, filters, tenant.settings.timeZone),

@@ -1,11 +1,13 @@
 import { Router } from 'express'
-import type { Deps } from '../../deps.ts'
+import type { KabinetModule } from '../../module.ts'
 import { operatorAdminRoutes } from './admin.routes.ts'
 import { operatorLoginRoutes } from './login.routes.ts'
 
 export { requireOperator, staffOnlyByDefault } from './auth.ts'
 
 /** The staff area: sign-in with TOTP, the admin home and the tenant's staff. */
-export function adminModule(deps: Deps): Router {
-  return Router().use(operatorLoginRoutes(deps), operatorAdminRoutes(deps))
+export const operatorsModule: KabinetModule = {
+  name: 'operators',
+  adminNav: [{ href: '/admin/operators', label: 'admin.operators.title', adminOnly: true }],
+  routes: (deps) => Router().use(operatorLoginRoutes(deps), operatorAdminRoutes(deps)),
 }

@@ -1,3 +1,4 @@
+import { servicesSettings } from './settings.ts'
 import { claimSubmission } from '../../platform/submissions.ts'
 import type { Knex } from 'knex'
 import { isUniqueViolation } from '../../db/knex.ts'
@@ -63,7 +64,7 @@ async function create(
     token_hash: hashTypedToken(token)!,
     created_by: ctx.actor.id,
     created_at: now,
-    expires_at: new Date(now.getTime() + ctx.tenant.settings.enrolmentDays * 86_400_000),
+    expires_at: new Date(now.getTime() + servicesSettings.of(ctx.tenant).enrolmentDays * 86_400_000),
   })
   // Seed 000 step 3: the account for the service exists, here is the token and where to use it.
   await deps.outbox.enqueue(trx, ctx.tenant, {
@@ -75,7 +76,7 @@ async function create(
       service: input.service,
       token,
       company: input.company,
-      days: ctx.tenant.settings.enrolmentDays,
+      days: servicesSettings.of(ctx.tenant).enrolmentDays,
       link: portalLink(ctx, '/enrol'),
     },
   })

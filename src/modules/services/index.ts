@@ -1,13 +1,27 @@
+import path from 'node:path'
 import { Router } from 'express'
 import type { Deps } from '../../deps.ts'
+import type { KabinetModule } from '../../module.ts'
 import type { CustomerServices } from '../accounts/index.ts'
 import { landingPath, servicesOf } from './access.service.ts'
 import { serviceAdminRoutes } from './admin.routes.ts'
 import { serviceCustomerRoutes } from './customer.routes.ts'
+import { seedServicesDemo } from './demo.ts'
+import { servicesSettings } from './settings.ts'
+
+export { requireService } from './guard.ts'
 
 /** Services and token enrolment (seeds 000/001): request access, tokens, My services, the guard. */
-export function servicesModule(deps: Deps): Router {
-  return Router().use(serviceCustomerRoutes(deps), serviceAdminRoutes(deps))
+export const servicesModule: KabinetModule = {
+  name: 'services',
+  catalogues: path.join(import.meta.dirname, 'locales'),
+  adminNav: [
+    { href: '/admin/access-requests', label: 'admin.requests.title' },
+    { href: '/admin/enrolments', label: 'admin.enrolments.title' },
+  ],
+  settings: servicesSettings,
+  routes: (deps) => Router().use(serviceCustomerRoutes(deps), serviceAdminRoutes(deps)),
+  demo: seedServicesDemo,
 }
 
 /** What accounts asks about a customer's services (see accounts/ports.ts). */

@@ -7,6 +7,7 @@ import { LOCALES } from '../../platform/i18n/locales.ts'
 import { effectiveMinLength } from '../../platform/passwords.ts'
 import { requireOperator } from '../operators/index.ts'
 import { TenantSettings, type Tenant } from '../../platform/tenancy/settings.ts'
+import type { ModuleSettingsPart } from '../../platform/tenancy/module-settings.ts'
 import { saveSettings } from './service.ts'
 
 /** The identifiers a tenant can ask for, each on the kind of party it belongs to. */
@@ -34,7 +35,11 @@ const FIELD_OF: Record<string, string> = {
   'passwordPolicy.minLength': 'minLength',
 }
 
-function fromForm(body: Record<string, unknown>, current: Tenant['settings']): unknown {
+function fromForm(
+  body: Record<string, unknown>,
+  current: Tenant['settings'],
+  parts: readonly ModuleSettingsPart[],
+): Record<string, unknown> {
   const asked = list(body.identifiersAsked)
   const required = new Set(list(body.identifiersRequired))
   const consentText: Record<string, string> = {}
@@ -60,7 +65,6 @@ function fromForm(body: Record<string, unknown>, current: Tenant['settings']): u
       loginName: body.loginName === 'yes',
     },
     passwordPolicy: { minLength: int(body.minLength), requireComposition: body.requireComposition === 'yes' },
-    enrolmentDays: int(body.enrolmentDays),
     partyIdentifiers: IDENTIFIER_CHOICES.filter(([kind]) => asked.includes(kind)).map(([kind, party]) => ({
       kind,
       party,
@@ -68,13 +72,43 @@ function fromForm(body: Record<string, unknown>, current: Tenant['settings']): u
     })),
     // Changing the consent text makes a new version: earlier consents stay tied to the old one.
     consent: { version: current.consent.version + (consentChanged ? 1 : 0), text: consentText },
+    modules: { ...current.modules, ...Object.fromEntries(parts.map((p) => [p.name, p.fromForm(body)])) },
   }
+}
+
+/**
+ * The platform's settings and each module's part, validated together: errors from all of
+ * them, each beside its field, and nothing saved unless every part is valid.
+ */
+function validate(
+  candidate: Record<string, unknown>,
+  parts: readonly ModuleSettingsPart[],
+): { settings: Tenant['settings'] } | { issues: { field: string; message: string }[] } {
+  const core = TenantSettings.safeParse(candidate)
+  const issues = core.success
+    ? []
+    : core.error.issues
+        .filter((issue) => issue.path[0] !== 'modules')
+        .map((issue) => {
+          const path = issue.path.map(String).join('.')
+          return { field: FIELD_OF[path] ?? issue.path.map(String)[0] ?? 'name', message: issue.message }
+        })
+  const modules: Record<string, unknown> = {}
+  const given = candidate.modules as Record<string, unknown>
+  for (const part of parts) {
+    const parsed = part.schema.safeParse(given[part.name])
+    if (parsed.success) modules[part.name] = parsed.data
+    else
+      issues.push(...parsed.error.issues.map((i) => ({ field: String(i.path.at(-1)), message: i.message })))
+  }
+  if (issues.length || !core.success) return { issues }
+  return { settings: { ...core.data, modules: { ...core.data.modules, ...modules } } }
 }
 
 const SettingsSubmission = z.record(z.string(), z.unknown())
 
 /** Tenant settings, for administrators: validated as a whole, audited, effective at once. */
-export function tenantAdminRoutes(deps: Deps): Router {
+export function tenantAdminRoutes(deps: Deps, parts: readonly ModuleSettingsPart[]): Router {
   const router = Router()
   router.use('/admin/settings', requireOperator(deps.db, 'admin'))
   const render = (
@@ -89,26 +123,38 @@ export function tenantAdminRoutes(deps: Deps): Router {
       errors,
       saved,
       choices: IDENTIFIER_CHOICES,
+      parts: parts.map((p) => ({
+        view: p.view,
+        values: (settings as Tenant['settings']).modules[p.name] ?? {},
+      })),
       locales: LOCALES,
       effectiveMin: effectiveMinLength(res.locals.tenant!.settings.passwordPolicy),
     })
 
-  router.get('/admin/settings', (req, res) => render(res, 200, res.locals.tenant!.settings, []))
+  router.get('/admin/settings', (_req, res) => {
+    const settings = res.locals.tenant!.settings
+    // A part the tenant never saved shows its defaults.
+    const modules = Object.fromEntries(
+      parts.map((p) => [
+        p.name,
+        p.schema.safeParse(settings.modules[p.name] ?? {}).data ?? p.schema.parse({}),
+      ]),
+    )
+    render(res, 200, { ...settings, modules })
+  })
   router.post('/admin/settings', async (req, res) => {
     const tenant = res.locals.tenant!
-    const candidate = fromForm(SettingsSubmission.parse(req.body ?? {}), tenant.settings)
-    const parsed = TenantSettings.safeParse(candidate)
-    if (!parsed.success) {
-      const errors = parsed.error.issues.map((issue) => {
-        const path = issue.path.map(String).join('.')
-        const field = FIELD_OF[path] ?? issue.path.map(String)[0] ?? 'name'
-        const key = issue.message.includes('.') ? issue.message : `settings.errors.${field}`
+    const candidate = fromForm(SettingsSubmission.parse(req.body ?? {}), tenant.settings, parts)
+    const result = validate(candidate, parts)
+    if ('issues' in result) {
+      const errors = result.issues.map(({ field, message }) => {
+        const key = message.includes('.') ? message : `settings.errors.${field}`
         return { field, text: res.locals.t(key), href: `#${field}` }
       })
       const unique = errors.filter((e, i) => errors.findIndex((x) => x.field === e.field) === i)
       return render(res, 422, candidate, unique)
     }
-    await saveSettings(deps, res.locals.ctx, parsed.data)
+    await saveSettings(deps, res.locals.ctx, result.settings)
     flash(req, { key: 'admin.settings.saved' })
     res.redirect(303, '/admin/settings')
   })

@@ -3,19 +3,9 @@ import { createHash } from 'node:crypto'
 import * as OTPAuth from 'otpauth'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { hashPassword } from '../../platform/passwords.ts'
-import { hashTypedToken } from '../../platform/typed-token.ts'
+import type { KabinetModule } from '../../module.ts'
 import { insertTenant, tenantExists } from '../../platform/tenancy/repo.ts'
 import { TenantSettings, type TenantSettingsInput } from '../../platform/tenancy/settings.ts'
-
-/** Typed tokens of the pending PGB enrolments in the `pl` demo (paths 4a and 4b of seed 000). */
-export const DEMO_ENROLMENTS = [
-  { token: 'PGB0-DEM0-2026', email: 'customer@pl.kabinet.test', company: 'Farma Wiatrowa Bałtyk Sp. z o.o.' },
-  {
-    token: 'PGB1-DEM0-2026',
-    email: 'generator@pl.kabinet.test',
-    company: 'Elektrownia Słoneczna Żuławy Sp. z o.o.',
-  },
-] as const
 
 export interface DemoLogin {
   tenantId: string
@@ -27,7 +17,8 @@ export interface DemoLogin {
   customerPassword: string
   /** The demo administrator's TOTP secret (base32), for an authenticator app. */
   totpSecret: string
-  enrolments: readonly { token: string; email: string }[]
+  /** What each module's demo data adds to the development banner (e.g. tokens to try). */
+  notes: string[]
 }
 
 interface DemoTenant {
@@ -132,10 +123,14 @@ export function demoBaseUrl(slug: string, port: number): string {
 
 /**
  * Creates or refreshes the demo tenants (hosts `<slug>.localhost`), with one
- * administrator and one customer each. Runs as the owner role; each tenant is written
+ * administrator and one customer each, then each module's demo data. Runs as the owner role; each tenant is written
  * inside its own tenant context, like everything else.
  */
-export async function seedDemo(owner: Knex, port: number): Promise<DemoLogin[]> {
+export async function seedDemo(
+  owner: Knex,
+  port: number,
+  modules: readonly KabinetModule[],
+): Promise<DemoLogin[]> {
   const logins: DemoLogin[] = []
   for (const demo of DEMO_TENANTS) {
     const url = demoBaseUrl(demo.slug, port)
@@ -150,7 +145,7 @@ export async function seedDemo(owner: Knex, port: number): Promise<DemoLogin[]> 
       customerEmail,
       customerPassword: demoCustomerPassword(demo.slug),
       totpSecret: demoTotpSecret(demo.slug),
-      enrolments: demo.slug === 'pl' ? DEMO_ENROLMENTS : [],
+      notes: [],
     })
     const settings = { ...demo.settings, publicBaseUrl: url }
     await withTenant(owner, demo.id, async (trx) => {
@@ -195,37 +190,10 @@ export async function seedDemo(owner: Knex, port: number): Promise<DemoLogin[]> 
         })
       }
     })
-    if (demo.slug === 'pl') await seedDemoEnrolments(owner, demo.id)
+    for (const mod of modules) {
+      const notes = await mod.demo?.(owner, { id: demo.id, slug: demo.slug, url })
+      if (notes) logins.at(-1)!.notes.push(...notes)
+    }
   }
   return logins
-}
-
-/** Pending, unexpired PGB enrolments with known tokens, refreshed at every development start. */
-async function seedDemoEnrolments(owner: Knex, tenantId: string): Promise<void> {
-  const now = new Date()
-  const expires = new Date(now.getTime() + 14 * 86_400_000)
-  await withTenant(owner, tenantId, async (trx) => {
-    for (const e of DEMO_ENROLMENTS) {
-      const tokenHash = hashTypedToken(e.token)!
-      const existing = await trx('enrolments')
-        .where({ token_hash: tokenHash })
-        .first<{ id: string; used_at: Date | null } | undefined>()
-      if (existing) {
-        if (!existing.used_at)
-          await trx('enrolments')
-            .where({ id: existing.id })
-            .update({ expires_at: expires, revoked_at: null, failed_attempts: 0 })
-        continue
-      }
-      await trx('enrolments').insert({
-        tenant_id: tenantId,
-        service: 'pgb',
-        company: e.company,
-        email: e.email,
-        token_hash: tokenHash,
-        created_at: now,
-        expires_at: expires,
-      })
-    }
-  })
 }

@@ -6,9 +6,23 @@ import { LOCALES, isLocale, type Locale } from './locales.ts'
 export type { TFunction }
 export type Catalogue = Record<string, unknown>
 
-export function loadCatalogue(locale: Locale): Catalogue {
-  const file = path.join(import.meta.dirname, 'locales', `${locale}.json`)
-  return JSON.parse(readFileSync(file, 'utf8')) as Catalogue
+/** A module's own catalogue: `<dir>/<locale>.json`, read as the keys under `<name>.`. */
+export interface Namespace {
+  name: string
+  dir: string
+}
+
+const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Catalogue
+
+/** The platform's catalogue for a locale with each module's namespace merged in. */
+export function loadCatalogue(locale: Locale, namespaces: readonly Namespace[] = []): Catalogue {
+  const catalogue = readJson(path.join(import.meta.dirname, 'locales', `${locale}.json`))
+  for (const ns of namespaces) {
+    // A namespace may not overlay the platform's keys or another module's: one owner per key.
+    if (ns.name in catalogue) throw new Error(`i18n namespace "${ns.name}" is already taken`)
+    catalogue[ns.name] = readJson(path.join(ns.dir, `${locale}.json`))
+  }
+  return catalogue
 }
 
 export interface I18n {
@@ -23,10 +37,14 @@ export class MissingTranslationError extends Error {}
  * (tests) turns a key missing from the reader's catalogue into an error instead of
  * quietly showing the key or English.
  */
-export async function createI18n(options: { strict?: boolean } = {}): Promise<I18n> {
+export async function createI18n(
+  options: { strict?: boolean; namespaces?: readonly Namespace[] } = {},
+): Promise<I18n> {
   const instance = i18next.createInstance()
   await instance.init({
-    resources: Object.fromEntries(LOCALES.map((l) => [l, { translation: loadCatalogue(l) }])),
+    resources: Object.fromEntries(
+      LOCALES.map((l) => [l, { translation: loadCatalogue(l, options.namespaces) }]),
+    ),
     supportedLngs: [...LOCALES],
     fallbackLng: 'en',
     load: 'currentOnly',

@@ -84,13 +84,8 @@ export const TenantSettings = z.object({
     .regex(/^[A-Z]{2}$/, 'settings.errors.phoneRegion')
     .default('PL'),
   consent: Consent.default({ version: 1, text: {} }),
-  /** Days an operator-issued enrolment token stays valid. */
-  enrolmentDays: z
-    .number()
-    .int()
-    .min(1, 'settings.errors.enrolmentDays')
-    .max(90, 'settings.errors.enrolmentDays')
-    .default(14),
+  /** Each module's own part (see module-settings.ts), validated by the module's schema. */
+  modules: z.record(z.string(), z.unknown()).default({}),
 })
 export type TenantSettings = z.infer<typeof TenantSettings>
 export type TenantSettingsInput = z.input<typeof TenantSettings>

@@ -1,0 +1,46 @@
+import type { Router } from 'express'
+import type { Knex } from 'knex'
+import type { Deps } from './deps.ts'
+import type { ModuleSettingsPart } from './platform/tenancy/module-settings.ts'
+
+/** A link in the staff area's navigation; `adminOnly` hides it from operators without the admin role. */
+export interface AdminNavEntry {
+  href: string
+  /** An i18n key. */
+  label: string
+  adminOnly?: boolean
+}
+
+/** A demo tenant as a module's demo data sees it (written as the owner role, in the tenant's context). */
+export interface DemoTenantRef {
+  id: string
+  slug: string
+  /** The demo portal's address, e.g. http://pl.localhost:3000 */
+  url: string
+}
+
+/**
+ * Everything a feature brings to the portal, so a new module is written in its own folder
+ * and listed once in `registry.ts`: the app, the workers, migrations' job queues, the
+ * staff navigation, tenant settings, translations and demo data are assembled from these.
+ */
+export interface KabinetModule {
+  /** Also the i18n namespace: the module's strings are `t('<name>.…')`. */
+  name: string
+  /** `modules` is every module the app was assembled from (for pages that gather from all). */
+  routes?: (deps: Deps, modules: readonly KabinetModule[]) => Router
+  adminNav?: readonly AdminNavEntry[]
+  /** pg-boss queues the module sends to or works on; created by `migrate` as the owner. */
+  queues?: readonly string[]
+  /** Workers and schedules, started once per process after the job queue. */
+  start?: (deps: Deps) => Promise<void>
+  /** The module's part of the tenant settings, stored under `settings.modules[name]`. */
+  settings?: ModuleSettingsPart
+  /** A directory holding `<locale>.json` for each locale: the module's own catalogue. */
+  catalogues?: string
+  /**
+   * Demo data for one demo tenant (development only), safe to run at every start; returns
+   * lines for the development banner (such as tokens to try), if any.
+   */
+  demo?: (owner: Knex, tenant: DemoTenantRef) => Promise<string[] | void>
+}

@@ -1,0 +1,35 @@
+import type { AdminNavEntry, KabinetModule } from './module.ts'
+import type { Namespace } from './platform/i18n/index.ts'
+import { PLATFORM_QUEUES } from './db/jobs.ts'
+import { accountsModule } from './modules/accounts/index.ts'
+import { auditModule } from './modules/audit/index.ts'
+import { operatorsModule } from './modules/operators/index.ts'
+import { customerServicesOf, servicesModule } from './modules/services/index.ts'
+import { tenantsModule } from './modules/tenants/index.ts'
+
+/**
+ * Every module of the portal, in mounting order. Adding a module is one line here; the
+ * app, the workers, the job queues, the staff navigation, the tenant settings page, the
+ * catalogues and the demo data are all assembled from this list.
+ */
+export const MODULES: readonly KabinetModule[] = [
+  tenantsModule,
+  accountsModule(customerServicesOf),
+  servicesModule,
+  operatorsModule,
+  auditModule,
+]
+
+export function moduleQueues(modules: readonly KabinetModule[] = MODULES): string[] {
+  return [...PLATFORM_QUEUES, ...modules.flatMap((m) => m.queues ?? [])]
+}
+
+export function moduleNamespaces(modules: readonly KabinetModule[] = MODULES): Namespace[] {
+  return modules.flatMap((m) => (m.catalogues ? [{ name: m.name, dir: m.catalogues }] : []))
+}
+
+/** Everyone's pages first, then the administrators' own, each group in module order. */
+export function adminNavigation(modules: readonly KabinetModule[] = MODULES): AdminNavEntry[] {
+  const entries = modules.flatMap((m) => m.adminNav ?? [])
+  return [...entries.filter((e) => !e.adminOnly), ...entries.filter((e) => e.adminOnly)]
+}

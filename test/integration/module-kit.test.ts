@@ -1,0 +1,65 @@
+import request from 'supertest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { withTenant } from '../../src/db/tenant-scope.ts'
+import { MODULES } from '../../src/registry.ts'
+import { createTestApp, type TestApp } from '../helpers/app.ts'
+import { createTenant } from '../helpers/factories.ts'
+import { createOperator, operatorSignIn } from '../helpers/operators.ts'
+import { probeModule } from '../helpers/probe-module.ts'
+
+describe('a module plugs in through its descriptor', () => {
+  let t: TestApp
+  let tenant: Awaited<ReturnType<typeof createTenant>>
+
+  beforeAll(async () => {
+    t = await createTestApp({ modules: [...MODULES, probeModule] })
+    tenant = await createTenant(t.db.owner, { defaultLocale: 'pl' })
+  })
+  afterAll(() => t.close())
+
+  it('adds its staff page to the navigation, behind the staff-only default, in its own namespace', async () => {
+    expect((await request(t.app).get('/admin/probe').set('Host', tenant.host)).status).toBe(303)
+    const { agent } = await operatorSignIn(t, tenant.host, await createOperator(t, tenant.id, 'operator'))
+    const home = await agent.get('/admin')
+    expect(home.text).toContain('<a class="govuk-link" href="/admin/probe">Sonda</a>')
+    // Entries for administrators only are not offered to an operator.
+    expect(home.text).not.toContain('href="/admin/audit"')
+    expect((await agent.get('/admin/probe')).text).toContain('<h1>Strona sondy</h1>')
+  })
+
+  it('edits its settings part on the tenant settings page: validated with the rest, stored under its name', async () => {
+    const { agent } = await operatorSignIn(t, tenant.host, await createOperator(t, tenant.id, 'admin'))
+    const page = await agent.get('/admin/settings')
+    expect(page.text).toContain('Ważność tokenu do usługi (dni)')
+    expect(page.text).toMatch(/id="enrolmentDays" name="enrolmentDays" type="text" value="14"/)
+    const base = {
+      name: 'Probe Grid',
+      defaultLocale: 'pl',
+      timeZone: 'Europe/Warsaw',
+      primaryColour: '#1d70b8',
+      supportEmail: 'help@probe.example',
+      publicBaseUrl: 'https://probe.example',
+      registrationModes: 'emailConfirmation',
+      oneTimePasswordDays: '7',
+      minLength: '8',
+    }
+    const stored = () =>
+      withTenant(t.deps.db, tenant.id, (trx) => trx('tenants').where({ id: tenant.id }).first('settings'))
+    const before = (await stored()).settings
+
+    const bad = await agent.post('/admin/settings', { ...base, name: '', enrolmentDays: '500' })
+    expect(bad.status).toBe(422)
+    // Both the platform's error and the module's, in the order of the form.
+    const summary = bad.text.slice(bad.text.indexOf('govuk-error-summary'))
+    expect(summary.indexOf('href="#name"')).toBeGreaterThan(-1)
+    expect(summary.indexOf('href="#enrolmentDays"')).toBeGreaterThan(summary.indexOf('href="#name"'))
+    expect(bad.text).toContain('Podaj liczbę dni od 1 do 90')
+    expect((await stored()).settings).toEqual(before)
+
+    expect((await agent.post('/admin/settings', { ...base, enrolmentDays: '30' })).status).toBe(303)
+    expect((await stored()).settings.modules.services).toEqual({ enrolmentDays: 30 })
+    expect((await agent.get('/admin/settings')).text).toMatch(
+      /id="enrolmentDays" name="enrolmentDays" type="text" value="30"/,
+    )
+  })
+})
