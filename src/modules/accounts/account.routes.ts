@@ -2,17 +2,15 @@ import { flash } from '../../http/flash.ts'
 import { Router, type Request, type Response } from 'express'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import type { Deps } from '../../deps.ts'
+import type { AccountServices } from './services.ts'
 import { requireCustomer } from './session.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
-import { changePassword, endOtherSessions } from './password.service.ts'
-import { updateProfile } from './profile.service.ts'
 import { ChangeEmail, changePassword as changePasswordForm, profile as profileForm } from './schemas.ts'
-import { confirmEmailChange, requestEmailChange } from './email.service.ts'
 import { noStore } from '../../http/security-headers.ts'
 import type { CustomerServices } from './ports.ts'
 
 /** The signed-in customer's cabinet: home with the main menu, profile, password, sessions. */
-export function accountRoutes(deps: Deps, services: CustomerServices): Router {
+export function accountRoutes(deps: Deps, accounts: AccountServices, services: CustomerServices): Router {
   const router = Router()
   // Checking the current password is a credential path like sign-in: a stolen session
   // must not be a way to guess it.
@@ -25,7 +23,7 @@ export function accountRoutes(deps: Deps, services: CustomerServices): Router {
     res.render('customer/accounts/confirm')
   })
   router.post('/account/email/confirm/:token', noStore, async (req, res) => {
-    const ok = await confirmEmailChange(deps, res.locals.ctx, String(req.params.token))
+    const ok = await accounts.confirmEmailChange(res.locals.ctx, String(req.params.token))
     res
       .status(ok ? 200 : 410)
       .render(ok ? 'customer/accounts/email-changed' : 'customer/accounts/link-invalid')
@@ -52,7 +50,7 @@ export function accountRoutes(deps: Deps, services: CustomerServices): Router {
     const form = profileForm(res.locals.tenant!).safeParse(req.body)
     if (!form.success)
       return renderInvalid(res, 'customer/accounts/profile', fieldErrors(res, form.error), req.body)
-    await updateProfile(deps, res.locals.ctx, res.locals.customer!.id, form.data)
+    await accounts.updateProfile(res.locals.ctx, res.locals.customer!.id, form.data)
     flash(req, { key: 'accounts.profile.saved' })
     res.redirect(303, '/account/profile')
   })
@@ -71,7 +69,7 @@ export function accountRoutes(deps: Deps, services: CustomerServices): Router {
     if (!form.success)
       return renderInvalid(res, 'customer/accounts/password', fieldErrors(res, form.error), {})
     const tried = forced ? undefined : await attempt(req, res)
-    const epoch = await changePassword(deps, res.locals.ctx, customer.id, form.data, forced)
+    const epoch = await accounts.changePassword(res.locals.ctx, customer.id, form.data, forced)
     if (epoch === 'wrongPassword') {
       const errors = [
         {
@@ -98,7 +96,7 @@ export function accountRoutes(deps: Deps, services: CustomerServices): Router {
     if (!form.success)
       return renderInvalid(res, 'customer/accounts/email', fieldErrors(res, form.error), values)
     const tried = await attempt(req, res)
-    const outcome = await requestEmailChange(deps, res.locals.ctx, res.locals.customer!.id, form.data)
+    const outcome = await accounts.requestEmailChange(res.locals.ctx, res.locals.customer!.id, form.data)
     if (outcome === 'wrongPassword') {
       const errors = [
         {
@@ -115,7 +113,7 @@ export function accountRoutes(deps: Deps, services: CustomerServices): Router {
   })
 
   router.post('/account/sessions/end-others', async (req, res) => {
-    req.session.epoch = await endOtherSessions(deps, res.locals.ctx, res.locals.customer!)
+    req.session.epoch = await accounts.endOtherSessions(res.locals.ctx, res.locals.customer!)
     flash(req, { key: 'accounts.profile.sessionsEnded' })
     res.redirect(303, '/account/profile')
   })

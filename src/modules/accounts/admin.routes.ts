@@ -2,10 +2,11 @@ import { flash } from '../../http/flash.ts'
 import { Router, type Request } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
+import type { AccountServices } from './services.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { uuidIds } from '../../http/params.ts'
 import { requireOperator } from '../operators/index.ts'
-import { STAFF_ACTIONS, applyStaffAction, customerForStaff } from './admin.service.ts'
+import { STAFF_ACTIONS } from './admin.service.ts'
 import { customerSearch, type CustomerRow } from './repo.ts'
 import { displayName } from './profile.service.ts'
 import { PageParam, exportList, listPage, pagination } from '../../http/lists.ts'
@@ -15,7 +16,11 @@ import type { CustomerServices } from './ports.ts'
 const Action = z.object({ action: z.enum(STAFF_ACTIONS) })
 
 /** Staff: find, view and manage customer accounts. */
-export function customerAdminRoutes(deps: Deps, customerServices: CustomerServices): Router {
+export function customerAdminRoutes(
+  deps: Deps,
+  accounts: AccountServices,
+  customerServices: CustomerServices,
+): Router {
   const router = uuidIds(Router())
   router.use(['/admin/customers', '/admin/customers.csv'], requireOperator(deps.db))
   const searchOf = (req: Request) => (typeof req.query.q === 'string' ? req.query.q.slice(0, 100) : '')
@@ -46,7 +51,7 @@ export function customerAdminRoutes(deps: Deps, customerServices: CustomerServic
     await exportList(res, deps.db, 'customers.csv', columns, (trx) => customerSearch(trx, searchOf(req)))
   })
   router.get('/admin/customers/:id', async (req, res) => {
-    const customer = await customerForStaff(deps, res.locals.ctx, req.params.id)
+    const customer = await accounts.customerForStaff(res.locals.ctx, req.params.id)
     const services = await customerServices.servicesOf(res.locals.ctx, customer.id)
     res.render('admin/customers/view', {
       subject: customer,
@@ -57,7 +62,7 @@ export function customerAdminRoutes(deps: Deps, customerServices: CustomerServic
   router.post('/admin/customers/:id', async (req, res) => {
     const form = Action.safeParse(req.body)
     if (!form.success) throw new NotFoundError('customer action')
-    if (!(await applyStaffAction(deps, res.locals.ctx, req.params.id, form.data.action)))
+    if (!(await accounts.applyStaffAction(res.locals.ctx, req.params.id, form.data.action)))
       throw new NotFoundError('customer')
     flash(req, { key: `admin.customers.done.${form.data.action}` })
     res.redirect(303, `/admin/customers/${req.params.id}`)

@@ -11,6 +11,7 @@ import { schedulePendingPurge } from './purge.ts'
 import { ACCOUNT_QUEUES } from './queues.ts'
 import { registerRoutes } from './register.routes.ts'
 import { sessionRoutes } from './session.routes.ts'
+import { createAccountServices } from './services.ts'
 
 export { createEnrolledCustomer, customerExists, findCustomerByEmail, setDefaultService } from './api.ts'
 export type { CustomerServices } from './ports.ts'
@@ -29,13 +30,14 @@ export function accountsModule(servicesPort: (deps: Deps) => CustomerServices): 
     queues: Object.values(ACCOUNT_QUEUES),
     adminNav: [{ href: '/admin/customers', label: 'admin.customers.title' }],
     routes(deps) {
+      const accounts = createAccountServices(deps)
       const services = servicesPort(deps)
       return Router().use(
-        registerRoutes(deps),
-        sessionRoutes(deps, services),
-        passwordResetRoutes(deps),
-        accountRoutes(deps, services),
-        customerAdminRoutes(deps, services),
+        registerRoutes(deps, accounts),
+        sessionRoutes(deps, accounts, services),
+        passwordResetRoutes(deps, accounts),
+        accountRoutes(deps, accounts, services),
+        customerAdminRoutes(deps, accounts, services),
       )
     },
     async start(deps) {

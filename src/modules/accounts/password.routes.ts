@@ -1,16 +1,16 @@
 import { flash } from '../../http/flash.ts'
 import { Router } from 'express'
 import type { Deps } from '../../deps.ts'
+import type { AccountServices } from './services.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { noStore } from '../../http/security-headers.ts'
 import { hashToken } from '../../platform/tokens.ts'
-import { requestPasswordReset, resetLinkIsUsable, resetPassword } from './password.service.ts'
 import { newPasswordFields as resetForm } from '../../platform/identity-fields.ts'
 import { EmailOnly } from './schemas.ts'
 
 /** Forgotten password: request a link, then set a new password from it. */
-export function passwordResetRoutes(deps: Deps): Router {
+export function passwordResetRoutes(deps: Deps, accounts: AccountServices): Router {
   const router = Router()
   const throttle = createCredentialThrottle(deps.pool, 'reset')
 
@@ -23,7 +23,7 @@ export function passwordResetRoutes(deps: Deps): Router {
       return renderInvalid(res, 'customer/accounts/forgot', fieldErrors(res, form.error), req.body)
     const account = `${res.locals.tenant!.id}:${form.data.email.toLowerCase()}`
     await throttle.attempt(account, req.ip ?? '')
-    await requestPasswordReset(deps, res.locals.ctx, form.data.email)
+    await accounts.requestPasswordReset(res.locals.ctx, form.data.email)
     res.redirect(303, '/password/sent')
   })
   router.get('/password/sent', (_req, res) => {
@@ -35,7 +35,7 @@ export function passwordResetRoutes(deps: Deps): Router {
     next()
   })
   router.get('/password/reset/:token', async (req, res) => {
-    if (!(await resetLinkIsUsable(deps, res.locals.ctx, req.params.token))) {
+    if (!(await accounts.resetLinkIsUsable(res.locals.ctx, req.params.token))) {
       return res.status(410).render('customer/accounts/link-invalid')
     }
     res.render('customer/accounts/reset')
@@ -47,7 +47,7 @@ export function passwordResetRoutes(deps: Deps): Router {
     )
     const form = resetForm(res.locals.tenant!, '').safeParse(req.body)
     if (!form.success) return renderInvalid(res, 'customer/accounts/reset', fieldErrors(res, form.error), {})
-    const outcome = await resetPassword(deps, res.locals.ctx, req.params.token, form.data.password)
+    const outcome = await accounts.resetPassword(res.locals.ctx, req.params.token, form.data.password)
     if (outcome === 'invalid') {
       return res.status(410).render('customer/accounts/link-invalid')
     }

@@ -1,7 +1,8 @@
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { audit } from '../../platform/audit.ts'
-import { updateCustomer } from './repo.ts'
+import type { Knex } from 'knex'
+import { findCustomer, updateCustomer, type CustomerRow } from './repo.ts'
 import type { AccountsDeps } from './registration.service.ts'
 
 export interface ProfileInput {
@@ -43,4 +44,13 @@ export function displayName(c: {
 }): string {
   const name = [c.first_name, c.last_name].filter(Boolean).join(' ')
   return name || c.full_name || c.organisation_name || c.login_name || c.email
+}
+
+/** The customer a session names, if they still exist in this tenant. */
+export async function customerById(
+  deps: { db: Knex },
+  ctx: RequestContext,
+  id: string,
+): Promise<CustomerRow | undefined> {
+  return withTenant(deps.db, ctx.tenant.id, (trx) => findCustomer(trx, id))
 }

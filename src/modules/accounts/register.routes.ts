@@ -1,15 +1,10 @@
 import { Router, type Response } from 'express'
 import type { Deps } from '../../deps.ts'
+import type { AccountServices } from './services.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { noStore } from '../../http/security-headers.ts'
 import { hashToken } from '../../platform/tokens.ts'
-import {
-  confirmEmail,
-  registerWithConfirmation,
-  registerWithEmailedPassword,
-  resendConfirmation,
-} from './registration.service.ts'
 import {
   EmailOnly,
   registerWithConfirmation as confirmationForm,
@@ -17,7 +12,7 @@ import {
 } from './schemas.ts'
 
 /** Registration (seeds 002 and 004), email confirmation and "send again". */
-export function registerRoutes(deps: Deps): Router {
+export function registerRoutes(deps: Deps, accounts: AccountServices): Router {
   const router = Router()
   const throttle = createCredentialThrottle(deps.pool, 'register')
   const modes = (res: Response) => res.locals.tenant!.settings.registration.modes
@@ -44,7 +39,7 @@ export function registerRoutes(deps: Deps): Router {
     if (!form.success)
       return renderInvalid(res, 'customer/accounts/register-emailed', fieldErrors(res, form.error), req.body)
     await spend(res, form.data.email, req.ip)
-    await registerWithEmailedPassword(deps, res.locals.ctx, form.data)
+    await accounts.registerWithEmailedPassword(res.locals.ctx, form.data)
     res.redirect(303, '/register/done')
   })
 
@@ -60,7 +55,7 @@ export function registerRoutes(deps: Deps): Router {
       return renderInvalid(res, 'customer/accounts/register-account', fieldErrors(res, form.error), values)
     await spend(res, form.data.email, req.ip)
     res.locals.formPage = { view: 'customer/accounts/register-account', locals: () => ({ values }) }
-    await registerWithConfirmation(deps, res.locals.ctx, form.data)
+    await accounts.registerWithConfirmation(res.locals.ctx, form.data)
     res.redirect(303, '/register/done')
   })
 
@@ -74,7 +69,7 @@ export function registerRoutes(deps: Deps): Router {
     res.render('customer/accounts/confirm')
   })
   router.post('/confirm/:token', noStore, async (req, res) => {
-    const confirmed = await confirmEmail(deps, res.locals.ctx, hashToken(String(req.params.token)))
+    const confirmed = await accounts.confirmEmail(res.locals.ctx, hashToken(String(req.params.token)))
     res
       .status(confirmed ? 200 : 410)
       .render(confirmed ? 'customer/accounts/confirmed' : 'customer/accounts/link-invalid', { resend: true })
@@ -88,7 +83,7 @@ export function registerRoutes(deps: Deps): Router {
     if (!form.success)
       return renderInvalid(res, 'customer/accounts/resend', fieldErrors(res, form.error), req.body)
     await spend(res, form.data.email, req.ip)
-    await resendConfirmation(deps, res.locals.ctx, form.data.email)
+    await accounts.resendConfirmation(res.locals.ctx, form.data.email)
     res.redirect(303, '/register/done')
   })
   return router

@@ -1,16 +1,16 @@
 import { Router } from 'express'
 import type { Deps } from '../../deps.ts'
+import type { AccountServices } from './services.ts'
 import { signIn, signOut } from './session.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { safeNextPath } from '../../http/redirect.ts'
 import { noStore } from '../../http/security-headers.ts'
-import { authenticate } from './password.service.ts'
 import { Login } from './schemas.ts'
 import type { CustomerServices } from './ports.ts'
 
 /** Login and logout (seed 000 steps 5 and 8, seed 002). */
-export function sessionRoutes(deps: Deps, services: CustomerServices): Router {
+export function sessionRoutes(deps: Deps, accounts: AccountServices, services: CustomerServices): Router {
   const router = Router()
   const throttle = createCredentialThrottle(deps.pool, 'login')
 
@@ -33,7 +33,7 @@ export function sessionRoutes(deps: Deps, services: CustomerServices): Router {
     const loginKey = tenant.settings.registration.loginName ? form.data.login : form.data.login.toLowerCase()
     const account = `${tenant.id}:${loginKey}`
     const tried = await throttle.attempt(account, req.ip ?? '')
-    const result = await authenticate(deps, res.locals.ctx, form.data.login, form.data.password)
+    const result = await accounts.authenticate(res.locals.ctx, form.data.login, form.data.password)
     if (!result.ok) {
       const errors = [{ field: 'login', text: res.locals.t('accounts.errors.loginFailed'), href: '#login' }]
       return renderInvalid(res, 'customer/accounts/login', errors, values)

@@ -1,10 +1,9 @@
 import type { Request, RequestHandler } from 'express'
 import type { Knex } from 'knex'
-import { withTenant } from '../../db/tenant-scope.ts'
-import { findCustomer, type CustomerRow } from './repo.ts'
+import type { CustomerRow } from './repo.ts'
 import type { Clock } from '../../platform/clock.ts'
 import { freshSession, sessionCall } from '../../http/session.ts'
-import { displayName } from './profile.service.ts'
+import { customerById, displayName } from './profile.service.ts'
 import { formattersFor } from '../../platform/format.ts'
 import type { I18n } from '../../platform/i18n/index.ts'
 import { isLocale } from '../../platform/i18n/locales.ts'
@@ -50,7 +49,7 @@ export function loadCustomer(db: Knex, i18n: I18n): RequestHandler {
     const id = req.session.customerId
     const tenant = res.locals.tenant
     if (!id || !tenant) return next()
-    const customer = await withTenant(db, tenant.id, (trx) => findCustomer(trx, id))
+    const customer = await customerById({ db }, res.locals.ctx, id)
     if (!customer || customer.status !== 'active' || customer.session_epoch !== req.session.epoch) {
       await sessionCall((cb) => req.session.regenerate(cb))
       return next()

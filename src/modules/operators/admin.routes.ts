@@ -5,13 +5,13 @@ import { flash } from '../../http/flash.ts'
 import { Router } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
+import type { OperatorServices } from './services.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { fieldErrors } from '../../http/forms.ts'
 import { uuidIds } from '../../http/params.ts'
 import { Email } from '../../platform/identity-fields.ts'
 import { requireOperator } from './auth.ts'
 import { operatorQuery, type OperatorRow } from './repo.ts'
-import { changeOperator, inviteOperator } from './service.ts'
 
 const Role = z.enum(['admin', 'operator'], 'admin.errors.role')
 const Invite = z.object({
@@ -27,7 +27,7 @@ const Invite = z.object({
 const Change = z.object({ action: z.enum(['role', 'disable', 'enable']), role: Role.optional() })
 
 /** The admin home and, for administrators, the operators of the tenant. */
-export function operatorAdminRoutes(deps: Deps): Router {
+export function operatorAdminRoutes(deps: Deps, operators: OperatorServices): Router {
   const router = uuidIds(Router())
   router.get('/admin', requireOperator(deps.db), (_req, res) => {
     res.render('admin/home')
@@ -76,7 +76,7 @@ export function operatorAdminRoutes(deps: Deps): Router {
     if (!form.success)
       return renderList(res, 422, { errors: fieldErrors(res, form.error), values: req.body as unknown })
     res.locals.formPage = { view: 'admin/operators/list', locals: () => listLocals(res) }
-    await inviteOperator(deps, res.locals.ctx, form.data)
+    await operators.inviteOperator(res.locals.ctx, form.data)
     flash(req, { key: 'admin.operators.invited' })
     res.redirect(303, '/admin/operators')
   })
@@ -88,7 +88,7 @@ export function operatorAdminRoutes(deps: Deps): Router {
       })
     const change =
       form.data.action === 'role' ? { role: form.data.role } : { disabled: form.data.action === 'disable' }
-    const outcome = await changeOperator(deps, res.locals.ctx, req.params.id, change)
+    const outcome = await operators.changeOperator(res.locals.ctx, req.params.id, change)
     if (outcome === 'missing') throw new NotFoundError('operator')
     if (outcome === 'self')
       return renderList(res, 422, {

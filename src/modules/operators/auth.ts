@@ -1,10 +1,10 @@
 import type { Request, RequestHandler } from 'express'
 import type { Knex } from 'knex'
-import { withTenant } from '../../db/tenant-scope.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { freshSession, sessionCall } from '../../http/session.ts'
 import type { Clock } from '../../platform/clock.ts'
-import { findOperator, type OperatorRow } from './repo.ts'
+import type { OperatorRow } from './repo.ts'
+import { operatorById } from './service.ts'
 
 /** Password accepted: a fresh session that is not yet signed in, waiting for the second factor. */
 export async function beginOperatorLogin(
@@ -43,12 +43,9 @@ export function requireOperator(db: Knex, role?: OperatorRow['role']): RequestHa
   return async (req, res, next) => {
     res.set('Cache-Control', 'no-store')
     if (res.locals.foreignSession) return next(new NotFoundError('operator of another tenant'))
-    const tenant = res.locals.tenant!
     const id = req.session.operatorId
     // Loaded once per request: the default guard of /admin/** and a page's own role check.
-    const operator =
-      res.locals.operator ??
-      (id ? await withTenant(db, tenant.id, (trx) => findOperator(trx, id)) : undefined)
+    const operator = res.locals.operator ?? (id ? await operatorById({ db }, res.locals.ctx, id) : undefined)
     if (!operator || operator.disabled_at || operator.session_epoch !== req.session.operatorEpoch) {
       return res.redirect(303, '/admin/login')
     }

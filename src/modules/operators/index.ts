@@ -2,6 +2,7 @@ import { Router } from 'express'
 import type { KabinetModule } from '../../module.ts'
 import { operatorAdminRoutes } from './admin.routes.ts'
 import { operatorLoginRoutes } from './login.routes.ts'
+import { createOperatorServices } from './services.ts'
 
 export { requireOperator, staffOnlyByDefault } from './auth.ts'
 
@@ -9,5 +10,8 @@ export { requireOperator, staffOnlyByDefault } from './auth.ts'
 export const operatorsModule: KabinetModule = {
   name: 'operators',
   adminNav: [{ href: '/admin/operators', label: 'admin.operators.title', adminOnly: true }],
-  routes: (deps) => Router().use(operatorLoginRoutes(deps), operatorAdminRoutes(deps)),
+  routes(deps) {
+    const operators = createOperatorServices(deps)
+    return Router().use(operatorLoginRoutes(deps, operators), operatorAdminRoutes(deps, operators))
+  },
 }

@@ -2,20 +2,13 @@ import { CONTROL_CHARACTERS, SINGLE_LINE } from '../../platform/text.ts'
 import { Router } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
+import type { OperatorServices } from './services.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { noStore } from '../../http/security-headers.ts'
 import { newTotpSecret, totpQrCode } from '../../platform/totp.ts'
 import { Email, newPasswordFields as newPasswordForm } from '../../platform/identity-fields.ts'
 import { beginOperatorLogin, completeOperatorLogin, endOperatorSession } from './auth.ts'
-import {
-  checkOperatorPassword,
-  checkSecondFactor,
-  enrolTotp,
-  operatorById,
-  setPasswordFromLink,
-  setPasswordLinkIsUsable,
-} from './service.ts'
 
 const StaffLogin = z.object({
   email: Email,
@@ -31,7 +24,7 @@ const Code = z.object({
 })
 
 /** Staff sign-in: password, then TOTP (enrolled on first sign-in), plus the set-password link. */
-export function operatorLoginRoutes(deps: Deps): Router {
+export function operatorLoginRoutes(deps: Deps, operators: OperatorServices): Router {
   const router = Router()
   const throttle = createCredentialThrottle(deps.pool, 'admin-login')
   router.use('/admin', noStore)
@@ -50,7 +43,11 @@ export function operatorLoginRoutes(deps: Deps): Router {
     const tenantId = res.locals.tenant!.id
     const key = form.data.email.toLowerCase()
     const tried = await attempt(tenantId, key, req.ip)
-    const operator = await checkOperatorPassword(deps, res.locals.ctx, form.data.email, form.data.password)
+    const operator = await operators.checkOperatorPassword(
+      res.locals.ctx,
+      form.data.email,
+      form.data.password,
+    )
     if (!operator) {
       return renderInvalid(
         res,
@@ -75,7 +72,7 @@ export function operatorLoginRoutes(deps: Deps): Router {
     const form = Code.safeParse(req.body)
     if (!form.success) return renderInvalid(res, 'admin/operators/code', fieldErrors(res, form.error), {})
     const tried = await attempt(tenantId, `code:${pending}`, req.ip)
-    const operator = await checkSecondFactor(deps, res.locals.ctx, pending, form.data.code)
+    const operator = await operators.checkSecondFactor(res.locals.ctx, pending, form.data.code)
     if (!operator) {
       return renderInvalid(
         res,
@@ -92,7 +89,7 @@ export function operatorLoginRoutes(deps: Deps): Router {
   router.get('/admin/totp/setup', async (req, res) => {
     const pending = req.session.pendingOperatorId
     if (!pending) return res.redirect(303, '/admin/login')
-    const operator = await operatorById(deps, res.locals.ctx, pending)
+    const operator = await operators.operatorById(res.locals.ctx, pending)
     if (!operator || operator.totp_enabled_at) return res.redirect(303, '/admin/login')
     req.session.totpSecret ??= newTotpSecret()
     const secret = req.session.totpSecret
@@ -108,10 +105,10 @@ export function operatorLoginRoutes(deps: Deps): Router {
     const form = Code.safeParse(req.body)
     const tried = await attempt(res.locals.tenant!.id, `code:${pending}`, req.ip)
     const codes = form.success
-      ? await enrolTotp(deps, res.locals.ctx, pending, secret, form.data.code)
+      ? await operators.enrolTotp(res.locals.ctx, pending, secret, form.data.code)
       : undefined
     if (!codes) {
-      const operator = await operatorById(deps, res.locals.ctx, pending)
+      const operator = await operators.operatorById(res.locals.ctx, pending)
       const errors = [{ field: 'code', text: res.locals.t('admin.errors.codeWrong'), href: '#code' }]
       return renderInvalid(
         res,
@@ -122,7 +119,7 @@ export function operatorLoginRoutes(deps: Deps): Router {
       )
     }
     await tried.succeeded()
-    const operator = await operatorById(deps, res.locals.ctx, pending)
+    const operator = await operators.operatorById(res.locals.ctx, pending)
     await completeOperatorLogin(req, res.locals.tenant!.id, operator!, deps.clock)
     // Shown once, on this response only; only their hashes are stored.
     res.render('admin/operators/recovery-codes', { codes })
@@ -138,7 +135,7 @@ export function operatorLoginRoutes(deps: Deps): Router {
     next()
   })
   router.get('/admin/set-password/:token', async (req, res) => {
-    if (!(await setPasswordLinkIsUsable(deps, res.locals.ctx, req.params.token)))
+    if (!(await operators.setPasswordLinkIsUsable(res.locals.ctx, req.params.token)))
       return res.status(410).render('customer/accounts/link-invalid')
     res.render('admin/operators/set-password')
   })
@@ -146,7 +143,7 @@ export function operatorLoginRoutes(deps: Deps): Router {
     const form = newPasswordForm(res.locals.tenant!, '').safeParse(req.body)
     if (!form.success)
       return renderInvalid(res, 'admin/operators/set-password', fieldErrors(res, form.error), {})
-    const ok = await setPasswordFromLink(deps, res.locals.ctx, req.params.token, form.data.password)
+    const ok = await operators.setPasswordFromLink(res.locals.ctx, req.params.token, form.data.password)
     if (!ok) return res.status(410).render('customer/accounts/link-invalid')
     res.redirect(303, '/admin/login')
   })

@@ -216,7 +216,7 @@ export async function changeOperator(
 
 /** An operator of this tenant (the one part-way through signing in, say). */
 export async function operatorById(
-  deps: OperatorsDeps,
+  deps: Pick<OperatorsDeps, 'db'>,
   ctx: RequestContext,
   id: string,
 ): Promise<OperatorRow | undefined> {

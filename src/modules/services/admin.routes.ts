@@ -4,13 +4,12 @@ import { submissionOf } from '../../platform/submissions.ts'
 import { flash } from '../../http/flash.ts'
 import { Router, type Request, type Response } from 'express'
 import type { Deps } from '../../deps.ts'
+import type { ServiceServices } from './services.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { uuidIds } from '../../http/params.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { fieldErrors } from '../../http/forms.ts'
 import { requireOperator } from '../operators/index.ts'
-import { accessRequestForStaff, changeCustomerService } from './access.service.ts'
-import { issueEnrolment, reissue, revoke } from './enrolment.service.ts'
 import {
   enrolmentStatus,
   accessRequestQuery,
@@ -24,7 +23,7 @@ import { enrolmentForm, serviceChoice } from './schemas.ts'
 const STATUSES = ['pending', 'used', 'expired', 'revoked'] as const
 
 /** Staff: the access-request queue, enrolments (issue, revoke, reissue) and a customer's services. */
-export function serviceAdminRoutes(deps: Deps): Router {
+export function serviceAdminRoutes(deps: Deps, services: ServiceServices): Router {
   const router = uuidIds(Router())
   router.use(
     ['/admin/enrolments', '/admin/enrolments.csv', '/admin/access-requests', '/admin/access-requests.csv'],
@@ -101,7 +100,7 @@ export function serviceAdminRoutes(deps: Deps): Router {
       typeof (req.body as { requestId?: unknown }).requestId === 'string'
         ? (req.body as { requestId: string }).requestId
         : undefined
-    const issued = await issueEnrolment(deps, res.locals.ctx, {
+    const issued = await services.issueEnrolment(res.locals.ctx, {
       ...form.data,
       requestId: requestId && isUuid(requestId) ? requestId : undefined,
       submission: submissionOf(req.body),
@@ -116,8 +115,8 @@ export function serviceAdminRoutes(deps: Deps): Router {
     if (action !== 'revoke' && action !== 'reissue') throw new NotFoundError('enrolment action')
     const done =
       action === 'revoke'
-        ? await revoke(deps, res.locals.ctx, req.params.id)
-        : await reissue(deps, res.locals.ctx, req.params.id)
+        ? await services.revoke(res.locals.ctx, req.params.id)
+        : await services.reissue(res.locals.ctx, req.params.id)
     if (!done) throw new NotFoundError('enrolment')
     res.redirect(303, '/admin/enrolments')
   })
@@ -156,7 +155,7 @@ export function serviceAdminRoutes(deps: Deps): Router {
     )
   })
   router.get('/admin/access-requests/:id', async (req, res) => {
-    const request = await accessRequestForStaff(deps, res.locals.ctx, req.params.id)
+    const request = await services.accessRequestForStaff(res.locals.ctx, req.params.id)
     await renderEnrolments(req, res, 200, {}, { values: { ...request, requestId: request.id } })
   })
 
@@ -166,7 +165,12 @@ export function serviceAdminRoutes(deps: Deps): Router {
     const service = serviceChoice(res.locals.tenant!).safeParse(body.service)
     if (!service.success || (body.action !== 'add' && body.action !== 'remove'))
       throw new NotFoundError('service change')
-    const outcome = await changeCustomerService(deps, res.locals.ctx, id, service.data, body.action === 'add')
+    const outcome = await services.changeCustomerService(
+      res.locals.ctx,
+      id,
+      service.data,
+      body.action === 'add',
+    )
     if (outcome === 'missing') throw new NotFoundError('customer')
     res.redirect(303, `/admin/customers/${id}`)
   })

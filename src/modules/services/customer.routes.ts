@@ -2,13 +2,14 @@ import { submissionOf } from '../../platform/submissions.ts'
 import { flash } from '../../http/flash.ts'
 import { Router, type Response } from 'express'
 import type { Deps } from '../../deps.ts'
+import type { ServiceServices } from './services.ts'
 import { requireCustomer } from '../accounts/index.ts'
 import { fieldErrors, renderInvalid, type FieldError } from '../../http/forms.ts'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { noStore } from '../../http/security-headers.ts'
 import { Email, newPasswordFields } from '../../platform/identity-fields.ts'
-import { requestAccess, servicesOf, setDefaultService } from './access.service.ts'
-import { checkToken, redeemForCustomer, redeemWithNewAccount, type Redemption } from './enrolment.service.ts'
+import { setDefaultService } from './access.service.ts'
+import { type Redemption } from './enrolment.service.ts'
 import { requireService } from './guard.ts'
 import { TokenForm, accessRequest, serviceChoice } from './schemas.ts'
 
@@ -32,7 +33,7 @@ function redemptionError(res: Response, field: string, result: Redemption): Fiel
 }
 
 /** Request access, My services, token registration on both paths, and the service guard. */
-export function serviceCustomerRoutes(deps: Deps): Router {
+export function serviceCustomerRoutes(deps: Deps, services: ServiceServices): Router {
   const router = Router()
   const throttle = createCredentialThrottle(deps.pool, 'enrol')
   const attempt = (res: Response, key: string, ip: string | undefined) =>
@@ -46,7 +47,7 @@ export function serviceCustomerRoutes(deps: Deps): Router {
     if (!form.success)
       return renderInvalid(res, 'customer/services/request', fieldErrors(res, form.error), req.body)
     await attempt(res, `request:${form.data.email.toLowerCase()}`, req.ip)
-    await requestAccess(deps, res.locals.ctx, form.data, submissionOf(req.body))
+    await services.requestAccess(res.locals.ctx, form.data, submissionOf(req.body))
     res.redirect(303, '/access-request/sent')
   })
   router.get('/access-request/sent', (_req, res) => {
@@ -63,7 +64,7 @@ export function serviceCustomerRoutes(deps: Deps): Router {
     if (!form.success)
       return renderInvalid(res, 'customer/services/enrol-token', fieldErrors(res, form.error), {})
     const tried = await attempt(res, `visitor:${req.ip}`, req.ip)
-    const checked = await checkToken(deps, res.locals.ctx, form.data.token)
+    const checked = await services.checkToken(res.locals.ctx, form.data.token)
     if (!('enrolmentId' in checked)) {
       return renderInvalid(res, 'customer/services/enrol-token', redemptionError(res, 'token', checked), {})
     }
@@ -95,7 +96,7 @@ export function serviceCustomerRoutes(deps: Deps): Router {
       return renderInvalid(res, 'customer/services/enrol-account', errors, values)
     }
     const tried = await attempt(res, `visitor:${req.ip}`, req.ip)
-    const result = await redeemWithNewAccount(deps, res.locals.ctx, tokenHash, {
+    const result = await services.redeemWithNewAccount(res.locals.ctx, tokenHash, {
       email: email.data,
       password: password.data.password,
     })
@@ -117,7 +118,7 @@ export function serviceCustomerRoutes(deps: Deps): Router {
 
   router.use(['/account/services', '/services'], requireCustomer())
   router.get('/account/services', async (req, res) => {
-    const mine = await servicesOf(deps, res.locals.ctx, res.locals.customer!.id)
+    const mine = await services.servicesOf(res.locals.ctx, res.locals.customer!.id)
     res.render('customer/services/mine', {
       mine,
       offered: res.locals.tenant!.settings.enabledServices,
@@ -146,7 +147,7 @@ export function serviceCustomerRoutes(deps: Deps): Router {
       return renderInvalid(res, 'customer/services/register', fieldErrors(res, form.error), {}, { service })
     const customer = res.locals.customer!
     const tried = await attempt(res, `customer:${customer.id}`, req.ip)
-    const result = await redeemForCustomer(deps, res.locals.ctx, customer, service, form.data.token)
+    const result = await services.redeemForCustomer(res.locals.ctx, customer, service, form.data.token)
     if (!result.ok) {
       return renderInvalid(
         res,

@@ -7,6 +7,7 @@ import { landingPath, servicesOf } from './access.service.ts'
 import { serviceAdminRoutes } from './admin.routes.ts'
 import { serviceCustomerRoutes } from './customer.routes.ts'
 import { seedServicesDemo } from './demo.ts'
+import { createServiceServices } from './services.ts'
 import { servicesSettings } from './settings.ts'
 
 export { requireService } from './guard.ts'
@@ -20,7 +21,10 @@ export const servicesModule: KabinetModule = {
     { href: '/admin/enrolments', label: 'admin.enrolments.title' },
   ],
   settings: servicesSettings,
-  routes: (deps) => Router().use(serviceCustomerRoutes(deps), serviceAdminRoutes(deps)),
+  routes(deps) {
+    const services = createServiceServices(deps)
+    return Router().use(serviceCustomerRoutes(deps, services), serviceAdminRoutes(deps, services))
+  },
   demo: seedServicesDemo,
 }
 

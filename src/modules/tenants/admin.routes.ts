@@ -2,13 +2,13 @@ import { flash } from '../../http/flash.ts'
 import { Router, type Response } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
+import type { TenantServices } from './services.ts'
 import type { FieldError } from '../../http/forms.ts'
 import { LOCALES } from '../../platform/i18n/locales.ts'
 import { effectiveMinLength } from '../../platform/passwords.ts'
 import { requireOperator } from '../operators/index.ts'
 import { TenantSettings, type Tenant } from '../../platform/tenancy/settings.ts'
 import type { ModuleSettingsPart } from '../../platform/tenancy/module-settings.ts'
-import { saveSettings } from './service.ts'
 
 /** The identifiers a tenant can ask for, each on the kind of party it belongs to. */
 export const IDENTIFIER_CHOICES = [
@@ -108,7 +108,11 @@ function validate(
 const SettingsSubmission = z.record(z.string(), z.unknown())
 
 /** Tenant settings, for administrators: validated as a whole, audited, effective at once. */
-export function tenantAdminRoutes(deps: Deps, parts: readonly ModuleSettingsPart[]): Router {
+export function tenantAdminRoutes(
+  deps: Deps,
+  tenants: TenantServices,
+  parts: readonly ModuleSettingsPart[],
+): Router {
   const router = Router()
   router.use('/admin/settings', requireOperator(deps.db, 'admin'))
   const render = (
@@ -154,7 +158,7 @@ export function tenantAdminRoutes(deps: Deps, parts: readonly ModuleSettingsPart
       const unique = errors.filter((e, i) => errors.findIndex((x) => x.field === e.field) === i)
       return render(res, 422, candidate, unique)
     }
-    await saveSettings(deps, res.locals.ctx, result.settings)
+    await tenants.saveSettings(res.locals.ctx, result.settings)
     flash(req, { key: 'admin.settings.saved' })
     res.redirect(303, '/admin/settings')
   })

@@ -2,6 +2,7 @@ import { Router } from 'express'
 import type { KabinetModule } from '../../module.ts'
 import { tenantAdminRoutes } from './admin.routes.ts'
 import { tenantRoutes } from './customer.routes.ts'
+import { createTenantServices } from './services.ts'
 
 export { seedDemo, type DemoLogin } from './demo.ts'
 
@@ -17,6 +18,7 @@ export const tenantsModule: KabinetModule = {
       tenantRoutes(),
       tenantAdminRoutes(
         deps,
+        createTenantServices(deps),
         modules.flatMap((m) => (m.settings ? [m.settings] : [])),
       ),
     ),
