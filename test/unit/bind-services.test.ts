@@ -10,7 +10,7 @@ describe('bindServices', () => {
         calls.push([d, ctx, name])
         return `${d.prefix}:${ctx.id}:${name}`
       },
-      later: async (d: typeof deps, n: number) => d.prefix.length + n,
+      later: (d: typeof deps, n: number) => Promise.resolve(d.prefix.length + n),
     })
     expect(services.greet({ id: 7 }, 'Ala')).toBe('tenant-a:7:Ala')
     expect(calls).toEqual([[deps, { id: 7 }, 'Ala']])
