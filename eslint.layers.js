@@ -61,6 +61,11 @@ export const layerRules = [
               regex: '^\\.\\./[a-z-]+/(?!index\\.ts$)',
               message: "Use the other module's index.ts (its public surface), never its files.",
             },
+            {
+              regex: '^(\\.\\./)+(registry|app|server)\\.ts$',
+              message:
+                'The registry lists the modules; a module importing it (or the app) would import itself.',
+            },
           ],
         },
       ],

@@ -25,6 +25,7 @@ describe('the layer rules of the lint config', () => {
     ['src/http/x.ts', "import type { A } from '../modules/accounts/repo.ts'"],
     ['src/modules/services/x.ts', "import { a } from '../accounts/repo.ts'"],
     ['src/config.ts', "import { a } from './db/knex.ts'"],
+    ['src/modules/services/x.ts', "import { MODULES } from '../../registry.ts'"],
   ])('refuse a wrong import in %s', async (file, source) => {
     expect(await problems(file, source)).toEqual(['no-restricted-imports'])
   })
@@ -36,6 +37,7 @@ describe('the layer rules of the lint config', () => {
     ['src/http/x.ts', "import { a } from '../platform/errors.ts'"],
     ['src/platform/mail/x.ts', "import { a } from '../tenancy/settings.ts'"],
     ['src/db/x.ts', "import { a } from './knex.ts'"],
+    ['src/modules/services/x.ts', "import type { KabinetModule } from '../../module.ts'"],
   ])('allow a right import in %s', async (file, source) => {
     expect(await problems(file, source)).toEqual([])
   })
