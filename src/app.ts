@@ -22,6 +22,7 @@ import { adminNavigation, MODULES } from './registry.ts'
 import { LOCALE_NAMES } from './platform/i18n/locales.ts'
 import { effectiveMinLength } from './platform/passwords.ts'
 import { newSubmissionId } from './platform/submissions.ts'
+import { tenantText } from './platform/tenancy/texts.ts'
 
 const PUBLIC_DIR = path.resolve(import.meta.dirname, '../public')
 
@@ -48,6 +49,7 @@ export function createApp(
   views.addGlobal('localeNames', LOCALE_NAMES)
   views.addGlobal('newSubmissionId', newSubmissionId)
   views.addGlobal('adminNav', adminNavigation(modules))
+  views.addGlobal('tenantText', tenantText)
 
   app.use(requestLogger(deps.logger))
   app.use((req, res, next) => {

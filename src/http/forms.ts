@@ -32,7 +32,12 @@ export function fieldErrors(res: Response, error: z.ZodError, fallbackPrefix?: s
   return out
 }
 
-/** Re-renders the form with 422, the error summary and each message beside its field. */
+/**
+ * Re-renders the form with 422, the error summary and each message beside its field.
+ * The summary lists the errors in the order their fields appear on the page (GOV.UK),
+ * whatever order the schema's checks found them in: the page is rendered, the errors
+ * sorted by where each field's id occurs, and rendered again if that changed anything.
+ */
 export function renderInvalid(
   res: Response,
   view: string,
@@ -40,5 +45,27 @@ export function renderInvalid(
   values: unknown,
   locals: object = {},
 ): void {
-  res.status(422).render(view, { ...locals, errors, values })
+  const render = (list: FieldError[], done: (html: string) => void) =>
+    res
+      .status(422)
+      .render(view, { ...locals, errors: list, values }, (err: Error | null, html: string) =>
+        err ? res.req.next!(err) : done(html),
+      )
+  render(errors, (html) => {
+    const sorted = inPageOrder(errors, html)
+    if (sorted.every((e, i) => e === errors[i])) return void res.send(html)
+    render(sorted, (again) => void res.send(again))
+  })
+}
+
+/** Errors sorted by the position of their field in the page; unknown fields keep their place at the end. */
+export function inPageOrder(errors: FieldError[], html: string): FieldError[] {
+  const position = (e: FieldError) => {
+    const at = html.indexOf(`id="${e.href.slice(1)}"`)
+    return at === -1 ? Number.MAX_SAFE_INTEGER : at
+  }
+  return errors
+    .map((e, index) => ({ e, index, at: position(e) }))
+    .sort((a, b) => a.at - b.at || a.index - b.index)
+    .map(({ e }) => e)
 }

@@ -20,7 +20,8 @@ export async function createTenant(
     defaultLocale: 'en',
     timeZone: 'Europe/Warsaw',
     branding: { primaryColour: '#1d70b8' },
-    enabledServices: ['applications'],
+    // Both open to every signed-in customer by default: sign-in lands on the cabinet.
+    enabledServices: ['applications', 'readings'],
     supportEmail: `support@${slug}.test`,
     publicBaseUrl: `https://${host}`,
     ...settingsOverrides,

@@ -81,7 +81,8 @@ const MATRIX: Record<string, Expectation> = {
   'GET /account/services/:code/register': CUSTOMER(G),
   'POST /account/services/:code/register': CUSTOMER(P),
   // The owner was given applications by staff; the other customer has no service.
-  'GET /services/applications': { ...CUSTOMER(G), otherCustomer: 'denied' },
+  // Open to every signed-in customer of the tenant (the default access mode).
+  'GET /services/applications': CUSTOMER(G),
   'GET /services/pgb': { ...CUSTOMER(G), owner: 'denied', otherCustomer: 'denied' },
   // Not offered by this tenant: nobody finds them once signed in.
   'GET /services/readings': { ...CUSTOMER(G), owner: 'hidden', otherCustomer: 'hidden' },

@@ -119,6 +119,13 @@ describe('registration', () => {
         expect(res.text).toContain(message)
       }
       expect(res.text).toContain('href="#organisationName"')
+      // The summary lists the errors in the order of the form (ИНН comes before the email).
+      const summary = [...res.text.matchAll(/<a href="#([\w-]+)">/g)].map((m) => m[1]!)
+      const onPage = [...summary].sort(
+        (x, y) => res.text.indexOf(`id="${x}"`) - res.text.indexOf(`id="${y}"`),
+      )
+      expect(summary).toContain('identifier_ru_inn')
+      expect(summary).toEqual(onPage)
       expect(res.text).toContain('value="not-an-email"')
       const noInn = await agent.post('/register/password', {
         category: 'legal',

@@ -57,7 +57,7 @@ describe('a module plugs in through its descriptor', () => {
     expect((await stored()).settings).toEqual(before)
 
     expect((await agent.post('/admin/settings', { ...base, enrolmentDays: '30' })).status).toBe(303)
-    expect((await stored()).settings.modules.services).toEqual({ enrolmentDays: 30 })
+    expect((await stored()).settings.modules.services).toMatchObject({ enrolmentDays: 30 })
     expect((await agent.get('/admin/settings')).text).toMatch(
       /id="enrolmentDays" name="enrolmentDays" type="text" value="30"/,
     )

@@ -38,6 +38,8 @@ describe('services and token enrolment', () => {
       name: 'Sieci Pomorze',
       defaultLocale: 'pl',
       enabledServices: ['pgb', 'readings'],
+      // Readings by token here, so staff adding and removing it is what decides.
+      modules: { services: { access: { readings: 'token' } } },
       publicBaseUrl: 'https://portal.sieci.example',
       supportEmail: 'bok@sieci.example',
     })

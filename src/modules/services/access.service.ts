@@ -17,6 +17,7 @@ import {
   type AccessRequestRow,
 } from './repo.ts'
 import { NotFoundError } from '../../platform/errors.ts'
+import { servicesSettings, type AccessMode } from './settings.ts'
 
 /** Step 1: a company asks for access; the request joins the operators' queue and support is emailed. */
 export async function requestAccess(
@@ -53,8 +54,14 @@ export async function requestAccess(
   })
 }
 
-/** The services a customer has now, limited to those the tenant still offers. */
-export async function servicesOf(
+/** How a customer of this tenant comes to have a service (open to all, by token, after review). */
+export function accessMode(ctx: RequestContext, service: string): AccessMode {
+  const access = servicesSettings.of(ctx.tenant).access as Record<string, AccessMode | undefined>
+  return access[service] ?? 'token'
+}
+
+/** The offered services a customer was enrolled in (by token or after review). */
+async function enrolledIn(
   deps: Pick<ServicesDeps, 'db'>,
   ctx: RequestContext,
   customerId: string,
@@ -64,16 +71,37 @@ export async function servicesOf(
   return mine.filter((s) => enabled.includes(s))
 }
 
-/** Steps 5–6: where a customer lands after signing in — their default service, their only service, or the cabinet. */
+/** In the tenant's order: the services open to every signed-in customer, and those enrolled in. */
+function usableWith(ctx: RequestContext, enrolled: readonly string[]): string[] {
+  const enabled = ctx.tenant.settings.enabledServices as readonly string[]
+  return enabled.filter((s) => accessMode(ctx, s) === 'open' || enrolled.includes(s))
+}
+
+/** The services a customer can use now. */
+export async function servicesOf(
+  deps: Pick<ServicesDeps, 'db'>,
+  ctx: RequestContext,
+  customerId: string,
+): Promise<string[]> {
+  return usableWith(ctx, await enrolledIn(deps, ctx, customerId))
+}
+
+/**
+ * Steps 5–6: where a customer lands after signing in — their default service; else the
+ * one service they were enrolled in (a PGB customer lands on PGB even where applications
+ * are open to all); else their only service; else the cabinet.
+ */
 export async function landingPath(
   deps: Pick<ServicesDeps, 'db'>,
   ctx: RequestContext,
   customer: CustomerRow,
 ): Promise<string> {
-  const services = await servicesOf(deps, ctx, customer.id)
-  if (customer.default_service && services.includes(customer.default_service))
+  const enrolled = await enrolledIn(deps, ctx, customer.id)
+  const usable = usableWith(ctx, enrolled)
+  if (customer.default_service && usable.includes(customer.default_service))
     return `/services/${customer.default_service}`
-  if (services.length === 1) return `/services/${services[0]}`
+  if (enrolled.length === 1) return `/services/${enrolled[0]}`
+  if (usable.length === 1) return `/services/${usable[0]}`
   return '/cabinet'
 }
 

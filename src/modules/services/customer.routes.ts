@@ -8,7 +8,7 @@ import { fieldErrors, renderInvalid, type FieldError } from '../../http/forms.ts
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { noStore } from '../../http/security-headers.ts'
 import { Email, newPasswordFields } from '../../platform/identity-fields.ts'
-import { setDefaultService } from './access.service.ts'
+import { accessMode, setDefaultService } from './access.service.ts'
 import { type Redemption } from './enrolment.service.ts'
 import { requireService } from './guard.ts'
 import { TokenForm, accessRequest, serviceChoice } from './schemas.ts'
@@ -32,6 +32,13 @@ function redemptionError(res: Response, field: string, result: Redemption): Fiel
   return [{ field, text, href: `#${field}` }]
 }
 
+/** The services one asks for (by token or review); those open to all need no request. */
+function requestableServices(res: Response): string[] {
+  return res.locals.tenant!.settings.enabledServices.filter(
+    (code) => accessMode(res.locals.ctx, code) !== 'open',
+  )
+}
+
 /** Request access, My services, token registration on both paths, and the service guard. */
 export function serviceCustomerRoutes(deps: Deps, services: ServiceServices): Router {
   const router = Router()
@@ -39,13 +46,20 @@ export function serviceCustomerRoutes(deps: Deps, services: ServiceServices): Ro
   const attempt = (res: Response, key: string, ip: string | undefined) =>
     throttle.attempt(`${res.locals.tenant!.id}:${key}`, ip ?? '')
 
-  router.get('/access-request', (_req, res) => {
-    res.render('customer/services/request', { values: {} })
+  router.get('/access-request', (req, res) => {
+    const requestable = requestableServices(res)
+    const asked = typeof req.query.service === 'string' ? req.query.service : ''
+    res.render('customer/services/request', {
+      requestable,
+      values: requestable.includes(asked) ? { service: asked } : {},
+    })
   })
   router.post('/access-request', async (req, res) => {
     const form = accessRequest(res.locals.tenant!).safeParse(req.body)
     if (!form.success)
-      return renderInvalid(res, 'customer/services/request', fieldErrors(res, form.error), req.body)
+      return renderInvalid(res, 'customer/services/request', fieldErrors(res, form.error), req.body, {
+        requestable: requestableServices(res),
+      })
     await attempt(res, `request:${form.data.email.toLowerCase()}`, req.ip)
     await services.requestAccess(res.locals.ctx, form.data, submissionOf(req.body))
     res.redirect(303, '/access-request/sent')
@@ -119,9 +133,11 @@ export function serviceCustomerRoutes(deps: Deps, services: ServiceServices): Ro
   router.use(['/account/services', '/services'], requireCustomer())
   router.get('/account/services', async (req, res) => {
     const mine = await services.servicesOf(res.locals.ctx, res.locals.customer!.id)
+    const offered = res.locals.tenant!.settings.enabledServices
     res.render('customer/services/mine', {
       mine,
-      offered: res.locals.tenant!.settings.enabledServices,
+      offered,
+      modes: Object.fromEntries(offered.map((code) => [code, accessMode(res.locals.ctx, code)])),
     })
   })
   router.post('/account/services/default', async (req, res) => {

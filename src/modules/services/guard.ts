@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express'
 import type { Knex } from 'knex'
 import { NotFoundError } from '../../platform/errors.ts'
-import { servicesOf } from './access.service.ts'
+import { accessMode, servicesOf } from './access.service.ts'
 
 /**
  * A service's pages: the tenant must offer it (else 404) and the signed-in customer must
@@ -13,7 +13,9 @@ export function requireService(db: Knex, code: string): RequestHandler {
     if (!enabled.includes(code)) return next(new NotFoundError(`service ${code} not offered`))
     const customer = res.locals.customer!
     if (!(await servicesOf({ db }, res.locals.ctx, customer.id)).includes(code)) {
-      return res.status(403).render('customer/services/no-access', { service: code })
+      return res
+        .status(403)
+        .render('customer/services/no-access', { service: code, mode: accessMode(res.locals.ctx, code) })
     }
     res.locals.service = code
     next()

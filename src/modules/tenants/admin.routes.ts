@@ -3,7 +3,7 @@ import { Router, type Response } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
 import type { TenantServices } from './services.ts'
-import type { FieldError } from '../../http/forms.ts'
+import { renderInvalid } from '../../http/forms.ts'
 import { LOCALES } from '../../platform/i18n/locales.ts'
 import { effectiveMinLength } from '../../platform/passwords.ts'
 import { requireOperator } from '../operators/index.ts'
@@ -33,6 +33,10 @@ const FIELD_OF: Record<string, string> = {
   'registration.modes': 'registrationModes',
   'registration.oneTimePasswordDays': 'oneTimePasswordDays',
   'passwordPolicy.minLength': 'minLength',
+  'links.privacy': 'link_privacy',
+  'links.cookies': 'link_cookies',
+  'links.accessibility': 'link_accessibility',
+  'links.contact': 'link_contact',
 }
 
 function fromForm(
@@ -72,6 +76,12 @@ function fromForm(
     })),
     // Changing the consent text makes a new version: earlier consents stay tied to the old one.
     consent: { version: current.consent.version + (consentChanged ? 1 : 0), text: consentText },
+    links: Object.fromEntries(
+      LINKS.flatMap((name) => {
+        const value = body[`link_${name}`]
+        return typeof value === 'string' && value.trim() ? [[name, value.trim()]] : []
+      }),
+    ),
     modules: { ...current.modules, ...Object.fromEntries(parts.map((p) => [p.name, p.fromForm(body)])) },
   }
 }
@@ -99,11 +109,15 @@ function validate(
     const parsed = part.schema.safeParse(given[part.name])
     if (parsed.success) modules[part.name] = parsed.data
     else
-      issues.push(...parsed.error.issues.map((i) => ({ field: String(i.path.at(-1)), message: i.message })))
+      issues.push(
+        ...parsed.error.issues.map((i) => ({ field: i.path.map(String).join('_'), message: i.message })),
+      )
   }
   if (issues.length || !core.success) return { issues }
   return { settings: { ...core.data, modules: { ...core.data.modules, ...modules } } }
 }
+
+const LINKS = ['privacy', 'cookies', 'accessibility', 'contact'] as const
 
 const SettingsSubmission = z.record(z.string(), z.unknown())
 
@@ -115,25 +129,16 @@ export function tenantAdminRoutes(
 ): Router {
   const router = Router()
   router.use('/admin/settings', requireOperator(deps.db, 'admin'))
-  const render = (
-    res: Response,
-    status: number,
-    settings: unknown,
-    errors: FieldError[] = [],
-    saved = false,
-  ) =>
-    res.status(status).render('admin/tenants/settings', {
-      s: settings,
-      errors,
-      saved,
-      choices: IDENTIFIER_CHOICES,
-      parts: parts.map((p) => ({
-        view: p.view,
-        values: (settings as Tenant['settings']).modules[p.name] ?? {},
-      })),
-      locales: LOCALES,
-      effectiveMin: effectiveMinLength(res.locals.tenant!.settings.passwordPolicy),
-    })
+  const pageLocals = (res: Response, settings: unknown) => ({
+    s: settings,
+    choices: IDENTIFIER_CHOICES,
+    parts: parts.map((p) => ({
+      view: p.view,
+      values: (settings as Tenant['settings']).modules[p.name] ?? {},
+    })),
+    locales: LOCALES,
+    effectiveMin: effectiveMinLength(res.locals.tenant!.settings.passwordPolicy),
+  })
 
   router.get('/admin/settings', (_req, res) => {
     const settings = res.locals.tenant!.settings
@@ -144,7 +149,7 @@ export function tenantAdminRoutes(
         p.schema.safeParse(settings.modules[p.name] ?? {}).data ?? p.schema.parse({}),
       ]),
     )
-    render(res, 200, { ...settings, modules })
+    res.render('admin/tenants/settings', { ...pageLocals(res, { ...settings, modules }), errors: [] })
   })
   router.post('/admin/settings', async (req, res) => {
     const tenant = res.locals.tenant!
@@ -156,7 +161,7 @@ export function tenantAdminRoutes(
         return { field, text: res.locals.t(key), href: `#${field}` }
       })
       const unique = errors.filter((e, i) => errors.findIndex((x) => x.field === e.field) === i)
-      return render(res, 422, candidate, unique)
+      return renderInvalid(res, 'admin/tenants/settings', unique, {}, pageLocals(res, candidate))
     }
     await tenants.saveSettings(res.locals.ctx, result.settings)
     flash(req, { key: 'admin.settings.saved' })

@@ -46,6 +46,8 @@ const DEMO_TENANTS: DemoTenant[] = [
         text: {
           pl: 'Wyrażam zgodę na przetwarzanie moich danych osobowych w celu obsługi konta w portalu klienta.',
           en: 'I agree to the processing of my personal data for the purpose of running my customer portal account.',
+          ru: 'Я даю согласие на обработку моих персональных данных для ведения моей учётной записи на портале клиента.',
+          'zh-CN': '我同意为运营我的客户门户账户而处理我的个人数据。',
         },
       },
     },
@@ -75,6 +77,8 @@ const DEMO_TENANTS: DemoTenant[] = [
         text: {
           ru: 'Я даю согласие на обработку моих персональных данных в соответствии с Федеральным законом № 152-ФЗ «О персональных данных».',
           en: 'I consent to the processing of my personal data under Federal Law No. 152-FZ "On Personal Data".',
+          pl: 'Wyrażam zgodę na przetwarzanie moich danych osobowych zgodnie z ustawą federalną nr 152-FZ „O danych osobowych”.',
+          'zh-CN': '我同意依照第152-FZ号联邦法《个人数据法》处理我的个人数据。',
         },
       },
     },
@@ -98,6 +102,8 @@ const DEMO_TENANTS: DemoTenant[] = [
         text: {
           'zh-CN': '我已阅读并同意注册须知，同意平台为办理市场注册业务处理我的个人信息。',
           en: 'I have read and agree to the registration notice, and agree to the processing of my personal information for market registration.',
+          pl: 'Przeczytałem(-am) informację o rejestracji i akceptuję ją oraz wyrażam zgodę na przetwarzanie moich danych osobowych w celu rejestracji na rynku.',
+          ru: 'Я прочитал(а) уведомление о регистрации, согласен(на) с ним и даю согласие на обработку моих персональных данных для регистрации на рынке.',
         },
       },
     },

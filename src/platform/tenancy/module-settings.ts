@@ -10,7 +10,10 @@ import type { Tenant } from './settings.ts'
 export interface ModuleSettingsPart<S = unknown> {
   name: string
   schema: z.ZodType<S>
-  /** A template rendering the section's fields from `m` (the part's values) and `errors`. */
+  /**
+   * A template rendering the section's fields from `m` (the part's values) and `errors`;
+   * a field's id is its path in the schema joined by `_` (`access.pgb` → `access_pgb`).
+   */
   view: string
   fromForm(body: Record<string, unknown>): unknown
 }

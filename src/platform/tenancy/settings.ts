@@ -36,6 +36,11 @@ const Consent = z.object({
   text: z.partialRecord(z.enum(LOCALES), z.string().max(5000).regex(MULTI_LINE, CONTROL_CHARACTERS)),
 })
 
+const PageLink = z
+  .url({ protocol: /^https?$/, error: 'settings.errors.pageLink' })
+  .max(500, 'settings.errors.pageLink')
+  .optional()
+
 function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone })
@@ -84,6 +89,15 @@ export const TenantSettings = z.object({
     .regex(/^[A-Z]{2}$/, 'settings.errors.phoneRegion')
     .default('PL'),
   consent: Consent.default({ version: 1, text: {} }),
+  /** The footer's links to the tenant's own pages; a link not set is not shown. */
+  links: z
+    .object({
+      privacy: PageLink,
+      cookies: PageLink,
+      accessibility: PageLink,
+      contact: PageLink,
+    })
+    .default({}),
   /** Each module's own part (see module-settings.ts), validated by the module's schema. */
   modules: z.record(z.string(), z.unknown()).default({}),
 })

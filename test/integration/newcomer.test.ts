@@ -1,0 +1,127 @@
+import request from 'supertest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestApp, type TestApp } from '../helpers/app.ts'
+import { registerConfirmed } from '../helpers/accounts.ts'
+import { createTenant } from '../helpers/factories.ts'
+import { createOperator, operatorSignIn } from '../helpers/operators.ts'
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
+
+const PASSWORD = 'a newcomer walks in the portal'
+
+/** The settings form as an administrator would send it back, with some fields changed. */
+function settingsForm(overrides: Record<string, unknown> = {}) {
+  return {
+    name: 'Сетевая компания',
+    defaultLocale: 'ru',
+    timeZone: 'Europe/Moscow',
+    primaryColour: '#8c1d18',
+    supportEmail: 'support@grid.example',
+    publicBaseUrl: 'https://grid.example',
+    registrationModes: 'emailConfirmation',
+    oneTimePasswordDays: '7',
+    minLength: '8',
+    enrolmentDays: '14',
+    access_applications: 'open',
+    access_readings: 'open',
+    access_pgb: 'token',
+    access_market: 'review',
+    consent_ru: 'Я даю согласие на обработку данных.',
+    consent_en: 'I consent.',
+    ...overrides,
+  }
+}
+
+describe('what a newcomer meets', () => {
+  let t: TestApp
+  let smtp: SmtpSink
+  let ru: Awaited<ReturnType<typeof createTenant>>
+
+  beforeAll(async () => {
+    smtp = await startSmtpSink()
+    t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
+    ru = await createTenant(t.db.owner, {
+      name: 'Сетевая компания',
+      defaultLocale: 'ru',
+      enabledServices: ['applications', 'readings', 'market'],
+      consent: { version: 1, text: { ru: 'Я даю согласие на обработку данных.', en: 'I consent.' } },
+    })
+  })
+  afterAll(async () => {
+    await t.close()
+    await smtp.close()
+  })
+
+  it('gives a new customer the services open to all at once, and says how to get the others', async () => {
+    const customer = await registerConfirmed(t, smtp, ru.host, 'new@consumer.example', PASSWORD)
+    await customer.get('/login')
+    expect(
+      (await customer.post('/login', { login: 'new@consumer.example', password: PASSWORD })).headers.location,
+    ).toBe('/cabinet')
+    const cabinet = await customer.get('/cabinet?lang=en')
+    expect(cabinet.text).toContain('href="/services/applications">Applications</a>')
+    expect(cabinet.text).toContain('href="/services/readings">Meter readings</a>')
+    expect(cabinet.text).toMatch(
+      /Market membership<\/span> <strong[^>]*>Not registered<\/strong> <a class="govuk-link" href="\/services\/market">How to get access/,
+    )
+    expect((await customer.get('/services/readings')).status).toBe(200)
+
+    const market = await customer.get('/services/market?lang=en')
+    expect(market.status).toBe(403)
+    expect(market.text).toContain('Our staff review each request for this service.')
+    expect(market.text).toContain('href="/access-request?service=market"')
+    expect(market.text).not.toContain('I have a token')
+    const form = await customer.get('/access-request?service=market&lang=en')
+    expect(form.text).toMatch(/value="market" checked/)
+    expect(form.text).not.toContain('value="applications"')
+
+    // The administrator puts readings behind a token: the customer no longer has it.
+    const { agent: admin } = await operatorSignIn(t, ru.host, await createOperator(t, ru.id, 'admin'))
+    await admin.get('/admin/settings')
+    expect((await admin.post('/admin/settings', settingsForm({ access_readings: 'token' }))).status).toBe(303)
+    const readings = await customer.get('/services/readings?lang=en')
+    expect(readings.status).toBe(403)
+    expect(readings.text).toContain('I have a token: register')
+    const crafted = await admin.post('/admin/settings', settingsForm({ access_readings: 'everyone' }))
+    expect(crafted.status).toBe(422)
+    expect(crafted.text).toContain('Выберите, кому доступна услуга')
+  })
+
+  it('shows a tenant text in the reader’s language, or in the tenant’s own marked with lang', async () => {
+    const ownLanguage = await request(t.app).get('/register/account?lang=ru').set('Host', ru.host)
+    expect(ownLanguage.text).toMatch(/checkboxes__label"\s+for="consent">\s*Я даю согласие/)
+    const english = await request(t.app).get('/register/account?lang=en').set('Host', ru.host)
+    expect(english.text).toMatch(/checkboxes__label"\s+for="consent">\s*I consent\./)
+    const polish = await request(t.app).get('/register/account?lang=pl').set('Host', ru.host)
+    expect(polish.text).toMatch(/checkboxes__label"\s+lang="ru"\s+for="consent">\s*Я даю согласие/)
+
+    const { agent: admin } = await operatorSignIn(t, ru.host, await createOperator(t, ru.id, 'admin'))
+    const settings = await admin.get('/admin/settings?lang=en')
+    const missing = [...settings.text.matchAll(/id="consent_([\w-]+)-hint"/g)].map((m) => m[1])
+    expect(missing).toEqual(['pl', 'zh-CN'])
+    expect(settings.text).toContain('readers of this language are shown this version instead: Русский')
+  })
+
+  it('links the tenant’s privacy, cookies, accessibility and contact pages in the footer', async () => {
+    const before = await request(t.app).get('/?lang=en').set('Host', ru.host)
+    expect(before.text).toContain('href="mailto:support@grid.example">Contact</a>')
+    expect(before.text).not.toContain('>Privacy</a>')
+
+    const { agent: admin } = await operatorSignIn(t, ru.host, await createOperator(t, ru.id, 'admin'))
+    await admin.get('/admin/settings')
+    const bad = await admin.post('/admin/settings', settingsForm({ link_privacy: 'javascript:alert(1)' }))
+    expect(bad.status).toBe(422)
+    expect(bad.text).toContain('href="#link_privacy"')
+    const ok = await admin.post(
+      '/admin/settings',
+      settingsForm({
+        link_privacy: 'https://grid.example/privacy',
+        link_accessibility: 'https://grid.example/accessibility',
+      }),
+    )
+    expect(ok.status).toBe(303)
+    const after = await request(t.app).get('/?lang=en').set('Host', ru.host)
+    expect(after.text).toContain('href="https://grid.example/privacy">Privacy</a>')
+    expect(after.text).toContain('href="https://grid.example/accessibility">Accessibility statement</a>')
+    expect(after.text).not.toContain('>Cookies</a>')
+  })
+})
