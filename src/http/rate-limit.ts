@@ -68,9 +68,14 @@ export interface Attempt {
  * current-password checks). Per account: 5 attempts in 15 minutes block it for a minute,
  * 20 in a day for half an hour — growing delays that release themselves, so nobody can
  * lock a customer out for good. Per IP: 50 in 15 minutes block that address for 15
- * minutes. Successful attempts are refunded, so only failures add up.
+ * minutes (`perIpPoints` raises that where many honest people share one address and the
+ * per-account key is what guards). Successful attempts are refunded, so only failures add up.
  */
-export function createCredentialThrottle(pool: pg.Pool, name: string): CredentialThrottle {
+export function createCredentialThrottle(
+  pool: pg.Pool,
+  name: string,
+  options: { perIpPoints?: number } = {},
+): CredentialThrottle {
   const short = createLimiter(pool, {
     keyPrefix: `${name}:acct:short`,
     points: 5,
@@ -85,7 +90,7 @@ export function createCredentialThrottle(pool: pg.Pool, name: string): Credentia
   })
   const perIp = createLimiter(pool, {
     keyPrefix: `${name}:ip`,
-    points: 50,
+    points: options.perIpPoints ?? 50,
     durationSeconds: 900,
     blockSeconds: 900,
   })

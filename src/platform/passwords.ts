@@ -38,10 +38,7 @@ export function passwordProblem(
   if (length > PASSWORD_MAX) return 'tooLong'
   const lower = value.toLowerCase()
   if (COMMON.has(lower)) return 'common'
-  const words = context
-    .flatMap((c) => c.toLowerCase().split(/[^\p{L}\p{N}]+/u))
-    .filter((w) => [...w].length >= 4)
-  if (words.some((w) => lower.includes(w))) return 'context'
+  if (builtFromContext(lower, context)) return 'context'
   if (
     policy.requireComposition &&
     !(/\p{L}/u.test(value) && /\p{N}/u.test(value) && /[^\p{L}\p{N}]/u.test(value))
@@ -51,10 +48,30 @@ export function passwordProblem(
   return undefined
 }
 
-// No 0/O, 1/l/I: the password is read from an email and typed by hand.
+/**
+ * A password is built from its context when, with every context word (4+ characters)
+ * taken out, fewer than four letters are left: "kowalski!!2026" for Jan Kowalski is, but
+ * "Sunny walk by the sea" for walk-in@… is not — a shared word is no reason to refuse.
+ */
+function builtFromContext(lower: string, context: string[]): boolean {
+  const words = context
+    .flatMap((c) =>
+      c
+        .toLowerCase()
+        .normalize('NFKC')
+        .split(/[^\p{L}\p{N}]+/u),
+    )
+    .filter((w) => [...w].length >= 4)
+  if (!words.some((w) => lower.includes(w))) return false
+  const rest = words.reduce((left, w) => left.replaceAll(w, ' '), lower)
+  return (rest.match(/\p{L}/gu) ?? []).length < 4
+}
+
+// No 0/O, 1/l/I, and specials that cannot pass for punctuation around the password in
+// the email ("%?68ScEvM!Gh2?" ended a sentence): it is read there and typed by hand.
 const LETTERS = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ'
 const DIGITS = '23456789'
-const SPECIALS = '!#%+-=?@'
+const SPECIALS = '#%+=@'
 
 /** A one-time password that satisfies the tenant's own policy, composition included. */
 export function generateOneTimePassword(policy: PasswordPolicy): string {
@@ -67,6 +84,15 @@ export function generateOneTimePassword(policy: PasswordPolicy): string {
     const j = randomInt(i + 1)
     ;[chars[i], chars[j]] = [chars[j]!, chars[i]!]
   }
+  // It starts and ends with a letter or digit, so nothing at its edges reads as punctuation.
+  const inner = (c: string) => LETTERS.includes(c) || DIGITS.includes(c)
+  const edge = (i: number) => {
+    if (inner(chars[i]!)) return
+    const swap = chars.findIndex((c, k) => k > 0 && k < chars.length - 1 && inner(c))
+    ;[chars[i], chars[swap]] = [chars[swap]!, chars[i]!]
+  }
+  edge(0)
+  edge(chars.length - 1)
   return chars.join('')
 }
 

@@ -1,6 +1,9 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { withTenant } from '../../src/db/tenant-scope.ts'
+import { hashTypedToken } from '../../src/platform/typed-token.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
+import { agentFor } from '../helpers/agent.ts'
 import { registerConfirmed } from '../helpers/accounts.ts'
 import { createTenant } from '../helpers/factories.ts'
 import { createOperator, operatorSignIn } from '../helpers/operators.ts'
@@ -123,5 +126,34 @@ describe('what a newcomer meets', () => {
     expect(after.text).toContain('href="https://grid.example/privacy">Privacy</a>')
     expect(after.text).toContain('href="https://grid.example/accessibility">Accessibility statement</a>')
     expect(after.text).not.toContain('>Cookies</a>')
+  })
+
+  it('lets an office behind one address keep using /enrol after its neighbours’ typos; a token stays strict', async () => {
+    const token = 'K7QM-9XAB-2FNE'
+    await withTenant(t.db.owner, ru.id, (trx) =>
+      trx('enrolments').insert({
+        tenant_id: ru.id,
+        service: 'market',
+        company: 'ООО «Офис»',
+        email: 'office@firm.example',
+        token_hash: hashTypedToken(token),
+        created_at: new Date(),
+        expires_at: new Date(Date.now() + 86_400_000),
+      }),
+    )
+    const office = agentFor(t.app, ru.host)
+    await office.get('/enrol')
+    for (let i = 0; i < 25; i++) {
+      const typo = `AAAA-BBBB-${'CDEFGHJKMNPQRSTVWXYZ'[i % 20]}${'CDEFG'[Math.floor(i / 20)]}CC`
+      expect((await office.post('/enrol', { token: typo })).status).toBe(422)
+    }
+    expect((await office.post('/enrol', { token })).headers.location).toBe('/enrol/account')
+    // The same wrong token over and over is still stopped after five tries.
+    const guesser = agentFor(t.app, ru.host)
+    await guesser.get('/enrol')
+    const answers = []
+    for (let i = 0; i < 6; i++)
+      answers.push((await guesser.post('/enrol', { token: 'ZZZZ-YYYY-XXXX' })).status)
+    expect(answers).toEqual([422, 422, 422, 422, 422, 429])
   })
 })

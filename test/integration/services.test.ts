@@ -107,6 +107,7 @@ describe('services and token enrolment', () => {
       email: 'ktos@inny.example',
       password: PASSWORD,
       passwordConfirm: PASSWORD,
+      consent: 'yes',
     })
     expect(wrong.status).toBe(422)
     expect(wrong.text).toContain('Token wydano dla n***@f***.example')
@@ -114,9 +115,18 @@ describe('services and token enrolment', () => {
       email: 'nowy@farma.example',
       password: PASSWORD,
       passwordConfirm: PASSWORD,
+      consent: 'yes',
     })
     expect(done.headers.location).toBe('/login')
-    expect((await agent.get('/login')).text).toMatch(/data-testid="flash">[^<]+</)
+    const signInPage = (await agent.get('/login')).text
+    expect(signInPage).toMatch(/data-testid="flash">[^<]+</)
+    // Path 4b: the new login is filled in, and the account carries the tenant's consent.
+    expect(signInPage).toContain('value="nowy@farma.example"')
+    const created = await withTenant(t.db.owner, pl.id, (trx) =>
+      trx('customers').where({ email: 'nowy@farma.example' }).first('consent_version', 'consent_at'),
+    )
+    expect(created.consent_version).toBe(1)
+    expect(created.consent_at).toBeInstanceOf(Date)
     // Step 5–6: signing in opens the only service straight away.
     const login = agentFor(t.app, pl.host)
     await login.get('/login')
@@ -142,6 +152,7 @@ describe('services and token enrolment', () => {
       email: 'istniejacy@farma.example',
       password: PASSWORD,
       passwordConfirm: PASSWORD,
+      consent: 'yes',
     })
     expect(res.status).toBe(409)
     expect(res.text).toContain('Masz już konto')
@@ -156,6 +167,7 @@ describe('services and token enrolment', () => {
       email: 'istniejacy@farma.example',
       password: PASSWORD,
       passwordConfirm: PASSWORD,
+      consent: 'yes',
     })
     expect(probe.status).toBe(422)
     expect(probe.text).toContain('z***@f***.example')

@@ -22,7 +22,14 @@ export async function createEnrolledCustomer(
   db: Db,
   input: Pick<
     CustomerRow,
-    'tenant_id' | 'email' | 'password_hash' | 'organisation_name' | 'phone' | 'preferred_locale'
+    | 'tenant_id'
+    | 'email'
+    | 'password_hash'
+    | 'organisation_name'
+    | 'phone'
+    | 'preferred_locale'
+    | 'consent_version'
+    | 'consent_ip'
   > & { now: Date },
 ): Promise<CustomerRow> {
   const { now, ...fields } = input
@@ -33,6 +40,7 @@ export async function createEnrolledCustomer(
     created_at: now,
     confirmed_at: now,
     password_changed_at: now,
+    consent_at: now,
   })
 }
 

@@ -77,10 +77,7 @@ export async function registerWithEmailedPassword(
   data: EmailedPasswordRegistration,
 ): Promise<void> {
   const now = deps.clock.now()
-  const policy = ctx.tenant.settings.passwordPolicy
-  const oneTime = generateOneTimePassword(policy)
-  const passwordHash = await hashPassword(oneTime)
-  const expires = new Date(now.getTime() + ctx.tenant.settings.registration.oneTimePasswordDays * 86_400_000)
+  const { oneTime, passwordHash, expires } = await newOneTimePassword(ctx, now)
   await firstWins(() =>
     withTenant(deps.db, ctx.tenant.id, async (trx) => {
       const existing = await findCustomerByEmail(trx, data.email)
@@ -101,11 +98,7 @@ export async function registerWithEmailedPassword(
         confirmed_at: now,
         ...consentFields(ctx, now),
       })
-      await mailCustomer(trx, deps.outbox, ctx, customer, 'one-time-password', {
-        password: oneTime,
-        expires: formattersFor(ctx.locale, ctx.tenant.settings.timeZone).dateTime(expires),
-        link: portalLink(ctx, '/login'),
-      })
+      await mailOneTimePassword(trx, deps, ctx, customer, oneTime, expires)
       await audit(trx, ctx, {
         action: 'customer.registered',
         targetType: 'customer',
@@ -114,6 +107,28 @@ export async function registerWithEmailedPassword(
       })
     }),
   )
+}
+
+async function newOneTimePassword(ctx: RequestContext, now: Date) {
+  const oneTime = generateOneTimePassword(ctx.tenant.settings.passwordPolicy)
+  const passwordHash = await hashPassword(oneTime)
+  const expires = new Date(now.getTime() + ctx.tenant.settings.registration.oneTimePasswordDays * 86_400_000)
+  return { oneTime, passwordHash, expires }
+}
+
+async function mailOneTimePassword(
+  trx: Knex.Transaction,
+  deps: AccountsDeps,
+  ctx: RequestContext,
+  customer: CustomerRow,
+  oneTime: string,
+  expires: Date,
+) {
+  await mailCustomer(trx, deps.outbox, ctx, customer, 'one-time-password', {
+    password: oneTime,
+    expires: formattersFor(ctx.locale, ctx.tenant.settings.timeZone).dateTime(expires),
+    link: portalLink(ctx, '/login'),
+  })
 }
 
 async function sendConfirmation(
@@ -183,15 +198,34 @@ export async function confirmEmail(deps: AccountsDeps, ctx: RequestContext, hash
   })
 }
 
-/** "Send again": a new link for a pending account; silence for any other email. */
+/**
+ * "Send again": a new link for a pending account, a new one-time password for an account
+ * still on its emailed one; silence for any other email (the page says the same to all).
+ */
 export async function resendConfirmation(
   deps: AccountsDeps,
   ctx: RequestContext,
   email: string,
 ): Promise<void> {
   const now = deps.clock.now()
+  // Hashed before the transaction (argon2 is slow) and for every address alike, so the
+  // answer takes the same time whether or not the account exists.
+  const fresh = await newOneTimePassword(ctx, now)
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const customer = await findCustomerByEmail(trx, email)
-    if (customer?.status === 'pending') await sendConfirmation(trx, deps, ctx, customer, now)
+    if (customer?.status === 'pending') return sendConfirmation(trx, deps, ctx, customer, now)
+    // Registered with an emailed password that was never replaced: a new one replaces it.
+    if (customer?.status === 'active' && customer.must_change_password && customer.password_expires_at) {
+      await updateCustomer(trx, customer.id, {
+        password_hash: fresh.passwordHash,
+        password_expires_at: fresh.expires,
+      })
+      await mailOneTimePassword(trx, deps, ctx, customer, fresh.oneTime, fresh.expires)
+      await audit(trx, ctx, {
+        action: 'customer.one-time-password-resent',
+        targetType: 'customer',
+        targetId: customer.id,
+      })
+    }
   })
 }

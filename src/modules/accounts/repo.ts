@@ -25,6 +25,10 @@ export interface CustomerRow {
   confirmed_at: Date | null
   password_changed_at: Date | null
   disabled_at: Date | null
+  /** The tenant's consent text version the customer agreed to, and when and from where. */
+  consent_version: number | null
+  consent_at: Date | null
+  consent_ip: string | null
 }
 
 export type TokenPurpose = 'confirm_email' | 'reset_password' | 'change_email'

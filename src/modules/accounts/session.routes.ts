@@ -16,8 +16,10 @@ export function sessionRoutes(deps: Deps, accounts: AccountServices, services: C
 
   router.get('/login', noStore, (req, res) => {
     if (res.locals.customer) return res.redirect(303, '/cabinet')
+    const login = req.session.loginPrefill
+    delete req.session.loginPrefill
     res.render('customer/accounts/login', {
-      values: { next: safeNextPath(req.query.next, '') },
+      values: { next: safeNextPath(req.query.next, ''), login },
     })
   })
 
@@ -36,7 +38,7 @@ export function sessionRoutes(deps: Deps, accounts: AccountServices, services: C
     const result = await accounts.authenticate(res.locals.ctx, form.data.login, form.data.password)
     if (!result.ok) {
       const errors = [{ field: 'login', text: res.locals.t('accounts.errors.loginFailed'), href: '#login' }]
-      return renderInvalid(res, 'customer/accounts/login', errors, values)
+      return renderInvalid(res, 'customer/accounts/login', errors, values, { failed: true })
     }
     await tried.succeeded()
     await signIn(req, tenant.id, result.customer, deps.clock)

@@ -14,6 +14,8 @@ declare module 'express-session' {
     customerId: string
     epoch: number
     authAt: number
+    /** A login to fill in on the next sign-in page (after creating an account elsewhere). */
+    loginPrefill: string
   }
 }
 

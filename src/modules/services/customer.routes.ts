@@ -8,6 +8,7 @@ import { fieldErrors, renderInvalid, type FieldError } from '../../http/forms.ts
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { noStore } from '../../http/security-headers.ts'
 import { Email, newPasswordFields } from '../../platform/identity-fields.ts'
+import { hashTypedToken } from '../../platform/typed-token.ts'
 import { accessMode, setDefaultService } from './access.service.ts'
 import { type Redemption } from './enrolment.service.ts'
 import { requireService } from './guard.ts'
@@ -17,6 +18,8 @@ declare module 'express-session' {
   interface SessionData {
     /** Step 4b: the checked token's hash, between "Next" and creating the account. */
     enrolTokenHash: string
+    /** …and what it is for, shown on the account page. */
+    enrolFor: { service: string; company: string }
   }
 }
 
@@ -42,7 +45,10 @@ function requestableServices(res: Response): string[] {
 /** Request access, My services, token registration on both paths, and the service guard. */
 export function serviceCustomerRoutes(deps: Deps, services: ServiceServices): Router {
   const router = Router()
-  const throttle = createCredentialThrottle(deps.pool, 'enrol')
+  // A token is the account here: strict per token (and each enrolment locks after five
+  // wrong emails), generous per address, so one office behind NAT is not locked out of
+  // /enrol by its neighbours' typos.
+  const throttle = createCredentialThrottle(deps.pool, 'enrol', { perIpPoints: 300 })
   const attempt = (res: Response, key: string, ip: string | undefined) =>
     throttle.attempt(`${res.locals.tenant!.id}:${key}`, ip ?? '')
 
@@ -77,18 +83,19 @@ export function serviceCustomerRoutes(deps: Deps, services: ServiceServices): Ro
     const form = TokenForm.safeParse(req.body)
     if (!form.success)
       return renderInvalid(res, 'customer/services/enrol-token', fieldErrors(res, form.error), {})
-    const tried = await attempt(res, `visitor:${req.ip}`, req.ip)
+    const tried = await attempt(res, `token:${hashTypedToken(form.data.token)}`, req.ip)
     const checked = await services.checkToken(res.locals.ctx, form.data.token)
     if (!('enrolmentId' in checked)) {
       return renderInvalid(res, 'customer/services/enrol-token', redemptionError(res, 'token', checked), {})
     }
     await tried.succeeded()
     req.session.enrolTokenHash = checked.tokenHash
+    req.session.enrolFor = { service: checked.service, company: checked.company }
     res.redirect(303, '/enrol/account')
   })
   router.get('/enrol/account', (req, res) => {
     if (!req.session.enrolTokenHash) return res.redirect(303, '/enrol')
-    res.render('customer/services/enrol-account', { values: {} })
+    res.render('customer/services/enrol-account', { values: {}, enrolFor: req.session.enrolFor })
   })
   router.post('/enrol/account', async (req, res) => {
     const tokenHash = req.session.enrolTokenHash
@@ -99,17 +106,22 @@ export function serviceCustomerRoutes(deps: Deps, services: ServiceServices): Ro
       res.locals.tenant!,
       typeof body.email === 'string' ? body.email : '',
     ).safeParse(body)
-    const values = { email: body.email }
-    if (!email.success || !password.success) {
+    const values = { email: body.email, consent: body.consent === 'yes' ? 'yes' : undefined }
+    const enrolFor = req.session.enrolFor
+    const consented = body.consent === 'yes'
+    if (!email.success || !password.success || !consented) {
       const errors = [
         ...(email.success
           ? []
           : fieldErrors(res, email.error).map((e) => ({ ...e, field: 'email', href: '#email' }))),
         ...(password.success ? [] : fieldErrors(res, password.error)),
+        ...(consented
+          ? []
+          : [{ field: 'consent', text: res.locals.t('accounts.errors.consentRequired'), href: '#consent' }]),
       ]
-      return renderInvalid(res, 'customer/services/enrol-account', errors, values)
+      return renderInvalid(res, 'customer/services/enrol-account', errors, values, { enrolFor })
     }
-    const tried = await attempt(res, `visitor:${req.ip}`, req.ip)
+    const tried = await attempt(res, `enrolment:${tokenHash}`, req.ip)
     const result = await services.redeemWithNewAccount(res.locals.ctx, tokenHash, {
       email: email.data,
       password: password.data.password,
@@ -122,10 +134,14 @@ export function serviceCustomerRoutes(deps: Deps, services: ServiceServices): Ro
         'customer/services/enrol-account',
         redemptionError(res, 'email', result),
         values,
+        { enrolFor },
       )
     }
     await tried.succeeded()
     delete req.session.enrolTokenHash
+    delete req.session.enrolFor
+    // The sign-in form opens with the new login filled in (kept in the session, not the URL).
+    req.session.loginPrefill = email.data
     flash(req, { key: 'services.enrol.done' })
     res.redirect(303, '/login')
   })

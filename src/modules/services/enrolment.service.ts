@@ -190,13 +190,21 @@ export async function checkToken(
   deps: ServicesDeps,
   ctx: RequestContext,
   typed: string,
-): Promise<{ ok: true; enrolmentId: string; tokenHash: string; service: string } | Redemption> {
+): Promise<
+  { ok: true; enrolmentId: string; tokenHash: string; service: string; company: string } | Redemption
+> {
   const hash = hashTypedToken(typed)
   if (!hash) return { ok: false, reason: 'invalid' }
   const enrolment = await withTenant(deps.db, ctx.tenant.id, (trx) => findEnrolmentByToken(trx, hash))
   const problem = unusable(enrolment, deps.clock.now())
   if (problem || !enrolment) return problem ?? { ok: false, reason: 'invalid' }
-  return { ok: true, enrolmentId: enrolment.id, tokenHash: hash, service: enrolment.service }
+  return {
+    ok: true,
+    enrolmentId: enrolment.id,
+    tokenHash: hash,
+    service: enrolment.service,
+    company: enrolment.company,
+  }
 }
 
 /** Raised inside the transaction to undo the new account when the token was used meanwhile. */
@@ -234,6 +242,9 @@ export async function redeemWithNewAccount(
         organisation_name: enrolment.company,
         phone: enrolment.phone,
         preferred_locale: ctx.locale,
+        // The same consent registration asks for, given on the account page of path 4b.
+        consent_version: ctx.tenant.settings.consent.version,
+        consent_ip: ctx.ip ?? null,
         now,
       })
       if (!(await consumeEnrolment(trx, enrolment.id, customer.id, now))) throw new TokenTakenError()
