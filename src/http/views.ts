@@ -3,6 +3,7 @@ import type { Express } from 'express'
 import nunjucks from 'nunjucks'
 
 import { VIEWS_DIR } from '../platform/paths.ts'
+import { formatPhone } from '../platform/phone.ts'
 const GOVUK_DIR = path.resolve(import.meta.dirname, '../../node_modules/govuk-frontend/dist')
 
 /**
@@ -33,5 +34,6 @@ export function setUpViews(app: Express, options: { watch: boolean }): nunjucks.
       return hit ? { text: hit.text, visuallyHiddenText: this.ctx.t?.('layout.errorPrefix') } : undefined
     },
   )
+  env.addFilter('phone', formatPhone)
   return env
 }

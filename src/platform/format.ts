@@ -23,10 +23,30 @@ export function formattersFor(locale: Locale, timeZone: string): Formatters {
   return formatters
 }
 
-function createFormatters(locale: Locale, timeZone: string): Formatters {
+/**
+ * The portal's English is British: "6 Dec 2026, 03:14", not the US "Dec 6, 2026, 3:14 AM"
+ * that plain `en` gives.
+ */
+export const intlLocale = (locale: Locale): string => (locale === 'en' ? 'en-GB' : locale)
+
+function createFormatters(appLocale: Locale, timeZone: string): Formatters {
+  const locale = intlLocale(appLocale)
   const dateFmt = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'long' })
   const dateTimeFmt = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'medium', timeStyle: 'short' })
   const businessDayFmt = new Intl.DateTimeFormat(locale, { timeZone: 'UTC', dateStyle: 'long' })
+  // One number formatter per precision, built on first use (building one per call is slow).
+  const numberFmts = new Map<number | undefined, Intl.NumberFormat>()
+  const numberFmt = (fractionDigits: number | undefined) => {
+    let fmt = numberFmts.get(fractionDigits)
+    if (!fmt) {
+      fmt = new Intl.NumberFormat(locale, {
+        minimumFractionDigits: fractionDigits,
+        maximumFractionDigits: fractionDigits ?? 3,
+      })
+      numberFmts.set(fractionDigits, fmt)
+    }
+    return fmt
+  }
   return {
     // A 'YYYY-MM-DD' business day has no time zone of its own: format it as that calendar day.
     date: (value) =>
@@ -34,11 +54,7 @@ function createFormatters(locale: Locale, timeZone: string): Formatters {
         ? businessDayFmt.format(new Date(`${value}T00:00:00Z`))
         : dateFmt.format(new Date(value)),
     dateTime: (value) => dateTimeFmt.format(new Date(value)),
-    number: (value, fractionDigits) =>
-      new Intl.NumberFormat(locale, {
-        minimumFractionDigits: fractionDigits,
-        maximumFractionDigits: fractionDigits ?? 3,
-      }).format(Number(value)),
+    number: (value, fractionDigits) => numberFmt(fractionDigits).format(Number(value)),
   }
 }
 
@@ -50,7 +66,9 @@ export function formatBytes(bytes: number, locale: Locale): string {
     value /= 1024
     unit += 1
   }
-  return new Intl.NumberFormat(locale, { style: 'unit', unit: units[unit], maximumFractionDigits: 1 }).format(
-    value,
-  )
+  return new Intl.NumberFormat(intlLocale(locale), {
+    style: 'unit',
+    unit: units[unit],
+    maximumFractionDigits: 1,
+  }).format(value)
 }

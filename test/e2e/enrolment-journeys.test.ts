@@ -33,7 +33,7 @@ describe('PGB token enrolment in the browser (seed 000, steps 1–8)', () => {
       await page.getByLabel('Adres e-mail').fill(login.customerEmail)
       await page.getByLabel('Hasło').fill(login.customerPassword)
       await step(page, () => page.getByRole('button', { name: 'Zaloguj się' }).click())
-      await step(page, () => page.getByRole('link', { name: 'Moje usługi' }).click())
+      await step(page, () => page.getByRole('link', { name: 'Moje serwisy' }).click())
       await step(page, () => page.getByRole('link', { name: 'Zarejestruj – Planowanie generacji' }).click())
       await page.getByLabel('Token').fill('PGB0-0000-0000')
       await step(page, () => page.getByRole('button', { name: 'Zarejestruj' }).click())

@@ -73,7 +73,7 @@ describe('registration', () => {
       const mail = await smtp.waitFor((m) =>
         m.envelopeTo.some((to) => to.toLowerCase() === 'director@romashka.example'),
       )
-      expect(mail.subject).toBe('Ваша учётная запись в Сетевая компания')
+      expect(mail.subject).toBe('Сетевая компания: ваша учётная запись')
       const password = /Одноразовый пароль: (\S+)/.exec(mail.text ?? '')?.[1]
       expect(password).toBeTruthy()
       expect(linkIn(mail, '/login')).toBe('https://lk.grid.example/login')

@@ -34,7 +34,7 @@ describe('mail outbox', () => {
       }),
     )
     const mail = await smtp.waitFor((m) => m.envelopeTo.includes('committed@example.com'))
-    expect(mail.subject).toBe('Тестовое письмо от Сетевая компания')
+    expect(mail.subject).toBe('Сетевая компания: тестовое письмо')
     expect(mail.messageId).toBe(`<${id}@kabinet.localhost>`)
     expect(mail.text).toContain('https://lk.grid.example')
     expect(mail.html).toContain('Сетевая компания')
@@ -82,7 +82,7 @@ describe('mail outbox', () => {
       }),
     )
     const mail = await smtp.waitFor((m) => m.envelopeTo.includes('zh@example.com'))
-    expect(mail.subject).toBe('来自 湖北 的测试邮件')
+    expect(mail.subject).toBe('来自湖北的测试邮件')
     expect(mail.html).toContain(tenant.settings.branding.primaryColour)
   })
 })

@@ -156,4 +156,24 @@ describe('what a newcomer meets', () => {
       answers.push((await guesser.post('/enrol', { token: 'ZZZZ-YYYY-XXXX' })).status)
     expect(answers).toEqual([422, 422, 422, 422, 422, 429])
   })
+
+  it('keeps a signed-in customer’s language in the profile: the header links change it, an old cookie does not', async () => {
+    const email = 'language@consumer.example'
+    const customer = await registerConfirmed(t, smtp, ru.host, email, PASSWORD)
+    await customer.get('/login')
+    await customer.post('/login', { login: email, password: PASSWORD })
+    expect((await customer.get('/cabinet?lang=zh-CN')).text).toContain('<html lang="zh-CN"')
+    const stored = await withTenant(t.db.owner, ru.id, (trx) =>
+      trx('customers').where({ email }).first('preferred_locale'),
+    )
+    expect(stored.preferred_locale).toBe('zh-CN')
+
+    // Another browser that last chose English before signing in.
+    const other = agentFor(t.app, ru.host)
+    await other.get('/login?lang=en')
+    await other.post('/login', { login: email, password: PASSWORD })
+    const page = await other.get('/account/profile')
+    expect(page.text).toContain('<html lang="zh-CN"')
+    expect(page.text).toContain('href="/account/services"')
+  })
 })

@@ -236,6 +236,11 @@ describe('services and token enrolment', () => {
         tokenIn(m) !== expiring.token,
     )
     const fresh = tokenIn(reissued)
+    // The operator sees the new token once, as when issuing.
+    const afterReissue = await staff.get('/admin/enrolments')
+    expect(afterReissue.text).toContain('czas@farma.example')
+    expect(/data-testid="flash-secret">([0-9A-Z-]+)</.exec(afterReissue.text)?.[1]).toBe(fresh)
+    expect((await staff.get('/admin/enrolments')).text).not.toContain(fresh)
     expect((await agent.post('/enrol', { token: fresh })).headers.location).toBe('/enrol/account')
 
     const revoked = await issue('odwolany@farma.example')
@@ -243,7 +248,20 @@ describe('services and token enrolment', () => {
     const revokeId = /action="\/admin\/enrolments\/([0-9a-f-]{36})"/.exec(
       pending.text.split('<tr').find((r) => r.includes('odwolany@farma.example'))!,
     )![1]!
-    expect((await staff.post(`/admin/enrolments/${revokeId}`, { action: 'revoke' })).status).toBe(303)
+    // Revoking asks first, and changes nothing until confirmed.
+    const asked = await staff.post(`/admin/enrolments/${revokeId}`, { action: 'revoke' })
+    expect(asked.status).toBe(200)
+    expect(asked.text).toContain('odwolany@farma.example')
+    expect(asked.text).toContain('value="revoke-confirmed"')
+    const checked = await withTenant(t.deps.db, pl.id, (trx) =>
+      trx('enrolments').where({ id: revokeId }).first('revoked_at'),
+    )
+    expect(checked.revoked_at).toBeNull()
+    const confirmed = await staff.post(`/admin/enrolments/${revokeId}`, { action: 'revoke-confirmed' })
+    expect(confirmed.status).toBe(303)
+    expect((await staff.get('/admin/enrolments')).text).toContain(
+      'odwolany@farma.example został unieważniony',
+    )
     const fresh2 = agentFor(t.app, pl.host)
     await fresh2.get('/enrol')
     expect((await fresh2.post('/enrol', { token: revoked.token })).status).toBe(422)
@@ -324,6 +342,9 @@ describe('services and token enrolment', () => {
       .agent
     await foreignStaff.get('/admin/enrolments')
     expect((await foreignStaff.post(`/admin/enrolments/${row.id}`, { action: 'revoke' })).status).toBe(404)
+    expect(
+      (await foreignStaff.post(`/admin/enrolments/${row.id}`, { action: 'revoke-confirmed' })).status,
+    ).toBe(404)
     expect((await foreignStaff.get('/admin/enrolments')).text).not.toContain('izolacja@farma.example')
     expect((await request(t.app).get('/services/pgb').set('Host', pl.host)).headers.location).toBe(
       '/login?next=%2Fservices%2Fpgb',

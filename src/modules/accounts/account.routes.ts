@@ -7,6 +7,7 @@ import { requireCustomer } from './session.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { ChangeEmail, changePassword as changePasswordForm, profile as profileForm } from './schemas.ts'
 import { noStore } from '../../http/security-headers.ts'
+import { formatPhone } from '../../platform/phone.ts'
 import type { CustomerServices } from './ports.ts'
 
 /** The signed-in customer's cabinet: home with the main menu, profile, password, sessions. */
@@ -41,7 +42,7 @@ export function accountRoutes(deps: Deps, accounts: AccountServices, services: C
       values: {
         firstName: c.first_name,
         lastName: c.last_name,
-        phone: c.phone,
+        phone: formatPhone(c.phone),
         preferredLocale: c.preferred_locale ?? '',
       },
     })

@@ -54,3 +54,13 @@ export async function customerById(
 ): Promise<CustomerRow | undefined> {
   return withTenant(deps.db, ctx.tenant.id, (trx) => findCustomer(trx, id))
 }
+
+/** The language chosen in the header by a signed-in customer becomes their profile's. */
+export async function setPreferredLocale(
+  deps: { db: Knex },
+  ctx: RequestContext,
+  id: string,
+  locale: string,
+): Promise<void> {
+  await withTenant(deps.db, ctx.tenant.id, (trx) => updateCustomer(trx, id, { preferred_locale: locale }))
+}

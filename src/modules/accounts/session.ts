@@ -3,11 +3,10 @@ import type { Knex } from 'knex'
 import type { CustomerRow } from './repo.ts'
 import type { Clock } from '../../platform/clock.ts'
 import { freshSession, sessionCall } from '../../http/session.ts'
-import { customerById, displayName } from './profile.service.ts'
+import { customerById, displayName, setPreferredLocale } from './profile.service.ts'
 import { formattersFor } from '../../platform/format.ts'
 import type { I18n } from '../../platform/i18n/index.ts'
 import { isLocale } from '../../platform/i18n/locales.ts'
-import { LOCALE_COOKIE } from '../../http/locale.ts'
 
 declare module 'express-session' {
   interface SessionData {
@@ -59,9 +58,14 @@ export function loadCustomer(db: Knex, i18n: I18n): RequestHandler {
     res.locals.customer = customer
     res.locals.ctx.actor = { type: 'customer', id: customer.id }
     res.locals.customerName = displayName(customer)
-    // The profile's language applies unless this browser chose one explicitly.
-    const cookies = req.cookies as Record<string, string | undefined>
-    if (isLocale(customer.preferred_locale) && !cookies[LOCALE_COOKIE] && !isLocale(req.query.lang)) {
+    // A signed-in customer's language is the profile's: the header's language links change
+    // the profile too, so a cookie left by an earlier visit does not win over it.
+    const chosen = req.query.lang
+    if (isLocale(chosen) && chosen !== customer.preferred_locale) {
+      await setPreferredLocale({ db }, res.locals.ctx, customer.id, chosen)
+      customer.preferred_locale = chosen
+    }
+    if (isLocale(customer.preferred_locale) && customer.preferred_locale !== res.locals.locale) {
       res.locals.locale = customer.preferred_locale
       res.locals.t = i18n.t(customer.preferred_locale)
       res.locals.fmt = formattersFor(customer.preferred_locale, tenant.settings.timeZone)

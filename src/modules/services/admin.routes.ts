@@ -112,12 +112,31 @@ export function serviceAdminRoutes(deps: Deps, services: ServiceServices): Route
   })
   router.post('/admin/enrolments/:id', async (req, res) => {
     const action = (req.body as { action?: unknown }).action
-    if (action !== 'revoke' && action !== 'reissue') throw new NotFoundError('enrolment action')
-    const done =
-      action === 'revoke'
-        ? await services.revoke(res.locals.ctx, req.params.id)
-        : await services.reissue(res.locals.ctx, req.params.id)
-    if (!done) throw new NotFoundError('enrolment')
+    const id = req.params.id
+    if (action === 'reissue') {
+      const reissued = await services.reissue(res.locals.ctx, id)
+      if (!reissued) throw new NotFoundError('enrolment')
+      // Like issuing: the new token shown once to the operator, and emailed.
+      flash(req, {
+        key: 'admin.enrolments.reissued',
+        params: { email: reissued.email },
+        secret: reissued.token,
+      })
+      return res.redirect(303, '/admin/enrolments')
+    }
+    if (action === 'revoke') {
+      // A revocation cannot be undone: it is asked once more, with what it stops.
+      const enrolment = await services.enrolmentForStaff(res.locals.ctx, id)
+      if (!enrolment) throw new NotFoundError('enrolment')
+      return res.render('admin/services/revoke', { enrolment })
+    }
+    if (action !== 'revoke-confirmed') throw new NotFoundError('enrolment action')
+    const enrolment = await services.enrolmentForStaff(res.locals.ctx, id)
+    if (!enrolment) throw new NotFoundError('enrolment')
+    // Sent twice, the second is answered like the first; a used token cannot be revoked.
+    if (!(await services.revoke(res.locals.ctx, id)) && !enrolment.revoked_at)
+      throw new NotFoundError('enrolment not revocable')
+    flash(req, { key: 'admin.enrolments.revoked', params: { email: enrolment.email } })
     res.redirect(303, '/admin/enrolments')
   })
 

@@ -112,13 +112,29 @@ export async function revoke(deps: ServicesDeps, ctx: RequestContext, id: string
   })
 }
 
-/** A new token for the same enrolment; the old one stops working in the same transaction. */
-export async function reissue(deps: ServicesDeps, ctx: RequestContext, id: string): Promise<boolean> {
+/** One enrolment for staff pages (a revocation to confirm). */
+export async function enrolmentForStaff(
+  deps: ServicesDeps,
+  ctx: RequestContext,
+  id: string,
+): Promise<EnrolmentRow | undefined> {
+  return withTenant(deps.db, ctx.tenant.id, (trx) => findEnrolment(trx, id))
+}
+
+/**
+ * A new token for the same enrolment; the old one stops working in the same transaction.
+ * Returns the new token (shown once to the operator) and where it was emailed.
+ */
+export async function reissue(
+  deps: ServicesDeps,
+  ctx: RequestContext,
+  id: string,
+): Promise<{ token: string; email: string } | null> {
   const now = deps.clock.now()
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const old = await findEnrolment(trx, id)
-    if (!old || old.used_at) return false
-    const { enrolment } = await create(
+    if (!old || old.used_at) return null
+    const { enrolment, token } = await create(
       trx,
       deps,
       ctx,
@@ -134,7 +150,7 @@ export async function reissue(deps: ServicesDeps, ctx: RequestContext, id: strin
       targetId: enrolment.id,
       details: { replaces: id },
     })
-    return true
+    return { token, email: old.email }
   })
 }
 

@@ -3,6 +3,7 @@ import { bindServices } from '../../platform/services.ts'
 import { accessRequestForStaff, changeCustomerService, requestAccess, servicesOf } from './access.service.ts'
 import {
   checkToken,
+  enrolmentForStaff,
   issueEnrolment,
   redeemForCustomer,
   redeemWithNewAccount,
@@ -16,6 +17,7 @@ export function createServiceServices(deps: Deps) {
     accessRequestForStaff,
     changeCustomerService,
     checkToken,
+    enrolmentForStaff,
     issueEnrolment,
     redeemForCustomer,
     redeemWithNewAccount,
