@@ -40,8 +40,22 @@ describe('customer journeys in the browser', () => {
       expect(await page.locator('.govuk-error-summary').textContent()).toContain(
         'Укажите адрес электронной почты',
       )
+      // The summary takes focus (GOV.UK), so a screen reader starts with what went wrong.
+      expect(
+        await page.evaluate(() => document.activeElement?.classList.contains('govuk-error-summary')),
+      ).toBe(true)
 
+      // Each category shows only its own fields (without JavaScript all show, with hints).
+      await page.getByLabel('Физическое лицо').check()
+      expect(await page.locator('#fullName').isVisible()).toBe(true)
+      expect(await page.locator('#identifier_ru_snils').isVisible()).toBe(true)
+      expect(await page.locator('#organisationName').isVisible()).toBe(false)
+      expect(await page.locator('#identifier_ru_inn').isVisible()).toBe(false)
       await page.getByLabel('Юридическое лицо').check()
+      expect(await page.locator('#organisationName').isVisible()).toBe(true)
+      expect(await page.locator('#fullName').isVisible()).toBe(false)
+      expect(await page.locator('#identifier_ru_snils').isVisible()).toBe(false)
+      expect(await page.locator('#identifier_ru_inn').isVisible()).toBe(true)
       await page.getByLabel('Наименование организации').fill('АО «Энергосбыт»')
       await page.getByLabel('Адрес электронной почты').fill('office@energosbyt.example')
       await page.getByLabel('Номер телефона').fill('8 912 345-67-89')
@@ -62,6 +76,13 @@ describe('customer journeys in the browser', () => {
       await step(page, () => page.getByRole('button', { name: 'Сохранить' }).click())
       await expect.poll(() => page.locator('h1').textContent()).toContain('Здравствуйте, АО «Энергосбыт»')
       expect(await page.locator('nav[aria-labelledby="cabinet-menu"]').textContent()).toContain('Заявки')
+      // The account links sit at the top right, above the languages, not on a row of their own.
+      const brand = (await page.locator('.kb-header__brand').boundingBox())!
+      const account = (await page.locator('.kb-header__account').boundingBox())!
+      const languages = (await page.locator('.kb-header__lang').boundingBox())!
+      expect(account.x).toBeGreaterThan(brand.x + brand.width)
+      expect(account.y).toBeLessThan(languages.y)
+      expect(Math.abs(account.x + account.width - (languages.x + languages.width))).toBeLessThan(2)
     } finally {
       await context.close()
     }

@@ -62,6 +62,7 @@ describe('login names and one-time password expiry', () => {
     await agent.get('/register/account')
     const weak = await agent.post('/register/account', {
       category: 'legal',
+      organisationName: '湖北清江发电有限公司',
       email: 'gen@example.cn',
       loginName: 'HubeiGen01',
       password: 'onlyletterslong',
@@ -72,6 +73,7 @@ describe('login names and one-time password expiry', () => {
     expect(weak.text).toContain('密码须包含字母、数字和特殊字符')
     const badName = await agent.post('/register/account', {
       category: 'legal',
+      organisationName: '湖北清江发电有限公司',
       email: 'gen@example.cn',
       loginName: 'Hubei Gen',
       password: 'Qingjiang#2026',
@@ -79,10 +81,25 @@ describe('login names and one-time password expiry', () => {
       consent: 'yes',
     })
     expect(badName.text).toContain('登录名须为 4 至 32 位字母和数字')
+    // A company is asked its name (and not a person's); the form shows each kind its own fields.
+    const noName = await agent.post('/register/account', {
+      category: 'legal',
+      email: 'gen@example.cn',
+      loginName: 'HubeiGen01',
+      password: 'Qingjiang#2026',
+      passwordConfirm: 'Qingjiang#2026',
+      consent: 'yes',
+    })
+    expect(noName.status).toBe(422)
+    expect(noName.text).toContain('href="#organisationName"')
+    expect(noName.text).toMatch(
+      /<div data-party="legal">\s*<div class="govuk-form-group govuk-form-group--error">/,
+    )
     expect(
       (
         await agent.post('/register/account', {
           category: 'legal',
+          organisationName: '湖北清江发电有限公司',
           email: 'gen@example.cn',
           loginName: 'HubeiGen01',
           password: 'Qingjiang#2026',
@@ -93,6 +110,7 @@ describe('login names and one-time password expiry', () => {
     ).toBe(303)
     const taken = await agent.post('/register/account', {
       category: 'legal',
+      organisationName: '湖北清江发电有限公司',
       email: 'other@example.cn',
       loginName: 'HubeiGen01',
       password: 'Qingjiang#2027',
@@ -115,6 +133,10 @@ describe('login names and one-time password expiry', () => {
     expect(page.text).toContain('区分大小写')
     expect((await login.post('/login', { login: 'hubeigen01', password: 'Qingjiang#2026' })).status).toBe(422)
     expect((await login.post('/login', { login: 'HubeiGen01', password: 'Qingjiang#2026' })).status).toBe(303)
+    const stored = await withTenant(t.db.owner, cn.id, (trx) =>
+      trx('customers').where({ login_name: 'HubeiGen01' }).first('organisation_name', 'full_name'),
+    )
+    expect(stored).toEqual({ organisation_name: '湖北清江发电有限公司', full_name: null })
   })
 
   it('refuses an emailed one-time password after its expiry', async () => {

@@ -166,6 +166,8 @@ export async function registerWithConfirmation(
         status: 'pending',
         password_hash: passwordHash,
         category: data.category,
+        organisation_name: data.organisationName,
+        full_name: data.fullName,
         identifiers: data.identifiers,
         preferred_locale: ctx.locale,
         password_changed_at: now,

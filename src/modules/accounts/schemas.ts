@@ -62,31 +62,35 @@ function identifiersOf(tenant: Tenant, data: Record<string, unknown>): Record<st
   return out
 }
 
+/** A company's registered name, a person's full name: each asked of its own kind of party. */
+const partyNames = {
+  organisationName: z
+    .string()
+    .trim()
+    .regex(SINGLE_LINE, CONTROL_CHARACTERS)
+    .max(300, e('nameTooLong'))
+    .optional(),
+  fullName: z.string().trim().regex(SINGLE_LINE, CONTROL_CHARACTERS).max(200, e('nameTooLong')).optional(),
+}
+
+function requireOrganisationName(data: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  if (data.category === 'legal' && !text(data.organisationName)) {
+    ctx.addIssue({ code: 'custom', path: ['organisationName'], message: e('organisationNameRequired') })
+  }
+}
+
 /** Seed 002: the system emails a one-time password. */
 export function registerWithEmailedPassword(tenant: Tenant) {
   return z
     .looseObject({
       category,
-      organisationName: z
-        .string()
-        .trim()
-        .regex(SINGLE_LINE, CONTROL_CHARACTERS)
-        .max(300, e('nameTooLong'))
-        .optional(),
-      fullName: z
-        .string()
-        .trim()
-        .regex(SINGLE_LINE, CONTROL_CHARACTERS)
-        .max(200, e('nameTooLong'))
-        .optional(),
+      ...partyNames,
       email: Email,
       phone: phone(tenant),
       consent,
     })
     .superRefine((data: Record<string, unknown>, ctx) => {
-      if (data.category === 'legal' && !text(data.organisationName)) {
-        ctx.addIssue({ code: 'custom', path: ['organisationName'], message: e('organisationNameRequired') })
-      }
+      requireOrganisationName(data, ctx)
       if (data.category === 'individual' && !text(data.fullName)) {
         ctx.addIssue({ code: 'custom', path: ['fullName'], message: e('fullNameRequired') })
       }
@@ -109,13 +113,24 @@ export function registerWithConfirmation(tenant: Tenant) {
     ? z.string().regex(/^[A-Za-z0-9]{4,32}$/, e('loginNameFormat'))
     : z.undefined().optional()
   return z
-    .looseObject({ category, email: Email, loginName, password, passwordConfirm: z.string(), consent })
+    .looseObject({
+      category,
+      ...partyNames,
+      email: Email,
+      loginName,
+      password,
+      passwordConfirm: z.string(),
+      consent,
+    })
     .superRefine((data: Record<string, unknown>, ctx) => {
-      newPassword(tenant, (d) => [...emailName(d.email), text(d.loginName)])(data, ctx)
+      requireOrganisationName(data, ctx)
+      newPassword(tenant, (d) => [...emailName(d.email), text(d.loginName), text(d.fullName)])(data, ctx)
       checkIdentifiers(tenant, data, ctx)
     }, always)
     .transform((data) => ({
       category: data.category,
+      organisationName: data.category === 'legal' ? (data.organisationName ?? null) : null,
+      fullName: data.category === 'individual' ? data.fullName || null : null,
       email: data.email,
       loginName: typeof data.loginName === 'string' ? data.loginName : null,
       password: data.password,
