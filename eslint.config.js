@@ -20,6 +20,15 @@ export default tseslint.config(
   },
   ...layerRules,
   {
+    // The browser's few lines of progressive enhancement: plain JS, no type information.
+    files: ['public/js/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { document: 'readonly' },
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     // Tests read database rows and JSON bodies without declaring a type for each.
     rules: {
