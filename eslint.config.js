@@ -22,9 +22,9 @@ export default tseslint.config(
   {
     // The browser's few lines of progressive enhancement: plain JS, no type information.
     files: ['public/js/**/*.js'],
-    ...tseslint.configs.disableTypeChecked,
+    rules: tseslint.configs.disableTypeChecked.rules,
     languageOptions: {
-      ...tseslint.configs.disableTypeChecked.languageOptions,
+      parserOptions: { project: false, projectService: false, program: null },
       globals: { document: 'readonly' },
     },
   },
