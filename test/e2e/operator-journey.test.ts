@@ -95,6 +95,26 @@ describe('operator journey in the browser', () => {
         .toBe('tenant.settings-updated')
       await expectAccessible(page)
 
+      // An enrolment in Chinese: the table's headers keep their words whole, not one character per line.
+      await page.goto(`${admin.url}/admin/enrolments`)
+      await page.locator('#service').check()
+      await page.locator('#company').fill('湖北清江发电有限公司')
+      await page.locator('#email').fill('qingjiang@example.cn')
+      await page.getByRole('button', { name: '发放并邮寄令牌' }).click()
+      await expect.poll(() => page.getByTestId('flash-secret').count()).toBe(1)
+      await expectAccessible(page)
+      // On a narrow screen, where the reported stacking happened.
+      await page.setViewportSize({ width: 480, height: 900 })
+      const lineHeights = await page.evaluate(() =>
+        [...document.querySelectorAll('.govuk-table__header')].map((th) => {
+          const style = getComputedStyle(th)
+          const padding = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom)
+          return (th.getBoundingClientRect().height - padding) / parseFloat(style.lineHeight)
+        }),
+      )
+      expect(lineHeights.length).toBe(6)
+      expect(Math.max(...lineHeights)).toBeLessThan(1.5)
+
       await page.getByRole('button', { name: '退出' }).click()
       await page.waitForURL(/\/admin\/login$/)
     } finally {

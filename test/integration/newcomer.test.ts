@@ -175,5 +175,15 @@ describe('what a newcomer meets', () => {
     const page = await other.get('/account/profile')
     expect(page.text).toContain('<html lang="zh-CN"')
     expect(page.text).toContain('href="/account/services"')
+    // With no default chosen, "none" is the selected default; phones read as people write them.
+    const mine = await other.get('/account/services')
+    expect(mine.text).toMatch(/id="service" name="service" type="radio" value="" checked/)
+    await other.post('/account/profile', {
+      firstName: 'Анна',
+      lastName: 'Иванова',
+      phone: '+79123456789',
+      preferredLocale: 'zh-CN',
+    })
+    expect((await other.get('/account/profile')).text).toContain('value="+7 912 345 67 89"')
   })
 })
