@@ -66,9 +66,15 @@ describe('row-level security', () => {
             AND (SELECT attnum FROM pg_attribute WHERE attrelid = c.oid AND attname = 'tenant_id') = ANY (k.conkey))
       ORDER BY 1`)
     // The audit log names an actor of either kind (customer or operator) and keeps naming
-    // it after the row is gone; an attachment names an owner row of any module. No
-    // foreign key can say either.
-    expect(rows.map((r) => r.ref)).toEqual(['attachments.owner_id', 'audit_log.actor_id'])
+    // it after the row is gone; an attachment names an owner row of any module, and so
+    // does a status change (its subject, and its actor like the audit log's). No foreign
+    // key can say any of these.
+    expect(rows.map((r) => r.ref)).toEqual([
+      'attachments.owner_id',
+      'audit_log.actor_id',
+      'status_history.actor_id',
+      'status_history.subject_id',
+    ])
   })
 
   it('createTenantTable makes a table with the composite key, forced RLS and the runtime grants', async () => {
