@@ -8,6 +8,7 @@ import { createKnex, createPgPool } from './db/knex.ts'
 import { createMetrics, type Lifecycle, type Metrics } from './http/health.ts'
 import { TENANT_CHANGED, createTenantDirectory, type TenantDirectory } from './platform/tenancy/directory.ts'
 import { createListener, type Listener } from './db/listener.ts'
+import { createLiveHub, type LiveHub } from './http/live.ts'
 import { systemClock, type Clock } from './platform/clock.ts'
 import { localDiskStorage, type FileStorage } from './platform/files/storage.ts'
 import { createI18n, type I18n, type Namespace } from './platform/i18n/index.ts'
@@ -29,6 +30,8 @@ export interface Deps {
   tenants: TenantDirectory
   /** This process's one LISTEN connection (cache invalidation, live updates). */
   listener: Listener
+  /** Live updates: SSE streams fed from the listener. */
+  live: LiveHub
   outbox: Outbox
   mail: MailDelivery
   files: FileStorage
@@ -69,6 +72,8 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     () => tenants.invalidate(),
     () => tenants.invalidate(),
   )
+  const live = createLiveHub(db, listener)
+  await live.start()
   return {
     config,
     logger,
@@ -78,6 +83,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     i18n,
     tenants,
     listener,
+    live,
     outbox: createOutbox(boss, createMailRenderer(i18n)),
     mail: {
       transport: config.smtpUrl ? nodemailer.createTransport(config.smtpUrl) : undefined,
@@ -92,6 +98,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {
+  deps.live.close()
   await deps.listener.close()
   await deps.boss.stop({ graceful: true, timeout: 10_000 }).catch(() => {})
   deps.mail.transport?.close()

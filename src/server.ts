@@ -85,6 +85,9 @@ async function main(): Promise<void> {
     deps.lifecycle.shuttingDown = true
     const force = setTimeout(() => process.exit(1), cfg.shutdownDrainMs + 25_000).unref()
     setTimeout(() => {
+      // Live streams never end by themselves: they are closed (browsers reconnect to
+      // another process), so the server can stop accepting and finish.
+      deps.live.close()
       server.close(() => {
         void (async () => {
           await closeDeps(deps)

@@ -104,6 +104,16 @@ function probeRoutes(deps: Deps): Router {
   router.get('/probe/boom', () => {
     throw new Error('kaboom: secret internals')
   })
+  // A live topic anyone may follow, except "secret".
+  router.get(
+    '/probe/live/:topic',
+    deps.live.stream({
+      topic: (req) => {
+        if (req.params.topic === 'secret') throw new ForbiddenError('not yours')
+        return `probe:${String(req.params.topic)}`
+      },
+    }),
+  )
   router.get('/probe/limited', rateLimit(limiter, byIp), (_req, res) => {
     res.send('ok')
   })

@@ -1,0 +1,46 @@
+import type { Knex } from 'knex'
+import { notify } from '../db/listener.ts'
+
+/** The one channel every app process listens on for live events (see http/live.ts). */
+export const LIVE_CHANNEL = 'kabinet_live'
+
+export interface LiveEvent {
+  seq: number
+  topic: string
+  data: unknown
+}
+
+/**
+ * Announces an event on a topic ("application:<id>") from inside the writing transaction:
+ * it is stored for replay and NOTIFY is delivered on commit, so nothing that rolled back
+ * is ever announced. The caller's transaction must be tenant-scoped.
+ */
+export async function publish(
+  trx: Knex.Transaction,
+  tenantId: string,
+  topic: string,
+  data: unknown,
+): Promise<number> {
+  const [row] = await trx('live_events')
+    .insert({ tenant_id: tenantId, topic, data: JSON.stringify(data) })
+    .returning<{ seq: string }[]>('seq')
+  const seq = Number(row!.seq)
+  await notify(trx, LIVE_CHANNEL, `${tenantId}:${seq}`)
+  return seq
+}
+
+/** A topic's events after `seq`, oldest first (what a reconnecting page missed). */
+export function eventsAfter(
+  trx: Knex.Transaction,
+  topic: string,
+  seq: number,
+  limit = 500,
+): Promise<LiveEvent[]> {
+  return trx('live_events')
+    .where({ topic })
+    .andWhere('seq', '>', seq)
+    .orderBy('seq')
+    .limit(limit)
+    .select<{ seq: string; topic: string; data: unknown }[]>('seq', 'topic', 'data')
+    .then((rows) => rows.map((r) => ({ seq: Number(r.seq), topic: r.topic, data: r.data })))
+}
