@@ -1,4 +1,6 @@
-import { scheduleSubmissionCleanup } from './platform/submissions.ts'
+import { SUBMISSION_SWEEP } from './platform/submissions.ts'
+import { LIVE_EVENT_SWEEP } from './platform/live.ts'
+import { scheduleSweep } from './platform/jobs.ts'
 import type { Server } from 'node:http'
 import { createApp } from './app.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
@@ -52,18 +54,11 @@ async function main(): Promise<void> {
   }
   await deps.boss.start()
   await startMailWorker(deps.boss, deps.db, deps.mail, deps.clock, logger)
-  await scheduleFileSweep(
-    deps.boss,
-    deps.db,
-    deps.files,
-    deps.clock,
-    async () => (await listTenants(deps.db)).map((t) => t.id),
-    logger,
-  )
-
-  await scheduleSubmissionCleanup(deps.boss, deps.db, deps.clock, async () =>
-    (await listTenants(deps.db)).map((t) => t.id),
-  )
+  const tenantIds = async () => (await listTenants(deps.db)).map((t) => t.id)
+  await scheduleFileSweep(deps.boss, deps.db, deps.files, deps.clock, tenantIds, logger)
+  const now = () => deps.clock.now()
+  for (const sweep of [SUBMISSION_SWEEP, LIVE_EVENT_SWEEP])
+    await scheduleSweep(deps.boss, sweep, deps.db, now, tenantIds)
 
   for (const mod of MODULES) await mod.start?.(deps)
 

@@ -7,6 +7,7 @@ export const QUEUES = {
   mailSend: 'mail.send',
   sweepOrphanFiles: 'files.sweep-orphans',
   forgetSubmissions: 'forms.forget-submissions',
+  forgetLiveEvents: 'live.forget-events',
 } as const
 
 export const PLATFORM_QUEUES: readonly string[] = Object.values(QUEUES)

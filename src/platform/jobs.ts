@@ -1,6 +1,7 @@
 import { PgBoss } from 'pg-boss'
 import type { Knex } from 'knex'
 import { JOBS_SCHEMA } from '../db/jobs.ts'
+import { withTenant } from '../db/tenant-scope.ts'
 
 /** `sendOnly` is for scripts: they queue jobs (e.g. mail) and leave running them to the app. */
 export function createBoss(
@@ -47,4 +48,40 @@ export async function sendJob(
   options: { singletonKey?: string } = {},
 ): Promise<void> {
   await boss.send(queue, data, { ...options, db: transactionDb(trx) })
+}
+
+/**
+ * An hourly sweep of every tenant's old rows of one table (one-time form tokens, live
+ * events): rows whose `column` is older than `keepMs` go, tenant by tenant under RLS.
+ */
+export async function scheduleSweep(
+  boss: PgBoss,
+  sweep: { queue: string; cron: string; table: string; column: string; keepMs: number },
+  db: Knex,
+  now: () => Date,
+  tenantIds: () => Promise<string[]>,
+): Promise<void> {
+  await boss.schedule(sweep.queue, sweep.cron)
+  await boss.work(sweep.queue, async () => {
+    await sweepOlderThan(
+      db,
+      await tenantIds(),
+      sweep.table,
+      sweep.column,
+      new Date(now().getTime() - sweep.keepMs),
+    )
+  })
+}
+
+export async function sweepOlderThan(
+  db: Knex,
+  tenantIds: string[],
+  table: string,
+  column: string,
+  before: Date,
+): Promise<number> {
+  let removed = 0
+  for (const tenantId of tenantIds)
+    removed += await withTenant(db, tenantId, (trx) => trx(table).where(column, '<', before).delete())
+  return removed
 }

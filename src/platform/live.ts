@@ -1,8 +1,18 @@
 import type { Knex } from 'knex'
+import { QUEUES } from '../db/jobs.ts'
 import { notify } from '../db/listener.ts'
 
 /** The one channel every app process listens on for live events (see http/live.ts). */
 export const LIVE_CHANNEL = 'kabinet_live'
+
+/** A reconnecting page needs only what it missed while away: a day of events is kept. */
+export const LIVE_EVENT_SWEEP = {
+  queue: QUEUES.forgetLiveEvents,
+  cron: '37 * * * *',
+  table: 'live_events',
+  column: 'at',
+  keepMs: 86_400_000,
+}
 
 export interface LiveEvent {
   seq: number

@@ -1,8 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import type { Knex } from 'knex'
-import type { PgBoss } from 'pg-boss'
-import { withTenant } from '../db/tenant-scope.ts'
-import type { Clock } from './clock.ts'
 import { QUEUES } from '../db/jobs.ts'
 
 /** The hidden field every create form carries. */
@@ -41,24 +38,10 @@ export async function claimSubmission(
 }
 
 /** Tokens are only needed while someone might still resend the form: a day is plenty. */
-export async function forgetOldSubmissions(db: Knex, tenantIds: string[], now: Date): Promise<number> {
-  const before = new Date(now.getTime() - 86_400_000)
-  let removed = 0
-  for (const tenantId of tenantIds)
-    removed += await withTenant(db, tenantId, (trx) =>
-      trx('form_submissions').where('created_at', '<', before).delete(),
-    )
-  return removed
-}
-
-export async function scheduleSubmissionCleanup(
-  boss: PgBoss,
-  db: Knex,
-  clock: Clock,
-  tenantIds: () => Promise<string[]>,
-): Promise<void> {
-  await boss.schedule(QUEUES.forgetSubmissions, '29 * * * *')
-  await boss.work(QUEUES.forgetSubmissions, async () => {
-    await forgetOldSubmissions(db, await tenantIds(), clock.now())
-  })
+export const SUBMISSION_SWEEP = {
+  queue: QUEUES.forgetSubmissions,
+  cron: '29 * * * *',
+  table: 'form_submissions',
+  column: 'created_at',
+  keepMs: 86_400_000,
 }

@@ -5,7 +5,8 @@ import type { Knex } from 'knex'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { sendPasswordReset, type PasswordResetJob } from '../../src/modules/accounts/password.service.ts'
 import { ACCOUNT_QUEUES } from '../../src/modules/accounts/queues.ts'
-import { forgetOldSubmissions } from '../../src/platform/submissions.ts'
+import { sweepOlderThan } from '../../src/platform/jobs.ts'
+import { SUBMISSION_SWEEP } from '../../src/platform/submissions.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { agentFor } from '../helpers/agent.ts'
 import { registerConfirmed } from '../helpers/accounts.ts'
@@ -266,6 +267,8 @@ describe('hardening: what an attacker tried from outside', () => {
     const again = await staff.get('/admin/enrolments')
     expect(/name="_submission" value="([^"]+)"/.exec(again.text)![1]).not.toBe(issueId)
 
-    expect(await forgetOldSubmissions(t.db.owner, [tenant.id], new Date(Date.now() + 2 * 86_400_000))).toBe(2)
+    const { table, column, keepMs } = SUBMISSION_SWEEP
+    const later = new Date(Date.now() + 2 * 86_400_000 - keepMs)
+    expect(await sweepOlderThan(t.db.owner, [tenant.id], table, column, later)).toBe(2)
   })
 })

@@ -4,7 +4,8 @@ import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { MAX_STREAMS_PER_SESSION } from '../../src/http/live.ts'
-import { publish } from '../../src/platform/live.ts'
+import { sweepOlderThan } from '../../src/platform/jobs.ts'
+import { LIVE_EVENT_SWEEP, publish } from '../../src/platform/live.ts'
 import { MODULES } from '../../src/registry.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
@@ -102,6 +103,14 @@ describe('live updates (SSE)', () => {
     await new Promise((r) => setTimeout(r, 200))
     expect(again.events.map((e) => e.data)).toEqual([{ n: 4 }, { n: 5 }])
     again.close()
+
+    // Events are kept a day for reconnecting pages, then swept.
+    const { table, column, keepMs } = LIVE_EVENT_SWEEP
+    const tomorrow = new Date(Date.now() + keepMs)
+    expect(
+      await sweepOlderThan(one.db.owner, [tenant.id], table, column, new Date(Date.now() - keepMs)),
+    ).toBe(0)
+    expect(await sweepOlderThan(one.db.owner, [tenant.id], table, column, tomorrow)).toBeGreaterThanOrEqual(5)
   })
 
   it('checks who may follow a topic when subscribing, and caps the streams of one session', async () => {
