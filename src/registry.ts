@@ -3,6 +3,7 @@ import type { Namespace } from './platform/i18n/index.ts'
 import { PLATFORM_QUEUES } from './db/jobs.ts'
 import { accountsModule } from './modules/accounts/index.ts'
 import { auditModule } from './modules/audit/index.ts'
+import { calendarModule } from './modules/calendar/index.ts'
 import { operatorsModule } from './modules/operators/index.ts'
 import { customerServicesOf, servicesModule } from './modules/services/index.ts'
 import { tenantsModule } from './modules/tenants/index.ts'
@@ -18,6 +19,7 @@ export const MODULES: readonly KabinetModule[] = [
   servicesModule,
   operatorsModule,
   auditModule,
+  calendarModule,
 ]
 
 export function moduleQueues(modules: readonly KabinetModule[] = MODULES): string[] {

@@ -95,6 +95,21 @@ describe('operator journey in the browser', () => {
         .toBe('tenant.settings-updated')
       await expectAccessible(page)
 
+      // The working-day calendar shows 2026's 调休 working weekends from the official notice.
+      await page.getByRole('link', { name: '工作日历' }).click()
+      await page.waitForURL(/\/admin\/calendar$/)
+      await page.goto(`${admin.url}/admin/calendar?year=2026`)
+      expect(await page.locator('time[datetime="2026-02-14"]').count()).toBe(1)
+      await expectAccessible(page)
+      await page.locator('#day').fill('2026-12-31')
+      await page.locator('#kind').check()
+      await page.getByRole('button', { name: '保存' }).click()
+      await expect
+        .poll(() => page.locator('.govuk-notification-banner').textContent())
+        .toContain('日历已保存')
+      expect(await page.locator('time[datetime="2026-12-31"]').count()).toBe(1)
+      await expectAccessible(page)
+
       // An enrolment in Chinese: the table's headers keep their words whole, not one character per line.
       await page.goto(`${admin.url}/admin/enrolments`)
       await page.locator('#service').check()

@@ -119,6 +119,9 @@ const MATRIX: Record<string, Expectation> = {
   'GET /admin/audit': STAFF(G, true),
   'GET /admin/audit.csv': STAFF(G, true),
   'POST /admin/settings': STAFF(P, true),
+  'GET /admin/calendar': STAFF(G, true),
+  'POST /admin/calendar/:year/day': STAFF(P, true),
+  'POST /admin/calendar/:year/import': STAFF(P, true),
 }
 
 function cookieOf(agent: Agent): string {
@@ -206,7 +209,11 @@ describe('access matrix: every route × every kind of visitor', () => {
         : path.startsWith('/admin/enrolments/')
           ? ids.enrolment
           : ids.clerk
-    return path.replace(':id', id!).replace(':token', 'x'.repeat(43)).replace(':code', 'applications')
+    return path
+      .replace(':id', id!)
+      .replace(':token', 'x'.repeat(43))
+      .replace(':code', 'applications')
+      .replace(':year', '2027')
   }
 
   it('has a row for every route the app answers, and no row for a route it does not', () => {

@@ -68,6 +68,7 @@ const DEMO_TENANTS: DemoTenant[] = [
         loginName: false,
       },
       phoneRegion: 'RU',
+      modules: { calendar: { country: 'RU' } },
       partyIdentifiers: [
         { kind: 'ru.inn', party: 'legal', required: true },
         { kind: 'ru.snils', party: 'individual', required: false },
@@ -95,6 +96,7 @@ const DEMO_TENANTS: DemoTenant[] = [
       supportEmail: 'service@cn.kabinet.test',
       registration: { modes: ['emailConfirmation'], oneTimePasswordDays: 7, loginName: true },
       phoneRegion: 'CN',
+      modules: { calendar: { country: 'CN' } },
       passwordPolicy: { minLength: 8, requireComposition: true },
       partyIdentifiers: [{ kind: 'cn.uscc', party: 'legal', required: true }],
       consent: {
