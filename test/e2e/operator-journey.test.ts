@@ -99,7 +99,8 @@ describe('operator journey in the browser', () => {
       await page.getByRole('link', { name: '工作日历' }).click()
       await page.waitForURL(/\/admin\/calendar$/)
       await page.goto(`${admin.url}/admin/calendar?year=2026`)
-      expect(await page.locator('time[datetime="2026-02-14"]').count()).toBe(1)
+      expect(await page.locator('.kb-cal--working[datetime="2026-02-14"]').count()).toBe(1)
+      expect(await page.locator('.govuk-list time[datetime="2026-02-14"]').count()).toBe(1)
       await expectAccessible(page)
       await page.locator('#day').fill('2026-12-31')
       await page.locator('#kind').check()
@@ -107,7 +108,8 @@ describe('operator journey in the browser', () => {
       await expect
         .poll(() => page.locator('.govuk-notification-banner').textContent())
         .toContain('日历已保存')
-      expect(await page.locator('time[datetime="2026-12-31"]').count()).toBe(1)
+      expect(await page.locator('.govuk-list time[datetime="2026-12-31"]').count()).toBe(1)
+      expect(await page.locator('.kb-cal--off[datetime="2026-12-31"]').count()).toBe(1)
       await expectAccessible(page)
 
       // An enrolment in Chinese: the table's headers keep their words whole, not one character per line.

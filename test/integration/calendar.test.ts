@@ -37,8 +37,17 @@ describe('the working-day calendar page', () => {
     for (const day of ['9 января 2026 г.', '9 марта 2026 г.', '11 мая 2026 г.', '31 декабря 2026 г.']) {
       expect(year.text).toContain(day)
     }
+    // The twelve months mark each kind of day, with words for screen readers.
+    expect(year.text).toContain('<caption class="govuk-body govuk-!-font-weight-bold">январь</caption>')
+    expect(year.text).toContain(
+      '<time class="kb-cal kb-cal--off" datetime="2026-01-09">9<span class="govuk-visually-hidden"> – нерабочий день</span>',
+    )
+    expect(year.text).toContain('<time class="kb-cal kb-cal--short" datetime="2026-04-30">')
+    expect(year.text).toContain('<time class="kb-cal kb-cal--normal" datetime="2026-01-12">')
     const next = await admin.get('/admin/calendar?year=2027')
     expect(next.text).toContain('Этот год не подтверждён')
+    // Not confirmed, yet the fixed holidays are drawn.
+    expect(next.text).toContain('<time class="kb-cal kb-cal--off" datetime="2027-01-01">')
     expect((await admin.get('/admin/calendar?year=abc')).status).toBe(404)
   })
 

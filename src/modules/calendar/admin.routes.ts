@@ -6,9 +6,10 @@ import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { isConfirmed } from '../../platform/calendar/index.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { dayOf } from '../../platform/time/intervals.ts'
+import { intlLocale } from '../../platform/format.ts'
 import { requireOperator } from '../operators/index.ts'
 import type { CalendarServices } from './services.ts'
-import { DAY_KINDS } from './service.ts'
+import { DAY_KINDS, weekdayNames, yearGrid } from './service.ts'
 
 const Year = z.coerce.number().int().min(2000).max(2100)
 const DayChange = z.object({
@@ -32,6 +33,8 @@ export function calendarAdminRoutes(deps: Deps, calendar: CalendarServices): Rou
       days: own ?? { year, daysOff: [], workingDays: [], shortDays: [] },
       guessed: !own,
       kinds: DAY_KINDS,
+      months: yearGrid(cal, year, intlLocale(res.locals.locale)),
+      weekdays: weekdayNames(intlLocale(res.locals.locale)),
     }
   }
 

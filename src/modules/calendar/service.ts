@@ -183,3 +183,47 @@ export async function importYear(
   })
   return lines.length
 }
+
+export type GridKind = 'off' | 'weekend' | 'working' | 'short' | 'normal'
+export interface MonthGrid {
+  name: string
+  /** Monday-first weeks; null pads the days of other months. */
+  weeks: ({ day: number; iso: string; kind: GridKind } | null)[][]
+}
+
+/** A year as twelve month tables, each day marked as the calendar sees it (what the page draws). */
+export function yearGrid(calendar: WorkingCalendar, year: number, locale: string): MonthGrid[] {
+  const monthName = new Intl.DateTimeFormat(locale, { month: 'long', timeZone: 'UTC' })
+  const months: MonthGrid[] = []
+  for (let month = 1; month <= 12; month++) {
+    const first = parseDay(`${year}-${String(month).padStart(2, '0')}-01`)
+    const cells: MonthGrid['weeks'][number] = Array<null>(first.dayOfWeek - 1).fill(null)
+    for (let day = first; day.month === month; day = day.add({ days: 1 })) {
+      const iso = day.toString()
+      const weekend = day.dayOfWeek >= 6
+      const business = isBusinessDay(calendar, iso)
+      const kind: GridKind = !business
+        ? weekend
+          ? 'weekend'
+          : 'off'
+        : weekend
+          ? 'working'
+          : isShortDay(calendar, iso)
+            ? 'short'
+            : 'normal'
+      cells.push({ day: day.day, iso, kind })
+    }
+    while (cells.length % 7) cells.push(null)
+    const weeks: MonthGrid['weeks'] = []
+    for (let i = 0; i < cells.length; i += 7) weeks.push(cells.slice(i, i + 7))
+    months.push({ name: monthName.format(new Date(Date.UTC(year, month - 1, 1))), weeks })
+  }
+  return months
+}
+
+/** Monday to Sunday, short, in the reader's language. */
+export function weekdayNames(locale: string): string[] {
+  const format = new Intl.DateTimeFormat(locale, { weekday: 'short', timeZone: 'UTC' })
+  // 2024-01-01 was a Monday.
+  return Array.from({ length: 7 }, (_, i) => format.format(new Date(Date.UTC(2024, 0, 1 + i))))
+}
