@@ -1,7 +1,7 @@
 import type { Router } from 'express'
 import type { Knex } from 'knex'
 import type { Deps } from './deps.ts'
-import type { ModuleSettingsPart } from './platform/tenancy/module-settings.ts'
+import type { DefinedModuleSettings } from './platform/tenancy/module-settings.ts'
 
 /** A link in the staff area's navigation; `adminOnly` hides it from operators without the admin role. */
 export interface AdminNavEntry {
@@ -35,7 +35,7 @@ export interface KabinetModule {
   /** Workers and schedules, started once per process after the job queue. */
   start?: (deps: Deps) => Promise<void>
   /** The module's part of the tenant settings, stored under `settings.modules[name]`. */
-  settings?: ModuleSettingsPart
+  settings?: DefinedModuleSettings
   /** A directory holding `<locale>.json` for each locale: the module's own catalogue. */
   catalogues?: string
   /**

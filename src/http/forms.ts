@@ -1,6 +1,10 @@
 import type { Response } from 'express'
 import type { z } from 'zod'
 
+/** A posted whole number of up to three digits; anything else is NaN, which the schema refuses. */
+export const wholeNumber = (v: unknown): number =>
+  typeof v === 'string' && /^\d{1,3}$/.test(v.trim()) ? Number(v) : NaN
+
 export interface FieldError {
   field: string
   text: string

@@ -4,7 +4,7 @@ import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { agentFor } from '../helpers/agent.ts'
 import { linkIn, pathOf } from '../helpers/accounts.ts'
 import { createTenant } from '../helpers/factories.ts'
-import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../helpers/smtp.ts'
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
 
 describe('registration', () => {
   let smtp: SmtpSink
@@ -95,40 +95,6 @@ describe('registration', () => {
       const home = await login.get('/cabinet')
       expect(home.status).toBe(200)
       expect(home.text).toContain('ООО «Ромашка»')
-    })
-
-    it('sends a new one-time password when asked to send the email again, and hints at it on a failed sign-in', async () => {
-      const agent = agentFor(t.app, ru.host)
-      await agent.get('/register/password')
-      const email = 'again@romashka.example'
-      const registered = await agent.post('/register/password', {
-        category: 'individual',
-        fullName: 'Иван Петров',
-        email,
-        phone: '+79123456780',
-        consent: 'yes',
-      })
-      expect(registered.status).toBe(303)
-      const passwordIn = (m: ReceivedMail) => /Одноразовый пароль: (\S+)/.exec(m.text ?? '')?.[1]
-      const first = passwordIn(await smtp.waitFor((m) => m.envelopeTo.includes(email)))!
-
-      const login = agentFor(t.app, ru.host)
-      await login.get('/login')
-      const failed = await login.post('/login', { login: email, password: 'not the password at all' })
-      expect(failed.status).toBe(422)
-      expect(failed.text).toContain('Недавно зарегистрировались?')
-      expect(failed.text).toContain('href="/confirm-again"')
-
-      await agent.get('/confirm-again')
-      expect((await agent.post('/confirm-again', { email })).status).toBe(303)
-      const second = passwordIn(
-        await smtp.waitFor((m) => m.envelopeTo.includes(email) && passwordIn(m) !== first),
-      )!
-      expect(second).not.toBe(first)
-      expect((await login.post('/login', { login: email, password: first })).status).toBe(422)
-      expect((await login.post('/login', { login: email, password: second })).headers.location).toBe(
-        '/account/password',
-      )
     })
 
     it('explains every invalid field beside it, with status 422, and writes nothing', async () => {

@@ -7,7 +7,7 @@ import { agentFor } from '../helpers/agent.ts'
 import { registerConfirmed } from '../helpers/accounts.ts'
 import { createTenant } from '../helpers/factories.ts'
 import { createOperator, operatorSignIn } from '../helpers/operators.ts'
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
+import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../helpers/smtp.ts'
 
 const PASSWORD = 'a newcomer walks in the portal'
 
@@ -185,5 +185,44 @@ describe('what a newcomer meets', () => {
       preferredLocale: 'zh-CN',
     })
     expect((await other.get('/account/profile')).text).toContain('value="+7 912 345 67 89"')
+  })
+
+  it('sends a new one-time password when asked to send the email again, and hints at it on a failed sign-in', async () => {
+    const emailed = await createTenant(t.db.owner, {
+      defaultLocale: 'ru',
+      phoneRegion: 'RU',
+      registration: { modes: ['emailedPassword'], oneTimePasswordDays: 7, loginName: false },
+    })
+    const agent = agentFor(t.app, emailed.host)
+    await agent.get('/register/password')
+    const email = 'again@romashka.example'
+    const registered = await agent.post('/register/password', {
+      category: 'individual',
+      fullName: 'Иван Петров',
+      email,
+      phone: '+79123456780',
+      consent: 'yes',
+    })
+    expect(registered.status).toBe(303)
+    const passwordIn = (m: ReceivedMail) => /Одноразовый пароль: (\S+)/.exec(m.text ?? '')?.[1]
+    const first = passwordIn(await smtp.waitFor((m) => m.envelopeTo.includes(email)))!
+
+    const login = agentFor(t.app, emailed.host)
+    await login.get('/login')
+    const failed = await login.post('/login', { login: email, password: 'not the password at all' })
+    expect(failed.status).toBe(422)
+    expect(failed.text).toContain('Недавно зарегистрировались?')
+    expect(failed.text).toContain('href="/confirm-again"')
+
+    await agent.get('/confirm-again')
+    expect((await agent.post('/confirm-again', { email })).status).toBe(303)
+    const second = passwordIn(
+      await smtp.waitFor((m) => m.envelopeTo.includes(email) && passwordIn(m) !== first),
+    )!
+    expect(second).not.toBe(first)
+    expect((await login.post('/login', { login: email, password: first })).status).toBe(422)
+    expect((await login.post('/login', { login: email, password: second })).headers.location).toBe(
+      '/account/password',
+    )
   })
 })

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import type { Temporal } from 'temporal-polyfill'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { audit } from '../../platform/audit.ts'
 import {
@@ -67,16 +68,25 @@ export async function yearSource(
   return workingCalendar(calendarSettings.of(ctx.tenant).country).years.has(year) ? 'official' : 'guess'
 }
 
+export type GridKind = 'off' | 'weekend' | 'working' | 'short' | 'normal'
+
+/** What a day is in a calendar: the one classification both the page and a change start from. */
+function dayKind(calendar: WorkingCalendar, day: Temporal.PlainDate): GridKind {
+  const iso = day.toString()
+  const weekend = day.dayOfWeek >= 6
+  if (!isBusinessDay(calendar, iso)) return weekend ? 'weekend' : 'off'
+  if (weekend) return 'working'
+  return isShortDay(calendar, iso) ? 'short' : 'normal'
+}
+
 /** Every day of a year as the calendar sees it, so a change starts from what is shown. */
 function yearAsShown(calendar: WorkingCalendar, year: number): CalendarYear {
   const result: CalendarYear = { year, daysOff: [], workingDays: [], shortDays: [] }
   for (let day = parseDay(`${year}-01-01`); day.year === year; day = day.add({ days: 1 })) {
-    const iso = day.toString()
-    const weekend = day.dayOfWeek >= 6
-    const business = isBusinessDay(calendar, iso)
-    if (!weekend && !business) result.daysOff.push(iso)
-    if (weekend && business) result.workingDays.push(iso)
-    if (isShortDay(calendar, iso)) result.shortDays.push(iso)
+    const kind = dayKind(calendar, day)
+    if (kind === 'off') result.daysOff.push(day.toString())
+    if (kind === 'working') result.workingDays.push(day.toString())
+    if (kind === 'short') result.shortDays.push(day.toString())
   }
   return result
 }
@@ -184,7 +194,6 @@ export async function importYear(
   return lines.length
 }
 
-export type GridKind = 'off' | 'weekend' | 'working' | 'short' | 'normal'
 export interface MonthGrid {
   name: string
   /** Monday-first weeks; null pads the days of other months. */
@@ -199,19 +208,7 @@ export function yearGrid(calendar: WorkingCalendar, year: number, locale: string
     const first = parseDay(`${year}-${String(month).padStart(2, '0')}-01`)
     const cells: MonthGrid['weeks'][number] = Array<null>(first.dayOfWeek - 1).fill(null)
     for (let day = first; day.month === month; day = day.add({ days: 1 })) {
-      const iso = day.toString()
-      const weekend = day.dayOfWeek >= 6
-      const business = isBusinessDay(calendar, iso)
-      const kind: GridKind = !business
-        ? weekend
-          ? 'weekend'
-          : 'off'
-        : weekend
-          ? 'working'
-          : isShortDay(calendar, iso)
-            ? 'short'
-            : 'normal'
-      cells.push({ day: day.day, iso, kind })
+      cells.push({ day: day.day, iso: day.toString(), kind: dayKind(calendar, day) })
     }
     while (cells.length % 7) cells.push(null)
     const weeks: MonthGrid['weeks'] = []

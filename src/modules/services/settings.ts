@@ -1,8 +1,7 @@
 import { z } from 'zod'
+import { wholeNumber } from '../../http/forms.ts'
 import { SERVICE_CODES } from '../../platform/tenancy/settings.ts'
 import { defineModuleSettings } from '../../platform/tenancy/module-settings.ts'
-
-const wholeNumber = (v: unknown) => (typeof v === 'string' && /^\d{1,3}$/.test(v.trim()) ? Number(v) : NaN)
 
 /**
  * How a customer comes to have a service: every signed-in customer has it (seed 002's

@@ -3,12 +3,12 @@ import { Router, type Response } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
 import type { TenantServices } from './services.ts'
-import { renderInvalid } from '../../http/forms.ts'
+import { renderInvalid, wholeNumber } from '../../http/forms.ts'
 import { LOCALES } from '../../platform/i18n/locales.ts'
 import { effectiveMinLength } from '../../platform/passwords.ts'
 import { requireOperator } from '../operators/index.ts'
 import { TenantSettings, type Tenant } from '../../platform/tenancy/settings.ts'
-import type { ModuleSettingsPart } from '../../platform/tenancy/module-settings.ts'
+import type { DefinedModuleSettings } from '../../platform/tenancy/module-settings.ts'
 
 /** The identifiers a tenant can ask for, each on the kind of party it belongs to. */
 export const IDENTIFIER_CHOICES = [
@@ -25,7 +25,6 @@ export const IDENTIFIER_CHOICES = [
 ] as const
 
 const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : [])
-const int = (v: unknown) => (typeof v === 'string' && /^\d{1,3}$/.test(v.trim()) ? Number(v) : NaN)
 
 /** Form field → where its value lives in the settings, so errors land beside the right field. */
 const FIELD_OF: Record<string, string> = {
@@ -42,7 +41,7 @@ const FIELD_OF: Record<string, string> = {
 function fromForm(
   body: Record<string, unknown>,
   current: Tenant['settings'],
-  parts: readonly ModuleSettingsPart[],
+  parts: readonly DefinedModuleSettings[],
 ): Record<string, unknown> {
   const asked = list(body.identifiersAsked)
   const required = new Set(list(body.identifiersRequired))
@@ -65,10 +64,13 @@ function fromForm(
     publicBaseUrl: body.publicBaseUrl,
     registration: {
       modes: list(body.registrationModes),
-      oneTimePasswordDays: int(body.oneTimePasswordDays),
+      oneTimePasswordDays: wholeNumber(body.oneTimePasswordDays),
       loginName: body.loginName === 'yes',
     },
-    passwordPolicy: { minLength: int(body.minLength), requireComposition: body.requireComposition === 'yes' },
+    passwordPolicy: {
+      minLength: wholeNumber(body.minLength),
+      requireComposition: body.requireComposition === 'yes',
+    },
     partyIdentifiers: IDENTIFIER_CHOICES.filter(([kind]) => asked.includes(kind)).map(([kind, party]) => ({
       kind,
       party,
@@ -92,7 +94,7 @@ function fromForm(
  */
 function validate(
   candidate: Record<string, unknown>,
-  parts: readonly ModuleSettingsPart[],
+  parts: readonly DefinedModuleSettings[],
 ): { settings: Tenant['settings'] } | { issues: { field: string; message: string }[] } {
   const core = TenantSettings.safeParse(candidate)
   const issues = core.success
@@ -125,7 +127,7 @@ const SettingsSubmission = z.record(z.string(), z.unknown())
 export function tenantAdminRoutes(
   deps: Deps,
   tenants: TenantServices,
-  parts: readonly ModuleSettingsPart[],
+  parts: readonly DefinedModuleSettings[],
 ): Router {
   const router = Router()
   router.use('/admin/settings', requireOperator(deps.db, 'admin'))
@@ -143,12 +145,7 @@ export function tenantAdminRoutes(
   router.get('/admin/settings', (_req, res) => {
     const settings = res.locals.tenant!.settings
     // A part the tenant never saved shows its defaults.
-    const modules = Object.fromEntries(
-      parts.map((p) => [
-        p.name,
-        p.schema.safeParse(settings.modules[p.name] ?? {}).data ?? p.schema.parse({}),
-      ]),
-    )
+    const modules = Object.fromEntries(parts.map((p) => [p.name, p.of(res.locals.tenant!)]))
     res.render('admin/tenants/settings', { ...pageLocals(res, { ...settings, modules }), errors: [] })
   })
   router.post('/admin/settings', async (req, res) => {

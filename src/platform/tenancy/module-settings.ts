@@ -18,10 +18,12 @@ export interface ModuleSettingsPart<S = unknown> {
   fromForm(body: Record<string, unknown>): unknown
 }
 
-/** A module's settings part, plus a typed, cached reader of a tenant's values. */
-export function defineModuleSettings<S>(part: ModuleSettingsPart<S>): ModuleSettingsPart<S> & {
+/** A module's settings part with a typed, cached reader of a tenant's values. */
+export interface DefinedModuleSettings<S = unknown> extends ModuleSettingsPart<S> {
   of(tenant: Tenant): S
-} {
+}
+
+export function defineModuleSettings<S>(part: ModuleSettingsPart<S>): DefinedModuleSettings<S> {
   const cache = new WeakMap<object, S>()
   return {
     ...part,
