@@ -1,4 +1,4 @@
-import type { RequestHandler, Response } from 'express'
+import type { Request, RequestHandler, Response } from 'express'
 import type { Knex } from 'knex'
 import { withTenant } from '../db/tenant-scope.ts'
 import type { RequestContext } from '../platform/context.ts'
@@ -45,13 +45,13 @@ export async function sendAttachment(
  */
 export function attachmentDownload(
   deps: { db: Knex; files: FileStorage },
-  authorise: (ctx: RequestContext, attachment: Attachment) => Promise<boolean> | boolean,
+  authorise: (ctx: RequestContext, attachment: Attachment, req: Request) => Promise<boolean> | boolean,
 ): RequestHandler {
   return async (req, res) => {
     const ctx = res.locals.ctx
     const id = String(req.params.attachmentId)
     const attachment = await withTenant(deps.db, ctx.tenant.id, (trx) => findAttachment(trx, id))
-    if (!attachment || !(await authorise(ctx, attachment))) throw new NotFoundError('attachment')
+    if (!attachment || !(await authorise(ctx, attachment, req))) throw new NotFoundError('attachment')
     await sendAttachment(res, attachment, deps.files.read(attachment.storageKey))
   }
 }

@@ -44,23 +44,12 @@ function sameOrigin(req: Request, res: Response): boolean {
  * Problems become field errors on `req.upload` (each linking to its field), so the route
  * re-renders its form with 422 next to any schema errors.
  */
-export function acceptUploads(fields: readonly UploadField[]): RequestHandler[] {
-  const byName = new Map(fields.map((f) => [f.field, f]))
-  const totalFiles = fields.reduce((n, f) => n + (f.maxFiles ?? 1), 0)
-  const parser = multer({
-    storage: multer.memoryStorage(),
-    // Browsers send UTF-8 file names; without this multer reads them as Latin-1.
-    defParamCharset: 'utf8',
-    limits: {
-      // multer has one size limit: the largest field's; smaller fields are checked after.
-      fileSize: Math.max(...fields.map((f) => f.maxBytes)),
-      files: totalFiles,
-      fields: 50,
-      parts: totalFiles + 50,
-      fieldSize: 64 * 1024,
-      headerPairs: 100,
-    },
-  }).fields(fields.map((f) => ({ name: f.field, maxCount: f.maxFiles ?? 1 })))
+export function acceptUploads(
+  fieldsFor:
+    | readonly UploadField[]
+    | ((req: Request, res: Response) => readonly UploadField[] | Promise<readonly UploadField[]>),
+): RequestHandler[] {
+  const resolved = new WeakMap<Request, readonly UploadField[]>()
   const error = (
     res: Response,
     field: string,
@@ -78,18 +67,39 @@ export function acceptUploads(fields: readonly UploadField[]): RequestHandler[] 
       if (!sameOrigin(req, res)) return res.status(403).render('errors/403')
       next()
     },
-    (req, res, next) => {
+    async (req, res, next) => {
+      // A form whose fields depend on the request (an application type's documents) says so
+      // before a byte of the body is read; an unknown type is its 404.
+      const fields = typeof fieldsFor === 'function' ? await fieldsFor(req, res) : fieldsFor
+      resolved.set(req, fields)
+      const byName = new Map(fields.map((f) => [f.field, f]))
+      const totalFiles = fields.reduce((n, f) => n + (f.maxFiles ?? 1), 0)
+      const parser = multer({
+        storage: multer.memoryStorage(),
+        // Browsers send UTF-8 file names; without this multer reads them as Latin-1.
+        defParamCharset: 'utf8',
+        limits: {
+          // multer has one size limit: the largest field's; smaller fields are checked after.
+          fileSize: Math.max(0, ...fields.map((f) => f.maxBytes)),
+          files: totalFiles,
+          fields: 100,
+          parts: totalFiles + 100,
+          fieldSize: 64 * 1024,
+          headerPairs: 100,
+        },
+      }).fields(fields.map((f) => ({ name: f.field, maxCount: f.maxFiles ?? 1 })))
       parser(req, res, (err: unknown) => {
         if (!err) return next()
         if (err instanceof multer.MulterError) {
           req.body ??= {}
-          const spec = (err.field && byName.get(err.field)) || fields[0]!
+          const spec = (err.field && byName.get(err.field)) || fields[0]
+          const field = spec?.field ?? 'form'
           const e =
-            err.code === 'LIMIT_FILE_SIZE'
+            err.code === 'LIMIT_FILE_SIZE' && spec
               ? tooLarge(res, spec)
               : err.code === 'LIMIT_FILE_COUNT' || err.code === 'LIMIT_UNEXPECTED_FILE'
-                ? error(res, spec.field, 'upload.tooMany', { count: spec.maxFiles ?? 1 })
-                : error(res, spec.field, 'upload.badRequest')
+                ? error(res, field, 'upload.tooMany', { count: spec?.maxFiles ?? 1 })
+                : error(res, field, 'upload.badRequest')
           req.upload = { files: [], errors: [e] }
           return next()
         }
@@ -98,6 +108,7 @@ export function acceptUploads(fields: readonly UploadField[]): RequestHandler[] 
     },
     async (req, res, next) => {
       if (req.upload) return next()
+      const fields = resolved.get(req) ?? []
       const received = (req.files as Record<string, Express.Multer.File[]> | undefined) ?? {}
       const accepted: AcceptedUpload['files'] = []
       const errors: FieldError[] = []

@@ -10,6 +10,7 @@ export function agentFor(app: Express, host: string) {
   let csrf = ''
   return {
     raw: agent,
+    host,
     async get(path: string) {
       const res = await agent.get(path).set('Host', host)
       const match = /name="_csrf" value="([^"]+)"/.exec(res.text ?? '')

@@ -68,10 +68,13 @@ describe('row-level security', () => {
     // The audit log names an actor of either kind (customer or operator) and keeps naming
     // it after the row is gone; an attachment names an owner row of any module, and so
     // does a status change (its subject, and its actor like the audit log's). No foreign
-    // key can say any of these.
+    // key can say any of these. A chat message's author is a customer or an operator; a
+    // standard form's family id groups its versions and points at no row.
     expect(rows.map((r) => r.ref)).toEqual([
+      'application_messages.author_id',
       'attachments.owner_id',
       'audit_log.actor_id',
+      'standard_forms.family_id',
       'status_history.actor_id',
       'status_history.subject_id',
     ])

@@ -6,6 +6,7 @@ import {
   updateCustomer,
   type CustomerRow,
 } from './repo.ts'
+import { displayName } from './profile.service.ts'
 
 /**
  * What other modules may do with customer accounts, inside their own transaction. Only
@@ -46,4 +47,16 @@ export async function createEnrolledCustomer(
 
 export async function setDefaultService(db: Db, customerId: string, service: string | null): Promise<void> {
   await updateCustomer(db, customerId, { default_service: service })
+}
+
+/** Who to write to about a customer's affairs, in their language. */
+export interface CustomerContact {
+  email: string
+  locale: string | null
+  name: string
+}
+
+export async function customerContact(db: Db, id: string): Promise<CustomerContact | undefined> {
+  const c = await findCustomer(db, id)
+  return c ? { email: c.email, locale: c.preferred_locale, name: displayName(c) } : undefined
 }

@@ -13,7 +13,15 @@ import { registerRoutes } from './register.routes.ts'
 import { sessionRoutes } from './session.routes.ts'
 import { createAccountServices } from './services.ts'
 
-export { createEnrolledCustomer, customerExists, findCustomerByEmail, setDefaultService } from './api.ts'
+export {
+  createEnrolledCustomer,
+  customerContact,
+  customerExists,
+  findCustomerByEmail,
+  setDefaultService,
+  type CustomerContact,
+} from './api.ts'
+export { displayName } from './profile.service.ts'
 export type { CustomerServices } from './ports.ts'
 export type { CustomerRow } from './repo.ts'
 export { customersOnlyByDefault, loadCustomer, requireCustomer } from './session.ts'

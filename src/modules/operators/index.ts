@@ -1,3 +1,4 @@
+import type { Db } from '../../db/knex.ts'
 import { Router } from 'express'
 import type { KabinetModule } from '../../module.ts'
 import { operatorAdminRoutes } from './admin.routes.ts'
@@ -14,4 +15,9 @@ export const operatorsModule: KabinetModule = {
     const operators = createOperatorServices(deps)
     return Router().use(operatorLoginRoutes(deps, operators), operatorAdminRoutes(deps, operators))
   },
+}
+
+/** The tenant's active staff, by name: whom work can be assigned to (inside the caller's tenant scope). */
+export function activeOperators(db: Db): Promise<{ id: string; name: string; email: string }[]> {
+  return db('operators').whereNull('disabled_at').orderBy('name').orderBy('id').select('id', 'name', 'email')
 }

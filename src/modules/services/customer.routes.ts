@@ -23,7 +23,8 @@ declare module 'express-session' {
   }
 }
 
-const SERVICE_PAGES = ['applications', 'readings', 'pgb', 'market'] as const
+/** Services whose module is still to come: a placeholder page (applications has its own module). */
+const SERVICE_PAGES = ['readings', 'pgb', 'market'] as const
 
 function redemptionError(res: Response, field: string, result: Redemption): FieldError[] {
   const t = res.locals.t

@@ -6,6 +6,9 @@ export const MEDIA_TYPES = {
   png: { mime: 'image/png', label: 'PNG' },
   jpeg: { mime: 'image/jpeg', label: 'JPEG' },
   xml: { mime: 'application/xml', label: 'XML' },
+  zip: { mime: 'application/zip', label: 'ZIP' },
+  docx: { mime: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', label: 'DOCX' },
+  xlsx: { mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', label: 'XLSX' },
 } as const
 export type MediaKind = keyof typeof MEDIA_TYPES
 

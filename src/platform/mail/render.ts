@@ -22,6 +22,8 @@ export type MailRenderer = (
  * tenant's branding; the outbox keeps exactly what was (or will be) sent. Every message
  * has one shape (views/emails/message.*): catalogue keys mail.<template>.subject, .body
  * (paragraphs split by blank lines) and, when params.link is given, .action for the button.
+ * A module's template is named by its own keys ("applications.mail.status"), a platform
+ * one by its name under mail. ("enrolment-token").
  */
 export function createMailRenderer(i18n: I18n): MailRenderer {
   const loader = new nunjucks.FileSystemLoader(VIEWS_DIR)
@@ -29,9 +31,10 @@ export function createMailRenderer(i18n: I18n): MailRenderer {
   const text = new nunjucks.Environment(loader, { autoescape: false })
   return (tenant, locale, template, params) => {
     const t = i18n.t(locale)
-    const locals = { t, tenant, locale, template, params, brand: tenant.settings.branding.primaryColour }
+    const keys = template.includes('.') ? template : `mail.${template}`
+    const locals = { t, tenant, locale, keys, params, brand: tenant.settings.branding.primaryColour }
     return {
-      subject: t(`mail.${template}.subject`, params),
+      subject: t(`${keys}.subject`, params),
       text: text.render('emails/message.txt.njk', locals),
       html: html.render('emails/message.html.njk', locals),
     }

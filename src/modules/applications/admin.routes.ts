@@ -1,0 +1,328 @@
+import { Router, type Request, type Response } from 'express'
+import { z } from 'zod'
+import type { Deps } from '../../deps.ts'
+import { withTenant } from '../../db/tenant-scope.ts'
+import { attachmentDownload, sendAttachment } from '../../http/download.ts'
+import { flash } from '../../http/flash.ts'
+import { fieldErrors, renderInvalid, type FieldError } from '../../http/forms.ts'
+import { PageParam, pagination, sendCsv } from '../../http/lists.ts'
+import { createLimiter, rateLimit } from '../../http/rate-limit.ts'
+import { acceptUploads, type UploadField } from '../../http/upload.ts'
+import { inBatches } from '../../db/knex.ts'
+import { NotFoundError } from '../../platform/errors.ts'
+import { isUuid } from '../../platform/ids.ts'
+import { tenantText } from '../../platform/tenancy/texts.ts'
+import { activeOperators, requireOperator } from '../operators/index.ts'
+import { MESSAGE_OWNER } from './chat.service.ts'
+import type { Texts } from './definition.ts'
+import { FORM_KINDS } from './forms.service.ts'
+import { OPEN_FOR_STAFF, queueQuery, type ListedApplication, type QueueFilter } from './list.service.ts'
+import { chatPage, formText, messageUploads, readMessage } from './pages.ts'
+import type { ApplicationServices } from './services.ts'
+import { applicationsSettings } from './settings.ts'
+import { typeAdminRoutes } from './types.routes.ts'
+import { WORKFLOWS, availableFor } from './workflows.ts'
+import { LOCALES } from '../../platform/i18n/locales.ts'
+
+const STATUSES = [
+  'submitted',
+  'inProgress',
+  'contract',
+  'works',
+  'checking',
+  'acts',
+  'completed',
+  'returned',
+  'rejected',
+  'withdrawn',
+] as const
+const Day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .optional()
+  .catch(undefined)
+const Filter = z.object({
+  type: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{0,23}$/)
+    .optional()
+    .catch(undefined),
+  status: z.enum(STATUSES).optional().catch(undefined),
+  overdue: z.literal('1').optional().catch(undefined),
+  assignee: z.string().optional().catch(undefined),
+  from: Day,
+  to: Day,
+  q: z.string().trim().max(100).optional().catch(undefined),
+})
+
+const BASE = '/admin/applications'
+
+/** The staff side: the queue, an application's page with its workflow moves, chat and documents. */
+export function applicationAdminRoutes(deps: Deps, applications: ApplicationServices): Router {
+  const router = Router()
+  router.use([BASE, '/admin/applications.csv'], requireOperator(deps.db))
+  const chatLimit = createLimiter(deps.pool, { keyPrefix: 'staff-chat', points: 120, durationSeconds: 600 })
+
+  const filterOf = (req: Request, res: Response): QueueFilter => {
+    const f = Filter.parse(req.query)
+    return {
+      ...f,
+      overdue: f.overdue === '1',
+      assignee:
+        f.assignee === 'me'
+          ? res.locals.operator!.id
+          : f.assignee === 'none' || (f.assignee && isUuid(f.assignee))
+            ? f.assignee
+            : undefined,
+      q: f.q || undefined,
+    }
+  }
+
+  router.get(BASE, async (req, res) => {
+    const filter = filterOf(req, res)
+    const page = await applications.staffQueue(res.locals.ctx, filter, PageParam.parse(req.query.page))
+    const query = new URLSearchParams(
+      Object.entries(req.query).filter(([k, v]) => k !== 'page' && typeof v === 'string') as [
+        string,
+        string,
+      ][],
+    )
+    res.render('admin/applications/queue', {
+      page,
+      filter: { ...Filter.parse(req.query) },
+      types: await applications.listTypes(res.locals.ctx),
+      operators: await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => activeOperators(trx)),
+      statuses: STATUSES,
+      pagination: pagination(req, page, res.locals.t('applications.queue.title')),
+      csvHref: `/admin/applications.csv?${query.toString()}`,
+      today: new Date(deps.clock.now()),
+      openForStaff: OPEN_FOR_STAFF,
+    })
+  })
+
+  router.get('/admin/applications.csv', async (req, res) => {
+    const filter = filterOf(req, res)
+    const t = res.locals.t
+    const fmt = res.locals.fmt
+    const name = (r: ListedApplication) =>
+      tenantText(r.type_name, res.locals.locale, res.locals.tenant!.settings.defaultLocale)?.text ??
+      r.type_code
+    await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) =>
+      sendCsv<ListedApplication>(
+        res,
+        'applications.csv',
+        [
+          { header: t('applications.fields.number'), value: (r) => r.number ?? '' },
+          { header: t('applications.fields.type'), value: name },
+          { header: t('applications.fields.customer'), value: (r) => r.customer_name ?? '' },
+          { header: t('accounts.fields.email'), value: (r) => r.customer_email ?? '' },
+          { header: t('applications.fields.status'), value: (r) => t(`applications.statuses.${r.status}`) },
+          {
+            header: t('applications.fields.submitted'),
+            value: (r) => (r.submitted_at ? fmt.dateTime(r.submitted_at) : ''),
+          },
+          { header: t('applications.fields.due'), value: (r) => (r.due_on ? fmt.date(r.due_on) : '') },
+          { header: t('applications.fields.assignee'), value: (r) => r.assignee_email ?? '' },
+        ],
+        inBatches<ListedApplication>(queueQuery(trx, res.locals.ctx, deps.clock.now(), filter)),
+      ),
+    )
+  })
+
+  const view = (req: Request, res: Response) => {
+    if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
+    return applications.viewApplication(res.locals.ctx, String(req.params.id), { side: 'staff' })
+  }
+  const pageLocals = async (req: Request, res: Response) => {
+    const shown = await view(req, res)
+    const role = res.locals.operator!.role
+    return {
+      ...shown,
+      ...chatPage(res, shown, `${BASE}/${shown.application.id}`),
+      moves: availableFor(shown.workflow, shown.application.status, role).map((to) => ({
+        to,
+        comment: WORKFLOWS[shown.workflow].transitions.find(
+          (x) => x.from === shown.application.status && x.to === to,
+        )!.comment,
+      })),
+      customer: await applications.customerOf(res.locals.ctx, shown.application.customer_id),
+      operators: await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => activeOperators(trx)),
+      values: {},
+    }
+  }
+
+  router.get(`${BASE}/:id`, async (req, res) => {
+    res.render('admin/applications/view', await pageLocals(req, res))
+  })
+
+  const staffDocuments = (_req: Request, res: Response): UploadField[] => {
+    const { maxFileMb, maxFiles } = applicationsSettings.of(res.locals.tenant!)
+    return [
+      { field: 'staff', allow: ['pdf', 'jpeg', 'png', 'zip'], maxBytes: maxFileMb * 1024 * 1024, maxFiles },
+    ]
+  }
+
+  router.post(`${BASE}/:id/status`, ...acceptUploads(staffDocuments), async (req, res) => {
+    const locals = await pageLocals(req, res)
+    if (req.upload?.errors.length)
+      return renderInvalid(res, 'admin/applications/view', req.upload.errors, req.body, locals)
+    res.locals.formPage = { view: 'admin/applications/view', locals: () => pageLocals(req, res) }
+    await applications.moveApplication(
+      res.locals.ctx,
+      res.locals.operator!.role,
+      String(req.params.id),
+      {
+        to: formText(req, 'to'),
+        expected: formText(req, 'expected'),
+        comment: formText(req, 'comment').slice(0, 4000),
+      },
+      req.upload?.files ?? [],
+    )
+    flash(req, { key: 'applications.admin.moved' })
+    res.redirect(303, `${BASE}/${String(req.params.id)}`)
+  })
+
+  router.post(`${BASE}/:id/assign`, async (req, res) => {
+    if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
+    const raw = formText(req, 'assignee')
+    const assignee = raw === 'me' ? res.locals.operator!.id : raw === '' ? null : raw
+    res.locals.formPage = { view: 'admin/applications/view', locals: () => pageLocals(req, res) }
+    if (assignee && !isUuid(assignee))
+      return renderInvalid(
+        res,
+        'admin/applications/view',
+        [{ field: 'assignee', text: res.locals.t('applications.errors.assignee'), href: '#assignee' }],
+        req.body,
+        await pageLocals(req, res),
+      )
+    await applications.assignApplication(res.locals.ctx, String(req.params.id), assignee)
+    flash(req, { key: 'applications.admin.assigned' })
+    res.redirect(303, `${BASE}/${String(req.params.id)}`)
+  })
+
+  // The documents form's own field, so its errors show beside it; stored as staff documents.
+  const documentUploads = (req: Request, res: Response): UploadField[] =>
+    staffDocuments(req, res).map((f) => ({ ...f, field: 'document', required: true }))
+  router.post(`${BASE}/:id/documents`, ...acceptUploads(documentUploads), async (req, res) => {
+    if (req.upload?.errors.length)
+      return renderInvalid(
+        res,
+        'admin/applications/view',
+        req.upload.errors,
+        req.body,
+        await pageLocals(req, res),
+      )
+    await applications.addStaffDocuments(
+      res.locals.ctx,
+      String(req.params.id),
+      (req.upload?.files ?? []).map((f) => ({ ...f, field: 'staff' })),
+    )
+    flash(req, { key: 'applications.admin.documentsAdded' })
+    res.redirect(303, `${BASE}/${String(req.params.id)}#documents`)
+  })
+
+  router.post(
+    `${BASE}/:id/messages`,
+    rateLimit(chatLimit, (req) => [`operator:${req.session.operatorId ?? 'none'}`]),
+    ...acceptUploads(messageUploads),
+    async (req, res) => {
+      const message = readMessage(req, res)
+      if (message.errors.length)
+        return renderInvalid(
+          res,
+          'admin/applications/view',
+          message.errors,
+          req.body,
+          await pageLocals(req, res),
+        )
+      await applications.postMessage(
+        res.locals.ctx,
+        String(req.params.id),
+        { side: 'staff' },
+        message.body,
+        req.upload?.files ?? [],
+      )
+      res.redirect(303, `${BASE}/${String(req.params.id)}#chat`)
+    },
+  )
+
+  router.get(
+    `${BASE}/:id/live`,
+    deps.live.stream({
+      async topic(req, res) {
+        await view(req, res)
+        return `application:${String(req.params.id)}`
+      },
+    }),
+  )
+
+  router.get(
+    `${BASE}/:id/files/:attachmentId`,
+    attachmentDownload(deps, (ctx, attachment, req) =>
+      isUuid(String(req.params.id)) && ['application', MESSAGE_OWNER].includes(attachment.owner.type)
+        ? applications.mayReadApplicationFile(ctx, attachment, String(req.params.id), { side: 'staff' })
+        : false,
+    ),
+  )
+
+  // ---- the standard forms library (administrators) ----
+  const Title = z.string().trim().max(200, 'applications.library.errors.title').optional()
+  const FormUpload = z.object({
+    kind: z.enum(FORM_KINDS, 'applications.library.errors.kind'),
+    typeCode: z.string().regex(/^([a-z][a-z0-9]{0,23})?$/, 'applications.library.errors.type'),
+    familyId: z.string().optional(),
+    title_en: Title,
+    title_pl: Title,
+    title_ru: Title,
+    'title_zh-CN': Title,
+  })
+  const libraryLocals = async (res: Response) => ({
+    families: await applications.formLibrary(res.locals.ctx),
+    types: await applications.listTypes(res.locals.ctx),
+    kinds: FORM_KINDS,
+  })
+  router.use('/admin/standard-forms', requireOperator(deps.db, 'admin'))
+  router.get('/admin/standard-forms', async (_req, res) => {
+    res.render('admin/applications/library', { ...(await libraryLocals(res)), values: {} })
+  })
+  router.post(
+    '/admin/standard-forms',
+    ...acceptUploads([
+      { field: 'file', allow: ['pdf', 'docx', 'xlsx'], maxBytes: 20 * 1024 * 1024, required: true },
+    ]),
+    async (req, res) => {
+      const form = FormUpload.safeParse(req.body)
+      const errors: FieldError[] = form.success ? [] : fieldErrors(res, form.error)
+      const title: Texts = {}
+      if (form.success)
+        for (const l of LOCALES) {
+          const text = form.data[`title_${l}`]
+          if (text) title[l] = text
+        }
+      const family = form.success && form.data.familyId ? form.data.familyId : null
+      if (!family && form.success && !Object.keys(title).length)
+        errors.push({
+          field: 'title_en',
+          text: res.locals.t('applications.library.errors.title'),
+          href: '#title_en',
+        })
+      errors.push(...(req.upload?.errors ?? []))
+      if (errors.length || !form.success)
+        return renderInvalid(res, 'admin/applications/library', errors, req.body, await libraryLocals(res))
+      await applications.uploadForm(
+        res.locals.ctx,
+        { kind: form.data.kind, typeCode: form.data.typeCode || null, title, familyId: family },
+        req.upload!.files[0]!,
+      )
+      flash(req, { key: 'applications.library.uploaded' })
+      res.redirect(303, '/admin/standard-forms')
+    },
+  )
+  router.get('/admin/standard-forms/:id', async (req, res) => {
+    const file = await applications.formFile(res.locals.ctx, String(req.params.id))
+    await sendAttachment(res, file, deps.files.read(file.storageKey))
+  })
+
+  router.use(typeAdminRoutes(deps, applications))
+  return router
+}

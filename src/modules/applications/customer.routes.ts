@@ -1,0 +1,274 @@
+import { Router, type Request, type Response } from 'express'
+import { z } from 'zod'
+import type { Deps } from '../../deps.ts'
+import { attachmentDownload, sendAttachment } from '../../http/download.ts'
+import { flash } from '../../http/flash.ts'
+import { renderInvalid } from '../../http/forms.ts'
+import { PageParam, pagination } from '../../http/lists.ts'
+import { createLimiter, rateLimit } from '../../http/rate-limit.ts'
+import { acceptUploads } from '../../http/upload.ts'
+import { NotFoundError } from '../../platform/errors.ts'
+import { isUuid } from '../../platform/ids.ts'
+import { newSubmissionId, submissionOf } from '../../platform/submissions.ts'
+import { requireService } from '../services/index.ts'
+import { MESSAGE_OWNER } from './chat.service.ts'
+import { formValues, readApplicationForm, uploadFieldsOf } from './form.ts'
+import { chatPage, formText, messageUploads, readMessage } from './pages.ts'
+import type { ApplicationServices } from './services.ts'
+import type { ApplicationType } from './definition.ts'
+import { WORKFLOWS, availableFor, turnOf } from './workflows.ts'
+
+const STATUS_FILTER = z
+  .enum([
+    'draft',
+    'submitted',
+    'inProgress',
+    'contract',
+    'works',
+    'checking',
+    'acts',
+    'completed',
+    'returned',
+    'rejected',
+    'withdrawn',
+  ])
+  .optional()
+  .catch(undefined)
+
+const BASE = '/services/applications'
+
+/** The customer's side (seed 002 "Заявки", seed 004): types, the form, my applications, chat, forms. */
+export function applicationCustomerRoutes(deps: Deps, applications: ApplicationServices): Router {
+  const router = Router()
+  router.use(BASE, requireService(deps.db, 'applications'))
+  const customerOf = (res: Response) => res.locals.customer!.id
+  const reader = (res: Response) => ({ side: 'customer' as const, customerId: customerOf(res) })
+  const chatLimit = createLimiter(deps.pool, { keyPrefix: 'chat', points: 30, durationSeconds: 600 })
+
+  router.get(BASE, async (req, res) => {
+    const status = STATUS_FILTER.parse(req.query.status)
+    const page = await applications.customerList(res.locals.ctx, customerOf(res), {
+      status,
+      page: PageParam.parse(req.query.page),
+    })
+    res.render('customer/applications/list', {
+      page,
+      status,
+      pagination: pagination(req, page, res.locals.t('applications.list.title')),
+      types: await applications.offeredTypes(res.locals.ctx),
+    })
+  })
+
+  router.get(`${BASE}/new`, async (_req, res) => {
+    res.render('customer/applications/types', { types: await applications.offeredTypes(res.locals.ctx) })
+  })
+
+  router.get(`${BASE}/forms`, async (_req, res) => {
+    res.render('customer/applications/forms', {
+      families: await applications.formLibrary(res.locals.ctx),
+      types: await applications.listTypes(res.locals.ctx),
+    })
+  })
+
+  router.get(`${BASE}/forms/:id`, async (req, res) => {
+    const file = await applications.formFile(res.locals.ctx, String(req.params.id))
+    await sendAttachment(res, file, deps.files.read(file.storageKey))
+  })
+
+  const typeOf = (req: Request, res: Response) =>
+    applications.offeredType(res.locals.ctx, String(req.params.type))
+
+  router.get(`${BASE}/new/:type`, async (req, res) => {
+    const type = await typeOf(req, res)
+    res.render('customer/applications/info', {
+      type,
+      families: await applications.formLibrary(res.locals.ctx, type.code),
+    })
+  })
+
+  const formLocals = (type: ApplicationType, extra: object = {}) => ({
+    type,
+    action: `${BASE}/new/${type.code}`,
+    submissionId: newSubmissionId(),
+    files: [],
+    ...extra,
+  })
+
+  router.get(`${BASE}/new/:type/form`, async (req, res) => {
+    const type = await typeOf(req, res)
+    res.render('customer/applications/form', { ...formLocals(type), values: {} })
+  })
+
+  router.post(
+    `${BASE}/new/:type`,
+    ...acceptUploads(async (req, res) => uploadFieldsOf(await typeOf(req, res), res.locals.tenant!)),
+    async (req, res) => {
+      const type = await typeOf(req, res)
+      const { input, action, errors } = readApplicationForm(req, res, type)
+      const locals = formLocals(type, { submissionId: submissionOf(req.body) ?? newSubmissionId() })
+      if (errors.length) return renderInvalid(res, 'customer/applications/form', errors, req.body, locals)
+      res.locals.formPage = { view: 'customer/applications/form', locals: () => locals }
+      const created = await applications.createApplication(
+        res.locals.ctx,
+        customerOf(res),
+        type.code,
+        input,
+        req.upload?.files ?? [],
+        action,
+        submissionOf(req.body),
+      )
+      if (action === 'draft') {
+        flash(req, { key: 'applications.form.draftSaved' })
+        return res.redirect(303, `${BASE}/${created.id}/edit`)
+      }
+      res.redirect(303, `${BASE}/${created.id}/sent`)
+    },
+  )
+
+  const view = (req: Request, res: Response) =>
+    applications.viewApplication(res.locals.ctx, String(req.params.id), reader(res))
+
+  router.get(`${BASE}/:id`, async (req, res) => {
+    if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
+    const shown = await view(req, res)
+    res.render('customer/applications/view', {
+      ...shown,
+      ...chatPage(res, shown, `${BASE}/${shown.application.id}`),
+      turn: turnOf(WORKFLOWS[shown.workflow], shown.application.status),
+      canWithdraw: availableFor(shown.workflow, shown.application.status, 'customer').includes('withdrawn'),
+    })
+  })
+
+  router.get(`${BASE}/:id/sent`, async (req, res) => {
+    if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
+    const shown = await view(req, res)
+    if (shown.application.status !== 'submitted') return res.redirect(303, `${BASE}/${shown.application.id}`)
+    res.render('customer/applications/sent', shown)
+  })
+
+  const editable = async (req: Request, res: Response) => {
+    if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
+    const shown = await view(req, res)
+    if (!['draft', 'returned'].includes(shown.application.status)) return undefined
+    return shown
+  }
+  const editLocals = (shown: Awaited<ReturnType<typeof view>>, type: ApplicationType) => ({
+    type,
+    action: `${BASE}/${shown.application.id}/edit`,
+    application: shown.application,
+    expected: shown.application.status,
+    files: shown.files.filter((f) => f.field !== 'staff'),
+    returnedWith: shown.application.status === 'returned' ? shown.history.at(-1)?.comment : undefined,
+  })
+  // A draft is continued on the type's newest version; a returned application on its own.
+  const editType = async (res: Response, shown: Awaited<ReturnType<typeof view>>) =>
+    shown.application.status === 'draft'
+      ? applications.offeredType(res.locals.ctx, shown.type.code)
+      : shown.type
+
+  router.get(`${BASE}/:id/edit`, async (req, res) => {
+    const shown = await editable(req, res)
+    if (!shown) return res.redirect(303, `${BASE}/${String(req.params.id)}`)
+    res.render('customer/applications/form', {
+      ...editLocals(shown, await editType(res, shown)),
+      values: formValues(shown.application.content),
+    })
+  })
+
+  router.post(
+    `${BASE}/:id/edit`,
+    ...acceptUploads(async (req, res) => {
+      const shown = await editable(req, res)
+      if (!shown) throw new NotFoundError('application')
+      return uploadFieldsOf(await editType(res, shown), res.locals.tenant!)
+    }),
+    async (req, res) => {
+      const shown = await editable(req, res)
+      if (!shown) throw new NotFoundError('application')
+      const type = await editType(res, shown)
+      const { input, action, errors } = readApplicationForm(req, res, type)
+      const locals = editLocals(shown, type)
+      if (errors.length) return renderInvalid(res, 'customer/applications/form', errors, req.body, locals)
+      res.locals.formPage = { view: 'customer/applications/form', locals: () => locals }
+      await applications.updateApplication(
+        res.locals.ctx,
+        customerOf(res),
+        shown.application.id,
+        formText(req, 'expected'),
+        input,
+        req.upload?.files ?? [],
+        action,
+      )
+      if (action === 'draft') {
+        flash(req, { key: 'applications.form.draftSaved' })
+        return res.redirect(303, `${BASE}/${shown.application.id}/edit`)
+      }
+      res.redirect(303, `${BASE}/${shown.application.id}/sent`)
+    },
+  )
+
+  router.post(`${BASE}/:id/withdraw`, async (req, res) => {
+    if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
+    await applications.withdrawApplication(
+      res.locals.ctx,
+      customerOf(res),
+      String(req.params.id),
+      formText(req, 'expected'),
+    )
+    flash(req, { key: 'applications.view.withdrawn' })
+    res.redirect(303, `${BASE}/${String(req.params.id)}`)
+  })
+
+  router.post(
+    `${BASE}/:id/messages`,
+    rateLimit(chatLimit, (req) => [`customer:${req.session.customerId ?? 'none'}`]),
+    ...acceptUploads(messageUploads),
+    async (req, res) => {
+      if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
+      const message = readMessage(req, res)
+      if (message.errors.length) {
+        const shown = await view(req, res)
+        return renderInvalid(res, 'customer/applications/view', message.errors, req.body, {
+          ...shown,
+          ...chatPage(res, shown, `${BASE}/${shown.application.id}`),
+          turn: turnOf(WORKFLOWS[shown.workflow], shown.application.status),
+          canWithdraw: availableFor(shown.workflow, shown.application.status, 'customer').includes(
+            'withdrawn',
+          ),
+        })
+      }
+      await applications.postMessage(
+        res.locals.ctx,
+        String(req.params.id),
+        reader(res),
+        message.body,
+        req.upload?.files ?? [],
+      )
+      res.redirect(303, `${BASE}/${String(req.params.id)}#chat`)
+    },
+  )
+
+  router.get(
+    `${BASE}/:id/live`,
+    deps.live.stream({
+      async topic(req, res) {
+        if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
+        await applications.ownApplication(res.locals.ctx, customerOf(res), String(req.params.id))
+        return `application:${String(req.params.id)}`
+      },
+    }),
+  )
+
+  router.get(
+    `${BASE}/:id/files/:attachmentId`,
+    attachmentDownload(deps, (ctx, attachment, req) =>
+      isUuid(String(req.params.id)) && ['application', MESSAGE_OWNER].includes(attachment.owner.type)
+        ? applications.mayReadApplicationFile(ctx, attachment, String(req.params.id), {
+            side: 'customer',
+            customerId: ctx.actor.id ?? '',
+          })
+        : false,
+    ),
+  )
+  return router
+}

@@ -1,0 +1,43 @@
+import path from 'node:path'
+import { Router } from 'express'
+import type { KabinetModule } from '../../module.ts'
+import { applicationAdminRoutes } from './admin.routes.ts'
+import { mailUnreadForAllTenants } from './chat.service.ts'
+import { applicationCustomerRoutes } from './customer.routes.ts'
+import { seedApplicationsDemo } from './demo.ts'
+import { APPLICATION_QUEUES } from './queues.ts'
+import { createApplicationServices } from './services.ts'
+import { applicationsSettings } from './settings.ts'
+
+/**
+ * Applications (seed 002 "Заявки", seed 004): versioned types per tenant, submission with
+ * gapless numbers and business-day review dates, the TP workflow with an email on every
+ * change, a live conversation with files per application, and the standard forms library.
+ */
+export const applicationsModule: KabinetModule = {
+  name: 'applications',
+  catalogues: path.join(import.meta.dirname, 'locales'),
+  queues: Object.values(APPLICATION_QUEUES),
+  settings: applicationsSettings,
+  adminNav: [
+    { href: '/admin/applications', label: 'applications.queue.title' },
+    { href: '/admin/application-types', label: 'applications.types.title', adminOnly: true },
+    { href: '/admin/standard-forms', label: 'applications.library.title', adminOnly: true },
+  ],
+  routes(deps) {
+    const applications = createApplicationServices(deps)
+    return Router().use(
+      applicationCustomerRoutes(deps, applications),
+      applicationAdminRoutes(deps, applications),
+    )
+  },
+  async start(deps) {
+    // Every minute: conversations whose messages have waited unread for ten minutes.
+    await deps.boss.schedule(APPLICATION_QUEUES.unreadMessages, '* * * * *')
+    await deps.boss.work(APPLICATION_QUEUES.unreadMessages, async () => {
+      const sent = await mailUnreadForAllTenants(deps)
+      if (sent) deps.logger.info({ sent }, 'emailed unread application messages')
+    })
+  },
+  demo: seedApplicationsDemo,
+}

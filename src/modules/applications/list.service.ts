@@ -1,0 +1,150 @@
+import type { Knex } from 'knex'
+import { containing } from '../../db/knex.ts'
+import { withTenant } from '../../db/tenant-scope.ts'
+import { paginate, type Page } from '../../http/lists.ts'
+import type { RequestContext } from '../../platform/context.ts'
+import { NotFoundError } from '../../platform/errors.ts'
+import { dayOf } from '../../platform/time/intervals.ts'
+import { unreadColumn } from './repo.ts'
+import type { ApplicationsDeps } from './service.ts'
+
+export interface ListedApplication {
+  id: string
+  number: string | null
+  type_code: string
+  type_name: Record<string, string>
+  status: string
+  created_at: Date
+  submitted_at: Date | null
+  due_on: string | null
+  unread: number
+  customer_name?: string
+  customer_email?: string
+  assignee_email?: string | null
+  overdue?: boolean
+}
+
+/** Statuses where the customer has the next move: these come first in their list. */
+const CUSTOMER_TURN = ['draft', 'returned']
+/** Statuses still waiting on staff: the ones a due date can be overdue in. */
+export const OPEN_FOR_STAFF = ['submitted', 'inProgress', 'contract', 'works', 'checking', 'acts']
+
+export async function customerList(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  customerId: string,
+  filter: { status?: string; page: number },
+): Promise<Page<ListedApplication>> {
+  return withTenant(deps.db, ctx.tenant.id, (trx) => {
+    const q = trx('applications as a')
+      .join('application_types as t', function () {
+        this.on('t.id', 'a.type_id').andOn('t.tenant_id', 'a.tenant_id')
+      })
+      .where('a.customer_id', customerId)
+      .select(
+        'a.id',
+        'a.number',
+        'a.type_code',
+        trx.raw(`t.definition->'name' AS type_name`),
+        'a.status',
+        'a.created_at',
+        'a.submitted_at',
+        'a.due_on',
+        unreadColumn(trx, 'customer'),
+      )
+      .orderByRaw(`(a.status = ANY(?)) DESC, a.created_at DESC, a.id`, [CUSTOMER_TURN])
+    if (filter.status) q.where('a.status', filter.status)
+    return paginate<ListedApplication>(q, filter.page, 25)
+  })
+}
+
+export async function ownApplication(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  customerId: string,
+  id: string,
+): Promise<void> {
+  const row = await withTenant(deps.db, ctx.tenant.id, (trx) =>
+    trx('applications').where({ id, customer_id: customerId }).first<{ id: string } | undefined>('id'),
+  )
+  if (!row) throw new NotFoundError('application')
+}
+
+export interface QueueFilter {
+  type?: string
+  status?: string
+  overdue?: boolean
+  assignee?: string
+  from?: string
+  to?: string
+  q?: string
+}
+
+/** The staff queue's query (one page of it, or every row for the CSV): filters, search, order. */
+export function queueQuery(trx: Knex.Transaction, ctx: RequestContext, now: Date, filter: QueueFilter) {
+  const zone = ctx.tenant.settings.timeZone
+  const q = trx('applications as a')
+    .join('application_types as t', function () {
+      this.on('t.id', 'a.type_id').andOn('t.tenant_id', 'a.tenant_id')
+    })
+    .join('customers as c', function () {
+      this.on('c.id', 'a.customer_id').andOn('c.tenant_id', 'a.tenant_id')
+    })
+    .leftJoin('operators as o', function () {
+      this.on('o.id', 'a.assignee_id').andOn('o.tenant_id', 'a.tenant_id')
+    })
+    .whereNot('a.status', 'draft')
+    .select(
+      'a.id',
+      'a.number',
+      'a.type_code',
+      trx.raw(`t.definition->'name' AS type_name`),
+      'a.status',
+      'a.created_at',
+      'a.submitted_at',
+      'a.due_on',
+      unreadColumn(trx, 'staff'),
+      trx.raw(`(a.due_on < ?::date AND a.status = ANY(?)) AS overdue`, [dayOf(now, zone), OPEN_FOR_STAFF]),
+      trx.raw(
+        `coalesce(nullif(c.organisation_name, ''), nullif(c.full_name, ''), nullif(concat_ws(' ', c.first_name, c.last_name), ''), c.email) AS customer_name`,
+      ),
+      'c.email as customer_email',
+      'o.email as assignee_email',
+    )
+    .orderBy([
+      { column: 'a.submitted_at', order: 'desc' },
+      { column: 'a.id', order: 'desc' },
+    ])
+  if (filter.type) q.where('a.type_code', filter.type)
+  if (filter.status) q.where('a.status', filter.status)
+  if (filter.overdue) q.whereIn('a.status', OPEN_FOR_STAFF).where('a.due_on', '<', dayOf(now, zone))
+  if (filter.assignee === 'none') q.whereNull('a.assignee_id')
+  else if (filter.assignee) q.where('a.assignee_id', filter.assignee)
+  // Submitted between two local days of the tenant, both included.
+  if (filter.from) q.whereRaw(`a.submitted_at >= (?::date)::timestamp AT TIME ZONE ?`, [filter.from, zone])
+  if (filter.to) q.whereRaw(`a.submitted_at < ((?::date + 1)::timestamp AT TIME ZONE ?)`, [filter.to, zone])
+  if (filter.q) {
+    const like = containing(filter.q)
+    void q.where(
+      (w) =>
+        void w
+          .whereILike('a.number', like)
+          .orWhereILike('c.email', like)
+          .orWhereILike('c.organisation_name', like)
+          .orWhereILike('c.full_name', like)
+          .orWhereRaw(`concat_ws(' ', c.first_name, c.last_name) ILIKE ?`, [like]),
+    )
+  }
+  return q
+}
+
+export function staffQueue(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  filter: QueueFilter,
+  page: number,
+): Promise<Page<ListedApplication>> {
+  return withTenant(deps.db, ctx.tenant.id, (trx) =>
+    paginate<ListedApplication>(queueQuery(trx, ctx, deps.clock.now(), filter), page, 50),
+  )
+}

@@ -1,0 +1,44 @@
+import type { Request, Response } from 'express'
+import type { FieldError } from '../../http/forms.ts'
+import type { UploadField } from '../../http/upload.ts'
+import type { ApplicationView } from './service.ts'
+import { applicationsSettings } from './settings.ts'
+
+const MESSAGE_MAX = 4_000
+
+/** A posted form's fields (multer or the urlencoded parser filled it, or nothing did). */
+export const formBody = (req: Request): Record<string, unknown> => (req.body ?? {}) as Record<string, unknown>
+
+/** One posted field as text; anything else (missing, repeated) is empty. */
+export const formText = (req: Request, name: string): string => {
+  const value = formBody(req)[name]
+  return typeof value === 'string' ? value : ''
+}
+
+/** A chat message's files: scans and photos, as many as the tenant allows per upload. */
+export function messageUploads(_req: Request, res: Response): UploadField[] {
+  const { maxFileMb, maxFiles } = applicationsSettings.of(res.locals.tenant!)
+  return [
+    { field: 'files', allow: ['pdf', 'jpeg', 'png', 'zip'], maxBytes: maxFileMb * 1024 * 1024, maxFiles },
+  ]
+}
+
+/** A posted chat message: words, files, or both; never nothing. */
+export function readMessage(req: Request, res: Response): { body: string; errors: FieldError[] } {
+  const body = formText(req, 'body').trim()
+  const errors: FieldError[] = [...(req.upload?.errors ?? [])]
+  const add = (key: string) => errors.unshift({ field: 'body', text: res.locals.t(key), href: '#body' })
+  if (body.length > MESSAGE_MAX) add('applications.chat.errors.tooLong')
+  else if (!body && !(req.upload?.files.length ?? 0) && !errors.length) add('applications.chat.errors.empty')
+  return { body, errors }
+}
+
+/** What the conversation part of an application's page needs, for either side. */
+export function chatPage(res: Response, shown: ApplicationView, base: string) {
+  return {
+    base,
+    messages: shown.messages.map((m) => ({ ...m, files: shown.messageFiles.get(m.id) ?? [] })),
+    liveUrl: `${base}/live`,
+    me: res.locals.operator ? 'operator' : 'customer',
+  }
+}

@@ -1,0 +1,3 @@
+export const APPLICATION_QUEUES = {
+  unreadMessages: 'applications.unread-messages',
+} as const

@@ -1,0 +1,478 @@
+import type { Knex } from 'knex'
+import { withTenant } from '../../db/tenant-scope.ts'
+import type { Deps } from '../../deps.ts'
+import { audit } from '../../platform/audit.ts'
+import { addBusinessDays, type WorkingCalendar } from '../../platform/calendar/index.ts'
+import type { RequestContext } from '../../platform/context.ts'
+import { ConflictError, InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
+import { attachFiles, attachmentsOf, type Attachment } from '../../platform/files/attachments.ts'
+import type { AcceptedFile } from '../../platform/files/sniff.ts'
+import { isLocale } from '../../platform/i18n/locales.ts'
+import { publish } from '../../platform/live.ts'
+import { portalLink } from '../../platform/mail/links.ts'
+import { claimSubmission } from '../../platform/submissions.ts'
+import { dayOf } from '../../platform/time/intervals.ts'
+import { applyTransition, statusHistory, type WorkflowRole } from '../../platform/workflow/index.ts'
+import { customerContact } from '../accounts/index.ts'
+import { tenantCalendar } from '../calendar/index.ts'
+import { TypeDefinition, type ApplicationType } from './definition.ts'
+import {
+  currentType,
+  currentTypes,
+  findApplication,
+  insertTypeVersion,
+  messagesOf,
+  nextNumber,
+  typeById,
+  type ApplicationContent,
+  type ApplicationRow,
+} from './repo.ts'
+import { WORKFLOWS, timeline, type WorkflowCode } from './workflows.ts'
+
+export type ApplicationsDeps = Pick<Deps, 'db' | 'clock' | 'outbox' | 'files' | 'i18n'>
+export type UploadedFile = AcceptedFile & { field: string }
+
+export const OWNER = 'application'
+export const topicOf = (id: string) => `application:${id}`
+const subject = (id: string) => ({ table: 'applications', type: OWNER, id })
+
+export const workflowOf = (type: ApplicationType) => WORKFLOWS[type.definition.workflow]
+
+// ---- types ---------------------------------------------------------------------------
+
+export function listTypes(deps: ApplicationsDeps, ctx: RequestContext): Promise<ApplicationType[]> {
+  return withTenant(deps.db, ctx.tenant.id, (trx) => currentTypes(trx))
+}
+
+/** The types a customer may start: the newest version of each, if it is active. */
+export async function offeredTypes(deps: ApplicationsDeps, ctx: RequestContext): Promise<ApplicationType[]> {
+  return (await listTypes(deps, ctx)).filter((t) => t.definition.active)
+}
+
+export async function offeredType(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  code: string,
+): Promise<ApplicationType> {
+  const type = await withTenant(deps.db, ctx.tenant.id, (trx) => currentType(trx, code))
+  if (!type || !type.definition.active) throw new NotFoundError(`application type ${code}`)
+  return type
+}
+
+export async function typeVersions(deps: ApplicationsDeps, ctx: RequestContext, code: string) {
+  return withTenant(deps.db, ctx.tenant.id, (trx) =>
+    trx('application_types')
+      .where({ code })
+      .orderBy('version', 'desc')
+      .select<(ApplicationType & { created_by: string | null })[]>(
+        'id',
+        'code',
+        'version',
+        'definition',
+        'created_at',
+        'created_by',
+      ),
+  )
+}
+
+/**
+ * An administrator's edit of a type: a new version unless nothing changed. Applications
+ * already submitted keep the version they were made under.
+ */
+export async function saveTypeVersion(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  code: string,
+  input: unknown,
+  options: { creating?: boolean } = {},
+): Promise<{ version: number; changed: boolean }> {
+  const definition = TypeDefinition.parse(input)
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    // One edit of a type at a time, so two administrators cannot both write version n+1.
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`application-type:${code}`])
+    const latest = await currentType(trx, code)
+    if (options.creating && latest) throw new InvalidFieldError('code', 'applications.types.errors.codeTaken')
+    if (!options.creating && !latest) throw new NotFoundError(`application type ${code}`)
+    if (latest && JSON.stringify(latest.definition) === JSON.stringify(definition))
+      return { version: latest.version, changed: false }
+    const version = (latest?.version ?? 0) + 1
+    await insertTypeVersion(trx, {
+      tenant_id: ctx.tenant.id,
+      code,
+      version,
+      definition,
+      created_by: ctx.actor.type === 'operator' ? ctx.actor.id : null,
+    })
+    await audit(trx, ctx, {
+      action: 'application-type.saved',
+      targetType: 'application-type',
+      details: { code, version },
+    })
+    return { version, changed: true }
+  })
+}
+
+// ---- applications ----------------------------------------------------------------------
+
+export interface ApplicationInput {
+  text: string
+  contact: string
+  values: ApplicationContent['values']
+}
+
+export type SaveAction = 'draft' | 'submit'
+
+/** The number a submitted application gets: type prefix, the year in the tenant's zone, six digits. */
+const formatNumber = (prefix: string, year: number, n: number) =>
+  `${prefix}-${year}-${String(n).padStart(6, '0')}`
+
+async function requireDocuments(
+  trx: Knex.Transaction,
+  type: ApplicationType,
+  applicationId: string,
+): Promise<void> {
+  const have = new Set((await attachmentsOf(trx, { type: OWNER, id: applicationId })).map((a) => a.field))
+  for (const doc of type.definition.documents)
+    if (doc.required && !have.has(`doc_${doc.code}`))
+      throw new InvalidFieldError(`doc_${doc.code}`, 'applications.errors.documentRequired')
+}
+
+/**
+ * Submits (or resubmits) inside the caller's transaction: the number on first submission,
+ * the review deadline from the tenant's working-day calendar, the workflow's move with its
+ * history, audit and email.
+ */
+async function submitIn(
+  deps: ApplicationsDeps,
+  trx: Knex.Transaction,
+  ctx: RequestContext,
+  application: ApplicationRow,
+  type: ApplicationType,
+  calendar: WorkingCalendar,
+): Promise<void> {
+  if (!application.content.text.trim()) throw new InvalidFieldError('text', 'applications.errors.text')
+  await requireDocuments(trx, type, application.id)
+  const now = deps.clock.now()
+  const today = dayOf(now, ctx.tenant.settings.timeZone)
+  const dueOn = addBusinessDays(calendar, today, type.definition.reviewDays)
+  const number =
+    application.number ??
+    formatNumber(
+      type.definition.prefix,
+      Number(today.slice(0, 4)),
+      await nextNumber(trx, ctx.tenant.id, type.definition.prefix, Number(today.slice(0, 4))),
+    )
+  await trx('applications')
+    .where({ id: application.id })
+    .update({ number, submitted_at: now, due_on: dueOn, updated_at: now })
+  await moveIn(deps, trx, ctx, { ...application, number, due_on: dueOn }, type, {
+    to: 'submitted',
+    expected: application.status,
+    role: 'customer',
+  })
+}
+
+/**
+ * A customer's new application: saved as a draft or submitted at once. The form's one-time
+ * token makes a double click, a resent form or a second tab create one application.
+ */
+export async function createApplication(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  customerId: string,
+  typeCode: string,
+  input: ApplicationInput,
+  files: readonly UploadedFile[],
+  action: SaveAction,
+  submissionId: string | undefined,
+): Promise<{ id: string; duplicate: boolean }> {
+  const type = await offeredType(deps, ctx, typeCode)
+  // Read before the transaction: a second connection inside it could starve the pool.
+  const calendar = await tenantCalendar(deps, ctx)
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    if (!(await claimSubmission(trx, ctx.tenant.id, submissionId, 'application'))) {
+      const earlier = await trx('applications')
+        .where({ customer_id: customerId, type_code: typeCode })
+        .orderBy('created_at', 'desc')
+        .first<{ id: string } | undefined>('id')
+      if (earlier) return { id: earlier.id, duplicate: true }
+    }
+    const now = deps.clock.now()
+    const [application] = await trx('applications')
+      .insert({
+        tenant_id: ctx.tenant.id,
+        customer_id: customerId,
+        type_id: type.id,
+        type_code: type.code,
+        status: 'draft',
+        content: JSON.stringify(input),
+        created_at: now,
+        updated_at: now,
+      })
+      .returning<ApplicationRow[]>('*')
+    await attachFiles(trx, deps.files, ctx, { type: OWNER, id: application!.id }, files)
+    await audit(trx, ctx, { action: 'application.created', targetType: OWNER, targetId: application!.id })
+    if (action === 'submit') await submitIn(deps, trx, ctx, application!, type, calendar)
+    return { id: application!.id, duplicate: false }
+  })
+}
+
+/**
+ * A draft continued, or an application returned for corrections edited and sent again.
+ * `expected` is the status the customer's form was made for: anything else is stale.
+ */
+export async function updateApplication(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  customerId: string,
+  id: string,
+  expected: string,
+  input: ApplicationInput,
+  files: readonly UploadedFile[],
+  action: SaveAction,
+): Promise<void> {
+  const calendar = await tenantCalendar(deps, ctx)
+  await withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const application = await trx('applications')
+      .where({ id, customer_id: customerId })
+      .forUpdate()
+      .first<ApplicationRow | undefined>()
+    if (!application) throw new NotFoundError(OWNER)
+    if (application.status !== expected || !['draft', 'returned'].includes(application.status))
+      throw new ConflictError(`application is ${application.status}`)
+    // A draft moves to the newest version of its type; a returned application keeps its own.
+    let type = (await typeById(trx, application.type_id))!
+    if (application.status === 'draft') {
+      const latest = await currentType(trx, application.type_code)
+      if (!latest || !latest.definition.active) throw new NotFoundError('application type')
+      type = latest
+    }
+    const now = deps.clock.now()
+    const content = JSON.stringify(input)
+    await trx('applications').where({ id }).update({ content, type_id: type.id, updated_at: now })
+    await attachFiles(trx, deps.files, ctx, { type: OWNER, id }, files)
+    if (application.status === 'returned') {
+      await audit(trx, ctx, {
+        action: 'application.corrected',
+        targetType: OWNER,
+        targetId: id,
+        details: { before: application.content },
+      })
+    }
+    if (action === 'submit')
+      await submitIn(deps, trx, ctx, { ...application, content: input, type_id: type.id }, type, calendar)
+  })
+}
+
+/** The one place an application's status moves: the workflow engine plus our email and live event. */
+async function moveIn(
+  deps: ApplicationsDeps,
+  trx: Knex.Transaction,
+  ctx: RequestContext,
+  application: ApplicationRow,
+  type: ApplicationType,
+  request: { to: string; expected: string; role: WorkflowRole; comment?: string | null },
+): Promise<void> {
+  const comment = request.comment?.trim() || null
+  await applyTransition(trx, ctx, workflowOf(type), subject(application.id), {
+    ...request,
+    notify: async (t, change) => {
+      const contact = await customerContact(t, application.customer_id)
+      if (!contact) return
+      const locale = isLocale(contact.locale) ? contact.locale : ctx.locale
+      const tr = deps.i18n.t(locale)
+      const fmt = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, {
+        dateStyle: 'long',
+        timeZone: 'UTC',
+      })
+      const submitted = change.to === 'submitted'
+      await deps.outbox.enqueue(t, ctx.tenant, {
+        to: contact.email,
+        template: submitted ? 'applications.mail.submitted' : 'applications.mail.status',
+        locale,
+        params: {
+          tenant: ctx.tenant.settings.name,
+          number: application.number,
+          status: tr(`applications.statuses.${change.to}`),
+          comment: comment ?? tr('applications.mail.noComment'),
+          due: application.due_on ? fmt.format(new Date(`${application.due_on}T00:00:00Z`)) : '',
+          link: portalLink(ctx, `/services/applications/${application.id}`),
+        },
+      })
+    },
+  })
+  await trx('applications').where({ id: application.id }).update({ updated_at: deps.clock.now() })
+  await publish(trx, ctx.tenant.id, topicOf(application.id), { kind: 'status', status: request.to })
+}
+
+/** The customer withdraws an application still waiting in Submitted. */
+export async function withdrawApplication(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  customerId: string,
+  id: string,
+  expected: string,
+): Promise<void> {
+  await withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const application = await trx('applications')
+      .where({ id, customer_id: customerId })
+      .first<ApplicationRow | undefined>()
+    if (!application) throw new NotFoundError(OWNER)
+    const type = (await typeById(trx, application.type_id))!
+    await moveIn(deps, trx, ctx, application, type, { to: 'withdrawn', expected, role: 'customer' })
+  })
+}
+
+/** Staff move an application along its workflow, with a comment and documents where given. */
+export async function moveApplication(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  role: 'operator' | 'admin',
+  id: string,
+  request: { to: string; expected: string; comment: string },
+  files: readonly UploadedFile[],
+): Promise<void> {
+  await withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const application = await findApplication(trx, id)
+    if (!application) throw new NotFoundError(OWNER)
+    const type = (await typeById(trx, application.type_id))!
+    if (request.to === 'submitted') throw new ConflictError('staff do not submit')
+    await moveIn(deps, trx, ctx, application, type, { ...request, role })
+    await attachFiles(trx, deps.files, ctx, { type: OWNER, id }, files)
+  })
+}
+
+/** Staff documents (technical conditions, contract, acts) added to an application; the customer sees them. */
+export async function addStaffDocuments(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  id: string,
+  files: readonly UploadedFile[],
+): Promise<void> {
+  await withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const application = await findApplication(trx, id)
+    if (!application) throw new NotFoundError(OWNER)
+    await attachFiles(trx, deps.files, ctx, { type: OWNER, id }, files)
+    await audit(trx, ctx, {
+      action: 'application.documents-added',
+      targetType: OWNER,
+      targetId: id,
+      details: { files: files.map((f) => f.originalName) },
+    })
+    await publish(trx, ctx.tenant.id, topicOf(id), { kind: 'documents' })
+  })
+}
+
+export async function assignApplication(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  id: string,
+  assigneeId: string | null,
+): Promise<void> {
+  await withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const application = await findApplication(trx, id)
+    if (!application) throw new NotFoundError(OWNER)
+    if (assigneeId) {
+      const operator = await trx('operators')
+        .where({ id: assigneeId })
+        .whereNull('disabled_at')
+        .first<{ id: string } | undefined>('id')
+      if (!operator) throw new InvalidFieldError('assignee', 'applications.errors.assignee')
+    }
+    await trx('applications').where({ id }).update({ assignee_id: assigneeId })
+    await audit(trx, ctx, {
+      action: 'application.assigned',
+      targetType: OWNER,
+      targetId: id,
+      details: { assignee: assigneeId },
+    })
+  })
+}
+
+/** The customer an application belongs to, as staff see them. */
+export function customerOf(deps: ApplicationsDeps, ctx: RequestContext, customerId: string) {
+  return withTenant(deps.db, ctx.tenant.id, (trx) => customerContact(trx, customerId))
+}
+
+// ---- reading ---------------------------------------------------------------------------
+
+export interface ApplicationView {
+  application: ApplicationRow
+  type: ApplicationType
+  files: Attachment[]
+  history: Awaited<ReturnType<typeof statusHistory>>
+  timeline: ReturnType<typeof timeline>
+  messages: Awaited<ReturnType<typeof messagesOf>>
+  messageFiles: Map<string, Attachment[]>
+  workflow: WorkflowCode
+}
+
+/**
+ * Everything an application's page shows, and the reader's read marker moved to the
+ * newest message. A customer sees only their own (anything else is not found).
+ */
+export async function viewApplication(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  id: string,
+  reader: { side: 'customer'; customerId: string } | { side: 'staff' },
+): Promise<ApplicationView> {
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const application = await findApplication(trx, id)
+    if (!application || (reader.side === 'customer' && application.customer_id !== reader.customerId))
+      throw new NotFoundError(OWNER)
+    const type = (await typeById(trx, application.type_id))!
+    const history = await statusHistory(trx, { type: OWNER, id })
+    const messages = await messagesOf(trx, id)
+    const messageFiles = new Map<string, Attachment[]>()
+    if (messages.length) {
+      const rows = await trx('attachments')
+        .whereIn(
+          'owner_id',
+          messages.map((m) => m.id),
+        )
+        .where({ owner_type: 'application-message' })
+        .select('owner_id')
+      for (const ownerId of new Set(rows.map((r: { owner_id: string }) => r.owner_id)))
+        messageFiles.set(ownerId, await attachmentsOf(trx, { type: 'application-message', id: ownerId }))
+    }
+    const column = reader.side === 'customer' ? 'customer_read_n' : 'staff_read_n'
+    if (Number(application[column]) < Number(application.last_message_n))
+      await trx('applications')
+        .where({ id })
+        .update({ [column]: application.last_message_n })
+    return {
+      application,
+      type,
+      files: await attachmentsOf(trx, { type: OWNER, id }),
+      history,
+      timeline: timeline(type.definition.workflow, application.status, history),
+      messages,
+      messageFiles,
+      workflow: type.definition.workflow,
+    }
+  })
+}
+
+/** Whether a requester may download an application's file (its owner, or this tenant's staff). */
+export async function mayReadApplicationFile(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  attachment: Attachment,
+  applicationId: string,
+  reader: { side: 'customer'; customerId: string } | { side: 'staff' },
+): Promise<boolean> {
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const application = await findApplication(trx, applicationId)
+    if (!application) return false
+    if (reader.side === 'customer' && application.customer_id !== reader.customerId) return false
+    if (attachment.owner.type === OWNER) return attachment.owner.id === applicationId
+    if (attachment.owner.type === 'application-message') {
+      const message = await trx('application_messages')
+        .where({ id: attachment.owner.id })
+        .first<{ application_id: string } | undefined>('application_id')
+      return message?.application_id === applicationId
+    }
+    return false
+  })
+}

@@ -1,0 +1,50 @@
+import type { Deps } from '../../deps.ts'
+import { bindServices } from '../../platform/services.ts'
+import { postMessage } from './chat.service.ts'
+import { formFile, formLibrary, uploadForm } from './forms.service.ts'
+import { customerList, ownApplication, staffQueue } from './list.service.ts'
+import {
+  addStaffDocuments,
+  assignApplication,
+  createApplication,
+  customerOf,
+  listTypes,
+  mayReadApplicationFile,
+  moveApplication,
+  offeredType,
+  offeredTypes,
+  saveTypeVersion,
+  typeVersions,
+  updateApplication,
+  viewApplication,
+  withdrawApplication,
+} from './service.ts'
+
+/** The applications module's services, built once when the app is assembled. */
+export function createApplicationServices(deps: Deps) {
+  return bindServices(deps, {
+    addStaffDocuments,
+    assignApplication,
+    createApplication,
+    customerList,
+    customerOf,
+    formFile,
+    formLibrary,
+    listTypes,
+    mayReadApplicationFile,
+    moveApplication,
+    offeredType,
+    offeredTypes,
+    ownApplication,
+    postMessage,
+    saveTypeVersion,
+    staffQueue,
+    typeVersions,
+    updateApplication,
+    uploadForm,
+    viewApplication,
+    withdrawApplication,
+  })
+}
+
+export type ApplicationServices = ReturnType<typeof createApplicationServices>

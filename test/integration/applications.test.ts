@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { withTenant } from '../../src/db/tenant-scope.ts'
+import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
+import { PDF, READING, TP15, multipart, postApplication, seedType } from '../helpers/applications.ts'
+import { createTestApp, type TestApp } from '../helpers/app.ts'
+import { createTenant } from '../helpers/factories.ts'
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
+
+const PASSWORD = 'słoneczny poranek 12'
+const NEW = '/services/applications/new'
+const VALID = {
+  text: 'Please connect my house',
+  f_capacity: '12,5',
+  f_address: 'ul. Polna 1, Gdańsk',
+  action: 'submit',
+}
+
+describe('applications: submitting, drafts, numbers and review dates', () => {
+  let smtp: SmtpSink
+  let t: TestApp
+  let tenant: Awaited<ReturnType<typeof createTenant>>
+  const rows = () =>
+    withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('applications')
+        .orderBy('number')
+        .select<
+          {
+            id: string
+            number: string | null
+            status: string
+            due_on: string
+            content: { text: string; values: object }
+          }[]
+        >('id', 'number', 'status', 'due_on', 'content'),
+    )
+  const fileCount = async () =>
+    Number((await withTenant(t.db.owner, tenant.id, (trx) => trx('files').count('* as n').first()))!.n)
+
+  beforeAll(async () => {
+    smtp = await startSmtpSink()
+    t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
+    tenant = await createTenant(t.db.owner)
+    await seedType(t.db.owner, tenant.id, 'tp15', TP15)
+    await seedType(t.db.owner, tenant.id, 'reading', READING)
+    await registerConfirmed(t, smtp, tenant.host, 'anna@example.com', PASSWORD)
+    await registerConfirmed(t, smtp, tenant.host, 'ben@example.com', PASSWORD)
+  })
+  afterAll(async () => {
+    await t.close()
+    await smtp.close()
+  })
+
+  it('shows the types, a type’s information page, and its form', async () => {
+    const anna = await signedIn(t, tenant.host, 'anna@example.com', PASSWORD)
+    const types = await anna.get(NEW)
+    expect(types.status).toBe(200)
+    expect(types.text).toContain('Connection up to 15 kW')
+    const info = await anna.get(`${NEW}/tp15`)
+    expect(info.text).toContain('Timeline: four months.')
+    expect(info.text).toContain('within 10 business days')
+    const form = await anna.get(`${NEW}/tp15/form`)
+    expect(form.text).toContain('id="f_capacity"')
+    expect(form.text).toContain('id="doc_plan"')
+    expect((await anna.get(`${NEW}/nosuch`)).status).toBe(404)
+  })
+
+  it('refuses a bad form with every error beside its field, in page order, and stores nothing', async () => {
+    const anna = await signedIn(t, tenant.host, 'anna@example.com', PASSWORD)
+    const res = await postApplication(
+      anna,
+      `${NEW}/tp15`,
+      { text: '', f_capacity: '20', f_address: '', action: 'submit' },
+      [['doc_plan', 'plan.txt', Buffer.from('just text, not a scan')]],
+    )
+    expect(res.status).toBe(422)
+    const summary = res.text.slice(
+      res.text.indexOf('govuk-error-summary'),
+      res.text.indexOf('</ul>', res.text.indexOf('govuk-error-summary')),
+    )
+    const order = ['#text', '#f_capacity', '#f_address', '#doc_plan'].map((id) =>
+      summary.indexOf(`href="${id}"`),
+    )
+    expect(order.every((at) => at > 0)).toBe(true)
+    expect([...order].sort((a, b) => a - b)).toEqual(order)
+    expect(res.text).toContain('Enter a number in the range shown')
+    expect(res.text).toContain('PDF, JPEG, PNG')
+    expect(await rows()).toEqual([])
+    expect(await fileCount()).toBe(0)
+  })
+
+  it('requires the type’s required document when sending', async () => {
+    const anna = await signedIn(t, tenant.host, 'anna@example.com', PASSWORD)
+    const res = await postApplication(anna, `${NEW}/tp15`, VALID)
+    expect(res.status).toBe(422)
+    expect(res.text).toContain('Attach this document')
+    expect(await rows()).toEqual([])
+  })
+
+  it('sends an application: number, review date from the calendar, the same by email; a resent form makes one', async () => {
+    const anna = await signedIn(t, tenant.host, 'anna@example.com', PASSWORD)
+    const page = await anna.get(`${NEW}/tp15/form`)
+    const submission = /name="_submission" value="([^"]+)"/.exec(page.text)![1]!
+    const post = () =>
+      multipart(anna, `${NEW}/tp15`)
+        .field('_submission', submission)
+        .field('text', VALID.text)
+        .field('f_capacity', VALID.f_capacity)
+        .field('f_address', VALID.f_address)
+        .field('action', 'submit')
+        .attach('doc_plan', PDF, { filename: 'plan.pdf' })
+    const [first, second] = await Promise.all([post(), post()])
+    expect(first.status).toBe(303)
+    expect(second.headers.location).toBe(first.headers.location)
+    const stored = await rows()
+    expect(stored).toHaveLength(1)
+    // Saturday 21 Nov 2026 in Warsaw + 10 business days (no Polish holiday between): Friday 4 Dec.
+    expect(stored[0]).toMatchObject({ number: 'TP-2026-000001', status: 'submitted', due_on: '2026-12-04' })
+    expect(stored[0]!.content.values).toEqual({ capacity: 12.5, address: 'ul. Polna 1, Gdańsk' })
+    const sent = await anna.get(first.headers.location!)
+    expect(sent.text).toContain('TP-2026-000001')
+    expect(sent.text).toContain('4 December 2026')
+    const mail = await smtp.waitFor(
+      (m) => m.envelopeTo.includes('anna@example.com') && /TP-2026-000001/.test(m.subject ?? ''),
+    )
+    expect(mail.text).toContain('4 December 2026')
+    const list = await anna.get('/services/applications')
+    expect(list.text).toContain('TP-2026-000001')
+    expect(list.text).toContain('Submitted')
+  })
+
+  it('numbers twenty parallel submissions without a gap or a duplicate', async () => {
+    const anna = await signedIn(t, tenant.host, 'anna@example.com', PASSWORD)
+    // Twenty forms opened one after another (each page refreshes the session's CSRF token), sent at once.
+    const forms = []
+    for (let i = 0; i < 20; i++) forms.push(await anna.get(`${NEW}/reading/form`))
+    const results = await Promise.all(
+      forms.map((page) =>
+        multipart(anna, `${NEW}/reading`)
+          .field('_submission', /name="_submission" value="([^"]+)"/.exec(page.text)![1]!)
+          .field('text', 'Please read my meter')
+          .field('action', 'submit'),
+      ),
+    )
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(303))
+    const numbers = (await rows()).map((r) => r.number).filter((n) => n?.startsWith('SP-'))
+    expect(numbers).toEqual(Array.from({ length: 20 }, (_, i) => `SP-2026-${String(i + 1).padStart(6, '0')}`))
+  })
+
+  it('saves a half-filled draft, lists it first, and sends it later with its file', async () => {
+    const anna = await signedIn(t, tenant.host, 'anna@example.com', PASSWORD)
+    const draft = await postApplication(
+      anna,
+      `${NEW}/tp15`,
+      { text: 'Half done', f_capacity: '', f_address: '', action: 'draft' },
+      [['doc_plan', 'plan.pdf', PDF]],
+    )
+    expect(draft.status).toBe(303)
+    const edit = draft.headers.location!
+    expect(edit).toMatch(/\/edit$/)
+    const list = await anna.get('/services/applications')
+    expect(list.text.indexOf('Draft')).toBeLessThan(list.text.indexOf('TP-2026-000001'))
+    const page = await anna.get(edit)
+    expect(page.text).toContain('Half done')
+    expect(page.text).toContain('Already attached: plan.pdf')
+    // The plan attached with the draft counts: no new file needed.
+    const sent = await postApplication(anna, edit, { ...VALID, expected: 'draft' }, [], edit)
+    expect(sent.status).toBe(303)
+    const number = (await rows()).find(
+      (r) => r.content.text === VALID.text && r.number !== 'TP-2026-000001',
+    )?.number
+    expect(number).toBe('TP-2026-000002')
+  })
+
+  it('lets the customer withdraw while Submitted, once; a stale second form gets a conflict', async () => {
+    const anna = await signedIn(t, tenant.host, 'anna@example.com', PASSWORD)
+    const target = (await rows()).find((r) => r.number === 'SP-2026-000001')!
+    const page = await anna.get(`/services/applications/${target.id}`)
+    expect(page.text).toContain('Withdraw the application')
+    const first = await anna.post(`/services/applications/${target.id}/withdraw`, { expected: 'submitted' })
+    expect(first.status).toBe(303)
+    const again = await anna.post(`/services/applications/${target.id}/withdraw`, { expected: 'submitted' })
+    expect(again.status).toBe(409)
+    expect((await rows()).find((r) => r.id === target.id)?.status).toBe('withdrawn')
+  })
+
+  it('keeps one customer’s applications from another', async () => {
+    const ben = await signedIn(t, tenant.host, 'ben@example.com', PASSWORD)
+    const annas = (await rows())[0]!
+    expect((await ben.get(`/services/applications/${annas.id}`)).status).toBe(404)
+    expect(
+      (await ben.post(`/services/applications/${annas.id}/withdraw`, { expected: 'submitted' })).status,
+    ).toBe(404)
+    expect((await ben.get('/services/applications')).text).not.toContain('TP-2026-000001')
+  })
+})
