@@ -35,7 +35,13 @@ export async function sendAttachment(
     'Content-Security-Policy': "sandbox; default-src 'none'",
     'Cache-Control': 'private, no-store',
   })
-  await pipeline(body, res)
+  try {
+    await pipeline(body, res)
+  } catch (err) {
+    // The reader went away mid-download (closed the tab, a client that read only the head):
+    // nothing to answer and nothing wrong on our side.
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err
+  }
 }
 
 /**

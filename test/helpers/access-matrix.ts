@@ -63,3 +63,9 @@ export const STAFF = (method: 'GET' | 'POST', admins = false): Expectation => ({
 })
 
 export type Agent = ReturnType<typeof agentFor>
+
+/** A signed-in customer's own object (an application): the other customer of the tenant finds nothing. */
+export const OWNER = (method: 'GET' | 'POST'): Expectation => ({
+  ...CUSTOMER(method),
+  otherCustomer: 'hidden',
+})

@@ -1,3 +1,5 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import request, { type Response } from 'supertest'
 import { CookieAccessInfo } from 'cookiejar'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -5,6 +7,7 @@ import { withTenant } from '../../src/db/tenant-scope.ts'
 import {
   ACTORS,
   CUSTOMER,
+  OWNER,
   PUBLIC,
   STAFF,
   outcomeOf,
@@ -14,6 +17,7 @@ import {
   type Expectation,
 } from '../helpers/access-matrix.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
+import { PDF, TP15, multipart, postApplication, seedType } from '../helpers/applications.ts'
 import { agentFor } from '../helpers/agent.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
@@ -122,11 +126,72 @@ const MATRIX: Record<string, Expectation> = {
   'GET /admin/calendar': STAFF(G, true),
   'POST /admin/calendar/:year/day': STAFF(P, true),
   'POST /admin/calendar/:year/import': STAFF(P, true),
+  // Applications: open to every signed-in customer; an application is its owner's and staff's.
+  'GET /services/applications/new': CUSTOMER(G),
+  'GET /services/applications/forms': CUSTOMER(G),
+  'GET /services/applications/forms/:id': CUSTOMER(G),
+  'GET /services/applications/new/:type': CUSTOMER(G),
+  'GET /services/applications/new/:type/form': CUSTOMER(G),
+  'POST /services/applications/new/:type': CUSTOMER(P),
+  'GET /services/applications/:id': OWNER(G),
+  'GET /services/applications/:id/sent': OWNER(G),
+  'GET /services/applications/:id/edit': OWNER(G),
+  // The owner's application is submitted: an edit form for it is stale (409), not missing.
+  'POST /services/applications/:id/edit': OWNER(P),
+  'POST /services/applications/:id/withdraw': OWNER(P),
+  'POST /services/applications/:id/messages': OWNER(P),
+  'GET /services/applications/:id/live': OWNER(G),
+  'GET /services/applications/:id/files/:attachmentId': OWNER(G),
+  'GET /admin/applications': STAFF(G),
+  'GET /admin/applications.csv': STAFF(G),
+  'GET /admin/applications/:id': STAFF(G),
+  'POST /admin/applications/:id/status': STAFF(P),
+  'POST /admin/applications/:id/assign': STAFF(P),
+  'POST /admin/applications/:id/documents': STAFF(P),
+  'POST /admin/applications/:id/messages': STAFF(P),
+  'GET /admin/applications/:id/live': STAFF(G),
+  'GET /admin/applications/:id/files/:attachmentId': STAFF(G),
+  'GET /admin/standard-forms': STAFF(G, true),
+  'POST /admin/standard-forms': STAFF(P, true),
+  'GET /admin/standard-forms/:id': STAFF(G, true),
+  'GET /admin/application-types': STAFF(G, true),
+  'POST /admin/application-types': STAFF(P, true),
+  'GET /admin/application-types/:code': STAFF(G, true),
+  'POST /admin/application-types/:code': STAFF(P, true),
 }
 
 function cookieOf(agent: Agent): string {
   const jar = (agent.raw as unknown as { jar: { getCookies(a: unknown): { toValueString(): string } } }).jar
   return jar.getCookies(CookieAccessInfo.All).toValueString()
+}
+
+/** A live stream never ends: its outcome is read from the response head, then the stream is dropped. */
+function streamOutcome(server: http.Server, host: string, path: string, cookie: string): Promise<string> {
+  const { port } = server.address() as AddressInfo
+  return new Promise((resolve, reject) => {
+    const req = http.get(
+      { port, path, headers: { Host: host, Cookie: cookie, Accept: 'text/event-stream' } },
+      (res) => {
+        const status = res.statusCode ?? 0
+        const location = String(res.headers.location ?? '')
+        req.destroy()
+        resolve(
+          status >= 500
+            ? `error ${status}`
+            : status === 404
+              ? 'hidden'
+              : status === 403
+                ? 'denied'
+                : location.startsWith('/admin/login')
+                  ? 'staffLogin'
+                  : location.startsWith('/login')
+                    ? 'login'
+                    : 'open',
+        )
+      },
+    )
+    req.on('error', reject)
+  })
 }
 
 /** Routes that end the session they are called with: each cell gets a fresh session. */
@@ -138,6 +203,7 @@ describe('access matrix: every route × every kind of visitor', () => {
   let a: Awaited<ReturnType<typeof createTenant>>
   let b: Awaited<ReturnType<typeof createTenant>>
   let routes: AppRoute[]
+  let server: http.Server
   const ids: Record<string, string> = {}
   const signIn: Record<Actor, () => Promise<Agent>> = {} as never
 
@@ -194,25 +260,62 @@ describe('access matrix: every route × every kind of visitor', () => {
     await withTenant(t.db.owner, a.id, async (trx) => {
       ids.enrolment = String((await trx('enrolments').first('id')).id)
     })
+
+    // An application of the owner's, with a file, and a standard form in the library.
+    await seedType(t.db.owner, a.id, 'tp15', TP15)
+    const owner = await signIn.owner()
+    const sent = await postApplication(
+      owner,
+      '/services/applications/new/tp15',
+      {
+        text: 'Connect my house',
+        f_capacity: '10',
+        f_address: 'Polna 1',
+        action: 'submit',
+      },
+      [['doc_plan', 'plan.pdf', PDF]],
+    )
+    expect(sent.status).toBe(303)
+    await admin.get('/admin/standard-forms')
+    const form = await multipart(admin, '/admin/standard-forms')
+      .field('kind', 'application')
+      .field('typeCode', 'tp15')
+      .field('title_en', 'Application form')
+      .attach('file', PDF, { filename: 'form.pdf' })
+    expect(form.status).toBe(303)
+    await withTenant(t.db.owner, a.id, async (trx) => {
+      ids.application = String((await trx('applications').first('id')).id)
+      ids.attachment = String((await trx('attachments').where({ owner_type: 'application' }).first('id')).id)
+      ids.form = String((await trx('standard_forms').first('id')).id)
+    })
+    server = t.app.listen(0)
+    await new Promise((r) => server.once('listening', r))
     routes = listRoutes(t.app)
   })
   afterAll(async () => {
+    server.closeAllConnections()
+    server.close()
     await t.close()
     await smtp.close()
   })
 
   function concrete(path: string): string {
-    const id = path.startsWith('/admin/customers/')
-      ? ids.owner
-      : path.startsWith('/admin/access-requests/')
-        ? ids.request
-        : path.startsWith('/admin/enrolments/')
-          ? ids.enrolment
-          : ids.clerk
+    const prefixes: [string, string | undefined][] = [
+      ['/admin/customers/', ids.owner],
+      ['/admin/access-requests/', ids.request],
+      ['/admin/enrolments/', ids.enrolment],
+      ['/services/applications/forms/', ids.form],
+      ['/admin/standard-forms/', ids.form],
+      ['/services/applications/', ids.application],
+      ['/admin/applications/', ids.application],
+    ]
+    const id = prefixes.find(([prefix]) => path.startsWith(prefix))?.[1] ?? ids.clerk
     return path
       .replace(':id', id!)
+      .replace(':attachmentId', ids.attachment!)
       .replace(':token', 'x'.repeat(43))
-      .replace(':code', 'applications')
+      .replace(':type', 'tp15')
+      .replace(':code', path.startsWith('/admin/application-types/') ? 'tp15' : 'applications')
       .replace(':year', '2027')
   }
 
@@ -254,9 +357,16 @@ describe('access matrix: every route × every kind of visitor', () => {
         // A browser keeps each host's cookies apart; the test client has one jar, so a visitor
         // from the other tenant presents its cookie by hand and keeps nothing this host sets.
         const foreign = actor.startsWith('otherTenant')
+        if (path.endsWith('/live')) {
+          const got = await streamOutcome(server, a.host, path, cookieOf(agent))
+          if (got !== MATRIX[key]![actor])
+            mismatches.push(`${key} as ${actor}: expected ${MATRIX[key]![actor]}, got ${got}`)
+          continue
+        }
         const client = foreign ? request(t.app) : agent.raw
         let req = route.method === 'GET' ? client.get(path) : client.post(path).type('form')
-        req = req.set('Host', a.host)
+        // A browser marks a request from a page of the same site; CSRF still judges the session.
+        req = req.set('Host', a.host).set('Sec-Fetch-Site', 'same-origin')
         if (foreign) req = req.set('Cookie', cookieOf(agent))
         const res: Response = route.method === 'GET' ? await req : await req.send({ _csrf: agent.csrfToken })
         const got = outcomeOf(res)

@@ -21,17 +21,15 @@ describe('applications: submitting, drafts, numbers and review dates', () => {
   let tenant: Awaited<ReturnType<typeof createTenant>>
   const rows = () =>
     withTenant(t.db.owner, tenant.id, (trx) =>
-      trx('applications')
-        .orderBy('number')
-        .select<
-          {
-            id: string
-            number: string | null
-            status: string
-            due_on: string
-            content: { text: string; values: object }
-          }[]
-        >('id', 'number', 'status', 'due_on', 'content'),
+      trx('applications').orderBy('number').select<
+        {
+          id: string
+          number: string | null
+          status: string
+          due_on: string
+          content: { text: string; values: object }
+        }[]
+      >('id', 'number', 'status', 'due_on', 'content'),
     )
   const fileCount = async () =>
     Number((await withTenant(t.db.owner, tenant.id, (trx) => trx('files').count('* as n').first()))!.n)

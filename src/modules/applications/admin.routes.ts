@@ -133,8 +133,14 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
     if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
     return applications.viewApplication(res.locals.ctx, String(req.params.id), { side: 'staff' })
   }
-  const pageLocals = async (req: Request, res: Response) => {
+  // The page is also rendered by the error handler (a refused move), where the route's
+  // params are gone: everything it needs is taken from the request now.
+  const pageLocals = async (req: Request, res: Response) => pageOf(res, await view(req, res))
+  const formPage = async (req: Request, res: Response) => {
     const shown = await view(req, res)
+    return { view: 'admin/applications/view', locals: () => pageOf(res, shown) }
+  }
+  const pageOf = async (res: Response, shown: Awaited<ReturnType<typeof view>>) => {
     const role = res.locals.operator!.role
     return {
       ...shown,
@@ -163,10 +169,15 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
   }
 
   router.post(`${BASE}/:id/status`, ...acceptUploads(staffDocuments), async (req, res) => {
-    const locals = await pageLocals(req, res)
+    res.locals.formPage = await formPage(req, res)
     if (req.upload?.errors.length)
-      return renderInvalid(res, 'admin/applications/view', req.upload.errors, req.body, locals)
-    res.locals.formPage = { view: 'admin/applications/view', locals: () => pageLocals(req, res) }
+      return renderInvalid(
+        res,
+        'admin/applications/view',
+        req.upload.errors,
+        req.body,
+        await res.locals.formPage.locals(),
+      )
     await applications.moveApplication(
       res.locals.ctx,
       res.locals.operator!.role,
@@ -186,7 +197,7 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
     if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
     const raw = formText(req, 'assignee')
     const assignee = raw === 'me' ? res.locals.operator!.id : raw === '' ? null : raw
-    res.locals.formPage = { view: 'admin/applications/view', locals: () => pageLocals(req, res) }
+    res.locals.formPage = await formPage(req, res)
     if (assignee && !isUuid(assignee))
       return renderInvalid(
         res,

@@ -7,7 +7,7 @@ import { renderInvalid } from '../../http/forms.ts'
 import { PageParam, pagination } from '../../http/lists.ts'
 import { createLimiter, rateLimit } from '../../http/rate-limit.ts'
 import { acceptUploads } from '../../http/upload.ts'
-import { NotFoundError } from '../../platform/errors.ts'
+import { ConflictError, NotFoundError } from '../../platform/errors.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { newSubmissionId, submissionOf } from '../../platform/submissions.ts'
 import { requireService } from '../services/index.ts'
@@ -179,12 +179,12 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
     `${BASE}/:id/edit`,
     ...acceptUploads(async (req, res) => {
       const shown = await editable(req, res)
-      if (!shown) throw new NotFoundError('application')
+      if (!shown) throw new ConflictError('application is no longer editable')
       return uploadFieldsOf(await editType(res, shown), res.locals.tenant!)
     }),
     async (req, res) => {
       const shown = await editable(req, res)
-      if (!shown) throw new NotFoundError('application')
+      if (!shown) throw new ConflictError('application is no longer editable')
       const type = await editType(res, shown)
       const { input, action, errors } = readApplicationForm(req, res, type)
       const locals = editLocals(shown, type)

@@ -1,0 +1,233 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { withTenant } from '../../src/db/tenant-scope.ts'
+import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
+import { PDF, READING, TP15, multipart, postApplication, seedType } from '../helpers/applications.ts'
+import { createTestApp, type TestApp } from '../helpers/app.ts'
+import { createTenant } from '../helpers/factories.ts'
+import { createOperator, operatorSignIn } from '../helpers/operators.ts'
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
+
+const PASSWORD = 'słoneczny poranek 12'
+const TP_LINE = ['inProgress', 'contract', 'works', 'checking', 'acts', 'completed']
+/** How the customer's (Russian) emails name each step. */
+const RU_NAMES: Record<string, string> = {
+  inProgress: 'В работе',
+  contract: 'Заключение договора ТП',
+  works: 'Выполнение мероприятий по ТП',
+  checking: 'Проверка выполнения ТУ',
+  acts: 'Оформление актов ТП',
+  completed: 'Исполнена',
+}
+
+describe('applications: the workflow as staff move it', () => {
+  let smtp: SmtpSink
+  let t: TestApp
+  let tenant: Awaited<ReturnType<typeof createTenant>>
+  let clerkEmail: string
+  let adminEmail: string
+  const secrets: Record<string, string> = {}
+  const staff = async (email: string) => {
+    const signed = await operatorSignIn(t, tenant.host, email, secrets[email])
+    secrets[email] = signed.secret
+    return signed.agent
+  }
+  const customer = () => signedIn(t, tenant.host, 'olga@example.com', PASSWORD)
+  const application = (number: string) =>
+    withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('applications')
+        .where({ number })
+        .first<{ id: string; status: string; due_on: string; assignee_id: string | null }>(),
+    )
+  async function submit(type = 'tp15'): Promise<string> {
+    const olga = await customer()
+    const fields: Record<string, string> = type === 'tp15' ? { f_capacity: '5', f_address: 'Lenina 1' } : {}
+    const res = await postApplication(
+      olga,
+      `/services/applications/new/${type}`,
+      { text: 'Please', action: 'submit', ...fields },
+      type === 'tp15' ? [['doc_plan', 'plan.pdf', PDF]] : [],
+    )
+    expect(res.status).toBe(303)
+    return (await olga.get(res.headers.location!)).text.match(/data-testid="number">([^<]+)</)![1]!
+  }
+  async function move(agent: Awaited<ReturnType<typeof staff>>, id: string, form: Record<string, string>) {
+    await agent.get(`/admin/applications/${id}`)
+    let req = multipart(agent, `/admin/applications/${id}/status`)
+    for (const [k, v] of Object.entries(form)) req = req.field(k, v)
+    return req
+  }
+
+  beforeAll(async () => {
+    smtp = await startSmtpSink()
+    t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
+    tenant = await createTenant(t.db.owner, {
+      defaultLocale: 'ru',
+      timeZone: 'Europe/Moscow',
+      modules: { calendar: { country: 'RU' } },
+    })
+    await seedType(t.db.owner, tenant.id, 'tp15', TP15)
+    await seedType(t.db.owner, tenant.id, 'reading', READING)
+    await registerConfirmed(t, smtp, tenant.host, 'olga@example.com', PASSWORD)
+    clerkEmail = await createOperator(t, tenant.id, 'operator')
+    adminEmail = await createOperator(t, tenant.id, 'admin')
+  })
+  afterAll(async () => {
+    await t.close()
+    await smtp.close()
+  })
+
+  it('counts the review time on the Russian calendar across the New Year holidays and the 9 January transfer', async () => {
+    t.clock.set('2025-12-30T09:00:00Z')
+    const number = await submit('reading')
+    // 31 Dec 2025 and 1–11 Jan 2026 are days off in Russia: five business days are 12–16 January.
+    expect((await application(number))!.due_on).toBe('2026-01-16')
+    t.clock.set('2026-11-21T09:00:00Z')
+  })
+
+  it('moves a connection through all seven steps, emailing the customer at each, and the customer sees each', async () => {
+    const number = await submit()
+    const { id } = (await application(number))!
+    const clerk = await staff(clerkEmail)
+    const olga = await customer()
+    let expected = 'submitted'
+    for (const to of TP_LINE) {
+      const res = await move(clerk, id, {
+        to,
+        expected,
+        comment: to === 'contract' ? 'Contract attached' : '',
+      })
+      expect(res.status, to).toBe(303)
+      expected = to
+      const page = await olga.get(`/services/applications/${id}`)
+      expect(page.text).toMatch(new RegExp(`aria-current="step">\\s*<span class="kb-timeline__name">`))
+      const mail = await smtp.waitFor(
+        (m) =>
+          m.envelopeTo.includes('olga@example.com') &&
+          m.subject === `${tenant.settings.name}: заявка ${number} — ${RU_NAMES[to]}`,
+      )
+      expect(mail.text).toContain(`/services/applications/${id}`)
+      if (to === 'contract') expect(mail.text).toContain('Contract attached')
+    }
+    expect((await application(number))!.status).toBe('completed')
+    const history = await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('status_history').where({ subject_id: id }).orderBy('seq').select('to_status', 'comment'),
+    )
+    expect(history.map((h) => h.to_status)).toEqual(['submitted', ...TP_LINE])
+    expect(history.find((h) => h.to_status === 'contract')?.comment).toBe('Contract attached')
+    const mails = smtp.messages.filter(
+      (m) => m.envelopeTo.includes('olga@example.com') && (m.subject ?? '').includes(number),
+    )
+    expect(mails).toHaveLength(7)
+    const page = await olga.get(`/services/applications/${id}`)
+    expect(page.text.match(/kb-timeline__step--done/g)).toHaveLength(6)
+    expect(page.text).toContain('kb-timeline__step--current')
+  })
+
+  it('refuses what the workflow does not allow: skipped steps, a stale form, a return without a reason', async () => {
+    const number = await submit()
+    const { id } = (await application(number))!
+    const clerk = await staff(clerkEmail)
+    expect((await move(clerk, id, { to: 'completed', expected: 'submitted' })).status).toBe(409)
+    expect((await move(clerk, id, { to: 'inProgress', expected: 'draft' })).status).toBe(409)
+    expect((await move(clerk, id, { to: 'submitted', expected: 'submitted' })).status).toBe(409)
+    const noReason = await move(clerk, id, { to: 'returned', expected: 'submitted', comment: '  ' })
+    expect(noReason.status).toBe(422)
+    expect((await application(number))!.status).toBe('submitted')
+    // A customer's crafted post to the staff route meets the staff sign-in.
+    const olga = await customer()
+    await olga.get(`/services/applications/${id}`)
+    const crafted = await olga.post(`/admin/applications/${id}/status`, {
+      to: 'completed',
+      expected: 'submitted',
+    })
+    expect(crafted.status).toBe(303)
+    expect(crafted.headers.location).toMatch(/^\/admin\/login/)
+    expect((await application(number))!.status).toBe('submitted')
+  })
+
+  it('returns an application for corrections; the customer corrects and resends it; history keeps both', async () => {
+    const number = await submit()
+    const { id } = (await application(number))!
+    const admin = await staff(adminEmail)
+    expect(
+      (await move(admin, id, { to: 'returned', expected: 'submitted', comment: 'Plan is unreadable' }))
+        .status,
+    ).toBe(303)
+    const olga = await customer()
+    const edit = await olga.get(`/services/applications/${id}/edit`)
+    expect(edit.text).toContain('Plan is unreadable')
+    const resent = await postApplication(
+      olga,
+      `/services/applications/${id}/edit`,
+      {
+        text: 'Please, new plan',
+        f_capacity: '5',
+        f_address: 'Lenina 1',
+        action: 'submit',
+        expected: 'returned',
+      },
+      [['doc_plan', 'plan-2.pdf', PDF]],
+      `/services/applications/${id}/edit`,
+    )
+    expect(resent.status).toBe(303)
+    const after = (await application(number))!
+    expect(after.status).toBe('submitted')
+    const history = await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('status_history').where({ subject_id: id }).orderBy('seq').pluck('to_status'),
+    )
+    expect(history).toEqual(['submitted', 'returned', 'submitted'])
+    const audit = await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('audit_log').where({ action: 'application.corrected', target_id: id }).first('details'),
+    )
+    expect(audit.details.before.text).toBe('Please')
+    // Only the customer withdraws; staff cannot, whatever they post.
+    const admin2 = await staff(adminEmail)
+    expect((await move(admin2, id, { to: 'withdrawn', expected: 'submitted' })).status).toBe(403)
+  })
+
+  it('assigns, filters the queue (assigned to me, overdue, type, search) and exports it as CSV', async () => {
+    const clerk = await staff(clerkEmail)
+    const number = await submit('reading')
+    const { id } = (await application(number))!
+    await clerk.get(`/admin/applications/${id}`)
+    expect((await clerk.post(`/admin/applications/${id}/assign`, { assignee: 'me' })).status).toBe(303)
+    const mine = await clerk.get('/admin/applications?assignee=me')
+    expect(mine.text).toContain(number)
+    expect(mine.text.match(/href="\/admin\/applications\/[0-9a-f-]{36}"/g)).toHaveLength(1)
+    expect((await clerk.get(`/admin/applications?q=${number}`)).text).toContain(number)
+    expect((await clerk.get('/admin/applications?q=nobody-like-this')).text).not.toContain(number)
+    // The December application was due on 16 January: it is overdue now, and flagged.
+    const overdue = await clerk.get('/admin/applications?overdue=1')
+    expect(overdue.text).toContain('data-testid="overdue"')
+    expect(overdue.text).not.toContain(number)
+    const csv = await clerk.get('/admin/applications.csv?type=reading')
+    expect(csv.headers['content-disposition']).toContain('attachment')
+    expect(csv.text.charCodeAt(0)).toBe(0xfeff)
+    expect(csv.text).toContain(number)
+    expect(csv.text.split('\n')[0]).toContain(';')
+  })
+
+  it('shows the customer the documents staff attach, and lets nobody else download them', async () => {
+    const number = await submit('reading')
+    const { id } = (await application(number))!
+    const admin = await staff(adminEmail)
+    await admin.get(`/admin/applications/${id}`)
+    const up = await multipart(admin, `/admin/applications/${id}/documents`).attach('document', PDF, {
+      filename: 'conditions.pdf',
+    })
+    expect(up.status).toBe(303)
+    const olga = await customer()
+    const page = await olga.get(`/services/applications/${id}`)
+    const link = /href="(\/services\/applications\/[^"]+\/files\/[^"]+)"[^>]*>conditions\.pdf/.exec(
+      page.text,
+    )?.[1]
+    expect(link).toBeDefined()
+    const file = await olga.raw.get(link!).set('Host', tenant.host).buffer(true)
+    expect(file.status).toBe(200)
+    expect(file.headers['content-disposition']).toContain('conditions.pdf')
+    // The same file through another application of hers is not found.
+    const other = (await application(await submit('reading')))!
+    const crossed = link!.replace(id, other.id)
+    expect((await olga.raw.get(crossed).set('Host', tenant.host)).status).toBe(404)
+  })
+})
