@@ -80,13 +80,13 @@ describe('applications: the workflow as staff move it', () => {
     t.clock.set('2025-12-30T09:00:00Z')
     const number = await submit('reading')
     // 31 Dec 2025 and 1–11 Jan 2026 are days off in Russia: five business days are 12–16 January.
-    expect((await application(number))!.due_on).toBe('2026-01-16')
+    expect((await application(number)).due_on).toBe('2026-01-16')
     t.clock.set('2026-11-21T09:00:00Z')
   })
 
   it('moves a connection through all seven steps, emailing the customer at each, and the customer sees each', async () => {
     const number = await submit()
-    const { id } = (await application(number))!
+    const { id } = await application(number)
     const clerk = await staff(clerkEmail)
     const olga = await customer()
     let expected = 'submitted'
@@ -108,9 +108,12 @@ describe('applications: the workflow as staff move it', () => {
       expect(mail.text).toContain(`/services/applications/${id}`)
       if (to === 'contract') expect(mail.text).toContain('Contract attached')
     }
-    expect((await application(number))!.status).toBe('completed')
+    expect((await application(number)).status).toBe('completed')
     const history = await withTenant(t.db.owner, tenant.id, (trx) =>
-      trx('status_history').where({ subject_id: id }).orderBy('seq').select('to_status', 'comment'),
+      trx('status_history')
+        .where({ subject_id: id })
+        .orderBy('seq')
+        .select<{ to_status: string; comment: string | null }[]>('to_status', 'comment'),
     )
     expect(history.map((h) => h.to_status)).toEqual(['submitted', ...TP_LINE])
     expect(history.find((h) => h.to_status === 'contract')?.comment).toBe('Contract attached')
@@ -125,14 +128,14 @@ describe('applications: the workflow as staff move it', () => {
 
   it('refuses what the workflow does not allow: skipped steps, a stale form, a return without a reason', async () => {
     const number = await submit()
-    const { id } = (await application(number))!
+    const { id } = await application(number)
     const clerk = await staff(clerkEmail)
     expect((await move(clerk, id, { to: 'completed', expected: 'submitted' })).status).toBe(409)
     expect((await move(clerk, id, { to: 'inProgress', expected: 'draft' })).status).toBe(409)
     expect((await move(clerk, id, { to: 'submitted', expected: 'submitted' })).status).toBe(409)
     const noReason = await move(clerk, id, { to: 'returned', expected: 'submitted', comment: '  ' })
     expect(noReason.status).toBe(422)
-    expect((await application(number))!.status).toBe('submitted')
+    expect((await application(number)).status).toBe('submitted')
     // A customer's crafted post to the staff route meets the staff sign-in.
     const olga = await customer()
     await olga.get(`/services/applications/${id}`)
@@ -142,12 +145,12 @@ describe('applications: the workflow as staff move it', () => {
     })
     expect(crafted.status).toBe(303)
     expect(crafted.headers.location).toMatch(/^\/admin\/login/)
-    expect((await application(number))!.status).toBe('submitted')
+    expect((await application(number)).status).toBe('submitted')
   })
 
   it('returns an application for corrections; the customer corrects and resends it; history keeps both', async () => {
     const number = await submit()
-    const { id } = (await application(number))!
+    const { id } = await application(number)
     const admin = await staff(adminEmail)
     expect(
       (await move(admin, id, { to: 'returned', expected: 'submitted', comment: 'Plan is unreadable' }))
@@ -170,7 +173,7 @@ describe('applications: the workflow as staff move it', () => {
       `/services/applications/${id}/edit`,
     )
     expect(resent.status).toBe(303)
-    const after = (await application(number))!
+    const after = await application(number)
     expect(after.status).toBe('submitted')
     const history = await withTenant(t.db.owner, tenant.id, (trx) =>
       trx('status_history').where({ subject_id: id }).orderBy('seq').pluck('to_status'),
@@ -188,7 +191,7 @@ describe('applications: the workflow as staff move it', () => {
   it('assigns, filters the queue (assigned to me, overdue, type, search) and exports it as CSV', async () => {
     const clerk = await staff(clerkEmail)
     const number = await submit('reading')
-    const { id } = (await application(number))!
+    const { id } = await application(number)
     await clerk.get(`/admin/applications/${id}`)
     expect((await clerk.post(`/admin/applications/${id}/assign`, { assignee: 'me' })).status).toBe(303)
     const mine = await clerk.get('/admin/applications?assignee=me')
@@ -209,7 +212,7 @@ describe('applications: the workflow as staff move it', () => {
 
   it('shows the customer the documents staff attach, and lets nobody else download them', async () => {
     const number = await submit('reading')
-    const { id } = (await application(number))!
+    const { id } = await application(number)
     const admin = await staff(adminEmail)
     await admin.get(`/admin/applications/${id}`)
     const up = await multipart(admin, `/admin/applications/${id}/documents`).attach('document', PDF, {
@@ -226,7 +229,7 @@ describe('applications: the workflow as staff move it', () => {
     expect(file.status).toBe(200)
     expect(file.headers['content-disposition']).toContain('conditions.pdf')
     // The same file through another application of hers is not found.
-    const other = (await application(await submit('reading')))!
+    const other = await application(await submit('reading'))
     const crossed = link!.replace(id, other.id)
     expect((await olga.raw.get(crossed).set('Host', tenant.host)).status).toBe(404)
   })
