@@ -75,6 +75,15 @@ export async function typeVersions(deps: ApplicationsDeps, ctx: RequestContext, 
   )
 }
 
+/** JSON with object keys sorted: jsonb gives keys back in its own order, not the one written. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  )
+}
+
 /**
  * An administrator's edit of a type: a new version unless nothing changed. Applications
  * already submitted keep the version they were made under.
@@ -93,7 +102,7 @@ export async function saveTypeVersion(
     const latest = await currentType(trx, code)
     if (options.creating && latest) throw new InvalidFieldError('code', 'applications.types.errors.codeTaken')
     if (!options.creating && !latest) throw new NotFoundError(`application type ${code}`)
-    if (latest && JSON.stringify(latest.definition) === JSON.stringify(definition))
+    if (latest && canonical(latest.definition) === canonical(definition))
       return { version: latest.version, changed: false }
     const version = (latest?.version ?? 0) + 1
     await insertTypeVersion(trx, {

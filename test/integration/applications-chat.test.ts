@@ -1,0 +1,176 @@
+import type http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { CookieAccessInfo } from 'cookiejar'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { withTenant } from '../../src/db/tenant-scope.ts'
+import { mailUnreadMessages } from '../../src/modules/applications/chat.service.ts'
+import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
+import { PDF, READING, multipart, postApplication, seedType } from '../helpers/applications.ts'
+import { createTestApp, type TestApp } from '../helpers/app.ts'
+import { createTenant } from '../helpers/factories.ts'
+import { createOperator, operatorSignIn } from '../helpers/operators.ts'
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
+import { openStream } from '../helpers/sse.ts'
+
+const PASSWORD = 'słoneczny poranek 12'
+
+describe('applications: the conversation, live across two app processes', () => {
+  let smtp: SmtpSink
+  let one: TestApp
+  let two: TestApp
+  let server: http.Server
+  let port: number
+  let tenant: Awaited<ReturnType<typeof createTenant>>
+  let staffEmail: string
+  let id: string
+  const cookieOf = (agent: { raw: unknown }) =>
+    (agent.raw as { jar: { getCookies(a: unknown): { toValueString(): string } } }).jar
+      .getCookies(CookieAccessInfo.All)
+      .toValueString()
+  const customer = (app = one) => signedIn(app, tenant.host, 'maria@example.com', PASSWORD)
+  let signedStaff: Awaited<ReturnType<typeof operatorSignIn>>['agent'] | undefined
+  const staff = async () => (signedStaff ??= (await operatorSignIn(one, tenant.host, staffEmail)).agent)
+  const sendAs = async (
+    agent: Awaited<ReturnType<typeof customer>>,
+    path: string,
+    body: string,
+    files: [string, Buffer][] = [],
+  ) => {
+    await agent.get(path)
+    let req = multipart(agent, `${path}/messages`).field('body', body)
+    for (const [name, content] of files) req = req.attach('files', content, { filename: name })
+    return req
+  }
+  const messages = () =>
+    withTenant(one.db.owner, tenant.id, (trx) =>
+      trx('application_messages').orderBy('n').select('author_type', 'body'),
+    )
+
+  beforeAll(async () => {
+    smtp = await startSmtpSink()
+    one = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
+    // A second app process on the same database, as behind a load balancer.
+    two = await createTestApp({ smtpUrl: smtp.url, database: one.db })
+    two.clock.set(one.clock.now())
+    tenant = await createTenant(one.db.owner)
+    await seedType(one.db.owner, tenant.id, 'reading', READING)
+    await registerConfirmed(one, smtp, tenant.host, 'maria@example.com', PASSWORD)
+    await registerConfirmed(one, smtp, tenant.host, 'piotr@example.com', PASSWORD)
+    staffEmail = await createOperator(one, tenant.id, 'operator')
+    const maria = await customer()
+    const sent = await postApplication(maria, '/services/applications/new/reading', {
+      text: 'Read it',
+      action: 'submit',
+    })
+    id = /applications\/([0-9a-f-]{36})\/sent/.exec(sent.headers.location!)![1]!
+    server = two.app.listen(0)
+    await new Promise((r) => server.once('listening', r))
+    port = (server.address() as AddressInfo).port
+  })
+  afterAll(async () => {
+    server.closeAllConnections()
+    server.close()
+    await two.close()
+    await one.close()
+    await smtp.close()
+  })
+
+  it('delivers a staff message written on one process to the customer’s stream on the other, and replays it after a reconnect', async () => {
+    const maria = await customer(two)
+    const stream = await openStream(port, tenant.host, `/services/applications/${id}/live`, {
+      Cookie: cookieOf(maria),
+    })
+    expect(stream.status).toBe(200)
+    const clerk = await staff()
+    const res = await sendAs(clerk, `/admin/applications/${id}`, 'Hello, we will come on Monday', [
+      ['schedule.pdf', PDF],
+    ])
+    expect(res.status).toBe(303)
+    await stream.waitFor(1)
+    const event = stream.events[0]!
+    expect(event.data).toMatchObject({
+      kind: 'message',
+      author: 'staff',
+      body: 'Hello, we will come on Monday',
+    })
+    expect((event.data as { files: { name: string }[] }).files.map((f) => f.name)).toEqual(['schedule.pdf'])
+    stream.close()
+    // Away for a while: a second message and a status change, then the browser reconnects.
+    await sendAs(clerk, `/admin/applications/${id}`, 'Please be at home')
+    await clerk.get(`/admin/applications/${id}`)
+    await multipart(clerk, `/admin/applications/${id}/status`)
+      .field('to', 'inProgress')
+      .field('expected', 'submitted')
+    const again = await openStream(port, tenant.host, `/services/applications/${id}/live`, {
+      Cookie: cookieOf(maria),
+      'Last-Event-ID': event.id,
+    })
+    await again.waitFor(2)
+    expect(again.events.map((e) => (e.data as { kind: string }).kind)).toEqual(['message', 'status'])
+    again.close()
+  })
+
+  it('follows a conversation only for those who may read it', async () => {
+    const piotr = await signedIn(one, tenant.host, 'piotr@example.com', PASSWORD)
+    const denied = await openStream(port, tenant.host, `/services/applications/${id}/live`, {
+      Cookie: cookieOf(piotr),
+    })
+    expect(denied.status).toBe(404)
+    denied.close()
+    const anonymous = await openStream(port, tenant.host, `/services/applications/${id}/live`)
+    expect(anonymous.status).toBe(303)
+    anonymous.close()
+  })
+
+  it('counts unread messages in both lists until the page is read; never stores an empty or a wrong file', async () => {
+    const maria = await customer()
+    const list = await maria.get('/services/applications')
+    expect(list.text).toContain('data-testid="unread"')
+    await maria.get(`/services/applications/${id}`)
+    expect((await maria.get('/services/applications')).text).not.toContain('data-testid="unread"')
+    const before = (await messages()).length
+    const empty = await sendAs(maria, `/services/applications/${id}`, '  ')
+    expect(empty.status).toBe(422)
+    expect(empty.text).toContain('Write a message or attach a file')
+    const wrong = await sendAs(maria, `/services/applications/${id}`, 'See file', [
+      ['evil.html', Buffer.from('<script>x</script>')],
+    ])
+    expect(wrong.status).toBe(422)
+    expect((await messages()).length).toBe(before)
+    expect((await sendAs(maria, `/services/applications/${id}`, 'Thank you! Monday is fine.')).status).toBe(
+      303,
+    )
+    const clerk = await staff()
+    const queue = await clerk.get('/admin/applications')
+    expect(queue.text).toMatch(/1 new/)
+    const page = await clerk.get(`/admin/applications/${id}`)
+    expect(page.text).toContain('Thank you! Monday is fine.')
+    expect((await clerk.get('/admin/applications')).text).not.toMatch(/1 new/)
+  })
+
+  it('emails the other side once per conversation when messages stay unread ten minutes', async () => {
+    const clerk = await staff()
+    for (const body of ['One', 'Two', 'Three']) await sendAs(clerk, `/admin/applications/${id}`, body)
+    const about = () =>
+      smtp.messages.filter(
+        (m) => m.envelopeTo.includes('maria@example.com') && /new messages/.test(m.subject ?? ''),
+      )
+    one.clock.advance(5 * 60_000)
+    expect(await mailUnreadMessages(one.deps, tenant)).toBe(0)
+    one.clock.advance(6 * 60_000)
+    expect(await mailUnreadMessages(one.deps, tenant)).toBe(1)
+    expect(await mailUnreadMessages(one.deps, tenant)).toBe(0)
+    await smtp.waitFor(
+      (m) => m.envelopeTo.includes('maria@example.com') && /new messages/.test(m.subject ?? ''),
+    )
+    expect(about()).toHaveLength(1)
+    // The customer's reply, unread by staff, goes to the support address (nobody is assigned).
+    const maria = await customer()
+    await sendAs(maria, `/services/applications/${id}`, 'Anyone there?')
+    one.clock.advance(11 * 60_000)
+    expect(await mailUnreadMessages(one.deps, tenant)).toBe(1)
+    await smtp.waitFor(
+      (m) => m.envelopeTo.includes(tenant.settings.supportEmail) && /new messages/.test(m.subject ?? ''),
+    )
+  })
+})
