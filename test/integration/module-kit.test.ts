@@ -42,6 +42,8 @@ describe('a module plugs in through its descriptor', () => {
       registrationModes: 'emailConfirmation',
       oneTimePasswordDays: '7',
       minLength: '8',
+      applications_maxFileMb: '10',
+      applications_maxFiles: '5',
     }
     const stored = () =>
       withTenant(t.deps.db, tenant.id, (trx) => trx('tenants').where({ id: tenant.id }).first('settings'))

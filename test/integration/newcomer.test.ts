@@ -24,6 +24,8 @@ function settingsForm(overrides: Record<string, unknown> = {}) {
     oneTimePasswordDays: '7',
     minLength: '8',
     enrolmentDays: '14',
+    applications_maxFileMb: '10',
+    applications_maxFiles: '5',
     access_applications: 'open',
     access_readings: 'open',
     access_pgb: 'token',

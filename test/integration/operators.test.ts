@@ -150,6 +150,8 @@ describe('operators and the admin shell', () => {
       oneTimePasswordDays: '7',
       minLength: '8',
       enrolmentDays: '14',
+      applications_maxFileMb: '10',
+      applications_maxFiles: '5',
     }
     const bad = await agent.post('/admin/settings', {
       ...base,

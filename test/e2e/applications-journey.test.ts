@@ -1,0 +1,119 @@
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { totpCode } from '../../src/platform/totp.ts'
+import { PDF } from '../helpers/applications.ts'
+import { expectAccessible, startBrowserApp, type BrowserApp } from '../helpers/browser.ts'
+
+/** Seed 004's steps after Submitted, as the Russian pages name them. */
+const STEPS = [
+  ['inProgress', 'В работе'],
+  ['contract', 'Заключение договора ТП'],
+  ['works', 'Выполнение мероприятий по ТП'],
+  ['checking', 'Проверка выполнения ТУ'],
+  ['acts', 'Оформление актов ТП'],
+  ['completed', 'Исполнена'],
+] as const
+
+const currentStep = (page: Page) =>
+  page.locator('.kb-timeline__step--current .kb-timeline__name').textContent()
+
+describe('applications journey in the browser (ru, seed 004)', () => {
+  let app: BrowserApp
+
+  beforeAll(async () => {
+    app = await startBrowserApp()
+  })
+  afterAll(() => app?.close())
+
+  it('a customer sends a connection application; an operator takes it through every step while the customer watches; they chat live', async () => {
+    const { t, browser, logins } = app
+    const ru = logins.find((l) => l.url.includes('//ru.'))!
+    const customerContext = await browser.newContext({ locale: 'ru-RU' })
+    const staffContext = await browser.newContext({ locale: 'ru-RU' })
+    const customer = await customerContext.newPage()
+    const staff = await staffContext.newPage()
+    try {
+      await customer.goto(`${ru.url}/login`)
+      await customer.locator('#login').fill(ru.customerEmail)
+      await customer.locator('#password').fill(ru.customerPassword)
+      await customer.getByRole('button', { name: 'Войти' }).click()
+      await customer.goto(`${ru.url}/services/applications`)
+      await expectAccessible(customer)
+      await customer.getByTestId('new-application').click()
+      await expectAccessible(customer)
+      await customer.getByRole('link', { name: 'ТП: физическое лицо до 15 кВт' }).click()
+      expect(await customer.getByTestId('info').textContent()).toContain('Сроки')
+      await expectAccessible(customer)
+      await customer.getByTestId('start').click()
+      await expectAccessible(customer)
+
+      // Sent empty first: the summary takes focus and lists the problems.
+      await customer.getByTestId('send').click()
+      await expect
+        .poll(() =>
+          customer.evaluate(() => document.activeElement?.classList.contains('govuk-error-summary')),
+        )
+        .toBe(true)
+      await expectAccessible(customer)
+      await customer.locator('#text').fill('Прошу подключить жилой дом')
+      await customer.locator('#f_capacity').fill('12,5')
+      await customer.locator('#f_address').fill('г. Казань, ул. Садовая, 1')
+      await customer
+        .locator('#doc_plan')
+        .setInputFiles({ name: 'план.pdf', mimeType: 'application/pdf', buffer: PDF })
+      await customer
+        .locator('#doc_title')
+        .setInputFiles({ name: 'выписка.pdf', mimeType: 'application/pdf', buffer: PDF })
+      await customer.getByTestId('send').click()
+      await customer.waitForURL(/\/sent$/)
+      const number = (await customer.getByTestId('number').textContent())!.trim()
+      expect(number).toMatch(/^TP-\d{4}-000001$/)
+      expect(await customer.getByTestId('due').textContent()).toMatch(/\d{4}/)
+      await expectAccessible(customer)
+      await customer.getByRole('link', { name: 'Следить за заявкой' }).click()
+      expect(await currentStep(customer)).toBe('Подана')
+      await expectAccessible(customer)
+
+      await staff.goto(`${ru.url}/admin/login`)
+      await staff.locator('#email').fill(ru.email)
+      await staff.locator('#password').fill(ru.password)
+      await staff.getByRole('button', { name: 'Войти' }).click()
+      await staff.waitForURL(/\/admin\/login\/code$/)
+      await staff.locator('#code').fill(totpCode(ru.totpSecret, t.clock.now()))
+      await staff.getByRole('button', { name: 'Продолжить' }).click()
+      await staff.waitForURL(/\/admin$/)
+      await staff.getByRole('link', { name: 'Заявки', exact: true }).first().click()
+      await expectAccessible(staff)
+      await staff.getByRole('link', { name: number }).click()
+      await expectAccessible(staff)
+
+      for (const [code, name] of STEPS) {
+        if (code === 'contract') await staff.locator('#comment').fill('Договор во вложении')
+        await staff.getByTestId(`move-${code}`).click()
+        await expect.poll(() => staff.locator('[data-testid="flash"]').count()).toBe(1)
+        // The customer's open page follows: the stream says the status changed, the page reloads.
+        await expect.poll(() => currentStep(customer), { timeout: 10_000 }).toBe(name)
+      }
+      await expectAccessible(customer)
+      expect(await customer.locator('.kb-timeline__step--done').count()).toBe(6)
+      expect(await customer.getByTestId('history').textContent()).toContain('Договор во вложении')
+
+      // The conversation, live both ways.
+      await staff.locator('#body').fill('Акты готовы, подпишите, пожалуйста.')
+      await staff.getByRole('button', { name: 'Отправить сообщение' }).click()
+      await expect
+        .poll(() => customer.getByTestId('messages').textContent(), { timeout: 10_000 })
+        .toContain('Акты готовы, подпишите, пожалуйста.')
+      await customer.locator('#body').fill('Спасибо, подпишу завтра.')
+      await customer.getByRole('button', { name: 'Отправить сообщение' }).click()
+      await expect
+        .poll(() => staff.getByTestId('messages').textContent(), { timeout: 10_000 })
+        .toContain('Спасибо, подпишу завтра.')
+      await expectAccessible(staff)
+      await expectAccessible(customer)
+    } finally {
+      await customerContext.close()
+      await staffContext.close()
+    }
+  }, 120_000)
+})
