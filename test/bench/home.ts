@@ -16,7 +16,7 @@ import session from 'express-session'
 import nunjucks from 'nunjucks'
 import { pino } from 'pino'
 import { createApp } from '../../src/app.ts'
-import { MODULES, moduleQueues } from '../../src/registry.ts'
+import { MODULES, moduleNamespaces, moduleQueues } from '../../src/registry.ts'
 import { loadConfig } from '../../src/config.ts'
 import { startEmbeddedPostgres } from '../../src/db/embedded.ts'
 import { createKnex, createPgPool } from '../../src/db/knex.ts'
@@ -25,6 +25,7 @@ import { APP_ROLE, OWNER_ROLE, createDatabase, ensureRoles, withCredentials } fr
 import { closeDeps, createDeps } from '../../src/deps.ts'
 import { createTenant } from '../helpers/factories.ts'
 import { probeModule } from '../helpers/probe-module.ts'
+import { TOTAL_APPLICATIONS, seedApplications } from './applications.ts'
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
@@ -49,14 +50,15 @@ function sessionCookie(url: string, host: string, path: string): Promise<string>
   })
 }
 
-async function run(name: string, url: string, host: string, cookie: string) {
+async function run(name: string, url: string, host: string, cookie: string, page = '/') {
   const result = await autocannon({
-    url: `${url}/`,
+    url: `${url}${page}`,
     duration: DURATION,
     connections: CONNECTIONS,
     headers: { host, cookie, 'accept-language': 'pl' },
   })
   const non2xx = result.non2xx + result.errors
+  if (non2xx) process.stderr.write(`${name}: ${JSON.stringify(result.statusCodeStats)}\n`)
   return { name, rps: result.requests.average, p99: result.latency.p99, non2xx }
 }
 
@@ -85,8 +87,14 @@ try {
     VAR_DIR: dir,
     LOG_LEVEL: 'silent',
   })
-  const deps = await createDeps(config, { databaseUrl: runtimeUrl, logger: pino({ level: 'silent' }) })
-  const kabinet = await listen(createApp(deps, [...MODULES, probeModule]))
+  const modules = [...MODULES, probeModule]
+  const deps = await createDeps(config, {
+    databaseUrl: runtimeUrl,
+    logger: pino({ level: process.env.BENCH_LOG ?? 'silent' }),
+    namespaces: moduleNamespaces(modules),
+  })
+  const kabinetApp = createApp(deps, modules)
+  const kabinet = await listen(kabinetApp)
 
   // The baseline: the same session store and pool size, one query, one render.
   const pool = createPgPool(runtimeUrl, () => {}, 5)
@@ -135,6 +143,23 @@ try {
     ),
   ]
   const [base, ours] = results as [(typeof results)[0], (typeof results)[0]]
+
+  // The heavy pages of the modules, with 10,000 applications in the tenant.
+  const owner2 = createKnex(ownerUrl, { poolMax: 2 })
+  const { customerCookie, staffCookie } = await seedApplications(owner2, kabinetApp, tenant)
+  await owner2.destroy()
+  results.push(
+    await run('my applications', kabinet.url, tenant.host, customerCookie, '/services/applications'),
+    await run('admin queue', kabinet.url, tenant.host, staffCookie, '/admin/applications'),
+    await run(
+      'queue, filtered',
+      kabinet.url,
+      tenant.host,
+      staffCookie,
+      '/admin/applications?status=inProgress&q=Customer%201',
+    ),
+    await run('queue, overdue', kabinet.url, tenant.host, staffCookie, '/admin/applications?overdue=1'),
+  )
   process.stdout.write(
     `\n${'app'.padEnd(20)}${'req/s'.padStart(10)}${'p99 ms'.padStart(10)}${'non-2xx'.padStart(10)}\n`,
   )
@@ -144,7 +169,7 @@ try {
     )
   }
   process.stdout.write(
-    `\nkabinet / minimal: ${(ours.rps / base.rps).toFixed(2)} of the throughput, p99 ${(ours.p99 / Math.max(base.p99, 1)).toFixed(2)}x (${DURATION}s, ${CONNECTIONS} connections each)\n`,
+    `\nkabinet / minimal: ${(ours.rps / base.rps).toFixed(2)} of the throughput, p99 ${(ours.p99 / Math.max(base.p99, 1)).toFixed(2)}x (${DURATION}s, ${CONNECTIONS} connections each; applications pages with ${TOTAL_APPLICATIONS} applications in the tenant)\n`,
   )
 
   kabinet.server.close()

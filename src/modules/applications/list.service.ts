@@ -37,7 +37,7 @@ export async function customerList(
 ): Promise<Page<ListedApplication>> {
   return withTenant(deps.db, ctx.tenant.id, (trx) => {
     const q = trx('applications as a')
-      .join('application_types as t', function () {
+      .leftJoin('application_types as t', function () {
         this.on('t.id', 'a.type_id').andOn('t.tenant_id', 'a.tenant_id')
       })
       .where('a.customer_id', customerId)
@@ -83,11 +83,13 @@ export interface QueueFilter {
 /** The staff queue's query (one page of it, or every row for the CSV): filters, search, order. */
 export function queueQuery(trx: Knex.Transaction, ctx: RequestContext, now: Date, filter: QueueFilter) {
   const zone = ctx.tenant.settings.timeZone
+  // Left joins on whole keys: the page's count drops them (Postgres removes a left join
+  // nothing is read from), so counting 10,000 rows does not visit two more tables.
   const q = trx('applications as a')
-    .join('application_types as t', function () {
+    .leftJoin('application_types as t', function () {
       this.on('t.id', 'a.type_id').andOn('t.tenant_id', 'a.tenant_id')
     })
-    .join('customers as c', function () {
+    .leftJoin('customers as c', function () {
       this.on('c.id', 'a.customer_id').andOn('c.tenant_id', 'a.tenant_id')
     })
     .leftJoin('operators as o', function () {

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto'
+import type { Express } from 'express'
+import type { Knex } from 'knex'
+import { CookieAccessInfo } from 'cookiejar'
+import { withTenant } from '../../src/db/tenant-scope.ts'
+import { TypeDefinition } from '../../src/modules/applications/definition.ts'
+import { hashPassword } from '../../src/platform/passwords.ts'
+import { systemClock, type Clock } from '../../src/platform/clock.ts'
+import { agentFor } from '../helpers/agent.ts'
+import { READING, TP15 } from '../helpers/applications.ts'
+import { createOperator, operatorSignIn } from '../helpers/operators.ts'
+
+export const TOTAL_APPLICATIONS = 10_000
+export const CUSTOMERS = 100
+const PASSWORD = 'bench customer password 1'
+
+/**
+ * A tenant with 10,000 applications of 100 customers (the benchmark customer has 100 of
+ * them, a tenth with an unread staff message), and signed-in sessions for that customer
+ * and an operator, taken through the real sign-in pages.
+ */
+export async function seedApplications(
+  owner: Knex,
+  app: Express,
+  tenant: { id: string; host: string },
+  clock: Clock = systemClock,
+): Promise<{ customerCookie: string; staffCookie: string }> {
+  const passwordHash = await hashPassword(PASSWORD)
+  await withTenant(owner, tenant.id, async (trx) => {
+    for (const [code, def] of [
+      ['tp15', TP15],
+      ['reading', READING],
+    ] as const)
+      await trx('application_types').insert({
+        tenant_id: tenant.id,
+        code,
+        version: 1,
+        definition: JSON.stringify(TypeDefinition.parse(def)),
+      })
+    const now = new Date()
+    await trx('customers').insert(
+      Array.from({ length: CUSTOMERS }, (_, i) => ({
+        tenant_id: tenant.id,
+        id: randomUUID(),
+        email: `bench${i}@example.com`,
+        password_hash: passwordHash,
+        status: 'active',
+        category: 'individual',
+        full_name: `Customer ${i}`,
+        created_at: now,
+        confirmed_at: now,
+        password_changed_at: now,
+        consent_at: now,
+      })),
+    )
+    await trx.raw(
+      `INSERT INTO applications (tenant_id, customer_id, type_id, type_code, number, status, content, created_at, submitted_at, due_on)
+       SELECT :tenant, c.id, t.id, t.code, t.definition->>'prefix' || '-2026-' || lpad(g::text, 6, '0'),
+              (ARRAY['submitted','inProgress','contract','works','completed','returned'])[1 + g % 6],
+              '{"text":"Please","contact":"","values":{}}'::jsonb,
+              now() - g * interval '7 minutes', now() - g * interval '7 minutes',
+              (now() - g * interval '7 minutes')::date + 14
+       FROM generate_series(1, :total) g
+       JOIN LATERAL (SELECT id FROM customers WHERE tenant_id = :tenant ORDER BY email OFFSET (g % :customers) LIMIT 1) c ON true
+       JOIN LATERAL (SELECT id, code, definition FROM application_types WHERE tenant_id = :tenant AND code = (CASE WHEN g % 2 = 0 THEN 'tp15' ELSE 'reading' END)) t ON true`,
+      { tenant: tenant.id, total: TOTAL_APPLICATIONS, customers: CUSTOMERS },
+    )
+    await trx.raw(
+      `INSERT INTO application_messages (tenant_id, application_id, author_type, body)
+       SELECT tenant_id, id, 'operator', 'We will come on Monday' FROM applications WHERE tenant_id = ? AND random() < 0.1`,
+      [tenant.id],
+    )
+    await trx.raw(
+      `UPDATE applications a SET last_message_n = m.n FROM (SELECT application_id, max(n) AS n FROM application_messages GROUP BY 1) m WHERE m.application_id = a.id`,
+    )
+    await trx.raw('ANALYZE applications')
+    await trx.raw('ANALYZE application_messages')
+  })
+  const t = { app, clock, db: { owner } } as unknown as Parameters<typeof operatorSignIn>[0]
+  const customer = agentFor(app, tenant.host)
+  await customer.get('/login')
+  const login = await customer.post('/login', { login: 'bench0@example.com', password: PASSWORD })
+  if (login.status !== 303) throw new Error(`bench customer sign-in failed: ${login.status}`)
+  const staff = await operatorSignIn(t, tenant.host, await createOperator(t, tenant.id, 'operator'))
+  const cookieOf = (agent: { raw: unknown }) =>
+    (agent.raw as { jar: { getCookies(a: unknown): { toValueString(): string } } }).jar
+      .getCookies(CookieAccessInfo.All)
+      .toValueString()
+  return { customerCookie: cookieOf(customer), staffCookie: cookieOf(staff.agent) }
+}
