@@ -5,6 +5,7 @@ import { accountsModule } from './modules/accounts/index.ts'
 import { applicationsModule } from './modules/applications/index.ts'
 import { auditModule } from './modules/audit/index.ts'
 import { calendarModule } from './modules/calendar/index.ts'
+import { generationModule } from './modules/generation/index.ts'
 import { operatorsModule } from './modules/operators/index.ts'
 import { customerServicesOf, servicesModule } from './modules/services/index.ts'
 import { tenantsModule } from './modules/tenants/index.ts'
@@ -22,6 +23,7 @@ export const MODULES: readonly KabinetModule[] = [
   auditModule,
   calendarModule,
   applicationsModule,
+  generationModule,
 ]
 
 export function moduleQueues(modules: readonly KabinetModule[] = MODULES): string[] {

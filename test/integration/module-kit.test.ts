@@ -44,6 +44,12 @@ describe('a module plugs in through its descriptor', () => {
       minLength: '8',
       applications_maxFileMb: '10',
       applications_maxFiles: '5',
+      generation_resolution: '15',
+      generation_unit: 'kW',
+      generation_precision: '3',
+      generation_gateDays: '1',
+      generation_gateTime: '14:00',
+      generation_reminderHours: '3',
     }
     const stored = () =>
       withTenant(t.deps.db, tenant.id, (trx) => trx('tenants').where({ id: tenant.id }).first('settings'))

@@ -152,6 +152,12 @@ describe('operators and the admin shell', () => {
       enrolmentDays: '14',
       applications_maxFileMb: '10',
       applications_maxFiles: '5',
+      generation_resolution: '15',
+      generation_unit: 'kW',
+      generation_precision: '3',
+      generation_gateDays: '1',
+      generation_gateTime: '14:00',
+      generation_reminderHours: '3',
     }
     const bad = await agent.post('/admin/settings', {
       ...base,

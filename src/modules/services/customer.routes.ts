@@ -23,8 +23,8 @@ declare module 'express-session' {
   }
 }
 
-/** Services whose module is still to come: a placeholder page (applications has its own module). */
-const SERVICE_PAGES = ['readings', 'pgb', 'market'] as const
+/** Services whose module is still to come: a placeholder page (applications and PGB have their own modules). */
+const SERVICE_PAGES = ['readings', 'market'] as const
 
 function redemptionError(res: Response, field: string, result: Redemption): FieldError[] {
   const t = res.locals.t

@@ -1,0 +1,233 @@
+import { Router, type Request, type Response } from 'express'
+import { z } from 'zod'
+import type { Deps } from '../../deps.ts'
+import { withTenant } from '../../db/tenant-scope.ts'
+import { flash } from '../../http/flash.ts'
+import { fieldErrors, renderInvalid } from '../../http/forms.ts'
+import { PageParam, pagination } from '../../http/lists.ts'
+import { stepChart } from '../../platform/chart.ts'
+import { NotFoundError } from '../../platform/errors.ts'
+import { intlLocale } from '../../platform/format.ts'
+import { isUuid } from '../../platform/ids.ts'
+import { addDays, dayOf } from '../../platform/time/intervals.ts'
+import { findCustomerByEmail } from '../accounts/index.ts'
+import { requireOperator } from '../operators/index.ts'
+import { dayParam } from './customer.routes.ts'
+import { unitFactor } from './grid.ts'
+import { OVERVIEW_STATUSES } from './overview.service.ts'
+import { TECHNOLOGIES, type UnitInput } from './service.ts'
+import type { GenerationServices } from './services.ts'
+import { generationSettings } from './settings.ts'
+import { exportCsv, exportXlsx } from './transfer.ts'
+
+const Filter = z.object({
+  technology: z.enum(TECHNOLOGIES).optional().catch(undefined),
+  status: z.enum(OVERVIEW_STATUSES).optional().catch(undefined),
+})
+
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'generation.errors.day')
+const UnitForm = z
+  .object({
+    customerEmail: z.email('generation.errors.customer'),
+    code: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, 'generation.errors.code'),
+    name: z.string().trim().min(1, 'generation.errors.name').max(200, 'generation.errors.name'),
+    technology: z.enum(TECHNOLOGIES, 'generation.errors.technology'),
+    capacity: z
+      .string()
+      .trim()
+      .regex(/^\d{1,9}([.,]\d{1,3})?$/, 'generation.errors.capacity')
+      .transform((v) => Number(v.replace(',', '.')))
+      .refine((v) => v > 0, 'generation.errors.capacity'),
+    connectionPoint: z.string().trim().max(200, 'generation.errors.connectionPoint'),
+    activeFrom: Day,
+    activeTo: z.union([z.literal(''), Day]),
+  })
+  .refine((u) => !u.activeTo || u.activeTo >= u.activeFrom, {
+    message: 'generation.errors.activeTo',
+    path: ['activeTo'],
+  })
+
+/** The operators' side: the day overview with decisions, the export, and the units with their history. */
+export function generationAdminRoutes(deps: Deps, generation: GenerationServices): Router {
+  const router = Router()
+  router.use('/admin/generation', requireOperator(deps.db))
+
+  router.get('/admin/generation', async (req, res) => {
+    const ctx = res.locals.ctx
+    const day = req.query.day
+      ? dayParam(req.query.day)
+      : addDays(dayOf(deps.clock.now(), ctx.tenant.settings.timeZone), 1)
+    const filter = Filter.parse(req.query)
+    const overview = await generation.dayOverview(ctx, day, filter, PageParam.parse(req.query.page))
+    const settings = generationSettings.of(ctx.tenant)
+    const delivery = generation.dayOfTenant(ctx, day)
+    const locale = intlLocale(res.locals.locale)
+    const numberFmt = new Intl.NumberFormat(locale, { maximumFractionDigits: settings.precision })
+    const display = delivery.intervals.map((_, i) => {
+      const v = overview.totals[i]
+      return v === null || v === undefined ? null : v / unitFactor(settings)
+    })
+    res.render('admin/generation/day', {
+      day,
+      filter,
+      overview,
+      settings,
+      delivery,
+      display,
+      technologies: TECHNOLOGIES,
+      statuses: OVERVIEW_STATUSES,
+      previousDay: addDays(day, -1),
+      nextDay: addDays(day, 1),
+      pagination: pagination(req, overview.page, res.locals.t('generation.overview.title')),
+      chartTitle: res.locals.t('generation.overview.chartTitle', { unit: settings.unit }),
+      chart: stepChart(
+        display,
+        delivery.intervals.map((iv) => iv.local),
+        { format: (n) => numberFmt.format(n), labelEvery: 180 / settings.resolution },
+      ),
+    })
+  })
+
+  router.get('/admin/generation/export', async (req, res) => {
+    const day = dayParam(req.query.day)
+    const units = await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) =>
+      trx('generating_units')
+        .where('active_from', '<=', day)
+        .where((w) => void w.whereNull('active_to').orWhere('active_to', '>=', day))
+        .orderBy('code')
+        .select(),
+    )
+    const sheet = await generation.exportSheet(res.locals.ctx, units, day, day)
+    res.set('Cache-Control', 'no-store')
+    if (req.query.format === 'xlsx') {
+      res.attachment(`schedules-${day}.xlsx`)
+      res.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      return res.send(await exportXlsx(sheet))
+    }
+    res.attachment(`schedules-${day}.csv`)
+    res.type('text/csv; charset=utf-8')
+    res.send(exportCsv(sheet, res.locals.locale))
+  })
+
+  router.post('/admin/generation/schedules/:id', async (req, res) => {
+    if (!isUuid(String(req.params.id))) throw new NotFoundError('schedule')
+    const body = (req.body ?? {}) as Record<string, unknown>
+    const to = body.to === 'rejected' ? 'rejected' : body.to === 'accepted' ? 'accepted' : undefined
+    if (!to) throw new NotFoundError('decision')
+    const back =
+      typeof body.back === 'string' && body.back.startsWith('/admin/generation')
+        ? body.back
+        : '/admin/generation'
+    await generation.decideSchedule(
+      res.locals.ctx,
+      res.locals.operator!.role,
+      String(req.params.id),
+      Number(body.version),
+      to,
+      typeof body.comment === 'string' ? body.comment.slice(0, 2000) : '',
+    )
+    flash(req, { key: `generation.overview.${to}` })
+    res.redirect(303, back)
+  })
+
+  // ---- units ----
+  const unitsPage = async (res: Response) => ({
+    units: await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) =>
+      trx('generating_units as g')
+        .join('customers as c', function () {
+          this.on('c.id', 'g.customer_id').andOn('c.tenant_id', 'g.tenant_id')
+        })
+        .orderBy('g.code')
+        .select('g.*', 'c.email as customer_email'),
+    ),
+    technologies: TECHNOLOGIES,
+    settings: generationSettings.of(res.locals.tenant!),
+  })
+  const readUnit = async (
+    req: Request,
+    res: Response,
+  ): Promise<UnitInput | { errors: ReturnType<typeof fieldErrors> }> => {
+    const form = UnitForm.safeParse(req.body)
+    if (!form.success) return { errors: fieldErrors(res, form.error) }
+    const customer = await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) =>
+      findCustomerByEmail(trx, form.data.customerEmail),
+    )
+    if (!customer)
+      return {
+        errors: [
+          {
+            field: 'customerEmail',
+            text: res.locals.t('generation.errors.customer'),
+            href: '#customerEmail',
+          },
+        ],
+      }
+    return {
+      customerId: customer.id,
+      code: form.data.code,
+      name: form.data.name,
+      technology: form.data.technology,
+      capacityKw: form.data.capacity * unitFactor(generationSettings.of(res.locals.tenant!)),
+      connectionPoint: form.data.connectionPoint,
+      activeFrom: form.data.activeFrom,
+      activeTo: form.data.activeTo || null,
+    }
+  }
+
+  router.get('/admin/generation/units', async (_req, res) => {
+    res.render('admin/generation/units', { ...(await unitsPage(res)), values: {} })
+  })
+
+  router.post('/admin/generation/units', async (req, res) => {
+    const input = await readUnit(req, res)
+    if ('errors' in input)
+      return renderInvalid(res, 'admin/generation/units', input.errors, req.body, await unitsPage(res))
+    const locals = await unitsPage(res)
+    res.locals.formPage = { view: 'admin/generation/units', locals: () => locals }
+    const id = await generation.saveUnit(res.locals.ctx, null, input)
+    flash(req, { key: 'generation.units.saved' })
+    res.redirect(303, `/admin/generation/units/${id}`)
+  })
+
+  const unitPage = async (req: Request, res: Response) => {
+    if (!isUuid(String(req.params.id))) throw new NotFoundError('unit')
+    const unit = await generation.unitOf(res.locals.ctx, String(req.params.id))
+    const settings = generationSettings.of(res.locals.tenant!)
+    const customer = await generation.customerOf(res.locals.ctx, unit.customer_id)
+    return {
+      unit,
+      settings,
+      technologies: TECHNOLOGIES,
+      history: await generation.unitHistory(res.locals.ctx, unit.id),
+      current: {
+        customerEmail: customer?.email ?? '',
+        code: unit.code,
+        name: unit.name,
+        technology: unit.technology,
+        capacity: String(Number(unit.capacity_kw) / unitFactor(settings)),
+        connectionPoint: unit.connection_point,
+        activeFrom: unit.active_from,
+        activeTo: unit.active_to ?? '',
+      },
+    }
+  }
+
+  router.get('/admin/generation/units/:id', async (req, res) => {
+    const page = await unitPage(req, res)
+    res.render('admin/generation/unit', { ...page, values: page.current })
+  })
+
+  router.post('/admin/generation/units/:id', async (req, res) => {
+    const page = await unitPage(req, res)
+    const input = await readUnit(req, res)
+    if ('errors' in input) return renderInvalid(res, 'admin/generation/unit', input.errors, req.body, page)
+    res.locals.formPage = { view: 'admin/generation/unit', locals: () => page }
+    await generation.saveUnit(res.locals.ctx, page.unit.id, input)
+    flash(req, { key: 'generation.units.saved' })
+    res.redirect(303, `/admin/generation/units/${page.unit.id}`)
+  })
+  return router
+}

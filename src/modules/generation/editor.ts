@@ -1,0 +1,116 @@
+import type { Response } from 'express'
+import type { FieldError } from '../../http/forms.ts'
+import { stepChart } from '../../platform/chart.ts'
+import { intlLocale } from '../../platform/format.ts'
+import { addDays } from '../../platform/time/intervals.ts'
+import { inputValue, unitFactor, type GridError } from './grid.ts'
+import { dayOfTenant, gateOf, isActiveOn, type ScheduleView, type UnitRow } from './service.ts'
+import { generationSettings } from './settings.ts'
+
+const decimalMarks = new Map<string, string>()
+/** The reader's decimal mark ("," in pl/ru), for values shown in inputs. */
+export function decimalMark(locale: string): string {
+  let mark = decimalMarks.get(locale)
+  if (!mark) {
+    mark = new Intl.NumberFormat(locale).format(1.5).charAt(1)
+    decimalMarks.set(locale, mark)
+  }
+  return mark
+}
+
+/** An interval as people read it: "02:00 A–02:15". */
+export const intervalName = (
+  interval: { local: string; repeat: 'A' | 'B' | null; end: Date },
+  endLocal: string,
+) => `${interval.local}${interval.repeat ? ` ${interval.repeat}` : ''}–${endLocal}`
+
+/** Values of another day laid onto this one by local time, so a 23- or 25-hour day copies what it can. */
+export function copyByLocalTime(
+  from: { labels: string[]; values: readonly (number | null)[] },
+  to: string[],
+): (number | null)[] {
+  const byLabel = new Map(from.labels.map((l, i) => [l, from.values[i] ?? null]))
+  return to.map((l) => byLabel.get(l) ?? byLabel.get(l.replace(/ [AB]$/, '')) ?? null)
+}
+
+/** Where a copy comes from: the day before, or the same weekday a week before. */
+export const copySource = (day: string, copy: unknown): string | undefined =>
+  copy === 'previous' ? addDays(day, -1) : copy === 'week' ? addDays(day, -7) : undefined
+
+/** What the grid page shows for a unit's day: inputs, the gate, versions, a chart and the total. */
+export function editorLocals(
+  res: Response,
+  now: Date,
+  unit: UnitRow,
+  day: string,
+  view: ScheduleView,
+  shown: { values?: (number | null)[]; typed?: Record<string, unknown> } = {},
+) {
+  const ctx = res.locals.ctx
+  const settings = generationSettings.of(ctx.tenant)
+  const delivery = dayOfTenant(ctx, day)
+  const locale = intlLocale(res.locals.locale)
+  const mark = decimalMark(locale)
+  const values =
+    shown.values ?? view.schedule?.draft ?? view.latest?.values ?? delivery.intervals.map(() => null)
+  const timeFmt = new Intl.DateTimeFormat(locale, {
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone: ctx.tenant.settings.timeZone,
+  })
+  const inputs = delivery.intervals.map((interval, i) => ({
+    position: interval.position,
+    id: `v${interval.position}`,
+    label: intervalName(interval, timeFmt.format(interval.end)),
+    value:
+      shown.typed && typeof shown.typed[`v${interval.position}`] === 'string'
+        ? (shown.typed[`v${interval.position}`] as string)
+        : inputValue(values[i] ?? null, settings, mark),
+  }))
+  const gate = gateOf(ctx, day)
+  const display = values.map((v) => (v === null || v === undefined ? null : v / unitFactor(settings)))
+  const numberFmt = new Intl.NumberFormat(locale, { maximumFractionDigits: settings.precision })
+  return {
+    unit,
+    day,
+    settings,
+    delivery,
+    inputs,
+    gate,
+    closed: now >= gate,
+    active: isActiveOn(unit, day),
+    minutesLeft: Math.max(0, Math.floor((gate.getTime() - now.getTime()) / 60_000)),
+    schedule: view.schedule,
+    latest: view.latest,
+    versions: view.versions,
+    base: view.schedule?.version ?? 0,
+    capacity: Number(unit.capacity_kw) / unitFactor(settings),
+    total: display.reduce<number>((a, b) => a + (b ?? 0), 0) * (settings.resolution / 60),
+    chart: stepChart(
+      display,
+      delivery.intervals.map((iv) => iv.local),
+      {
+        format: (n) => numberFmt.format(n),
+        labelEvery: 180 / settings.resolution,
+        max: Number(unit.capacity_kw) / unitFactor(settings),
+      },
+    ),
+    chartTitle: res.locals.t('generation.day.chartTitle', { unit: settings.unit, code: unit.code }),
+    previousDay: addDays(day, -1),
+    nextDay: addDays(day, 1),
+  }
+}
+
+/** Grid errors as the page's error list: each names and links its interval. */
+export function gridErrors(
+  res: Response,
+  errors: readonly GridError[],
+  inputs: readonly { position: number; label: string }[],
+): FieldError[] {
+  return errors.map((e) => ({
+    field: `v${e.position}`,
+    text: res.locals.t(e.key, { interval: inputs[e.position - 1]?.label ?? String(e.position) }),
+    href: `#v${e.position}`,
+  }))
+}

@@ -1,0 +1,38 @@
+import path from 'node:path'
+import { Router } from 'express'
+import type { KabinetModule } from '../../module.ts'
+import { generationAdminRoutes } from './admin.routes.ts'
+import { generationCustomerRoutes } from './customer.routes.ts'
+import { seedGenerationDemo } from './demo.ts'
+import { REMINDER_CRON, REMINDER_QUEUE, remindAllTenants } from './reminders.ts'
+import { createGenerationServices } from './services.ts'
+import { generationSettings } from './settings.ts'
+
+/**
+ * Generation planning (PGB, seeds 000/001 step 7): generating units, daily production
+ * schedules on the tenant's market time unit with DST-correct days, versions with
+ * approval and comparison, gate closure, spreadsheet import and export, reminders, and
+ * the operators' day overview.
+ */
+export const generationModule: KabinetModule = {
+  name: 'generation',
+  catalogues: path.join(import.meta.dirname, 'locales'),
+  queues: [REMINDER_QUEUE],
+  settings: generationSettings,
+  adminNav: [
+    { href: '/admin/generation', label: 'generation.overview.title' },
+    { href: '/admin/generation/units', label: 'generation.units.title' },
+  ],
+  routes(deps) {
+    const generation = createGenerationServices(deps)
+    return Router().use(generationCustomerRoutes(deps, generation), generationAdminRoutes(deps, generation))
+  },
+  async start(deps) {
+    await deps.boss.schedule(REMINDER_QUEUE, REMINDER_CRON)
+    await deps.boss.work(REMINDER_QUEUE, async () => {
+      const sent = await remindAllTenants(deps)
+      if (sent) deps.logger.info({ sent }, 'sent schedule reminders')
+    })
+  },
+  demo: seedGenerationDemo,
+}

@@ -1,0 +1,51 @@
+import type { Deps } from '../../deps.ts'
+import { bindServices } from '../../platform/services.ts'
+import { customerContact } from '../accounts/index.ts'
+import { withTenant } from '../../db/tenant-scope.ts'
+import type { RequestContext } from '../../platform/context.ts'
+import { dayOverview } from './overview.service.ts'
+import {
+  approveSchedule,
+  dayOfTenant,
+  decideSchedule,
+  isActiveOn,
+  saveDraft,
+  saveUnit,
+  scheduleOf,
+  unitHistory,
+  unitOf,
+  unitsOf,
+  versionHistory,
+  type GenerationDeps,
+} from './service.ts'
+import { applyImport, exportSheet, importOf, previewImport } from './transfer.service.ts'
+
+const customerOf = (deps: GenerationDeps, ctx: RequestContext, id: string) =>
+  withTenant(deps.db, ctx.tenant.id, (trx) => customerContact(trx, id))
+
+/** The generation module's services, built once when the app is assembled. */
+export function createGenerationServices(deps: Deps) {
+  return {
+    ...bindServices(deps, {
+      applyImport,
+      approveSchedule,
+      customerOf,
+      dayOverview,
+      decideSchedule,
+      exportSheet,
+      importOf,
+      previewImport,
+      saveDraft,
+      saveUnit,
+      scheduleOf,
+      unitHistory,
+      unitOf,
+      unitsOf,
+      versionHistory,
+    }),
+    dayOfTenant,
+    isActiveOn,
+  }
+}
+
+export type GenerationServices = ReturnType<typeof createGenerationServices>

@@ -1,0 +1,190 @@
+import { withTenant } from '../../db/tenant-scope.ts'
+import type { RequestContext } from '../../platform/context.ts'
+import { ConflictError, NotFoundError } from '../../platform/errors.ts'
+import { isUuid } from '../../platform/ids.ts'
+import { sameValues } from './grid.ts'
+import {
+  approveSchedule,
+  dayOfTenant,
+  gateOf,
+  saveDraft,
+  unitsOf,
+  type GenerationDeps,
+  type UnitRow,
+} from './service.ts'
+import { generationSettings } from './settings.ts'
+import {
+  daysBetween,
+  exportValue,
+  intervalLabel,
+  readSchedules,
+  readTable,
+  type ExportSheet,
+  type ImportResult,
+} from './transfer.ts'
+
+/** The newest values of each (unit, day): the newest version, or the draft where it is newer. */
+async function currentValues(
+  deps: GenerationDeps,
+  ctx: RequestContext,
+  unitIds: readonly string[],
+  days: readonly string[],
+): Promise<Map<string, (number | null)[]>> {
+  const rows = await withTenant(deps.db, ctx.tenant.id, (trx) =>
+    trx('schedules as s')
+      .leftJoin('schedule_versions as v', function () {
+        this.on('v.schedule_id', 's.id').andOn('v.tenant_id', 's.tenant_id').andOn('v.version', 's.version')
+      })
+      .whereIn('s.unit_id', unitIds)
+      .whereIn('s.day', days)
+      .select<{ unit_id: string; day: string; draft: (number | null)[] | null; values: number[] | null }[]>(
+        's.unit_id',
+        's.day',
+        's.draft',
+        'v.values',
+      ),
+  )
+  return new Map(rows.map((r) => [`${r.unit_id}|${r.day}`, r.draft ?? r.values ?? []]))
+}
+
+/**
+ * An uploaded file read and checked, nothing saved yet: the preview (which days of which
+ * units, how many intervals change) is kept for the customer to confirm.
+ */
+export async function previewImport(
+  deps: GenerationDeps,
+  ctx: RequestContext,
+  customerId: string,
+  file: { buffer: Buffer; originalName: string; kind: 'csv' | 'xlsx' },
+): Promise<string> {
+  const units = await unitsOf(deps, ctx, customerId)
+  const settings = generationSettings.of(ctx.tenant)
+  let result: ImportResult
+  try {
+    result = readSchedules(await readTable(file.buffer, file.kind), units, settings, (day) =>
+      dayOfTenant(ctx, day),
+    )
+  } catch {
+    result = { days: [], problems: [{ line: 0, key: 'generation.import.errors.unreadable' }] }
+  }
+  const now = deps.clock.now()
+  for (const d of result.days) {
+    const unit = units.find((u) => u.id === d.unitId)!
+    if (now >= gateOf(ctx, d.day))
+      result.problems.push({
+        line: 0,
+        key: 'generation.import.errors.closed',
+        params: { day: d.day, unit: d.unitCode },
+      })
+    else if (d.day < unit.active_from || (unit.active_to && d.day > unit.active_to))
+      result.problems.push({
+        line: 0,
+        key: 'generation.import.errors.inactive',
+        params: { day: d.day, unit: d.unitCode },
+      })
+  }
+  const current = await currentValues(
+    deps,
+    ctx,
+    result.days.map((d) => d.unitId),
+    result.days.map((d) => d.day),
+  )
+  for (const d of result.days) {
+    const before = current.get(`${d.unitId}|${d.day}`) ?? []
+    d.changed = d.values.filter((v, i) => !sameValues([v], [before[i] ?? null], settings)).length
+  }
+  const [row] = await withTenant(deps.db, ctx.tenant.id, (trx) =>
+    trx('schedule_imports')
+      .insert({
+        tenant_id: ctx.tenant.id,
+        customer_id: customerId,
+        file_name: file.originalName,
+        rows: JSON.stringify(result),
+      })
+      .returning<{ id: string }[]>('id'),
+  )
+  return row!.id
+}
+
+export async function importOf(deps: GenerationDeps, ctx: RequestContext, customerId: string, id: string) {
+  if (!isUuid(id)) throw new NotFoundError('import')
+  const row = await withTenant(deps.db, ctx.tenant.id, (trx) =>
+    trx('schedule_imports')
+      .where({ id, customer_id: customerId })
+      .first<{ id: string; file_name: string; rows: ImportResult; applied_at: Date | null } | undefined>(),
+  )
+  if (!row) throw new NotFoundError('import')
+  return row
+}
+
+/**
+ * The confirmed preview, saved: each day as a draft, or approved as a new version. A
+ * preview with problems, or one already applied, is refused whole.
+ */
+export async function applyImport(
+  deps: GenerationDeps,
+  ctx: RequestContext,
+  customerId: string,
+  id: string,
+  mode: 'draft' | 'approve',
+): Promise<number> {
+  const preview = await importOf(deps, ctx, customerId, id)
+  if (preview.applied_at || preview.rows.problems.length) throw new ConflictError('import not applicable')
+  const claimed = await withTenant(deps.db, ctx.tenant.id, (trx) =>
+    trx('schedule_imports').where({ id }).whereNull('applied_at').update({ applied_at: deps.clock.now() }),
+  )
+  if (!claimed) throw new ConflictError('import already applied')
+  const units = new Map((await unitsOf(deps, ctx, customerId)).map((u) => [u.id, u]))
+  let saved = 0
+  for (const day of preview.rows.days) {
+    const unit = units.get(day.unitId)
+    if (!unit) continue
+    if (mode === 'draft') await saveDraft(deps, ctx, unit, day.day, day.values)
+    else {
+      const base = await withTenant(deps.db, ctx.tenant.id, (trx) =>
+        trx('schedules')
+          .where({ unit_id: unit.id, day: day.day })
+          .first<{ version: number } | undefined>('version'),
+      )
+      await approveSchedule(deps, ctx, unit, day.day, day.values, base?.version ?? 0)
+    }
+    saved += 1
+  }
+  return saved
+}
+
+/** Units' newest versions for a range of days, one column per unit, one row per interval. */
+export async function exportSheet(
+  deps: GenerationDeps,
+  ctx: RequestContext,
+  units: readonly UnitRow[],
+  from: string,
+  to: string,
+): Promise<ExportSheet> {
+  const settings = generationSettings.of(ctx.tenant)
+  const days = daysBetween(from, to)
+  const rows = await withTenant(deps.db, ctx.tenant.id, (trx) =>
+    trx('schedules as s')
+      .join('schedule_versions as v', function () {
+        this.on('v.schedule_id', 's.id').andOn('v.tenant_id', 's.tenant_id').andOn('v.version', 's.version')
+      })
+      .whereIn(
+        's.unit_id',
+        units.map((u) => u.id),
+      )
+      .whereIn('s.day', days)
+      .select<{ unit_id: string; day: string; values: number[] }[]>('s.unit_id', 's.day', 'v.values'),
+  )
+  const values = new Map(rows.map((r) => [`${r.unit_id}|${r.day}`, r.values]))
+  const sheet: ExportSheet = { header: ['start', ...units.map((u) => u.code)], rows: [] }
+  for (const day of days) {
+    const delivery = dayOfTenant(ctx, day)
+    delivery.intervals.forEach((interval, i) => {
+      sheet.rows.push({
+        label: intervalLabel(day, interval),
+        values: units.map((u) => exportValue(values.get(`${u.id}|${day}`)?.[i] ?? null, settings)),
+      })
+    })
+  }
+  return sheet
+}

@@ -1,0 +1,186 @@
+import { parse } from 'csv-parse/sync'
+import readXlsxFile from 'read-excel-file/node'
+import writeXlsxFile from 'write-excel-file/node'
+import type { Locale } from '../../platform/i18n/locales.ts'
+import { addDays, parseDay } from '../../platform/time/intervals.ts'
+import { readValue, unitFactor } from './grid.ts'
+import type { DeliveryDay } from '../../platform/time/intervals.ts'
+import type { GenerationSettings } from './settings.ts'
+import type { UnitRow } from './service.ts'
+
+/** How a file names an interval: the local start, with A/B on the repeated autumn hour. */
+export const intervalLabel = (day: string, interval: { local: string; repeat: 'A' | 'B' | null }) =>
+  `${day} ${interval.local}${interval.repeat ? ` ${interval.repeat}` : ''}`
+
+/** The most days one file may carry (a month and a bit), so a preview stays readable. */
+export const MAX_IMPORT_DAYS = 35
+
+export interface ImportDay {
+  day: string
+  unitId: string
+  unitCode: string
+  values: number[]
+  /** Values of the newest version or draft now, for the preview's "what will change". */
+  changed: number
+}
+
+export interface ImportProblem {
+  /** 1-based line of the file (the header is line 1); 0 for the file as a whole. */
+  line: number
+  key: string
+  params?: Record<string, string | number>
+}
+
+export interface ImportResult {
+  days: ImportDay[]
+  problems: ImportProblem[]
+}
+
+/** A spreadsheet or CSV as rows of cells (strings or numbers); the first row is the header. */
+export async function readTable(buffer: Buffer, kind: 'csv' | 'xlsx'): Promise<(string | number | null)[][]> {
+  if (kind === 'xlsx') {
+    const rows = await readXlsxFile(buffer)
+    return (rows[0]?.data ?? []).map((row) =>
+      row.map((cell) =>
+        cell === null || cell === undefined ? null : typeof cell === 'number' ? cell : String(cell),
+      ),
+    )
+  }
+  const text = buffer.toString('utf8').replace(/^\uFEFF/, '')
+  const firstLine = text.split(/\r?\n/, 1)[0] ?? ''
+  const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : ','
+  const rows: string[][] = parse(text, {
+    delimiter,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    trim: true,
+  })
+  return rows
+}
+
+/**
+ * A file's rows → whole days per unit, checked like the grid: a header naming the
+ * customer's units (one column each), then one row per interval in order, labelled by its
+ * local start; a day must have all its intervals (92 on the spring DST day, 100 on the
+ * autumn one, for 15 minutes) and nothing beyond. Problems name their line.
+ */
+export function readSchedules(
+  rows: (string | number | null)[][],
+  units: readonly UnitRow[],
+  settings: GenerationSettings,
+  dayOf: (day: string) => DeliveryDay,
+): ImportResult {
+  const problems: ImportProblem[] = []
+  const header = (rows[0] ?? []).map((c) => String(c ?? '').trim())
+  if (header.length < 2) return { days: [], problems: [{ line: 1, key: 'generation.import.errors.header' }] }
+  const columns: { index: number; unit: UnitRow }[] = []
+  header.slice(1).forEach((code, i) => {
+    const unit = units.find((u) => u.code === code)
+    if (!unit) problems.push({ line: 1, key: 'generation.import.errors.unknownUnit', params: { code } })
+    else columns.push({ index: i + 1, unit })
+  })
+  if (problems.length) return { days: [], problems }
+
+  // Group the rows by the day their label names, keeping each row's line number.
+  const byDay = new Map<string, { line: number; label: string; cells: (string | number | null)[] }[]>()
+  rows.slice(1).forEach((cells, i) => {
+    const line = i + 2
+    const label = String(cells[0] ?? '').trim()
+    const day = /^(\d{4}-\d{2}-\d{2}) /.exec(label)?.[1]
+    let valid: boolean
+    try {
+      valid = day !== undefined && parseDay(day) !== undefined
+    } catch {
+      valid = false
+    }
+    if (!valid) {
+      problems.push({ line, key: 'generation.import.errors.date', params: { label } })
+      return
+    }
+    const list = byDay.get(day!) ?? []
+    list.push({ line, label, cells })
+    byDay.set(day!, list)
+  })
+  if (byDay.size > MAX_IMPORT_DAYS)
+    problems.push({ line: 0, key: 'generation.import.errors.tooManyDays', params: { max: MAX_IMPORT_DAYS } })
+
+  const days: ImportDay[] = []
+  for (const [day, dayRows] of [...byDay.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const delivery = dayOf(day)
+    const expected = delivery.intervals.map((iv) => intervalLabel(day, iv))
+    if (dayRows.length !== expected.length) {
+      problems.push({
+        line: dayRows[0]!.line,
+        key: 'generation.import.errors.count',
+        params: { day, count: dayRows.length, expected: expected.length },
+      })
+      continue
+    }
+    const labelProblem = dayRows.findIndex((r, i) => r.label.replace(/\s+/g, ' ') !== expected[i])
+    if (labelProblem >= 0) {
+      const row = dayRows[labelProblem]!
+      problems.push({
+        line: row.line,
+        key: 'generation.import.errors.label',
+        params: { label: row.label, expected: expected[labelProblem]! },
+      })
+      continue
+    }
+    for (const { index, unit } of columns) {
+      const values: number[] = []
+      for (const row of dayRows) {
+        const cell = row.cells[index]
+        const text = cell === null || cell === undefined ? '' : typeof cell === 'number' ? String(cell) : cell
+        const read = text.trim()
+          ? readValue(text, settings, Number(unit.capacity_kw))
+          : { error: 'required' as const }
+        if ('error' in read) {
+          problems.push({
+            line: row.line,
+            key: `generation.import.errors.${read.error}`,
+            params: { unit: unit.code, value: text },
+          })
+        } else values.push(read.kw)
+      }
+      if (values.length === dayRows.length)
+        days.push({ day, unitId: unit.id, unitCode: unit.code, values, changed: 0 })
+    }
+  }
+  return { days, problems }
+}
+
+/** Every day from `from` to `to`, both included. */
+export function daysBetween(from: string, to: string): string[] {
+  const out: string[] = []
+  for (let day = from; day <= to && out.length <= MAX_IMPORT_DAYS; day = addDays(day, 1)) out.push(day)
+  return out
+}
+
+export interface ExportSheet {
+  header: string[]
+  rows: { label: string; values: (number | null)[] }[]
+}
+
+/** Values in the tenant's unit, rounded to its precision: what an export shows and an import reads back. */
+export const exportValue = (kw: number | null, settings: GenerationSettings): number | null =>
+  kw === null ? null : Number((kw / unitFactor(settings)).toFixed(settings.precision))
+
+/** An export as CSV text: the reader's delimiter, a decimal comma where that delimiter is `;`. */
+export function exportCsv(sheet: ExportSheet, locale: Locale): string {
+  const semicolon = locale === 'pl' || locale === 'ru'
+  const cell = (v: number | null) => (v === null ? '' : semicolon ? String(v).replace('.', ',') : String(v))
+  const sep = semicolon ? ';' : ','
+  const lines = [sheet.header.join(sep), ...sheet.rows.map((r) => [r.label, ...r.values.map(cell)].join(sep))]
+  return `\uFEFF${lines.join('\r\n')}\r\n`
+}
+
+export async function exportXlsx(sheet: ExportSheet): Promise<Buffer> {
+  const data = [
+    sheet.header.map((value) => ({ value, fontWeight: 'bold' as const })),
+    ...sheet.rows.map((r) => [
+      { value: r.label },
+      ...r.values.map((v) => (v === null ? null : { value: v })),
+    ]),
+  ]
+  return writeXlsxFile(data).toBuffer()
+}

@@ -1,0 +1,225 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { withTenant } from '../../src/db/tenant-scope.ts'
+import { remindTenant } from '../../src/modules/generation/reminders.ts'
+import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
+import { createTestApp, type TestApp } from '../helpers/app.ts'
+import { createTenant } from '../helpers/factories.ts'
+import { gridForm, postDay, solarDay } from '../helpers/generation.ts'
+import { createOperator, operatorSignIn } from '../helpers/operators.ts'
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
+
+const PASSWORD = 'słoneczny poranek 12'
+// The test clock starts on Saturday 21 Nov 2026, 10:00 in Warsaw; Monday's gate is Sunday 14:00.
+const MONDAY = '2026-11-23'
+
+describe('generation planning: units, the daily grid, versions, the gate and the operator', () => {
+  let smtp: SmtpSink
+  let t: TestApp
+  let tenant: Awaited<ReturnType<typeof createTenant>>
+  let admin: Awaited<ReturnType<typeof operatorSignIn>>['agent']
+  let unitId: string
+  const customer = () => signedIn(t, tenant.host, 'farma@example.com', PASSWORD)
+  const versions = () =>
+    withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('schedule_versions as v')
+        .join('schedules as s', 's.id', 'v.schedule_id')
+        .where('s.unit_id', unitId)
+        .orderBy(['s.day', 'v.version'])
+        .select<{ day: string; version: number; status: string; values: number[] }[]>(
+          's.day',
+          'v.version',
+          'v.status',
+          'v.values',
+        ),
+    )
+
+  beforeAll(async () => {
+    smtp = await startSmtpSink()
+    t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
+    tenant = await createTenant(t.db.owner, {
+      enabledServices: ['pgb'],
+      modules: { services: { access: { pgb: 'open' } } },
+    })
+    await registerConfirmed(t, smtp, tenant.host, 'farma@example.com', PASSWORD)
+    admin = (await operatorSignIn(t, tenant.host, await createOperator(t, tenant.id, 'admin'))).agent
+  })
+  afterAll(async () => {
+    await t.close()
+    await smtp.close()
+  })
+
+  it('lets the operator create a unit for a customer, refusing bad values beside their fields', async () => {
+    await admin.get('/admin/generation/units')
+    const bad = await admin.post('/admin/generation/units', {
+      customerEmail: 'nobody@example.com',
+      code: 'PV 1',
+      name: '',
+      technology: 'pv',
+      capacity: '-4',
+      connectionPoint: '',
+      activeFrom: '2026-01-01',
+      activeTo: '',
+    })
+    expect(bad.status).toBe(422)
+    for (const id of ['code', 'name', 'capacity']) expect(bad.text).toContain(`href="#${id}"`)
+    const good = await admin.post('/admin/generation/units', {
+      customerEmail: 'farma@example.com',
+      code: 'PV-ZULAWY-1',
+      name: 'Żuławy solar',
+      technology: 'pv',
+      capacity: '4000',
+      connectionPoint: 'GPZ 15 kV',
+      activeFrom: '2026-01-01',
+      activeTo: '',
+    })
+    expect(good.status).toBe(303)
+    unitId = good.headers.location!.split('/').at(-1)!
+    const farma = await customer()
+    expect((await farma.get('/services/pgb')).text).toContain('PV-ZULAWY-1')
+  })
+
+  it('shows one labelled input per quarter-hour, 92 on the spring DST day and 100 with 02:00 A/B in autumn', async () => {
+    const farma = await customer()
+    const normal = await farma.get(`/services/pgb/units/${unitId}/days/${MONDAY}`)
+    expect(normal.text.match(/<input class="govuk-input[^"]*" id="v\d+"/g)).toHaveLength(96)
+    expect(normal.text).toContain('<label for="v1">00:00–00:15</label>')
+    const spring = await farma.get(`/services/pgb/units/${unitId}/days/2027-03-28`)
+    expect(spring.text.match(/<input class="govuk-input[^"]*" id="v\d+"/g)).toHaveLength(92)
+    expect(spring.text).toContain('<label for="v9">03:00–03:15</label>')
+    const autumn = await farma.get(`/services/pgb/units/${unitId}/days/2027-10-31`)
+    expect(autumn.text.match(/<input class="govuk-input[^"]*" id="v\d+"/g)).toHaveLength(100)
+    expect(autumn.text).toContain('02:00 A–02:15')
+    expect(autumn.text).toContain('02:00 B–02:15')
+    expect((await farma.get(`/services/pgb/units/${unitId}/days/2026-02-30`)).status).toBe(404)
+  })
+
+  it('refuses a bad grid naming each interval, and stores nothing', async () => {
+    const farma = await customer()
+    const values: (string | number)[] = solarDay(96, 3500)
+    values[4] = '4000,5'
+    values[6] = 'abc'
+    values[8] = '1.2345'
+    values[10] = ''
+    const res = await postDay(farma, unitId, MONDAY, gridForm(values, 'approve'))
+    expect(res.status).toBe(422)
+    for (const [id, text] of [
+      ['v5', '01:00–01:15: from 0 up to the unit'],
+      ['v7', '01:30–01:45: enter a number'],
+      ['v9', '02:00–02:15: too many decimals'],
+      ['v11', '02:30–02:45: enter a value'],
+    ])
+      expect(res.text).toMatch(new RegExp(`href="#${id}">${text}`))
+    expect(res.text).toContain('value="abc"')
+    expect(await versions()).toEqual([])
+  })
+
+  it('approves a day as version 1; an unchanged re-approval makes nothing; a change makes version 2 and supersedes 1', async () => {
+    const farma = await customer()
+    const day = solarDay(96, 3500)
+    expect((await postDay(farma, unitId, MONDAY, gridForm(day, 'approve', 0))).status).toBe(303)
+    expect((await postDay(farma, unitId, MONDAY, gridForm(day, 'approve', 1))).status).toBe(303)
+    expect((await versions()).map((v) => [v.version, v.status])).toEqual([[1, 'submitted']])
+    const changed = [...day]
+    changed[50] = 1234.5
+    // A form made before version 1 existed is stale.
+    expect((await postDay(farma, unitId, MONDAY, gridForm(changed, 'approve', 0))).status).toBe(409)
+    expect((await postDay(farma, unitId, MONDAY, gridForm(changed, 'approve', 1))).status).toBe(303)
+    expect((await versions()).map((v) => [v.version, v.status])).toEqual([
+      [1, 'superseded'],
+      [2, 'submitted'],
+    ])
+    const compare = await farma.get(`/services/pgb/units/${unitId}/days/${MONDAY}/versions?a=1&b=2`)
+    expect(compare.text.match(/data-changed/g)).toHaveLength(1)
+    expect(compare.text).toMatch(/12:30–12:45 <span class="govuk-visually-hidden">\(changed\)/)
+  })
+
+  it('keeps a draft without approving it, empty intervals allowed', async () => {
+    const farma = await customer()
+    const res = await postDay(farma, unitId, '2026-11-24', gridForm(Array(96).fill(''), 'draft'))
+    expect(res.status).toBe(303)
+    const page = await farma.get(`/services/pgb/units/${unitId}/days/2026-11-24`)
+    expect(page.text).toContain('it is not approved yet')
+    expect((await versions()).filter((v) => v.day === '2026-11-24')).toEqual([])
+  })
+
+  it('closes a day at its gate, for crafted posts too, and says when and how to ask', async () => {
+    const farma = await customer()
+    const sunday = '2026-11-22'
+    expect((await postDay(farma, unitId, sunday, gridForm(solarDay(96, 100), 'approve'))).status).toBe(303)
+    t.clock.set('2026-11-21T13:00:00Z')
+    const page = await farma.get(`/services/pgb/units/${unitId}/days/${sunday}`)
+    expect(page.text).toContain('Closed at')
+    expect(page.text).toContain(tenant.settings.supportEmail)
+    expect(page.text).not.toContain('data-testid="approve"')
+    const late = await farma.post(
+      `/services/pgb/units/${unitId}/days/${sunday}`,
+      gridForm(solarDay(96, 200), 'approve', 1),
+    )
+    expect(late.status).toBe(409)
+    expect((await versions()).filter((v) => v.day === sunday)).toHaveLength(1)
+    t.clock.set('2026-11-21T09:00:00Z')
+  })
+
+  it('lets the operator accept and reject (with a reason, emailed) from the day overview', async () => {
+    const overview = await admin.get(`/admin/generation?day=${MONDAY}`)
+    expect(overview.status).toBe(200)
+    expect(overview.text).toContain('PV-ZULAWY-1')
+    const scheduleId = /action="\/admin\/generation\/schedules\/([0-9a-f-]{36})"/.exec(overview.text)![1]!
+    const noReason = await admin.post(`/admin/generation/schedules/${scheduleId}`, {
+      to: 'rejected',
+      version: '2',
+      comment: '',
+    })
+    expect(noReason.status).toBe(422)
+    const stale = await admin.post(`/admin/generation/schedules/${scheduleId}`, {
+      to: 'accepted',
+      version: '1',
+    })
+    expect(stale.status).toBe(409)
+    const rejected = await admin.post(`/admin/generation/schedules/${scheduleId}`, {
+      to: 'rejected',
+      version: '2',
+      comment: 'Noon peak above the connection limit',
+    })
+    expect(rejected.status).toBe(303)
+    const mail = await smtp.waitFor(
+      (m) => m.envelopeTo.includes('farma@example.com') && /rejected/.test(m.subject ?? ''),
+    )
+    expect(mail.text).toContain('Noon peak above the connection limit')
+    // The customer corrects it (same values may be approved again after a rejection) and the operator accepts.
+    const farma = await customer()
+    const v2 = (await versions()).find((v) => v.version === 2)!
+    expect((await postDay(farma, unitId, MONDAY, gridForm(v2.values, 'approve', 2))).status).toBe(303)
+    await admin.get(`/admin/generation?day=${MONDAY}`)
+    expect(
+      (await admin.post(`/admin/generation/schedules/${scheduleId}`, { to: 'accepted', version: '3' }))
+        .status,
+    ).toBe(303)
+    expect((await versions()).filter((v) => v.day === MONDAY).map((v) => v.status)).toEqual([
+      'superseded',
+      'superseded',
+      'accepted',
+    ])
+    const history = await admin.get(`/admin/generation/units/${unitId}`)
+    expect(
+      history.text.match(
+        /<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="\/admin\/generation\?day=/g,
+      )?.length,
+    ).toBeGreaterThanOrEqual(4)
+  })
+
+  it('reminds each customer once, within the window before the gate, listing units without an approved day', async () => {
+    await withTenant(t.db.owner, tenant.id, (trx) => trx('schedules').where({ day: '2026-11-22' }).delete())
+    const fresh = (await t.deps.tenants.byHost(tenant.host))!
+    t.clock.set('2026-11-21T08:00:00Z')
+    expect(await remindTenant(t.deps, fresh)).toBe(0)
+    t.clock.set('2026-11-21T10:30:00Z')
+    expect(await remindTenant(t.deps, fresh)).toBe(1)
+    expect(await remindTenant(t.deps, fresh)).toBe(0)
+    const mail = await smtp.waitFor(
+      (m) => m.envelopeTo.includes('farma@example.com') && /still missing/.test(m.subject ?? ''),
+    )
+    expect(mail.text).toContain('PV-ZULAWY-1')
+    t.clock.set('2026-11-21T09:00:00Z')
+  })
+})
