@@ -29,6 +29,8 @@ const PASSWORD = 'słoneczny poranek 12'
 const G = 'GET' as const
 const P = 'POST' as const
 const everyone = (o: Expectation[Actor]) => Object.fromEntries(ACTORS.map((a) => [a, o])) as Expectation
+/** A PGB page: the owner is enrolled, the other customer is told how to get access (403). */
+const PGB = (m: 'GET' | 'POST'): Expectation => ({ ...CUSTOMER(m), otherCustomer: 'denied' })
 const foreignPost = (e: Expectation): Expectation => ({
   ...e,
   otherTenantAdmin: 'denied',
@@ -87,7 +89,16 @@ const MATRIX: Record<string, Expectation> = {
   // The owner was given applications by staff; the other customer has no service.
   // Open to every signed-in customer of the tenant (the default access mode).
   'GET /services/applications': CUSTOMER(G),
-  'GET /services/pgb': { ...CUSTOMER(G), owner: 'denied', otherCustomer: 'denied' },
+  // The owner was enrolled in PGB by staff; the other customer was not (PGB is by token here).
+  'GET /services/pgb': PGB(G),
+  'GET /services/pgb/units/:unit/days/:day': PGB(G),
+  'POST /services/pgb/units/:unit/days/:day': PGB(P),
+  'GET /services/pgb/units/:unit/days/:day/versions': PGB(G),
+  'GET /services/pgb/export': PGB(G),
+  'GET /services/pgb/import': PGB(G),
+  'POST /services/pgb/import': PGB(P),
+  'GET /services/pgb/import/:id': PGB(G),
+  'POST /services/pgb/import/:id': PGB(P),
   // Not offered by this tenant: nobody finds them once signed in.
   'GET /services/readings': { ...CUSTOMER(G), owner: 'hidden', otherCustomer: 'hidden' },
   'GET /services/market': { ...CUSTOMER(G), owner: 'hidden', otherCustomer: 'hidden' },
@@ -157,6 +168,13 @@ const MATRIX: Record<string, Expectation> = {
   'GET /admin/application-types': STAFF(G, true),
   'POST /admin/application-types': STAFF(P, true),
   'GET /admin/application-types/:code': STAFF(G, true),
+  'GET /admin/generation': STAFF(G),
+  'GET /admin/generation/export': STAFF(G),
+  'POST /admin/generation/schedules/:id': { ...STAFF(P), clerk: 'hidden', admin: 'hidden' },
+  'GET /admin/generation/units': STAFF(G),
+  'POST /admin/generation/units': STAFF(P),
+  'GET /admin/generation/units/:id': STAFF(G),
+  'POST /admin/generation/units/:id': STAFF(P),
   'POST /admin/application-types/:code': STAFF(P, true),
 }
 
@@ -250,6 +268,8 @@ describe('access matrix: every route × every kind of visitor', () => {
     })
     await admin.get(`/admin/customers/${ids.owner}`)
     await admin.post(`/admin/customers/${ids.owner}/services`, { service: 'applications', action: 'add' })
+    await admin.get(`/admin/customers/${ids.owner}`)
+    await admin.post(`/admin/customers/${ids.owner}/services`, { service: 'pgb', action: 'add' })
     await admin.get('/admin/enrolments')
     await admin.post('/admin/enrolments', {
       service: 'pgb',
@@ -287,6 +307,28 @@ describe('access matrix: every route × every kind of visitor', () => {
       ids.application = String((await trx('applications').first('id')).id)
       ids.attachment = String((await trx('attachments').where({ owner_type: 'application' }).first('id')).id)
       ids.form = String((await trx('standard_forms').first('id')).id)
+      // A generating unit of the owner's, and an (empty) import of theirs waiting for confirmation.
+      const [unit] = await trx('generating_units')
+        .insert({
+          tenant_id: a.id,
+          customer_id: ids.owner,
+          code: 'PV-1',
+          name: 'Solar',
+          technology: 'pv',
+          capacity_kw: 100,
+          active_from: '2026-01-01',
+        })
+        .returning<{ id: string }[]>('id')
+      ids.unit = unit!.id
+      const [preview] = await trx('schedule_imports')
+        .insert({
+          tenant_id: a.id,
+          customer_id: ids.owner,
+          file_name: 'empty.csv',
+          rows: JSON.stringify({ days: [], problems: [] }),
+        })
+        .returning<{ id: string }[]>('id')
+      ids.import = preview!.id
     })
     server = t.app.listen(0)
     await new Promise((r) => server.once('listening', r))
@@ -305,6 +347,8 @@ describe('access matrix: every route × every kind of visitor', () => {
       ['/admin/access-requests/', ids.request],
       ['/admin/enrolments/', ids.enrolment],
       ['/services/applications/forms/', ids.form],
+      ['/services/pgb/import/', ids.import],
+      ['/admin/generation/units/', ids.unit],
       ['/admin/standard-forms/', ids.form],
       ['/services/applications/', ids.application],
       ['/admin/applications/', ids.application],
@@ -315,6 +359,8 @@ describe('access matrix: every route × every kind of visitor', () => {
       .replace(':attachmentId', ids.attachment!)
       .replace(':token', 'x'.repeat(43))
       .replace(':type', 'tp15')
+      .replace(':unit', ids.unit!)
+      .replace(':day', '2026-11-23')
       .replace(':code', path.startsWith('/admin/application-types/') ? 'tp15' : 'applications')
       .replace(':year', '2027')
   }

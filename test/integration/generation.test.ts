@@ -41,6 +41,7 @@ describe('generation planning: units, the daily grid, versions, the gate and the
       modules: { services: { access: { pgb: 'open' } } },
     })
     await registerConfirmed(t, smtp, tenant.host, 'farma@example.com', PASSWORD)
+    await registerConfirmed(t, smtp, tenant.host, 'sasiad@example.com', PASSWORD)
     admin = (await operatorSignIn(t, tenant.host, await createOperator(t, tenant.id, 'admin'))).agent
   })
   afterAll(async () => {
@@ -76,6 +77,13 @@ describe('generation planning: units, the daily grid, versions, the gate and the
     unitId = good.headers.location!.split('/').at(-1)!
     const farma = await customer()
     expect((await farma.get('/services/pgb')).text).toContain('PV-ZULAWY-1')
+    // Another customer of the tenant, with PGB too, finds neither the unit nor its days.
+    const neighbour = await signedIn(t, tenant.host, 'sasiad@example.com', PASSWORD)
+    expect((await neighbour.get('/services/pgb')).text).not.toContain('PV-ZULAWY-1')
+    expect((await neighbour.get(`/services/pgb/units/${unitId}/days/${MONDAY}`)).status).toBe(404)
+    expect((await postDay(neighbour, unitId, MONDAY, gridForm(Array(96).fill(1), 'approve'))).status).toBe(
+      404,
+    )
   })
 
   it('shows one labelled input per quarter-hour, 92 on the spring DST day and 100 with 02:00 A/B in autumn', async () => {

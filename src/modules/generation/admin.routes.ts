@@ -92,7 +92,9 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
   })
 
   router.get('/admin/generation/export', async (req, res) => {
-    const day = dayParam(req.query.day)
+    const day = req.query.day
+      ? dayParam(req.query.day)
+      : addDays(dayOf(deps.clock.now(), res.locals.ctx.tenant.settings.timeZone), 1)
     const units = await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) =>
       trx('generating_units')
         .where('active_from', '<=', day)

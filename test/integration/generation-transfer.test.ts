@@ -1,0 +1,167 @@
+import writeXlsxFile from 'write-excel-file/node'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { withTenant } from '../../src/db/tenant-scope.ts'
+import { deliveryDay } from '../../src/platform/time/intervals.ts'
+import { intervalLabel } from '../../src/modules/generation/transfer.ts'
+import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
+import { multipart } from '../helpers/applications.ts'
+import { createTestApp, type TestApp } from '../helpers/app.ts'
+import { createTenant } from '../helpers/factories.ts'
+import { gridForm, postDay, solarDay } from '../helpers/generation.ts'
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
+
+const PASSWORD = 'słoneczny poranek 12'
+const MONDAY = '2026-11-23'
+const SPRING = '2027-03-28'
+
+/** A CSV as a person would write it for one unit: the header, then "local start;value" rows. */
+const csvOf = (code: string, day: string, values: readonly (string | number)[], labels?: string[]) =>
+  [
+    `start;${code}`,
+    ...(labels ?? deliveryDay(day, 'Europe/Warsaw', 15).intervals.map((iv) => intervalLabel(day, iv))).map(
+      (label, i) => `${label};${String(values[i] ?? '').replace('.', ',')}`,
+    ),
+  ].join('\n')
+
+describe('generation planning: spreadsheet import and export', () => {
+  let smtp: SmtpSink
+  let t: TestApp
+  let tenant: Awaited<ReturnType<typeof createTenant>>
+  let unitId: string
+  const farma = () => signedIn(t, tenant.host, 'farma@example.com', PASSWORD)
+  const upload = async (name: string, body: Buffer) => {
+    const agent = await farma()
+    await agent.get('/services/pgb/import')
+    const res = await multipart(agent, '/services/pgb/import').attach('file', body, { filename: name })
+    return { agent, res, page: res.status === 303 ? await agent.get(res.headers.location!) : undefined }
+  }
+  const versionCount = () =>
+    withTenant(t.db.owner, tenant.id, async (trx) =>
+      Number((await trx('schedule_versions').count<{ n: string }[]>('* as n'))[0]!.n),
+    )
+
+  beforeAll(async () => {
+    smtp = await startSmtpSink()
+    t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
+    tenant = await createTenant(t.db.owner, {
+      enabledServices: ['pgb'],
+      modules: { services: { access: { pgb: 'open' } } },
+    })
+    await registerConfirmed(t, smtp, tenant.host, 'farma@example.com', PASSWORD)
+    await withTenant(t.db.owner, tenant.id, async (trx) => {
+      const customer = await trx('customers').first<{ id: string }>('id')
+      const [unit] = await trx('generating_units')
+        .insert({
+          tenant_id: tenant.id,
+          customer_id: customer.id,
+          code: 'WIND-1',
+          name: 'Bałtyk 1',
+          technology: 'wind',
+          capacity_kw: 12000,
+          active_from: '2026-01-01',
+        })
+        .returning<{ id: string }[]>('id')
+      unitId = unit!.id
+    })
+  })
+  afterAll(async () => {
+    await t.close()
+    await smtp.close()
+  })
+
+  it('exports a day and imports the same file back without changing anything, as CSV and as XLSX', async () => {
+    const agent = await farma()
+    expect((await postDay(agent, unitId, MONDAY, gridForm(solarDay(96, 9000.125), 'approve'))).status).toBe(
+      303,
+    )
+    for (const format of ['csv', 'xlsx'] as const) {
+      const exported = await agent.raw
+        .get(`/services/pgb/export?from=${MONDAY}&to=${MONDAY}&format=${format}`)
+        .set('Host', tenant.host)
+        .buffer(true)
+        .parse((res, done) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => done(null, Buffer.concat(chunks)))
+        })
+      expect(exported.headers['content-disposition']).toContain(`schedules-${MONDAY}.${format}`)
+      const { res, page } = await upload(`back.${format}`, exported.body as Buffer)
+      expect(res.status).toBe(303)
+      expect(page!.text).not.toContain('data-testid="problems"')
+      expect(page!.text).toMatch(
+        /<td class="govuk-table__cell govuk-table__cell--numeric">96<\/td><td class="govuk-table__cell govuk-table__cell--numeric">0<\/td>/,
+      )
+      const before = await versionCount()
+      const id = res.headers.location!.split('/').at(-1)!
+      const owner = await farma()
+      await owner.get(`/services/pgb/import/${id}`)
+      expect((await owner.post(`/services/pgb/import/${id}`, { mode: 'approve' })).status).toBe(303)
+      expect(await versionCount()).toBe(before)
+    }
+  })
+
+  it('previews a file with its problems line by line, and saves nothing from it', async () => {
+    const values: (string | number)[] = solarDay(96, 5000)
+    values[10] = '13000'
+    values[20] = 'dużo'
+    const labels = deliveryDay(MONDAY, 'Europe/Warsaw', 15).intervals.map((iv) => intervalLabel(MONDAY, iv))
+    labels[30] = '2026-11-23 07:31'
+    const { res, page } = await upload('bad.csv', Buffer.from(csvOf('WIND-1', MONDAY, values, labels)))
+    expect(res.status).toBe(303)
+    expect(page!.text).toContain('Line 32')
+    expect(page!.text).toContain('out of order')
+    const second = await upload('bad2.csv', Buffer.from(csvOf('WIND-1', MONDAY, values)))
+    expect(second.page!.text).toContain('Line 12: WIND-1: 13000 is below zero or above the unit')
+    expect(second.page!.text).toContain(
+      'Line 22: WIND-1: “dużo” is not a number'.replace('“', '&quot;').replace('”', '&quot;'),
+    )
+    const short = await upload(
+      'short.csv',
+      Buffer.from(csvOf('WIND-1', MONDAY, values).split('\n').slice(0, 90).join('\n')),
+    )
+    expect(short.page!.text).toContain('has 89 rows; that day has 96 intervals')
+    const unknown = await upload('unknown.csv', Buffer.from('start;PV-9\n2026-11-23 00:00;1'))
+    expect(unknown.page!.text).toContain('No unit of yours has the code')
+    const date = await upload('date.csv', Buffer.from('start;WIND-1\n23.11.2026 00:00;1'))
+    expect(date.page!.text).toContain('is not a day and time')
+    expect(page!.text).not.toContain('name="mode"')
+    const id = res.headers.location!.split('/').at(-1)!
+    const agent = await farma()
+    await agent.get(`/services/pgb/import/${id}`)
+    expect((await agent.post(`/services/pgb/import/${id}`, { mode: 'draft' })).status).toBe(409)
+  })
+
+  it('takes the spring DST day with 92 rows, as XLSX too, and refuses 96 for it', async () => {
+    const values = solarDay(92, 7000)
+    const labels = deliveryDay(SPRING, 'Europe/Warsaw', 15).intervals.map((iv) => intervalLabel(SPRING, iv))
+    expect(labels).toHaveLength(92)
+    const xlsx = await writeXlsxFile([
+      [{ value: 'start' }, { value: 'WIND-1' }],
+      ...labels.map((label, i) => [{ value: label }, { value: values[i]! }]),
+    ]).toBuffer()
+    const { res, page } = await upload('spring.xlsx', xlsx)
+    expect(res.status).toBe(303)
+    expect(page!.text).not.toContain('data-testid="problems"')
+    const id = res.headers.location!.split('/').at(-1)!
+    const agent = await farma()
+    await agent.get(`/services/pgb/import/${id}`)
+    expect((await agent.post(`/services/pgb/import/${id}`, { mode: 'draft' })).status).toBe(303)
+    const draft = await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('schedules').where({ unit_id: unitId, day: SPRING }).first<{ draft: number[] }>('draft'),
+    )
+    expect(draft.draft).toHaveLength(92)
+    const wrong = Array.from(
+      { length: 96 },
+      (_, i) =>
+        `${SPRING} ${String(Math.floor(i / 4)).padStart(2, '0')}:${String((i % 4) * 15).padStart(2, '0')};1`,
+    )
+    const refused = await upload('spring96.csv', Buffer.from(['start;WIND-1', ...wrong].join('\n')))
+    expect(refused.page!.text).toContain('has 96 rows; that day has 92 intervals')
+  })
+
+  it('refuses a file that is neither CSV nor XLSX', async () => {
+    const { res } = await upload('photo.png', Buffer.from('89504e470d0a1a0a0000000d4948445200000001', 'hex'))
+    expect(res.status).toBe(422)
+    expect(res.text).toContain('href="#file"')
+  })
+})
