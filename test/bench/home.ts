@@ -26,6 +26,7 @@ import { closeDeps, createDeps } from '../../src/deps.ts'
 import { createTenant } from '../helpers/factories.ts'
 import { probeModule } from '../helpers/probe-module.ts'
 import { TOTAL_APPLICATIONS, seedApplications } from './applications.ts'
+import { BENCH_DAY, UNITS, seedGenerationDay } from './generation.ts'
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
@@ -60,6 +61,25 @@ async function run(name: string, url: string, host: string, cookie: string, page
   const non2xx = result.non2xx + result.errors
   if (non2xx) process.stderr.write(`${name}: ${JSON.stringify(result.statusCodeStats)}\n`)
   return { name, rps: result.requests.average, p99: result.latency.p99, non2xx }
+}
+
+/** One request at a time, so the time is the server's, not the queue's: the median of 20. */
+async function serverTime(url: string, host: string, cookie: string, path: string): Promise<number> {
+  const times: number[] = []
+  for (let i = 0; i < 21; i++) {
+    const started = performance.now()
+    await new Promise<void>((resolve, reject) =>
+      http
+        .get(`${url}${path}`, { headers: { host, cookie } }, (res) => {
+          if (res.statusCode !== 200) reject(new Error(`${path} answered ${res.statusCode}`))
+          res.resume()
+          res.on('end', () => resolve())
+        })
+        .on('error', reject),
+    )
+    if (i > 0) times.push(performance.now() - started)
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kabinet-bench-'))
@@ -147,7 +167,10 @@ try {
   // The heavy pages of the modules, with 10,000 applications in the tenant.
   const owner2 = createKnex(ownerUrl, { poolMax: 2 })
   const { customerCookie, staffCookie } = await seedApplications(owner2, kabinetApp, tenant)
+  await seedGenerationDay(owner2, tenant.id)
   await owner2.destroy()
+  const overviewPath = `/admin/generation?day=${BENCH_DAY}`
+  const serverMs = await serverTime(kabinet.url, tenant.host, staffCookie, overviewPath)
   results.push(
     await run('my applications', kabinet.url, tenant.host, customerCookie, '/services/applications'),
     await run('admin queue', kabinet.url, tenant.host, staffCookie, '/admin/applications'),
@@ -159,6 +182,7 @@ try {
       '/admin/applications?status=inProgress&q=Customer%201',
     ),
     await run('queue, overdue', kabinet.url, tenant.host, staffCookie, '/admin/applications?overdue=1'),
+    await run('day overview', kabinet.url, tenant.host, staffCookie, overviewPath),
   )
   process.stdout.write(
     `\n${'app'.padEnd(20)}${'req/s'.padStart(10)}${'p99 ms'.padStart(10)}${'non-2xx'.padStart(10)}\n`,
@@ -170,6 +194,10 @@ try {
   }
   process.stdout.write(
     `\nkabinet / minimal: ${(ours.rps / base.rps).toFixed(2)} of the throughput, p99 ${(ours.p99 / Math.max(base.p99, 1)).toFixed(2)}x (${DURATION}s, ${CONNECTIONS} connections each; applications pages with ${TOTAL_APPLICATIONS} applications in the tenant)\n`,
+  )
+
+  process.stdout.write(
+    `day overview (${UNITS} units × 96 intervals): ${serverMs.toFixed(0)} ms per request, one at a time (median of 20)\n`,
   )
 
   kabinet.server.close()

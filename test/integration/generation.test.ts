@@ -208,6 +208,11 @@ describe('generation planning: units, the daily grid, versions, the gate and the
       'superseded',
       'accepted',
     ])
+    // The day's total per interval is the accepted version's (one unit here): 12:30 was changed to 1,234.5 kW.
+    const totals = await admin.get(`/admin/generation?day=${MONDAY}`)
+    expect(totals.text).toMatch(
+      /12:30<\/th><td class="govuk-table__cell govuk-table__cell--numeric">1,234\.500<\/td>/,
+    )
     const history = await admin.get(`/admin/generation/units/${unitId}`)
     expect(
       history.text.match(

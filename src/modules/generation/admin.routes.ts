@@ -61,9 +61,15 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
       ? dayParam(req.query.day)
       : addDays(dayOf(deps.clock.now(), ctx.tenant.settings.timeZone), 1)
     const filter = Filter.parse(req.query)
-    const overview = await generation.dayOverview(ctx, day, filter, PageParam.parse(req.query.page))
     const settings = generationSettings.of(ctx.tenant)
     const delivery = generation.dayOfTenant(ctx, day)
+    const overview = await generation.dayOverview(
+      ctx,
+      day,
+      delivery.intervals.length,
+      filter,
+      PageParam.parse(req.query.page),
+    )
     const locale = intlLocale(res.locals.locale)
     const numberFmt = new Intl.NumberFormat(locale, { maximumFractionDigits: settings.precision })
     const display = delivery.intervals.map((_, i) => {
