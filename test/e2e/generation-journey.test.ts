@@ -1,0 +1,86 @@
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEMO_ENROLMENTS } from '../../src/modules/services/demo.ts'
+import { totpCode } from '../../src/platform/totp.ts'
+import { solarDay } from '../helpers/generation.ts'
+import { expectAccessible, startBrowserApp, type BrowserApp } from '../helpers/browser.ts'
+
+describe('the seed 000 flow to its end in the browser: token, schedule, approval, acceptance, sign-out', () => {
+  let app: BrowserApp
+
+  beforeAll(async () => {
+    app = await startBrowserApp()
+  })
+  afterAll(() => app?.close())
+
+  async function step(page: Page, action: () => Promise<unknown>): Promise<void> {
+    await action()
+    await page.waitForLoadState()
+    await expectAccessible(page)
+  }
+
+  it('a customer enrolled by token fills a 15-minute day by pasting a column, approves it, and the operator accepts it', async () => {
+    const { t, browser, logins } = app
+    const pl = logins.find((l) => l.url.includes('//pl.'))!
+    const customerContext = await browser.newContext({ locale: 'pl-PL' })
+    const staffContext = await browser.newContext({ locale: 'pl-PL' })
+    const page = await customerContext.newPage()
+    const staff = await staffContext.newPage()
+    try {
+      // Steps 4a–6: sign in, redeem the token, land on PGB.
+      await step(page, () => page.goto(`${pl.url}/login`))
+      await page.getByLabel('Adres e-mail').fill(pl.customerEmail)
+      await page.getByLabel('Hasło').fill(pl.customerPassword)
+      await step(page, () => page.getByRole('button', { name: 'Zaloguj się' }).click())
+      await step(page, () => page.getByRole('link', { name: 'Moje serwisy' }).click())
+      await step(page, () => page.getByRole('link', { name: 'Zarejestruj – Planowanie generacji' }).click())
+      await page.getByLabel('Token').fill(DEMO_ENROLMENTS[0].token)
+      await step(page, () => page.getByRole('button', { name: 'Zarejestruj' }).click())
+      expect(new URL(page.url()).pathname).toBe('/services/pgb')
+
+      // Step 7: the daily production schedule of the wind farm, pasted as one column, approved.
+      await step(page, () => page.getByRole('link', { name: 'PLW-BALTYK-1' }).click())
+      const inputs = await page.locator('form[data-grid] input[name^="v"]').count()
+      expect([92, 96, 100]).toContain(inputs)
+      const column = solarDay(inputs, 9000).join('\n')
+      await page.locator('#v1').evaluate((input, text) => {
+        const data = new DataTransfer()
+        data.setData('text', text)
+        input.dispatchEvent(
+          new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+        )
+      }, column)
+      expect(await page.locator(`#v${inputs}`).inputValue()).toBe('0')
+      expect(await page.locator('#v49').inputValue()).not.toBe('')
+      expect(await page.locator('[data-total]').textContent()).not.toBe('0')
+      await step(page, () => page.getByTestId('approve').click())
+      expect(await page.getByTestId('flash').textContent()).toContain('wersję 1')
+      expect(await page.getByTestId('status').textContent()).toContain('wersja 1')
+      const dayUrl = page.url()
+      const day = /days\/(\d{4}-\d{2}-\d{2})/.exec(dayUrl)![1]!
+
+      // The operator accepts it in the day overview.
+      await staff.goto(`${pl.url}/admin/login`)
+      await staff.getByLabel('Adres e-mail').fill(pl.email)
+      await staff.getByLabel('Hasło').fill(pl.password)
+      await staff.getByRole('button', { name: 'Zaloguj się' }).click()
+      await staff.waitForURL(/\/admin\/login\/code$/)
+      await staff.locator('#code').fill(totpCode(pl.totpSecret, t.clock.now()))
+      await staff.getByRole('button', { name: 'Dalej' }).click()
+      await staff.waitForURL(/\/admin$/)
+      await step(staff, () => staff.goto(`${pl.url}/admin/generation?day=${day}`))
+      expect(await staff.getByTestId('overview').textContent()).toContain('PLW-BALTYK-1')
+      await step(staff, () => staff.getByTestId('accept-PLW-BALTYK-1').click())
+      expect(await staff.getByTestId('flash').textContent()).toContain('Plan przyjęty')
+
+      // The customer sees it accepted, then signs out (step 8).
+      await step(page, () => page.goto(dayUrl))
+      expect(await page.getByTestId('status').textContent()).toContain('Przyjęty')
+      await step(page, () => page.getByRole('button', { name: 'Wyloguj się' }).click())
+      expect(new URL(page.url()).pathname).toBe('/')
+    } finally {
+      await customerContext.close()
+      await staffContext.close()
+    }
+  }, 120_000)
+})
