@@ -7,7 +7,6 @@ import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { PageParam, pagination } from '../../http/lists.ts'
 import { stepChart } from '../../platform/chart.ts'
 import { NotFoundError } from '../../platform/errors.ts'
-import { intlLocale } from '../../platform/format.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { addDays, dayOf } from '../../platform/time/intervals.ts'
 import { findCustomerByEmail } from '../accounts/index.ts'
@@ -70,8 +69,6 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
       filter,
       PageParam.parse(req.query.page),
     )
-    const locale = intlLocale(res.locals.locale)
-    const numberFmt = new Intl.NumberFormat(locale, { maximumFractionDigits: settings.precision })
     const display = delivery.intervals.map((_, i) => {
       const v = overview.totals[i]
       return v === null || v === undefined ? null : v / unitFactor(settings)
@@ -92,7 +89,7 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
       chart: stepChart(
         display,
         delivery.intervals.map((iv) => iv.local),
-        { format: (n) => numberFmt.format(n), labelEvery: 180 / settings.resolution },
+        { format: (n) => res.locals.fmt.number(n), labelEvery: 180 / settings.resolution },
       ),
     })
   })

@@ -53,16 +53,11 @@ export function editorLocals(
   const mark = decimalMark(locale)
   const values =
     shown.values ?? view.schedule?.draft ?? view.latest?.values ?? delivery.intervals.map(() => null)
-  const timeFmt = new Intl.DateTimeFormat(locale, {
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZone: ctx.tenant.settings.timeZone,
-  })
   const inputs = delivery.intervals.map((interval, i) => ({
     position: interval.position,
     id: `v${interval.position}`,
-    label: intervalName(interval, timeFmt.format(interval.end)),
+    // An interval ends where the next begins (wall-clock); the day's last ends at midnight.
+    label: intervalName(interval, delivery.intervals[i + 1]?.local ?? '24:00'),
     value:
       shown.typed && typeof shown.typed[`v${interval.position}`] === 'string'
         ? (shown.typed[`v${interval.position}`] as string)
@@ -70,7 +65,6 @@ export function editorLocals(
   }))
   const gate = gateOf(ctx, day)
   const display = values.map((v) => (v === null || v === undefined ? null : v / unitFactor(settings)))
-  const numberFmt = new Intl.NumberFormat(locale, { maximumFractionDigits: settings.precision })
   return {
     unit,
     day,
@@ -91,7 +85,7 @@ export function editorLocals(
       display,
       delivery.intervals.map((iv) => iv.local),
       {
-        format: (n) => numberFmt.format(n),
+        format: (n) => res.locals.fmt.number(n),
         labelEvery: 180 / settings.resolution,
         max: Number(unit.capacity_kw) / unitFactor(settings),
       },

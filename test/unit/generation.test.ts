@@ -1,0 +1,118 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { stepChart } from '../../src/platform/chart.ts'
+import { deliveryDay } from '../../src/platform/time/intervals.ts'
+import { inputValue, readGrid, readValue, sameValues } from '../../src/modules/generation/grid.ts'
+import { copyByLocalTime } from '../../src/modules/generation/editor.ts'
+import { intervalLabel, readSchedules } from '../../src/modules/generation/transfer.ts'
+import type { UnitRow } from '../../src/modules/generation/service.ts'
+
+const KW = { unit: 'kW' as const, precision: 3 }
+const MW = { unit: 'MW' as const, precision: 2 }
+const SETTINGS = {
+  resolution: 15 as const,
+  unit: 'kW' as const,
+  precision: 3,
+  gateDays: 1,
+  gateTime: '14:00',
+  reminderHours: 3,
+}
+const UNIT = { id: 'u1', code: 'PV-1', capacity_kw: '1000' } as UnitRow
+const warsaw = (day: string) => deliveryDay(day, 'Europe/Warsaw', 15)
+
+describe('schedule values', () => {
+  it('reads a value in the tenant unit with a point or a comma, and refuses text, too many decimals and out of range', () => {
+    expect(readValue('12,5', KW, 100)).toEqual({ kw: 12.5 })
+    expect(readValue(' 1.25 ', MW, 2000)).toEqual({ kw: 1250 })
+    expect(readValue('1.255', MW, 2000)).toEqual({ error: 'precision' })
+    expect(readValue('2.01', MW, 2000)).toEqual({ error: 'range' })
+    expect(readValue('-1', KW, 100)).toEqual({ error: 'range' })
+    expect(readValue('1e3', KW, 10_000)).toEqual({ error: 'number' })
+    expect(readValue('abc', KW, 100)).toEqual({ error: 'number' })
+  })
+
+  it('reads a grid: a draft may be empty, an approval needs every interval; errors name positions', () => {
+    const body = { v1: '1', v2: '', v3: 'x' }
+    expect(readGrid(body, 3, KW, 100, false)).toEqual({
+      values: [1, null, null],
+      errors: [{ position: 3, key: 'generation.errors.number' }],
+    })
+    expect(readGrid(body, 3, KW, 100, true).errors.map((e) => e.position)).toEqual([2, 3])
+  })
+
+  it('shows a value back exactly as it reads, in any precision (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000_000 }), fc.constantFrom(',', '.'), (thousandths, mark) => {
+        const kw = thousandths / 1000
+        const shown = inputValue(kw, KW, mark)
+        const read = readValue(shown, KW, 10_000)
+        return 'kw' in read && sameValues([read.kw], [kw], KW)
+      }),
+    )
+  })
+})
+
+describe('copying a day onto another by local time', () => {
+  it('lays a 96-interval day onto the 92-interval spring day, skipping the hour that does not exist', () => {
+    const labels = (day: string) => warsaw(day).intervals.map((iv) => intervalLabel('', iv))
+    const from = { labels: labels('2027-03-27'), values: Array.from({ length: 96 }, (_, i) => i) }
+    const copied = copyByLocalTime(from, labels('2027-03-28'))
+    expect(copied).toHaveLength(92)
+    expect(copied.slice(7, 10)).toEqual([7, 12, 13])
+  })
+})
+
+describe('reading a schedule file', () => {
+  const rows = (day: string, values: (string | number)[]) => [
+    ['start', 'PV-1'],
+    ...warsaw(day).intervals.map((iv, i) => [intervalLabel(day, iv), values[i] ?? '']),
+  ]
+
+  it('takes whole days in order, with A/B on the autumn hour (100 rows)', () => {
+    const day = '2026-10-25'
+    const result = readSchedules(rows(day, Array(100).fill('1,5')), [UNIT], SETTINGS, warsaw)
+    expect(result.problems).toEqual([])
+    expect(result.days).toHaveLength(1)
+    expect(result.days[0]!.values).toHaveLength(100)
+    expect(intervalLabel(day, warsaw(day).intervals[8]!)).toBe('2026-10-25 02:00 A')
+  })
+
+  it('names the line of every problem', () => {
+    const table = rows('2026-11-23', Array(96).fill(1))
+    table[5]![1] = 'abc'
+    table[6]![1] = 5000
+    table[7]![0] = 'yesterday'
+    const { problems } = readSchedules(table, [UNIT], SETTINGS, warsaw)
+    expect(problems.map((p) => [p.line, p.key])).toEqual([
+      [8, 'generation.import.errors.date'],
+      [2, 'generation.import.errors.count'],
+    ])
+    const numbers = readSchedules(
+      rows('2026-11-23', Array(96).fill(1)).map((r, i) =>
+        i === 5 ? [r[0]!, 'abc'] : i === 6 ? [r[0]!, 5000] : r,
+      ),
+      [UNIT],
+      SETTINGS,
+      warsaw,
+    )
+    expect(numbers.problems.map((p) => [p.line, p.key])).toEqual([
+      [6, 'generation.import.errors.number'],
+      [7, 'generation.import.errors.range'],
+    ])
+  })
+})
+
+describe('step charts', () => {
+  it('draws each interval as a flat step, breaks at missing values, and labels ticks with the formatter', () => {
+    const chart = stepChart([0, 10, null, 5], ['00:00', '00:15', '00:30', '00:45'], {
+      format: (n) => `${n} kW`,
+      labelEvery: 2,
+      width: 400,
+      height: 200,
+    })
+    expect(chart.path.match(/M/g)).toHaveLength(2)
+    expect(chart.xTicks.map((t) => t.label)).toEqual(['00:00', '00:30'])
+    expect(chart.yTicks.at(-1)!.label).toBe('10 kW')
+    expect(chart.yTicks[0]!.y).toBe(chart.plot.bottom)
+  })
+})
