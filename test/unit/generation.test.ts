@@ -70,7 +70,7 @@ describe('reading a schedule file', () => {
 
   it('takes whole days in order, with A/B on the autumn hour (100 rows)', () => {
     const day = '2026-10-25'
-    const result = readSchedules(rows(day, Array(100).fill('1,5')), [UNIT], SETTINGS, warsaw)
+    const result = readSchedules(rows(day, Array<string>(100).fill('1,5')), [UNIT], SETTINGS, warsaw)
     expect(result.problems).toEqual([])
     expect(result.days).toHaveLength(1)
     expect(result.days[0]!.values).toHaveLength(100)
@@ -78,7 +78,7 @@ describe('reading a schedule file', () => {
   })
 
   it('names the line of every problem', () => {
-    const table = rows('2026-11-23', Array(96).fill(1))
+    const table = rows('2026-11-23', Array<number>(96).fill(1))
     table[5]![1] = 'abc'
     table[6]![1] = 5000
     table[7]![0] = 'yesterday'
@@ -88,7 +88,7 @@ describe('reading a schedule file', () => {
       [2, 'generation.import.errors.count'],
     ])
     const numbers = readSchedules(
-      rows('2026-11-23', Array(96).fill(1)).map((r, i) =>
+      rows('2026-11-23', Array<number>(96).fill(1)).map((r, i) =>
         i === 5 ? [r[0]!, 'abc'] : i === 6 ? [r[0]!, 5000] : r,
       ),
       [UNIT],
