@@ -11,10 +11,11 @@ import { isUuid } from '../../platform/ids.ts'
 import { addDays, dayOf } from '../../platform/time/intervals.ts'
 import { findCustomerByEmail } from '../accounts/index.ts'
 import { requireOperator } from '../operators/index.ts'
+import { findEnrolment, pendingEnrolmentFor } from '../services/index.ts'
 import { dayParam } from './customer.routes.ts'
 import { unitFactor } from './grid.ts'
 import { OVERVIEW_STATUSES } from './overview.service.ts'
-import { TECHNOLOGIES, type UnitInput } from './service.ts'
+import { TECHNOLOGIES, claimRedeemedUnits, type UnitInput } from './service.ts'
 import type { GenerationServices } from './services.ts'
 import { generationSettings } from './settings.ts'
 import { exportCsv, exportXlsx } from './transfer.ts'
@@ -140,14 +141,18 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
 
   // ---- units ----
   const unitsPage = async (res: Response) => ({
-    units: await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) =>
-      trx('generating_units as g')
-        .join('customers as c', function () {
+    units: await withTenant(deps.db, res.locals.ctx.tenant.id, async (trx) => {
+      await claimRedeemedUnits(trx)
+      return trx('generating_units as g')
+        .leftJoin('customers as c', function () {
           this.on('c.id', 'g.customer_id').andOn('c.tenant_id', 'g.tenant_id')
         })
+        .leftJoin('enrolments as e', function () {
+          this.on('e.id', 'g.enrolment_id').andOn('e.tenant_id', 'g.tenant_id')
+        })
         .orderBy('g.code')
-        .select('g.*', 'c.email as customer_email'),
-    ),
+        .select('g.*', 'c.email as customer_email', 'e.email as enrolment_email')
+    }),
     technologies: TECHNOLOGIES,
     settings: generationSettings.of(res.locals.tenant!),
   })
@@ -157,10 +162,14 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
   ): Promise<UnitInput | { errors: ReturnType<typeof fieldErrors> }> => {
     const form = UnitForm.safeParse(req.body)
     if (!form.success) return { errors: fieldErrors(res, form.error) }
-    const customer = await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) =>
-      findCustomerByEmail(trx, form.data.customerEmail),
-    )
-    if (!customer)
+    // The owner's account, or — seed 000 step 2, before the token is redeemed — their pending PGB enrolment.
+    const owner = await withTenant(deps.db, res.locals.ctx.tenant.id, async (trx) => {
+      const customer = await findCustomerByEmail(trx, form.data.customerEmail)
+      if (customer) return { customerId: customer.id }
+      const enrolment = await pendingEnrolmentFor(trx, 'pgb', form.data.customerEmail, deps.clock.now())
+      return enrolment ? { enrolmentId: enrolment.id } : undefined
+    })
+    if (!owner)
       return {
         errors: [
           {
@@ -171,7 +180,7 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
         ],
       }
     return {
-      customerId: customer.id,
+      owner,
       code: form.data.code,
       name: form.data.name,
       technology: form.data.technology,
@@ -182,8 +191,17 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
     }
   }
 
-  router.get('/admin/generation/units', async (_req, res) => {
-    res.render('admin/generation/units', { ...(await unitsPage(res)), values: {} })
+  router.get('/admin/generation/units', async (req, res) => {
+    // Linked from an issued PGB enrolment (by its id, not its email, so no address travels in a URL).
+    const enrolmentId =
+      typeof req.query.enrolment === 'string' && isUuid(req.query.enrolment) ? req.query.enrolment : undefined
+    const enrolment = enrolmentId
+      ? await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => findEnrolment(trx, enrolmentId))
+      : undefined
+    res.render('admin/generation/units', {
+      ...(await unitsPage(res)),
+      values: { customerEmail: enrolment?.email ?? '' },
+    })
   })
 
   router.post('/admin/generation/units', async (req, res) => {
@@ -201,14 +219,17 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
     if (!isUuid(String(req.params.id))) throw new NotFoundError('unit')
     const unit = await generation.unitOf(res.locals.ctx, String(req.params.id))
     const settings = generationSettings.of(res.locals.tenant!)
-    const customer = await generation.customerOf(res.locals.ctx, unit.customer_id)
+    const ownerEmail = unit.customer_id
+      ? (await generation.customerOf(res.locals.ctx, unit.customer_id))?.email
+      : (await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => findEnrolment(trx, unit.enrolment_id!)))
+          ?.email
     return {
       unit,
       settings,
       technologies: TECHNOLOGIES,
       history: await generation.unitHistory(res.locals.ctx, unit.id),
       current: {
-        customerEmail: customer?.email ?? '',
+        customerEmail: ownerEmail ?? '',
         code: unit.code,
         name: unit.name,
         technology: unit.technology,

@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { paginate, type Page } from '../../http/lists.ts'
 import type { RequestContext } from '../../platform/context.ts'
-import type { GenerationDeps, Technology } from './service.ts'
+import { claimRedeemedUnits, type GenerationDeps, type Technology } from './service.ts'
 
 export const OVERVIEW_STATUSES = ['missing', 'draft', 'submitted', 'accepted', 'rejected'] as const
 export type OverviewStatus = (typeof OVERVIEW_STATUSES)[number]
@@ -39,6 +39,9 @@ export function overviewQuery(trx: Knex.Transaction, day: string, filter: Overvi
     .leftJoin('customers as c', function () {
       this.on('c.id', 'g.customer_id').andOn('c.tenant_id', 'g.tenant_id')
     })
+    .leftJoin('enrolments as e', function () {
+      this.on('e.id', 'g.enrolment_id').andOn('e.tenant_id', 'g.tenant_id')
+    })
     .where('g.active_from', '<=', day)
     .where((w) => void w.whereNull('g.active_to').orWhere('g.active_to', '>=', day))
     .select(
@@ -48,7 +51,7 @@ export function overviewQuery(trx: Knex.Transaction, day: string, filter: Overvi
       'g.technology',
       'g.capacity_kw',
       trx.raw(
-        `coalesce(nullif(c.organisation_name, ''), nullif(c.full_name, ''), nullif(concat_ws(' ', c.first_name, c.last_name), ''), c.email) AS customer_name`,
+        `coalesce(nullif(c.organisation_name, ''), nullif(c.full_name, ''), nullif(concat_ws(' ', c.first_name, c.last_name), ''), c.email, e.company) AS customer_name`,
       ),
       's.id as schedule_id',
       trx.raw(`coalesce(s.status, 'missing') AS status`),
@@ -76,6 +79,7 @@ export async function dayOverview(
   page: number,
 ): Promise<{ totals: (number | null)[]; counts: Record<string, number>; page: Page<OverviewUnit> }> {
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    await claimRedeemedUnits(trx)
     // One pass with a sum per position: several times faster than unnesting 480,000 values
     // into rows and grouping them (45 ms against 330 ms for 5,000 units × 96).
     const sums = Array.from({ length: intervals }, (_, i) => `sum(v."values"[${i + 1}]) AS t${i + 1}`).join(

@@ -6,7 +6,7 @@ import { listTenants } from '../../platform/tenancy/repo.ts'
 import type { Tenant } from '../../platform/tenancy/settings.ts'
 import { addDays, dayOf } from '../../platform/time/intervals.ts'
 import { customerContact } from '../accounts/index.ts'
-import { gateOf, type GenerationDeps } from './service.ts'
+import { claimRedeemedUnits, gateOf, type GenerationDeps } from './service.ts'
 import { generationSettings } from './settings.ts'
 
 export const REMINDER_QUEUE = 'generation.reminders'
@@ -37,12 +37,14 @@ export async function remindTenant(deps: GenerationDeps, tenant: Tenant): Promis
   if (gate.getTime() - now.getTime() > settings.reminderHours * 3_600_000) return 0
   let sent = 0
   await withTenant(deps.db, tenant.id, async (trx) => {
+    await claimRedeemedUnits(trx)
     const missing = await trx('generating_units as g')
       .leftJoin('schedules as s', function () {
         this.on('s.unit_id', 'g.id')
           .andOn('s.tenant_id', 'g.tenant_id')
           .andOn('s.day', trx.raw('?::date', [day]))
       })
+      .whereNotNull('g.customer_id')
       .where('g.active_from', '<=', day)
       .where((w) => void w.whereNull('g.active_to').orWhere('g.active_to', '>=', day))
       .where((w) => void w.whereNull('s.id').orWhereNotIn('s.status', ['submitted', 'accepted']))

@@ -20,7 +20,9 @@ export type Technology = (typeof TECHNOLOGIES)[number]
 
 export interface UnitRow {
   id: string
-  customer_id: string
+  /** Null while the unit waits for its PGB enrolment to be redeemed. */
+  customer_id: string | null
+  enrolment_id: string | null
   code: string
   name: string
   technology: Technology
@@ -77,7 +79,8 @@ export function gateOf(ctx: RequestContext, day: string): Date {
 // ---- units -----------------------------------------------------------------------------
 
 export interface UnitInput {
-  customerId: string
+  /** The owner, or — while their token is not redeemed yet — their pending PGB enrolment. */
+  owner: { customerId: string } | { enrolmentId: string }
   code: string
   name: string
   technology: Technology
@@ -88,7 +91,8 @@ export interface UnitInput {
 }
 
 const unitColumns = (input: UnitInput) => ({
-  customer_id: input.customerId,
+  customer_id: 'customerId' in input.owner ? input.owner.customerId : null,
+  enrolment_id: 'enrolmentId' in input.owner ? input.owner.enrolmentId : null,
   code: input.code,
   name: input.name,
   technology: input.technology,
@@ -105,8 +109,8 @@ export async function saveUnit(
   input: UnitInput,
 ): Promise<string> {
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    if (!(await customerContact(trx, input.customerId)))
-      throw new InvalidFieldError('customer', 'generation.errors.customer')
+    if ('customerId' in input.owner && !(await customerContact(trx, input.owner.customerId)))
+      throw new InvalidFieldError('customerEmail', 'generation.errors.customer')
     const taken = await trx('generating_units')
       .where({ code: input.code })
       .modify((q) => void (id ? q.whereNot({ id }) : q))
@@ -133,10 +137,23 @@ export async function saveUnit(
   })
 }
 
-export function unitsOf(deps: GenerationDeps, ctx: RequestContext, customerId: string): Promise<UnitRow[]> {
-  return withTenant(deps.db, ctx.tenant.id, (trx) =>
-    trx('generating_units').where({ customer_id: customerId }).orderBy('code').select<UnitRow[]>(),
+/**
+ * Units added for a PGB enrolment become their customer's once the token is redeemed
+ * (the enrolment then names who used it). Run before units are read by owner.
+ */
+export async function claimRedeemedUnits(trx: Knex.Transaction): Promise<void> {
+  await trx.raw(
+    `UPDATE generating_units g SET customer_id = e.used_by
+     FROM enrolments e
+     WHERE g.customer_id IS NULL AND e.tenant_id = g.tenant_id AND e.id = g.enrolment_id AND e.used_by IS NOT NULL`,
   )
+}
+
+export function unitsOf(deps: GenerationDeps, ctx: RequestContext, customerId: string): Promise<UnitRow[]> {
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    await claimRedeemedUnits(trx)
+    return trx('generating_units').where({ customer_id: customerId }).orderBy('code').select<UnitRow[]>()
+  })
 }
 
 export async function unitOf(
@@ -145,12 +162,13 @@ export async function unitOf(
   id: string,
   customerId?: string,
 ): Promise<UnitRow> {
-  const unit = await withTenant(deps.db, ctx.tenant.id, (trx) =>
-    trx('generating_units')
+  const unit = await withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    if (customerId) await claimRedeemedUnits(trx)
+    return trx('generating_units')
       .where({ id })
       .modify((q) => void (customerId ? q.where({ customer_id: customerId }) : q))
-      .first<UnitRow | undefined>(),
-  )
+      .first<UnitRow | undefined>()
+  })
   if (!unit) throw new NotFoundError('unit')
   return unit
 }
@@ -318,7 +336,7 @@ export async function decideSchedule(
         role,
         comment,
         notify: async (t) => {
-          const contact = await customerContact(t, unit.customer_id)
+          const contact = unit.customer_id ? await customerContact(t, unit.customer_id) : undefined
           if (!contact) return
           const locale = isLocale(contact.locale) ? contact.locale : ctx.locale
           const fmt = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, {

@@ -177,3 +177,24 @@ export async function markRequestHandled(db: Db, id: string, operatorId: string,
     .whereNull('handled_at')
     .update({ handled_at: now, handled_by: operatorId })
 }
+
+/**
+ * The newest enrolment in a service still waiting for its token (not used, revoked or
+ * expired) for an email: what another module may attach things to before the account exists.
+ */
+export function pendingEnrolmentFor(
+  db: Db,
+  service: string,
+  email: string,
+  now: Date,
+): Promise<EnrolmentRow | undefined> {
+  return db('enrolments')
+    .where({ service })
+    .whereRaw('lower(email) = lower(?)', [email])
+    .whereNull('used_at')
+    .whereNull('revoked_at')
+    .where('expires_at', '>', now)
+    .where('failed_attempts', '<', MAX_TOKEN_ATTEMPTS)
+    .orderBy('created_at', 'desc')
+    .first<EnrolmentRow | undefined>()
+}
