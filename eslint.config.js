@@ -25,7 +25,14 @@ export default tseslint.config(
     rules: tseslint.configs.disableTypeChecked.rules,
     languageOptions: {
       parserOptions: { project: false, projectService: false, program: null },
-      globals: { document: 'readonly', window: 'readonly', EventSource: 'readonly', setTimeout: 'readonly' },
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        EventSource: 'readonly',
+        setTimeout: 'readonly',
+        fetch: 'readonly',
+        URLSearchParams: 'readonly',
+      },
     },
   },
   {

@@ -42,6 +42,13 @@ for (const chat of document.querySelectorAll('[data-live]')) {
     }
     if (seen.has(String(data.n))) return
     seen.add(String(data.n))
+    // Seen here, so read: the unread-message email is not sent about it.
+    if ((data.author === 'customer' ? 'customer' : 'operator') !== chat.dataset.me)
+      void fetch(chat.dataset.read, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-CSRF-Token': chat.dataset.csrf },
+        body: new URLSearchParams({ n: String(data.n) }),
+      })
     list.querySelector('.kb-chat__empty')?.remove()
     const item = document.createElement('li')
     const mine = (data.author === 'customer' ? 'customer' : 'operator') === chat.dataset.me

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { withTenant } from '../../src/db/tenant-scope.ts'
 import { totpCode } from '../../src/platform/totp.ts'
 import { PDF } from '../helpers/applications.ts'
 import { expectAccessible, startBrowserApp, type BrowserApp } from '../helpers/browser.ts'
@@ -104,6 +105,21 @@ describe('applications journey in the browser (ru, seed 004)', () => {
       await expect
         .poll(() => customer.getByTestId('messages').textContent(), { timeout: 10_000 })
         .toContain('Акты готовы, подпишите, пожалуйста.')
+      // Seen live, it counts as read (the page posted the marker): no unread-message email follows.
+      await expect
+        .poll(
+          () =>
+            withTenant(t.db.owner, ru.tenantId, (trx) =>
+              trx('applications')
+                .where({ number })
+                .first<{ customer_read_n: string; last_message_n: string }>(
+                  'customer_read_n',
+                  'last_message_n',
+                ),
+            ).then((r) => r.customer_read_n === r.last_message_n && r.last_message_n !== '0'),
+          { timeout: 10_000 },
+        )
+        .toBe(true)
       await customer.locator('#body').fill('Спасибо, подпишу завтра.')
       await customer.getByRole('button', { name: 'Отправить сообщение' }).click()
       await expect

@@ -152,6 +152,8 @@ const MATRIX: Record<string, Expectation> = {
   'POST /services/applications/:id/withdraw': OWNER(P),
   'POST /services/applications/:id/messages': OWNER(P),
   'GET /services/applications/:id/live': OWNER(G),
+  // A read marker needs the message number: an empty form names none, 404 to the owner too.
+  'POST /services/applications/:id/read': { ...OWNER(P), owner: 'hidden' },
   'GET /services/applications/:id/files/:attachmentId': OWNER(G),
   'GET /admin/applications': STAFF(G),
   'GET /admin/applications.csv': STAFF(G),
@@ -161,6 +163,7 @@ const MATRIX: Record<string, Expectation> = {
   'POST /admin/applications/:id/documents': STAFF(P),
   'POST /admin/applications/:id/messages': STAFF(P),
   'GET /admin/applications/:id/live': STAFF(G),
+  'POST /admin/applications/:id/read': { ...STAFF(P), clerk: 'hidden', admin: 'hidden' },
   'GET /admin/applications/:id/files/:attachmentId': STAFF(G),
   'GET /admin/standard-forms': STAFF(G, true),
   'POST /admin/standard-forms': STAFF(P, true),

@@ -164,6 +164,37 @@ describe('applications: the conversation, live across two app processes', () => 
       (m) => m.envelopeTo.includes('maria@example.com') && /new messages/.test(m.subject ?? ''),
     )
     expect(about()).toHaveLength(1)
+    // Seen on the live page (the script posts the marker), a message is read: no email about it.
+    await sendAs(clerk, `/admin/applications/${id}`, 'Four')
+    const n = (
+      await withTenant(one.db.owner, tenant.id, (trx) =>
+        trx('applications').where({ id }).first<{ last_message_n: string }>('last_message_n'),
+      )
+    ).last_message_n
+    const reader = await customer()
+    const token = /data-csrf="([^"]+)"/.exec(
+      (await reader.raw.get(`/services/applications/${id}`).set('Host', tenant.host)).text,
+    )![1]!
+    // (Opening the page itself marks everything read; move the marker back to see the live path do it.)
+    await withTenant(one.db.owner, tenant.id, (trx) =>
+      trx('applications').where({ id }).update({ customer_read_n: 0 }),
+    )
+    const marked = await reader.raw
+      .post(`/services/applications/${id}/read`)
+      .set('Host', tenant.host)
+      .set('X-CSRF-Token', token)
+      .set('Sec-Fetch-Site', 'same-origin')
+      .type('form')
+      .send({ n: String(Number(n) + 100) })
+    expect(marked.status).toBe(204)
+    const marker = (
+      await withTenant(one.db.owner, tenant.id, (trx) =>
+        trx('applications').where({ id }).first<{ customer_read_n: string }>('customer_read_n'),
+      )
+    ).customer_read_n
+    expect(marker).toBe(n)
+    one.clock.advance(11 * 60_000)
+    expect(await mailUnreadMessages(one.deps, tenant)).toBe(0)
     // The customer's reply, unread by staff, goes to the support address (nobody is assigned).
     const maria = await customer()
     await sendAs(maria, `/services/applications/${id}`, 'Anyone there?')

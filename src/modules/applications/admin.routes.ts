@@ -17,7 +17,7 @@ import { MESSAGE_OWNER } from './chat.service.ts'
 import type { Texts } from './definition.ts'
 import { FORM_KINDS } from './forms.service.ts'
 import { OPEN_FOR_STAFF, queueQuery, type ListedApplication, type QueueFilter } from './list.service.ts'
-import { chatPage, formText, messageUploads, readMessage } from './pages.ts'
+import { chatPage, formText, messageUploads, readMessage, readUpTo } from './pages.ts'
 import type { ApplicationServices } from './services.ts'
 import { applicationsSettings } from './settings.ts'
 import { typeAdminRoutes } from './types.routes.ts'
@@ -256,6 +256,13 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
       res.redirect(303, `${BASE}/${String(req.params.id)}#chat`)
     },
   )
+
+  router.post(`${BASE}/:id/read`, async (req, res) => {
+    const n = readUpTo(req)
+    if (!isUuid(String(req.params.id)) || n === undefined) throw new NotFoundError('application')
+    await applications.markRead(res.locals.ctx, String(req.params.id), { side: 'staff' }, n)
+    res.status(204).end()
+  })
 
   router.get(
     `${BASE}/:id/live`,

@@ -162,3 +162,25 @@ export async function mailUnreadForAllTenants(deps: ApplicationsDeps): Promise<n
   for (const tenant of await listTenants(deps.db)) sent += await mailUnreadMessages(deps, tenant)
   return sent
 }
+
+/**
+ * A reader saw messages up to `n` without reloading (the live stream showed them): their
+ * read marker moves there, never back and never past the newest message, so the
+ * ten-minute email does not tell them about what they have read.
+ */
+export async function markRead(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  id: string,
+  reader: Side,
+  n: number,
+): Promise<void> {
+  const column = reader.side === 'customer' ? 'customer_read_n' : 'staff_read_n'
+  await withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const updated = await trx('applications')
+      .where({ id })
+      .modify((q) => void (reader.side === 'customer' ? q.where({ customer_id: reader.customerId }) : q))
+      .update({ [column]: trx.raw(`greatest(??, least(?::bigint, last_message_n))`, [column, n]) })
+    if (!updated) throw new NotFoundError('application')
+  })
+}

@@ -13,7 +13,7 @@ import { newSubmissionId, submissionOf } from '../../platform/submissions.ts'
 import { requireService } from '../services/index.ts'
 import { MESSAGE_OWNER } from './chat.service.ts'
 import { formValues, readApplicationForm, uploadFieldsOf } from './form.ts'
-import { chatPage, formText, messageUploads, readMessage } from './pages.ts'
+import { chatPage, formText, messageUploads, readMessage, readUpTo } from './pages.ts'
 import type { ApplicationServices } from './services.ts'
 import type { ApplicationType } from './definition.ts'
 import { WORKFLOWS, availableFor, turnOf } from './workflows.ts'
@@ -247,6 +247,13 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
       res.redirect(303, `${BASE}/${String(req.params.id)}#chat`)
     },
   )
+
+  router.post(`${BASE}/:id/read`, async (req, res) => {
+    const n = readUpTo(req)
+    if (!isUuid(String(req.params.id)) || n === undefined) throw new NotFoundError('application')
+    await applications.markRead(res.locals.ctx, String(req.params.id), reader(res), n)
+    res.status(204).end()
+  })
 
   router.get(
     `${BASE}/:id/live`,

@@ -33,12 +33,19 @@ export function readMessage(req: Request, res: Response): { body: string; errors
   return { body, errors }
 }
 
+/** The newest message number a reader saw on the live page (`n` of the read request), if it is one. */
+export function readUpTo(req: Request): number | undefined {
+  const n = Number(formText(req, 'n'))
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined
+}
+
 /** What the conversation part of an application's page needs, for either side. */
 export function chatPage(res: Response, shown: ApplicationView, base: string) {
   return {
     base,
     messages: shown.messages.map((m) => ({ ...m, files: shown.messageFiles.get(m.id) ?? [] })),
     liveUrl: `${base}/live`,
+    readUrl: `${base}/read`,
     me: res.locals.operator ? 'operator' : 'customer',
   }
 }

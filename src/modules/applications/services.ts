@@ -1,6 +1,6 @@
 import type { Deps } from '../../deps.ts'
 import { bindServices } from '../../platform/services.ts'
-import { postMessage } from './chat.service.ts'
+import { markRead, postMessage } from './chat.service.ts'
 import { formFile, formLibrary, uploadForm } from './forms.service.ts'
 import { customerList, ownApplication, staffQueue } from './list.service.ts'
 import {
@@ -31,6 +31,7 @@ export function createApplicationServices(deps: Deps) {
     formFile,
     formLibrary,
     listTypes,
+    markRead,
     mayReadApplicationFile,
     moveApplication,
     offeredType,
