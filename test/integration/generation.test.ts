@@ -235,4 +235,23 @@ describe('generation planning: units, the daily grid, versions, the gate and the
     expect(mail.text).toContain('PV-ZULAWY-1')
     t.clock.set('2026-11-21T09:00:00Z')
   })
+
+  it('keeps versions of the old market time unit out of sums and comparisons when the tenant changes it', async () => {
+    await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('tenants')
+        .where({ id: tenant.id })
+        .update({ settings: trx.raw(`jsonb_set(settings, '{modules,generation}', '{"resolution": 60}')`) }),
+    )
+    t.deps.tenants.invalidate()
+    const overview = await admin.get(`/admin/generation?day=${MONDAY}`)
+    expect(overview.text).toContain('data-testid="other-resolution"')
+    expect(overview.text).not.toMatch(/numeric">1,234\.500<\/td>/)
+    const farma = await customer()
+    const page = await farma.get(`/services/pgb/units/${unitId}/days/${MONDAY}`)
+    expect(page.text.match(/<input class="govuk-input[^"]*" id="v\d+"/g)).toHaveLength(24)
+    expect(page.text).not.toMatch(/id="v1" name="v1" value="[^"]/)
+    const compare = await farma.get(`/services/pgb/units/${unitId}/days/${MONDAY}/versions?a=2&b=3`)
+    expect(compare.text).toContain('data-testid="other-resolution"')
+    expect(compare.text).not.toContain('data-testid="compare"')
+  })
 })

@@ -67,6 +67,7 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
       ctx,
       day,
       delivery.intervals.length,
+      settings.resolution,
       filter,
       PageParam.parse(req.query.page),
     )

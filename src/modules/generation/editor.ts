@@ -52,7 +52,10 @@ export function editorLocals(
   const locale = intlLocale(res.locals.locale)
   const mark = decimalMark(locale)
   const values =
-    shown.values ?? view.schedule?.draft ?? view.latest?.values ?? delivery.intervals.map(() => null)
+    // Values kept for another market time unit (before the tenant changed it) do not fit this grid.
+    [shown.values, view.schedule?.draft, view.latest?.values].find(
+      (v) => v?.length === delivery.intervals.length,
+    ) ?? delivery.intervals.map(() => null)
   const inputs = delivery.intervals.map((interval, i) => ({
     position: interval.position,
     id: `v${interval.position}`,

@@ -75,9 +75,15 @@ export async function dayOverview(
   ctx: RequestContext,
   day: string,
   intervals: number,
+  resolution: number,
   filter: OverviewFilter,
   page: number,
-): Promise<{ totals: (number | null)[]; counts: Record<string, number>; page: Page<OverviewUnit> }> {
+): Promise<{
+  totals: (number | null)[]
+  counts: Record<string, number>
+  otherResolution: number
+  page: Page<OverviewUnit>
+}> {
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     await claimRedeemedUnits(trx)
     // One pass with a sum per position: several times faster than unnesting 480,000 values
@@ -90,10 +96,20 @@ export async function dayOverview(
        FROM schedules s
        JOIN schedule_versions v ON v.tenant_id = s.tenant_id AND v.schedule_id = s.id AND v.version = s.version
        JOIN generating_units g ON g.tenant_id = s.tenant_id AND g.id = s.unit_id
-       WHERE s.day = ?::date AND s.status IN ('submitted', 'accepted')
+       WHERE s.day = ?::date AND s.status IN ('submitted', 'accepted') AND v.resolution = ?
          ${filter.technology ? 'AND g.technology = ?' : ''}`,
-      filter.technology ? [day, filter.technology] : [day],
+      filter.technology ? [day, resolution, filter.technology] : [day, resolution],
     )
+    // Versions approved on another market time unit (before the tenant changed it) cannot be
+    // summed per interval with the others; the page says how many were left out.
+    const other = await trx('schedules as s')
+      .join('schedule_versions as v', function () {
+        this.on('v.schedule_id', 's.id').andOn('v.tenant_id', 's.tenant_id').andOn('v.version', 's.version')
+      })
+      .where('s.day', day)
+      .whereIn('s.status', ['submitted', 'accepted'])
+      .whereNot('v.resolution', resolution)
+      .count<{ n: string }[]>('* as n')
     const counted = await trx('generating_units as g')
       .leftJoin('schedules as s', function () {
         this.on('s.unit_id', 'g.id')
@@ -116,6 +132,7 @@ export async function dayOverview(
         return v === null || v === undefined ? null : Number(v)
       }),
       counts: Object.fromEntries(counted.map((c) => [c.status, Number(c.n)])),
+      otherResolution: Number(other[0]?.n ?? 0),
       page: list,
     }
   })
