@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { Express } from 'express'
 import type { Knex } from 'knex'
-import { CookieAccessInfo } from 'cookiejar'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { TypeDefinition } from '../../src/modules/applications/definition.ts'
 import { hashPassword } from '../../src/platform/passwords.ts'
 import { systemClock, type Clock } from '../../src/platform/clock.ts'
-import { agentFor } from '../helpers/agent.ts'
+import { agentFor, cookieOf } from '../helpers/agent.ts'
 import { READING, TP15 } from '../helpers/applications.ts'
 import { createOperator, operatorSignIn } from '../helpers/operators.ts'
 
@@ -82,9 +81,5 @@ export async function seedApplications(
   const login = await customer.post('/login', { login: 'bench0@example.com', password: PASSWORD })
   if (login.status !== 303) throw new Error(`bench customer sign-in failed: ${login.status}`)
   const staff = await operatorSignIn(t, tenant.host, await createOperator(t, tenant.id, 'operator'))
-  const cookieOf = (agent: { raw: unknown }) =>
-    (agent.raw as { jar: { getCookies(a: unknown): { toValueString(): string } } }).jar
-      .getCookies(CookieAccessInfo.All)
-      .toValueString()
   return { customerCookie: cookieOf(customer), staffCookie: cookieOf(staff.agent) }
 }

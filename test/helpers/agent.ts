@@ -1,3 +1,4 @@
+import { CookieAccessInfo } from 'cookiejar'
 import type { Express } from 'express'
 import request from 'supertest'
 
@@ -34,4 +35,10 @@ export function csrfFrom(html: string): string {
   const match = /name="_csrf" value="([^"]+)"/.exec(html)
   if (!match?.[1]) throw new Error('no CSRF token on the page')
   return match[1]
+}
+
+/** An agent's cookies as one Cookie header (for a raw request: a stream, another host). */
+export function cookieOf(agent: { raw: unknown }): string {
+  const jar = (agent.raw as { jar: { getCookies(a: unknown): { toValueString(): string } } }).jar
+  return jar.getCookies(CookieAccessInfo.All).toValueString()
 }

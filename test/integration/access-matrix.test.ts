@@ -1,7 +1,6 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import request, { type Response } from 'supertest'
-import { CookieAccessInfo } from 'cookiejar'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import {
@@ -18,7 +17,7 @@ import {
 } from '../helpers/access-matrix.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
 import { PDF, TP15, multipart, postApplication, seedType } from '../helpers/applications.ts'
-import { agentFor } from '../helpers/agent.ts'
+import { agentFor, cookieOf } from '../helpers/agent.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
 import { createOperator, operatorSignIn } from '../helpers/operators.ts'
@@ -179,11 +178,6 @@ const MATRIX: Record<string, Expectation> = {
   'GET /admin/generation/units/:id': STAFF(G),
   'POST /admin/generation/units/:id': STAFF(P),
   'POST /admin/application-types/:code': STAFF(P, true),
-}
-
-function cookieOf(agent: Agent): string {
-  const jar = (agent.raw as unknown as { jar: { getCookies(a: unknown): { toValueString(): string } } }).jar
-  return jar.getCookies(CookieAccessInfo.All).toValueString()
 }
 
 /** A live stream never ends: its outcome is read from the response head, then the stream is dropped. */

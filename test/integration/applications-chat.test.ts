@@ -1,10 +1,10 @@
 import type http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { CookieAccessInfo } from 'cookiejar'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { mailUnreadMessages } from '../../src/modules/applications/chat.service.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
+import { cookieOf } from '../helpers/agent.ts'
 import { PDF, READING, multipart, postApplication, seedType } from '../helpers/applications.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
@@ -23,10 +23,6 @@ describe('applications: the conversation, live across two app processes', () => 
   let tenant: Awaited<ReturnType<typeof createTenant>>
   let staffEmail: string
   let id: string
-  const cookieOf = (agent: { raw: unknown }) =>
-    (agent.raw as { jar: { getCookies(a: unknown): { toValueString(): string } } }).jar
-      .getCookies(CookieAccessInfo.All)
-      .toValueString()
   const customer = (app = one) => signedIn(app, tenant.host, 'maria@example.com', PASSWORD)
   let signedStaff: Awaited<ReturnType<typeof operatorSignIn>>['agent'] | undefined
   const staff = async () => (signedStaff ??= (await operatorSignIn(one, tenant.host, staffEmail)).agent)

@@ -6,6 +6,7 @@ import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
 import { createOperator, operatorSignIn } from '../helpers/operators.ts'
 import { probeModule } from '../helpers/probe-module.ts'
+import { MODULE_SETTINGS_FORM } from '../helpers/settings.ts'
 
 describe('a module plugs in through its descriptor', () => {
   let t: TestApp
@@ -42,14 +43,7 @@ describe('a module plugs in through its descriptor', () => {
       registrationModes: 'emailConfirmation',
       oneTimePasswordDays: '7',
       minLength: '8',
-      applications_maxFileMb: '10',
-      applications_maxFiles: '5',
-      generation_resolution: '15',
-      generation_unit: 'kW',
-      generation_precision: '3',
-      generation_gateDays: '1',
-      generation_gateTime: '14:00',
-      generation_reminderHours: '3',
+      ...MODULE_SETTINGS_FORM,
     }
     const stored = () =>
       withTenant(t.deps.db, tenant.id, (trx) => trx('tenants').where({ id: tenant.id }).first('settings'))

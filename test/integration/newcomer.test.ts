@@ -8,6 +8,7 @@ import { registerConfirmed } from '../helpers/accounts.ts'
 import { createTenant } from '../helpers/factories.ts'
 import { createOperator, operatorSignIn } from '../helpers/operators.ts'
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../helpers/smtp.ts'
+import { MODULE_SETTINGS_FORM } from '../helpers/settings.ts'
 
 const PASSWORD = 'a newcomer walks in the portal'
 
@@ -24,14 +25,7 @@ function settingsForm(overrides: Record<string, unknown> = {}) {
     oneTimePasswordDays: '7',
     minLength: '8',
     enrolmentDays: '14',
-    applications_maxFileMb: '10',
-    applications_maxFiles: '5',
-    generation_resolution: '15',
-    generation_unit: 'kW',
-    generation_precision: '3',
-    generation_gateDays: '1',
-    generation_gateTime: '14:00',
-    generation_reminderHours: '3',
+    ...MODULE_SETTINGS_FORM,
     access_applications: 'open',
     access_readings: 'open',
     access_pgb: 'token',

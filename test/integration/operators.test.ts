@@ -8,6 +8,7 @@ import { linkIn, pathOf, registerConfirmed, signedIn } from '../helpers/accounts
 import { createTenant } from '../helpers/factories.ts'
 import { STAFF_PASSWORD, createOperator, operatorSignIn } from '../helpers/operators.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
+import { MODULE_SETTINGS_FORM } from '../helpers/settings.ts'
 
 describe('operators and the admin shell', () => {
   let smtp: SmtpSink
@@ -150,14 +151,7 @@ describe('operators and the admin shell', () => {
       oneTimePasswordDays: '7',
       minLength: '8',
       enrolmentDays: '14',
-      applications_maxFileMb: '10',
-      applications_maxFiles: '5',
-      generation_resolution: '15',
-      generation_unit: 'kW',
-      generation_precision: '3',
-      generation_gateDays: '1',
-      generation_gateTime: '14:00',
-      generation_reminderHours: '3',
+      ...MODULE_SETTINGS_FORM,
     }
     const bad = await agent.post('/admin/settings', {
       ...base,

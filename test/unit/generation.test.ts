@@ -5,7 +5,7 @@ import { deliveryDay } from '../../src/platform/time/intervals.ts'
 import { inputValue, readGrid, readValue, sameValues } from '../../src/modules/generation/grid.ts'
 import { copyByLocalTime } from '../../src/modules/generation/editor.ts'
 import { intervalLabel, readSchedules } from '../../src/modules/generation/transfer.ts'
-import type { UnitRow } from '../../src/modules/generation/service.ts'
+import type { UnitRow } from '../../src/modules/generation/units.service.ts'
 
 const KW = { unit: 'kW' as const, precision: 3 }
 const MW = { unit: 'MW' as const, precision: 2 }

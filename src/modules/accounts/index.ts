@@ -17,6 +17,7 @@ export {
   createEnrolledCustomer,
   customerContact,
   customerExists,
+  customerNameSql,
   findCustomerByEmail,
   setDefaultService,
   type CustomerContact,

@@ -2,9 +2,9 @@ import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
-import { attachmentDownload, sendAttachment } from '../../http/download.ts'
+import { attachmentDownload } from '../../http/download.ts'
 import { flash } from '../../http/flash.ts'
-import { fieldErrors, renderInvalid, type FieldError } from '../../http/forms.ts'
+import { renderInvalid } from '../../http/forms.ts'
 import { PageParam, pagination, sendCsv } from '../../http/lists.ts'
 import { createLimiter, rateLimit } from '../../http/rate-limit.ts'
 import { acceptUploads, type UploadField } from '../../http/upload.ts'
@@ -14,28 +14,14 @@ import { isUuid } from '../../platform/ids.ts'
 import { tenantText } from '../../platform/tenancy/texts.ts'
 import { activeOperators, requireOperator } from '../operators/index.ts'
 import { MESSAGE_OWNER } from './chat.service.ts'
-import type { Texts } from './definition.ts'
-import { FORM_KINDS } from './forms.service.ts'
 import { OPEN_FOR_STAFF, queueQuery, type ListedApplication, type QueueFilter } from './list.service.ts'
 import { chatPage, formText, messageUploads, readMessage, readUpTo } from './pages.ts'
 import type { ApplicationServices } from './services.ts'
 import { applicationsSettings } from './settings.ts'
+import { formLibraryRoutes } from './forms.routes.ts'
 import { typeAdminRoutes } from './types.routes.ts'
-import { WORKFLOWS, availableFor } from './workflows.ts'
-import { LOCALES } from '../../platform/i18n/locales.ts'
+import { SENT_STATUSES, WORKFLOWS, availableFor } from './workflows.ts'
 
-const STATUSES = [
-  'submitted',
-  'inProgress',
-  'contract',
-  'works',
-  'checking',
-  'acts',
-  'completed',
-  'returned',
-  'rejected',
-  'withdrawn',
-] as const
 const Day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/)
@@ -47,7 +33,7 @@ const Filter = z.object({
     .regex(/^[a-z][a-z0-9]{0,23}$/)
     .optional()
     .catch(undefined),
-  status: z.enum(STATUSES).optional().catch(undefined),
+  status: z.enum(SENT_STATUSES).optional().catch(undefined),
   overdue: z.literal('1').optional().catch(undefined),
   assignee: z.string().optional().catch(undefined),
   from: Day,
@@ -92,7 +78,7 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
       filter: { ...Filter.parse(req.query) },
       types: await applications.listTypes(res.locals.ctx),
       operators: await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => activeOperators(trx)),
-      statuses: STATUSES,
+      statuses: SENT_STATUSES,
       pagination: pagination(req, page, res.locals.t('applications.queue.title')),
       csvHref: `/admin/applications.csv?${query.toString()}`,
       today: new Date(deps.clock.now()),
@@ -283,64 +269,6 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
     ),
   )
 
-  // ---- the standard forms library (administrators) ----
-  const Title = z.string().trim().max(200, 'applications.library.errors.title').optional()
-  const FormUpload = z.object({
-    kind: z.enum(FORM_KINDS, 'applications.library.errors.kind'),
-    typeCode: z.string().regex(/^([a-z][a-z0-9]{0,23})?$/, 'applications.library.errors.type'),
-    familyId: z.string().optional(),
-    title_en: Title,
-    title_pl: Title,
-    title_ru: Title,
-    'title_zh-CN': Title,
-  })
-  const libraryLocals = async (res: Response) => ({
-    families: await applications.formLibrary(res.locals.ctx),
-    types: await applications.listTypes(res.locals.ctx),
-    kinds: FORM_KINDS,
-  })
-  router.use('/admin/standard-forms', requireOperator(deps.db, 'admin'))
-  router.get('/admin/standard-forms', async (_req, res) => {
-    res.render('admin/applications/library', { ...(await libraryLocals(res)), values: {} })
-  })
-  router.post(
-    '/admin/standard-forms',
-    ...acceptUploads([
-      { field: 'file', allow: ['pdf', 'docx', 'xlsx'], maxBytes: 20 * 1024 * 1024, required: true },
-    ]),
-    async (req, res) => {
-      const form = FormUpload.safeParse(req.body)
-      const errors: FieldError[] = form.success ? [] : fieldErrors(res, form.error)
-      const title: Texts = {}
-      if (form.success)
-        for (const l of LOCALES) {
-          const text = form.data[`title_${l}`]
-          if (text) title[l] = text
-        }
-      const family = form.success && form.data.familyId ? form.data.familyId : null
-      if (!family && form.success && !Object.keys(title).length)
-        errors.push({
-          field: 'title_en',
-          text: res.locals.t('applications.library.errors.title'),
-          href: '#title_en',
-        })
-      errors.push(...(req.upload?.errors ?? []))
-      if (errors.length || !form.success)
-        return renderInvalid(res, 'admin/applications/library', errors, req.body, await libraryLocals(res))
-      await applications.uploadForm(
-        res.locals.ctx,
-        { kind: form.data.kind, typeCode: form.data.typeCode || null, title, familyId: family },
-        req.upload!.files[0]!,
-      )
-      flash(req, { key: 'applications.library.uploaded' })
-      res.redirect(303, '/admin/standard-forms')
-    },
-  )
-  router.get('/admin/standard-forms/:id', async (req, res) => {
-    const file = await applications.formFile(res.locals.ctx, String(req.params.id))
-    await sendAttachment(res, file, deps.files.read(file.storageKey))
-  })
-
-  router.use(typeAdminRoutes(deps, applications))
+  router.use(formLibraryRoutes(deps, applications), typeAdminRoutes(deps, applications))
   return router
 }

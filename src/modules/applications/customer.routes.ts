@@ -16,24 +16,9 @@ import { formValues, readApplicationForm, uploadFieldsOf } from './form.ts'
 import { chatPage, formText, messageUploads, readMessage, readUpTo } from './pages.ts'
 import type { ApplicationServices } from './services.ts'
 import type { ApplicationType } from './definition.ts'
-import { WORKFLOWS, availableFor, turnOf } from './workflows.ts'
+import { APPLICATION_STATUSES, WORKFLOWS, availableFor, turnOf } from './workflows.ts'
 
-const STATUS_FILTER = z
-  .enum([
-    'draft',
-    'submitted',
-    'inProgress',
-    'contract',
-    'works',
-    'checking',
-    'acts',
-    'completed',
-    'returned',
-    'rejected',
-    'withdrawn',
-  ])
-  .optional()
-  .catch(undefined)
+const STATUS_FILTER = z.enum(APPLICATION_STATUSES).optional().catch(undefined)
 
 const BASE = '/services/applications'
 
@@ -54,6 +39,7 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
     res.render('customer/applications/list', {
       page,
       status,
+      statuses: APPLICATION_STATUSES,
       pagination: pagination(req, page, res.locals.t('applications.list.title')),
       types: await applications.offeredTypes(res.locals.ctx),
     })

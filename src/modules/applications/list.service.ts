@@ -5,6 +5,7 @@ import { paginate, type Page } from '../../http/lists.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { dayOf } from '../../platform/time/intervals.ts'
+import { customerNameSql } from '../accounts/index.ts'
 import { unreadColumn } from './repo.ts'
 import type { ApplicationsDeps } from './service.ts'
 
@@ -107,9 +108,7 @@ export function queueQuery(trx: Knex.Transaction, ctx: RequestContext, now: Date
       'a.due_on',
       unreadColumn(trx, 'staff'),
       trx.raw(`(a.due_on < ?::date AND a.status = ANY(?)) AS overdue`, [dayOf(now, zone), OPEN_FOR_STAFF]),
-      trx.raw(
-        `coalesce(nullif(c.organisation_name, ''), nullif(c.full_name, ''), nullif(concat_ws(' ', c.first_name, c.last_name), ''), c.email) AS customer_name`,
-      ),
+      trx.raw(`${customerNameSql('c')} AS customer_name`),
       'c.email as customer_email',
       'o.email as assignee_email',
     )

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express'
 import type { FieldError } from '../../http/forms.ts'
 import type { UploadField } from '../../http/upload.ts'
-import type { ApplicationView } from './service.ts'
+import type { ApplicationView } from './view.service.ts'
 import { applicationsSettings } from './settings.ts'
 
 const MESSAGE_MAX = 4_000

@@ -5,29 +5,27 @@ import { audit } from '../../platform/audit.ts'
 import { addBusinessDays, type WorkingCalendar } from '../../platform/calendar/index.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { ConflictError, InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
-import { attachFiles, attachmentsOf, type Attachment } from '../../platform/files/attachments.ts'
+import { attachFiles, attachmentsOf } from '../../platform/files/attachments.ts'
 import type { AcceptedFile } from '../../platform/files/sniff.ts'
 import { isLocale } from '../../platform/i18n/locales.ts'
 import { publish } from '../../platform/live.ts'
 import { portalLink } from '../../platform/mail/links.ts'
 import { claimSubmission } from '../../platform/submissions.ts'
 import { dayOf } from '../../platform/time/intervals.ts'
-import { applyTransition, statusHistory, type WorkflowRole } from '../../platform/workflow/index.ts'
+import { applyTransition, type WorkflowRole } from '../../platform/workflow/index.ts'
 import { customerContact } from '../accounts/index.ts'
 import { tenantCalendar } from '../calendar/index.ts'
-import { TypeDefinition, type ApplicationType } from './definition.ts'
+import type { ApplicationType } from './definition.ts'
 import {
   currentType,
-  currentTypes,
   findApplication,
-  insertTypeVersion,
-  messagesOf,
   nextNumber,
   typeById,
   type ApplicationContent,
   type ApplicationRow,
 } from './repo.ts'
-import { WORKFLOWS, timeline, type WorkflowCode } from './workflows.ts'
+import { offeredType } from './types.service.ts'
+import { WORKFLOWS } from './workflows.ts'
 
 export type ApplicationsDeps = Pick<Deps, 'db' | 'clock' | 'outbox' | 'files' | 'i18n'>
 export type UploadedFile = AcceptedFile & { field: string }
@@ -37,89 +35,6 @@ export const topicOf = (id: string) => `application:${id}`
 const subject = (id: string) => ({ table: 'applications', type: OWNER, id })
 
 export const workflowOf = (type: ApplicationType) => WORKFLOWS[type.definition.workflow]
-
-// ---- types ---------------------------------------------------------------------------
-
-export function listTypes(deps: ApplicationsDeps, ctx: RequestContext): Promise<ApplicationType[]> {
-  return withTenant(deps.db, ctx.tenant.id, (trx) => currentTypes(trx))
-}
-
-/** The types a customer may start: the newest version of each, if it is active. */
-export async function offeredTypes(deps: ApplicationsDeps, ctx: RequestContext): Promise<ApplicationType[]> {
-  return (await listTypes(deps, ctx)).filter((t) => t.definition.active)
-}
-
-export async function offeredType(
-  deps: ApplicationsDeps,
-  ctx: RequestContext,
-  code: string,
-): Promise<ApplicationType> {
-  const type = await withTenant(deps.db, ctx.tenant.id, (trx) => currentType(trx, code))
-  if (!type || !type.definition.active) throw new NotFoundError(`application type ${code}`)
-  return type
-}
-
-export async function typeVersions(deps: ApplicationsDeps, ctx: RequestContext, code: string) {
-  return withTenant(deps.db, ctx.tenant.id, (trx) =>
-    trx('application_types')
-      .where({ code })
-      .orderBy('version', 'desc')
-      .select<(ApplicationType & { created_by: string | null })[]>(
-        'id',
-        'code',
-        'version',
-        'definition',
-        'created_at',
-        'created_by',
-      ),
-  )
-}
-
-/** JSON with object keys sorted: jsonb gives keys back in its own order, not the one written. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  )
-}
-
-/**
- * An administrator's edit of a type: a new version unless nothing changed. Applications
- * already submitted keep the version they were made under.
- */
-export async function saveTypeVersion(
-  deps: ApplicationsDeps,
-  ctx: RequestContext,
-  code: string,
-  input: unknown,
-  options: { creating?: boolean } = {},
-): Promise<{ version: number; changed: boolean }> {
-  const definition = TypeDefinition.parse(input)
-  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    // One edit of a type at a time, so two administrators cannot both write version n+1.
-    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`application-type:${code}`])
-    const latest = await currentType(trx, code)
-    if (options.creating && latest) throw new InvalidFieldError('code', 'applications.types.errors.codeTaken')
-    if (!options.creating && !latest) throw new NotFoundError(`application type ${code}`)
-    if (latest && canonical(latest.definition) === canonical(definition))
-      return { version: latest.version, changed: false }
-    const version = (latest?.version ?? 0) + 1
-    await insertTypeVersion(trx, {
-      tenant_id: ctx.tenant.id,
-      code,
-      version,
-      definition,
-      created_by: ctx.actor.type === 'operator' ? ctx.actor.id : null,
-    })
-    await audit(trx, ctx, {
-      action: 'application-type.saved',
-      targetType: 'application-type',
-      details: { code, version },
-    })
-    return { version, changed: true }
-  })
-}
 
 // ---- applications ----------------------------------------------------------------------
 
@@ -395,93 +310,5 @@ export async function assignApplication(
       targetId: id,
       details: { assignee: assigneeId },
     })
-  })
-}
-
-/** The customer an application belongs to, as staff see them. */
-export function customerOf(deps: ApplicationsDeps, ctx: RequestContext, customerId: string) {
-  return withTenant(deps.db, ctx.tenant.id, (trx) => customerContact(trx, customerId))
-}
-
-// ---- reading ---------------------------------------------------------------------------
-
-export interface ApplicationView {
-  application: ApplicationRow
-  type: ApplicationType
-  files: Attachment[]
-  history: Awaited<ReturnType<typeof statusHistory>>
-  timeline: ReturnType<typeof timeline>
-  messages: Awaited<ReturnType<typeof messagesOf>>
-  messageFiles: Map<string, Attachment[]>
-  workflow: WorkflowCode
-}
-
-/**
- * Everything an application's page shows, and the reader's read marker moved to the
- * newest message. A customer sees only their own (anything else is not found).
- */
-export async function viewApplication(
-  deps: ApplicationsDeps,
-  ctx: RequestContext,
-  id: string,
-  reader: { side: 'customer'; customerId: string } | { side: 'staff' },
-): Promise<ApplicationView> {
-  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const application = await findApplication(trx, id)
-    if (!application || (reader.side === 'customer' && application.customer_id !== reader.customerId))
-      throw new NotFoundError(OWNER)
-    const type = (await typeById(trx, application.type_id))!
-    const history = await statusHistory(trx, { type: OWNER, id })
-    const messages = await messagesOf(trx, id)
-    const messageFiles = new Map<string, Attachment[]>()
-    if (messages.length) {
-      const rows = await trx('attachments')
-        .whereIn(
-          'owner_id',
-          messages.map((m) => m.id),
-        )
-        .where({ owner_type: 'application-message' })
-        .select('owner_id')
-      for (const ownerId of new Set(rows.map((r: { owner_id: string }) => r.owner_id)))
-        messageFiles.set(ownerId, await attachmentsOf(trx, { type: 'application-message', id: ownerId }))
-    }
-    const column = reader.side === 'customer' ? 'customer_read_n' : 'staff_read_n'
-    if (Number(application[column]) < Number(application.last_message_n))
-      await trx('applications')
-        .where({ id })
-        .update({ [column]: application.last_message_n })
-    return {
-      application,
-      type,
-      files: await attachmentsOf(trx, { type: OWNER, id }),
-      history,
-      timeline: timeline(type.definition.workflow, application.status, history),
-      messages,
-      messageFiles,
-      workflow: type.definition.workflow,
-    }
-  })
-}
-
-/** Whether a requester may download an application's file (its owner, or this tenant's staff). */
-export async function mayReadApplicationFile(
-  deps: ApplicationsDeps,
-  ctx: RequestContext,
-  attachment: Attachment,
-  applicationId: string,
-  reader: { side: 'customer'; customerId: string } | { side: 'staff' },
-): Promise<boolean> {
-  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const application = await findApplication(trx, applicationId)
-    if (!application) return false
-    if (reader.side === 'customer' && application.customer_id !== reader.customerId) return false
-    if (attachment.owner.type === OWNER) return attachment.owner.id === applicationId
-    if (attachment.owner.type === 'application-message') {
-      const message = await trx('application_messages')
-        .where({ id: attachment.owner.id })
-        .first<{ application_id: string } | undefined>('application_id')
-      return message?.application_id === applicationId
-    }
-    return false
   })
 }

@@ -7,18 +7,12 @@ import {
   addStaffDocuments,
   assignApplication,
   createApplication,
-  customerOf,
-  listTypes,
-  mayReadApplicationFile,
   moveApplication,
-  offeredType,
-  offeredTypes,
-  saveTypeVersion,
-  typeVersions,
   updateApplication,
-  viewApplication,
   withdrawApplication,
 } from './service.ts'
+import { listTypes, offeredType, offeredTypes, saveTypeVersion, typeVersions } from './types.service.ts'
+import { customerOf, mayReadApplicationFile, viewApplication } from './view.service.ts'
 
 /** The applications module's services, built once when the app is assembled. */
 export function createApplicationServices(deps: Deps) {

@@ -128,3 +128,8 @@ export function timeline(
 /** The statuses this role may move an application to from where it is (the buttons a page offers). */
 export const availableFor = (code: WorkflowCode, status: string, role: WorkflowRole): string[] =>
   availableTransitions(WORKFLOWS[code], status, role).map((t) => t.to)
+
+/** Every status an application can have (the TP workflow has them all), in the workflow's order. */
+export const APPLICATION_STATUSES = TP_WORKFLOW.statuses.map((s) => s.code) as [string, ...string[]]
+/** What staff see: everything but drafts, which only their owner knows about. */
+export const SENT_STATUSES = APPLICATION_STATUSES.filter((s) => s !== 'draft') as [string, ...string[]]

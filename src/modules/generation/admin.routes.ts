@@ -15,10 +15,10 @@ import { findEnrolment, pendingEnrolmentFor } from '../services/index.ts'
 import { dayParam } from './customer.routes.ts'
 import { unitFactor } from './grid.ts'
 import { OVERVIEW_STATUSES } from './overview.service.ts'
-import { TECHNOLOGIES, claimRedeemedUnits, type UnitInput } from './service.ts'
+import { TECHNOLOGIES, claimRedeemedUnits, type UnitInput } from './units.service.ts'
 import type { GenerationServices } from './services.ts'
 import { generationSettings } from './settings.ts'
-import { exportCsv, exportXlsx } from './transfer.ts'
+import { sendSheet } from './transfer.ts'
 
 const Filter = z.object({
   technology: z.enum(TECHNOLOGIES).optional().catch(undefined),
@@ -108,15 +108,7 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
         .select(),
     )
     const sheet = await generation.exportSheet(res.locals.ctx, units, day, day)
-    res.set('Cache-Control', 'no-store')
-    if (req.query.format === 'xlsx') {
-      res.attachment(`schedules-${day}.xlsx`)
-      res.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-      return res.send(await exportXlsx(sheet))
-    }
-    res.attachment(`schedules-${day}.csv`)
-    res.type('text/csv; charset=utf-8')
-    res.send(exportCsv(sheet, res.locals.locale))
+    await sendSheet(res, sheet, `schedules-${day}`, req.query.format)
   })
 
   router.post('/admin/generation/schedules/:id', async (req, res) => {

@@ -9,10 +9,11 @@ import { addDays, dayOf, parseDay } from '../../platform/time/intervals.ts'
 import { requireService } from '../services/index.ts'
 import { copyByLocalTime, copySource, editorLocals, gridErrors } from './editor.ts'
 import { readGrid } from './grid.ts'
-import { gateOf, type UnitRow } from './service.ts'
+import { gateOf } from './service.ts'
+import type { UnitRow } from './units.service.ts'
 import type { GenerationServices } from './services.ts'
 import { generationSettings } from './settings.ts'
-import { daysBetween, exportCsv, exportXlsx, intervalLabel, MAX_IMPORT_DAYS } from './transfer.ts'
+import { daysBetween, intervalLabel, MAX_IMPORT_DAYS, sendSheet } from './transfer.ts'
 
 const BASE = '/services/pgb'
 
@@ -52,10 +53,14 @@ export function generationCustomerRoutes(deps: Deps, generation: GenerationServi
   router.get(BASE, async (req, res) => {
     const day = req.query.day ? dayParam(req.query.day) : nextOpenDay(res)
     const units = await generation.unitsOf(res.locals.ctx, customerOf(res))
-    const schedules = await Promise.all(units.map((u) => generation.scheduleOf(res.locals.ctx, u.id, day)))
+    const schedules = await generation.schedulesOfDay(
+      res.locals.ctx,
+      units.map((u) => u.id),
+      day,
+    )
     res.render('customer/generation/home', {
       day,
-      units: units.map((u, i) => ({ ...u, schedule: schedules[i]!.schedule, latest: schedules[i]!.latest })),
+      units: units.map((u) => ({ ...u, schedule: schedules.find((s) => s.unit_id === u.id) })),
       gate: gateOf(res.locals.ctx, day),
       closed: deps.clock.now() >= gateOf(res.locals.ctx, day),
       previousDay: addDays(day, -1),
@@ -166,15 +171,7 @@ export function generationCustomerRoutes(deps: Deps, generation: GenerationServi
     const units = await generation.unitsOf(res.locals.ctx, customerOf(res))
     const sheet = await generation.exportSheet(res.locals.ctx, units, from, to)
     const name = `schedules-${from}${to === from ? '' : `-${to}`}`
-    res.set('Cache-Control', 'no-store')
-    if (req.query.format === 'xlsx') {
-      res.attachment(`${name}.xlsx`)
-      res.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-      return res.send(await exportXlsx(sheet))
-    }
-    res.attachment(`${name}.csv`)
-    res.type('text/csv; charset=utf-8')
-    res.send(exportCsv(sheet, res.locals.locale))
+    await sendSheet(res, sheet, name, req.query.format)
   })
 
   router.get(`${BASE}/import`, (_req, res) => {

@@ -4,7 +4,8 @@ import { stepChart } from '../../platform/chart.ts'
 import { intlLocale } from '../../platform/format.ts'
 import { addDays } from '../../platform/time/intervals.ts'
 import { inputValue, unitFactor, type GridError } from './grid.ts'
-import { dayOfTenant, gateOf, isActiveOn, type ScheduleView, type UnitRow } from './service.ts'
+import { dayOfTenant, gateOf, type ScheduleView } from './service.ts'
+import { isActiveOn, type UnitRow } from './units.service.ts'
 import { generationSettings } from './settings.ts'
 
 const decimalMarks = new Map<string, string>()

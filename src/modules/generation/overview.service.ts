@@ -2,7 +2,9 @@ import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { paginate, type Page } from '../../http/lists.ts'
 import type { RequestContext } from '../../platform/context.ts'
-import { claimRedeemedUnits, type GenerationDeps, type Technology } from './service.ts'
+import { customerNameSql } from '../accounts/index.ts'
+import type { GenerationDeps } from './service.ts'
+import { claimRedeemedUnits, type Technology } from './units.service.ts'
 
 export const OVERVIEW_STATUSES = ['missing', 'draft', 'submitted', 'accepted', 'rejected'] as const
 export type OverviewStatus = (typeof OVERVIEW_STATUSES)[number]
@@ -50,9 +52,7 @@ export function overviewQuery(trx: Knex.Transaction, day: string, filter: Overvi
       'g.name',
       'g.technology',
       'g.capacity_kw',
-      trx.raw(
-        `coalesce(nullif(c.organisation_name, ''), nullif(c.full_name, ''), nullif(concat_ws(' ', c.first_name, c.last_name), ''), c.email, e.company) AS customer_name`,
-      ),
+      trx.raw(`coalesce(${customerNameSql('c')}, e.company) AS customer_name`),
       's.id as schedule_id',
       trx.raw(`coalesce(s.status, 'missing') AS status`),
       trx.raw('coalesce(s.version, 0) AS version'),

@@ -1,9 +1,8 @@
 import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { Deps } from '../../deps.ts'
-import { audit } from '../../platform/audit.ts'
 import type { RequestContext } from '../../platform/context.ts'
-import { ConflictError, InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
+import { ConflictError, NotFoundError } from '../../platform/errors.ts'
 import { isLocale } from '../../platform/i18n/locales.ts'
 import { portalLink } from '../../platform/mail/links.ts'
 import { deliveryDay, localMoment, type DeliveryDay } from '../../platform/time/intervals.ts'
@@ -11,26 +10,10 @@ import { applyTransition, statusHistory } from '../../platform/workflow/index.ts
 import { customerContact } from '../accounts/index.ts'
 import { sameValues } from './grid.ts'
 import { generationSettings, type GenerationSettings } from './settings.ts'
+import type { UnitRow } from './units.service.ts'
 import { SCHEDULE_WORKFLOW } from './workflow.ts'
 
 export type GenerationDeps = Pick<Deps, 'db' | 'clock' | 'outbox' | 'i18n'>
-
-export const TECHNOLOGIES = ['pv', 'wind', 'hydro', 'chp', 'biogas', 'storage', 'other'] as const
-export type Technology = (typeof TECHNOLOGIES)[number]
-
-export interface UnitRow {
-  id: string
-  /** Null while the unit waits for its PGB enrolment to be redeemed. */
-  customer_id: string | null
-  enrolment_id: string | null
-  code: string
-  name: string
-  technology: Technology
-  capacity_kw: string
-  connection_point: string
-  active_from: string
-  active_to: string | null
-}
 
 export interface ScheduleRow {
   id: string
@@ -76,106 +59,6 @@ export function gateOf(ctx: RequestContext, day: string): Date {
   return localMoment(day, -s.gateDays, s.gateTime, ctx.tenant.settings.timeZone)
 }
 
-// ---- units -----------------------------------------------------------------------------
-
-export interface UnitInput {
-  /** The owner, or — while their token is not redeemed yet — their pending PGB enrolment. */
-  owner: { customerId: string } | { enrolmentId: string }
-  code: string
-  name: string
-  technology: Technology
-  capacityKw: number
-  connectionPoint: string
-  activeFrom: string
-  activeTo: string | null
-}
-
-const unitColumns = (input: UnitInput) => ({
-  customer_id: 'customerId' in input.owner ? input.owner.customerId : null,
-  enrolment_id: 'enrolmentId' in input.owner ? input.owner.enrolmentId : null,
-  code: input.code,
-  name: input.name,
-  technology: input.technology,
-  capacity_kw: input.capacityKw,
-  connection_point: input.connectionPoint,
-  active_from: input.activeFrom,
-  active_to: input.activeTo,
-})
-
-export async function saveUnit(
-  deps: GenerationDeps,
-  ctx: RequestContext,
-  id: string | null,
-  input: UnitInput,
-): Promise<string> {
-  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    if ('customerId' in input.owner && !(await customerContact(trx, input.owner.customerId)))
-      throw new InvalidFieldError('customerEmail', 'generation.errors.customer')
-    const taken = await trx('generating_units')
-      .where({ code: input.code })
-      .modify((q) => void (id ? q.whereNot({ id }) : q))
-      .first<{ id: string } | undefined>('id')
-    if (taken) throw new InvalidFieldError('code', 'generation.errors.codeTaken')
-    let unitId: string
-    if (id) {
-      const updated = await trx('generating_units').where({ id }).update(unitColumns(input))
-      if (!updated) throw new NotFoundError('unit')
-      unitId = id
-    } else {
-      const [row] = await trx('generating_units')
-        .insert({ tenant_id: ctx.tenant.id, ...unitColumns(input) })
-        .returning<{ id: string }[]>('id')
-      unitId = row!.id
-    }
-    await audit(trx, ctx, {
-      action: id ? 'generation.unit-updated' : 'generation.unit-created',
-      targetType: 'generating-unit',
-      targetId: unitId,
-      details: { code: input.code, capacityKw: input.capacityKw },
-    })
-    return unitId
-  })
-}
-
-/**
- * Units added for a PGB enrolment become their customer's once the token is redeemed
- * (the enrolment then names who used it). Run before units are read by owner.
- */
-export async function claimRedeemedUnits(trx: Knex.Transaction): Promise<void> {
-  await trx.raw(
-    `UPDATE generating_units g SET customer_id = e.used_by
-     FROM enrolments e
-     WHERE g.customer_id IS NULL AND e.tenant_id = g.tenant_id AND e.id = g.enrolment_id AND e.used_by IS NOT NULL`,
-  )
-}
-
-export function unitsOf(deps: GenerationDeps, ctx: RequestContext, customerId: string): Promise<UnitRow[]> {
-  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    await claimRedeemedUnits(trx)
-    return trx('generating_units').where({ customer_id: customerId }).orderBy('code').select<UnitRow[]>()
-  })
-}
-
-export async function unitOf(
-  deps: GenerationDeps,
-  ctx: RequestContext,
-  id: string,
-  customerId?: string,
-): Promise<UnitRow> {
-  const unit = await withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    if (customerId) await claimRedeemedUnits(trx)
-    return trx('generating_units')
-      .where({ id })
-      .modify((q) => void (customerId ? q.where({ customer_id: customerId }) : q))
-      .first<UnitRow | undefined>()
-  })
-  if (!unit) throw new NotFoundError('unit')
-  return unit
-}
-
-export const isActiveOn = (unit: Pick<UnitRow, 'active_from' | 'active_to'>, day: string): boolean =>
-  unit.active_from <= day && (!unit.active_to || day <= unit.active_to)
-
 // ---- schedules -------------------------------------------------------------------------
 
 export interface ScheduleView {
@@ -200,6 +83,18 @@ export async function scheduleOf(
       : []
     return { schedule, latest: versions[0], versions }
   })
+}
+
+/** Units' schedule rows of one day (status and newest version) in one query: the customer's day list. */
+export function schedulesOfDay(
+  deps: GenerationDeps,
+  ctx: RequestContext,
+  unitIds: readonly string[],
+  day: string,
+): Promise<ScheduleRow[]> {
+  return withTenant(deps.db, ctx.tenant.id, (trx) =>
+    trx('schedules').whereIn('unit_id', unitIds).where({ day }).select<ScheduleRow[]>(),
+  )
 }
 
 /** The schedule row of a unit's day, created (as a draft) on first use and locked for this transaction. */

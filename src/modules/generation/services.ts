@@ -8,16 +8,14 @@ import {
   approveSchedule,
   dayOfTenant,
   decideSchedule,
-  isActiveOn,
   saveDraft,
-  saveUnit,
   scheduleOf,
+  schedulesOfDay,
   unitHistory,
-  unitOf,
-  unitsOf,
   versionHistory,
   type GenerationDeps,
 } from './service.ts'
+import { isActiveOn, saveUnit, unitOf, unitsOf } from './units.service.ts'
 import { applyImport, exportSheet, importOf, previewImport } from './transfer.service.ts'
 
 const customerOf = (deps: GenerationDeps, ctx: RequestContext, id: string) =>
@@ -38,6 +36,7 @@ export function createGenerationServices(deps: Deps) {
       saveDraft,
       saveUnit,
       scheduleOf,
+      schedulesOfDay,
       unitHistory,
       unitOf,
       unitsOf,

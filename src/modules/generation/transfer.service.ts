@@ -3,15 +3,8 @@ import type { RequestContext } from '../../platform/context.ts'
 import { ConflictError, NotFoundError } from '../../platform/errors.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { sameValues } from './grid.ts'
-import {
-  approveSchedule,
-  dayOfTenant,
-  gateOf,
-  saveDraft,
-  unitsOf,
-  type GenerationDeps,
-  type UnitRow,
-} from './service.ts'
+import { approveSchedule, dayOfTenant, gateOf, saveDraft, type GenerationDeps } from './service.ts'
+import { unitsOf, type UnitRow } from './units.service.ts'
 import { generationSettings } from './settings.ts'
 import {
   daysBetween,

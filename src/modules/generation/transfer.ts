@@ -1,3 +1,4 @@
+import type { Response } from 'express'
 import { parse } from 'csv-parse/sync'
 import readXlsxFile from 'read-excel-file/node'
 import writeXlsxFile from 'write-excel-file/node'
@@ -6,7 +7,7 @@ import { addDays, parseDay } from '../../platform/time/intervals.ts'
 import { readValue, unitFactor } from './grid.ts'
 import type { DeliveryDay } from '../../platform/time/intervals.ts'
 import type { GenerationSettings } from './settings.ts'
-import type { UnitRow } from './service.ts'
+import type { UnitRow } from './units.service.ts'
 
 /** How a file names an interval: the local start, with A/B on the repeated autumn hour. */
 export const intervalLabel = (day: string, interval: { local: string; repeat: 'A' | 'B' | null }) =>
@@ -183,4 +184,23 @@ export async function exportXlsx(sheet: ExportSheet): Promise<Buffer> {
     ]),
   ]
   return writeXlsxFile(data).toBuffer()
+}
+
+/** An export as the download the reader asked for: XLSX, or CSV in their locale. */
+export async function sendSheet(
+  res: Response,
+  sheet: ExportSheet,
+  name: string,
+  format: unknown,
+): Promise<void> {
+  res.set('Cache-Control', 'no-store')
+  if (format === 'xlsx') {
+    res.attachment(`${name}.xlsx`)
+    res.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+    res.send(await exportXlsx(sheet))
+    return
+  }
+  res.attachment(`${name}.csv`)
+  res.type('text/csv; charset=utf-8')
+  res.send(exportCsv(sheet, res.locals.locale))
 }

@@ -1,0 +1,88 @@
+import { withTenant } from '../../db/tenant-scope.ts'
+import { audit } from '../../platform/audit.ts'
+import type { RequestContext } from '../../platform/context.ts'
+import { InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
+import { TypeDefinition, type ApplicationType } from './definition.ts'
+import { currentType, currentTypes, insertTypeVersion } from './repo.ts'
+import type { ApplicationsDeps } from './service.ts'
+
+export function listTypes(deps: ApplicationsDeps, ctx: RequestContext): Promise<ApplicationType[]> {
+  return withTenant(deps.db, ctx.tenant.id, (trx) => currentTypes(trx))
+}
+
+/** The types a customer may start: the newest version of each, if it is active. */
+export async function offeredTypes(deps: ApplicationsDeps, ctx: RequestContext): Promise<ApplicationType[]> {
+  return (await listTypes(deps, ctx)).filter((t) => t.definition.active)
+}
+
+export async function offeredType(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  code: string,
+): Promise<ApplicationType> {
+  const type = await withTenant(deps.db, ctx.tenant.id, (trx) => currentType(trx, code))
+  if (!type || !type.definition.active) throw new NotFoundError(`application type ${code}`)
+  return type
+}
+
+export async function typeVersions(deps: ApplicationsDeps, ctx: RequestContext, code: string) {
+  return withTenant(deps.db, ctx.tenant.id, (trx) =>
+    trx('application_types')
+      .where({ code })
+      .orderBy('version', 'desc')
+      .select<(ApplicationType & { created_by: string | null })[]>(
+        'id',
+        'code',
+        'version',
+        'definition',
+        'created_at',
+        'created_by',
+      ),
+  )
+}
+
+/** JSON with object keys sorted: jsonb gives keys back in its own order, not the one written. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  )
+}
+
+/**
+ * An administrator's edit of a type: a new version unless nothing changed. Applications
+ * already submitted keep the version they were made under.
+ */
+export async function saveTypeVersion(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  code: string,
+  input: unknown,
+  options: { creating?: boolean } = {},
+): Promise<{ version: number; changed: boolean }> {
+  const definition = TypeDefinition.parse(input)
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    // One edit of a type at a time, so two administrators cannot both write version n+1.
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`application-type:${code}`])
+    const latest = await currentType(trx, code)
+    if (options.creating && latest) throw new InvalidFieldError('code', 'applications.types.errors.codeTaken')
+    if (!options.creating && !latest) throw new NotFoundError(`application type ${code}`)
+    if (latest && canonical(latest.definition) === canonical(definition))
+      return { version: latest.version, changed: false }
+    const version = (latest?.version ?? 0) + 1
+    await insertTypeVersion(trx, {
+      tenant_id: ctx.tenant.id,
+      code,
+      version,
+      definition,
+      created_by: ctx.actor.type === 'operator' ? ctx.actor.id : null,
+    })
+    await audit(trx, ctx, {
+      action: 'application-type.saved',
+      targetType: 'application-type',
+      details: { code, version },
+    })
+    return { version, changed: true }
+  })
+}

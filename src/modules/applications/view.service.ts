@@ -1,0 +1,96 @@
+import { withTenant } from '../../db/tenant-scope.ts'
+import type { RequestContext } from '../../platform/context.ts'
+import { NotFoundError } from '../../platform/errors.ts'
+import { attachmentsOf, type Attachment } from '../../platform/files/attachments.ts'
+import { statusHistory } from '../../platform/workflow/index.ts'
+import { customerContact } from '../accounts/index.ts'
+import type { ApplicationType } from './definition.ts'
+import { findApplication, messagesOf, typeById, type ApplicationRow } from './repo.ts'
+import { OWNER, type ApplicationsDeps } from './service.ts'
+import { timeline, type WorkflowCode } from './workflows.ts'
+
+/** The customer an application belongs to, as staff see them. */
+export function customerOf(deps: ApplicationsDeps, ctx: RequestContext, customerId: string) {
+  return withTenant(deps.db, ctx.tenant.id, (trx) => customerContact(trx, customerId))
+}
+
+export interface ApplicationView {
+  application: ApplicationRow
+  type: ApplicationType
+  files: Attachment[]
+  history: Awaited<ReturnType<typeof statusHistory>>
+  timeline: ReturnType<typeof timeline>
+  messages: Awaited<ReturnType<typeof messagesOf>>
+  messageFiles: Map<string, Attachment[]>
+  workflow: WorkflowCode
+}
+
+/**
+ * Everything an application's page shows, and the reader's read marker moved to the
+ * newest message. A customer sees only their own (anything else is not found).
+ */
+export async function viewApplication(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  id: string,
+  reader: { side: 'customer'; customerId: string } | { side: 'staff' },
+): Promise<ApplicationView> {
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const application = await findApplication(trx, id)
+    if (!application || (reader.side === 'customer' && application.customer_id !== reader.customerId))
+      throw new NotFoundError(OWNER)
+    const type = (await typeById(trx, application.type_id))!
+    const history = await statusHistory(trx, { type: OWNER, id })
+    const messages = await messagesOf(trx, id)
+    const messageFiles = new Map<string, Attachment[]>()
+    if (messages.length) {
+      const rows = await trx('attachments')
+        .whereIn(
+          'owner_id',
+          messages.map((m) => m.id),
+        )
+        .where({ owner_type: 'application-message' })
+        .select('owner_id')
+      for (const ownerId of new Set(rows.map((r: { owner_id: string }) => r.owner_id)))
+        messageFiles.set(ownerId, await attachmentsOf(trx, { type: 'application-message', id: ownerId }))
+    }
+    const column = reader.side === 'customer' ? 'customer_read_n' : 'staff_read_n'
+    if (Number(application[column]) < Number(application.last_message_n))
+      await trx('applications')
+        .where({ id })
+        .update({ [column]: application.last_message_n })
+    return {
+      application,
+      type,
+      files: await attachmentsOf(trx, { type: OWNER, id }),
+      history,
+      timeline: timeline(type.definition.workflow, application.status, history),
+      messages,
+      messageFiles,
+      workflow: type.definition.workflow,
+    }
+  })
+}
+
+/** Whether a requester may download an application's file (its owner, or this tenant's staff). */
+export async function mayReadApplicationFile(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  attachment: Attachment,
+  applicationId: string,
+  reader: { side: 'customer'; customerId: string } | { side: 'staff' },
+): Promise<boolean> {
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const application = await findApplication(trx, applicationId)
+    if (!application) return false
+    if (reader.side === 'customer' && application.customer_id !== reader.customerId) return false
+    if (attachment.owner.type === OWNER) return attachment.owner.id === applicationId
+    if (attachment.owner.type === 'application-message') {
+      const message = await trx('application_messages')
+        .where({ id: attachment.owner.id })
+        .first<{ application_id: string } | undefined>('application_id')
+      return message?.application_id === applicationId
+    }
+    return false
+  })
+}
