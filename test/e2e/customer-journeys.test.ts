@@ -1,10 +1,17 @@
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { linkIn } from '../helpers/accounts.ts'
-import { expectAccessible, startBrowserApp, type BrowserApp } from '../helpers/browser.ts'
+import {
+  expectAccessible,
+  newContext,
+  printJourneyDurations,
+  startBrowserApp,
+  type BrowserApp,
+} from '../helpers/browser.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
 
 describe('customer journeys in the browser', () => {
+  printJourneyDurations()
   let smtp: SmtpSink
   let app: BrowserApp
   let port: number
@@ -27,7 +34,7 @@ describe('customer journeys in the browser', () => {
   }
 
   it('seed 002: a legal entity registers, signs in with the emailed password, must change it, reaches the cabinet', async () => {
-    const context = await browser.newContext({ locale: 'ru-RU' })
+    const context = await newContext(browser, { locale: 'ru-RU' })
     const page = await context.newPage()
     const base = `http://ru.localhost:${port}`
     try {
@@ -89,7 +96,7 @@ describe('customer journeys in the browser', () => {
   })
 
   it('seed 004: registers, confirms by the emailed link, signs in, sees the profile name instead of the login, signs out', async () => {
-    const context = await browser.newContext({ locale: 'pl-PL' })
+    const context = await newContext(browser, { locale: 'pl-PL' })
     const page = await context.newPage()
     const base = `http://pl.localhost:${port}`
     try {

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { expectAccessible, startBrowserApp, type BrowserApp } from '../helpers/browser.ts'
+import {
+  expectAccessible,
+  newContext,
+  printJourneyDurations,
+  startBrowserApp,
+  type BrowserApp,
+} from '../helpers/browser.ts'
 
 describe('demo tenants in the browser', () => {
+  printJourneyDurations()
   let app: BrowserApp
   let port: number
   let browser: BrowserApp['browser']
@@ -18,7 +25,7 @@ describe('demo tenants in the browser', () => {
     ['cn', 'zh-CN', '湖北电力交易中心（演示）', '市场注册'],
   ])('%s: the home page is branded, localised and accessible', async (slug, lang, name, service) => {
     // A visitor whose browser speaks the tenant's language, as most of its customers' do.
-    const context = await browser.newContext({ locale: lang })
+    const context = await newContext(browser, { locale: lang })
     const page = await context.newPage()
     try {
       const cspViolations: string[] = []
@@ -51,7 +58,7 @@ describe('demo tenants in the browser', () => {
   })
 
   it('the development index on localhost links every demo portal', async () => {
-    const context = await browser.newContext()
+    const context = await newContext(browser)
     const page = await context.newPage()
     try {
       await page.goto(`http://localhost:${port}/`)

@@ -1,9 +1,16 @@
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_ENROLMENTS } from '../../src/modules/services/demo.ts'
-import { expectAccessible, startBrowserApp, type BrowserApp } from '../helpers/browser.ts'
+import {
+  expectAccessible,
+  newContext,
+  printJourneyDurations,
+  startBrowserApp,
+  type BrowserApp,
+} from '../helpers/browser.ts'
 
 describe('PGB token enrolment in the browser (seed 000, steps 1–8)', () => {
+  printJourneyDurations()
   let app: BrowserApp
 
   beforeAll(async () => {
@@ -26,7 +33,7 @@ describe('PGB token enrolment in the browser (seed 000, steps 1–8)', () => {
 
   it('4a: a customer with an account registers for PGB under My services and lands on the PGB page', async () => {
     const login = pl()
-    const context = await app.browser.newContext({ locale: 'pl-PL' })
+    const context = await newContext(app.browser, { locale: 'pl-PL' })
     const page = await context.newPage()
     try {
       await step(page, () => page.goto(`${login.url}/login`))
@@ -51,7 +58,7 @@ describe('PGB token enrolment in the browser (seed 000, steps 1–8)', () => {
   })
 
   it('4b: a new customer follows the emailed link, types the token, creates the account, signs in and lands on PGB', async () => {
-    const context = await app.browser.newContext({ locale: 'pl-PL' })
+    const context = await newContext(app.browser, { locale: 'pl-PL' })
     const page = await context.newPage()
     const password = 'słońce nad Żuławami 2026'
     try {

@@ -3,9 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_ENROLMENTS } from '../../src/modules/services/demo.ts'
 import { totpCode } from '../../src/platform/totp.ts'
 import { solarDay } from '../helpers/generation.ts'
-import { expectAccessible, startBrowserApp, type BrowserApp } from '../helpers/browser.ts'
+import {
+  expectAccessible,
+  newContext,
+  printJourneyDurations,
+  startBrowserApp,
+  type BrowserApp,
+} from '../helpers/browser.ts'
 
 describe('the seed 000 flow to its end in the browser: token, schedule, approval, acceptance, sign-out', () => {
+  printJourneyDurations()
   let app: BrowserApp
 
   beforeAll(async () => {
@@ -22,8 +29,8 @@ describe('the seed 000 flow to its end in the browser: token, schedule, approval
   it('a customer enrolled by token fills a 15-minute day by pasting a column, approves it, and the operator accepts it', async () => {
     const { t, browser, logins } = app
     const pl = logins.find((l) => l.url.includes('//pl.'))!
-    const customerContext = await browser.newContext({ locale: 'pl-PL' })
-    const staffContext = await browser.newContext({ locale: 'pl-PL' })
+    const customerContext = await newContext(browser, { locale: 'pl-PL' })
+    const staffContext = await newContext(browser, { locale: 'pl-PL' })
     const page = await customerContext.newPage()
     const staff = await staffContext.newPage()
     try {

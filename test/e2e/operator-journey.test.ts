@@ -1,9 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { totpCode } from '../../src/platform/totp.ts'
-import { expectAccessible, startBrowserApp, type BrowserApp } from '../helpers/browser.ts'
+import {
+  expectAccessible,
+  newContext,
+  printJourneyDurations,
+  startBrowserApp,
+  type BrowserApp,
+} from '../helpers/browser.ts'
 import { STAFF_PASSWORD, createOperator } from '../helpers/operators.ts'
 
 describe('operator journey in the browser', () => {
+  printJourneyDurations()
   let app: BrowserApp
 
   beforeAll(async () => {
@@ -14,7 +21,7 @@ describe('operator journey in the browser', () => {
   it('the demo administrator signs in with the printed TOTP secret', async () => {
     const { t, browser, logins } = app
     const admin = logins.find((l) => l.url.includes('//ru.'))!
-    const context = await browser.newContext({ locale: 'ru-RU' })
+    const context = await newContext(browser, { locale: 'ru-RU' })
     const page = await context.newPage()
     try {
       await page.goto(`${admin.url}/admin/login`)
@@ -41,7 +48,7 @@ describe('operator journey in the browser', () => {
       email: await createOperator(t, cn.tenantId, 'admin'),
       password: STAFF_PASSWORD,
     }
-    const context = await browser.newContext({ locale: 'zh-CN' })
+    const context = await newContext(browser, { locale: 'zh-CN' })
     const page = await context.newPage()
     try {
       await page.goto(`${admin.url}/admin/login`)

@@ -10,6 +10,16 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.ts'
 import { createTenant } from '../helpers/factories.ts'
 
 const SERVER = path.resolve(import.meta.dirname, '../../src/server.ts')
+const CRASH_PRELOAD = path.resolve(import.meta.dirname, '../helpers/crash-on-signal.ts')
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
 
 function run(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -132,6 +142,50 @@ describe('process start-up checks', () => {
     expect(stdout).toContain('shutting down')
     expect(stdout).toContain('"msg":"stopped"')
   })
+
+  it.for(['exception', 'rejection'])(
+    'exits 1 on an uncaught %s (so a process manager restarts it), and its embedded PostgreSQL stops with it',
+    { timeout: 90_000 },
+    async (kind) => {
+      const varDir = mkdtempSync(path.join(tmpdir(), 'kabinet-crash-'))
+      chmodSync(varDir, 0o755)
+      try {
+        const child = spawn(process.execPath, ['--import', CRASH_PRELOAD, SERVER], {
+          env: {
+            PATH: process.env.PATH ?? '',
+            NODE_ENV: 'test',
+            PORT: String(await freePort()),
+            VAR_DIR: varDir,
+            LOG_LEVEL: 'info',
+            KABINET_TEST_CRASH: kind,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+        let out = ''
+        let err = ''
+        child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+        child.stderr.on('data', (c: Buffer) => (err += c.toString()))
+        const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+        for (let i = 0; i < 600 && !out.includes('kabinet listening') && child.exitCode === null; i++)
+          await new Promise((r) => setTimeout(r, 100))
+        expect(out, err).toContain('kabinet listening')
+        const database = Number(
+          readFileSync(path.join(varDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0],
+        )
+
+        child.kill('SIGUSR2')
+        expect(await exited).toBe(1)
+        expect(err).toContain(
+          `Kabinet stopped on an unexpected error (${kind === 'exception' ? 'uncaughtException' : 'unhandledRejection'})`,
+        )
+        expect(err).toContain(`probe ${kind}`)
+        for (let i = 0; i < 100 && isAlive(database); i++) await new Promise((r) => setTimeout(r, 100))
+        expect(isAlive(database)).toBe(false)
+      } finally {
+        rmSync(varDir, { recursive: true, force: true })
+      }
+    },
+  )
 
   it('recovers by itself after a hard kill left the embedded PostgreSQL running', async () => {
     const varDir = mkdtempSync(path.join(tmpdir(), 'kabinet-orphan-'))
