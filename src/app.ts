@@ -45,7 +45,7 @@ export function createApp(
   app.disable('x-powered-by')
   app.set('trust proxy', config.trustProxyHops)
   app.set('env', config.isProduction ? 'production' : 'development')
-  const views = setUpViews(app, { watch: config.env === 'development' })
+  const views = setUpViews(app)
   views.addGlobal('localeNames', LOCALE_NAMES)
   views.addGlobal('newSubmissionId', newSubmissionId)
   views.addGlobal('adminNav', adminNavigation(modules))

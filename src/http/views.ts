@@ -10,11 +10,14 @@ const GOVUK_DIR = path.resolve(import.meta.dirname, '../../node_modules/govuk-fr
  * Nunjucks with autoescape. Nothing request-specific is ever added as a global: globals
  * are shared by every request and tenant, so per-request values go in res.locals.
  */
-export function setUpViews(app: Express, options: { watch: boolean }): nunjucks.Environment {
+export function setUpViews(app: Express): nunjucks.Environment {
+  // Templates are compiled once per process, in development too: `npm run dev` restarts
+  // the process when a view changes. Recompiling on every request (as before) cost 300–500
+  // ms a page, which made the demo slow and the browser journeys race their time limits.
   const env = nunjucks.configure([VIEWS_DIR, GOVUK_DIR], {
     autoescape: true,
     express: app,
-    noCache: options.watch,
+    noCache: false,
     throwOnUndefined: false,
   })
   app.set('view engine', 'njk')

@@ -1,4 +1,5 @@
 import fc from 'fast-check'
+import { Temporal } from 'temporal-polyfill'
 import { describe, expect, it } from 'vitest'
 import {
   addBusinessDays,
@@ -21,6 +22,34 @@ describe('the business-day calendar', () => {
     expect(isBusinessDay(ru, '2025-11-01')).toBe(true)
     expect(isBusinessDay(ru, '2026-01-12')).toBe(true)
     expect(isShortDay(ru, '2026-04-30')).toBe(true)
+  })
+
+  // Published totals of working days (the production calendars of each country), written
+  // by hand, against which the official years are counted day by day.
+  it.for([
+    ['PL', 2025, 251],
+    ['PL', 2026, 253],
+    ['RU', 2025, 247],
+    ['RU', 2026, 247],
+    ['CN', 2025, 248],
+    ['CN', 2026, 248],
+  ] as const)('%s %i has %i working days, as published', ([country, year, total]) => {
+    const calendar = workingCalendar(country)
+    expect(isConfirmed(calendar, year)).toBe(true)
+    expect(calendar.years.get(year)?.source).toBeTruthy()
+    let count = 0
+    for (let day = Temporal.PlainDate.from(`${year}-01-01`); day.year === year; day = day.add({ days: 1 }))
+      if (isBusinessDay(calendar, day.toString())) count++
+    expect(count).toBe(total)
+  })
+
+  it('knows the Russian days off moved in 2025 from 23 February and 8 March, and which days are shortened', () => {
+    expect(isBusinessDay(ru, '2025-05-08')).toBe(false)
+    expect(isBusinessDay(ru, '2025-06-13')).toBe(false)
+    expect(isShortDay(ru, '2025-05-08')).toBe(false)
+    expect(isShortDay(ru, '2025-05-07')).toBe(false)
+    for (const day of ['2025-03-07', '2025-04-30', '2025-06-11', '2025-11-01'])
+      expect(isShortDay(ru, day)).toBe(true)
   })
 
   it('knows the Chinese 调休 working weekends', () => {

@@ -9,7 +9,7 @@ import { dayOf } from '../../platform/time/intervals.ts'
 import { intlLocale } from '../../platform/format.ts'
 import { requireOperator } from '../operators/index.ts'
 import type { CalendarServices } from './services.ts'
-import { DAY_KINDS, weekdayNames, yearGrid } from './service.ts'
+import { DAY_KINDS, officialNotice, weekdayNames, yearGrid } from './service.ts'
 
 const Year = z.coerce.number().int().min(2000).max(2100)
 const DayChange = z.object({
@@ -29,6 +29,7 @@ export function calendarAdminRoutes(deps: Deps, calendar: CalendarServices): Rou
     return {
       year,
       source: await calendar.yearSource(res.locals.ctx, year),
+      notice: officialNotice(res.locals.ctx, year),
       confirmed: isConfirmed(cal, year),
       days: own ?? { year, daysOff: [], workingDays: [], shortDays: [] },
       guessed: !own,

@@ -7,6 +7,7 @@ import {
   isShortDay,
   workingCalendar,
   type CalendarYear,
+  type Country,
   type WorkingCalendar,
 } from '../../platform/calendar/index.ts'
 import type { Clock } from '../../platform/clock.ts'
@@ -53,6 +54,18 @@ export async function tenantCalendar(
     ),
   )
   return workingCalendar(calendarSettings.of(ctx.tenant).country, rows.map(toYear))
+}
+
+const NOTICE_LANGUAGE: Record<Country, string> = { PL: 'pl', RU: 'ru', CN: 'zh-CN' }
+
+/** The published notice an official year comes from, in the language it was published in. */
+export function officialNotice(
+  ctx: RequestContext,
+  year: number,
+): { text: string; lang: string } | undefined {
+  const country = calendarSettings.of(ctx.tenant).country
+  const text = workingCalendar(country).years.get(year)?.source
+  return text ? { text, lang: NOTICE_LANGUAGE[country] } : undefined
 }
 
 /** Where a year's days come from: the tenant's own list, the official one, or the weekend-and-fixed-holiday guess. */

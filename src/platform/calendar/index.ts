@@ -13,6 +13,8 @@ export interface CalendarYear {
   workingDays: string[]
   /** Working days an hour shorter (RU pre-holiday days). */
   shortDays: string[]
+  /** The published notice the year comes from (official years; a tenant's own may omit it). */
+  source?: string
 }
 
 export interface WorkingCalendar {

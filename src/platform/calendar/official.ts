@@ -9,15 +9,18 @@ import type { CalendarYear, Country } from './index.ts'
  * - PL: Ustawa o dniach wolnych od pracy (Wigilia, 24 Dec, a holiday from 2025); Poland
  *   moves no days, so a holiday on a weekend changes nothing here.
  * - RU: the Government's yearly decree moving days off (2025: Jan 4 → May 2, Jan 5 →
- *   Dec 31, Nov 1 → Nov 3; 2026: Jan 3 → Jan 9, Jan 4 → Dec 31), the holiday on a weekend
- *   moved to the next weekday (Mar 8 → Mar 9, May 9 → May 11 in 2026), and the shortened
- *   pre-holiday days of the production calendar.
+ *   Dec 31, Feb 23 → May 8, Mar 8 → Jun 13, Nov 1 → Nov 3; 2026: Jan 3 → Jan 9, Jan 4 →
+ *   Dec 31), the holiday on a weekend moved to the next weekday (Mar 8 → Mar 9, May 9 →
+ *   May 11 in 2026), and the shortened pre-holiday days of the production calendar (only
+ *   before a holiday, not before a day moved off: 7 May 2025 is a full day).
  * - CN: 国务院办公厅关于2025年/2026年部分节假日安排的通知.
  */
 export const OFFICIAL_CALENDARS: Record<Country, CalendarYear[]> = {
   PL: [
     {
       year: 2025,
+      source:
+        'Ustawa z dnia 18 stycznia 1951 r. o dniach wolnych od pracy, with Wigilia (24 Dec) a holiday from 2025',
       daysOff: [
         '2025-01-01',
         '2025-01-06',
@@ -35,6 +38,7 @@ export const OFFICIAL_CALENDARS: Record<Country, CalendarYear[]> = {
     },
     {
       year: 2026,
+      source: 'Ustawa z dnia 18 stycznia 1951 r. o dniach wolnych od pracy',
       daysOff: [
         '2026-01-01',
         '2026-01-06',
@@ -52,6 +56,7 @@ export const OFFICIAL_CALENDARS: Record<Country, CalendarYear[]> = {
   RU: [
     {
       year: 2025,
+      source: 'Постановление Правительства РФ от 4 октября 2024 г. «О переносе выходных дней в 2025 году»',
       daysOff: [
         '2025-01-01',
         '2025-01-02',
@@ -61,17 +66,20 @@ export const OFFICIAL_CALENDARS: Record<Country, CalendarYear[]> = {
         '2025-01-08',
         '2025-05-01',
         '2025-05-02',
+        '2025-05-08',
         '2025-05-09',
         '2025-06-12',
+        '2025-06-13',
         '2025-11-03',
         '2025-11-04',
         '2025-12-31',
       ],
       workingDays: ['2025-11-01'],
-      shortDays: ['2025-03-07', '2025-04-30', '2025-05-08', '2025-06-11', '2025-11-01'],
+      shortDays: ['2025-03-07', '2025-04-30', '2025-06-11', '2025-11-01'],
     },
     {
       year: 2026,
+      source: 'Постановление Правительства РФ от 24 сентября 2025 г. «О переносе выходных дней в 2026 году»',
       daysOff: [
         '2026-01-01',
         '2026-01-02',
@@ -95,6 +103,7 @@ export const OFFICIAL_CALENDARS: Record<Country, CalendarYear[]> = {
   CN: [
     {
       year: 2025,
+      source: '国务院办公厅关于2025年部分节假日安排的通知',
       daysOff: [
         '2025-01-01',
         '2025-01-28',
@@ -120,6 +129,7 @@ export const OFFICIAL_CALENDARS: Record<Country, CalendarYear[]> = {
     },
     {
       year: 2026,
+      source: '国务院办公厅关于2026年部分节假日安排的通知',
       daysOff: [
         '2026-01-01',
         '2026-01-02',
