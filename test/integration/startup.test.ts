@@ -1,16 +1,35 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { freePort } from '../../src/db/embedded.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts'
 import { createTenant } from '../helpers/factories.ts'
 
 const SERVER = path.resolve(import.meta.dirname, '../../src/server.ts')
 const CRASH_PRELOAD = path.resolve(import.meta.dirname, '../helpers/crash-on-signal.ts')
+
+// A test that fails half-way must not leave a server (or its database) running for the rest of the run.
+const children = new Set<ChildProcess>()
+function track(child: ChildProcess): ChildProcess {
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+  return child
+}
+function spawnServer(
+  args: string[],
+  options: { env: Record<string, string>; stdio: ['ignore', 'pipe', 'pipe'] },
+) {
+  const child = spawn(process.execPath, args, options)
+  track(child)
+  return child
+}
+afterEach(() => {
+  for (const child of children) child.kill('SIGTERM')
+})
 
 function isAlive(pid: number): boolean {
   try {
@@ -73,7 +92,7 @@ describe('process start-up checks', () => {
   it('on SIGTERM answers every request that reached it, in flight or just connected, then exits 0', async () => {
     const tenant = await createTenant(db.owner)
     const port = await freePort()
-    const child = spawn(process.execPath, [SERVER], {
+    const child = spawnServer([SERVER], {
       env: {
         PATH: process.env.PATH ?? '',
         NODE_ENV: 'test',
@@ -150,7 +169,7 @@ describe('process start-up checks', () => {
       const varDir = mkdtempSync(path.join(tmpdir(), 'kabinet-crash-'))
       chmodSync(varDir, 0o755)
       try {
-        const child = spawn(process.execPath, ['--import', CRASH_PRELOAD, SERVER], {
+        const child = spawnServer(['--import', CRASH_PRELOAD, SERVER], {
           env: {
             PATH: process.env.PATH ?? '',
             NODE_ENV: 'test',
@@ -192,7 +211,7 @@ describe('process start-up checks', () => {
     chmodSync(varDir, 0o755)
     const start = async () => {
       const port = await freePort()
-      const child = spawn(process.execPath, [SERVER], {
+      const child = spawnServer([SERVER], {
         env: {
           PATH: process.env.PATH ?? '',
           NODE_ENV: 'test',
@@ -226,6 +245,11 @@ describe('process start-up checks', () => {
       expect(await second.exited).toBe(0)
       expect(() => process.kill(orphan, 0)).toThrow()
     } finally {
+      const pidFile = path.join(varDir, 'postgres', 'postmaster.pid')
+      if (existsSync(pidFile)) {
+        const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0])
+        if (isAlive(pid)) process.kill(pid, 'SIGQUIT')
+      }
       rmSync(varDir, { recursive: true, force: true })
     }
   }, 120_000)
