@@ -111,7 +111,8 @@ export function createApp(
 
   // Closed unless opened: staff areas for staff, account areas for customers.
   app.use('/admin', staffOnlyByDefault(deps.db))
-  app.use(['/account', '/cabinet'], customersOnlyByDefault())
+  app.use(['/account', '/cabinet', '/services'], customersOnlyByDefault())
+  for (const mod of modules) mod.subscribe?.(deps)
   for (const mod of modules) if (mod.routes) app.use(mod.routes(deps, modules))
   if (!config.isProduction && !deps.mail.transport) app.use(devMailboxRoutes(deps.db))
 

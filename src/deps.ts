@@ -12,6 +12,7 @@ import { createLiveHub, type LiveHub } from './http/live.ts'
 import { systemClock, type Clock } from './platform/clock.ts'
 import { localDiskStorage, type FileStorage } from './platform/files/storage.ts'
 import { createI18n, type I18n, type Namespace } from './platform/i18n/index.ts'
+import { createDomainEvents, type DomainEvents } from './platform/events.ts'
 import { createBoss } from './platform/jobs.ts'
 import { createOutbox, type Outbox } from './platform/mail/outbox.ts'
 import { createMailRenderer } from './platform/mail/render.ts'
@@ -38,6 +39,8 @@ export interface Deps {
   clock: Clock
   lifecycle: Lifecycle
   metrics: Metrics
+  /** Modules' events to each other, delivered in the emitting transaction. */
+  events: DomainEvents
 }
 
 export interface DepsOptions {
@@ -94,6 +97,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     clock: options.clock ?? systemClock,
     lifecycle: { shuttingDown: false },
     metrics: createMetrics(),
+    events: createDomainEvents(),
   }
 }
 

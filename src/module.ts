@@ -32,6 +32,11 @@ export interface KabinetModule {
   adminNav?: readonly AdminNavEntry[]
   /** pg-boss queues the module sends to or works on; created by `migrate` as the owner. */
   queues?: readonly string[]
+  /**
+   * Handlers for other modules' events (`deps.events.on(…)`), registered when the app is
+   * assembled; they run inside the emitting transaction.
+   */
+  subscribe?: (deps: Deps) => void
   /** Workers and schedules, started once per process after the job queue. */
   start?: (deps: Deps) => Promise<void>
   /** The module's part of the tenant settings, stored under `settings.modules[name]`. */

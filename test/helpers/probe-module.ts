@@ -130,5 +130,9 @@ export const probeModule: KabinetModule = {
       .use(probeRoutes(deps))
       .get('/admin/probe', (_req, res) => {
         res.type('html').send(`<h1>${res.locals.t('probe.title')}</h1>`)
+      })
+      // A customer service page with no guard of its own: closed by the platform's default.
+      .get('/services/probe', (_req, res) => {
+        res.type('html').send(`<h1>${res.locals.t('probe.title')}</h1>`)
       }),
 }

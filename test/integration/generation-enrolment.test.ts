@@ -67,13 +67,32 @@ describe('generation planning: a unit added while issuing the PGB token (seed 00
     expect((await customer.post('/account/services/pgb/register', { token })).headers.location).toBe(
       '/services/pgb',
     )
-    expect((await customer.get('/services/pgb')).text).toContain('WF-NOWA-1')
+    // Handed over by the redemption itself (audited), not by whoever reads next.
     const unit = await withTenant(t.db.owner, tenant.id, (trx) =>
       trx('generating_units')
         .where({ code: 'WF-NOWA-1' })
-        .first<{ customer_id: string | null }>('customer_id'),
+        .first<{ id: string; customer_id: string | null }>('id', 'customer_id'),
     )
     expect(unit.customer_id).not.toBeNull()
+    const claimed = await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('audit_log').where({ action: 'generation.unit-claimed', target_id: unit.id }).select('actor_type'),
+    )
+    expect(claimed).toEqual([{ actor_type: 'customer' }])
+
+    // Reading the pages writes nothing.
+    const writes: string[] = []
+    const onQuery = (q: { sql: string }) => {
+      if (/^\s*(insert|update|delete)\b/i.test(q.sql)) writes.push(q.sql)
+    }
+    t.deps.db.on('query', onQuery)
+    try {
+      expect((await customer.get('/services/pgb')).text).toContain('WF-NOWA-1')
+      await staff.get('/admin/generation')
+      await staff.get('/admin/generation/units')
+    } finally {
+      t.deps.db.off('query', onQuery)
+    }
+    expect(writes).toEqual([])
     expect(await remindTenant(t.deps, (await t.deps.tenants.byHost(tenant.host))!)).toBe(1)
   })
 })

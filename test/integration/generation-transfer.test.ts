@@ -84,7 +84,7 @@ describe('generation planning: spreadsheet import and export', () => {
           res.on('data', (c: Buffer) => chunks.push(c))
           res.on('end', () => done(null, Buffer.concat(chunks)))
         })
-      expect(exported.headers['content-disposition']).toContain(`schedules-${MONDAY}.${format}`)
+      expect(exported.headers['content-disposition']).toContain(`schedules-${MONDAY}-15min.${format}`)
       const { res, page } = await upload(`back.${format}`, exported.body as Buffer)
       expect(res.status).toBe(303)
       expect(page!.text).not.toContain('data-testid="problems"')
@@ -97,6 +97,45 @@ describe('generation planning: spreadsheet import and export', () => {
       await owner.get(`/services/pgb/import/${id}`)
       expect((await owner.post(`/services/pgb/import/${id}`, { mode: 'approve' })).status).toBe(303)
       expect(await versionCount()).toBe(before)
+    }
+  })
+
+  it('exports a day in the resolution it was approved in after the tenant moves to 60 minutes, and says so', async () => {
+    const day = '2026-11-25'
+    const agent = await farma()
+    // 96 quarter-hours in 100 kW steps, so each row's value says which quarter-hour it is.
+    const values = Array.from({ length: 96 }, (_, i) => (i + 1) * 100)
+    expect((await postDay(agent, unitId, day, gridForm(values, 'approve'))).status).toBe(303)
+    const setResolution = (resolution: number) =>
+      withTenant(t.db.owner, tenant.id, (trx) =>
+        trx('tenants')
+          .where({ id: tenant.id })
+          .update({
+            settings: trx.raw(
+              `jsonb_set(settings, '{modules,generation}', coalesce(settings #> '{modules,generation}', '{}') || jsonb_build_object('resolution', ?::int))`,
+              [resolution],
+            ),
+          }),
+      ).then(() => t.deps.tenants.invalidate())
+    await setResolution(60)
+    try {
+      // The tenant is on hours now: a new day's grid has 24 inputs.
+      const grid = await agent.get(`/services/pgb/units/${unitId}/days/2026-11-26`)
+      expect(grid.text.match(/<input class="govuk-input[^"]*" id="v\d+"/g)).toHaveLength(24)
+      const exported = await agent.get(`/services/pgb/export?from=${day}&to=${day}&format=csv`)
+      expect(exported.headers['content-disposition']).toContain(`schedules-${day}-15min.csv`)
+      const lines = exported.text.replace('\uFEFF', '').trim().split('\r\n')
+      expect(lines).toHaveLength(1 + 96)
+      expect(lines[1]).toBe(`${day} 00:00,100`)
+      expect(lines[2]).toBe(`${day} 00:15,200`)
+      expect(lines[5]).toBe(`${day} 01:00,500`)
+      expect(lines[96]).toBe(`${day} 23:45,9600`)
+      // Brought back while the tenant is on hours, the file is refused rather than read as hours.
+      const { res, page } = await upload('back.csv', Buffer.from(exported.text))
+      expect(res.status).toBe(303)
+      expect(page!.text).toContain('data-testid="problems"')
+    } finally {
+      await setResolution(15)
     }
   })
 

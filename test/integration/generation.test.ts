@@ -237,6 +237,9 @@ describe('generation planning: units, the daily grid, versions, the gate and the
   })
 
   it('keeps versions of the old market time unit out of sums and comparisons when the tenant changes it', async () => {
+    const energyOf = (html: string) => /numeric">([\d,.]+ [kM]Wh)<\/td>/.exec(html)?.[1]
+    const before = energyOf((await admin.get(`/admin/generation?day=${MONDAY}`)).text)
+    expect(before).toBeDefined()
     await withTenant(t.db.owner, tenant.id, (trx) =>
       trx('tenants')
         .where({ id: tenant.id })
@@ -246,6 +249,8 @@ describe('generation planning: units, the daily grid, versions, the gate and the
     const overview = await admin.get(`/admin/generation?day=${MONDAY}`)
     expect(overview.text).toContain('data-testid="other-resolution"')
     expect(overview.text).not.toMatch(/numeric">1,234\.500<\/td>/)
+    // A version's energy is its own: 15-minute values stay quarter-hours after the switch to 60.
+    expect(energyOf(overview.text)).toBe(before)
     const farma = await customer()
     const page = await farma.get(`/services/pgb/units/${unitId}/days/${MONDAY}`)
     expect(page.text.match(/<input class="govuk-input[^"]*" id="v\d+"/g)).toHaveLength(24)

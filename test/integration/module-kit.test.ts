@@ -28,6 +28,25 @@ describe('a module plugs in through its descriptor', () => {
     expect((await agent.get('/admin/probe')).text).toContain('<h1>Strona sondy</h1>')
   })
 
+  it('keeps its customer pages under /services for signed-in customers, whatever the order modules are mounted in', async () => {
+    // Mounted before every other module, so no other module's guard stands in front of it.
+    const first = await createTestApp({ modules: [probeModule, ...MODULES] })
+    try {
+      const host = (await createTenant(first.db.owner, { defaultLocale: 'pl' })).host
+      const anonymous = await request(first.app).get('/services/probe').set('Host', host)
+      expect(anonymous.status).toBe(303)
+      expect(anonymous.headers.location).toMatch(/^\/login/)
+      const { agent } = await operatorSignIn(
+        first,
+        host,
+        await createOperator(first, (await first.deps.tenants.byHost(host))!.id, 'admin'),
+      )
+      expect((await agent.get('/services/probe')).text).not.toContain('<h1>Strona sondy</h1>')
+    } finally {
+      await first.close()
+    }
+  })
+
   it('edits its settings part on the tenant settings page: validated with the rest, stored under its name', async () => {
     const { agent } = await operatorSignIn(t, tenant.host, await createOperator(t, tenant.id, 'admin'))
     const page = await agent.get('/admin/settings')

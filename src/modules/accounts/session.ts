@@ -95,7 +95,7 @@ export function requireCustomer(): RequestHandler {
 const PUBLIC_ACCOUNT = /^\/email\/confirm\/[^/]+\/?$/
 
 /**
- * Mounted on `/account` (and `/cabinet`): every customer page is for signed-in customers
+ * Mounted on `/account`, `/cabinet` and `/services`: every customer page is for signed-in customers
  * unless listed above, so a module that forgets its guard is closed, not open.
  */
 export function customersOnlyByDefault(): RequestHandler {

@@ -15,7 +15,7 @@ import { findEnrolment, pendingEnrolmentFor } from '../services/index.ts'
 import { dayParam } from './customer.routes.ts'
 import { unitFactor } from './grid.ts'
 import { OVERVIEW_STATUSES } from './overview.service.ts'
-import { TECHNOLOGIES, claimRedeemedUnits, type UnitInput } from './units.service.ts'
+import { TECHNOLOGIES, type UnitInput } from './units.service.ts'
 import type { GenerationServices } from './services.ts'
 import { generationSettings } from './settings.ts'
 import { sendSheet } from './transfer.ts'
@@ -135,7 +135,6 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
   // ---- units ----
   const unitsPage = async (res: Response) => ({
     units: await withTenant(deps.db, res.locals.ctx.tenant.id, async (trx) => {
-      await claimRedeemedUnits(trx)
       return trx('generating_units as g')
         .leftJoin('customers as c', function () {
           this.on('c.id', 'g.customer_id').andOn('c.tenant_id', 'g.tenant_id')

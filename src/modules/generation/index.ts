@@ -7,6 +7,7 @@ import { seedGenerationDemo } from './demo.ts'
 import { REMINDER_CRON, REMINDER_QUEUE, remindAllTenants } from './reminders.ts'
 import { createGenerationServices } from './services.ts'
 import { generationSettings } from './settings.ts'
+import { claimUnitsOfEnrolment } from './units.service.ts'
 
 /**
  * Generation planning (PGB, seeds 000/001 step 7): generating units, daily production
@@ -26,6 +27,9 @@ export const generationModule: KabinetModule = {
   routes(deps) {
     const generation = createGenerationServices(deps)
     return Router().use(generationCustomerRoutes(deps, generation), generationAdminRoutes(deps, generation))
+  },
+  subscribe(deps) {
+    deps.events.on('enrolment.redeemed', 'generation', claimUnitsOfEnrolment)
   },
   async start(deps) {
     await deps.boss.schedule(REMINDER_QUEUE, REMINDER_CRON)

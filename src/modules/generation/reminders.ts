@@ -7,7 +7,6 @@ import type { Tenant } from '../../platform/tenancy/settings.ts'
 import { addDays, dayOf } from '../../platform/time/intervals.ts'
 import { customerContact } from '../accounts/index.ts'
 import { gateOf, type GenerationDeps } from './service.ts'
-import { claimRedeemedUnits } from './units.service.ts'
 import { generationSettings } from './settings.ts'
 
 export const REMINDER_QUEUE = 'generation.reminders'
@@ -38,7 +37,6 @@ export async function remindTenant(deps: GenerationDeps, tenant: Tenant): Promis
   if (gate.getTime() - now.getTime() > settings.reminderHours * 3_600_000) return 0
   let sent = 0
   await withTenant(deps.db, tenant.id, async (trx) => {
-    await claimRedeemedUnits(trx)
     const missing = await trx('generating_units as g')
       .leftJoin('schedules as s', function () {
         this.on('s.unit_id', 'g.id')

@@ -2,6 +2,7 @@ import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { ConflictError, NotFoundError } from '../../platform/errors.ts'
 import { isUuid } from '../../platform/ids.ts'
+import { deliveryDay, type Resolution } from '../../platform/time/intervals.ts'
 import { sameValues } from './grid.ts'
 import { approveSchedule, dayOfTenant, gateOf, saveDraft, type GenerationDeps } from './service.ts'
 import { unitsOf, type UnitRow } from './units.service.ts'
@@ -146,7 +147,13 @@ export async function applyImport(
   return saved
 }
 
-/** Units' newest versions for a range of days, one column per unit, one row per interval. */
+/**
+ * Units' newest versions for a range of days, one column per unit, one row per interval.
+ * Each version is written in the resolution it was saved in, never relabelled: a day whose
+ * versions are all at 15 minutes has quarter-hour rows even while the tenant is on 60, and
+ * a day with versions at both gets a block of rows for each (each unit's values in the
+ * block of its own resolution). The sheet lists the resolutions it holds.
+ */
 export async function exportSheet(
   deps: GenerationDeps,
   ctx: RequestContext,
@@ -166,18 +173,34 @@ export async function exportSheet(
         units.map((u) => u.id),
       )
       .whereIn('s.day', days)
-      .select<{ unit_id: string; day: string; values: number[] }[]>('s.unit_id', 's.day', 'v.values'),
+      .select<{ unit_id: string; day: string; values: number[]; resolution: Resolution }[]>(
+        's.unit_id',
+        's.day',
+        'v.values',
+        'v.resolution',
+      ),
   )
-  const values = new Map(rows.map((r) => [`${r.unit_id}|${r.day}`, r.values]))
-  const sheet: ExportSheet = { header: ['start', ...units.map((u) => u.code)], rows: [] }
+  const versions = new Map(rows.map((r) => [`${r.unit_id}|${r.day}`, r]))
+  const sheet: ExportSheet = { header: ['start', ...units.map((u) => u.code)], rows: [], resolutions: [] }
+  const used = new Set<Resolution>()
   for (const day of days) {
-    const delivery = dayOfTenant(ctx, day)
-    delivery.intervals.forEach((interval, i) => {
-      sheet.rows.push({
-        label: intervalLabel(day, interval),
-        values: units.map((u) => exportValue(values.get(`${u.id}|${day}`)?.[i] ?? null, settings)),
+    const ofDay = rows.filter((r) => r.day === day).map((r) => r.resolution)
+    const resolutions = ofDay.length ? [...new Set(ofDay)].sort((a, b) => a - b) : [settings.resolution]
+    for (const resolution of resolutions) {
+      used.add(resolution)
+      deliveryDay(day, ctx.tenant.settings.timeZone, resolution).intervals.forEach((interval, i) => {
+        sheet.rows.push({
+          label: intervalLabel(day, interval),
+          values: units.map((u) => {
+            const version = versions.get(`${u.id}|${day}`)
+            return version && version.resolution === resolution
+              ? exportValue(version.values[i] ?? null, settings)
+              : null
+          }),
+        })
       })
-    })
+    }
   }
+  sheet.resolutions = [...used].sort((a, b) => a - b)
   return sheet
 }

@@ -5,7 +5,7 @@ import writeXlsxFile from 'write-excel-file/node'
 import type { Locale } from '../../platform/i18n/locales.ts'
 import { addDays, parseDay } from '../../platform/time/intervals.ts'
 import { readValue, unitFactor } from './grid.ts'
-import type { DeliveryDay } from '../../platform/time/intervals.ts'
+import type { DeliveryDay, Resolution } from '../../platform/time/intervals.ts'
 import type { GenerationSettings } from './settings.ts'
 import type { UnitRow } from './units.service.ts'
 
@@ -160,6 +160,8 @@ export function daysBetween(from: string, to: string): string[] {
 export interface ExportSheet {
   header: string[]
   rows: { label: string; values: (number | null)[] }[]
+  /** Minutes per row, each block of rows at its version's own (named in the file name). */
+  resolutions: Resolution[]
 }
 
 /** Values in the tenant's unit, rounded to its precision: what an export shows and an import reads back. */
@@ -194,6 +196,7 @@ export async function sendSheet(
   format: unknown,
 ): Promise<void> {
   res.set('Cache-Control', 'no-store')
+  name = `${name}-${sheet.resolutions.map((r) => `${r}min`).join('-')}`
   if (format === 'xlsx') {
     res.attachment(`${name}.xlsx`)
     res.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')

@@ -4,6 +4,7 @@ import { audit } from '../../platform/audit.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
 import { customerContact } from '../accounts/index.ts'
+import { findEnrolment } from '../services/index.ts'
 import type { GenerationDeps } from './service.ts'
 
 export const TECHNOLOGIES = ['pv', 'wind', 'hydro', 'chp', 'biogas', 'storage', 'other'] as const
@@ -61,6 +62,11 @@ export async function saveUnit(
       .modify((q) => void (id ? q.whereNot({ id }) : q))
       .first<{ id: string } | undefined>('id')
     if (taken) throw new InvalidFieldError('code', 'generation.errors.codeTaken')
+    // The token may have been redeemed since the form was shown: its customer owns the unit.
+    if ('enrolmentId' in input.owner) {
+      const usedBy = (await findEnrolment(trx, input.owner.enrolmentId))?.used_by
+      if (usedBy) input = { ...input, owner: { customerId: usedBy } }
+    }
     let unitId: string
     if (id) {
       const updated = await trx('generating_units').where({ id }).update(unitColumns(input))
@@ -83,22 +89,32 @@ export async function saveUnit(
 }
 
 /**
- * Units added for a PGB enrolment become their customer's once the token is redeemed
- * (the enrolment then names who used it). Run before units are read by owner.
+ * Units added for a PGB enrolment become their customer's when the token is redeemed: the
+ * services module tells us inside the redeeming transaction, and the change is audited.
  */
-export async function claimRedeemedUnits(trx: Knex.Transaction): Promise<void> {
-  await trx.raw(
-    `UPDATE generating_units g SET customer_id = e.used_by
-     FROM enrolments e
-     WHERE g.customer_id IS NULL AND e.tenant_id = g.tenant_id AND e.id = g.enrolment_id AND e.used_by IS NOT NULL`,
-  )
+export async function claimUnitsOfEnrolment(
+  trx: Knex.Transaction,
+  ctx: RequestContext,
+  event: { enrolmentId: string; customerId: string },
+): Promise<void> {
+  const claimed = await trx('generating_units')
+    .where({ enrolment_id: event.enrolmentId })
+    .whereNull('customer_id')
+    .update({ customer_id: event.customerId })
+    .returning<{ id: string; code: string }[]>(['id', 'code'])
+  for (const unit of claimed)
+    await audit(trx, ctx, {
+      action: 'generation.unit-claimed',
+      targetType: 'generating-unit',
+      targetId: unit.id,
+      details: { code: unit.code, enrolmentId: event.enrolmentId, customerId: event.customerId },
+    })
 }
 
 export function unitsOf(deps: GenerationDeps, ctx: RequestContext, customerId: string): Promise<UnitRow[]> {
-  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    await claimRedeemedUnits(trx)
-    return trx('generating_units').where({ customer_id: customerId }).orderBy('code').select<UnitRow[]>()
-  })
+  return withTenant(deps.db, ctx.tenant.id, (trx) =>
+    trx('generating_units').where({ customer_id: customerId }).orderBy('code').select<UnitRow[]>(),
+  )
 }
 
 export async function unitOf(
@@ -107,13 +123,12 @@ export async function unitOf(
   id: string,
   customerId?: string,
 ): Promise<UnitRow> {
-  const unit = await withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    if (customerId) await claimRedeemedUnits(trx)
-    return trx('generating_units')
+  const unit = await withTenant(deps.db, ctx.tenant.id, (trx) =>
+    trx('generating_units')
       .where({ id })
       .modify((q) => void (customerId ? q.where({ customer_id: customerId }) : q))
-      .first<UnitRow | undefined>()
-  })
+      .first<UnitRow | undefined>(),
+  )
   if (!unit) throw new NotFoundError('unit')
   return unit
 }

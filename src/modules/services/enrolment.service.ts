@@ -6,6 +6,7 @@ import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { audit } from '../../platform/audit.ts'
 import type { Clock } from '../../platform/clock.ts'
+import type { DomainEvents } from '../../platform/events.ts'
 import type { Outbox } from '../../platform/mail/outbox.ts'
 import { hashPassword } from '../../platform/passwords.ts'
 import { hashTypedToken, maskEmail, newTypedToken } from '../../platform/typed-token.ts'
@@ -28,6 +29,7 @@ export interface ServicesDeps {
   db: Knex
   outbox: Outbox
   clock: Clock
+  events: DomainEvents
 }
 
 export interface EnrolmentInput {
@@ -183,6 +185,11 @@ export async function redeemForCustomer(
     }
     if (!(await consumeEnrolment(trx, enrolment.id, customer.id, now)))
       return { ok: false, reason: 'invalid' }
+    await deps.events.emit(trx, ctx, 'enrolment.redeemed', {
+      enrolmentId: enrolment.id,
+      customerId: customer.id,
+      service,
+    })
     await addCustomerService(trx, {
       tenant_id: ctx.tenant.id,
       customer_id: customer.id,
@@ -264,6 +271,12 @@ export async function redeemWithNewAccount(
         now,
       })
       if (!(await consumeEnrolment(trx, enrolment.id, customer.id, now))) throw new TokenTakenError()
+      const asCustomer: RequestContext = { ...ctx, actor: { type: 'customer', id: customer.id } }
+      await deps.events.emit(trx, asCustomer, 'enrolment.redeemed', {
+        enrolmentId: enrolment.id,
+        customerId: customer.id,
+        service: enrolment.service,
+      })
       await addCustomerService(trx, {
         tenant_id: ctx.tenant.id,
         customer_id: customer.id,
@@ -272,11 +285,11 @@ export async function redeemWithNewAccount(
         added_by: 'token',
         added_at: now,
       })
-      await audit(
-        trx,
-        { ...ctx, actor: { type: 'customer', id: customer.id } },
-        { action: 'enrolment.redeemed-new-account', targetType: 'enrolment', targetId: enrolment.id },
-      )
+      await audit(trx, asCustomer, {
+        action: 'enrolment.redeemed-new-account',
+        targetType: 'enrolment',
+        targetId: enrolment.id,
+      })
       return { ok: true, service: enrolment.service }
     })
   } catch (err) {

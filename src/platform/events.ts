@@ -1,0 +1,45 @@
+import type { Knex } from 'knex'
+import type { RequestContext } from './context.ts'
+
+/**
+ * What one module tells the others, delivered inside the transaction that did it: what a
+ * subscriber writes commits or rolls back with the change itself, and nothing has to be
+ * caught up later (on a read) because an event was missed.
+ */
+export interface DomainEventMap {
+  /** A service token was used: the enrolment now belongs to this customer. */
+  'enrolment.redeemed': { enrolmentId: string; customerId: string; service: string }
+}
+
+export type DomainEventName = keyof DomainEventMap
+
+export type DomainEventHandler<K extends DomainEventName> = (
+  trx: Knex.Transaction,
+  ctx: RequestContext,
+  event: DomainEventMap[K],
+) => Promise<void>
+
+export interface DomainEvents {
+  /** One handler per (event, subscriber): subscribing again replaces it. */
+  on<K extends DomainEventName>(name: K, subscriber: string, handler: DomainEventHandler<K>): void
+  emit<K extends DomainEventName>(
+    trx: Knex.Transaction,
+    ctx: RequestContext,
+    name: K,
+    event: DomainEventMap[K],
+  ): Promise<void>
+}
+
+export function createDomainEvents(): DomainEvents {
+  const handlers = new Map<DomainEventName, Map<string, DomainEventHandler<DomainEventName>>>()
+  return {
+    on(name, subscriber, handler) {
+      const forName = handlers.get(name) ?? new Map<string, DomainEventHandler<DomainEventName>>()
+      forName.set(subscriber, handler as DomainEventHandler<DomainEventName>)
+      handlers.set(name, forName)
+    },
+    async emit(trx, ctx, name, event) {
+      for (const handler of handlers.get(name)?.values() ?? []) await handler(trx, ctx, event)
+    },
+  }
+}
