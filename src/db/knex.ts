@@ -6,6 +6,18 @@ export type Db = Knex | Knex.Transaction
 // Business days are `date` columns; keeping them as 'YYYY-MM-DD' strings avoids the
 // server's time zone shifting them when pg would build a JS Date at local midnight.
 pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value)
+// Schedules store energy as numeric[] (exact in the database, summed there); the values
+// are entered and shown to a precision of at most a few decimals, which a JS number holds
+// exactly, so arrays read as numbers. A single numeric (money, capacity) stays a string.
+const NUMERIC_ARRAY = 1231 as (typeof pg.types.builtins)[keyof typeof pg.types.builtins]
+pg.types.setTypeParser(NUMERIC_ARRAY, (value) =>
+  value === '{}'
+    ? []
+    : value
+        .slice(1, -1)
+        .split(',')
+        .map((v) => (v === 'NULL' ? null : Number(v))),
+)
 
 /** True for a unique-key violation (of the named index, when one is given). */
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {

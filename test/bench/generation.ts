@@ -34,7 +34,7 @@ export async function seedGenerationDay(
       `INSERT INTO schedule_versions (tenant_id, schedule_id, version, status, resolution, first_start, values, total)
        SELECT s.tenant_id, s.id, 1, s.status, 15, :first, v.values, (SELECT sum(x) FROM unnest(v.values) x)
        FROM schedules s,
-            LATERAL (SELECT array_agg(round((random() * 800)::numeric, 3)::float8) AS values FROM generate_series(1, 96)) v
+            LATERAL (SELECT array_agg(round((random() * 800)::numeric, 3)) AS values FROM generate_series(1, 96)) v
        WHERE s.tenant_id = :tenant AND s.day = :day`,
       { tenant: tenantId, day: BENCH_DAY, first },
     )

@@ -420,5 +420,7 @@ describe('access matrix: every route × every kind of visitor', () => {
       }
     }
     expect(mismatches).toEqual([])
-  })
+    // About 1,300 requests, each route by each visitor: 10 s on a quiet 2-core machine,
+    // three times that beside another test run; its time grows with the routes, not a wait.
+  }, 120_000)
 })

@@ -2,11 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { TP_WORKFLOW } from '../../src/modules/applications/workflows.ts'
 import type { RequestContext } from '../../src/platform/context.ts'
-import {
-  availableTransitions,
-  applyTransition,
-  type WorkflowRole,
-} from '../../src/platform/workflow/index.ts'
+import { applyTransition, type WorkflowRole } from '../../src/platform/workflow/index.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
 import { PDF, PNG, TP15, multipart, seedType } from '../helpers/applications.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
@@ -15,6 +11,43 @@ import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
 
 const PASSWORD = 'słoneczny poranek 12'
 const ROLES: WorkflowRole[] = ['customer', 'operator', 'admin']
+
+/**
+ * Seed 004's technological connection, written out by hand rather than read from the
+ * workflow under test: every status, and every move each role may make.
+ */
+const TP_STATUSES = [
+  'draft',
+  'submitted',
+  'inProgress',
+  'contract',
+  'works',
+  'checking',
+  'acts',
+  'completed',
+  'returned',
+  'rejected',
+  'withdrawn',
+]
+const STAFF_MOVES = [
+  'submitted → inProgress',
+  'inProgress → contract',
+  'contract → works',
+  'works → checking',
+  'checking → acts',
+  'acts → completed',
+  'submitted → returned',
+  'submitted → rejected',
+  'inProgress → returned',
+  'inProgress → rejected',
+]
+const TP_ALLOWED = new Set([
+  'customer draft → submitted',
+  'customer submitted → withdrawn',
+  'customer returned → submitted',
+  ...STAFF_MOVES.map((m) => `operator ${m}`),
+  ...STAFF_MOVES.map((m) => `admin ${m}`),
+])
 
 describe('applications: the rules, exhaustively', () => {
   let smtp: SmtpSink
@@ -40,12 +73,11 @@ describe('applications: the rules, exhaustively', () => {
   })
 
   it('takes exactly the transitions the TP workflow allows, for each role from each status, and refuses every other', async () => {
-    const codes = TP_WORKFLOW.statuses.map((s) => s.code)
     const wrong: string[] = []
-    for (const from of codes)
-      for (const to of codes)
+    for (const from of TP_STATUSES)
+      for (const to of TP_STATUSES)
         for (const role of ROLES) {
-          const allowed = availableTransitions(TP_WORKFLOW, from, role).some((x) => x.to === to)
+          const allowed = TP_ALLOWED.has(`${role} ${from} → ${to}`)
           const ctx: RequestContext = {
             tenant,
             actor: { type: role === 'customer' ? 'customer' : 'operator', id: null },

@@ -139,6 +139,24 @@ describe('generation planning: spreadsheet import and export', () => {
     }
   })
 
+  it('stores energy exactly: a version’s values and total are numeric, summed without float error', async () => {
+    const day = '2026-11-27'
+    const agent = await farma()
+    // 96 × 0.1 kW: 9.6 exactly, where floating point gives 9.599999999999984.
+    expect((await postDay(agent, unitId, day, gridForm(Array(96).fill(0.1), 'approve'))).status).toBe(303)
+    const stored = await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('schedule_versions as v')
+        .join('schedules as s', 's.id', 'v.schedule_id')
+        .where('s.day', day)
+        .first<{ total: string; first: string; kind: string }>(
+          trx.raw('v.total::text AS total'),
+          trx.raw('v."values"[1]::text AS first'),
+          trx.raw('pg_typeof(v."values")::text AS kind'),
+        ),
+    )
+    expect(stored).toEqual({ total: '9.6', first: '0.1', kind: 'numeric[]' })
+  })
+
   it('previews a file with its problems line by line, and saves nothing from it', async () => {
     const values: (string | number)[] = solarDay(96, 5000)
     values[10] = '13000'

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
+import { EMPTY_PAGE, filterDay, filterText, readFilters } from '../../http/filters.ts'
 import type { Deps } from '../../deps.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { attachmentDownload } from '../../http/download.ts'
@@ -22,11 +23,6 @@ import { formLibraryRoutes } from './forms.routes.ts'
 import { typeAdminRoutes } from './types.routes.ts'
 import { SENT_STATUSES, WORKFLOWS, availableFor } from './workflows.ts'
 
-const Day = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .optional()
-  .catch(undefined)
 const Filter = z.object({
   type: z
     .string()
@@ -36,9 +32,9 @@ const Filter = z.object({
   status: z.enum(SENT_STATUSES).optional().catch(undefined),
   overdue: z.literal('1').optional().catch(undefined),
   assignee: z.string().optional().catch(undefined),
-  from: Day,
-  to: Day,
-  q: z.string().trim().max(100).optional().catch(undefined),
+  from: filterDay,
+  to: filterDay,
+  q: filterText(100),
 })
 
 const BASE = '/admin/applications'
@@ -49,8 +45,19 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
   router.use([BASE, '/admin/applications.csv'], requireOperator(deps.db))
   const chatLimit = createLimiter(deps.pool, { keyPrefix: 'staff-chat', points: 120, durationSeconds: 600 })
 
-  const filterOf = (req: Request, res: Response): QueueFilter => {
-    const f = Filter.parse(req.query)
+  /** The queue's filters, or undefined once a 422 with the fields' messages has been sent. */
+  const filterOf = async (req: Request, res: Response): Promise<QueueFilter | undefined> => {
+    const read = readFilters(Filter, req, res)
+    if (!read.ok) {
+      renderInvalid(res, 'admin/applications/queue', read.errors, undefined, {
+        ...(await queueChoices(res)),
+        page: EMPTY_PAGE,
+        filter: req.query,
+        csvHref: '/admin/applications.csv',
+      })
+      return undefined
+    }
+    const f = read.data
     return {
       ...f,
       overdue: f.overdue === '1',
@@ -63,9 +70,17 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
       q: f.q || undefined,
     }
   }
+  const queueChoices = async (res: Response) => ({
+    types: await applications.listTypes(res.locals.ctx),
+    operators: await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => activeOperators(trx)),
+    statuses: SENT_STATUSES,
+    today: new Date(deps.clock.now()),
+    openForStaff: OPEN_FOR_STAFF,
+  })
 
   router.get(BASE, async (req, res) => {
-    const filter = filterOf(req, res)
+    const filter = await filterOf(req, res)
+    if (!filter) return
     const page = await applications.staffQueue(res.locals.ctx, filter, PageParam.parse(req.query.page))
     const query = new URLSearchParams(
       Object.entries(req.query).filter(([k, v]) => k !== 'page' && typeof v === 'string') as [
@@ -74,20 +89,17 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
       ][],
     )
     res.render('admin/applications/queue', {
+      ...(await queueChoices(res)),
       page,
-      filter: { ...Filter.parse(req.query) },
-      types: await applications.listTypes(res.locals.ctx),
-      operators: await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => activeOperators(trx)),
-      statuses: SENT_STATUSES,
+      filter: req.query,
       pagination: pagination(req, page, res.locals.t('applications.queue.title')),
       csvHref: `/admin/applications.csv?${query.toString()}`,
-      today: new Date(deps.clock.now()),
-      openForStaff: OPEN_FOR_STAFF,
     })
   })
 
   router.get('/admin/applications.csv', async (req, res) => {
-    const filter = filterOf(req, res)
+    const filter = await filterOf(req, res)
+    if (!filter) return
     const t = res.locals.t
     const fmt = res.locals.fmt
     const name = (r: ListedApplication) =>

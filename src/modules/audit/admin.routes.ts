@@ -1,5 +1,7 @@
 import { Router, type Request, type Response } from 'express'
 import type { Deps } from '../../deps.ts'
+import { EMPTY_PAGE, readFilters } from '../../http/filters.ts'
+import { renderInvalid, type FieldError } from '../../http/forms.ts'
 import { PageParam, exportList, listPage, pagination } from '../../http/lists.ts'
 import type { CsvColumn } from '../../platform/csv.ts'
 import { requireOperator } from '../operators/index.ts'
@@ -11,10 +13,18 @@ export function auditAdminRoutes(deps: Deps): Router {
   const router = Router()
   router.use(['/admin/audit', '/admin/audit.csv'], requireOperator(deps.db, 'admin'))
 
-  const filtersOf = (req: Request) => AuditFilters.parse(req.query)
+  const invalid = (req: Request, res: Response, errors: FieldError[]) =>
+    renderInvalid(res, 'admin/audit/list', errors, undefined, {
+      page: EMPTY_PAGE,
+      filters: req.query,
+      actorTypes: ACTOR_TYPES,
+      csvHref: '/admin/audit.csv',
+    })
 
   router.get('/admin/audit', async (req, res) => {
-    const filters = filtersOf(req)
+    const read = readFilters(AuditFilters, req, res)
+    if (!read.ok) return invalid(req, res, read.errors)
+    const filters = read.data
     const tenant = res.locals.tenant!
     const page = await listPage<AuditRow>(
       deps.db,
@@ -35,7 +45,9 @@ export function auditAdminRoutes(deps: Deps): Router {
   })
 
   router.get('/admin/audit.csv', async (req, res: Response) => {
-    const filters = filtersOf(req)
+    const read = readFilters(AuditFilters, req, res)
+    if (!read.ok) return invalid(req, res, read.errors)
+    const filters = read.data
     const tenant = res.locals.tenant!
     const t = res.locals.t
     const fmt = res.locals.fmt

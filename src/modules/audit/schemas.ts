@@ -1,19 +1,17 @@
 import { z } from 'zod'
+import { filterDay, filterText } from '../../http/filters.ts'
 
 export const ACTOR_TYPES = ['customer', 'operator', 'system', 'platform', 'anonymous'] as const
 
-const day = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .optional()
-  .catch(undefined)
-
-/** The audit page's filters, from the query string; a value that does not fit is dropped. */
+/**
+ * The audit page's filters, from the query string: a choice that does not fit is dropped,
+ * a typed date or text that does not is a message beside its field.
+ */
 export const AuditFilters = z.object({
   actor: z.enum(ACTOR_TYPES).optional().catch(undefined),
-  action: z.string().trim().max(100).optional().catch(undefined),
-  from: day,
-  to: day,
+  action: filterText(100),
+  from: filterDay,
+  to: filterDay,
   order: z.enum(['newest', 'oldest']).catch('newest'),
 })
 export type AuditFilters = z.infer<typeof AuditFilters>

@@ -178,7 +178,8 @@ export async function approveSchedule(
         resolution: settings.resolution,
         first_start: delivery.start,
         values,
-        total: values.reduce((a, b) => a + b, 0),
+        // Summed by the database from the exact values, not in floating point here.
+        total: trx.raw('(SELECT coalesce(sum(x), 0) FROM unnest(?::numeric[]) AS x)', [values]),
         created_by: ctx.actor.type === 'customer' ? ctx.actor.id : null,
       })
       .returning<{ id: string }[]>('id')
