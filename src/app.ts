@@ -1,4 +1,3 @@
-import path from 'node:path'
 import cookieParser from 'cookie-parser'
 import express from 'express'
 import type { SessionData, Store } from 'express-session'
@@ -13,6 +12,7 @@ import { requestIdOf, requestLogger } from './http/logging.ts'
 import { securityHeaders } from './http/security-headers.ts'
 import { setUpSession } from './http/session.ts'
 import { resolveTenant } from './http/tenant.ts'
+import { publicFiles } from './http/assets.ts'
 import { setUpViews } from './http/views.ts'
 import { devIndexRoutes, devMailboxRoutes } from './modules/dev/routes.ts'
 import { staffOnlyByDefault } from './modules/operators/index.ts'
@@ -23,8 +23,6 @@ import { LOCALE_NAMES } from './platform/i18n/locales.ts'
 import { effectiveMinLength } from './platform/passwords.ts'
 import { newSubmissionId } from './platform/submissions.ts'
 import { tenantText } from './platform/tenancy/texts.ts'
-
-const PUBLIC_DIR = path.resolve(import.meta.dirname, '../public')
 
 /**
  * The middleware order is the request flow of ARCHITECTURE.md: health (no tenant) →
@@ -64,7 +62,7 @@ export function createApp(
   })
   app.use(healthRoutes(deps.db, deps.lifecycle, deps.metrics, config.metricsToken))
   app.use(securityHeaders({ hsts: config.isProduction }))
-  app.use('/public', express.static(PUBLIC_DIR, { index: false, maxAge: config.isProduction ? '1h' : 0 }))
+  app.use('/public', publicFiles(config.isProduction))
   app.use(cookieParser())
   const locale = setUpLocale(deps.i18n, config.isProduction)
   if (!config.isProduction) app.use(devIndexRoutes(deps.db, locale))

@@ -4,6 +4,7 @@ import nunjucks from 'nunjucks'
 
 import { VIEWS_DIR } from '../platform/paths.ts'
 import { formatPhone } from '../platform/phone.ts'
+import { assetUrl } from './assets.ts'
 const GOVUK_DIR = path.resolve(import.meta.dirname, '../../node_modules/govuk-frontend/dist')
 
 /**
@@ -38,5 +39,7 @@ export function setUpViews(app: Express): nunjucks.Environment {
     },
   )
   env.addFilter('phone', formatPhone)
+  // Not request-specific: the same hashed address for everyone.
+  env.addGlobal('asset', assetUrl)
   return env
 }

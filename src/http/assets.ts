@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto'
+import { readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
+import type { ServerResponse } from 'node:http'
+import express, { type RequestHandler } from 'express'
+import { PUBLIC_DIR } from '../platform/paths.ts'
+
+const versions = new Map<string, { mtimeMs: number; version: string }>()
+
+/**
+ * The address of a file under /public with its content's hash, so a browser keeps it for
+ * a year and asks again only when the file changes (a rebuilt stylesheet gets a new
+ * address). Before, every page revalidated the stylesheet and script: two more round
+ * trips before a page could render.
+ */
+export function assetUrl(file: string): string {
+  const full = path.join(PUBLIC_DIR, file)
+  const { mtimeMs } = statSync(full)
+  let known = versions.get(full)
+  if (!known || known.mtimeMs !== mtimeMs) {
+    known = { mtimeMs, version: createHash('sha256').update(readFileSync(full)).digest('hex').slice(0, 12) }
+    versions.set(full, known)
+  }
+  return `/public/${file}?v=${known.version}`
+}
+
+/** /public: a versioned address is cached for a year; a bare one briefly (production) or not at all. */
+export function publicFiles(isProduction: boolean): RequestHandler {
+  return express.static(PUBLIC_DIR, {
+    index: false,
+    maxAge: isProduction ? '1h' : 0,
+    setHeaders(res: ServerResponse & { req?: { query?: Record<string, unknown> } }) {
+      if (typeof res.req?.query?.v === 'string')
+        res.setHeader('Cache-Control', 'public, max-age=31536000, immutable')
+    },
+  })
+}
