@@ -96,7 +96,12 @@ describe('applications journey in the browser (ru, seed 004)', () => {
       await expectAccessible(staff)
 
       for (const [code, name] of STEPS) {
-        if (code === 'contract') await staff.locator('#comment').fill('Договор во вложении')
+        if (code === 'contract') {
+          await staff.locator('#comment').fill('Договор во вложении')
+          await staff
+            .locator('#staff')
+            .setInputFiles({ name: 'dogovor.pdf', mimeType: 'application/pdf', buffer: PDF })
+        }
         await staff.getByTestId(`move-${code}`).click()
         await expect.poll(() => staff.locator('[data-testid="flash"]').count()).toBe(1)
         // The customer's open page follows: the stream says the status changed, the page reloads.

@@ -90,6 +90,18 @@ describe('applications: the conversation, live across two app processes', () => 
       body: 'Hello, we will come on Monday',
     })
     expect((event.data as { files: { name: string }[] }).files.map((f) => f.name)).toEqual(['schedule.pdf'])
+    // What staff write is in the audit log, like every other staff action.
+    const audited = await withTenant(one.db.owner, tenant.id, (trx) =>
+      trx('audit_log')
+        .where({ action: 'application.message-sent', target_id: id })
+        .select('actor_type', 'details'),
+    )
+    const sent = await withTenant(one.db.owner, tenant.id, (trx) =>
+      trx('application_messages')
+        .where({ application_id: id, body: 'Hello, we will come on Monday' })
+        .first<{ n: string }>('n'),
+    )
+    expect(audited).toEqual([{ actor_type: 'operator', details: { message: Number(sent.n), files: 1 } }])
     stream.close()
     // Away for a while: a second message and a status change, then the browser reconnects.
     await sendAs(clerk, `/admin/applications/${id}`, 'Please be at home')

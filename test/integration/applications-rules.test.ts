@@ -102,7 +102,7 @@ describe('applications: the rules, exhaustively', () => {
                 ctx,
                 TP_WORKFLOW,
                 { table: 'applications', type: 'application', id: row!.id },
-                { to, expected: from, role, comment: 'reason' },
+                { to, expected: from, role, comment: 'reason', documents: { count: 1, field: 'staff' } },
               )
               return 'moved'
             } catch (err) {

@@ -76,7 +76,12 @@ describe('generation planning: units, the daily grid, versions, the gate and the
     expect(good.status).toBe(303)
     unitId = good.headers.location!.split('/').at(-1)!
     const farma = await customer()
-    expect((await farma.get('/services/pgb')).text).toContain('PV-ZULAWY-1')
+    const home = await farma.get('/services/pgb')
+    expect(home.text).toContain('PV-ZULAWY-1')
+    // The gate's time says what it is.
+    expect(home.text).toMatch(
+      /data-testid="gate">Schedules for this day can be changed until [^<]+\(gate closure\)</,
+    )
     // Another customer of the tenant, with PGB too, finds neither the unit nor its days.
     const neighbour = await signedIn(t, tenant.host, 'sasiad@example.com', PASSWORD)
     expect((await neighbour.get('/services/pgb')).text).not.toContain('PV-ZULAWY-1')

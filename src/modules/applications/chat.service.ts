@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
+import { audit } from '../../platform/audit.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { attachFiles } from '../../platform/files/attachments.ts'
@@ -50,6 +51,14 @@ export async function postMessage(
       })
       .returning<{ id: string; n: string }[]>(['id', 'n'])
     const stored = await attachFiles(trx, deps.files, ctx, { type: MESSAGE_OWNER, id: message!.id }, files)
+    // Staff speak for the operator: what they write is audited like any other staff action.
+    if (author.side === 'staff')
+      await audit(trx, ctx, {
+        action: 'application.message-sent',
+        targetType: 'application',
+        targetId: id,
+        details: { message: Number(message!.n), files: stored.length },
+      })
     const own = author.side === 'customer' ? 'customer_read_n' : 'staff_read_n'
     await trx('applications')
       .where({ id })

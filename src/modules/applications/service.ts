@@ -12,7 +12,7 @@ import { publish } from '../../platform/live.ts'
 import { portalLink } from '../../platform/mail/links.ts'
 import { claimSubmission } from '../../platform/submissions.ts'
 import { dayOf } from '../../platform/time/intervals.ts'
-import { applyTransition, type WorkflowRole } from '../../platform/workflow/index.ts'
+import { applyTransition, type TransitionRequest } from '../../platform/workflow/index.ts'
 import { customerContact } from '../accounts/index.ts'
 import { tenantCalendar } from '../calendar/index.ts'
 import type { ApplicationType } from './definition.ts'
@@ -195,7 +195,7 @@ async function moveIn(
   ctx: RequestContext,
   application: ApplicationRow,
   type: ApplicationType,
-  request: { to: string; expected: string; role: WorkflowRole; comment?: string | null },
+  request: Omit<TransitionRequest, 'notify'>,
 ): Promise<void> {
   const comment = request.comment?.trim() || null
   await applyTransition(trx, ctx, workflowOf(type), subject(application.id), {
@@ -261,7 +261,11 @@ export async function moveApplication(
     if (!application) throw new NotFoundError(OWNER)
     const type = (await typeById(trx, application.type_id))!
     if (request.to === 'submitted') throw new ConflictError('staff do not submit')
-    await moveIn(deps, trx, ctx, application, type, { ...request, role })
+    await moveIn(deps, trx, ctx, application, type, {
+      ...request,
+      role,
+      documents: { count: files.length, field: 'staff' },
+    })
     await attachFiles(trx, deps.files, ctx, { type: OWNER, id }, files)
   })
 }

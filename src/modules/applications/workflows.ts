@@ -66,7 +66,11 @@ export const TP_WORKFLOW = defineWorkflow({
   name: 'applications.tp',
   initial: 'draft',
   statuses: statuses(TP_PATH),
-  transitions: [...forward(TP_PATH), ...sideExits(['submitted', 'inProgress'])],
+  transitions: [
+    // The contract step starts with the contract itself, sent to the customer with the move.
+    ...forward(TP_PATH).map((t) => (t.to === 'contract' ? { ...t, document: true } : t)),
+    ...sideExits(['submitted', 'inProgress']),
+  ],
 })
 
 /** Every other type: Submitted → In progress → Completed / Rejected / Returned. */

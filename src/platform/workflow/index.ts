@@ -78,6 +78,8 @@ export interface TransitionRequest {
   expected: string
   role: WorkflowRole
   comment?: string | null
+  /** The documents that come with the move, and the form field they were sent in. */
+  documents?: { count: number; field: string }
   /** Writes the customer's email (outbox) for a transition that notifies; same transaction. */
   notify?: (trx: Knex.Transaction, change: { from: string; to: string }) => Promise<void>
 }
@@ -108,6 +110,8 @@ export async function applyTransition(
   const comment = request.comment?.trim() || null
   if (transition.comment === 'required' && !comment)
     throw new InvalidFieldError('comment', 'errors.commentRequired')
+  if (transition.document && !request.documents?.count)
+    throw new InvalidFieldError(request.documents?.field ?? 'documents', 'errors.documentRequired')
 
   await trx(subject.table).where({ id: subject.id }).update({ status: request.to })
   await trx('status_history').insert({
