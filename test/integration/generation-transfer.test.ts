@@ -157,6 +157,30 @@ describe('generation planning: spreadsheet import and export', () => {
     expect(stored).toEqual({ total: '9.6', first: '0.1', kind: 'numeric[]' })
   })
 
+  it('reads date-time cells in start (an exported CSV saved as XLSX by Excel), and says which header cell is empty', async () => {
+    const day = '2026-11-24'
+    const starts = deliveryDay(day, 'Europe/Warsaw', 15).intervals.map((_, i) => {
+      // Excel keeps the local wall-clock time; a quarter-hour a millisecond short, as read back.
+      const wall = Date.UTC(2026, 10, 24, 0, 15 * i)
+      return new Date(i % 2 ? wall - 1 : wall)
+    })
+    const dated = await writeXlsxFile([
+      [{ value: 'start' }, { value: 'WIND-1' }],
+      ...starts.map((at, i) => [{ value: at, format: 'yyyy-mm-dd hh:mm' }, { value: 100 + i }]),
+    ]).toBuffer()
+    const { res, page } = await upload('from-excel.xlsx', dated)
+    expect(res.status).toBe(303)
+    expect(page!.text).not.toContain('data-testid="problems"')
+    expect(page!.text).toMatch(/<td class="govuk-table__cell govuk-table__cell--numeric">96<\/td>/)
+
+    const blank = await writeXlsxFile([
+      [{ value: 'start' }, { value: 'WIND-1' }, { value: '' }],
+      ...starts.map((at, i) => [{ value: at, format: 'yyyy-mm-dd hh:mm' }, { value: 100 + i }, { value: 1 }]),
+    ]).toBuffer()
+    const refused = await upload('blank-header.xlsx', blank)
+    expect(refused.page!.text).toContain('Column 3 has no unit code in its header')
+  })
+
   it('previews a file with its problems line by line, and saves nothing from it', async () => {
     const values: (string | number)[] = solarDay(96, 5000)
     values[10] = '13000'

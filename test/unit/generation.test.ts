@@ -4,7 +4,7 @@ import { stepChart } from '../../src/platform/chart.ts'
 import { deliveryDay } from '../../src/platform/time/intervals.ts'
 import { inputValue, readGrid, readValue, sameValues } from '../../src/modules/generation/grid.ts'
 import { copyByLocalTime } from '../../src/modules/generation/editor.ts'
-import { intervalLabel, readSchedules } from '../../src/modules/generation/transfer.ts'
+import { dateCellLabel, intervalLabel, readSchedules } from '../../src/modules/generation/transfer.ts'
 import type { UnitRow } from '../../src/modules/generation/units.service.ts'
 
 const KW = { unit: 'kW' as const, precision: 3 }
@@ -75,6 +75,21 @@ describe('reading a schedule file', () => {
     expect(result.days).toHaveLength(1)
     expect(result.days[0]!.values).toHaveLength(100)
     expect(intervalLabel(day, warsaw(day).intervals[8]!)).toBe('2026-10-25 02:00 A')
+  })
+
+  it('reads a date-time cell as the minute it shows, however far the reader is off', () => {
+    expect(dateCellLabel(new Date('2027-01-14T00:14:59.999Z'))).toBe('2027-01-14 00:15')
+    expect(dateCellLabel(new Date('2027-01-14T23:45:00.001Z'))).toBe('2027-01-14 23:45')
+    expect(dateCellLabel(new Date('2027-01-14T00:00:00.000Z'))).toBe('2027-01-14 00:00')
+  })
+
+  it('says which header cell is empty', () => {
+    const table = rows('2026-11-23', Array<number>(96).fill(1)).map((r) => [...r, 1])
+    table[0] = ['start', 'PV-1', '']
+    const { problems } = readSchedules(table, [UNIT], SETTINGS, warsaw)
+    expect(problems).toEqual([
+      { line: 1, key: 'generation.import.errors.emptyHeader', params: { column: 3 } },
+    ])
   })
 
   it('names the line of every problem', () => {

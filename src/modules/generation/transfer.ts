@@ -37,13 +37,31 @@ export interface ImportResult {
   problems: ImportProblem[]
 }
 
+/**
+ * A date-time cell as the label a person sees in it, "YYYY-MM-DD HH:MM". Excel keeps the
+ * local wall-clock time as a day count (in the workbook's 1900 or 1904 date system, which
+ * the reader applies) and the reader gives it as that time in UTC, a hair off: 00:15 comes
+ * back as 00:14:59.999, so it is rounded to the minute. A cell cannot say which of the
+ * repeated autumn hours it is: that row then fails with the A/B label it needs.
+ */
+export function dateCellLabel(cell: Date): string {
+  const minute = new Date(Math.round(cell.getTime() / 60_000) * 60_000)
+  return minute.toISOString().slice(0, 16).replace('T', ' ')
+}
+
 /** A spreadsheet or CSV as rows of cells (strings or numbers); the first row is the header. */
 export async function readTable(buffer: Buffer, kind: 'csv' | 'xlsx'): Promise<(string | number | null)[][]> {
   if (kind === 'xlsx') {
     const rows = await readXlsxFile(buffer)
     return (rows[0]?.data ?? []).map((row) =>
       row.map((cell) =>
-        cell === null || cell === undefined ? null : typeof cell === 'number' ? cell : String(cell),
+        cell === null || cell === undefined
+          ? null
+          : typeof cell === 'number'
+            ? cell
+            : cell instanceof Date
+              ? dateCellLabel(cell)
+              : String(cell),
       ),
     )
   }
@@ -77,7 +95,9 @@ export function readSchedules(
   const columns: { index: number; unit: UnitRow }[] = []
   header.slice(1).forEach((code, i) => {
     const unit = units.find((u) => u.code === code)
-    if (!unit) problems.push({ line: 1, key: 'generation.import.errors.unknownUnit', params: { code } })
+    if (!code)
+      problems.push({ line: 1, key: 'generation.import.errors.emptyHeader', params: { column: i + 2 } })
+    else if (!unit) problems.push({ line: 1, key: 'generation.import.errors.unknownUnit', params: { code } })
     else columns.push({ index: i + 1, unit })
   })
   if (problems.length) return { days: [], problems }
