@@ -181,6 +181,37 @@ describe('generation planning: spreadsheet import and export', () => {
     expect(refused.page!.text).toContain('Column 3 has no unit code in its header')
   })
 
+  it('saves an import whole or not at all: a day approved since the preview refuses it, nothing saved', async () => {
+    const [first, second] = ['2026-11-30', '2026-12-01']
+    const file = [
+      csvOf('WIND-1', first, Array(96).fill(7)),
+      ...[csvOf('WIND-1', second, Array(96).fill(8))].map((c) => c.split('\n').slice(1).join('\n')),
+    ].join('\n')
+    const { res } = await upload('two-days.csv', Buffer.from(file))
+    expect(res.status).toBe(303)
+    const id = res.headers.location!.split('/').at(-1)!
+    // Meanwhile the second day is approved from the grid.
+    const agent = await farma()
+    expect((await postDay(agent, unitId, second, gridForm(Array(96).fill(9), 'approve'))).status).toBe(303)
+    const versionsBefore = await versionCount()
+
+    const owner = await farma()
+    await owner.get(`/services/pgb/import/${id}`)
+    const refused = await owner.post(`/services/pgb/import/${id}`, { mode: 'approve' })
+    expect(refused.status).toBe(409)
+    expect(refused.text).toContain('data-testid="stale"')
+    expect(refused.text).toContain('id="file"')
+    expect(await versionCount()).toBe(versionsBefore)
+    const firstDay = await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('schedules').where({ unit_id: unitId, day: first }).first('id'),
+    )
+    expect(firstDay).toBeUndefined()
+    const imported = await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('schedule_imports').where({ id }).first<{ applied_at: Date | null }>('applied_at'),
+    )
+    expect(imported.applied_at).toBeNull()
+  })
+
   it('previews a file with its problems line by line, and saves nothing from it', async () => {
     const values: (string | number)[] = solarDay(96, 5000)
     values[10] = '13000'

@@ -200,12 +200,20 @@ export function generationCustomerRoutes(deps: Deps, generation: GenerationServi
   })
 
   router.post(`${BASE}/import/:id`, async (req, res) => {
-    const saved = await generation.applyImport(
-      res.locals.ctx,
-      customerOf(res),
-      String(req.params.id),
-      text(req, 'mode') === 'approve' ? 'approve' : 'draft',
-    )
+    let saved: number
+    try {
+      saved = await generation.applyImport(
+        res.locals.ctx,
+        customerOf(res),
+        String(req.params.id),
+        text(req, 'mode') === 'approve' ? 'approve' : 'draft',
+      )
+    } catch (err) {
+      // Nothing was saved: say why and offer the upload again, for a fresh preview.
+      if (err instanceof ConflictError)
+        return res.status(409).render('customer/generation/import', { values: {}, stale: true })
+      throw err
+    }
     flash(req, { key: 'generation.import.applied', params: { count: String(saved) } })
     res.redirect(303, BASE)
   })

@@ -123,13 +123,35 @@ export async function saveDraft(
   day: string,
   values: (number | null)[],
 ): Promise<void> {
+  await withTenant(deps.db, ctx.tenant.id, (trx) => saveDraftIn(trx, deps, ctx, unit, day, values))
+}
+
+/**
+ * `saveDraft` inside the caller's transaction (an import saves all its days or none).
+ * With `base`, the day must still be at the version the caller saw.
+ */
+export async function saveDraftIn(
+  trx: Knex.Transaction,
+  deps: GenerationDeps,
+  ctx: RequestContext,
+  unit: UnitRow,
+  day: string,
+  values: (number | null)[],
+  base?: number,
+): Promise<void> {
   requireOpen(deps, ctx, day)
-  await withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const schedule = await lockSchedule(trx, ctx, unit.id, day)
-    await trx('schedules')
-      .where({ id: schedule.id })
-      .update({ draft: values, draft_saved_at: deps.clock.now(), updated_at: deps.clock.now() })
-  })
+  requireActive(unit, day)
+  const schedule = await lockSchedule(trx, ctx, unit.id, day)
+  if (base !== undefined && schedule.version !== base)
+    throw new ConflictError(`schedule is at version ${schedule.version}`)
+  await trx('schedules')
+    .where({ id: schedule.id })
+    .update({ draft: values, draft_saved_at: deps.clock.now(), updated_at: deps.clock.now() })
+}
+
+function requireActive(unit: UnitRow, day: string): void {
+  if (day < unit.active_from || (unit.active_to && day > unit.active_to))
+    throw new ConflictError('unit not active')
 }
 
 /**
@@ -145,58 +167,70 @@ export async function approveSchedule(
   values: number[],
   base: number,
 ): Promise<{ version: number; changed: boolean }> {
+  return withTenant(deps.db, ctx.tenant.id, (trx) => approveIn(trx, deps, ctx, unit, day, values, base))
+}
+
+/** `approveSchedule` inside the caller's transaction (an import saves all its days or none). */
+export async function approveIn(
+  trx: Knex.Transaction,
+  deps: GenerationDeps,
+  ctx: RequestContext,
+  unit: UnitRow,
+  day: string,
+  values: number[],
+  base: number,
+): Promise<{ version: number; changed: boolean }> {
   requireOpen(deps, ctx, day)
+  requireActive(unit, day)
   const settings = generationSettings.of(ctx.tenant)
   const delivery = dayOfTenant(ctx, day)
   if (values.length !== delivery.intervals.length) throw new ConflictError('interval count changed')
-  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const schedule = await lockSchedule(trx, ctx, unit.id, day)
-    if (schedule.version !== base) throw new ConflictError(`schedule is at version ${schedule.version}`)
-    const latest = schedule.version
-      ? await trx('schedule_versions')
-          .where({ schedule_id: schedule.id, version: schedule.version })
-          .first<VersionRow>(VERSION_COLUMNS)
-      : undefined
-    if (latest && latest.status !== 'rejected' && sameValues(latest.values, values, settings)) {
-      await trx('schedules').where({ id: schedule.id }).update({ draft: null, draft_saved_at: null })
-      return { version: latest.version, changed: false }
-    }
-    const subject = (id: string) => ({ table: 'schedule_versions', type: 'schedule-version', id })
-    if (latest)
-      await applyTransition(trx, ctx, SCHEDULE_WORKFLOW, subject(latest.id), {
-        to: 'superseded',
-        expected: latest.status,
-        role: 'customer',
-      })
-    const version = schedule.version + 1
-    const [created] = await trx('schedule_versions')
-      .insert({
-        tenant_id: ctx.tenant.id,
-        schedule_id: schedule.id,
-        version,
-        status: 'draft',
-        resolution: settings.resolution,
-        first_start: delivery.start,
-        values,
-        // Summed by the database from the exact values, not in floating point here.
-        total: trx.raw('(SELECT coalesce(sum(x), 0) FROM unnest(?::numeric[]) AS x)', [values]),
-        created_by: ctx.actor.type === 'customer' ? ctx.actor.id : null,
-      })
-      .returning<{ id: string }[]>('id')
-    await applyTransition(trx, ctx, SCHEDULE_WORKFLOW, subject(created!.id), {
-      to: 'submitted',
-      expected: 'draft',
+  const schedule = await lockSchedule(trx, ctx, unit.id, day)
+  if (schedule.version !== base) throw new ConflictError(`schedule is at version ${schedule.version}`)
+  const latest = schedule.version
+    ? await trx('schedule_versions')
+        .where({ schedule_id: schedule.id, version: schedule.version })
+        .first<VersionRow>(VERSION_COLUMNS)
+    : undefined
+  if (latest && latest.status !== 'rejected' && sameValues(latest.values, values, settings)) {
+    await trx('schedules').where({ id: schedule.id }).update({ draft: null, draft_saved_at: null })
+    return { version: latest.version, changed: false }
+  }
+  const subject = (id: string) => ({ table: 'schedule_versions', type: 'schedule-version', id })
+  if (latest)
+    await applyTransition(trx, ctx, SCHEDULE_WORKFLOW, subject(latest.id), {
+      to: 'superseded',
+      expected: latest.status,
       role: 'customer',
     })
-    await trx('schedules').where({ id: schedule.id }).update({
-      status: 'submitted',
+  const version = schedule.version + 1
+  const [created] = await trx('schedule_versions')
+    .insert({
+      tenant_id: ctx.tenant.id,
+      schedule_id: schedule.id,
       version,
-      draft: null,
-      draft_saved_at: null,
-      updated_at: deps.clock.now(),
+      status: 'draft',
+      resolution: settings.resolution,
+      first_start: delivery.start,
+      values,
+      // Summed by the database from the exact values, not in floating point here.
+      total: trx.raw('(SELECT coalesce(sum(x), 0) FROM unnest(?::numeric[]) AS x)', [values]),
+      created_by: ctx.actor.type === 'customer' ? ctx.actor.id : null,
     })
-    return { version, changed: true }
+    .returning<{ id: string }[]>('id')
+  await applyTransition(trx, ctx, SCHEDULE_WORKFLOW, subject(created!.id), {
+    to: 'submitted',
+    expected: 'draft',
+    role: 'customer',
   })
+  await trx('schedules').where({ id: schedule.id }).update({
+    status: 'submitted',
+    version,
+    draft: null,
+    draft_saved_at: null,
+    updated_at: deps.clock.now(),
+  })
+  return { version, changed: true }
 }
 
 /** The operator accepts or rejects (with a reason, emailed) the newest version of a day. */

@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError } from '../../platform/errors.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { deliveryDay, type Resolution } from '../../platform/time/intervals.ts'
 import { sameValues } from './grid.ts'
-import { approveSchedule, dayOfTenant, gateOf, saveDraft, type GenerationDeps } from './service.ts'
+import { approveIn, dayOfTenant, gateOf, saveDraftIn, type GenerationDeps } from './service.ts'
 import { unitsOf, type UnitRow } from './units.service.ts'
 import { generationSettings } from './settings.ts'
 import {
@@ -23,7 +23,7 @@ async function currentValues(
   ctx: RequestContext,
   unitIds: readonly string[],
   days: readonly string[],
-): Promise<Map<string, (number | null)[]>> {
+): Promise<Map<string, { values: (number | null)[]; version: number }>> {
   const rows = await withTenant(deps.db, ctx.tenant.id, (trx) =>
     trx('schedules as s')
       .leftJoin('schedule_versions as v', function () {
@@ -31,14 +31,19 @@ async function currentValues(
       })
       .whereIn('s.unit_id', unitIds)
       .whereIn('s.day', days)
-      .select<{ unit_id: string; day: string; draft: (number | null)[] | null; values: number[] | null }[]>(
-        's.unit_id',
-        's.day',
-        's.draft',
-        'v.values',
-      ),
+      .select<
+        {
+          unit_id: string
+          day: string
+          draft: (number | null)[] | null
+          values: number[] | null
+          version: number
+        }[]
+      >('s.unit_id', 's.day', 's.draft', 'v.values', 's.version'),
   )
-  return new Map(rows.map((r) => [`${r.unit_id}|${r.day}`, r.draft ?? r.values ?? []]))
+  return new Map(
+    rows.map((r) => [`${r.unit_id}|${r.day}`, { values: r.draft ?? r.values ?? [], version: r.version }]),
+  )
 }
 
 /**
@@ -84,8 +89,10 @@ export async function previewImport(
     result.days.map((d) => d.day),
   )
   for (const d of result.days) {
-    const before = current.get(`${d.unitId}|${d.day}`) ?? []
+    const now = current.get(`${d.unitId}|${d.day}`)
+    const before = now?.values ?? []
     d.changed = d.values.filter((v, i) => !sameValues([v], [before[i] ?? null], settings)).length
+    d.base = now?.version ?? 0
   }
   const [row] = await withTenant(deps.db, ctx.tenant.id, (trx) =>
     trx('schedule_imports')
@@ -112,8 +119,11 @@ export async function importOf(deps: GenerationDeps, ctx: RequestContext, custom
 }
 
 /**
- * The confirmed preview, saved: each day as a draft, or approved as a new version. A
- * preview with problems, or one already applied, is refused whole.
+ * The confirmed preview, saved in one transaction: each day as a draft, or approved as a
+ * new version, all of them or none. A day whose version moved since the preview (another
+ * approval, an operator's decision), a gate that closed meanwhile or a unit no longer
+ * active refuses the whole import (409), and the customer uploads again for a fresh
+ * preview. A preview with problems, or one already applied, is refused whole too.
  */
 export async function applyImport(
   deps: GenerationDeps,
@@ -124,27 +134,23 @@ export async function applyImport(
 ): Promise<number> {
   const preview = await importOf(deps, ctx, customerId, id)
   if (preview.applied_at || preview.rows.problems.length) throw new ConflictError('import not applicable')
-  const claimed = await withTenant(deps.db, ctx.tenant.id, (trx) =>
-    trx('schedule_imports').where({ id }).whereNull('applied_at').update({ applied_at: deps.clock.now() }),
-  )
-  if (!claimed) throw new ConflictError('import already applied')
   const units = new Map((await unitsOf(deps, ctx, customerId)).map((u) => [u.id, u]))
-  let saved = 0
-  for (const day of preview.rows.days) {
-    const unit = units.get(day.unitId)
-    if (!unit) continue
-    if (mode === 'draft') await saveDraft(deps, ctx, unit, day.day, day.values)
-    else {
-      const base = await withTenant(deps.db, ctx.tenant.id, (trx) =>
-        trx('schedules')
-          .where({ unit_id: unit.id, day: day.day })
-          .first<{ version: number } | undefined>('version'),
-      )
-      await approveSchedule(deps, ctx, unit, day.day, day.values, base?.version ?? 0)
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const claimed = await trx('schedule_imports')
+      .where({ id })
+      .whereNull('applied_at')
+      .update({ applied_at: deps.clock.now() })
+    if (!claimed) throw new ConflictError('import already applied')
+    for (const day of preview.rows.days) {
+      const unit = units.get(day.unitId)
+      if (!unit) throw new ConflictError('unit no longer the customer’s')
+      // A preview made before bases were kept cannot be checked: it is stale.
+      const base = day.base ?? -1
+      if (mode === 'draft') await saveDraftIn(trx, deps, ctx, unit, day.day, day.values, base)
+      else await approveIn(trx, deps, ctx, unit, day.day, day.values, base)
     }
-    saved += 1
-  }
-  return saved
+    return preview.rows.days.length
+  })
 }
 
 /**

@@ -23,6 +23,8 @@ export interface ImportDay {
   values: number[]
   /** Values of the newest version or draft now, for the preview's "what will change". */
   changed: number
+  /** The day's version when the preview was made: saving finds it there, or refuses whole. */
+  base?: number
 }
 
 export interface ImportProblem {
