@@ -91,6 +91,10 @@ describe('applications: the workflow as staff move it', () => {
   })
 
   it('moves a connection through all seven steps, emailing the customer at each, and the customer sees each', async () => {
+    // The form gives the capacity's unit the reader's way, whatever the type's data says.
+    const form = await (await customer()).get('/services/applications/new/tp15/form')
+    expect(form.text).toContain('От 0 до 15 кВт')
+    expect(form.text).not.toMatch(/\bkW\b/)
     const number = await submit()
     const { id } = await application(number)
     const clerk = await staff(clerkEmail)
