@@ -149,6 +149,12 @@ describe('applications: the conversation, live across two app processes', () => 
       303,
     )
     const clerk = await staff()
+    // Following the conversation live is not reading it: the queue still counts the message.
+    const live = await openStream(port, tenant.host, `/admin/applications/${id}/live`, {
+      Cookie: cookieOf(clerk),
+    })
+    expect(live.status).toBe(200)
+    live.close()
     const queue = await clerk.get('/admin/applications')
     expect(queue.text).toMatch(/1 new/)
     const page = await clerk.get(`/admin/applications/${id}`)

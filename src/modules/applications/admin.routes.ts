@@ -265,8 +265,10 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
   router.get(
     `${BASE}/:id/live`,
     deps.live.stream({
+      // Reconnecting re-checks access only: reading the page is what moves the read marker.
       async topic(req, res) {
-        await view(req, res)
+        if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
+        await applications.existingApplication(res.locals.ctx, String(req.params.id))
         return `application:${String(req.params.id)}`
       },
     }),

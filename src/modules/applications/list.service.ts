@@ -71,6 +71,18 @@ export async function ownApplication(
   if (!row) throw new NotFoundError('application')
 }
 
+/** Staff may follow any application of their tenant: checked by reading, never by writing. */
+export async function existingApplication(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  id: string,
+): Promise<void> {
+  const row = await withTenant(deps.db, ctx.tenant.id, (trx) =>
+    trx('applications').where({ id }).first<{ id: string } | undefined>('id'),
+  )
+  if (!row) throw new NotFoundError('application')
+}
+
 export interface QueueFilter {
   type?: string
   status?: string
