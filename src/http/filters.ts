@@ -1,18 +1,9 @@
 import type { Request, Response } from 'express'
 import { z } from 'zod'
 import { CONTROL_CHARACTERS, SINGLE_LINE } from '../platform/text.ts'
-import { parseDay } from '../platform/time/intervals.ts'
+import { isRealDay } from '../platform/time/intervals.ts'
 import { fieldErrors, type FieldError } from './forms.ts'
 import type { Page } from './lists.ts'
-
-const isRealDay = (value: string): boolean => {
-  try {
-    parseDay(value)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /**
  * A day typed into a list's filter: empty is no filter; anything else must be a real

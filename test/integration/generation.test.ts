@@ -58,11 +58,13 @@ describe('generation planning: units, the daily grid, versions, the gate and the
       technology: 'pv',
       capacity: '-4',
       connectionPoint: '',
-      activeFrom: '2026-01-01',
-      activeTo: '',
+      activeFrom: '2026-02-30',
+      activeTo: '9999-99-99',
     })
     expect(bad.status).toBe(422)
-    for (const id of ['code', 'name', 'capacity']) expect(bad.text).toContain(`href="#${id}"`)
+    for (const id of ['code', 'name', 'capacity', 'activeFrom', 'activeTo'])
+      expect(bad.text).toContain(`href="#${id}"`)
+    expect(bad.text.match(/Enter a date/g)?.length).toBeGreaterThanOrEqual(2)
     const good = await admin.post('/admin/generation/units', {
       customerEmail: 'farma@example.com',
       code: 'PV-ZULAWY-1',

@@ -8,7 +8,7 @@ import { PageParam, pagination } from '../../http/lists.ts'
 import { stepChart } from '../../platform/chart.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { isUuid } from '../../platform/ids.ts'
-import { addDays, dayOf } from '../../platform/time/intervals.ts'
+import { addDays, dayOf, isRealDay } from '../../platform/time/intervals.ts'
 import { findCustomerByEmail } from '../accounts/index.ts'
 import { requireOperator } from '../operators/index.ts'
 import { findEnrolment, pendingEnrolmentFor } from '../services/index.ts'
@@ -25,7 +25,7 @@ const Filter = z.object({
   status: z.enum(OVERVIEW_STATUSES).optional().catch(undefined),
 })
 
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'generation.errors.day')
+const Day = z.string().refine(isRealDay, 'generation.errors.day')
 const UnitForm = z
   .object({
     customerEmail: z.email('generation.errors.customer'),
@@ -43,7 +43,7 @@ const UnitForm = z
       .refine((v) => v > 0, 'generation.errors.capacity'),
     connectionPoint: z.string().trim().max(200, 'generation.errors.connectionPoint'),
     activeFrom: Day,
-    activeTo: z.union([z.literal(''), Day]),
+    activeTo: z.string().refine((v) => v === '' || isRealDay(v), 'generation.errors.day'),
   })
   .refine((u) => !u.activeTo || u.activeTo >= u.activeFrom, {
     message: 'generation.errors.activeTo',

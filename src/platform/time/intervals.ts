@@ -36,6 +36,16 @@ export function parseDay(day: string): Temporal.PlainDate {
   return Temporal.PlainDate.from(day, { overflow: 'reject' })
 }
 
+/** Whether `day` is a real calendar day written YYYY-MM-DD ("2026-02-30" is not). */
+export function isRealDay(day: string): boolean {
+  try {
+    parseDay(day)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /**
  * A delivery day in a zone: from local midnight to the next local midnight (23, 24 or
  * 25 hours), cut into intervals of the resolution. Each interval starts at a UTC instant;
