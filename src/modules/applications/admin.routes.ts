@@ -268,7 +268,7 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
       // Reconnecting re-checks access only: reading the page is what moves the read marker.
       async topic(req, res) {
         if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
-        await applications.existingApplication(res.locals.ctx, String(req.params.id))
+        await applications.followableApplication(res.locals.ctx, String(req.params.id), { side: 'staff' })
         return `application:${String(req.params.id)}`
       },
     }),

@@ -246,7 +246,7 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
     deps.live.stream({
       async topic(req, res) {
         if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
-        await applications.ownApplication(res.locals.ctx, customerOf(res), String(req.params.id))
+        await applications.followableApplication(res.locals.ctx, String(req.params.id), reader(res))
         return `application:${String(req.params.id)}`
       },
     }),

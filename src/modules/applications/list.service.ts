@@ -59,26 +59,21 @@ export async function customerList(
   })
 }
 
-export async function ownApplication(
-  deps: ApplicationsDeps,
-  ctx: RequestContext,
-  customerId: string,
-  id: string,
-): Promise<void> {
-  const row = await withTenant(deps.db, ctx.tenant.id, (trx) =>
-    trx('applications').where({ id, customer_id: customerId }).first<{ id: string } | undefined>('id'),
-  )
-  if (!row) throw new NotFoundError('application')
-}
-
-/** Staff may follow any application of their tenant: checked by reading, never by writing. */
-export async function existingApplication(
+/**
+ * Whether the reader may follow an application: a customer their own, staff any of their
+ * tenant's (anything else is not found). Checked by reading only, never by writing.
+ */
+export async function followableApplication(
   deps: ApplicationsDeps,
   ctx: RequestContext,
   id: string,
+  reader: { side: 'customer'; customerId: string } | { side: 'staff' },
 ): Promise<void> {
   const row = await withTenant(deps.db, ctx.tenant.id, (trx) =>
-    trx('applications').where({ id }).first<{ id: string } | undefined>('id'),
+    trx('applications')
+      .where({ id })
+      .modify((q) => void (reader.side === 'customer' ? q.where({ customer_id: reader.customerId }) : q))
+      .first<{ id: string } | undefined>('id'),
   )
   if (!row) throw new NotFoundError('application')
 }

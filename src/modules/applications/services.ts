@@ -2,7 +2,7 @@ import type { Deps } from '../../deps.ts'
 import { bindServices } from '../../platform/services.ts'
 import { markRead, postMessage } from './chat.service.ts'
 import { formFile, formLibrary, uploadForm } from './forms.service.ts'
-import { customerList, existingApplication, ownApplication, staffQueue } from './list.service.ts'
+import { customerList, followableApplication, staffQueue } from './list.service.ts'
 import {
   addStaffDocuments,
   assignApplication,
@@ -30,8 +30,7 @@ export function createApplicationServices(deps: Deps) {
     moveApplication,
     offeredType,
     offeredTypes,
-    existingApplication,
-    ownApplication,
+    followableApplication,
     postMessage,
     saveTypeVersion,
     staffQueue,

@@ -10,7 +10,7 @@ import { applyTransition, statusHistory } from '../../platform/workflow/index.ts
 import { customerContact } from '../accounts/index.ts'
 import { sameValues } from './grid.ts'
 import { generationSettings, type GenerationSettings } from './settings.ts'
-import type { UnitRow } from './units.service.ts'
+import { isActiveOn, type UnitRow } from './units.service.ts'
 import { SCHEDULE_WORKFLOW } from './workflow.ts'
 
 export type GenerationDeps = Pick<Deps, 'db' | 'clock' | 'outbox' | 'i18n'>
@@ -111,8 +111,10 @@ async function lockSchedule(
   return trx('schedules').where({ unit_id: unitId, day }).forUpdate().first<ScheduleRow>()
 }
 
-function requireOpen(deps: GenerationDeps, ctx: RequestContext, day: string): void {
+/** A day takes new values only before its gate closes, and only while the unit is active. */
+function requireOpen(deps: GenerationDeps, ctx: RequestContext, unit: UnitRow, day: string): void {
   if (deps.clock.now() >= gateOf(ctx, day)) throw new ConflictError('gate closed')
+  if (!isActiveOn(unit, day)) throw new ConflictError('unit not active')
 }
 
 /** A customer's half-done day, kept as a draft (empty intervals allowed). */
@@ -139,19 +141,13 @@ export async function saveDraftIn(
   values: (number | null)[],
   base?: number,
 ): Promise<void> {
-  requireOpen(deps, ctx, day)
-  requireActive(unit, day)
+  requireOpen(deps, ctx, unit, day)
   const schedule = await lockSchedule(trx, ctx, unit.id, day)
   if (base !== undefined && schedule.version !== base)
     throw new ConflictError(`schedule is at version ${schedule.version}`)
   await trx('schedules')
     .where({ id: schedule.id })
     .update({ draft: values, draft_saved_at: deps.clock.now(), updated_at: deps.clock.now() })
-}
-
-function requireActive(unit: UnitRow, day: string): void {
-  if (day < unit.active_from || (unit.active_to && day > unit.active_to))
-    throw new ConflictError('unit not active')
 }
 
 /**
@@ -180,8 +176,7 @@ export async function approveIn(
   values: number[],
   base: number,
 ): Promise<{ version: number; changed: boolean }> {
-  requireOpen(deps, ctx, day)
-  requireActive(unit, day)
+  requireOpen(deps, ctx, unit, day)
   const settings = generationSettings.of(ctx.tenant)
   const delivery = dayOfTenant(ctx, day)
   if (values.length !== delivery.intervals.length) throw new ConflictError('interval count changed')

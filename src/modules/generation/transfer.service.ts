@@ -5,7 +5,7 @@ import { isUuid } from '../../platform/ids.ts'
 import { deliveryDay, type Resolution } from '../../platform/time/intervals.ts'
 import { sameValues } from './grid.ts'
 import { approveIn, dayOfTenant, gateOf, saveDraftIn, type GenerationDeps } from './service.ts'
-import { unitsOf, type UnitRow } from './units.service.ts'
+import { isActiveOn, unitsOf, type UnitRow } from './units.service.ts'
 import { generationSettings } from './settings.ts'
 import {
   daysBetween,
@@ -75,7 +75,7 @@ export async function previewImport(
         key: 'generation.import.errors.closed',
         params: { day: d.day, unit: d.unitCode },
       })
-    else if (d.day < unit.active_from || (unit.active_to && d.day > unit.active_to))
+    else if (!isActiveOn(unit, d.day))
       result.problems.push({
         line: 0,
         key: 'generation.import.errors.inactive',
@@ -187,7 +187,7 @@ export async function exportSheet(
       ),
   )
   const versions = new Map(rows.map((r) => [`${r.unit_id}|${r.day}`, r]))
-  const sheet: ExportSheet = { header: ['start', ...units.map((u) => u.code)], rows: [], resolutions: [] }
+  const sheetRows: ExportSheet['rows'] = []
   const used = new Set<Resolution>()
   for (const day of days) {
     const ofDay = rows.filter((r) => r.day === day).map((r) => r.resolution)
@@ -195,7 +195,7 @@ export async function exportSheet(
     for (const resolution of resolutions) {
       used.add(resolution)
       deliveryDay(day, ctx.tenant.settings.timeZone, resolution).intervals.forEach((interval, i) => {
-        sheet.rows.push({
+        sheetRows.push({
           label: intervalLabel(day, interval),
           values: units.map((u) => {
             const version = versions.get(`${u.id}|${day}`)
@@ -207,6 +207,9 @@ export async function exportSheet(
       })
     }
   }
-  sheet.resolutions = [...used].sort((a, b) => a - b)
-  return sheet
+  return {
+    header: ['start', ...units.map((u) => u.code)],
+    rows: sheetRows,
+    resolutions: [...used].sort((a, b) => a - b),
+  }
 }

@@ -50,10 +50,10 @@ export function serviceCustomerRoutes(deps: Deps, services: ServiceServices): Ro
   // wrong emails), generous per address, so one office behind NAT is not locked out of
   // /enrol by its neighbours' typos.
   const throttle = createCredentialThrottle(deps.pool, 'enrol', { perIpPoints: 300 })
-  const attempt = (res: Response, key: string, ip: string | undefined) =>
-    throttle.attempt(`${res.locals.tenant!.id}:${key}`, ip ?? '')
-  // Each request lands in the staff queue and may send mail: few from one address.
+  // Each access request lands in the staff queue and may send mail: few from one address.
   const requests = createCredentialThrottle(deps.pool, 'access-request', { perIpPoints: 10 })
+  const attempt = (res: Response, key: string, ip: string | undefined, by = throttle) =>
+    by.attempt(`${res.locals.tenant!.id}:${key}`, ip ?? '')
 
   router.get('/access-request', (req, res) => {
     const requestable = requestableServices(res)
@@ -69,7 +69,7 @@ export function serviceCustomerRoutes(deps: Deps, services: ServiceServices): Ro
       return renderInvalid(res, 'customer/services/request', fieldErrors(res, form.error), req.body, {
         requestable: requestableServices(res),
       })
-    await requests.attempt(`${res.locals.tenant!.id}:${form.data.email.toLowerCase()}`, req.ip ?? '')
+    await attempt(res, form.data.email.toLowerCase(), req.ip, requests)
     await services.requestAccess(res.locals.ctx, form.data, submissionOf(req.body))
     res.redirect(303, '/access-request/sent')
   })

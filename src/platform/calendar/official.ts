@@ -19,8 +19,7 @@ export const OFFICIAL_CALENDARS: Record<Country, CalendarYear[]> = {
   PL: [
     {
       year: 2025,
-      source:
-        'Ustawa z dnia 18 stycznia 1951 r. o dniach wolnych od pracy, with Wigilia (24 Dec) a holiday from 2025',
+      source: 'Ustawa z dnia 18 stycznia 1951 r. o dniach wolnych od pracy (Wigilia dniem wolnym od 2025 r.)',
       daysOff: [
         '2025-01-01',
         '2025-01-06',
