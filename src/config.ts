@@ -21,6 +21,9 @@ const EnvSchema = z.object({
   METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   // On SIGTERM, how long to keep serving (readiness already 503) before closing the listener.
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(3_000),
+  // The most one upload form's request may carry, all files together (a proxy in front
+  // should allow at least this much).
+  UPLOAD_MAX_REQUEST_MB: z.coerce.number().int().min(1).max(2048).default(100),
 })
 
 export type Config = Readonly<{
@@ -38,6 +41,7 @@ export type Config = Readonly<{
   varDir: string
   metricsToken: string | undefined
   shutdownDrainMs: number
+  uploadMaxRequestBytes: number
 }>
 
 /** Thrown when the environment cannot be turned into a valid configuration. */
@@ -81,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     varDir,
     metricsToken: e.METRICS_TOKEN,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+    uploadMaxRequestBytes: e.UPLOAD_MAX_REQUEST_MB * 1024 * 1024,
   })
 }
 

@@ -35,7 +35,7 @@ function probeRoutes(deps: Deps): Router {
   })
   router.post(
     '/probe/upload',
-    ...acceptUpload({
+    ...acceptUpload(deps, {
       field: 'scan',
       allow: ['pdf', 'png'],
       maxBytes: 64 * 1024,
@@ -56,7 +56,7 @@ function probeRoutes(deps: Deps): Router {
   // Several file fields in one form, each with its own limits, attached to an owner row.
   router.post(
     '/probe/documents/:owner',
-    ...acceptUploads([
+    ...acceptUploads(deps, [
       { field: 'scan', allow: ['pdf', 'png'], maxBytes: 64 * 1024, maxFiles: 2, required: true },
       { field: 'photo', allow: ['png'], maxBytes: 1024 },
     ]),

@@ -210,8 +210,13 @@ describe('orphaned files', () => {
       const keptRow = await withTenant(t.deps.db, tenant.id, (trx) =>
         trx('files').where({ id: keptId }).first(),
       )
-      const orphan = await t.deps.files.put(tenant.id, PNG)
-      const fresh = await t.deps.files.put(tenant.id, PNG)
+      const put = async () => {
+        const incoming = await t.deps.files.incoming(tenant.id)
+        await new Promise<void>((done) => incoming.stream.end(PNG, done))
+        return t.deps.files.keep(tenant.id, incoming.path, { sha256: 'unchecked', size: PNG.length })
+      }
+      const orphan = await put()
+      const fresh = await put()
       const old = new Date(Date.now() - 2 * 86_400_000)
       for (const key of [keptRow.storage_key as string, orphan.key])
         await utimes(path.join(t.deps.config.filesDir, key), old, old)

@@ -9,6 +9,7 @@ import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
 import { gridForm, postDay, solarDay } from '../helpers/generation.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
+import { zip } from '../helpers/zip.ts'
 
 const PASSWORD = 'słoneczny poranek 12'
 const MONDAY = '2026-11-23'
@@ -179,6 +180,29 @@ describe('generation planning: spreadsheet import and export', () => {
     ]).toBuffer()
     const refused = await upload('blank-header.xlsx', blank)
     expect(refused.page!.text).toContain('Column 3 has no unit code in its header')
+  })
+
+  it('refuses a workbook that unpacks to more than a schedule file ever does, before inflating it', async () => {
+    const sheet = Buffer.concat([
+      Buffer.from('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'),
+      Buffer.alloc(40 * 1024 * 1024, 0x20),
+      Buffer.from('</sheetData></worksheet>'),
+    ])
+    const bomb = zip([
+      {
+        name: '[Content_Types].xml',
+        content: Buffer.from(
+          '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>',
+        ),
+      },
+      { name: 'xl/worksheets/sheet1.xml', content: sheet },
+    ])
+    expect(bomb.length).toBeLessThan(100 * 1024)
+    const before = await versionCount()
+    const { page } = await upload('plan.xlsx', bomb)
+    expect(page?.text).toContain('The workbook unpacks to more than 24 MB')
+    expect(page?.text).not.toContain('cannot be read')
+    expect(await versionCount()).toBe(before)
   })
 
   it('saves an import whole or not at all: a day approved since the preview refuses it, nothing saved', async () => {

@@ -166,7 +166,7 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
     ]
   }
 
-  router.post(`${BASE}/:id/status`, ...acceptUploads(staffDocuments), async (req, res) => {
+  router.post(`${BASE}/:id/status`, ...acceptUploads(deps, staffDocuments), async (req, res) => {
     res.locals.formPage = await formPage(req, res)
     if (req.upload?.errors.length)
       return renderInvalid(
@@ -212,7 +212,7 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
   // The documents form's own field, so its errors show beside it; stored as staff documents.
   const documentUploads = (req: Request, res: Response): UploadField[] =>
     staffDocuments(req, res).map((f) => ({ ...f, field: 'document', required: true }))
-  router.post(`${BASE}/:id/documents`, ...acceptUploads(documentUploads), async (req, res) => {
+  router.post(`${BASE}/:id/documents`, ...acceptUploads(deps, documentUploads), async (req, res) => {
     if (req.upload?.errors.length)
       return renderInvalid(
         res,
@@ -233,7 +233,7 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
   router.post(
     `${BASE}/:id/messages`,
     rateLimit(chatLimit, (req) => [`operator:${req.session.operatorId ?? 'none'}`]),
-    ...acceptUploads(messageUploads),
+    ...acceptUploads(deps, messageUploads),
     async (req, res) => {
       const message = readMessage(req, res)
       if (message.errors.length)

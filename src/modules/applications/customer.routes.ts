@@ -87,7 +87,7 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
 
   router.post(
     `${BASE}/new/:type`,
-    ...acceptUploads(async (req, res) => uploadFieldsOf(await typeOf(req, res), res.locals.tenant!)),
+    ...acceptUploads(deps, async (req, res) => uploadFieldsOf(await typeOf(req, res), res.locals.tenant!)),
     async (req, res) => {
       const type = await typeOf(req, res)
       const { input, action, errors } = readApplicationForm(req, res, type)
@@ -163,7 +163,7 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
 
   router.post(
     `${BASE}/:id/edit`,
-    ...acceptUploads(async (req, res) => {
+    ...acceptUploads(deps, async (req, res) => {
       const shown = await editable(req, res)
       if (!shown) throw new ConflictError('application is no longer editable')
       return uploadFieldsOf(await editType(res, shown), res.locals.tenant!)
@@ -208,7 +208,7 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
   router.post(
     `${BASE}/:id/messages`,
     rateLimit(chatLimit, (req) => [`customer:${req.session.customerId ?? 'none'}`]),
-    ...acceptUploads(messageUploads),
+    ...acceptUploads(deps, messageUploads),
     async (req, res) => {
       if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
       const message = readMessage(req, res)

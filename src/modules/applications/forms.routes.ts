@@ -35,7 +35,7 @@ export function formLibraryRoutes(deps: Deps, applications: ApplicationServices)
   })
   router.post(
     '/admin/standard-forms',
-    ...acceptUploads([
+    ...acceptUploads(deps, [
       { field: 'file', allow: ['pdf', 'docx', 'xlsx'], maxBytes: 20 * 1024 * 1024, required: true },
     ]),
     async (req, res) => {

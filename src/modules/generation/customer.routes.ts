@@ -180,13 +180,18 @@ export function generationCustomerRoutes(deps: Deps, generation: GenerationServi
 
   router.post(
     `${BASE}/import`,
-    ...acceptUpload({ field: 'file', allow: ['xlsx', 'csv'], maxBytes: 2 * 1024 * 1024, required: true }),
+    ...acceptUpload(deps, {
+      field: 'file',
+      allow: ['xlsx', 'csv'],
+      maxBytes: 2 * 1024 * 1024,
+      required: true,
+    }),
     async (req, res) => {
       if (req.upload?.errors.length)
         return renderInvalid(res, 'customer/generation/import', req.upload.errors, req.body, {})
       const file = req.upload!.files[0]!
       const id = await generation.previewImport(res.locals.ctx, customerOf(res), {
-        buffer: file.buffer,
+        path: file.path,
         originalName: file.originalName,
         kind: file.kind === 'xlsx' ? 'xlsx' : 'csv',
       })

@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises'
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { ConflictError, NotFoundError } from '../../platform/errors.ts'
+import { ZipLimitError } from '../../platform/files/zip.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { deliveryDay, type Resolution } from '../../platform/time/intervals.ts'
 import { sameValues } from './grid.ts'
@@ -11,6 +13,7 @@ import {
   daysBetween,
   exportValue,
   intervalLabel,
+  MAX_WORKBOOK_BYTES,
   readSchedules,
   readTable,
   type ExportSheet,
@@ -54,17 +57,22 @@ export async function previewImport(
   deps: GenerationDeps,
   ctx: RequestContext,
   customerId: string,
-  file: { buffer: Buffer; originalName: string; kind: 'csv' | 'xlsx' },
+  file: { path: string; originalName: string; kind: 'csv' | 'xlsx' },
 ): Promise<string> {
   const units = await unitsOf(deps, ctx, customerId)
   const settings = generationSettings.of(ctx.tenant)
   let result: ImportResult
   try {
-    result = readSchedules(await readTable(file.buffer, file.kind), units, settings, (day) =>
+    // The upload route caps the file at 2 MB, so it may be read whole.
+    result = readSchedules(await readTable(await readFile(file.path), file.kind), units, settings, (day) =>
       dayOfTenant(ctx, day),
     )
-  } catch {
-    result = { days: [], problems: [{ line: 0, key: 'generation.import.errors.unreadable' }] }
+  } catch (err) {
+    const key =
+      err instanceof ZipLimitError
+        ? 'generation.import.errors.unpacked'
+        : 'generation.import.errors.unreadable'
+    result = { days: [], problems: [{ line: 0, key, params: { size: MAX_WORKBOOK_BYTES / 1024 / 1024 } }] }
   }
   const now = deps.clock.now()
   for (const d of result.days) {

@@ -1,7 +1,8 @@
 import type { Response } from 'express'
 import { parse } from 'csv-parse/sync'
-import readXlsxFile from 'read-excel-file/node'
+import readXlsxFile from 'read-excel-file/universal'
 import writeXlsxFile from 'write-excel-file/node'
+import { checkZip } from '../../platform/files/zip.ts'
 import type { Locale } from '../../platform/i18n/locales.ts'
 import { addDays, parseDay } from '../../platform/time/intervals.ts'
 import { readValue, unitFactor } from './grid.ts'
@@ -15,6 +16,12 @@ export const intervalLabel = (day: string, interval: { local: string; repeat: 'A
 
 /** The most days one file may carry (a month and a bit), so a preview stays readable. */
 export const MAX_IMPORT_DAYS = 35
+
+/**
+ * What a workbook may unpack to. A full file of 35 days of 15-minute values for 50 units
+ * is about 7 MB of sheet XML; a zip bomb is refused before it is inflated (see checkZip).
+ */
+export const MAX_WORKBOOK_BYTES = 24 * 1024 * 1024
 
 export interface ImportDay {
   day: string
@@ -51,10 +58,16 @@ export function dateCellLabel(cell: Date): string {
   return minute.toISOString().slice(0, 16).replace('T', ' ')
 }
 
-/** A spreadsheet or CSV as rows of cells (strings or numbers); the first row is the header. */
+/**
+ * A spreadsheet or CSV as rows of cells (strings or numbers); the first row is the header.
+ * A workbook is checked against MAX_WORKBOOK_BYTES first (ZipLimitError) and read from
+ * its central directory, the entries the check inflated.
+ */
 export async function readTable(buffer: Buffer, kind: 'csv' | 'xlsx'): Promise<(string | number | null)[][]> {
   if (kind === 'xlsx') {
-    const rows = await readXlsxFile(buffer)
+    checkZip(buffer, { maxBytes: MAX_WORKBOOK_BYTES, maxEntries: 1000 })
+    const data = buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer
+    const rows = await readXlsxFile(data)
     return (rows[0]?.data ?? []).map((row) =>
       row.map((cell) =>
         cell === null || cell === undefined

@@ -48,7 +48,7 @@ export async function saveFile(
   ctx: RequestContext,
   file: AcceptedFile,
 ): Promise<FileRecord> {
-  const stored = await storage.put(ctx.tenant.id, file.buffer)
+  const stored = await storage.keep(ctx.tenant.id, file.path, file)
   const [row] = await trx('files')
     .insert({
       tenant_id: ctx.tenant.id,

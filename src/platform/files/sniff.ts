@@ -1,4 +1,5 @@
-import { fileTypeFromBuffer } from 'file-type'
+import { createReadStream } from 'node:fs'
+import { fileTypeFromFile } from 'file-type'
 
 /** Media types we ever accept; SVG and HTML are never among them (they can carry script). */
 export const MEDIA_TYPES = {
@@ -13,31 +14,43 @@ export const MEDIA_TYPES = {
 } as const
 export type MediaKind = keyof typeof MEDIA_TYPES
 
-/** The type by the file's magic bytes, if it is one of `allowed`. The client's claim is ignored. */
-export async function sniff(content: Buffer, allowed: readonly MediaKind[]): Promise<MediaKind | undefined> {
-  const found = await fileTypeFromBuffer(content)
+/**
+ * The type of the file at `file` by its magic bytes, if it is one of `allowed`. The
+ * client's claim is ignored; only the bytes the detector needs are read.
+ */
+export async function sniff(file: string, allowed: readonly MediaKind[]): Promise<MediaKind | undefined> {
+  const found = await fileTypeFromFile(file)
   // Plain text has no magic bytes: a CSV is what is left when nothing binary was found and
   // the bytes are UTF-8 without control characters other than tab and line ends.
-  if (!found && allowed.includes('csv') && isPlainText(content)) return 'csv'
+  if (!found && allowed.includes('csv') && (await isPlainText(file))) return 'csv'
   return allowed.find((kind) => MEDIA_TYPES[kind].mime === found?.mime)
 }
 
-function isPlainText(content: Buffer): boolean {
-  try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(content)
+/** Read as a stream: a text file is checked whole without being held whole. */
+async function isPlainText(file: string): Promise<boolean> {
+  const decoder = new TextDecoder('utf-8', { fatal: true })
+  const clean = (text: string) => {
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i)
       if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f) return false
     }
     return true
+  }
+  try {
+    for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>)
+      if (!clean(decoder.decode(chunk, { stream: true }))) return false
+    return clean(decoder.decode())
   } catch {
     return false
   }
 }
 
-/** An uploaded file that passed its checks, held in memory until it is stored. */
+/** An uploaded file that passed its checks, on disk until it is kept or the request ends. */
 export interface AcceptedFile {
-  buffer: Buffer
+  /** The incoming file's path (see FileStorage.incoming). */
+  path: string
+  size: number
+  sha256: string
   originalName: string
   kind: MediaKind
   mediaType: string

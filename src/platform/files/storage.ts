@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
-import type { Readable } from 'node:stream'
+import type { Readable, Writable } from 'node:stream'
 
 export interface StoredObject {
   key: string
@@ -10,9 +10,25 @@ export interface StoredObject {
   size: number
 }
 
+/** A file still arriving: written to `path`, kept under a real key only once complete. */
+export interface IncomingFile {
+  path: string
+  stream: Writable
+}
+
 export interface FileStorage {
-  /** Stores bytes under a new key inside `namespace` (the tenant's id). */
-  put(namespace: string, content: Buffer): Promise<StoredObject>
+  /**
+   * A temporary file inside `namespace` (the tenant's id) for bytes as they arrive, so an
+   * upload never sits in memory; one that is never kept is removed by its request or,
+   * after a crash, by the sweep.
+   */
+  incoming(namespace: string): Promise<IncomingFile>
+  /** Moves a complete incoming file under a new key; its checksum was taken as it arrived. */
+  keep(
+    namespace: string,
+    incomingPath: string,
+    checked: { sha256: string; size: number },
+  ): Promise<StoredObject>
   read(key: string): Readable
   remove(key: string): Promise<void>
   /** Keys in `namespace` last written before `before`; leftover temporary files are removed on the way. */
@@ -25,31 +41,35 @@ const NAMESPACE = new RegExp(`^${UUID}$`)
 
 /**
  * Objects on local disk under server-generated keys (never a user's file name), one
- * directory per tenant. Written to a temporary file, fsynced, then renamed, so a crash
- * never leaves a half-written object under a real key.
+ * directory per tenant. Bytes arrive in a temporary file in the same directory tree,
+ * fsynced, then renamed, so a crash never leaves a half-written object under a real key.
  */
 export function localDiskStorage(root: string): FileStorage {
   const pathOf = (key: string) => {
     if (!KEY.test(key)) throw new Error('invalid storage key')
     return path.join(root, key)
   }
+  const incomingDir = (namespace: string) => {
+    if (!NAMESPACE.test(namespace)) throw new Error('invalid storage namespace')
+    return path.join(root, namespace, 'incoming')
+  }
   return {
-    async put(namespace, content) {
-      if (!NAMESPACE.test(namespace)) throw new Error('invalid storage namespace')
+    async incoming(namespace) {
+      const dir = incomingDir(namespace)
+      await mkdir(dir, { recursive: true })
+      const file = path.join(dir, `${randomBytes(20).toString('hex')}.tmp`)
+      // `flush` syncs the data before the descriptor closes: a kept object is on disk.
+      return { path: file, stream: createWriteStream(file, { flags: 'wx', mode: 0o600, flush: true }) }
+    },
+    async keep(namespace, incomingPath, checked) {
+      if (path.dirname(incomingPath) !== incomingDir(namespace) || !incomingPath.endsWith('.tmp'))
+        throw new Error('not an incoming file of this namespace')
       const id = randomBytes(20).toString('hex')
       const key = `${namespace}/${id.slice(0, 2)}/${id.slice(2, 4)}/${id}`
       const target = pathOf(key)
       await mkdir(path.dirname(target), { recursive: true })
-      const temp = `${target}.tmp`
-      const handle = await open(temp, 'wx', 0o600)
-      try {
-        await handle.writeFile(content)
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-      await rename(temp, target)
-      return { key, sha256: createHash('sha256').update(content).digest('hex'), size: content.length }
+      await rename(incomingPath, target)
+      return { key, sha256: checked.sha256, size: checked.size }
     },
     read: (key) => createReadStream(pathOf(key)),
     async remove(key) {
