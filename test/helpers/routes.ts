@@ -3,10 +3,12 @@ import type { Express } from 'express'
 export interface AppRoute {
   method: string
   path: string
+  /** Takes a multipart form with files (its handlers include acceptUploads'). */
+  multipart: boolean
 }
 
 interface Layer {
-  route?: { path: string | string[]; methods: Record<string, boolean> }
+  route?: { path: string | string[]; methods: Record<string, boolean>; stack: { handle: { name: string } }[] }
   handle: { stack?: Layer[] }
 }
 
@@ -20,10 +22,11 @@ export function listRoutes(app: Express): AppRoute[] {
     for (const layer of stack) {
       if (layer.route) {
         const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path]
+        const multipart = layer.route.stack.some((s) => s.handle.name === 'multipartUpload')
         for (const path of paths)
           for (const method of Object.keys(layer.route.methods)) {
             const m = method.toUpperCase()
-            out.set(`${m} ${path}`, { method: m, path })
+            out.set(`${m} ${path}`, { method: m, path, multipart })
           }
       } else if (layer.handle.stack) walk(layer.handle.stack)
     }

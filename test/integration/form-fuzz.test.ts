@@ -7,6 +7,8 @@ import { agentFor } from '../helpers/agent.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
 import { createTenant } from '../helpers/factories.ts'
 import { createOperator, operatorSignIn } from '../helpers/operators.ts'
+import { multipart, PDF, PNG, postApplication, seedType, TP15 } from '../helpers/applications.ts'
+import { withTenant } from '../../src/db/tenant-scope.ts'
 import { listRoutes, type AppRoute } from '../helpers/routes.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
 
@@ -54,6 +56,57 @@ const BUSINESS_TABLES = [
   'customer_services',
   'outbox',
   'tenants',
+  'applications',
+  'application_messages',
+  'attachments',
+  'files',
+  'standard_forms',
+  'schedule_imports',
+  'schedules',
+  'schedule_versions',
+  'generating_units',
+]
+/** Field names of the upload forms (applications, chat, status moves, forms library, imports). */
+const UPLOAD_FIELDS = [
+  'text',
+  'body',
+  'f_capacity',
+  'f_address',
+  'f_voltage',
+  'action',
+  'status',
+  'comment',
+  'kind',
+  'typeCode',
+  'familyId',
+  'title_en',
+  'title_ru',
+  '_submission',
+  'upTo',
+  '__proto__',
+]
+const FILE_FIELDS = ['file', 'files', 'staff', 'other', 'doc_plan', 'scan']
+/** Query keys our lists and exports read, and a few that attack the parser. */
+const QUERY_KEYS = [
+  'from',
+  'to',
+  'day',
+  'q',
+  'search',
+  'status',
+  'type',
+  'assignee',
+  'overdue',
+  'page',
+  'format',
+  'unit',
+  'actor',
+  'action',
+  'year',
+  'after',
+  'next',
+  '__proto__',
+  'constructor',
 ]
 /** Routes that end the very session the fuzzer posts with. */
 const SESSION_ENDING = new Set(['/logout', '/admin/logout'])
@@ -79,9 +132,29 @@ const hostileForm = fc.dictionary(
   { maxKeys: 8 },
 )
 
+/** Real ids where the fuzzer has them (so it reaches past the 404), made-up ones elsewhere. */
+interface KnownIds {
+  application: string
+  unit: string
+  import: string
+}
+let known: KnownIds | undefined
+
 function concrete(path: string): string {
+  const id =
+    path.startsWith('/services/applications/') || path.startsWith('/admin/applications/')
+      ? known?.application
+      : path.startsWith('/services/pgb/import/')
+        ? known?.import
+        : path.startsWith('/admin/generation/units/')
+          ? known?.unit
+          : undefined
   return path
-    .replace(':id', randomUUID())
+    .replace(':id', id ?? randomUUID())
+    .replace(':unit', known?.unit ?? randomUUID())
+    .replace(':day', '2026-12-10')
+    .replace(':year', '2026')
+    .replace(':type', 'tp15')
     .replace(':token', 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789')
     .replace(':code', 'pgb')
 }
@@ -99,6 +172,7 @@ describe('every form against hostile input', () => {
   let tenant: Awaited<ReturnType<typeof createTenant>>
   let actors: Record<string, ReturnType<typeof agentFor>>
   let posts: AppRoute[]
+  let gets: AppRoute[]
 
   async function rowCounts(db: Knex): Promise<string> {
     return withAll(db, async (trx) => {
@@ -123,6 +197,7 @@ describe('every form against hostile input', () => {
     t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
     tenant = await createTenant(t.db.owner, {
       enabledServices: ['applications', 'pgb'],
+      modules: { services: { access: { pgb: 'open' } } },
       registration: {
         modes: ['emailConfirmation', 'emailedPassword'],
         oneTimePasswordDays: 7,
@@ -140,6 +215,44 @@ describe('every form against hostile input', () => {
     for (const agent of [anonymous, customer, staff]) expect(agent.csrfToken).not.toBe('')
     actors = { anonymous, customer, staff }
     posts = listRoutes(t.app).filter((r) => r.method === 'POST')
+    gets = listRoutes(t.app).filter((r) => r.method === 'GET')
+    // An application, a unit and an import preview of the customer's own, so the fuzzer
+    // reaches the chat, the status moves and the import, not only their 404s.
+    await seedType(t.db.owner, tenant.id, 'tp15', TP15)
+    const sent = await postApplication(
+      customer,
+      '/services/applications/new/tp15',
+      { text: 'A house', f_capacity: '12', f_address: 'ul. Polna 1, Gdańsk', action: 'submit' },
+      [['doc_plan', 'plan.pdf', PDF]],
+    )
+    const application = /applications\/([0-9a-f-]{36})\/sent/.exec(sent.headers.location ?? '')?.[1]
+    const unit = await withTenant(t.db.owner, tenant.id, async (trx) => {
+      const owner = await trx('customers').first<{ id: string }>('id')
+      const [row] = await trx('generating_units')
+        .insert({
+          tenant_id: tenant.id,
+          customer_id: owner.id,
+          code: 'PV-1',
+          name: 'Farma',
+          technology: 'wind',
+          capacity_kw: 900,
+          active_from: '2026-01-01',
+        })
+        .returning<{ id: string }[]>('id')
+      return row!.id
+    })
+    await customer.get('/services/pgb/import')
+    const preview = await multipart(customer, '/services/pgb/import').attach(
+      'file',
+      Buffer.from('start;PV-1\n'),
+      {
+        filename: 'plan.csv',
+      },
+    )
+    const imported = /import\/([0-9a-f-]{36})$/.exec(preview.headers.location ?? '')?.[1]
+    expect(application && imported).toBeTruthy()
+    known = { application: application!, unit, import: imported! }
+    await customer.get('/account/profile')
   })
   afterAll(async () => {
     await t.close()
@@ -258,6 +371,126 @@ describe('every form against hostile input', () => {
       expect(res.status, `${path} ${field}`).toBe(422)
       expect(res.text, `${path} ${field}`).toContain(`href="#${field}"`)
       if (field !== 'login') expect(res.text).toContain('Remove the control characters')
+      expect(await rowCounts(t.db.owner)).toBe(before)
+    }
+  })
+
+  it('finds the upload forms by their handler, and fuzzes every one of them', () => {
+    expect(posts.filter((r) => r.multipart).map((r) => r.path)).toEqual(
+      expect.arrayContaining([
+        '/services/applications/new/:type',
+        '/services/applications/:id/messages',
+        '/admin/applications/:id/status',
+        '/admin/applications/:id/messages',
+        '/admin/standard-forms',
+        '/services/pgb/import',
+      ]),
+    )
+  })
+
+  it('never answers 5xx to hostile multipart forms with hostile files, and a refusal changes no row', async () => {
+    const uploads = posts.filter((r) => r.multipart)
+    const hostileFile = fc.record({
+      field: fc.constantFrom(...FILE_FIELDS),
+      name: fc.oneof(
+        fc.constantFrom('plan.pdf', 'план №1.pdf', '‮fdp.exe', '../../etc/passwd', '', 'x'.repeat(400)),
+        fc.string({ unit: 'grapheme', maxLength: 30 }),
+      ),
+      body: fc.oneof(
+        fc.constantFrom(PDF, PNG, Buffer.alloc(0), Buffer.from('start;PV-1\n2026-12-10 00:00;1\n')),
+        fc.uint8Array({ maxLength: 2000 }).map((a) => Buffer.from(a)),
+      ),
+    })
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...uploads),
+        fc.constantFrom(...Object.keys(actors)),
+        fc.dictionary(fc.constantFrom(...UPLOAD_FIELDS, ...FIELDS), hostileValue, { maxKeys: 8 }),
+        fc.array(hostileFile, { maxLength: 3 }),
+        async (route, actor, form, files) => {
+          const agent = actors[actor]!
+          const before = await rowCounts(t.db.owner)
+          let req = multipart(agent, concrete(route.path))
+          for (const [key, value] of Object.entries(form)) req = req.field(key, value)
+          for (const f of files) req = req.attach(f.field, f.body, { filename: f.name || 'x' })
+          const res = await req
+          const what = `${actor} ${route.path} ${JSON.stringify(form).slice(0, 200)} ${files.map((f) => f.name).join(',')}`
+          expect(res.status, what).toBeLessThan(500)
+          expect(res.text).not.toMatch(/\n\s+at .+:\d+:\d+/)
+          expect(res.text).not.toContain('undefined')
+          if (res.status >= 400) expect(await rowCounts(t.db.owner), what).toBe(before)
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+
+  it('never answers 5xx to hostile query strings on any page or export, and never cuts a download', async () => {
+    const pages = gets.filter((r) => !r.path.includes('/live') && !r.path.endsWith('/stream'))
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...pages),
+        fc.constantFrom(...Object.keys(actors)),
+        fc.dictionary(
+          fc.constantFrom(...QUERY_KEYS),
+          // As long as a URL gets: the giant form values would be refused by the HTTP parser itself.
+          fc.oneof(
+            hostileValue.filter((v) => v.length <= 1_000),
+            fc.constantFrom(
+              '2026-02-30',
+              '9999-99-99',
+              '2026-13-01',
+              '0000-00-00',
+              '2026-1-1',
+              '-1',
+              '1e309',
+            ),
+          ),
+          { maxKeys: 5 },
+        ),
+        async (route, actor, query) => {
+          const agent = actors[actor]!
+          const search = new URLSearchParams(query).toString()
+          const path = `${concrete(route.path)}?${search}`
+          const res = await agent.raw.get(path).set('Host', tenant.host).buffer(true)
+          expect(res.status, `${actor} ${path}`).toBeLessThan(500)
+          const text = Buffer.isBuffer(res.body) ? res.body.toString('utf8') : (res.text ?? '')
+          expect(text, `${actor} ${path}`).not.toMatch(/\n\s+at .+:\d+:\d+/)
+        },
+      ),
+      { numRuns: 400 },
+    )
+  })
+
+  it('answers a control character in an application’s text or a chat message with a field message', async () => {
+    const customer = actors.customer!
+    const staff = actors.staff!
+    const id = known!.application
+    const cases: [ReturnType<typeof agentFor>, string, Record<string, string>, string][] = [
+      [customer, `/services/applications/${id}/messages`, { body: 'meter\u0000 photo' }, 'body'],
+      [staff, `/admin/applications/${id}/messages`, { body: 'we\u0007 called' }, 'body'],
+      [
+        staff,
+        `/admin/applications/${id}/status`,
+        { to: 'rejected', expected: 'submitted', comment: 'no\u0000' },
+        'comment',
+      ],
+      [
+        customer,
+        '/services/applications/new/tp15',
+        { text: 'A house', f_capacity: '12', f_address: 'ul. Polna\u0000 1', action: 'submit' },
+        'f_address',
+      ],
+    ]
+    for (const [agent, path, form, field] of cases) {
+      const before = await rowCounts(t.db.owner)
+      let req = multipart(agent, path)
+      for (const [key, value] of Object.entries(form)) req = req.field(key, value)
+      if (path.endsWith('tp15')) req = req.attach('doc_plan', PDF, { filename: 'plan.pdf' })
+      const res = await req
+      expect(res.status, `${path} ${field}`).toBe(422)
+      expect(res.text, `${path} ${field}`).toContain(`href="#${field}"`)
+      expect(res.text, `${path} ${field}`).toContain('Remove the control characters')
       expect(await rowCounts(t.db.owner)).toBe(before)
     }
   })

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { LOCALES, type Locale } from '../../platform/i18n/locales.ts'
+import { CONTROL_CHARACTERS, MULTI_LINE, SINGLE_LINE } from '../../platform/text.ts'
 import type { MediaKind } from '../../platform/files/sniff.ts'
 import { WORKFLOWS, type WorkflowCode } from './workflows.ts'
 
@@ -170,7 +171,9 @@ export function readFieldValues(
         break
       default: {
         const max = field.kind === 'text' ? 500 : 5000
-        if (text.length > max) errors[field.code] = 'applications.errors.tooLong'
+        if (!(field.kind === 'text' ? SINGLE_LINE : MULTI_LINE).test(text))
+          errors[field.code] = CONTROL_CHARACTERS
+        else if (text.length > max) errors[field.code] = 'applications.errors.tooLong'
         else values[field.code] = text
       }
     }

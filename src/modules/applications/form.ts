@@ -2,6 +2,7 @@ import type { Request, Response } from 'express'
 import type { FieldError } from '../../http/forms.ts'
 import type { UploadField } from '../../http/upload.ts'
 import type { Tenant } from '../../platform/tenancy/settings.ts'
+import { CONTROL_CHARACTERS, MULTI_LINE } from '../../platform/text.ts'
 import { readFieldValues, type ApplicationType } from './definition.ts'
 import type { ApplicationInput, SaveAction } from './service.ts'
 import { applicationsSettings } from './settings.ts'
@@ -37,9 +38,11 @@ export function readApplicationForm(
   const { values, errors: fieldErrors } = readFieldValues(type.definition, body)
   const errors: FieldError[] = []
   const add = (field: string, key: string) => errors.push({ field, text: t(key), href: `#${field}` })
-  if (text.length > TEXT_MAX) add('text', 'applications.errors.textTooLong')
+  if (!MULTI_LINE.test(text)) add('text', CONTROL_CHARACTERS)
+  else if (text.length > TEXT_MAX) add('text', 'applications.errors.textTooLong')
   else if (!text && action === 'submit') add('text', 'applications.errors.text')
-  if (contact.length > CONTACT_MAX) add('contact', 'applications.errors.contactTooLong')
+  if (!MULTI_LINE.test(contact)) add('contact', CONTROL_CHARACTERS)
+  else if (contact.length > CONTACT_MAX) add('contact', 'applications.errors.contactTooLong')
   for (const [code, key] of Object.entries(fieldErrors)) {
     // A draft may leave required fields empty; a wrong value is wrong either way.
     if (action === 'draft' && key === 'applications.errors.fieldRequired') continue

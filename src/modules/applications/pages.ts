@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express'
 import type { FieldError } from '../../http/forms.ts'
 import type { UploadField } from '../../http/upload.ts'
+import { CONTROL_CHARACTERS, MULTI_LINE } from '../../platform/text.ts'
 import type { ApplicationView } from './view.service.ts'
 import { applicationsSettings } from './settings.ts'
 
@@ -28,7 +29,8 @@ export function readMessage(req: Request, res: Response): { body: string; errors
   const body = formText(req, 'body').trim()
   const errors: FieldError[] = [...(req.upload?.errors ?? [])]
   const add = (key: string) => errors.unshift({ field: 'body', text: res.locals.t(key), href: '#body' })
-  if (body.length > MESSAGE_MAX) add('applications.chat.errors.tooLong')
+  if (!MULTI_LINE.test(body)) add(CONTROL_CHARACTERS)
+  else if (body.length > MESSAGE_MAX) add('applications.chat.errors.tooLong')
   else if (!body && !(req.upload?.files.length ?? 0) && !errors.length) add('applications.chat.errors.empty')
   return { body, errors }
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 import { audit } from '../audit.ts'
 import type { RequestContext } from '../context.ts'
 import { ConflictError, ForbiddenError, InvalidFieldError, NotFoundError } from '../errors.ts'
+import { CONTROL_CHARACTERS, MULTI_LINE } from '../text.ts'
 
 /** Who may take a transition. */
 export type WorkflowRole = 'customer' | 'operator' | 'admin' | 'system'
@@ -110,6 +111,7 @@ export async function applyTransition(
   const comment = request.comment?.trim() || null
   if (transition.comment === 'required' && !comment)
     throw new InvalidFieldError('comment', 'errors.commentRequired')
+  if (comment && !MULTI_LINE.test(comment)) throw new InvalidFieldError('comment', CONTROL_CHARACTERS)
   if (transition.document && !request.documents?.count)
     throw new InvalidFieldError(request.documents?.field ?? 'documents', 'errors.documentRequired')
 
