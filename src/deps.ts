@@ -47,6 +47,8 @@ export interface DepsOptions {
   databaseUrl: string
   logger: Logger
   clock?: Clock
+  /** How often live streams' sessions are re-checked (tests shorten it). */
+  liveRecheckMs?: number
   /** The modules' catalogues; by default those of every registered module. */
   namespaces?: readonly Namespace[]
 }
@@ -75,7 +77,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     () => tenants.invalidate(),
     () => tenants.invalidate(),
   )
-  const live = createLiveHub(db, listener)
+  const live = createLiveHub(db, listener, { recheckMs: options.liveRecheckMs })
   await live.start()
   return {
     config,

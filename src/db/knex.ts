@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import knex, { type Knex } from 'knex'
 import pg from 'pg'
 
@@ -104,13 +105,22 @@ export function createPgPool(url: string, onError: (err: Error) => void, max = 5
 }
 
 /**
- * The rows of an ordered query, a batch at a time, for exports too large to hold at once
- * (the query must have a stable order; run it inside one transaction for a consistent view).
+ * The rows of a query through a server-side cursor, a batch at a time: each row is read
+ * once (OFFSET would read every earlier row again for each batch) and the view is the
+ * transaction's snapshot. The cursor lives as long as `trx`: read to the end, promptly.
  */
-export async function* inBatches<T>(query: Knex.QueryBuilder, size = 1_000): AsyncGenerator<T> {
-  for (let offset = 0; ; offset += size) {
-    const rows = (await query.clone().limit(size).offset(offset)) as T[]
+export async function* cursorRows<T>(
+  trx: Knex.Transaction,
+  query: Knex.QueryBuilder,
+  size = 1_000,
+): AsyncGenerator<T> {
+  const { sql, bindings } = query.toSQL()
+  const cursor = `rows_${randomBytes(6).toString('hex')}`
+  await trx.raw(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, bindings)
+  for (;;) {
+    const { rows } = await trx.raw<{ rows: T[] }>(`FETCH ${size} FROM ${cursor}`)
     yield* rows
-    if (rows.length < size) return
+    if (rows.length < size) break
   }
+  await trx.raw(`CLOSE ${cursor}`)
 }

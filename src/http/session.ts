@@ -3,6 +3,7 @@ import session from 'express-session'
 import connectPgSimple from 'connect-pg-simple'
 import type pg from 'pg'
 import type { Clock } from '../platform/clock.ts'
+import { SESSIONS_ENDED_CHANNEL, sessionHash } from '../platform/live.ts'
 
 export interface SessionOptions {
   pool: pg.Pool
@@ -37,6 +38,18 @@ export function setUpSession(options: SessionOptions): RequestHandler[] {
     pruneSessionInterval: 15 * 60,
     errorLog: () => {},
   })
+  // A session destroyed (sign-out, rotation) closes its open live streams on every process.
+  const destroy = store.destroy.bind(store)
+  store.destroy = (sid, done) =>
+    destroy(sid, (err?: unknown) => {
+      if (err) return done?.(err)
+      options.pool
+        .query('SELECT pg_notify($1, $2)', [SESSIONS_ENDED_CHANNEL, `session:${sessionHash(sid)}`])
+        .then(
+          () => done?.(),
+          () => done?.(),
+        )
+    })
   return [
     session({
       name: cookieName(options.production),

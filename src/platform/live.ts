@@ -1,9 +1,25 @@
+import { createHash } from 'node:crypto'
 import type { Knex } from 'knex'
 import { QUEUES } from '../db/jobs.ts'
 import { notify } from '../db/listener.ts'
 
 /** The one channel every app process listens on for live events (see http/live.ts). */
 export const LIVE_CHANNEL = 'kabinet_live'
+
+/** Sessions that ended (sign-out, "sign out other sessions", an account disabled): their streams close. */
+export const SESSIONS_ENDED_CHANNEL = 'kabinet_sessions_ended'
+
+/** How a session is named outside its cookie (in notifications and the streams table): never the id itself. */
+export const sessionHash = (sid: string) => createHash('sha256').update(sid).digest('hex').slice(0, 32)
+
+/**
+ * Says, on commit of `db`'s transaction (at once outside one), that every session of
+ * `who` — `customer:<id>`, `operator:<id>` or `session:<hash>` — has ended, so open live
+ * streams of those sessions close on every process.
+ */
+export async function announceSessionsEnded(db: Knex, who: string): Promise<void> {
+  await db.raw('SELECT pg_notify(?, ?)', [SESSIONS_ENDED_CHANNEL, who])
+}
 
 /** A reconnecting page needs only what it missed while away: a day of events is kept. */
 export const LIVE_EVENT_SWEEP = {
@@ -35,7 +51,8 @@ export async function publish(
     .insert({ tenant_id: tenantId, topic, data: JSON.stringify(data) })
     .returning<{ seq: string }[]>('seq')
   const seq = Number(row!.seq)
-  await notify(trx, LIVE_CHANNEL, `${tenantId}:${seq}`)
+  // The topic travels with the event, so a process catches up only the streams that follow it.
+  await notify(trx, LIVE_CHANNEL, `${tenantId}:${seq}:${topic}`)
   return seq
 }
 

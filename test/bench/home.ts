@@ -27,6 +27,7 @@ import { createTenant } from '../helpers/factories.ts'
 import { probeModule } from '../helpers/probe-module.ts'
 import { TOTAL_APPLICATIONS, seedApplications } from './applications.ts'
 import { BENCH_DAY, UNITS, seedGenerationDay } from './generation.ts'
+import { MESSAGES_PER_SECOND, STREAMS, TOPICS, benchLiveFanOut } from './live.ts'
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
@@ -184,6 +185,17 @@ try {
     await run('queue, overdue', kabinet.url, tenant.host, staffCookie, '/admin/applications?overdue=1'),
     await run('day overview', kabinet.url, tenant.host, staffCookie, overviewPath),
   )
+  // Live fan-out, with the home page served meanwhile: no page may be refused for it.
+  const [live, pagesMeanwhile] = await Promise.all([
+    benchLiveFanOut(deps.db, Number(new URL(kabinet.url).port), tenant.host, tenant.id, DURATION),
+    run(
+      'home, streams open',
+      kabinet.url,
+      tenant.host,
+      await sessionCookie(kabinet.url, tenant.host, '/probe/form'),
+    ),
+  ])
+  results.push(pagesMeanwhile)
   process.stdout.write(
     `\n${'app'.padEnd(20)}${'req/s'.padStart(10)}${'p99 ms'.padStart(10)}${'non-2xx'.padStart(10)}\n`,
   )
@@ -198,6 +210,10 @@ try {
 
   process.stdout.write(
     `day overview (${UNITS} units × 96 intervals): ${serverMs.toFixed(0)} ms per request, one at a time (median of 20)\n`,
+  )
+
+  process.stdout.write(
+    `live fan-out (${STREAMS} streams over ${TOPICS} conversations, ${MESSAGES_PER_SECOND} messages/s for ${DURATION}s): ${live.delivered} of ${live.expected} deliveries, p99 ${live.p99} ms, ${live.refused} streams refused\n`,
   )
 
   kabinet.server.close()

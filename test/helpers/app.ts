@@ -31,6 +31,8 @@ export interface TestAppOptions {
   mailWorker?: boolean
   database?: TestDatabase
   app?: AppOptions
+  /** How often live streams' sessions are re-checked (default: production's). */
+  liveRecheckMs?: number
 }
 
 /** The real app with real dependencies on a fresh database; only the clock is ours to move. */
@@ -59,6 +61,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     logger: createLogger(config.logLevel, sink),
     clock,
     namespaces: moduleNamespaces(options.modules ?? MODULES),
+    liveRecheckMs: options.liveRecheckMs,
   })
   // Started as in production, so requests can queue jobs; workers only when asked for.
   await deps.boss.start()

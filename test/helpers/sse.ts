@@ -4,6 +4,8 @@ export interface Stream {
   status: number
   events: { id: string; data: unknown }[]
   waitFor(count: number): Promise<void>
+  /** Resolves when the server ends the stream; rejects if it is still open after `ms`. */
+  waitForEnd(ms?: number): Promise<void>
   close(): void
 }
 
@@ -15,6 +17,9 @@ export function openStream(port: number, host: string, path: string, headers: Re
     const req = http.get(
       { port, path, headers: { Host: host, Accept: 'text/event-stream', ...headers } },
       (res) => {
+        let ended = false
+        res.on('end', () => (ended = true))
+        res.on('close', () => (ended = true))
         res.setEncoding('utf8')
         res.on('data', (chunk: string) => {
           buffer += chunk
@@ -34,6 +39,11 @@ export function openStream(port: number, host: string, path: string, headers: Re
             const until = Date.now() + 5_000
             while (events.length < count && Date.now() < until) await new Promise((r) => setTimeout(r, 20))
             if (events.length < count) throw new Error(`only ${events.length} of ${count} events arrived`)
+          },
+          async waitForEnd(ms = 5_000) {
+            const until = Date.now() + ms
+            while (!ended && Date.now() < until) await new Promise((r) => setTimeout(r, 20))
+            if (!ended) throw new Error(`the stream was still open after ${ms} ms`)
           },
           close: () => req.destroy(),
         })

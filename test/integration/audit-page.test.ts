@@ -1,12 +1,16 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import knex from 'knex'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { inBatches } from '../../src/db/knex.ts'
+import { cursorRows } from '../../src/db/knex.ts'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { auditQuery, type AuditRow } from '../../src/modules/audit/repo.ts'
 import { AuditFilters } from '../../src/modules/audit/schemas.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
 import { createOperator, operatorSignIn } from '../helpers/operators.ts'
+import { cookieOf } from '../helpers/agent.ts'
 
 describe('the audit log page', () => {
   let t: TestApp
@@ -72,14 +76,87 @@ describe('the audit log page', () => {
     )
   })
 
-  it('exports in batches that neither repeat nor skip an entry', async () => {
+  it('exports in batches that neither repeat nor skip an entry, each row read once (no OFFSET)', async () => {
+    const statements: string[] = []
+    const log = (q: { sql: string }) => statements.push(q.sql)
+    t.db.owner.on('query', log)
     const actions = await withTenant(t.db.owner, tenant.id, async (trx) => {
       const seen: string[] = []
       const query = auditQuery(trx, AuditFilters.parse({ action: 'bulk' }), tenant.settings.timeZone)
-      for await (const row of inBatches<AuditRow>(query, 50)) seen.push(row.action)
+      for await (const row of cursorRows<AuditRow>(trx, query, 50)) seen.push(row.action)
       return seen
-    })
+    }).finally(() => t.db.owner.off('query', log))
     expect(actions).toHaveLength(120)
     expect(new Set(actions).size).toBe(120)
+    expect([...actions].sort().reverse()).toEqual(actions)
+    // 120 rows in batches of 50: three fetches, and no statement that skips rows to find its place.
+    expect(statements.filter((s) => /^FETCH 50 FROM/.test(s))).toHaveLength(3)
+    expect(statements.some((s) => /offset/i.test(s))).toBe(false)
+  })
+})
+
+describe('a large export', () => {
+  let t: TestApp
+  let big: Awaited<ReturnType<typeof createTenant>>
+  let admin: Awaited<ReturnType<typeof operatorSignIn>>['agent']
+
+  beforeAll(async () => {
+    t = await createTestApp()
+    big = await createTenant(t.db.owner)
+    admin = (await operatorSignIn(t, big.host, await createOperator(t, big.id, 'admin'))).agent
+    // Some 30 MB of CSV: far more than the sockets between server and client hold.
+    await withTenant(t.db.owner, big.id, (trx) =>
+      trx.raw(
+        `INSERT INTO audit_log (tenant_id, actor_type, action, details, at)
+         SELECT ?, 'system', 'test.export-' || g, jsonb_build_object('note', repeat('x', 60)), now() - g * interval '1 second'
+         FROM generate_series(1, 200000) g`,
+        [big.id],
+      ),
+    )
+  })
+  afterAll(() => t.close())
+
+  it('sends an export from a finished read: no transaction is open while the client downloads', async () => {
+    const server = t.app.listen(0)
+    try {
+      if (!server.listening) await new Promise((r) => server.once('listening', r))
+      const port = (server.address() as AddressInfo).port
+      // A superuser sees every role's sessions in pg_stat_activity (the owner role does not).
+      const su = knex({ client: 'pg', connection: t.db.superuserUrl, pool: { min: 0, max: 1 } })
+      const openTransactions = async () =>
+        (
+          await su.raw<{ rows: { n: number }[] }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'kabinet' AND state LIKE 'idle in transaction%'`,
+          )
+        ).rows[0]!.n
+      // A client that reads nothing for a while: whatever the sockets hold, the rest waits.
+      const { status, open, bytes } = await new Promise<{ status: number; open: number; bytes: number }>(
+        (resolve, reject) => {
+          http
+            .get(
+              { port, path: '/admin/audit.csv', headers: { Host: big.host, Cookie: cookieOf(admin) } },
+              (res) => {
+                res.pause()
+                setTimeout(() => {
+                  void openTransactions().then((n) => {
+                    let size = 0
+                    res.on('data', (c: Buffer) => (size += c.length))
+                    res.on('end', () => resolve({ status: res.statusCode!, open: n, bytes: size }))
+                    res.resume()
+                  }, reject)
+                }, 500)
+              },
+            )
+            .on('error', reject)
+        },
+      )
+      await su.destroy()
+      expect(status).toBe(200)
+      expect(bytes).toBeGreaterThan(20 * 1024 * 1024)
+      expect(open).toBe(0)
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
   })
 })

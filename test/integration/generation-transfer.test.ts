@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { deliveryDay } from '../../src/platform/time/intervals.ts'
 import { intervalLabel } from '../../src/modules/generation/transfer.ts'
+import { IMPORT_SWEEP } from '../../src/modules/generation/transfer.service.ts'
+import { sweepOlderThan } from '../../src/platform/jobs.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
 import { multipart } from '../helpers/applications.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
@@ -203,6 +205,20 @@ describe('generation planning: spreadsheet import and export', () => {
     expect(page?.text).toContain('The workbook unpacks to more than 24 MB')
     expect(page?.text).not.toContain('cannot be read')
     expect(await versionCount()).toBe(before)
+  })
+
+  it('forgets import previews after a week, and keeps the fresh ones', async () => {
+    const { res } = await upload('plan.csv', Buffer.from(csvOf('WIND-1', MONDAY, Array(96).fill(1))))
+    const id = /import\/([0-9a-f-]{36})$/.exec(res.headers.location!)![1]!
+    await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('schedule_imports')
+        .whereNot({ id })
+        .update({ created_at: trx.raw(`now() - interval '8 days'`) }),
+    )
+    const { table, column, keepMs } = IMPORT_SWEEP
+    await sweepOlderThan(t.db.owner, [tenant.id], table, column, new Date(Date.now() - keepMs))
+    const left = await withTenant(t.db.owner, tenant.id, (trx) => trx('schedule_imports').pluck('id'))
+    expect(left).toEqual([id])
   })
 
   it('saves an import whole or not at all: a day approved since the preview refuses it, nothing saved', async () => {

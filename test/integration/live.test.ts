@@ -17,6 +17,7 @@ describe('live updates (SSE)', () => {
   let two: TestApp
   let servers: http.Server[]
   let port: number
+  let portTwo: number
   let tenant: Awaited<ReturnType<typeof createTenant>>
   const send = (app: TestApp, topic: string, data: unknown, rollBack = false) =>
     withTenant(app.deps.db, tenant.id, async (trx) => {
@@ -29,12 +30,16 @@ describe('live updates (SSE)', () => {
     // A second app process on the same database, as behind a load balancer.
     two = await createTestApp({ modules: [...MODULES, probeModule], database: one.db })
     tenant = await createTenant(one.db.owner)
-    servers = [one.app.listen(0)]
-    await new Promise((r) => servers[0]!.once('listening', r))
+    servers = [one.app.listen(0), two.app.listen(0)]
+    for (const s of servers) if (!s.listening) await new Promise((r) => s.once('listening', r))
     port = (servers[0]!.address() as AddressInfo).port
+    portTwo = (servers[1]!.address() as AddressInfo).port
   })
   afterAll(async () => {
-    for (const s of servers) s.closeAllConnections()
+    for (const s of servers) {
+      s.closeAllConnections()
+      s.close()
+    }
     await two.close()
     await one.close()
   })
@@ -71,19 +76,58 @@ describe('live updates (SSE)', () => {
     expect(await sweepOlderThan(one.db.owner, [tenant.id], table, column, tomorrow)).toBeGreaterThanOrEqual(5)
   })
 
-  it('checks who may follow a topic when subscribing, and caps the streams of one session', async () => {
+  it('checks who may follow a topic when subscribing, and caps the streams of one session on all processes together', async () => {
     const denied = await request(one.app).get('/probe/live/secret').set('Host', tenant.host)
     expect(denied.status).toBe(403)
     const form = await request(one.app).get('/probe/form').set('Host', tenant.host)
     const cookie = form.headers['set-cookie']![0]!.split(';')[0]!
     const open: Stream[] = []
-    for (let i = 0; i < MAX_STREAMS_PER_SESSION; i++) {
-      open.push(await openStream(port, tenant.host, `/probe/live/cap${i}`, { Cookie: cookie }))
+    // Spread over both processes: the cap counts them together.
+    for (let i = 0; i < MAX_STREAMS_PER_SESSION; i++)
+      open.push(
+        await openStream(i % 2 ? portTwo : port, tenant.host, `/probe/live/cap${i}`, { Cookie: cookie }),
+      )
+    expect(open.map((s) => s.status)).toEqual(Array(MAX_STREAMS_PER_SESSION).fill(200))
+    for (const p of [port, portTwo]) {
+      const extra = await openStream(p, tenant.host, '/probe/live/cap-extra', { Cookie: cookie })
+      expect(extra.status).toBe(429)
+      extra.close()
     }
-    expect(open.every((s) => s.status === 200)).toBe(true)
-    const extra = await openStream(port, tenant.host, '/probe/live/cap-extra', { Cookie: cookie })
-    expect(extra.status).toBe(429)
-    extra.close()
-    for (const s of open) s.close()
+    // A closed tab frees its place.
+    open.shift()!.close()
+    let again: Stream | undefined
+    for (let i = 0; i < 50 && again?.status !== 200; i++) {
+      again?.close()
+      await new Promise((r) => setTimeout(r, 20))
+      again = await openStream(portTwo, tenant.host, '/probe/live/cap-again', { Cookie: cookie })
+    }
+    expect(again?.status).toBe(200)
+    for (const s of [...open, again!]) s.close()
+  })
+
+  it('catches up once per topic, however many pages follow it, and not at all for topics nobody here follows', async () => {
+    const fans: Stream[] = []
+    for (let i = 0; i < 30; i++) fans.push(await openStream(port, tenant.host, '/probe/live/fan'))
+    const others: Stream[] = []
+    for (let i = 0; i < 10; i++) others.push(await openStream(port, tenant.host, '/probe/live/quiet'))
+    // Each new stream catches up once as it opens; let those finish before counting.
+    await new Promise((r) => setTimeout(r, 300))
+    let catchUps = 0
+    const count = (q: { sql: string }) => {
+      if (q.sql.includes('"live_events"') && q.sql.includes('"seq" >')) catchUps += 1
+    }
+    one.deps.db.on('query', count)
+    try {
+      await send(two, 'probe:fan', { n: 1 })
+      for (const s of fans) await s.waitFor(1)
+      await send(two, 'probe:nobody-here', { n: 2 })
+      await new Promise((r) => setTimeout(r, 300))
+      expect(catchUps).toBe(1)
+      expect(fans.every((s) => s.events.length === 1)).toBe(true)
+      expect(others.every((s) => s.events.length === 0)).toBe(true)
+    } finally {
+      one.deps.db.off('query', count)
+      for (const s of [...fans, ...others]) s.close()
+    }
   })
 })

@@ -61,6 +61,15 @@ export async function customerContact(db: Db, id: string): Promise<CustomerConta
   return c ? { email: c.email, locale: c.preferred_locale, name: displayName(c) } : undefined
 }
 
+/** Customers' email addresses by id, for a list that shows a page of rows owned by customers. */
+export async function customerEmails(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map()
+  const rows = await db('customers')
+    .whereIn('id', [...new Set(ids)])
+    .select<{ id: string; email: string }[]>('id', 'email')
+  return new Map(rows.map((r) => [r.id, r.email]))
+}
+
 /**
  * The SQL of a customer's display name (as `displayName` gives it) for a customers table
  * joined as `alias`, for lists that sort or show thousands of rows without loading each.

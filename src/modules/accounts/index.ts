@@ -16,6 +16,7 @@ import { createAccountServices } from './services.ts'
 export {
   createEnrolledCustomer,
   customerContact,
+  customerEmails,
   customerExists,
   customerNameSql,
   findCustomerByEmail,

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import { containing, type Db } from '../../db/knex.ts'
 import { newLinkToken } from '../../platform/tokens.ts'
+import { announceSessionsEnded } from '../../platform/live.ts'
 
 export interface CustomerRow {
   tenant_id: string
@@ -72,6 +73,7 @@ export async function updateCustomer(db: Db, id: string, patch: Record<string, u
 /**
  * Applies `patch` and moves the session epoch on in one statement (never read-then-write,
  * which two concurrent changes would both base on the same old value); returns the new epoch.
+ * Open live streams of the customer close on commit.
  */
 export async function updateCustomerEndingSessions(
   db: Db,
@@ -83,6 +85,7 @@ export async function updateCustomerEndingSessions(
     .update({ ...patch, session_epoch: db.raw('session_epoch + 1') })
     .returning<{ session_epoch: number }[]>('session_epoch')
   if (!row) throw new Error('customer to update not found')
+  await announceSessionsEnded(db, `customer:${id}`)
   return row.session_epoch
 }
 

@@ -6,17 +6,16 @@ import { withTenant } from '../../db/tenant-scope.ts'
 import { attachmentDownload } from '../../http/download.ts'
 import { flash } from '../../http/flash.ts'
 import { renderInvalid } from '../../http/forms.ts'
-import { PageParam, pagination, sendCsv } from '../../http/lists.ts'
+import { exportList, PageParam, pagination } from '../../http/lists.ts'
 import { createLimiter, rateLimit } from '../../http/rate-limit.ts'
 import { acceptUploads, type UploadField } from '../../http/upload.ts'
-import { inBatches } from '../../db/knex.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { tenantText } from '../../platform/tenancy/texts.ts'
 import { activeOperators, requireOperator } from '../operators/index.ts'
 import { MESSAGE_OWNER } from './chat.service.ts'
 import { OPEN_FOR_STAFF, queueQuery, type ListedApplication, type QueueFilter } from './list.service.ts'
-import { chatPage, formText, messageUploads, readMessage, readUpTo } from './pages.ts'
+import { chatPage, earlierThan, formText, messageUploads, readMessage, readUpTo } from './pages.ts'
 import type { ApplicationServices } from './services.ts'
 import { applicationsSettings } from './settings.ts'
 import { formLibraryRoutes } from './forms.routes.ts'
@@ -105,31 +104,35 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
     const name = (r: ListedApplication) =>
       tenantText(r.type_name, res.locals.locale, res.locals.tenant!.settings.defaultLocale)?.text ??
       r.type_code
-    await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) =>
-      sendCsv<ListedApplication>(
-        res,
-        'applications.csv',
-        [
-          { header: t('applications.fields.number'), value: (r) => r.number ?? '' },
-          { header: t('applications.fields.type'), value: name },
-          { header: t('applications.fields.customer'), value: (r) => r.customer_name ?? '' },
-          { header: t('accounts.fields.email'), value: (r) => r.customer_email ?? '' },
-          { header: t('applications.fields.status'), value: (r) => t(`applications.statuses.${r.status}`) },
-          {
-            header: t('applications.fields.submitted'),
-            value: (r) => (r.submitted_at ? fmt.dateTime(r.submitted_at) : ''),
-          },
-          { header: t('applications.fields.due'), value: (r) => (r.due_on ? fmt.date(r.due_on) : '') },
-          { header: t('applications.fields.assignee'), value: (r) => r.assignee_email ?? '' },
-        ],
-        inBatches<ListedApplication>(queueQuery(trx, res.locals.ctx, deps.clock.now(), filter)),
-      ),
+    await exportList<ListedApplication>(
+      res,
+      deps.db,
+      'applications.csv',
+      [
+        { header: t('applications.fields.number'), value: (r) => r.number ?? '' },
+        { header: t('applications.fields.type'), value: name },
+        { header: t('applications.fields.customer'), value: (r) => r.customer_name ?? '' },
+        { header: t('accounts.fields.email'), value: (r) => r.customer_email ?? '' },
+        { header: t('applications.fields.status'), value: (r) => t(`applications.statuses.${r.status}`) },
+        {
+          header: t('applications.fields.submitted'),
+          value: (r) => (r.submitted_at ? fmt.dateTime(r.submitted_at) : ''),
+        },
+        { header: t('applications.fields.due'), value: (r) => (r.due_on ? fmt.date(r.due_on) : '') },
+        { header: t('applications.fields.assignee'), value: (r) => r.assignee_email ?? '' },
+      ],
+      (trx) => queueQuery(trx, res.locals.ctx, deps.clock.now(), filter),
     )
   })
 
   const view = (req: Request, res: Response) => {
     if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
-    return applications.viewApplication(res.locals.ctx, String(req.params.id), { side: 'staff' })
+    return applications.viewApplication(
+      res.locals.ctx,
+      String(req.params.id),
+      { side: 'staff' },
+      { before: earlierThan(req) },
+    )
   }
   // The page is also rendered by the error handler (a refused move), where the route's
   // params are gone: everything it needs is taken from the request now.

@@ -13,7 +13,7 @@ import { newSubmissionId, submissionOf } from '../../platform/submissions.ts'
 import { requireService } from '../services/index.ts'
 import { MESSAGE_OWNER } from './chat.service.ts'
 import { formValues, readApplicationForm, uploadFieldsOf } from './form.ts'
-import { chatPage, formText, messageUploads, readMessage, readUpTo } from './pages.ts'
+import { chatPage, earlierThan, formText, messageUploads, readMessage, readUpTo } from './pages.ts'
 import type { ApplicationServices } from './services.ts'
 import type { ApplicationType } from './definition.ts'
 import { APPLICATION_STATUSES, WORKFLOWS, availableFor, turnOf } from './workflows.ts'
@@ -112,7 +112,9 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
   )
 
   const view = (req: Request, res: Response) =>
-    applications.viewApplication(res.locals.ctx, String(req.params.id), reader(res))
+    applications.viewApplication(res.locals.ctx, String(req.params.id), reader(res), {
+      before: earlierThan(req),
+    })
 
   router.get(`${BASE}/:id`, async (req, res) => {
     if (!isUuid(String(req.params.id))) throw new NotFoundError('application')

@@ -41,6 +41,12 @@ export function readUpTo(req: Request): number | undefined {
   return Number.isSafeInteger(n) && n > 0 ? n : undefined
 }
 
+/** `?before=` of an application's page: show the conversation's messages before that one. */
+export function earlierThan(req: Request): number | undefined {
+  const n = Number(req.query.before)
+  return typeof req.query.before === 'string' && Number.isSafeInteger(n) && n > 0 ? n : undefined
+}
+
 /** What the conversation part of an application's page needs, for either side. */
 export function chatPage(res: Response, shown: ApplicationView, base: string) {
   return {
@@ -48,6 +54,7 @@ export function chatPage(res: Response, shown: ApplicationView, base: string) {
     messages: shown.messages.map((m) => ({ ...m, files: shown.messageFiles.get(m.id) ?? [] })),
     liveUrl: `${base}/live`,
     readUrl: `${base}/read`,
+    earlierHref: shown.earlier ? `${base}?before=${shown.earlier}#chat` : undefined,
     me: res.locals.operator ? 'operator' : 'customer',
   }
 }

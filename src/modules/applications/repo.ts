@@ -95,11 +95,26 @@ export async function nextNumber(
   return rows[0]!.last
 }
 
-export function messagesOf(db: Db, applicationId: string): Promise<MessageRow[]> {
-  return db('application_messages')
+/** Messages on one page of a conversation: the newest ones, or those before message `before`. */
+export const MESSAGES_PER_PAGE = 50
+
+/**
+ * A page of a conversation, oldest first: the last MESSAGES_PER_PAGE before message
+ * `before` (or the newest), and whether the conversation goes back further.
+ */
+export async function messagesOf(
+  db: Db,
+  applicationId: string,
+  before?: number,
+): Promise<{ messages: MessageRow[]; more: boolean }> {
+  const query = db('application_messages')
     .where({ application_id: applicationId })
-    .orderBy('n')
+    .orderBy('n', 'desc')
+    .limit(MESSAGES_PER_PAGE + 1)
     .select<MessageRow[]>('id', 'application_id', 'n', 'author_type', 'author_id', 'body', 'created_at')
+  if (before !== undefined) void query.where('n', '<', before)
+  const rows = await query
+  return { messages: rows.slice(0, MESSAGES_PER_PAGE).reverse(), more: rows.length > MESSAGES_PER_PAGE }
 }
 
 /**

@@ -20,7 +20,9 @@ export interface ApplicationView {
   files: Attachment[]
   history: Awaited<ReturnType<typeof statusHistory>>
   timeline: ReturnType<typeof timeline>
-  messages: Awaited<ReturnType<typeof messagesOf>>
+  messages: Awaited<ReturnType<typeof messagesOf>>['messages']
+  /** The conversation goes back further: the `before` of its previous page. */
+  earlier: number | undefined
   messageFiles: Map<string, Attachment[]>
   workflow: WorkflowCode
 }
@@ -34,6 +36,7 @@ export async function viewApplication(
   ctx: RequestContext,
   id: string,
   reader: { side: 'customer'; customerId: string } | { side: 'staff' },
+  options: { before?: number } = {},
 ): Promise<ApplicationView> {
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const application = await findApplication(trx, id)
@@ -41,7 +44,7 @@ export async function viewApplication(
       throw new NotFoundError(OWNER)
     const type = (await typeById(trx, application.type_id))!
     const history = await statusHistory(trx, { type: OWNER, id })
-    const messages = await messagesOf(trx, id)
+    const { messages, more } = await messagesOf(trx, id, options.before)
     const messageFiles = new Map<string, Attachment[]>()
     if (messages.length) {
       const rows = await trx('attachments')
@@ -66,6 +69,7 @@ export async function viewApplication(
       history,
       timeline: timeline(type.definition.workflow, application.status, history),
       messages,
+      earlier: more ? Number(messages[0]!.n) : undefined,
       messageFiles,
       workflow: type.definition.workflow,
     }

@@ -4,6 +4,7 @@ import type { Deps } from '../../deps.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { flash } from '../../http/flash.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
+import { EMPTY_PAGE, filterText, readFilters } from '../../http/filters.ts'
 import { PageParam, pagination } from '../../http/lists.ts'
 import { stepChart } from '../../platform/chart.ts'
 import { NotFoundError } from '../../platform/errors.ts'
@@ -24,6 +25,8 @@ const Filter = z.object({
   technology: z.enum(TECHNOLOGIES).optional().catch(undefined),
   status: z.enum(OVERVIEW_STATUSES).optional().catch(undefined),
 })
+
+const UnitSearch = z.object({ q: filterText(100) })
 
 const Day = z.string().refine(isRealDay, 'generation.errors.day')
 const UnitForm = z
@@ -133,21 +136,25 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
   })
 
   // ---- units ----
-  const unitsPage = async (res: Response) => ({
-    units: await withTenant(deps.db, res.locals.ctx.tenant.id, async (trx) => {
-      return trx('generating_units as g')
-        .leftJoin('customers as c', function () {
-          this.on('c.id', 'g.customer_id').andOn('c.tenant_id', 'g.tenant_id')
-        })
-        .leftJoin('enrolments as e', function () {
-          this.on('e.id', 'g.enrolment_id').andOn('e.tenant_id', 'g.tenant_id')
-        })
-        .orderBy('g.code')
-        .select('g.*', 'c.email as customer_email', 'e.email as enrolment_email')
-    }),
-    technologies: TECHNOLOGIES,
-    settings: generationSettings.of(res.locals.tenant!),
-  })
+  /**
+   * A page of units (50, by code; `q` finds a code or name) and what the add form needs;
+   * a search that cannot be one (a control character) is shown as such, nothing queried.
+   */
+  const unitsPage = async (req: Request, res: Response) => {
+    const read = readFilters(UnitSearch, req, res)
+    const q = read.ok ? (read.data.q ?? '') : ''
+    const page = read.ok
+      ? await generation.unitList(res.locals.ctx, { page: PageParam.parse(req.query.page), q })
+      : EMPTY_PAGE
+    return {
+      page,
+      q: read.ok ? q : typeof req.query.q === 'string' ? req.query.q : '',
+      searchErrors: read.ok ? [] : read.errors,
+      pagination: pagination(req, page, res.locals.t('generation.units.pages')),
+      technologies: TECHNOLOGIES,
+      settings: generationSettings.of(res.locals.tenant!),
+    }
+  }
   const readUnit = async (
     req: Request,
     res: Response,
@@ -190,8 +197,10 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
     const enrolment = enrolmentId
       ? await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => findEnrolment(trx, enrolmentId))
       : undefined
-    res.render('admin/generation/units', {
-      ...(await unitsPage(res)),
+    const page = await unitsPage(req, res)
+    res.status(page.searchErrors.length ? 422 : 200).render('admin/generation/units', {
+      ...page,
+      errors: page.searchErrors,
       values: { customerEmail: enrolment?.email ?? '' },
     })
   })
@@ -199,9 +208,9 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
   router.post('/admin/generation/units', async (req, res) => {
     const input = await readUnit(req, res)
     if ('errors' in input)
-      return renderInvalid(res, 'admin/generation/units', input.errors, req.body, await unitsPage(res))
-    const locals = await unitsPage(res)
-    res.locals.formPage = { view: 'admin/generation/units', locals: () => locals }
+      return renderInvalid(res, 'admin/generation/units', input.errors, req.body, await unitsPage(req, res))
+    // The list is read only if the form has to be shown again.
+    res.locals.formPage = { view: 'admin/generation/units', locals: () => unitsPage(req, res) }
     const id = await generation.saveUnit(res.locals.ctx, null, input)
     flash(req, { key: 'generation.units.saved' })
     res.redirect(303, `/admin/generation/units/${id}`)
@@ -211,6 +220,7 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
     if (!isUuid(String(req.params.id))) throw new NotFoundError('unit')
     const unit = await generation.unitOf(res.locals.ctx, String(req.params.id))
     const settings = generationSettings.of(res.locals.tenant!)
+    const history = await generation.unitHistory(res.locals.ctx, unit.id, PageParam.parse(req.query.page))
     const ownerEmail = unit.customer_id
       ? (await generation.customerOf(res.locals.ctx, unit.customer_id))?.email
       : (await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => findEnrolment(trx, unit.enrolment_id!)))
@@ -219,7 +229,8 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
       unit,
       settings,
       technologies: TECHNOLOGIES,
-      history: await generation.unitHistory(res.locals.ctx, unit.id),
+      history,
+      historyPagination: pagination(req, history, res.locals.t('generation.units.historyPages')),
       current: {
         customerEmail: ownerEmail ?? '',
         code: unit.code,

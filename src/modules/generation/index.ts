@@ -5,9 +5,12 @@ import { generationAdminRoutes } from './admin.routes.ts'
 import { generationCustomerRoutes } from './customer.routes.ts'
 import { seedGenerationDemo } from './demo.ts'
 import { REMINDER_CRON, REMINDER_QUEUE, remindAllTenants } from './reminders.ts'
+import { scheduleSweep } from '../../platform/jobs.ts'
+import { listTenants } from '../../platform/tenancy/repo.ts'
 import { createGenerationServices } from './services.ts'
 import { generationSettings } from './settings.ts'
 import { claimUnitsOfEnrolment } from './units.service.ts'
+import { IMPORT_SWEEP } from './transfer.service.ts'
 
 /**
  * Generation planning (PGB, seeds 000/001 step 7): generating units, daily production
@@ -18,7 +21,7 @@ import { claimUnitsOfEnrolment } from './units.service.ts'
 export const generationModule: KabinetModule = {
   name: 'generation',
   catalogues: path.join(import.meta.dirname, 'locales'),
-  queues: [REMINDER_QUEUE],
+  queues: [REMINDER_QUEUE, IMPORT_SWEEP.queue],
   settings: generationSettings,
   adminNav: [
     { href: '/admin/generation', label: 'generation.overview.title' },
@@ -37,6 +40,13 @@ export const generationModule: KabinetModule = {
       const sent = await remindAllTenants(deps)
       if (sent) deps.logger.info({ sent }, 'sent schedule reminders')
     })
+    await scheduleSweep(
+      deps.boss,
+      IMPORT_SWEEP,
+      deps.db,
+      () => deps.clock.now(),
+      async () => (await listTenants(deps.db)).map((t) => t.id),
+    )
   },
   demo: seedGenerationDemo,
 }

@@ -12,6 +12,7 @@ import { sameValues } from './grid.ts'
 import { generationSettings, type GenerationSettings } from './settings.ts'
 import { isActiveOn, type UnitRow } from './units.service.ts'
 import { SCHEDULE_WORKFLOW } from './workflow.ts'
+import { paginate } from '../../http/lists.ts'
 
 export type GenerationDeps = Pick<Deps, 'db' | 'clock' | 'outbox' | 'i18n'>
 
@@ -301,27 +302,28 @@ export async function versionHistory(
   })
 }
 
-/** Every version of every day of a unit, newest day first (the unit's history). */
-export function unitHistory(deps: GenerationDeps, ctx: RequestContext, unitId: string) {
+/** A page of a unit's history: its days' versions, newest day first, 50 at a time. */
+export function unitHistory(deps: GenerationDeps, ctx: RequestContext, unitId: string, page: number) {
   return withTenant(deps.db, ctx.tenant.id, (trx) =>
-    trx('schedule_versions as v')
-      .join('schedules as s', function () {
-        this.on('s.id', 'v.schedule_id').andOn('s.tenant_id', 'v.tenant_id')
-      })
-      .where('s.unit_id', unitId)
-      .orderBy([
-        { column: 's.day', order: 'desc' },
-        { column: 'v.version', order: 'desc' },
-      ])
-      .select<
-        {
-          day: string
-          version: number
-          status: string
-          total: number
-          resolution: number
-          created_at: Date
-        }[]
-      >('s.day', 'v.version', 'v.status', 'v.total', 'v.resolution', 'v.created_at'),
+    paginate<{
+      day: string
+      version: number
+      status: string
+      total: number
+      resolution: number
+      created_at: Date
+    }>(
+      trx('schedule_versions as v')
+        .join('schedules as s', function () {
+          this.on('s.id', 'v.schedule_id').andOn('s.tenant_id', 'v.tenant_id')
+        })
+        .where('s.unit_id', unitId)
+        .orderBy([
+          { column: 's.day', order: 'desc' },
+          { column: 'v.version', order: 'desc' },
+        ])
+        .select('s.day', 'v.version', 'v.status', 'v.total', 'v.resolution', 'v.created_at'),
+      page,
+    ),
   )
 }

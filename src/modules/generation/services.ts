@@ -15,7 +15,7 @@ import {
   versionHistory,
   type GenerationDeps,
 } from './service.ts'
-import { isActiveOn, saveUnit, unitOf, unitsOf } from './units.service.ts'
+import { isActiveOn, saveUnit, unitList, unitOf, unitsOf } from './units.service.ts'
 import { applyImport, exportSheet, importOf, previewImport } from './transfer.service.ts'
 
 const customerOf = (deps: GenerationDeps, ctx: RequestContext, id: string) =>
@@ -38,6 +38,7 @@ export function createGenerationServices(deps: Deps) {
       scheduleOf,
       schedulesOfDay,
       unitHistory,
+      unitList,
       unitOf,
       unitsOf,
       versionHistory,

@@ -20,6 +20,18 @@ import {
   type ImportResult,
 } from './transfer.ts'
 
+/**
+ * Import previews (whole files' rows) are kept a week: long enough to confirm one, or to
+ * look at what was saved; the versions themselves are the record.
+ */
+export const IMPORT_SWEEP = {
+  queue: 'generation.forget-imports',
+  cron: '23 * * * *',
+  table: 'schedule_imports',
+  column: 'created_at',
+  keepMs: 7 * 86_400_000,
+}
+
 /** The newest values of each (unit, day): the newest version, or the draft where it is newer. */
 async function currentValues(
   deps: GenerationDeps,

@@ -1,10 +1,12 @@
 import type { Knex } from 'knex'
+import { containing } from '../../db/knex.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { audit } from '../../platform/audit.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
-import { customerContact } from '../accounts/index.ts'
-import { findEnrolment } from '../services/index.ts'
+import { paginate, type Page } from '../../http/lists.ts'
+import { customerContact, customerEmails } from '../accounts/index.ts'
+import { enrolmentEmails, findEnrolment } from '../services/index.ts'
 import type { GenerationDeps } from './service.ts'
 
 export const TECHNOLOGIES = ['pv', 'wind', 'hydro', 'chp', 'biogas', 'storage', 'other'] as const
@@ -109,6 +111,44 @@ export async function claimUnitsOfEnrolment(
       targetId: unit.id,
       details: { code: unit.code, enrolmentId: event.enrolmentId, customerId: event.customerId },
     })
+}
+
+export type ListedUnit = UnitRow & { owner_email: string; token_pending: boolean }
+
+/**
+ * A page of the tenant's units, by code, optionally those whose code or name contains
+ * `q`; each with its owner's address (the customer's, or the pending enrolment's).
+ */
+export function unitList(
+  deps: GenerationDeps,
+  ctx: RequestContext,
+  options: { page: number; q: string },
+): Promise<Page<ListedUnit>> {
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const query = trx('generating_units').orderBy('code').select<UnitRow[]>()
+    if (options.q) {
+      const like = containing(options.q)
+      void query.where((w) => void w.whereILike('code', like).orWhereILike('name', like))
+    }
+    const page = await paginate<UnitRow>(query, options.page)
+    const customers = await customerEmails(
+      trx,
+      page.rows.flatMap((u) => (u.customer_id ? [u.customer_id] : [])),
+    )
+    const enrolments = await enrolmentEmails(
+      trx,
+      page.rows.flatMap((u) => (u.enrolment_id ? [u.enrolment_id] : [])),
+    )
+    return {
+      ...page,
+      rows: page.rows.map((u) => ({
+        ...u,
+        owner_email:
+          (u.customer_id ? customers.get(u.customer_id) : enrolments.get(u.enrolment_id ?? '')) ?? '',
+        token_pending: !u.customer_id,
+      })),
+    }
+  })
 }
 
 export function unitsOf(deps: GenerationDeps, ctx: RequestContext, customerId: string): Promise<UnitRow[]> {

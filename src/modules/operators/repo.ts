@@ -1,4 +1,5 @@
 import type { Db } from '../../db/knex.ts'
+import { announceSessionsEnded } from '../../platform/live.ts'
 
 export interface OperatorRow {
   tenant_id: string
@@ -50,6 +51,7 @@ export async function updateOperatorEndingSessions(
   await db('operators')
     .where({ id })
     .update({ ...patch, session_epoch: db.raw('session_epoch + 1') })
+  await announceSessionsEnded(db, `operator:${id}`)
 }
 
 /** Accepts a TOTP step only if it is later than the last one used (single use, atomically). */

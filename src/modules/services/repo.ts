@@ -56,6 +56,15 @@ export async function findEnrolment(db: Db, id: string): Promise<EnrolmentRow | 
   return db('enrolments').where({ id }).first<EnrolmentRow | undefined>()
 }
 
+/** The addresses enrolments were issued to, by id (a page of rows waiting for their tokens). */
+export async function enrolmentEmails(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map()
+  const rows = await db('enrolments')
+    .whereIn('id', [...new Set(ids)])
+    .select<{ id: string; email: string }[]>('id', 'email')
+  return new Map(rows.map((r) => [r.id, r.email]))
+}
+
 export async function findEnrolmentByToken(db: Db, hash: string): Promise<EnrolmentRow | undefined> {
   return db('enrolments').where({ token_hash: hash }).first<EnrolmentRow | undefined>()
 }
