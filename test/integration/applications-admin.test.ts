@@ -88,6 +88,49 @@ describe('applications: types as versioned data, and the standard forms library'
     expect(await versions()).toEqual([1, 2])
   })
 
+  it('keeps later steps’ deadlines with the type, and refuses one a workflow has no step for', async () => {
+    // A type of its own, so the other tests' version counts stay theirs.
+    await admin.get(BASE)
+    expect((await admin.post(BASE, { code: 'steps' })).status).toBe(303)
+    const saveSteps = async (form: Record<string, string | string[]>) => {
+      await admin.get(`${BASE}/steps`)
+      return admin.post(`${BASE}/steps`, form)
+    }
+    const stepVersions = () =>
+      withTenant(t.db.owner, tenant.id, (trx) =>
+        trx('application_types').where({ code: 'steps' }).orderBy('version').pluck('version'),
+      )
+    const saved = await saveSteps({
+      ...TYPE_FORM,
+      'deadlines-contract-days': '10',
+      'deadlines-contract-kind': 'working',
+      'deadlines-works-days': '120',
+      'deadlines-works-kind': 'calendar',
+    })
+    expect(saved.status).toBe(303)
+    const stored = await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('application_types').where({ code: 'steps' }).orderBy('version', 'desc').first('definition'),
+    )
+    expect(stored.definition.deadlines).toEqual({
+      contract: { days: 10, kind: 'working' },
+      works: { days: 120, kind: 'calendar' },
+    })
+    const page = await admin.get(`${BASE}/steps`)
+    expect(page.text).toMatch(
+      /id="deadlines-works-days"[^>]*value="120"|value="120"[^>]*id="deadlines-works-days"/,
+    )
+    const before = await stepVersions()
+    const wrong = await saveSteps({ ...TYPE_FORM, workflow: 'short', 'deadlines-works-days': '30' })
+    expect(wrong.status).toBe(422)
+    expect(wrong.text).toContain('href="#deadlines-works-days"')
+    expect(wrong.text).toContain('This workflow has no such step')
+    const zero = await saveSteps({ ...TYPE_FORM, 'deadlines-acts-days': '0' })
+    expect(zero.status).toBe(422)
+    expect(zero.text).toContain('href="#deadlines-acts-days"')
+    expect(zero.text).toContain('Enter a whole number of days from 1 to 730')
+    expect(await stepVersions()).toEqual(before)
+  })
+
   it('keeps the version an application was sent under; an unchanged save makes nothing', async () => {
     const jan = await signedIn(t, tenant.host, 'jan@example.com', PASSWORD)
     const sent = await postApplication(

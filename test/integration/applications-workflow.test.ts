@@ -34,18 +34,23 @@ describe('applications: the workflow as staff move it', () => {
   const customer = () => signedIn(t, tenant.host, 'olga@example.com', PASSWORD)
   const application = (number: string) =>
     withTenant(t.db.owner, tenant.id, (trx) =>
-      trx('applications')
-        .where({ number })
-        .first<{ id: string; status: string; due_on: string; assignee_id: string | null }>(),
+      trx('applications').where({ number }).first<{
+        id: string
+        status: string
+        due_on: string | null
+        paused_days: number | null
+        assignee_id: string | null
+      }>(),
     )
   async function submit(type = 'tp15'): Promise<string> {
     const olga = await customer()
-    const fields: Record<string, string> = type === 'tp15' ? { f_capacity: '5', f_address: 'Lenina 1' } : {}
+    const tp = type !== 'reading'
+    const fields: Record<string, string> = tp ? { f_capacity: '5', f_address: 'Lenina 1' } : {}
     const res = await postApplication(
       olga,
       `/services/applications/new/${type}`,
       { text: 'Please', action: 'submit', ...fields },
-      type === 'tp15' ? [['doc_plan', 'plan.pdf', PDF]] : [],
+      tp ? [['doc_plan', 'plan.pdf', PDF]] : [],
     )
     expect(res.status).toBe(303)
     return (await olga.get(res.headers.location!)).text.match(/data-testid="number">([^<]+)</)![1]!

@@ -108,8 +108,8 @@ describe('a large export', () => {
     await withTenant(t.db.owner, big.id, (trx) =>
       trx.raw(
         `INSERT INTO audit_log (tenant_id, actor_type, action, details, at)
-         SELECT ?, 'system', 'test.export-' || g, jsonb_build_object('note', repeat('x', 60)), now() - g * interval '1 second'
-         FROM generate_series(1, 200000) g`,
+         SELECT ?, 'system', 'test.export-' || g, jsonb_build_object('note', repeat('x', 500)), now() - g * interval '1 second'
+         FROM generate_series(1, 50000) g`,
         [big.id],
       ),
     )
@@ -121,12 +121,14 @@ describe('a large export', () => {
     try {
       if (!server.listening) await new Promise((r) => server.once('listening', r))
       const port = (server.address() as AddressInfo).port
-      // A superuser sees every role's sessions in pg_stat_activity (the owner role does not).
+      // A superuser sees every role's sessions in pg_stat_activity (the owner role does not);
+      // other test files share the cluster, so only this file's database counts.
       const su = knex({ client: 'pg', connection: t.db.superuserUrl, pool: { min: 0, max: 1 } })
       const openTransactions = async () =>
         (
           await su.raw<{ rows: { n: number }[] }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'kabinet' AND state LIKE 'idle in transaction%'`,
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = ? AND application_name = 'kabinet' AND state LIKE 'idle in transaction%'`,
+            [t.db.name],
           )
         ).rows[0]!.n
       // A client that reads nothing for a while: whatever the sockets hold, the rest waits.

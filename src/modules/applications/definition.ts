@@ -2,7 +2,8 @@ import { z } from 'zod'
 import { LOCALES, type Locale } from '../../platform/i18n/locales.ts'
 import { CONTROL_CHARACTERS, MULTI_LINE, SINGLE_LINE } from '../../platform/text.ts'
 import type { MediaKind } from '../../platform/files/sniff.ts'
-import { WORKFLOWS, type WorkflowCode } from './workflows.ts'
+import { DEADLINE_STEPS } from './deadlines.ts'
+import { PATHS, WORKFLOWS, type WorkflowCode } from './workflows.ts'
 
 /** A text the tenant writes in each language it serves (shown with tenantText's fallback). */
 export type Texts = Partial<Record<Locale, string>>
@@ -64,6 +65,17 @@ export const DocumentDefinition = z.object({
 })
 export type DocumentDefinition = z.infer<typeof DocumentDefinition>
 
+/** How long one later step may take: working days on the tenant's calendar, or calendar days. */
+export const StepDeadline = z.object({
+  days: z
+    .number('applications.types.errors.deadlineDays')
+    .int('applications.types.errors.deadlineDays')
+    .min(1, 'applications.types.errors.deadlineDays')
+    .max(730, 'applications.types.errors.deadlineDays'),
+  kind: z.enum(['working', 'calendar']),
+})
+export type StepDeadline = z.infer<typeof StepDeadline>
+
 /** An application type as data (issue 8 item 4): what the customer is asked and how it is handled. */
 export const TypeDefinition = z
   .object({
@@ -83,8 +95,17 @@ export const TypeDefinition = z
     active: z.boolean(),
     fields: z.array(FieldDefinition).max(30),
     documents: z.array(DocumentDefinition).max(15),
+    /** Later steps' own deadlines (a type saved before they existed has none). */
+    deadlines: z.partialRecord(z.enum(DEADLINE_STEPS), StepDeadline).default({}),
   })
   .superRefine((d, ctx) => {
+    for (const step of Object.keys(d.deadlines))
+      if (!PATHS[d.workflow].includes(step))
+        ctx.addIssue({
+          code: 'custom',
+          message: 'applications.types.errors.deadlineStep',
+          path: ['deadlines', step, 'days'],
+        })
     const seen = new Set<string>()
     d.fields.forEach((f, i) => {
       if (seen.has(f.code))

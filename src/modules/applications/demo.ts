@@ -54,6 +54,17 @@ function tp(
       prefix: 'TP',
       workflow: 'tp',
       reviewDays: 10,
+      // The contract within 10 working days; the works within the rules' months for the
+      // capacity (as calendar days); then the check and the acts.
+      deadlines: {
+        contract: { days: 10, kind: 'working' },
+        works: {
+          days: months[1] === '4 months' ? 120 : months[1] === '6 months' ? 180 : 365,
+          kind: 'calendar',
+        },
+        checking: { days: 10, kind: 'working' },
+        acts: { days: 5, kind: 'working' },
+      },
       active: true,
       fields: [
         {

@@ -21,6 +21,8 @@ export interface ApplicationRow {
   updated_at: Date
   submitted_at: Date | null
   due_on: string | null
+  /** The review's working days left while returned to the customer (see deadlines.ts). */
+  paused_days: number | null
   assignee_id: string | null
   last_message_n: string
   last_message_at: Date | null

@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { Deps } from '../../deps.ts'
 import { audit } from '../../platform/audit.ts'
-import { addBusinessDays, type WorkingCalendar } from '../../platform/calendar/index.ts'
+import type { WorkingCalendar } from '../../platform/calendar/index.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { ConflictError, InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
 import { attachFiles, attachmentsOf } from '../../platform/files/attachments.ts'
@@ -15,6 +15,7 @@ import { dayOf } from '../../platform/time/intervals.ts'
 import { applyTransition, type TransitionRequest } from '../../platform/workflow/index.ts'
 import { customerContact } from '../accounts/index.ts'
 import { tenantCalendar } from '../calendar/index.ts'
+import { clockAfterMove } from './deadlines.ts'
 import type { ApplicationType } from './definition.ts'
 import {
   currentType,
@@ -78,7 +79,6 @@ async function submitIn(
   await requireDocuments(trx, type, application.id)
   const now = deps.clock.now()
   const today = dayOf(now, ctx.tenant.settings.timeZone)
-  const dueOn = addBusinessDays(calendar, today, type.definition.reviewDays)
   const number =
     application.number ??
     formatNumber(
@@ -88,8 +88,8 @@ async function submitIn(
     )
   await trx('applications')
     .where({ id: application.id })
-    .update({ number, submitted_at: now, due_on: dueOn, updated_at: now })
-  await moveIn(deps, trx, ctx, { ...application, number, due_on: dueOn }, type, {
+    .update({ number, submitted_at: now, updated_at: now })
+  await moveIn(deps, trx, ctx, { ...application, number }, type, calendar, {
     to: 'submitted',
     expected: application.status,
     role: 'customer',
@@ -188,16 +188,27 @@ export async function updateApplication(
   })
 }
 
-/** The one place an application's status moves: the workflow engine plus our email and live event. */
+/**
+ * The one place an application's status moves: the workflow engine, the step's clock
+ * (see clockAfterMove), our email and live event.
+ */
 async function moveIn(
   deps: ApplicationsDeps,
   trx: Knex.Transaction,
   ctx: RequestContext,
   application: ApplicationRow,
   type: ApplicationType,
+  calendar: WorkingCalendar,
   request: Omit<TransitionRequest, 'notify'>,
 ): Promise<void> {
   const comment = request.comment?.trim() || null
+  const clock = clockAfterMove(
+    type.definition,
+    calendar,
+    dayOf(deps.clock.now(), ctx.tenant.settings.timeZone),
+    { from: application.status, to: request.to },
+    { dueOn: application.due_on, pausedDays: application.paused_days },
+  )
   await applyTransition(trx, ctx, workflowOf(type), subject(application.id), {
     ...request,
     notify: async (t, change) => {
@@ -219,13 +230,15 @@ async function moveIn(
           number: application.number,
           status: tr(`applications.statuses.${change.to}`),
           comment: comment ?? tr('applications.mail.noComment'),
-          due: application.due_on ? fmt.format(new Date(`${application.due_on}T00:00:00Z`)) : '',
+          due: clock.dueOn ? fmt.format(new Date(`${clock.dueOn}T00:00:00Z`)) : '',
           link: portalLink(ctx, `/services/applications/${application.id}`),
         },
       })
     },
   })
-  await trx('applications').where({ id: application.id }).update({ updated_at: deps.clock.now() })
+  await trx('applications')
+    .where({ id: application.id })
+    .update({ due_on: clock.dueOn, paused_days: clock.pausedDays, updated_at: deps.clock.now() })
   await publish(trx, ctx.tenant.id, topicOf(application.id), { kind: 'status', status: request.to })
 }
 
@@ -237,13 +250,14 @@ export async function withdrawApplication(
   id: string,
   expected: string,
 ): Promise<void> {
+  const calendar = await tenantCalendar(deps, ctx)
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const application = await trx('applications')
       .where({ id, customer_id: customerId })
       .first<ApplicationRow | undefined>()
     if (!application) throw new NotFoundError(OWNER)
     const type = (await typeById(trx, application.type_id))!
-    await moveIn(deps, trx, ctx, application, type, { to: 'withdrawn', expected, role: 'customer' })
+    await moveIn(deps, trx, ctx, application, type, calendar, { to: 'withdrawn', expected, role: 'customer' })
   })
 }
 
@@ -256,12 +270,14 @@ export async function moveApplication(
   request: { to: string; expected: string; comment: string },
   files: readonly UploadedFile[],
 ): Promise<void> {
+  // Read before the transaction: a second connection inside it could starve the pool.
+  const calendar = await tenantCalendar(deps, ctx)
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const application = await findApplication(trx, id)
     if (!application) throw new NotFoundError(OWNER)
     const type = (await typeById(trx, application.type_id))!
     if (request.to === 'submitted') throw new ConflictError('staff do not submit')
-    await moveIn(deps, trx, ctx, application, type, {
+    await moveIn(deps, trx, ctx, application, type, calendar, {
       ...request,
       role,
       documents: { count: files.length, field: 'staff' },

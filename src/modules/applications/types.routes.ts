@@ -10,6 +10,7 @@ import { DOCUMENT_KINDS, FIELD_KINDS, TypeDefinition, type Texts } from './defin
 import type { ApplicationServices } from './services.ts'
 import { formBody } from './pages.ts'
 import { WORKFLOWS } from './workflows.ts'
+import { DEADLINE_STEPS } from './deadlines.ts'
 
 const Code = z.string().regex(/^[a-z][a-z0-9]{0,23}$/, 'applications.types.errors.code')
 const str = (v: unknown) => (typeof v === 'string' ? v : '')
@@ -65,6 +66,14 @@ export function definitionFromForm(body: Record<string, unknown>) {
         options: options.length ? options : undefined,
       }
     }),
+    deadlines: Object.fromEntries(
+      DEADLINE_STEPS.flatMap((step) => {
+        const days = number(body[`deadlines-${step}-days`])
+        return days === undefined
+          ? []
+          : [[step, { days, kind: body[`deadlines-${step}-kind`] === 'calendar' ? 'calendar' : 'working' }]]
+      }),
+    ),
     documents: rows('documents').map((i) => {
       const kinds = body[`documents-${i}-kinds`]
       return {
@@ -84,6 +93,11 @@ function formOf(definition: TypeDefinition): Record<string, unknown> {
     workflow: definition.workflow,
     reviewDays: String(definition.reviewDays),
     active: definition.active ? 'yes' : '',
+  }
+  for (const step of DEADLINE_STEPS) {
+    const deadline = definition.deadlines[step]
+    v[`deadlines-${step}-days`] = deadline ? String(deadline.days) : ''
+    v[`deadlines-${step}-kind`] = deadline?.kind ?? 'working'
   }
   const put = (prefix: string, t: Texts) => {
     for (const l of LOCALES) v[l === 'en' ? prefix : `${prefix}-${l}`] = t[l] ?? ''
@@ -127,6 +141,7 @@ export function typeAdminRoutes(deps: Deps, applications: ApplicationServices): 
     fieldKinds: FIELD_KINDS,
     documentKinds: DOCUMENT_KINDS,
     workflows: Object.keys(WORKFLOWS),
+    deadlineSteps: DEADLINE_STEPS,
     locales: LOCALES,
     // Every row shown plus one blank row to add another.
     fieldRows: rowCount(values, 'fields') + 1,

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { withTenant } from '../../src/db/tenant-scope.ts'
+import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
+import { PDF, TP15, multipart, postApplication, seedType } from '../helpers/applications.ts'
+import { createTestApp, type TestApp } from '../helpers/app.ts'
+import { createTenant } from '../helpers/factories.ts'
+import { createOperator, operatorSignIn } from '../helpers/operators.ts'
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
+
+const PASSWORD = 'słoneczny poranek 12'
+
+/**
+ * Deadlines belong to steps (issue 17 item 6): the review's clock from submission, stopped
+ * while the application is with its customer; later steps' own clocks from the type.
+ */
+describe('applications: each step’s deadline', () => {
+  let smtp: SmtpSink
+  let t: TestApp
+  let tenant: Awaited<ReturnType<typeof createTenant>>
+  let clerkEmail: string
+  const secrets: Record<string, string> = {}
+  const staff = async (email: string) => {
+    const signed = await operatorSignIn(t, tenant.host, email, secrets[email])
+    secrets[email] = signed.secret
+    return signed.agent
+  }
+  const customer = () => signedIn(t, tenant.host, 'olga@example.com', PASSWORD)
+  const application = (number: string) =>
+    withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('applications').where({ number }).first<{
+        id: string
+        status: string
+        due_on: string | null
+        paused_days: number | null
+        assignee_id: string | null
+      }>(),
+    )
+  async function submit(type = 'tp15'): Promise<string> {
+    const olga = await customer()
+    const tp = type !== 'reading'
+    const fields: Record<string, string> = tp ? { f_capacity: '5', f_address: 'Lenina 1' } : {}
+    const res = await postApplication(
+      olga,
+      `/services/applications/new/${type}`,
+      { text: 'Please', action: 'submit', ...fields },
+      tp ? [['doc_plan', 'plan.pdf', PDF]] : [],
+    )
+    expect(res.status).toBe(303)
+    return (await olga.get(res.headers.location!)).text.match(/data-testid="number">([^<]+)</)![1]!
+  }
+  async function move(
+    agent: Awaited<ReturnType<typeof staff>>,
+    id: string,
+    form: Record<string, string>,
+    documents: [string, Buffer][] = [],
+  ) {
+    await agent.get(`/admin/applications/${id}`)
+    let req = multipart(agent, `/admin/applications/${id}/status`)
+    for (const [k, v] of Object.entries(form)) req = req.field(k, v)
+    for (const [name, content] of documents) req = req.attach('staff', content, { filename: name })
+    return req
+  }
+
+  beforeAll(async () => {
+    smtp = await startSmtpSink()
+    t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
+    // Everyone signs in on the first day: a TOTP code is never accepted for an earlier time.
+    t.clock.set('2026-03-10T08:00:00Z')
+    tenant = await createTenant(t.db.owner, {
+      defaultLocale: 'ru',
+      timeZone: 'Europe/Moscow',
+      modules: { calendar: { country: 'RU' } },
+    })
+    await seedType(t.db.owner, tenant.id, 'tpsteps', {
+      ...TP15,
+      prefix: 'TS',
+      deadlines: { contract: { days: 10, kind: 'working' }, works: { days: 120, kind: 'calendar' } },
+    })
+    await registerConfirmed(t, smtp, tenant.host, 'olga@example.com', PASSWORD)
+    clerkEmail = await createOperator(t, tenant.id, 'operator')
+  })
+  afterAll(async () => {
+    await t.close()
+    await smtp.close()
+  })
+
+  it('gives each step its own deadline; the review clock stops while the application is with the customer', async () => {
+    // Dates on the Russian calendar of 2026, worked out by hand (9 March is the day off for
+    // Sunday 8 March; no other holiday falls between 10 March and 20 April).
+    // Sessions end after 12 hours, so each day is worked with a fresh sign-in.
+    let clerk = await staff(clerkEmail)
+    const at = async (day: string) => {
+      t.clock.set(`${day}T09:00:00Z`)
+      clerk = await staff(clerkEmail)
+    }
+    const overdue = async () => {
+      const queue = await clerk.get('/admin/applications?overdue=1')
+      expect(queue.status).toBe(200)
+      return queue.text.includes(number)
+    }
+    await at('2026-03-10')
+    const number = await submit('tpsteps')
+    const { id } = await application(number)
+    // Ten working days from Tuesday 10 March: 11–13, 16–20, 23, 24 March.
+    expect((await application(number)).due_on).toBe('2026-03-24')
+    await at('2026-03-12')
+    expect((await move(clerk, id, { to: 'inProgress', expected: 'submitted' })).status).toBe(303)
+    expect((await application(number)).due_on).toBe('2026-03-24')
+    // Returned on Monday 16 March with six working days left (17–20, 23, 24 March).
+    await at('2026-03-16')
+    const returned = await move(clerk, id, {
+      to: 'returned',
+      expected: 'inProgress',
+      comment: 'Sign the plan',
+    })
+    expect(returned.status).toBe(303)
+    expect(await application(number)).toMatchObject({ due_on: null, paused_days: 6 })
+    expect((await (await customer()).get(`/services/applications/${id}`)).text).toMatch(
+      /data-testid="paused">[^<]*6/,
+    )
+    // A fortnight with the customer costs the review nothing: six working days from 30 March.
+    await at('2026-03-30')
+    expect(await overdue()).toBe(false)
+    const olga = await customer()
+    const resent = await postApplication(
+      olga,
+      `/services/applications/${id}/edit`,
+      { text: 'Signed', f_capacity: '5', f_address: 'Lenina 1', action: 'submit', expected: 'returned' },
+      [],
+      `/services/applications/${id}/edit`,
+    )
+    expect(resent.status).toBe(303)
+    expect(await application(number)).toMatchObject({
+      status: 'submitted',
+      due_on: '2026-04-07',
+      paused_days: null,
+    })
+    await at('2026-04-01')
+    expect((await move(clerk, id, { to: 'inProgress', expected: 'submitted' })).status).toBe(303)
+    // The contract step: ten working days from Thursday 2 April (3, 6–10, 13–16 April).
+    await at('2026-04-02')
+    expect(
+      (await move(clerk, id, { to: 'contract', expected: 'inProgress' }, [['contract.pdf', PDF]])).status,
+    ).toBe(303)
+    expect((await application(number)).due_on).toBe('2026-04-16')
+    // The works: 120 calendar days from Monday 20 April.
+    await at('2026-04-20')
+    expect((await move(clerk, id, { to: 'works', expected: 'contract' })).status).toBe(303)
+    expect((await application(number)).due_on).toBe('2026-08-18')
+    const page = await (await customer()).get(`/services/applications/${id}`)
+    expect(page.text).toMatch(/data-testid="due">[^<]*2026/)
+    await at('2026-08-18')
+    expect(await overdue()).toBe(false)
+    await at('2026-08-19')
+    expect(await overdue()).toBe(true)
+    // Checking has no deadline of its own in this type: never overdue, however long it takes.
+    expect((await move(clerk, id, { to: 'checking', expected: 'works' })).status).toBe(303)
+    expect((await application(number)).due_on).toBeNull()
+    await at('2026-12-01')
+    expect(await overdue()).toBe(false)
+  })
+})
