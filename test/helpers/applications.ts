@@ -97,3 +97,30 @@ export function multipart(agent: Agent, path: string) {
     .set('Host', agent.host)
     .set('Origin', `http://${agent.host}`)
 }
+
+/** Staff move an application with its page's status form: multipart, documents in `staff`. */
+export async function moveAs(
+  agent: Agent,
+  id: string,
+  form: Record<string, string>,
+  documents: [string, Buffer][] = [],
+) {
+  await agent.get(`/admin/applications/${id}`)
+  let req = multipart(agent, `/admin/applications/${id}/status`)
+  for (const [k, v] of Object.entries(form)) req = req.field(k, v)
+  for (const [name, content] of documents) req = req.attach('staff', content, { filename: name })
+  return req
+}
+
+/** A customer sends a TP-like (capacity, address, plan) or a plain application; its number. */
+export async function submitAs(agent: Agent, type: string, tp: boolean): Promise<string> {
+  const fields: Record<string, string> = tp ? { f_capacity: '5', f_address: 'Lenina 1' } : {}
+  const res = await postApplication(
+    agent,
+    `/services/applications/new/${type}`,
+    { text: 'Please', action: 'submit', ...fields },
+    tp ? [['doc_plan', 'plan.pdf', PDF]] : [],
+  )
+  if (res.status !== 303) throw new Error(`sending the application answered ${res.status}`)
+  return /data-testid="number">([^<]+)</.exec((await agent.get(res.headers.location!)).text)![1]!
+}

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
-import { PDF, READING, TP15, multipart, postApplication, seedType } from '../helpers/applications.ts'
+import {
+  PDF,
+  READING,
+  TP15,
+  moveAs,
+  multipart,
+  postApplication,
+  seedType,
+  submitAs,
+} from '../helpers/applications.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
 import { createOperator, operatorSignIn } from '../helpers/operators.ts'
@@ -42,31 +51,8 @@ describe('applications: the workflow as staff move it', () => {
         assignee_id: string | null
       }>(),
     )
-  async function submit(type = 'tp15'): Promise<string> {
-    const olga = await customer()
-    const tp = type !== 'reading'
-    const fields: Record<string, string> = tp ? { f_capacity: '5', f_address: 'Lenina 1' } : {}
-    const res = await postApplication(
-      olga,
-      `/services/applications/new/${type}`,
-      { text: 'Please', action: 'submit', ...fields },
-      tp ? [['doc_plan', 'plan.pdf', PDF]] : [],
-    )
-    expect(res.status).toBe(303)
-    return (await olga.get(res.headers.location!)).text.match(/data-testid="number">([^<]+)</)![1]!
-  }
-  async function move(
-    agent: Awaited<ReturnType<typeof staff>>,
-    id: string,
-    form: Record<string, string>,
-    documents: [string, Buffer][] = [],
-  ) {
-    await agent.get(`/admin/applications/${id}`)
-    let req = multipart(agent, `/admin/applications/${id}/status`)
-    for (const [k, v] of Object.entries(form)) req = req.field(k, v)
-    for (const [name, content] of documents) req = req.attach('staff', content, { filename: name })
-    return req
-  }
+  const submit = async (type = 'tp15') => submitAs(await customer(), type, type !== 'reading')
+  const move = moveAs
 
   beforeAll(async () => {
     smtp = await startSmtpSink()
