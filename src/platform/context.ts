@@ -1,9 +1,21 @@
+import { ForbiddenError } from './errors.ts'
 import type { Tenant } from './tenancy/settings.ts'
 import type { Locale } from './i18n/locales.ts'
 
 export interface Actor {
   type: 'anonymous' | 'customer' | 'operator' | 'system' | 'platform'
   id: string | null
+  /** A signed-in operator's role, as their sign-in loaded it. */
+  role?: 'operator' | 'admin'
+}
+
+/**
+ * The staff role a service acts with, from the request's own actor (never from an argument
+ * a route could get wrong); anyone but a signed-in operator has none.
+ */
+export function staffRole(ctx: RequestContext): 'operator' | 'admin' {
+  if (ctx.actor.type !== 'operator' || !ctx.actor.role) throw new ForbiddenError('staff only')
+  return ctx.actor.role
 }
 
 /** What a service needs to know about the request, passed explicitly (no globals). */

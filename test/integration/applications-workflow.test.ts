@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
+import { moveApplication } from '../../src/modules/applications/service.ts'
+import type { RequestContext } from '../../src/platform/context.ts'
+import { ForbiddenError } from '../../src/platform/errors.ts'
+import { findTenantById } from '../../src/platform/tenancy/repo.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
 import {
   PDF,
@@ -133,6 +137,31 @@ describe('applications: the workflow as staff move it', () => {
     const page = await olga.get(`/services/applications/${id}`)
     expect(page.text.match(/kb-timeline__step--done/g)).toHaveLength(6)
     expect(page.text).toContain('kb-timeline__step--current')
+  })
+
+  it('moves with the role of the request’s own actor: a service called for anyone but staff refuses', async () => {
+    const number = await submit('reading')
+    const { id } = await application(number)
+    const found = await findTenantById(t.deps.db, tenant.id)
+    const ctx = (actor: RequestContext['actor']): RequestContext => ({
+      tenant: found!,
+      actor,
+      locale: 'en',
+      requestId: 'test',
+      ip: undefined,
+    })
+    const request = { to: 'inProgress', expected: 'submitted', comment: '' }
+    const customerId = await withTenant(t.db.owner, tenant.id, async (trx) =>
+      String((await trx('customers').first('id')).id),
+    )
+    await expect(
+      moveApplication(t.deps, ctx({ type: 'customer', id: customerId }), id, request, []),
+    ).rejects.toBeInstanceOf(ForbiddenError)
+    // An operator without a role loaded by sign-in is no operator to a service either.
+    await expect(
+      moveApplication(t.deps, ctx({ type: 'operator', id: null }), id, request, []),
+    ).rejects.toBeInstanceOf(ForbiddenError)
+    expect((await application(number)).status).toBe('submitted')
   })
 
   it('refuses what the workflow does not allow: skipped steps, a stale form, a return without a reason', async () => {

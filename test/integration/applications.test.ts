@@ -40,6 +40,12 @@ describe('applications: submitting, drafts, numbers and review dates', () => {
     tenant = await createTenant(t.db.owner)
     await seedType(t.db.owner, tenant.id, 'tp15', TP15)
     await seedType(t.db.owner, tenant.id, 'reading', READING)
+    await seedType(t.db.owner, tenant.id, 'tpfirms', {
+      ...TP15,
+      name: { en: 'Connection for companies' },
+      prefix: 'TF',
+      audience: 'legal',
+    })
     await registerConfirmed(t, smtp, tenant.host, 'anna@example.com', PASSWORD)
     await registerConfirmed(t, smtp, tenant.host, 'ben@example.com', PASSWORD)
   })
@@ -60,6 +66,33 @@ describe('applications: submitting, drafts, numbers and review dates', () => {
     expect(form.text).toContain('id="f_capacity"')
     expect(form.text).toContain('id="doc_plan"')
     expect((await anna.get(`${NEW}/nosuch`)).status).toBe(404)
+  })
+
+  it('offers a type limited to legal entities to them only; an account without a category sees it too', async () => {
+    await registerConfirmed(t, smtp, tenant.host, 'firm@example.com', PASSWORD)
+    const setCategory = (email: string, category: string | null) =>
+      withTenant(t.db.owner, tenant.id, (trx) => trx('customers').where({ email }).update({ category }))
+    const before = await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('customers').where({ email: 'anna@example.com' }).first<{ category: string | null }>('category'),
+    )
+    await setCategory('firm@example.com', 'legal')
+    await setCategory('anna@example.com', 'individual')
+    try {
+      const firm = await signedIn(t, tenant.host, 'firm@example.com', PASSWORD)
+      expect((await firm.get(NEW)).text).toContain('Connection for companies')
+      expect((await firm.get(`${NEW}/tpfirms/form`)).status).toBe(200)
+      const anna = await signedIn(t, tenant.host, 'anna@example.com', PASSWORD)
+      const offered = await anna.get(NEW)
+      expect(offered.text).toContain('Connection up to 15 kW')
+      expect(offered.text).not.toContain('Connection for companies')
+      expect((await anna.get(`${NEW}/tpfirms`)).status).toBe(404)
+      expect((await anna.get(`${NEW}/tpfirms/form`)).status).toBe(404)
+      await setCategory('anna@example.com', null)
+      const uncategorised = await signedIn(t, tenant.host, 'anna@example.com', PASSWORD)
+      expect((await uncategorised.get(NEW)).text).toContain('Connection for companies')
+    } finally {
+      await setCategory('anna@example.com', before.category)
+    }
   })
 
   it('refuses a bad form with every error beside its field, in page order, and stores nothing', async () => {

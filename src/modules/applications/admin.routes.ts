@@ -181,7 +181,6 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
       )
     await applications.moveApplication(
       res.locals.ctx,
-      res.locals.operator!.role,
       String(req.params.id),
       {
         to: formText(req, 'to'),

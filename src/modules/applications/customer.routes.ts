@@ -27,6 +27,8 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
   const router = Router()
   router.use(BASE, requireService(deps.db, 'applications'))
   const customerOf = (res: Response) => res.locals.customer!.id
+  /** Types may be for individuals or legal entities only (seed 004's kinds of connection). */
+  const categoryOf = (res: Response) => res.locals.customer!.category
   const reader = (res: Response) => ({ side: 'customer' as const, customerId: customerOf(res) })
   const chatLimit = createLimiter(deps.pool, { keyPrefix: 'chat', points: 30, durationSeconds: 600 })
 
@@ -41,12 +43,14 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
       status,
       statuses: APPLICATION_STATUSES,
       pagination: pagination(req, page, res.locals.t('applications.list.title')),
-      types: await applications.offeredTypes(res.locals.ctx),
+      types: await applications.offeredTypes(res.locals.ctx, categoryOf(res)),
     })
   })
 
   router.get(`${BASE}/new`, async (_req, res) => {
-    res.render('customer/applications/types', { types: await applications.offeredTypes(res.locals.ctx) })
+    res.render('customer/applications/types', {
+      types: await applications.offeredTypes(res.locals.ctx, categoryOf(res)),
+    })
   })
 
   router.get(`${BASE}/forms`, async (_req, res) => {
@@ -62,7 +66,7 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
   })
 
   const typeOf = (req: Request, res: Response) =>
-    applications.offeredType(res.locals.ctx, String(req.params.type))
+    applications.offeredType(res.locals.ctx, String(req.params.type), categoryOf(res))
 
   router.get(`${BASE}/new/:type`, async (req, res) => {
     const type = await typeOf(req, res)

@@ -65,6 +65,12 @@ export const DocumentDefinition = z.object({
 })
 export type DocumentDefinition = z.infer<typeof DocumentDefinition>
 
+export const AUDIENCES = ['all', 'individual', 'legal'] as const
+
+/** Whether a customer of `category` (none for an account from before categories) is offered the type. */
+export const offeredTo = (definition: Pick<TypeDefinition, 'audience'>, category: string | null): boolean =>
+  definition.audience === 'all' || category === null || definition.audience === category
+
 /** How long one later step may take: working days on the tenant's calendar, or calendar days. */
 export const StepDeadline = z.object({
   days: z
@@ -95,6 +101,8 @@ export const TypeDefinition = z
     active: z.boolean(),
     fields: z.array(FieldDefinition).max(30),
     documents: z.array(DocumentDefinition).max(15),
+    /** Who is offered the type: everyone, or only individuals or only legal entities. */
+    audience: z.enum(AUDIENCES, 'applications.types.errors.audience').default('all'),
     /** Later steps' own deadlines (a type saved before they existed has none). */
     deadlines: z.partialRecord(z.enum(DEADLINE_STEPS), StepDeadline).default({}),
   })

@@ -44,6 +44,7 @@ function tp(
   maxKw: number | undefined,
   months: [string, string],
   extra: object[] = [],
+  audience: 'all' | 'individual' | 'legal' = 'all',
 ) {
   return {
     code,
@@ -53,6 +54,7 @@ function tp(
       info: tpInfo(months[0], months[1]),
       prefix: 'TP',
       workflow: 'tp',
+      audience,
       reviewDays: 10,
       // The contract within 10 working days; the works within the rules' months for the
       // capacity (as calendar days); then the check and the acts.
@@ -163,6 +165,8 @@ const RU_TYPES = [
     ),
     15,
     ['4 месяцев', '4 months'],
+    [],
+    'individual',
   ),
   tp(
     'tp150',

@@ -3,7 +3,7 @@ import { withTenant } from '../../db/tenant-scope.ts'
 import type { Deps } from '../../deps.ts'
 import { audit } from '../../platform/audit.ts'
 import type { WorkingCalendar } from '../../platform/calendar/index.ts'
-import type { RequestContext } from '../../platform/context.ts'
+import { staffRole, type RequestContext } from '../../platform/context.ts'
 import { ConflictError, InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
 import { attachFiles, attachmentsOf } from '../../platform/files/attachments.ts'
 import type { AcceptedFile } from '../../platform/files/sniff.ts'
@@ -265,7 +265,6 @@ export async function withdrawApplication(
 export async function moveApplication(
   deps: ApplicationsDeps,
   ctx: RequestContext,
-  role: 'operator' | 'admin',
   id: string,
   request: { to: string; expected: string; comment: string },
   files: readonly UploadedFile[],
@@ -279,7 +278,7 @@ export async function moveApplication(
     if (request.to === 'submitted') throw new ConflictError('staff do not submit')
     await moveIn(deps, trx, ctx, application, type, calendar, {
       ...request,
-      role,
+      role: staffRole(ctx),
       documents: { count: files.length, field: 'staff' },
     })
     await attachFiles(trx, deps.files, ctx, { type: OWNER, id }, files)

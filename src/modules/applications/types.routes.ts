@@ -11,6 +11,7 @@ import type { ApplicationServices } from './services.ts'
 import { formBody } from './pages.ts'
 import { WORKFLOWS } from './workflows.ts'
 import { DEADLINE_STEPS } from './deadlines.ts'
+import { AUDIENCES } from './definition.ts'
 
 const Code = z.string().regex(/^[a-z][a-z0-9]{0,23}$/, 'applications.types.errors.code')
 const str = (v: unknown) => (typeof v === 'string' ? v : '')
@@ -47,6 +48,7 @@ export function definitionFromForm(body: Record<string, unknown>) {
     info: texts(body, 'info'),
     prefix: str(body.prefix).trim(),
     workflow: str(body.workflow),
+    audience: str(body.audience) || 'all',
     reviewDays: number(body.reviewDays) ?? NaN,
     active: body.active === 'yes',
     fields: rows('fields').map((i) => {
@@ -91,6 +93,7 @@ function formOf(definition: TypeDefinition): Record<string, unknown> {
   const v: Record<string, unknown> = {
     prefix: definition.prefix,
     workflow: definition.workflow,
+    audience: definition.audience,
     reviewDays: String(definition.reviewDays),
     active: definition.active ? 'yes' : '',
   }
@@ -141,6 +144,7 @@ export function typeAdminRoutes(deps: Deps, applications: ApplicationServices): 
     fieldKinds: FIELD_KINDS,
     documentKinds: DOCUMENT_KINDS,
     workflows: Object.keys(WORKFLOWS),
+    audiences: AUDIENCES,
     deadlineSteps: DEADLINE_STEPS,
     locales: LOCALES,
     // Every row shown plus one blank row to add another.

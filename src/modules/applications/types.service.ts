@@ -2,7 +2,7 @@ import { withTenant } from '../../db/tenant-scope.ts'
 import { audit } from '../../platform/audit.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
-import { TypeDefinition, type ApplicationType } from './definition.ts'
+import { TypeDefinition, offeredTo, type ApplicationType } from './definition.ts'
 import { currentType, currentTypes, insertTypeVersion } from './repo.ts'
 import type { ApplicationsDeps } from './service.ts'
 
@@ -11,17 +11,25 @@ export function listTypes(deps: ApplicationsDeps, ctx: RequestContext): Promise<
 }
 
 /** The types a customer may start: the newest version of each, if it is active. */
-export async function offeredTypes(deps: ApplicationsDeps, ctx: RequestContext): Promise<ApplicationType[]> {
-  return (await listTypes(deps, ctx)).filter((t) => t.definition.active)
+/** The active types offered to a customer of `category` (see offeredTo). */
+export async function offeredTypes(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  category: string | null = null,
+): Promise<ApplicationType[]> {
+  return (await listTypes(deps, ctx)).filter((t) => t.definition.active && offeredTo(t.definition, category))
 }
 
+/** One type a customer of `category` may apply for; any other is not found. */
 export async function offeredType(
   deps: ApplicationsDeps,
   ctx: RequestContext,
   code: string,
+  category: string | null = null,
 ): Promise<ApplicationType> {
   const type = await withTenant(deps.db, ctx.tenant.id, (trx) => currentType(trx, code))
-  if (!type || !type.definition.active) throw new NotFoundError(`application type ${code}`)
+  if (!type || !type.definition.active || !offeredTo(type.definition, category))
+    throw new NotFoundError(`application type ${code}`)
   return type
 }
 

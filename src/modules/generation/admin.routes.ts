@@ -125,7 +125,6 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
         : '/admin/generation'
     await generation.decideSchedule(
       res.locals.ctx,
-      res.locals.operator!.role,
       String(req.params.id),
       Number(body.version),
       to,

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { Deps } from '../../deps.ts'
-import type { RequestContext } from '../../platform/context.ts'
+import { staffRole, type RequestContext } from '../../platform/context.ts'
 import { ConflictError, NotFoundError } from '../../platform/errors.ts'
 import { isLocale } from '../../platform/i18n/locales.ts'
 import { portalLink } from '../../platform/mail/links.ts'
@@ -233,7 +233,6 @@ export async function approveIn(
 export async function decideSchedule(
   deps: GenerationDeps,
   ctx: RequestContext,
-  role: 'operator' | 'admin',
   scheduleId: string,
   version: number,
   to: 'accepted' | 'rejected',
@@ -259,7 +258,7 @@ export async function decideSchedule(
       {
         to,
         expected: 'submitted',
-        role,
+        role: staffRole(ctx),
         comment,
         notify: async (t) => {
           const contact = unit.customer_id ? await customerContact(t, unit.customer_id) : undefined

@@ -51,7 +51,7 @@ export function requireOperator(db: Knex, role?: OperatorRow['role']): RequestHa
     }
     if (role && operator.role !== role) return next(new NotFoundError('administrators only'))
     res.locals.operator = operator
-    res.locals.ctx.actor = { type: 'operator', id: operator.id }
+    res.locals.ctx.actor = { type: 'operator', id: operator.id, role: operator.role }
     next()
   }
 }
