@@ -209,6 +209,26 @@ function streamOutcome(server: http.Server, host: string, path: string, cookie: 
   })
 }
 
+/**
+ * Real forms for the routes that change a record by its id, so a visitor with another
+ * tenant's id gets past validation to the lookup: a leak would change that tenant's data.
+ */
+const REAL_FORMS: Record<string, Record<string, string>> = {
+  'POST /admin/operators/:id': { action: 'disable' },
+  'POST /admin/customers/:id': { action: 'disable' },
+  'POST /admin/customers/:id/services': { service: 'pgb', action: 'add' },
+  'POST /admin/enrolments/:id': { action: 'revoke' },
+  'POST /admin/applications/:id/status': { to: 'inProgress', expected: 'submitted', comment: '' },
+  'POST /admin/applications/:id/assign': { assignee: 'me' },
+  'POST /admin/applications/:id/messages': { body: 'Hello' },
+  'POST /admin/applications/:id/read': { n: '1' },
+  'POST /services/applications/:id/messages': { body: 'Hello' },
+  'POST /services/applications/:id/withdraw': { expected: 'submitted' },
+  'POST /services/applications/:id/read': { n: '1' },
+  'POST /admin/generation/schedules/:id': { to: 'accepted', version: '0', comment: '' },
+  'POST /services/pgb/import/:id': { mode: 'draft' },
+}
+
 /** Routes that end the session they are called with: each cell gets a fresh session. */
 const SESSION_ENDING = new Set(['POST /logout', 'POST /admin/logout'])
 
@@ -220,6 +240,8 @@ describe('access matrix: every route × every kind of visitor', () => {
   let routes: AppRoute[]
   let server: http.Server
   const ids: Record<string, string> = {}
+  /** Tenant b's records of the same kinds. */
+  const foreignIds: Record<string, string> = {}
   const signIn: Record<Actor, () => Promise<Agent>> = {} as never
 
   beforeAll(async () => {
@@ -327,6 +349,76 @@ describe('access matrix: every route × every kind of visitor', () => {
         .returning<{ id: string }[]>('id')
       ids.import = preview!.id
     })
+    // The same kinds of record in tenant b, for visitors of tenant a to try by id.
+    await seedType(t.db.owner, b.id, 'tp15', TP15)
+    const stranger = await signIn.otherTenantCustomer()
+    const theirs = await postApplication(
+      stranger,
+      '/services/applications/new/tp15',
+      { text: 'Connect my barn', f_capacity: '5', f_address: 'Leśna 2', action: 'submit' },
+      [['doc_plan', 'plan.pdf', PDF]],
+    )
+    expect(theirs.status).toBe(303)
+    const bAdmin = await signIn.otherTenantAdmin()
+    await bAdmin.get('/admin/standard-forms')
+    const bForm = await multipart(bAdmin, '/admin/standard-forms')
+      .field('kind', 'application')
+      .field('typeCode', 'tp15')
+      .field('title_en', 'Their form')
+      .attach('file', PDF, { filename: 'form.pdf' })
+    expect(bForm.status).toBe(303)
+    await bAdmin.get('/admin/enrolments')
+    await bAdmin.post('/admin/enrolments', {
+      service: 'pgb',
+      company: 'Ich farma',
+      email: 'ich@example.com',
+      phone: '+48 512 345 679',
+    })
+    const bVisitor = agentFor(t.app, b.host)
+    await bVisitor.get('/access-request')
+    await bVisitor.post('/access-request', {
+      service: 'pgb',
+      company: 'Ich farma',
+      email: 'ich2@example.com',
+      phone: '+48 512 345 670',
+    })
+    await withTenant(t.db.owner, b.id, async (trx) => {
+      const customer = String((await trx('customers').first('id')).id)
+      foreignIds.customer = customer
+      foreignIds.operator = String((await trx('operators').first('id')).id)
+      foreignIds.application = String((await trx('applications').first('id')).id)
+      foreignIds.attachment = String(
+        (await trx('attachments').where({ owner_type: 'application' }).first('id')).id,
+      )
+      foreignIds.form = String((await trx('standard_forms').first('id')).id)
+      foreignIds.enrolment = String((await trx('enrolments').first('id')).id)
+      foreignIds.request = String((await trx('access_requests').first('id')).id)
+      const [unit] = await trx('generating_units')
+        .insert({
+          tenant_id: b.id,
+          customer_id: customer,
+          code: 'PV-9',
+          name: 'Theirs',
+          technology: 'pv',
+          capacity_kw: 100,
+          active_from: '2026-01-01',
+        })
+        .returning<{ id: string }[]>('id')
+      foreignIds.unit = unit!.id
+      const [schedule] = await trx('schedules')
+        .insert({ tenant_id: b.id, unit_id: unit!.id, day: '2026-11-23', status: 'draft' })
+        .returning<{ id: string }[]>('id')
+      foreignIds.schedule = schedule!.id
+      const [preview] = await trx('schedule_imports')
+        .insert({
+          tenant_id: b.id,
+          customer_id: customer,
+          file_name: 'theirs.csv',
+          rows: JSON.stringify({ days: [], problems: [] }),
+        })
+        .returning<{ id: string }[]>('id')
+      foreignIds.import = preview!.id
+    })
     server = t.app.listen(0)
     await new Promise((r) => server.once('listening', r))
     routes = listRoutes(t.app)
@@ -338,25 +430,26 @@ describe('access matrix: every route × every kind of visitor', () => {
     await smtp.close()
   })
 
-  function concrete(path: string): string {
+  function concrete(path: string, from = ids): string {
     const prefixes: [string, string | undefined][] = [
-      ['/admin/customers/', ids.owner],
-      ['/admin/access-requests/', ids.request],
-      ['/admin/enrolments/', ids.enrolment],
-      ['/services/applications/forms/', ids.form],
-      ['/services/pgb/import/', ids.import],
-      ['/admin/generation/units/', ids.unit],
-      ['/admin/standard-forms/', ids.form],
-      ['/services/applications/', ids.application],
-      ['/admin/applications/', ids.application],
+      ['/admin/customers/', from.owner ?? from.customer],
+      ['/admin/access-requests/', from.request],
+      ['/admin/enrolments/', from.enrolment],
+      ['/services/applications/forms/', from.form],
+      ['/services/pgb/import/', from.import],
+      ['/admin/generation/units/', from.unit],
+      ['/admin/generation/schedules/', from.schedule],
+      ['/admin/standard-forms/', from.form],
+      ['/services/applications/', from.application],
+      ['/admin/applications/', from.application],
     ]
-    const id = prefixes.find(([prefix]) => path.startsWith(prefix))?.[1] ?? ids.clerk
+    const id = prefixes.find(([prefix]) => path.startsWith(prefix))?.[1] ?? from.clerk ?? from.operator
     return path
       .replace(':id', id!)
-      .replace(':attachmentId', ids.attachment!)
+      .replace(':attachmentId', from.attachment!)
       .replace(':token', 'x'.repeat(43))
       .replace(':type', 'tp15')
-      .replace(':unit', ids.unit!)
+      .replace(':unit', from.unit!)
       .replace(':day', '2026-11-23')
       .replace(':code', path.startsWith('/admin/application-types/') ? 'tp15' : 'applications')
       .replace(':year', '2027')
@@ -422,5 +515,51 @@ describe('access matrix: every route × every kind of visitor', () => {
     expect(mismatches).toEqual([])
     // About 1,300 requests, each route by each visitor: 10 s on a quiet 2-core machine,
     // three times that beside another test run; its time grows with the routes, not a wait.
+  }, 120_000)
+
+  it('shows this tenant’s people nothing of another tenant’s records, whatever id they put in the address', async () => {
+    const actors = ['owner', 'clerk', 'admin'] as const
+    const agents = {} as Record<(typeof actors)[number], Agent>
+    const FORM_PAGE = { owner: '/account/profile', clerk: '/admin', admin: '/admin' }
+    for (const actor of actors) {
+      agents[actor] = await signIn[actor]()
+      await agents[actor].get(FORM_PAGE[actor])
+    }
+    const withIds = routes.filter((r) => /:(id|attachmentId|unit)\b/.test(r.path))
+    expect(withIds.length).toBeGreaterThan(30)
+    const leaks: string[] = []
+    for (const route of withIds) {
+      const key = routeKey(route)
+      for (const actor of actors) {
+        const expected = MATRIX[key]![actor]
+        const path = concrete(route.path, foreignIds)
+        const got = path.endsWith('/live')
+          ? await streamOutcome(server, a.host, path, cookieOf(agents[actor]))
+          : outcomeOf(
+              await (route.method === 'GET'
+                ? agents[actor].raw.get(path).set('Host', a.host)
+                : agents[actor].raw
+                    .post(path)
+                    .type('form')
+                    .set('Host', a.host)
+                    .set('Sec-Fetch-Site', 'same-origin')
+                    .send({ ...REAL_FORMS[key], _csrf: agents[actor].csrfToken })),
+            )
+        // Where the visitor may use the route, another tenant's record does not exist for them.
+        const want = expected === 'open' ? 'hidden' : expected
+        if (got !== want) leaks.push(`${key} as ${actor} with tenant b's id: expected ${want}, got ${got}`)
+      }
+    }
+    expect(leaks).toEqual([])
+    // And tenant b's records are as they were.
+    await withTenant(t.db.owner, b.id, async (trx) => {
+      expect((await trx('operators').where({ id: foreignIds.operator }).first()).disabled_at).toBeNull()
+      expect((await trx('customers').where({ id: foreignIds.customer }).first()).status).toBe('active')
+      expect((await trx('applications').where({ id: foreignIds.application }).first()).status).toBe(
+        'submitted',
+      )
+      expect((await trx('enrolments').where({ id: foreignIds.enrolment }).first()).revoked_at).toBeNull()
+      expect(await trx('application_messages').count('* as n').first()).toEqual({ n: '0' })
+    })
   }, 120_000)
 })
