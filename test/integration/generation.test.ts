@@ -184,19 +184,41 @@ describe('generation planning: units, the daily grid, versions, the gate and the
       to: 'rejected',
       version: '2',
       comment: '',
+      back: `/admin/generation?day=${MONDAY}`,
     })
+    // Said beside that schedule's reason, on the overview it came from.
     expect(noReason.status).toBe(422)
+    expect(noReason.text).toContain(`href="#comment-${scheduleId}"`)
+    expect(noReason.text).toContain(`id="comment-${scheduleId}-error"`)
     const stale = await admin.post(`/admin/generation/schedules/${scheduleId}`, {
       to: 'accepted',
       version: '1',
     })
     expect(stale.status).toBe(409)
+    // A made-up decision is no decision; a comment with a control character is said beside its field.
+    const madeUp = await admin.post(`/admin/generation/schedules/${scheduleId}`, {
+      to: 'deleted',
+      version: '2',
+    })
+    expect(madeUp.status).toBe(404)
+    const nul = await admin.post(`/admin/generation/schedules/${scheduleId}`, {
+      to: 'rejected',
+      version: '2',
+      comment: 'peak\u0000',
+      back: `/admin/generation?day=${MONDAY}`,
+    })
+    expect(nul.status).toBe(422)
+    expect(nul.text).toContain('Remove the control characters')
+    expect(nul.text).toContain('PV-ZULAWY-1')
     const rejected = await admin.post(`/admin/generation/schedules/${scheduleId}`, {
       to: 'rejected',
       version: '2',
       comment: 'Noon peak above the connection limit',
+      // Only a page of the overview is a place to go back to.
+      back: '/admin/generationevil',
     })
     expect(rejected.status).toBe(303)
+    expect(rejected.headers.location).toBe('/admin/generation')
     const mail = await smtp.waitFor(
       (m) => m.envelopeTo.includes('farma@example.com') && /rejected/.test(m.subject ?? ''),
     )

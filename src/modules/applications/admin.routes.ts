@@ -9,6 +9,7 @@ import { renderInvalid } from '../../http/forms.ts'
 import { exportList, PageParam, pagination } from '../../http/lists.ts'
 import { createLimiter, rateLimit } from '../../http/rate-limit.ts'
 import { acceptUploads, type UploadField } from '../../http/upload.ts'
+import { uuidIds } from '../../http/params.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { tenantText } from '../../platform/tenancy/texts.ts'
@@ -40,7 +41,7 @@ const BASE = '/admin/applications'
 
 /** The staff side: the queue, an application's page with its workflow moves, chat and documents. */
 export function applicationAdminRoutes(deps: Deps, applications: ApplicationServices): Router {
-  const router = Router()
+  const router = uuidIds(Router())
   router.use([BASE, '/admin/applications.csv'], requireOperator(deps.db))
   const chatLimit = createLimiter(deps.pool, { keyPrefix: 'staff-chat', points: 120, durationSeconds: 600 })
 
@@ -126,7 +127,6 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
   })
 
   const view = (req: Request, res: Response) => {
-    if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
     return applications.viewApplication(
       res.locals.ctx,
       String(req.params.id),
@@ -194,7 +194,6 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
   })
 
   router.post(`${BASE}/:id/assign`, async (req, res) => {
-    if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
     const raw = formText(req, 'assignee')
     const assignee = raw === 'me' ? res.locals.operator!.id : raw === '' ? null : raw
     res.locals.formPage = await formPage(req, res)
@@ -259,7 +258,7 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
 
   router.post(`${BASE}/:id/read`, async (req, res) => {
     const n = readUpTo(req)
-    if (!isUuid(String(req.params.id)) || n === undefined) throw new NotFoundError('application')
+    if (n === undefined) throw new NotFoundError('application')
     await applications.markRead(res.locals.ctx, String(req.params.id), { side: 'staff' }, n)
     res.status(204).end()
   })
@@ -269,7 +268,6 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
     deps.live.stream({
       // Reconnecting re-checks access only: reading the page is what moves the read marker.
       async topic(req, res) {
-        if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
         await applications.followableApplication(res.locals.ctx, String(req.params.id), { side: 'staff' })
         return `application:${String(req.params.id)}`
       },
@@ -279,7 +277,7 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
   router.get(
     `${BASE}/:id/files/:attachmentId`,
     attachmentDownload(deps, (ctx, attachment, req) =>
-      isUuid(String(req.params.id)) && ['application', MESSAGE_OWNER].includes(attachment.owner.type)
+      ['application', MESSAGE_OWNER].includes(attachment.owner.type)
         ? applications.mayReadApplicationFile(ctx, attachment, String(req.params.id), { side: 'staff' })
         : false,
     ),

@@ -7,8 +7,8 @@ import { renderInvalid } from '../../http/forms.ts'
 import { PageParam, pagination } from '../../http/lists.ts'
 import { createLimiter, rateLimit } from '../../http/rate-limit.ts'
 import { acceptUploads } from '../../http/upload.ts'
+import { uuidIds } from '../../http/params.ts'
 import { ConflictError, NotFoundError } from '../../platform/errors.ts'
-import { isUuid } from '../../platform/ids.ts'
 import { newSubmissionId, submissionOf } from '../../platform/submissions.ts'
 import { requireService } from '../services/index.ts'
 import { MESSAGE_OWNER } from './chat.service.ts'
@@ -24,7 +24,7 @@ const BASE = '/services/applications'
 
 /** The customer's side (seed 002 "Заявки", seed 004): types, the form, my applications, chat, forms. */
 export function applicationCustomerRoutes(deps: Deps, applications: ApplicationServices): Router {
-  const router = Router()
+  const router = uuidIds(Router())
   router.use(BASE, requireService(deps.db, 'applications'))
   const customerOf = (res: Response) => res.locals.customer!.id
   /** Types may be for individuals or legal entities only (seed 004's kinds of connection). */
@@ -121,7 +121,6 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
     })
 
   router.get(`${BASE}/:id`, async (req, res) => {
-    if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
     const shown = await view(req, res)
     res.render('customer/applications/view', {
       ...shown,
@@ -132,14 +131,12 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
   })
 
   router.get(`${BASE}/:id/sent`, async (req, res) => {
-    if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
     const shown = await view(req, res)
     if (shown.application.status !== 'submitted') return res.redirect(303, `${BASE}/${shown.application.id}`)
     res.render('customer/applications/sent', shown)
   })
 
   const editable = async (req: Request, res: Response) => {
-    if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
     const shown = await view(req, res)
     if (!['draft', 'returned'].includes(shown.application.status)) return undefined
     return shown
@@ -200,7 +197,6 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
   )
 
   router.post(`${BASE}/:id/withdraw`, async (req, res) => {
-    if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
     await applications.withdrawApplication(
       res.locals.ctx,
       customerOf(res),
@@ -216,7 +212,6 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
     rateLimit(chatLimit, (req) => [`customer:${req.session.customerId ?? 'none'}`]),
     ...acceptUploads(deps, messageUploads),
     async (req, res) => {
-      if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
       const message = readMessage(req, res)
       if (message.errors.length) {
         const shown = await view(req, res)
@@ -242,7 +237,7 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
 
   router.post(`${BASE}/:id/read`, async (req, res) => {
     const n = readUpTo(req)
-    if (!isUuid(String(req.params.id)) || n === undefined) throw new NotFoundError('application')
+    if (n === undefined) throw new NotFoundError('application')
     await applications.markRead(res.locals.ctx, String(req.params.id), reader(res), n)
     res.status(204).end()
   })
@@ -251,7 +246,6 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
     `${BASE}/:id/live`,
     deps.live.stream({
       async topic(req, res) {
-        if (!isUuid(String(req.params.id))) throw new NotFoundError('application')
         await applications.followableApplication(res.locals.ctx, String(req.params.id), reader(res))
         return `application:${String(req.params.id)}`
       },
@@ -261,7 +255,7 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
   router.get(
     `${BASE}/:id/files/:attachmentId`,
     attachmentDownload(deps, (ctx, attachment, req) =>
-      isUuid(String(req.params.id)) && ['application', MESSAGE_OWNER].includes(attachment.owner.type)
+      ['application', MESSAGE_OWNER].includes(attachment.owner.type)
         ? applications.mayReadApplicationFile(ctx, attachment, String(req.params.id), {
             side: 'customer',
             customerId: ctx.actor.id ?? '',

@@ -1,18 +1,16 @@
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
-import { withTenant } from '../../db/tenant-scope.ts'
 import { flash } from '../../http/flash.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { EMPTY_PAGE, filterText, readFilters } from '../../http/filters.ts'
 import { PageParam, pagination } from '../../http/lists.ts'
+import { uuidIds } from '../../http/params.ts'
 import { stepChart } from '../../platform/chart.ts'
-import { NotFoundError } from '../../platform/errors.ts'
+import { InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { addDays, dayOf, isRealDay } from '../../platform/time/intervals.ts'
-import { findCustomerByEmail } from '../accounts/index.ts'
 import { requireOperator } from '../operators/index.ts'
-import { findEnrolment, pendingEnrolmentFor } from '../services/index.ts'
 import { dayParam } from './customer.routes.ts'
 import { unitFactor } from './grid.ts'
 import { OVERVIEW_STATUSES } from './overview.service.ts'
@@ -27,6 +25,20 @@ const Filter = z.object({
 })
 
 const UnitSearch = z.object({ q: filterText(100) })
+
+/** An operator's decision on a day's version, from the day overview. */
+const Decision = z.object({
+  to: z.enum(['accepted', 'rejected']),
+  version: z.coerce.number().int().min(1),
+  comment: z
+    .string()
+    .default('')
+    .transform((c) => c.slice(0, 2000)),
+  back: z
+    .string()
+    .regex(/^\/admin\/generation(?:[/?]|$)/)
+    .catch('/admin/generation'),
+})
 
 const Day = z.string().refine(isRealDay, 'generation.errors.day')
 const UnitForm = z
@@ -55,15 +67,16 @@ const UnitForm = z
 
 /** The operators' side: the day overview with decisions, the export, and the units with their history. */
 export function generationAdminRoutes(deps: Deps, generation: GenerationServices): Router {
-  const router = Router()
+  const router = uuidIds(Router())
   router.use('/admin/generation', requireOperator(deps.db))
 
-  router.get('/admin/generation', async (req, res) => {
+  /** The day overview for a query string (its own, or the one a decision came back from). */
+  const overviewPage = async (res: Response, query: Record<string, unknown>) => {
     const ctx = res.locals.ctx
-    const day = req.query.day
-      ? dayParam(req.query.day)
+    const day = query.day
+      ? dayParam(query.day)
       : addDays(dayOf(deps.clock.now(), ctx.tenant.settings.timeZone), 1)
-    const filter = Filter.parse(req.query)
+    const filter = Filter.parse(query)
     const settings = generationSettings.of(ctx.tenant)
     const delivery = generation.dayOfTenant(ctx, day)
     const overview = await generation.dayOverview(
@@ -72,13 +85,14 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
       delivery.intervals.length,
       settings.resolution,
       filter,
-      PageParam.parse(req.query.page),
+      PageParam.parse(query.page),
     )
     const display = delivery.intervals.map((_, i) => {
       const v = overview.totals[i]
       return v === null || v === undefined ? null : v / unitFactor(settings)
     })
-    res.render('admin/generation/day', {
+    const listing = { path: '/admin/generation', query } as unknown as Request
+    return {
       day,
       filter,
       overview,
@@ -89,47 +103,49 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
       statuses: OVERVIEW_STATUSES,
       previousDay: addDays(day, -1),
       nextDay: addDays(day, 1),
-      pagination: pagination(req, overview.page, res.locals.t('generation.overview.title')),
+      pagination: pagination(listing, overview.page, res.locals.t('generation.overview.title')),
       chartTitle: res.locals.t('generation.overview.chartTitle', { unit: settings.unit }),
       chart: stepChart(
         display,
         delivery.intervals.map((iv) => iv.local),
         { format: (n) => res.locals.fmt.number(n), labelEvery: 180 / settings.resolution },
       ),
-    })
+    }
+  }
+
+  router.get('/admin/generation', async (req, res) => {
+    res.render('admin/generation/day', await overviewPage(res, req.query))
   })
 
   router.get('/admin/generation/export', async (req, res) => {
     const day = req.query.day
       ? dayParam(req.query.day)
       : addDays(dayOf(deps.clock.now(), res.locals.ctx.tenant.settings.timeZone), 1)
-    const units = await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) =>
-      trx('generating_units')
-        .where('active_from', '<=', day)
-        .where((w) => void w.whereNull('active_to').orWhere('active_to', '>=', day))
-        .orderBy('code')
-        .select(),
-    )
+    const units = await generation.unitsActiveOn(res.locals.ctx, day)
     const sheet = await generation.exportSheet(res.locals.ctx, units, day, day)
     await sendSheet(res, sheet, `schedules-${day}`, req.query.format)
   })
 
   router.post('/admin/generation/schedules/:id', async (req, res) => {
-    if (!isUuid(String(req.params.id))) throw new NotFoundError('schedule')
-    const body = (req.body ?? {}) as Record<string, unknown>
-    const to = body.to === 'rejected' ? 'rejected' : body.to === 'accepted' ? 'accepted' : undefined
-    if (!to) throw new NotFoundError('decision')
-    const back =
-      typeof body.back === 'string' && body.back.startsWith('/admin/generation')
-        ? body.back
-        : '/admin/generation'
-    await generation.decideSchedule(
-      res.locals.ctx,
-      String(req.params.id),
-      Number(body.version),
-      to,
-      typeof body.comment === 'string' ? body.comment.slice(0, 2000) : '',
-    )
+    const decision = Decision.safeParse(req.body)
+    // The overview's own buttons send a valid decision; anything else is no decision at all.
+    if (!decision.success) throw new NotFoundError('decision')
+    const { to, version, comment, back } = decision.data
+    try {
+      await generation.decideSchedule(res.locals.ctx, String(req.params.id), version, to, comment)
+    } catch (err) {
+      if (!(err instanceof InvalidFieldError)) throw err
+      // The overview it came from, with the reason's problem beside that schedule's field.
+      const field = `comment-${String(req.params.id)}`
+      const query = Object.fromEntries(new URL(back, 'http://overview').searchParams)
+      return renderInvalid(
+        res,
+        'admin/generation/day',
+        [{ field, text: res.locals.t(err.key), href: `#${field}` }],
+        {},
+        await overviewPage(res, query),
+      )
+    }
     flash(req, { key: `generation.overview.${to}` })
     res.redirect(303, back)
   })
@@ -160,13 +176,7 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
   ): Promise<UnitInput | { errors: ReturnType<typeof fieldErrors> }> => {
     const form = UnitForm.safeParse(req.body)
     if (!form.success) return { errors: fieldErrors(res, form.error) }
-    // The owner's account, or — seed 000 step 2, before the token is redeemed — their pending PGB enrolment.
-    const owner = await withTenant(deps.db, res.locals.ctx.tenant.id, async (trx) => {
-      const customer = await findCustomerByEmail(trx, form.data.customerEmail)
-      if (customer) return { customerId: customer.id }
-      const enrolment = await pendingEnrolmentFor(trx, 'pgb', form.data.customerEmail, deps.clock.now())
-      return enrolment ? { enrolmentId: enrolment.id } : undefined
-    })
+    const owner = await generation.ownerByEmail(res.locals.ctx, form.data.customerEmail)
     if (!owner)
       return {
         errors: [
@@ -193,14 +203,14 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
     // Linked from an issued PGB enrolment (by its id, not its email, so no address travels in a URL).
     const enrolmentId =
       typeof req.query.enrolment === 'string' && isUuid(req.query.enrolment) ? req.query.enrolment : undefined
-    const enrolment = enrolmentId
-      ? await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => findEnrolment(trx, enrolmentId))
+    const enrolmentAddress = enrolmentId
+      ? await generation.enrolmentEmail(res.locals.ctx, enrolmentId)
       : undefined
     const page = await unitsPage(req, res)
     res.status(page.searchErrors.length ? 422 : 200).render('admin/generation/units', {
       ...page,
       errors: page.searchErrors,
-      values: { customerEmail: enrolment?.email ?? '' },
+      values: { customerEmail: enrolmentAddress ?? '' },
     })
   })
 
@@ -216,14 +226,10 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
   })
 
   const unitPage = async (req: Request, res: Response) => {
-    if (!isUuid(String(req.params.id))) throw new NotFoundError('unit')
     const unit = await generation.unitOf(res.locals.ctx, String(req.params.id))
     const settings = generationSettings.of(res.locals.tenant!)
     const history = await generation.unitHistory(res.locals.ctx, unit.id, PageParam.parse(req.query.page))
-    const ownerEmail = unit.customer_id
-      ? (await generation.customerOf(res.locals.ctx, unit.customer_id))?.email
-      : (await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => findEnrolment(trx, unit.enrolment_id!)))
-          ?.email
+    const ownerEmail = await generation.ownerEmail(res.locals.ctx, unit)
     return {
       unit,
       settings,

@@ -3,8 +3,8 @@ import type { Deps } from '../../deps.ts'
 import { flash } from '../../http/flash.ts'
 import { renderInvalid } from '../../http/forms.ts'
 import { acceptUpload } from '../../http/upload.ts'
+import { uuidIds } from '../../http/params.ts'
 import { ConflictError, NotFoundError } from '../../platform/errors.ts'
-import { isUuid } from '../../platform/ids.ts'
 import { addDays, dayOf, parseDay } from '../../platform/time/intervals.ts'
 import { requireService } from '../services/index.ts'
 import { copyByLocalTime, copySource, editorLocals, gridErrors } from './editor.ts'
@@ -35,11 +35,10 @@ const text = (req: Request, name: string): string => {
 
 /** The customer's side of PGB (seed 000 step 7): units, the daily grid, versions, import and export. */
 export function generationCustomerRoutes(deps: Deps, generation: GenerationServices): Router {
-  const router = Router()
+  const router = uuidIds(Router(), 'unit')
   router.use(BASE, requireService(deps.db, 'pgb'))
   const customerOf = (res: Response) => res.locals.customer!.id
   const ownUnit = (req: Request, res: Response): Promise<UnitRow> => {
-    if (!isUuid(String(req.params.unit))) throw new NotFoundError('unit')
     return generation.unitOf(res.locals.ctx, String(req.params.unit), customerOf(res))
   }
   /** The first delivery day still open for changes: what the customer most likely came for. */

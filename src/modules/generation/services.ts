@@ -15,7 +15,17 @@ import {
   versionHistory,
   type GenerationDeps,
 } from './service.ts'
-import { isActiveOn, saveUnit, unitList, unitOf, unitsOf } from './units.service.ts'
+import {
+  enrolmentEmail,
+  isActiveOn,
+  ownerByEmail,
+  ownerEmail,
+  saveUnit,
+  unitList,
+  unitOf,
+  unitsActiveOn,
+  unitsOf,
+} from './units.service.ts'
 import { applyImport, exportSheet, importOf, previewImport } from './transfer.service.ts'
 
 const customerOf = (deps: GenerationDeps, ctx: RequestContext, id: string) =>
@@ -29,9 +39,12 @@ export function createGenerationServices(deps: Deps) {
       approveSchedule,
       customerOf,
       dayOverview,
+      enrolmentEmail,
       decideSchedule,
       exportSheet,
       importOf,
+      ownerByEmail,
+      ownerEmail,
       previewImport,
       saveDraft,
       saveUnit,
@@ -40,6 +53,7 @@ export function createGenerationServices(deps: Deps) {
       unitHistory,
       unitList,
       unitOf,
+      unitsActiveOn,
       unitsOf,
       versionHistory,
     }),

@@ -5,8 +5,8 @@ import { audit } from '../../platform/audit.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
 import { paginate, type Page } from '../../http/lists.ts'
-import { customerContact, customerEmails } from '../accounts/index.ts'
-import { enrolmentEmails, findEnrolment } from '../services/index.ts'
+import { customerContact, customerEmails, findCustomerByEmail } from '../accounts/index.ts'
+import { enrolmentEmails, findEnrolment, pendingEnrolmentFor } from '../services/index.ts'
 import type { GenerationDeps } from './service.ts'
 
 export const TECHNOLOGIES = ['pv', 'wind', 'hydro', 'chp', 'biogas', 'storage', 'other'] as const
@@ -113,6 +113,43 @@ export async function claimUnitsOfEnrolment(
     })
 }
 
+/**
+ * Who a new unit belongs to, by the address staff typed: the customer's account, or —
+ * seed 000 step 2, before the token is redeemed — their pending PGB enrolment.
+ */
+export function ownerByEmail(
+  deps: GenerationDeps,
+  ctx: RequestContext,
+  email: string,
+): Promise<UnitInput['owner'] | undefined> {
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const customer = await findCustomerByEmail(trx, email)
+    if (customer) return { customerId: customer.id }
+    const enrolment = await pendingEnrolmentFor(trx, 'pgb', email, deps.clock.now())
+    return enrolment ? { enrolmentId: enrolment.id } : undefined
+  })
+}
+
+/** The address a unit's owner is known by: their account's, or the pending enrolment's. */
+export async function ownerEmail(
+  deps: GenerationDeps,
+  ctx: RequestContext,
+  unit: Pick<UnitRow, 'customer_id' | 'enrolment_id'>,
+): Promise<string | undefined> {
+  return withTenant(deps.db, ctx.tenant.id, async (trx) =>
+    unit.customer_id
+      ? (await customerContact(trx, unit.customer_id))?.email
+      : unit.enrolment_id
+        ? (await findEnrolment(trx, unit.enrolment_id))?.email
+        : undefined,
+  )
+}
+
+/** The address a PGB enrolment was issued to (a new unit's form starts with it). */
+export async function enrolmentEmail(deps: GenerationDeps, ctx: RequestContext, id: string) {
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => (await findEnrolment(trx, id))?.email)
+}
+
 export type ListedUnit = UnitRow & { owner_email: string; token_pending: boolean }
 
 /**
@@ -149,6 +186,17 @@ export function unitList(
       })),
     }
   })
+}
+
+/** Every unit of the tenant active on `day`, by code (the operators' export of a day). */
+export function unitsActiveOn(deps: GenerationDeps, ctx: RequestContext, day: string): Promise<UnitRow[]> {
+  return withTenant(deps.db, ctx.tenant.id, (trx) =>
+    trx('generating_units')
+      .where('active_from', '<=', day)
+      .where((w) => void w.whereNull('active_to').orWhere('active_to', '>=', day))
+      .orderBy('code')
+      .select<UnitRow[]>(),
+  )
 }
 
 export function unitsOf(deps: GenerationDeps, ctx: RequestContext, customerId: string): Promise<UnitRow[]> {
