@@ -164,6 +164,39 @@ describe('applications: the workflow as staff move it', () => {
     expect((await application(number)).status).toBe('submitted')
   })
 
+  it('keeps staff’s internal notes from the customer: not on their pages, not in their mail', async () => {
+    const number = await submit('reading')
+    const { id } = await application(number)
+    const clerk = await staff(clerkEmail)
+    await clerk.get(`/admin/applications/${id}`)
+    const empty = await clerk.post(`/admin/applications/${id}/notes`, { note: '   ' })
+    expect(empty.status).toBe(422)
+    expect(empty.text).toContain('href="#note"')
+    expect(empty.text).toContain('Введите текст заметки')
+    const control = await clerk.post(`/admin/applications/${id}/notes`, { note: 'Called\u0007 twice' })
+    expect(control.status).toBe(422)
+    expect(control.text).toContain('Удалите из этого поля управляющие')
+    // The note is shown again as typed, to correct rather than rewrite.
+    expect(control.text).toMatch(/<textarea[^>]*id="note"[^>]*>Called/)
+    const secret = 'Customer sounded unsure about the meter seal'
+    const saved = await clerk.post(`/admin/applications/${id}/notes`, { note: secret })
+    expect(saved.status).toBe(303)
+    expect((await clerk.get(`/admin/applications/${id}`)).text).toContain(secret)
+    const olga = await customer()
+    for (const path of [`/services/applications/${id}`, '/services/applications'])
+      expect((await olga.get(path)).text).not.toContain(secret)
+    // A status change mails the customer: the note is not in it.
+    expect((await move(clerk, id, { to: 'inProgress', expected: 'submitted' })).status).toBe(303)
+    const mail = await smtp.waitFor(
+      (m) => m.envelopeTo.includes('olga@example.com') && (m.text ?? '').includes(number),
+    )
+    expect(mail.text).not.toContain(secret)
+    const audited = await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('audit_log').where({ action: 'application.note-added', target_id: id }).count('* as n').first(),
+    )
+    expect(audited).toEqual({ n: '1' })
+  })
+
   it('refuses what the workflow does not allow: skipped steps, a stale form, a return without a reason', async () => {
     const number = await submit()
     const { id } = await application(number)

@@ -16,6 +16,7 @@ const PASSWORD = 'słoneczny poranek 12'
 /** Every field name our forms use, and a few that attack the parser. */
 const FIELDS = [
   'login',
+  'note',
   'password',
   'passwordConfirm',
   'currentPassword',
@@ -65,6 +66,7 @@ const BUSINESS_TABLES = [
   'schedules',
   'schedule_versions',
   'generating_units',
+  'application_notes',
 ]
 /** Field names of the upload forms (applications, chat, status moves, forms library, imports). */
 const UPLOAD_FIELDS = [
@@ -83,6 +85,7 @@ const UPLOAD_FIELDS = [
   'title_ru',
   '_submission',
   'upTo',
+  'note',
   '__proto__',
 ]
 const FILE_FIELDS = ['file', 'files', 'staff', 'other', 'doc_plan', 'scan']

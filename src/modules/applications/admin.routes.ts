@@ -153,6 +153,7 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
         )!.comment,
       })),
       customer: await applications.customerOf(res.locals.ctx, shown.application.customer_id),
+      notes: await applications.notesOf(res.locals.ctx, shown.application.id),
       operators: await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => activeOperators(trx)),
       values: {},
     }
@@ -208,6 +209,18 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
     await applications.assignApplication(res.locals.ctx, String(req.params.id), assignee)
     flash(req, { key: 'applications.admin.assigned' })
     res.redirect(303, `${BASE}/${String(req.params.id)}`)
+  })
+
+  router.post(`${BASE}/:id/notes`, async (req, res) => {
+    const page = await formPage(req, res)
+    // A refused note is shown again as typed.
+    res.locals.formPage = {
+      view: page.view,
+      locals: async () => ({ ...(await page.locals()), values: { note: formText(req, 'note') } }),
+    }
+    await applications.addNote(res.locals.ctx, String(req.params.id), formText(req, 'note'))
+    flash(req, { key: 'applications.notes.added' })
+    res.redirect(303, `${BASE}/${String(req.params.id)}#notes`)
   })
 
   // The documents form's own field, so its errors show beside it; stored as staff documents.

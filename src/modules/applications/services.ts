@@ -3,6 +3,7 @@ import { bindServices } from '../../platform/services.ts'
 import { markRead, postMessage } from './chat.service.ts'
 import { formFile, formLibrary, uploadForm } from './forms.service.ts'
 import { customerList, followableApplication, staffQueue } from './list.service.ts'
+import { addNote, notesOf } from './notes.service.ts'
 import {
   addStaffDocuments,
   assignApplication,
@@ -17,6 +18,7 @@ import { customerOf, mayReadApplicationFile, viewApplication } from './view.serv
 /** The applications module's services, built once when the app is assembled. */
 export function createApplicationServices(deps: Deps) {
   return bindServices(deps, {
+    addNote,
     addStaffDocuments,
     assignApplication,
     createApplication,
@@ -28,6 +30,7 @@ export function createApplicationServices(deps: Deps) {
     markRead,
     mayReadApplicationFile,
     moveApplication,
+    notesOf,
     offeredType,
     offeredTypes,
     followableApplication,
