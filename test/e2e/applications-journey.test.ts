@@ -49,7 +49,9 @@ describe('applications journey in the browser (ru, seed 004)', () => {
       await expectAccessible(customer)
       await customer.getByTestId('new-application').click()
       await expectAccessible(customer)
-      await customer.getByRole('link', { name: 'ТП: физическое лицо до 15 кВт' }).click()
+      // The demo customer is a company: the kind for individuals is not offered to it.
+      expect(await customer.getByRole('link', { name: 'ТП: физическое лицо до 15 кВт' }).count()).toBe(0)
+      await customer.getByRole('link', { name: 'ТП: юридическое лицо или ИП до 150 кВт' }).click()
       expect(await customer.getByTestId('info').textContent()).toContain('Сроки')
       await expectAccessible(customer)
       await customer.getByTestId('start').click()
@@ -63,7 +65,7 @@ describe('applications journey in the browser (ru, seed 004)', () => {
         )
         .toBe(true)
       await expectAccessible(customer)
-      await customer.locator('#text').fill('Прошу подключить жилой дом')
+      await customer.locator('#text').fill('Прошу подключить склад')
       await customer.locator('#f_capacity').fill('12,5')
       await customer.locator('#f_address').fill('г. Казань, ул. Садовая, 1')
       await customer
@@ -106,6 +108,15 @@ describe('applications journey in the browser (ru, seed 004)', () => {
         await expect.poll(() => staff.locator('[data-testid="flash"]').count()).toBe(1)
         // The customer's open page follows: the stream says the status changed, the page reloads.
         await expect.poll(() => currentStep(customer), { timeout: 10_000 }).toBe(name)
+        if (code === 'contract') {
+          // The customer accepts the contract online, by name, on the page that just moved.
+          await customer.getByLabel('Ваши фамилия, имя и отчество').fill('Иван Петров')
+          await customer.getByLabel('Я прочитал(а) этот документ и принимаю его').check()
+          await customer.getByRole('button', { name: 'Принять', exact: true }).click()
+          await expect.poll(() => customer.getByTestId('acceptances').count()).toBe(1)
+          expect(await customer.getByTestId('acceptances').textContent()).toContain('Иван Петров')
+          await expectAccessible(customer)
+        }
       }
       await expectAccessible(customer)
       expect(await customer.locator('.kb-timeline__step--done').count()).toBe(6)

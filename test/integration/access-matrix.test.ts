@@ -150,6 +150,7 @@ const MATRIX: Record<string, Expectation> = {
   'POST /services/applications/:id/edit': OWNER(P),
   'POST /services/applications/:id/withdraw': OWNER(P),
   'POST /services/applications/:id/messages': OWNER(P),
+  'POST /services/applications/:id/accept': OWNER(P),
   'GET /services/applications/:id/live': OWNER(G),
   // A read marker needs the message number: an empty form names none, 404 to the owner too.
   'POST /services/applications/:id/read': { ...OWNER(P), owner: 'hidden' },
@@ -225,6 +226,7 @@ const REAL_FORMS: Record<string, Record<string, string>> = {
   'POST /admin/applications/:id/notes': { note: 'Theirs now' },
   'POST /admin/applications/:id/read': { n: '1' },
   'POST /services/applications/:id/messages': { body: 'Hello' },
+  'POST /services/applications/:id/accept': { signer: 'Jan Kowalski', confirm: 'yes', document: 'x' },
   'POST /services/applications/:id/withdraw': { expected: 'submitted' },
   'POST /services/applications/:id/read': { n: '1' },
   'POST /admin/generation/schedules/:id': { to: 'accepted', version: '0', comment: '' },

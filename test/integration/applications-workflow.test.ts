@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { moveApplication } from '../../src/modules/applications/service.ts'
@@ -195,6 +196,58 @@ describe('applications: the workflow as staff move it', () => {
       trx('audit_log').where({ action: 'application.note-added', target_id: id }).count('* as n').first(),
     )
     expect(audited).toEqual({ n: '1' })
+  })
+
+  it('lets the customer accept the contract online: by name, with the time and the exact file’s SHA-256', async () => {
+    const number = await submit()
+    const { id } = await application(number)
+    const clerk = await staff(clerkEmail)
+    expect((await move(clerk, id, { to: 'inProgress', expected: 'submitted' })).status).toBe(303)
+    const contract = Buffer.concat([PDF, Buffer.from('% contract TP-15\n')])
+    expect(
+      (await move(clerk, id, { to: 'contract', expected: 'inProgress' }, [['dogovor.pdf', contract]])).status,
+    ).toBe(303)
+    const olga = await customer()
+    const page = await olga.get(`/services/applications/${id}`)
+    expect(page.text).toContain('data-testid="accept"')
+    const documentId = /name="document" type="radio" value="([0-9a-f-]{36})"/.exec(page.text)?.[1]
+    expect(documentId).toBeDefined()
+    const accept = (form: Record<string, string>) => olga.post(`/services/applications/${id}/accept`, form)
+    const unnamed = await accept({ document: documentId!, confirm: 'yes', signer: '' })
+    expect(unnamed.status).toBe(422)
+    expect(unnamed.text).toContain('href="#signer"')
+    const unticked = await accept({ document: documentId!, signer: 'Ольга Петрова' })
+    expect(unticked.status).toBe(422)
+    expect(unticked.text).toContain('href="#confirm"')
+    expect(unticked.text).toContain('value="Ольга Петрова"')
+    const accepted = await accept({ document: documentId!, signer: 'Ольга Петрова', confirm: 'yes' })
+    expect(accepted.status).toBe(303)
+    expect((await accept({ document: documentId!, signer: 'Ольга Петрова', confirm: 'yes' })).status).toBe(
+      303,
+    )
+    const sha256 = createHash('sha256').update(contract).digest('hex')
+    const rows = await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('application_acceptances')
+        .where({ application_id: id })
+        .select('file_name', 'sha256', 'signer_name'),
+    )
+    expect(rows).toEqual([{ file_name: 'dogovor.pdf', sha256, signer_name: 'Ольга Петрова' }])
+    for (const shown of [
+      await olga.get(`/services/applications/${id}`),
+      await clerk.get(`/admin/applications/${id}`),
+    ]) {
+      expect(shown.text).toContain('data-testid="acceptances"')
+      expect(shown.text).toContain(sha256)
+    }
+    const audited = await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('audit_log').where({ action: 'application.accepted', target_id: id }).first('details'),
+    )
+    expect(audited.details).toEqual({ document: 'dogovor.pdf', sha256, name: 'Ольга Петрова' })
+    // Only in the contract step: once the works started, there is nothing to accept here.
+    expect((await move(clerk, id, { to: 'works', expected: 'contract' })).status).toBe(303)
+    expect((await accept({ document: documentId!, signer: 'Ольга Петрова', confirm: 'yes' })).status).toBe(
+      409,
+    )
   })
 
   it('refuses what the workflow does not allow: skipped steps, a stale form, a return without a reason', async () => {

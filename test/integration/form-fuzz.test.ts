@@ -17,6 +17,9 @@ const PASSWORD = 'słoneczny poranek 12'
 const FIELDS = [
   'login',
   'note',
+  'signer',
+  'confirm',
+  'document',
   'password',
   'passwordConfirm',
   'currentPassword',
@@ -67,6 +70,7 @@ const BUSINESS_TABLES = [
   'schedule_versions',
   'generating_units',
   'application_notes',
+  'application_acceptances',
 ]
 /** Field names of the upload forms (applications, chat, status moves, forms library, imports). */
 const UPLOAD_FIELDS = [

@@ -11,6 +11,7 @@ import { uuidIds } from '../../http/params.ts'
 import { ConflictError, NotFoundError } from '../../platform/errors.ts'
 import { newSubmissionId, submissionOf } from '../../platform/submissions.ts'
 import { requireService } from '../services/index.ts'
+import { ACCEPTED_IN } from './acceptance.service.ts'
 import { MESSAGE_OWNER } from './chat.service.ts'
 import { formValues, readApplicationForm, uploadFieldsOf } from './form.ts'
 import { chatPage, earlierThan, formText, messageUploads, readMessage, readUpTo } from './pages.ts'
@@ -120,14 +121,32 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
       before: earlierThan(req),
     })
 
+  /** What the application's page shows (also when a form on it is shown again with its errors). */
+  const pageOf = (res: Response, shown: Awaited<ReturnType<typeof view>>) => ({
+    ...shown,
+    ...chatPage(res, shown, `${BASE}/${shown.application.id}`),
+    turn: turnOf(WORKFLOWS[shown.workflow], shown.application.status),
+    canWithdraw: availableFor(shown.workflow, shown.application.status, 'customer').includes('withdrawn'),
+    canAccept: shown.application.status === ACCEPTED_IN,
+  })
+
   router.get(`${BASE}/:id`, async (req, res) => {
+    res.render('customer/applications/view', pageOf(res, await view(req, res)))
+  })
+
+  router.post(`${BASE}/:id/accept`, async (req, res) => {
     const shown = await view(req, res)
-    res.render('customer/applications/view', {
-      ...shown,
-      ...chatPage(res, shown, `${BASE}/${shown.application.id}`),
-      turn: turnOf(WORKFLOWS[shown.workflow], shown.application.status),
-      canWithdraw: availableFor(shown.workflow, shown.application.status, 'customer').includes('withdrawn'),
+    res.locals.formPage = {
+      view: 'customer/applications/view',
+      locals: () => ({ ...pageOf(res, shown), values: req.body as object }),
+    }
+    await applications.acceptDocument(res.locals.ctx, customerOf(res), String(req.params.id), {
+      attachmentId: formText(req, 'document'),
+      name: formText(req, 'signer'),
+      confirmed: formText(req, 'confirm') === 'yes',
     })
+    flash(req, { key: 'applications.accept.done' })
+    res.redirect(303, `${BASE}/${String(req.params.id)}#acceptance`)
   })
 
   router.get(`${BASE}/:id/sent`, async (req, res) => {
@@ -214,15 +233,13 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
     async (req, res) => {
       const message = readMessage(req, res)
       if (message.errors.length) {
-        const shown = await view(req, res)
-        return renderInvalid(res, 'customer/applications/view', message.errors, req.body, {
-          ...shown,
-          ...chatPage(res, shown, `${BASE}/${shown.application.id}`),
-          turn: turnOf(WORKFLOWS[shown.workflow], shown.application.status),
-          canWithdraw: availableFor(shown.workflow, shown.application.status, 'customer').includes(
-            'withdrawn',
-          ),
-        })
+        return renderInvalid(
+          res,
+          'customer/applications/view',
+          message.errors,
+          req.body,
+          pageOf(res, await view(req, res)),
+        )
       }
       await applications.postMessage(
         res.locals.ctx,

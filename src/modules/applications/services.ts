@@ -1,5 +1,6 @@
 import type { Deps } from '../../deps.ts'
 import { bindServices } from '../../platform/services.ts'
+import { acceptDocument } from './acceptance.service.ts'
 import { markRead, postMessage } from './chat.service.ts'
 import { formFile, formLibrary, uploadForm } from './forms.service.ts'
 import { customerList, followableApplication, staffQueue } from './list.service.ts'
@@ -18,6 +19,7 @@ import { customerOf, mayReadApplicationFile, viewApplication } from './view.serv
 /** The applications module's services, built once when the app is assembled. */
 export function createApplicationServices(deps: Deps) {
   return bindServices(deps, {
+    acceptDocument,
     addNote,
     addStaffDocuments,
     assignApplication,

@@ -8,6 +8,7 @@ import type { ApplicationType } from './definition.ts'
 import { findApplication, messagesOf, typeById, type ApplicationRow } from './repo.ts'
 import { OWNER, type ApplicationsDeps } from './service.ts'
 import { timeline, type WorkflowCode } from './workflows.ts'
+import { acceptancesOf, type Acceptance } from './acceptance.service.ts'
 
 /** The customer an application belongs to, as staff see them. */
 export function customerOf(deps: ApplicationsDeps, ctx: RequestContext, customerId: string) {
@@ -25,6 +26,8 @@ export interface ApplicationView {
   earlier: number | undefined
   messageFiles: Map<string, Attachment[]>
   workflow: WorkflowCode
+  /** Documents the customer accepted online (the TP contract), oldest first. */
+  acceptances: Acceptance[]
 }
 
 /**
@@ -72,6 +75,7 @@ export async function viewApplication(
       earlier: more ? Number(messages[0]!.n) : undefined,
       messageFiles,
       workflow: type.definition.workflow,
+      acceptances: await acceptancesOf(trx, id),
     }
   })
 }
