@@ -27,6 +27,8 @@ export async function up(knex: Knex): Promise<void> {
     onDelete: 'cascade',
   })
   await tenantReference(knex, 'application_acceptances', 'customer_id', 'customers', { onDelete: 'set null' })
+  // The accepted file stays as long as its acceptance does.
+  await tenantReference(knex, 'application_acceptances', 'attachment_id', 'attachments')
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -29,6 +29,16 @@ for (const chat of document.querySelectorAll('[data-live]')) {
     status.textContent = text
     status.hidden = !text
   }
+  // Shown on this page, so read: the page says so itself (loading a page never writes).
+  const markRead = chat.querySelector('[data-mark-read]')
+  if (markRead) {
+    markRead.hidden = true
+    void fetch(markRead.action, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-CSRF-Token': chat.dataset.csrf },
+      body: new URLSearchParams({ n: markRead.elements.n.value }),
+    })
+  }
   const source = new EventSource(chat.dataset.live)
   source.addEventListener('open', () => say(chat.dataset.textConnected))
   source.addEventListener('error', () => say(chat.dataset.textReconnecting))
@@ -96,6 +106,7 @@ for (const form of document.querySelectorAll('form[data-grid]')) {
   const inputs = [...form.querySelectorAll('input[name^="v"]')].filter((i) => /^v\d+$/.test(i.name))
   const total = document.querySelector('[data-total]')
   const hours = Number(form.dataset.hours)
+  const columns = Number(form.dataset.columns ?? 1)
   const mark = new Intl.NumberFormat(document.documentElement.lang).format(1.5).charAt(1)
   const number = (text) => Number(text.trim().replace(/\s/g, '').replace(',', '.'))
   const update = () => {
@@ -113,11 +124,16 @@ for (const form of document.querySelectorAll('form[data-grid]')) {
     input.addEventListener('paste', (event) => {
       const text = event.clipboardData?.getData('text') ?? ''
       const lines = text.split(/\r?\n/).filter((line, i, all) => line !== '' || i < all.length - 1)
-      if (lines.length < 2) return
+      // A block as wide as the grid (hours × quarter-hours copied from a sheet) fills it row
+      // by row; anything else is a column, one value per line.
+      const rows = lines.map((line) => line.split('\t'))
+      const block = columns > 1 && rows.every((cells) => cells.length === columns)
+      const values = block ? rows.flat() : rows.map((cells) => cells[0])
+      if (values.length < 2) return
       event.preventDefault()
-      lines.forEach((line, offset) => {
+      values.forEach((value, offset) => {
         const target = inputs[index + offset]
-        if (target) target.value = line.split('\t')[0].trim().replace('.', mark)
+        if (target) target.value = value.trim().replace('.', mark)
       })
       update()
     })

@@ -52,14 +52,20 @@ describe('the seed 000 flow to its end in the browser: token, schedule, approval
       expect(new URL(page.url()).pathname).toMatch(/\/days\/2026-11-22$/)
       const inputs = await page.locator('form[data-grid] input[name^="v"]').count()
       expect(inputs).toBe(96)
-      const column = solarDay(inputs, 9000).join('\n')
-      await page.locator('#v1').evaluate((input, text) => {
-        const data = new DataTransfer()
-        data.setData('text', text)
-        input.dispatchEvent(
-          new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
-        )
-      }, column)
+      // Shown as 24 hours × 4 quarter-hours: paste a block of hours from a sheet, then a column.
+      expect(await page.locator('[data-testid="grid"] tbody tr').count()).toBe(24)
+      const paste = (id: string, text: string) =>
+        page.locator(id).evaluate((input, clip) => {
+          const data = new DataTransfer()
+          data.setData('text', clip)
+          input.dispatchEvent(
+            new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+          )
+        }, text)
+      await paste('#v45', '1\t2\t3\t4\n5\t6\t7\t8\n')
+      expect(await page.locator('#v45').inputValue()).toBe('1')
+      expect(await page.locator('#v52').inputValue()).toBe('8')
+      await paste('#v1', solarDay(inputs, 9000).join('\n'))
       expect(await page.locator(`#v${inputs}`).inputValue()).toBe('0')
       expect(await page.locator('#v49').inputValue()).not.toBe('')
       expect(await page.locator('[data-total]').textContent()).not.toBe('0')

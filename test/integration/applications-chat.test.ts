@@ -130,11 +130,24 @@ describe('applications: the conversation, live across two app processes', () => 
     anonymous.close()
   })
 
-  it('counts unread messages in both lists until the page is read; never stores an empty or a wrong file', async () => {
+  it('counts unread messages in both lists until the page marks them read (opening it writes nothing); never stores an empty or a wrong file', async () => {
     const maria = await customer()
     const list = await maria.get('/services/applications')
     expect(list.text).toContain('data-testid="unread"')
-    await maria.get(`/services/applications/${id}`)
+    // Opening the page writes nothing; the page marks what it showed as read itself
+    // (its script at once, or this button without one).
+    const statements: string[] = []
+    const log = (q: { sql: string }) => statements.push(q.sql)
+    one.deps.db.on('query', log)
+    const page = await maria.get(`/services/applications/${id}`)
+    one.deps.db.off('query', log)
+    expect(statements.filter((sql) => /^\s*(insert|update|delete)\b/i.test(sql))).toEqual([])
+    expect((await maria.get('/services/applications')).text).toContain('data-testid="unread"')
+    const newest = /data-testid="mark-read"[\s\S]*?name="n" value="(\d+)"/.exec(page.text)?.[1]
+    expect(newest).toBeDefined()
+    const marked = await maria.post(`/services/applications/${id}/read`, { n: newest! })
+    expect(marked.status).toBe(303)
+    expect(marked.headers.location).toBe(`/services/applications/${id}#chat`)
     expect((await maria.get('/services/applications')).text).not.toContain('data-testid="unread"')
     const before = (await messages()).length
     const empty = await sendAs(maria, `/services/applications/${id}`, '  ')
@@ -157,8 +170,11 @@ describe('applications: the conversation, live across two app processes', () => 
     live.close()
     const queue = await clerk.get('/admin/applications')
     expect(queue.text).toMatch(/1 new/)
-    const page = await clerk.get(`/admin/applications/${id}`)
-    expect(page.text).toContain('Thank you! Monday is fine.')
+    const staffPage = await clerk.get(`/admin/applications/${id}`)
+    expect(staffPage.text).toContain('Thank you! Monday is fine.')
+    expect((await clerk.get('/admin/applications')).text).toMatch(/1 new/)
+    const staffNewest = /data-testid="mark-read"[\s\S]*?name="n" value="(\d+)"/.exec(staffPage.text)![1]!
+    expect((await clerk.post(`/admin/applications/${id}/read`, { n: staffNewest })).status).toBe(303)
     expect((await clerk.get('/admin/applications')).text).not.toMatch(/1 new/)
   })
 

@@ -93,18 +93,22 @@ describe('generation planning: units, the daily grid, versions, the gate and the
     )
   })
 
-  it('shows one labelled input per quarter-hour, 92 on the spring DST day and 100 with 02:00 A/B in autumn', async () => {
+  it('shows one labelled input per quarter-hour as hours × quarters: 92 in 23 hours on the spring DST day, 100 in 25 with 02:00 A/B in autumn', async () => {
     const farma = await customer()
     const normal = await farma.get(`/services/pgb/units/${unitId}/days/${MONDAY}`)
     expect(normal.text.match(/<input class="govuk-input[^"]*" id="v\d+"/g)).toHaveLength(96)
-    expect(normal.text).toContain('<label for="v1">00:00–00:15</label>')
+    // Laid out as hours × quarter-hours, each input still labelled with its interval.
+    expect(normal.text).toContain('<label class="govuk-visually-hidden" for="v1">00:00–00:15</label>')
+    expect(normal.text.match(/<th scope="row" class="govuk-table__header">\d\d:00/g)).toHaveLength(24)
     const spring = await farma.get(`/services/pgb/units/${unitId}/days/2027-03-28`)
     expect(spring.text.match(/<input class="govuk-input[^"]*" id="v\d+"/g)).toHaveLength(92)
-    expect(spring.text).toContain('<label for="v9">03:00–03:15</label>')
+    expect(spring.text).toContain('<label class="govuk-visually-hidden" for="v9">03:00–03:15</label>')
+    expect(spring.text.match(/<th scope="row" class="govuk-table__header">\d\d:00/g)).toHaveLength(23)
     const autumn = await farma.get(`/services/pgb/units/${unitId}/days/2027-10-31`)
     expect(autumn.text.match(/<input class="govuk-input[^"]*" id="v\d+"/g)).toHaveLength(100)
     expect(autumn.text).toContain('02:00 A–02:15')
     expect(autumn.text).toContain('02:00 B–02:15')
+    expect(autumn.text.match(/<th scope="row" class="govuk-table__header">\d\d:00/g)).toHaveLength(25)
     expect((await farma.get(`/services/pgb/units/${unitId}/days/2026-02-30`)).status).toBe(404)
   })
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { stepChart } from '../../src/platform/chart.ts'
 import { deliveryDay } from '../../src/platform/time/intervals.ts'
 import { inputValue, readGrid, readValue, sameValues } from '../../src/modules/generation/grid.ts'
-import { copyByLocalTime } from '../../src/modules/generation/editor.ts'
+import { byHour, copyByLocalTime } from '../../src/modules/generation/editor.ts'
 import { dateCellLabel, intervalLabel, readSchedules } from '../../src/modules/generation/transfer.ts'
 import type { UnitRow } from '../../src/modules/generation/units.service.ts'
 
@@ -129,5 +129,60 @@ describe('step charts', () => {
     expect(chart.xTicks.map((t) => t.label)).toEqual(['00:00', '00:30'])
     expect(chart.yTicks.at(-1)!.label).toBe('10 kW')
     expect(chart.yTicks[0]!.y).toBe(chart.plot.bottom)
+  })
+})
+
+describe('the grid as hours × quarter-hours', () => {
+  const rowsOf = (day: string) => {
+    const { intervals } = deliveryDay(day, 'Europe/Warsaw', 15)
+    return byHour(
+      intervals,
+      intervals.map((iv) => iv.position),
+      15,
+    )
+  }
+
+  it('lays an ordinary day out as 24 hours of four quarter-hours, in order', () => {
+    const rows = rowsOf('2026-11-23')
+    expect(rows).toHaveLength(24)
+    expect(rows[0]).toEqual({ hour: '00:00', cells: [1, 2, 3, 4] })
+    expect(rows[23]).toEqual({ hour: '23:00', cells: [93, 94, 95, 96] })
+  })
+
+  it('has 23 hours on the spring day (no 02:00) and 25 on the autumn day (02:00 A and B)', () => {
+    const spring = rowsOf('2027-03-28')
+    expect(spring.map((r) => r.hour)).toEqual([
+      '00:00',
+      '01:00',
+      '03:00',
+      '04:00',
+      '05:00',
+      '06:00',
+      '07:00',
+      '08:00',
+      '09:00',
+      '10:00',
+      '11:00',
+      '12:00',
+      '13:00',
+      '14:00',
+      '15:00',
+      '16:00',
+      '17:00',
+      '18:00',
+      '19:00',
+      '20:00',
+      '21:00',
+      '22:00',
+      '23:00',
+    ])
+    expect(spring[2]).toEqual({ hour: '03:00', cells: [9, 10, 11, 12] })
+    const autumn = rowsOf('2026-10-25')
+    expect(autumn).toHaveLength(25)
+    expect(autumn.slice(2, 4)).toEqual([
+      { hour: '02:00 A', cells: [9, 10, 11, 12] },
+      { hour: '02:00 B', cells: [13, 14, 15, 16] },
+    ])
+    expect(autumn[24]).toEqual({ hour: '23:00', cells: [97, 98, 99, 100] })
   })
 })

@@ -273,7 +273,9 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
     const n = readUpTo(req)
     if (n === undefined) throw new NotFoundError('application')
     await applications.markRead(res.locals.ctx, String(req.params.id), { side: 'staff' }, n)
-    res.status(204).end()
+    // The page's script posts in the background; the button without it goes back to the page.
+    if (req.get('x-csrf-token')) return void res.status(204).end()
+    res.redirect(303, `${BASE}/${String(req.params.id)}#chat`)
   })
 
   router.get(

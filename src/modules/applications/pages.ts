@@ -54,6 +54,8 @@ export function chatPage(res: Response, shown: ApplicationView, base: string) {
     messages: shown.messages.map((m) => ({ ...m, files: shown.messageFiles.get(m.id) ?? [] })),
     liveUrl: `${base}/live`,
     readUrl: `${base}/read`,
+    unread: shown.unread,
+    newestShown: shown.messages.at(-1)?.n,
     earlierHref: shown.earlier ? `${base}?before=${shown.earlier}#chat` : undefined,
     me: res.locals.operator ? 'operator' : 'customer',
   }

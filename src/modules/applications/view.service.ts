@@ -24,6 +24,8 @@ export interface ApplicationView {
   messages: Awaited<ReturnType<typeof messagesOf>>['messages']
   /** The conversation goes back further: the `before` of its previous page. */
   earlier: number | undefined
+  /** The reader has messages they have not marked read (the page marks them; a GET never writes). */
+  unread: boolean
   messageFiles: Map<string, Attachment[]>
   workflow: WorkflowCode
   /** Documents the customer accepted online (the TP contract), oldest first. */
@@ -31,8 +33,9 @@ export interface ApplicationView {
 }
 
 /**
- * Everything an application's page shows, and the reader's read marker moved to the
- * newest message. A customer sees only their own (anything else is not found).
+ * Everything an application's page shows. Reading it writes nothing: the page marks the
+ * messages it showed as read with a POST of its own (see markRead). A customer sees only
+ * their own (anything else is not found).
  */
 export async function viewApplication(
   deps: ApplicationsDeps,
@@ -61,10 +64,6 @@ export async function viewApplication(
         messageFiles.set(ownerId, await attachmentsOf(trx, { type: 'application-message', id: ownerId }))
     }
     const column = reader.side === 'customer' ? 'customer_read_n' : 'staff_read_n'
-    if (Number(application[column]) < Number(application.last_message_n))
-      await trx('applications')
-        .where({ id })
-        .update({ [column]: application.last_message_n })
     return {
       application,
       type,
@@ -73,6 +72,7 @@ export async function viewApplication(
       timeline: timeline(type.definition.workflow, application.status, history),
       messages,
       earlier: more ? Number(messages[0]!.n) : undefined,
+      unread: Number(application[column]) < Number(application.last_message_n),
       messageFiles,
       workflow: type.definition.workflow,
       acceptances: await acceptancesOf(trx, id),

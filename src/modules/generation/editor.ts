@@ -38,6 +38,29 @@ export function copyByLocalTime(
 export const copySource = (day: string, copy: unknown): string | undefined =>
   copy === 'previous' ? addDays(day, -1) : copy === 'week' ? addDays(day, -7) : undefined
 
+/**
+ * A day of sub-hour intervals as hours × parts of the hour, so 96 quarter-hours read as 24
+ * rows, not seven screens: 23 rows on the spring DST day, 25 on the autumn one (its 02:00
+ * hour twice, A and B). Each cell is one interval's item, in the day's order.
+ */
+export function byHour<T>(
+  intervals: readonly { local: string; repeat: 'A' | 'B' | null }[],
+  items: readonly T[],
+  resolution: number,
+): { hour: string; cells: (T | null)[] }[] {
+  const rows: { hour: string; cells: (T | null)[] }[] = []
+  intervals.forEach((interval, i) => {
+    const hour = `${interval.local.slice(0, 2)}:00${interval.repeat ? ` ${interval.repeat}` : ''}`
+    let row = rows.at(-1)
+    if (row?.hour !== hour) {
+      row = { hour, cells: Array.from({ length: 60 / resolution }, () => null) }
+      rows.push(row)
+    }
+    row.cells[Number(interval.local.slice(3, 5)) / resolution] = items[i] ?? null
+  })
+  return rows
+}
+
 /** What the grid page shows for a unit's day: inputs, the gate, versions, a chart and the total. */
 export function editorLocals(
   res: Response,
@@ -75,6 +98,12 @@ export function editorLocals(
     settings,
     delivery,
     inputs,
+    // Hours × quarter-hours (or half-hours); an hourly day stays one column.
+    hours: settings.resolution < 60 ? byHour(delivery.intervals, inputs, settings.resolution) : undefined,
+    minutes: Array.from(
+      { length: 60 / settings.resolution },
+      (_, i) => `:${String(i * settings.resolution).padStart(2, '0')}`,
+    ),
     gate,
     closed: now >= gate,
     active: isActiveOn(unit, day),
