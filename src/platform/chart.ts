@@ -24,6 +24,8 @@ export function stepChart(
     format: (n: number) => string
     labelEvery: number
     max?: number
+    /** The lowest value the axis must show (below zero: a storage unit's charging). */
+    min?: number
     width?: number
     height?: number
   },
@@ -32,11 +34,12 @@ export function stepChart(
   const height = options.height ?? 240
   const plot = { left: 64, right: width - 12, top: 12, bottom: height - 28 }
   const largest = Math.max(options.max ?? 0, ...values.map((v) => v ?? 0))
+  const smallest = Math.min(options.min ?? 0, ...values.map((v) => v ?? 0))
   const x = scaleLinear()
     .domain([0, Math.max(values.length, 1)])
     .range([plot.left, plot.right])
   const y = scaleLinear()
-    .domain([0, largest > 0 ? largest : 1])
+    .domain([smallest, largest > 0 ? largest : 1])
     .nice(4)
     .range([plot.bottom, plot.top])
   let path = ''

@@ -293,3 +293,72 @@ describe('generation planning: units, the daily grid, versions, the gate and the
     expect(compare.text).not.toContain('data-testid="compare"')
   })
 })
+
+describe('generation planning: a storage unit plans its charging below zero', () => {
+  let smtp: SmtpSink
+  let t: TestApp
+  let tenant: Awaited<ReturnType<typeof createTenant>>
+  let admin: Awaited<ReturnType<typeof operatorSignIn>>['agent']
+  const TUESDAY = '2026-11-24'
+
+  beforeAll(async () => {
+    smtp = await startSmtpSink()
+    t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
+    tenant = await createTenant(t.db.owner, {
+      enabledServices: ['pgb'],
+      modules: { services: { access: { pgb: 'open' } } },
+    })
+    await registerConfirmed(t, smtp, tenant.host, 'magazyn@example.com', PASSWORD)
+    admin = (await operatorSignIn(t, tenant.host, await createOperator(t, tenant.id, 'admin'))).agent
+  })
+  afterAll(async () => {
+    await t.close()
+    await smtp.close()
+  })
+
+  it('takes a charging capacity for a storage unit only, and values down to minus it', async () => {
+    const unit = {
+      customerEmail: 'magazyn@example.com',
+      code: 'BESS-1',
+      name: 'Magazyn',
+      technology: 'storage',
+      capacity: '1000',
+      charging: '500',
+      connectionPoint: '',
+      activeFrom: '2026-01-01',
+      activeTo: '',
+    }
+    await admin.get('/admin/generation/units')
+    const notStorage = await admin.post('/admin/generation/units', { ...unit, technology: 'pv' })
+    expect(notStorage.status).toBe(422)
+    expect(notStorage.text).toContain('href="#charging"')
+    expect(notStorage.text).toContain('Only a storage unit has a charging capacity')
+    const saved = await admin.post('/admin/generation/units', unit)
+    expect(saved.status).toBe(303)
+    const unitId = saved.headers.location!.split('/').at(-1)!
+
+    const owner = await signedIn(t, tenant.host, 'magazyn@example.com', PASSWORD)
+    const page = await owner.get(`/services/pgb/units/${unitId}/days/${TUESDAY}`)
+    expect(page.text).toContain('data-testid="charging"')
+    // Charging at night (−400 kW), discharging at the evening peak (900 kW).
+    const values: number[] = Array.from({ length: 96 }, (_, i) =>
+      i < 24 ? -400 : i >= 72 && i < 80 ? 900 : 0,
+    )
+    const tooDeep = [...values]
+    tooDeep[0] = -600
+    const refused = await postDay(owner, unitId, TUESDAY, gridForm(tooDeep, 'approve'))
+    expect(refused.status).toBe(422)
+    expect(refused.text).toContain('from minus the charging capacity up to the unit&#39;s capacity')
+    const approved = await postDay(owner, unitId, TUESDAY, gridForm(values, 'approve'))
+    expect(approved.status).toBe(303)
+    const stored = await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('schedule_versions as v')
+        .join('schedules as s', 's.id', 'v.schedule_id')
+        .where('s.unit_id', unitId)
+        .first<{ values: number[]; total: string }>('v.values', 'v.total'),
+    )
+    expect(stored.values.slice(0, 2)).toEqual([-400, -400])
+    // 24 quarter-hours at −400 and 8 at 900: −9,600 + 7,200 = −2,400 kW over the quarters.
+    expect(Number(stored.total)).toBe(-2400)
+  })
+})

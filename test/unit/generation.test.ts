@@ -186,3 +186,16 @@ describe('the grid as hours × quarter-hours', () => {
     expect(autumn[24]).toEqual({ hour: '23:00', cells: [97, 98, 99, 100] })
   })
 })
+
+describe('values below zero', () => {
+  it('are refused for generation and taken for a storage unit down to minus its charging capacity', () => {
+    expect(readValue('-0,5', KW, 1000)).toEqual({ error: 'range' })
+    expect(readValue('-0,5', KW, 1000, 1)).toEqual({ kw: -0.5 })
+    // A typographic minus, as a spreadsheet may write it.
+    expect(readValue('\u22123', KW, 1000, 5)).toEqual({ kw: -3 })
+    expect(readValue('-6', KW, 1000, 5)).toEqual({ error: 'rangeStorage' })
+    expect(readValue('1001', KW, 1000, 5)).toEqual({ error: 'rangeStorage' })
+    expect(readValue('-0', KW, 1000)).toEqual({ kw: 0 })
+    expect(readValue('-0,0001', KW, 1000, 5)).toEqual({ error: 'precision' })
+  })
+})

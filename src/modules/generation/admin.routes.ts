@@ -56,6 +56,13 @@ const UnitForm = z
       .regex(/^\d{1,9}([.,]\d{1,3})?$/, 'generation.errors.capacity')
       .transform((v) => Number(v.replace(',', '.')))
       .refine((v) => v > 0, 'generation.errors.capacity'),
+    charging: z
+      .string()
+      .trim()
+      .default('')
+      .pipe(z.string().regex(/^(\d{1,9}([.,]\d{1,3})?)?$/, 'generation.errors.charging'))
+      .transform((v) => (v ? Number(v.replace(',', '.')) : null))
+      .refine((v) => v === null || v > 0, 'generation.errors.charging'),
     connectionPoint: z.string().trim().max(200, 'generation.errors.connectionPoint'),
     activeFrom: Day,
     activeTo: z.string().refine((v) => v === '' || isRealDay(v), 'generation.errors.day'),
@@ -63,6 +70,10 @@ const UnitForm = z
   .refine((u) => !u.activeTo || u.activeTo >= u.activeFrom, {
     message: 'generation.errors.activeTo',
     path: ['activeTo'],
+  })
+  .refine((u) => u.charging === null || u.technology === 'storage', {
+    message: 'generation.errors.chargingStorageOnly',
+    path: ['charging'],
   })
 
 /** The operators' side: the day overview with decisions, the export, and the units with their history. */
@@ -193,6 +204,10 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
       name: form.data.name,
       technology: form.data.technology,
       capacityKw: form.data.capacity * unitFactor(generationSettings.of(res.locals.tenant!)),
+      chargingKw:
+        form.data.charging === null
+          ? null
+          : form.data.charging * unitFactor(generationSettings.of(res.locals.tenant!)),
       connectionPoint: form.data.connectionPoint,
       activeFrom: form.data.activeFrom,
       activeTo: form.data.activeTo || null,
@@ -242,6 +257,7 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
         name: unit.name,
         technology: unit.technology,
         capacity: String(Number(unit.capacity_kw) / unitFactor(settings)),
+        charging: unit.charging_kw === null ? '' : String(Number(unit.charging_kw) / unitFactor(settings)),
         connectionPoint: unit.connection_point,
         activeFrom: unit.active_from,
         activeTo: unit.active_to ?? '',

@@ -114,6 +114,7 @@ export function generationCustomerRoutes(deps: Deps, generation: GenerationServi
       settings,
       Number(unit.capacity_kw),
       approve,
+      Number(unit.charging_kw ?? 0),
     )
     if (grid.errors.length) {
       const locals = page()

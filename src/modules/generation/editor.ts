@@ -113,6 +113,7 @@ export function editorLocals(
     versions: view.versions,
     base: view.schedule?.version ?? 0,
     capacity: Number(unit.capacity_kw) / unitFactor(settings),
+    charging: unit.charging_kw === null ? null : Number(unit.charging_kw) / unitFactor(settings),
     total: display.reduce<number>((a, b) => a + (b ?? 0), 0) * (settings.resolution / 60),
     chart: stepChart(
       display,
@@ -121,6 +122,7 @@ export function editorLocals(
         format: (n) => res.locals.fmt.number(n),
         labelEvery: 180 / settings.resolution,
         max: Number(unit.capacity_kw) / unitFactor(settings),
+        min: -Number(unit.charging_kw ?? 0) / unitFactor(settings),
       },
     ),
     chartTitle: res.locals.t('generation.day.chartTitle', { unit: settings.unit, code: unit.code }),

@@ -4,22 +4,28 @@ import type { GenerationSettings } from './settings.ts'
 export const unitFactor = (settings: Pick<GenerationSettings, 'unit'>): number =>
   settings.unit === 'MW' ? 1000 : 1
 
-const NUMBER = /^\d{1,9}([.,]\d+)?$/
+const NUMBER = /^-?\d{1,9}([.,]\d+)?$/
 
-/** A value as typed ("1,5", "1.5", " 2 ") in the tenant's unit → kW, or why not. */
+/**
+ * A value as typed ("1,5", "1.5", " 2 ", "-0,5") in the tenant's unit → kW, or why not.
+ * Generation is never below zero; a storage unit's charging is, down to its charging
+ * capacity (`chargingKw`, 0 for every other unit).
+ */
 export function readValue(
   text: string,
   settings: Pick<GenerationSettings, 'unit' | 'precision'>,
   capacityKw: number,
-): { kw: number } | { error: 'number' | 'precision' | 'range' } {
-  const raw = text.replace(/\s/g, '')
-  if (!NUMBER.test(raw)) return { error: raw.startsWith('-') ? 'range' : 'number' }
-  const [, decimals = ''] = raw.split(/[.,]/)
+  chargingKw = 0,
+): { kw: number } | { error: 'number' | 'precision' | 'range' | 'rangeStorage' } {
+  const raw = text.replace(/\s/g, '').replace(/^[\u2212\u2013]/, '-')
+  const range = chargingKw > 0 ? ('rangeStorage' as const) : ('range' as const)
+  if (!NUMBER.test(raw)) return { error: 'number' }
+  const [, decimals = ''] = raw.replace('-', '').split(/[.,]/)
   if (decimals.length > settings.precision) return { error: 'precision' }
   const kw = Number(raw.replace(',', '.')) * unitFactor(settings)
   // Compared in the tenant's precision, so a capacity of 1.2345 MW allows 1.235 when rounding says so.
-  if (kw > capacityKw + 1e-9) return { error: 'range' }
-  return { kw }
+  if (kw > capacityKw + 1e-9 || kw < -chargingKw - 1e-9) return { error: range }
+  return { kw: kw === 0 ? 0 : kw }
 }
 
 export interface GridError {
@@ -37,6 +43,7 @@ export function readGrid(
   settings: Pick<GenerationSettings, 'unit' | 'precision'>,
   capacityKw: number,
   requireAll: boolean,
+  chargingKw = 0,
 ): { values: (number | null)[]; errors: GridError[] } {
   const values: (number | null)[] = []
   const errors: GridError[] = []
@@ -48,7 +55,7 @@ export function readGrid(
       if (requireAll) errors.push({ position, key: 'generation.errors.valueRequired' })
       continue
     }
-    const read = readValue(text, settings, capacityKw)
+    const read = readValue(text, settings, capacityKw, chargingKw)
     if ('error' in read) {
       values.push(null)
       errors.push({ position, key: `generation.errors.${read.error}` })

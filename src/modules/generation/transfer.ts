@@ -168,7 +168,7 @@ export function readSchedules(
         const cell = row.cells[index]
         const text = cell === null || cell === undefined ? '' : typeof cell === 'number' ? String(cell) : cell
         const read = text.trim()
-          ? readValue(text, settings, Number(unit.capacity_kw))
+          ? readValue(text, settings, Number(unit.capacity_kw), Number(unit.charging_kw ?? 0))
           : { error: 'required' as const }
         if ('error' in read) {
           problems.push({

@@ -21,6 +21,8 @@ export interface UnitRow {
   name: string
   technology: Technology
   capacity_kw: string
+  /** A storage unit's charging capacity (its values may go down to minus this); none for others. */
+  charging_kw: string | null
   connection_point: string
   active_from: string
   active_to: string | null
@@ -33,6 +35,7 @@ export interface UnitInput {
   name: string
   technology: Technology
   capacityKw: number
+  chargingKw: number | null
   connectionPoint: string
   activeFrom: string
   activeTo: string | null
@@ -45,6 +48,7 @@ const unitColumns = (input: UnitInput) => ({
   name: input.name,
   technology: input.technology,
   capacity_kw: input.capacityKw,
+  charging_kw: input.chargingKw,
   connection_point: input.connectionPoint,
   active_from: input.activeFrom,
   active_to: input.activeTo,
