@@ -1,4 +1,9 @@
 import type { agentFor } from './agent.ts'
+import { registerConfirmed } from './accounts.ts'
+import { createTestApp, type TestApp } from './app.ts'
+import { createTenant } from './factories.ts'
+import { createOperator, operatorSignIn } from './operators.ts'
+import { startSmtpSink, type SmtpSink } from './smtp.ts'
 
 type Agent = ReturnType<typeof agentFor>
 
@@ -25,3 +30,28 @@ export const solarDay = (count: number, peak: number) =>
     const hour = (i * 24) / count
     return hour < 6 || hour >= 20 ? 0 : Number((peak * Math.sin(((hour - 6) / 14) * Math.PI)).toFixed(3))
   })
+
+/**
+ * A test app with one tenant whose PGB service is open to its customers, the customers of
+ * `emails` registered (with `password`) and one signed-in administrator.
+ */
+export async function pgbTenant(emails: readonly string[], password: string) {
+  const smtp: SmtpSink = await startSmtpSink()
+  const t: TestApp = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
+  const tenant = await createTenant(t.db.owner, {
+    enabledServices: ['pgb'],
+    modules: { services: { access: { pgb: 'open' } } },
+  })
+  for (const email of emails) await registerConfirmed(t, smtp, tenant.host, email, password)
+  const admin = (await operatorSignIn(t, tenant.host, await createOperator(t, tenant.id, 'admin'))).agent
+  return {
+    smtp,
+    t,
+    tenant,
+    admin,
+    close: async () => {
+      await t.close()
+      await smtp.close()
+    },
+  }
+}

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { remindTenant } from '../../src/modules/generation/reminders.ts'
-import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
-import { createTestApp, type TestApp } from '../helpers/app.ts'
-import { createTenant } from '../helpers/factories.ts'
-import { gridForm, postDay, solarDay } from '../helpers/generation.ts'
-import { createOperator, operatorSignIn } from '../helpers/operators.ts'
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
+import { signedIn } from '../helpers/accounts.ts'
+import type { TestApp } from '../helpers/app.ts'
+import type { createTenant } from '../helpers/factories.ts'
+import { gridForm, pgbTenant, postDay, solarDay } from '../helpers/generation.ts'
+import type { operatorSignIn } from '../helpers/operators.ts'
+import type { SmtpSink } from '../helpers/smtp.ts'
 
 const PASSWORD = 'słoneczny poranek 12'
 // The test clock starts on Saturday 21 Nov 2026, 10:00 in Warsaw; Monday's gate is Sunday 14:00.
@@ -33,21 +33,14 @@ describe('generation planning: units, the daily grid, versions, the gate and the
         ),
     )
 
+  let close: () => Promise<void>
   beforeAll(async () => {
-    smtp = await startSmtpSink()
-    t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
-    tenant = await createTenant(t.db.owner, {
-      enabledServices: ['pgb'],
-      modules: { services: { access: { pgb: 'open' } } },
-    })
-    await registerConfirmed(t, smtp, tenant.host, 'farma@example.com', PASSWORD)
-    await registerConfirmed(t, smtp, tenant.host, 'sasiad@example.com', PASSWORD)
-    admin = (await operatorSignIn(t, tenant.host, await createOperator(t, tenant.id, 'admin'))).agent
+    ;({ smtp, t, tenant, admin, close } = await pgbTenant(
+      ['farma@example.com', 'sasiad@example.com'],
+      PASSWORD,
+    ))
   })
-  afterAll(async () => {
-    await t.close()
-    await smtp.close()
-  })
+  afterAll(() => close())
 
   it('lets the operator create a unit for a customer, refusing bad values beside their fields', async () => {
     await admin.get('/admin/generation/units')
@@ -295,26 +288,16 @@ describe('generation planning: units, the daily grid, versions, the gate and the
 })
 
 describe('generation planning: a storage unit plans its charging below zero', () => {
-  let smtp: SmtpSink
   let t: TestApp
   let tenant: Awaited<ReturnType<typeof createTenant>>
   let admin: Awaited<ReturnType<typeof operatorSignIn>>['agent']
   const TUESDAY = '2026-11-24'
 
+  let close: () => Promise<void>
   beforeAll(async () => {
-    smtp = await startSmtpSink()
-    t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
-    tenant = await createTenant(t.db.owner, {
-      enabledServices: ['pgb'],
-      modules: { services: { access: { pgb: 'open' } } },
-    })
-    await registerConfirmed(t, smtp, tenant.host, 'magazyn@example.com', PASSWORD)
-    admin = (await operatorSignIn(t, tenant.host, await createOperator(t, tenant.id, 'admin'))).agent
+    ;({ t, tenant, admin, close } = await pgbTenant(['magazyn@example.com'], PASSWORD))
   })
-  afterAll(async () => {
-    await t.close()
-    await smtp.close()
-  })
+  afterAll(() => close())
 
   it('takes a charging capacity for a storage unit only, and values down to minus it', async () => {
     const unit = {
