@@ -116,6 +116,9 @@ describe('applications journey in the browser (ru, seed 004)', () => {
           await expect.poll(() => customer.getByTestId('acceptances').count()).toBe(1)
           expect(await customer.getByTestId('acceptances').textContent()).toContain('Иван Петров')
           await expectAccessible(customer)
+          // The operator's open page follows too: it reloads and shows the acceptance.
+          await expect.poll(() => staff.getByTestId('acceptances').count(), { timeout: 10_000 }).toBe(1)
+          await staff.waitForLoadState()
         }
       }
       await expectAccessible(customer)
