@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
+import { remindToComplete } from '../../src/modules/applications/reminders.ts'
+import { findTenantById } from '../../src/platform/tenancy/repo.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
 import { PDF, TP15, moveAs, postApplication, seedType, submitAs } from '../helpers/applications.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
@@ -32,6 +34,7 @@ describe('applications: each step’s deadline', () => {
         status: string
         due_on: string | null
         paused_days: number | null
+        complete_by: string | null
         assignee_id: string | null
       }>(),
     )
@@ -135,5 +138,75 @@ describe('applications: each step’s deadline', () => {
     expect((await application(number)).due_on).toBeNull()
     await at('2026-12-01')
     expect(await overdue()).toBe(false)
+  })
+
+  it('asks the customer to complete a returned application by a day, reminds them once, and lets staff close it after', async () => {
+    // Tuesday 12 May 2026 (after the May holidays of the Russian calendar); dates by hand.
+    // An operator of its own, first signed in on that day: a TOTP code is never taken for
+    // an earlier time than the last one, whatever other tests did with the clock.
+    t.clock.set('2026-05-12T08:00:00Z')
+    const own = await createOperator(t, tenant.id, 'operator')
+    let clerk = await staff(own)
+    const at = async (day: string) => {
+      t.clock.set(`${day}T09:00:00Z`)
+      clerk = await staff(own)
+    }
+    await at('2026-05-12')
+    const number = await submit('tpsteps')
+    const { id } = await application(number)
+    const bad = await move(clerk, id, {
+      to: 'returned',
+      expected: 'submitted',
+      comment: 'Sign page 2 of the plan',
+      completeDays: '0',
+    })
+    expect(bad.status).toBe(422)
+    expect(bad.text).toContain('href="#completeDays"')
+    // Five working days from Tuesday 12 May: 13–15, 18, 19 May.
+    const returned = await move(clerk, id, {
+      to: 'returned',
+      expected: 'submitted',
+      comment: 'Sign page 2 of the plan',
+      completeDays: '5',
+    })
+    expect(returned.status).toBe(303)
+    expect((await application(number)).complete_by).toBe('2026-05-19')
+    const mail = await smtp.waitFor(
+      (m) => m.envelopeTo.includes('olga@example.com') && (m.text ?? '').includes('Sign page 2 of the plan'),
+    )
+    expect(mail.text).toContain(number)
+    expect(mail.text).toContain('19 мая 2026')
+    expect((await (await customer()).get(`/services/applications/${id}`)).text).toMatch(
+      /data-testid="complete-by">[^<]*19/,
+    )
+    // Not yet: no reminder on Wednesday (four working days left); staff cannot close it yet.
+    await at('2026-05-13')
+    expect(await remindToComplete(t.deps, (await findTenantById(t.deps.db, tenant.id))!)).toBe(0)
+    expect((await clerk.get(`/admin/applications/${id}`)).text).not.toContain('data-testid="move-rejected"')
+    expect(
+      (await move(clerk, id, { to: 'rejected', expected: 'returned', comment: 'Too late' })).status,
+    ).toBe(409)
+    // Friday 15 May: two working days left — reminded once.
+    await at('2026-05-15')
+    const tenantRow = (await findTenantById(t.deps.db, tenant.id))!
+    expect(await remindToComplete(t.deps, tenantRow)).toBe(1)
+    expect(await remindToComplete(t.deps, tenantRow)).toBe(0)
+    await smtp.waitFor(
+      (m) =>
+        m.envelopeTo.includes('olga@example.com') &&
+        (m.subject ?? '').includes(number) &&
+        /19/.test(m.subject ?? ''),
+    )
+    // Wednesday 20 May: the day has passed; the queue says so and staff may close it.
+    await at('2026-05-20')
+    expect((await clerk.get('/admin/applications?status=returned')).text).toContain(
+      'data-testid="customer-late"',
+    )
+    expect((await clerk.get(`/admin/applications/${id}`)).text).toContain('data-testid="move-rejected"')
+    expect(
+      (await move(clerk, id, { to: 'rejected', expected: 'returned', comment: 'Not completed in time' }))
+        .status,
+    ).toBe(303)
+    expect(await application(number)).toMatchObject({ status: 'rejected', complete_by: null })
   })
 })

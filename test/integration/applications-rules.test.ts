@@ -40,6 +40,7 @@ const STAFF_MOVES = [
   'submitted → rejected',
   'inProgress → returned',
   'inProgress → rejected',
+  'returned → rejected',
 ]
 const TP_ALLOWED = new Set([
   'customer draft → submitted',

@@ -90,6 +90,7 @@ const UPLOAD_FIELDS = [
   '_submission',
   'upTo',
   'note',
+  'completeDays',
   '__proto__',
 ]
 const FILE_FIELDS = ['file', 'files', 'staff', 'other', 'doc_plan', 'scan']

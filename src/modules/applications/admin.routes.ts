@@ -10,13 +10,15 @@ import { exportList, PageParam, pagination } from '../../http/lists.ts'
 import { createLimiter, rateLimit } from '../../http/rate-limit.ts'
 import { acceptUploads, type UploadField } from '../../http/upload.ts'
 import { uuidIds } from '../../http/params.ts'
-import { NotFoundError } from '../../platform/errors.ts'
+import { InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { tenantText } from '../../platform/tenancy/texts.ts'
+import { dayOf } from '../../platform/time/intervals.ts'
 import { activeOperators, requireOperator } from '../operators/index.ts'
 import { MESSAGE_OWNER } from './chat.service.ts'
 import { OPEN_FOR_STAFF, queueQuery, type ListedApplication, type QueueFilter } from './list.service.ts'
 import { chatPage, earlierThan, formText, messageUploads, readMessage, readUpTo } from './pages.ts'
+import { pastCompleteBy } from './service.ts'
 import type { ApplicationServices } from './services.ts'
 import { applicationsSettings } from './settings.ts'
 import { formLibraryRoutes } from './forms.routes.ts'
@@ -146,12 +148,25 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
     return {
       ...shown,
       ...chatPage(res, shown, `${BASE}/${shown.application.id}`),
-      moves: availableFor(shown.workflow, shown.application.status, role).map((to) => ({
-        to,
-        comment: WORKFLOWS[shown.workflow].transitions.find(
-          (x) => x.from === shown.application.status && x.to === to,
-        )!.comment,
-      })),
+      moves: availableFor(shown.workflow, shown.application.status, role)
+        // A returned application is closed only after its day to complete has passed.
+        .filter(
+          (to) =>
+            !(
+              shown.application.status === 'returned' &&
+              to === 'rejected' &&
+              !pastCompleteBy(
+                shown.application,
+                dayOf(deps.clock.now(), res.locals.tenant!.settings.timeZone),
+              )
+            ),
+        )
+        .map((to) => ({
+          to,
+          comment: WORKFLOWS[shown.workflow].transitions.find(
+            (x) => x.from === shown.application.status && x.to === to,
+          )!.comment,
+        })),
       customer: await applications.customerOf(res.locals.ctx, shown.application.customer_id),
       notes: await applications.notesOf(res.locals.ctx, shown.application.id),
       operators: await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => activeOperators(trx)),
@@ -162,6 +177,16 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
   router.get(`${BASE}/:id`, async (req, res) => {
     res.render('admin/applications/view', await pageLocals(req, res))
   })
+
+  /** The days a customer gets to complete a returned application: none, or 1–90 working days. */
+  const completeDaysOf = (req: Request): number | undefined => {
+    const raw = formText(req, 'completeDays').trim()
+    if (!raw) return undefined
+    const days = Number(raw)
+    if (!Number.isInteger(days) || days < 1 || days > 90)
+      throw new InvalidFieldError('completeDays', 'applications.errors.completeDays')
+    return days
+  }
 
   const staffDocuments = (_req: Request, res: Response): UploadField[] => {
     const { maxFileMb, maxFiles } = applicationsSettings.of(res.locals.tenant!)
@@ -187,6 +212,7 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
         to: formText(req, 'to'),
         expected: formText(req, 'expected'),
         comment: formText(req, 'comment').slice(0, 4000),
+        completeDays: completeDaysOf(req),
       },
       req.upload?.files ?? [],
     )

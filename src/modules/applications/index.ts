@@ -8,6 +8,7 @@ import { seedApplicationsDemo } from './demo.ts'
 import { APPLICATION_QUEUES } from './queues.ts'
 import { createApplicationServices } from './services.ts'
 import { applicationsSettings } from './settings.ts'
+import { remindToCompleteForAllTenants } from './reminders.ts'
 
 /**
  * Applications (seed 002 "Заявки", seed 004): versioned types per tenant, submission with
@@ -37,6 +38,12 @@ export const applicationsModule: KabinetModule = {
     await deps.boss.work(APPLICATION_QUEUES.unreadMessages, async () => {
       const sent = await mailUnreadForAllTenants(deps)
       if (sent) deps.logger.info({ sent }, 'emailed unread application messages')
+    })
+    // Hourly: requests to complete whose day is two working days away.
+    await deps.boss.schedule(APPLICATION_QUEUES.completeReminders, '17 * * * *')
+    await deps.boss.work(APPLICATION_QUEUES.completeReminders, async () => {
+      const sent = await remindToCompleteForAllTenants(deps)
+      if (sent) deps.logger.info({ sent }, 'reminded customers to complete returned applications')
     })
   },
   demo: seedApplicationsDemo,

@@ -18,6 +18,8 @@ export interface ListedApplication {
   created_at: Date
   submitted_at: Date | null
   due_on: string | null
+  complete_by?: string | null
+  customer_late?: boolean
   unread: number
   customer_name?: string
   customer_email?: string
@@ -115,6 +117,9 @@ export function queueQuery(trx: Knex.Transaction, ctx: RequestContext, now: Date
       'a.due_on',
       unreadColumn(trx, 'staff'),
       trx.raw(`(a.due_on < ?::date AND a.status = ANY(?)) AS overdue`, [dayOf(now, zone), OPEN_FOR_STAFF]),
+      // Returned, and the customer let the day to complete it pass: staff may close it.
+      trx.raw(`(a.status = 'returned' AND a.complete_by < ?::date) AS customer_late`, [dayOf(now, zone)]),
+      'a.complete_by',
       trx.raw(`${customerNameSql('c')} AS customer_name`),
       'c.email as customer_email',
       'o.email as assignee_email',

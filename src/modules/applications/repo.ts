@@ -23,6 +23,8 @@ export interface ApplicationRow {
   due_on: string | null
   /** The review's working days left while returned to the customer (see deadlines.ts). */
   paused_days: number | null
+  /** Returned: the day by which the customer should send it again (a request to complete). */
+  complete_by: string | null
   assignee_id: string | null
   last_message_n: string
   last_message_at: Date | null

@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { Deps } from '../../deps.ts'
 import { audit } from '../../platform/audit.ts'
-import type { WorkingCalendar } from '../../platform/calendar/index.ts'
+import { addBusinessDays, type WorkingCalendar } from '../../platform/calendar/index.ts'
 import { staffRole, type RequestContext } from '../../platform/context.ts'
 import { ConflictError, InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
 import { attachFiles, attachmentsOf } from '../../platform/files/attachments.ts'
@@ -199,9 +199,10 @@ async function moveIn(
   application: ApplicationRow,
   type: ApplicationType,
   calendar: WorkingCalendar,
-  request: Omit<TransitionRequest, 'notify'>,
+  request: Omit<TransitionRequest, 'notify'> & { completeBy?: string | null },
 ): Promise<void> {
   const comment = request.comment?.trim() || null
+  const completeBy = request.to === 'returned' ? (request.completeBy ?? null) : null
   const clock = clockAfterMove(
     type.definition,
     calendar,
@@ -229,16 +230,29 @@ async function moveIn(
           tenant: ctx.tenant.settings.name,
           number: application.number,
           status: tr(`applications.statuses.${change.to}`),
-          comment: comment ?? tr('applications.mail.noComment'),
+          comment: [
+            comment ?? tr('applications.mail.noComment'),
+            ...(completeBy
+              ? [
+                  tr('applications.mail.completeBy', {
+                    date: fmt.format(new Date(`${completeBy}T00:00:00Z`)),
+                  }),
+                ]
+              : []),
+          ].join('\n\n'),
           due: clock.dueOn ? fmt.format(new Date(`${clock.dueOn}T00:00:00Z`)) : '',
           link: portalLink(ctx, `/services/applications/${application.id}`),
         },
       })
     },
   })
-  await trx('applications')
-    .where({ id: application.id })
-    .update({ due_on: clock.dueOn, paused_days: clock.pausedDays, updated_at: deps.clock.now() })
+  await trx('applications').where({ id: application.id }).update({
+    due_on: clock.dueOn,
+    paused_days: clock.pausedDays,
+    complete_by: completeBy,
+    complete_reminded_at: null,
+    updated_at: deps.clock.now(),
+  })
   await publish(trx, ctx.tenant.id, topicOf(application.id), { kind: 'status', status: request.to })
 }
 
@@ -261,12 +275,16 @@ export async function withdrawApplication(
   })
 }
 
+/** Whether a returned application's day to complete it has passed (none given: it has not). */
+export const pastCompleteBy = (application: Pick<ApplicationRow, 'complete_by'>, today: string): boolean =>
+  application.complete_by !== null && today > application.complete_by
+
 /** Staff move an application along its workflow, with a comment and documents where given. */
 export async function moveApplication(
   deps: ApplicationsDeps,
   ctx: RequestContext,
   id: string,
-  request: { to: string; expected: string; comment: string },
+  request: { to: string; expected: string; comment: string; completeDays?: number },
   files: readonly UploadedFile[],
 ): Promise<void> {
   // Read before the transaction: a second connection inside it could starve the pool.
@@ -276,8 +294,16 @@ export async function moveApplication(
     if (!application) throw new NotFoundError(OWNER)
     const type = (await typeById(trx, application.type_id))!
     if (request.to === 'submitted') throw new ConflictError('staff do not submit')
+    const today = dayOf(deps.clock.now(), ctx.tenant.settings.timeZone)
+    // A returned application is closed only once its day to complete has passed.
+    if (application.status === 'returned' && request.to === 'rejected' && !pastCompleteBy(application, today))
+      throw new ConflictError('the customer still has time to complete it')
     await moveIn(deps, trx, ctx, application, type, calendar, {
       ...request,
+      completeBy:
+        request.to === 'returned' && request.completeDays
+          ? addBusinessDays(calendar, today, request.completeDays)
+          : null,
       role: staffRole(ctx),
       documents: { count: files.length, field: 'staff' },
     })

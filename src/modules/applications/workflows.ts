@@ -15,6 +15,8 @@ function sideExits(reviewing: readonly string[]): WorkflowTransition[] {
     { from: 'draft', to: 'submitted', by: CUSTOMER, notifyCustomer: true },
     { from: 'submitted', to: 'withdrawn', by: CUSTOMER, notifyCustomer: true },
     { from: 'returned', to: 'submitted', by: CUSTOMER, notifyCustomer: true },
+    // Closed once the customer let the day to complete it pass (the service checks the day).
+    { from: 'returned', to: 'rejected', by: STAFF, comment: 'required', notifyCustomer: true },
     ...reviewing.flatMap((from): WorkflowTransition[] => [
       { from, to: 'returned', by: STAFF, comment: 'required', notifyCustomer: true },
       { from, to: 'rejected', by: STAFF, comment: 'required', notifyCustomer: true },

@@ -1,0 +1,76 @@
+import { withTenant } from '../../db/tenant-scope.ts'
+import { addBusinessDays } from '../../platform/calendar/index.ts'
+import type { RequestContext } from '../../platform/context.ts'
+import { isLocale } from '../../platform/i18n/locales.ts'
+import { portalLink } from '../../platform/mail/links.ts'
+import { listTenants } from '../../platform/tenancy/repo.ts'
+import type { Tenant } from '../../platform/tenancy/settings.ts'
+import { dayOf } from '../../platform/time/intervals.ts'
+import { customerContact } from '../accounts/index.ts'
+import { tenantCalendar } from '../calendar/index.ts'
+import type { ApplicationsDeps } from './service.ts'
+
+/** Working days before a request to complete runs out when the customer is reminded. */
+export const REMIND_DAYS_BEFORE = 2
+
+/**
+ * Reminds each customer once that a returned application should be sent again by its
+ * day, when that day is REMIND_DAYS_BEFORE working days away or nearer (and not past).
+ * Rows are taken under lock and marked in the same transaction as the email (outbox),
+ * so two workers never remind twice.
+ */
+export async function remindToComplete(deps: ApplicationsDeps, tenant: Tenant): Promise<number> {
+  const ctx: RequestContext = {
+    tenant,
+    actor: { type: 'system', id: null },
+    locale: tenant.settings.defaultLocale,
+    requestId: 'complete-reminders',
+    ip: undefined,
+  }
+  const calendar = await tenantCalendar(deps, ctx)
+  const today = dayOf(deps.clock.now(), tenant.settings.timeZone)
+  const horizon = addBusinessDays(calendar, today, REMIND_DAYS_BEFORE)
+  return withTenant(deps.db, tenant.id, async (trx) => {
+    const due = await trx('applications')
+      .where({ status: 'returned' })
+      .whereNull('complete_reminded_at')
+      .whereBetween('complete_by', [today, horizon])
+      .forUpdate()
+      .skipLocked()
+      .select<{ id: string; number: string; customer_id: string; complete_by: string }[]>(
+        'id',
+        'number',
+        'customer_id',
+        'complete_by',
+      )
+    for (const row of due) {
+      const contact = await customerContact(trx, row.customer_id)
+      if (contact) {
+        const locale = isLocale(contact.locale) ? contact.locale : tenant.settings.defaultLocale
+        const date = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, {
+          dateStyle: 'long',
+          timeZone: 'UTC',
+        }).format(new Date(`${row.complete_by}T00:00:00Z`))
+        await deps.outbox.enqueue(trx, tenant, {
+          to: contact.email,
+          template: 'applications.mail.completeReminder',
+          locale,
+          params: {
+            tenant: tenant.settings.name,
+            number: row.number,
+            date,
+            link: portalLink(ctx, `/services/applications/${row.id}/edit`),
+          },
+        })
+      }
+      await trx('applications').where({ id: row.id }).update({ complete_reminded_at: deps.clock.now() })
+    }
+    return due.length
+  })
+}
+
+export async function remindToCompleteForAllTenants(deps: ApplicationsDeps): Promise<number> {
+  let sent = 0
+  for (const tenant of await listTenants(deps.db)) sent += await remindToComplete(deps, tenant)
+  return sent
+}
