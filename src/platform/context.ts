@@ -26,3 +26,12 @@ export interface RequestContext {
   requestId: string
   ip: string | undefined
 }
+
+/** The context of a job acting for a tenant (no request, no person): audit rows say "system". */
+export const systemContext = (tenant: Tenant, job: string): RequestContext => ({
+  tenant,
+  actor: { type: 'system', id: null },
+  locale: tenant.settings.defaultLocale,
+  requestId: job,
+  ip: undefined,
+})

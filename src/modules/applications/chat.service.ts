@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { audit } from '../../platform/audit.ts'
-import type { RequestContext } from '../../platform/context.ts'
+import { systemContext, type RequestContext } from '../../platform/context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { attachFiles } from '../../platform/files/attachments.ts'
 import { isLocale, type Locale } from '../../platform/i18n/locales.ts'
@@ -90,13 +90,7 @@ interface Pending {
  */
 export async function mailUnreadMessages(deps: ApplicationsDeps, tenant: Tenant): Promise<number> {
   const cutoff = new Date(deps.clock.now().getTime() - UNREAD_MAIL_AFTER_MS)
-  const ctx: RequestContext = {
-    tenant,
-    actor: { type: 'system', id: null },
-    locale: tenant.settings.defaultLocale,
-    requestId: 'unread-messages',
-    ip: undefined,
-  }
+  const ctx = systemContext(tenant, 'unread-messages')
   let sent = 0
   await withTenant(deps.db, tenant.id, async (trx) => {
     for (const side of ['customer', 'staff'] as const) {

@@ -1,6 +1,6 @@
 import { withTenant } from '../../db/tenant-scope.ts'
 import { addBusinessDays } from '../../platform/calendar/index.ts'
-import type { RequestContext } from '../../platform/context.ts'
+import { systemContext } from '../../platform/context.ts'
 import { isLocale } from '../../platform/i18n/locales.ts'
 import { portalLink } from '../../platform/mail/links.ts'
 import { listTenants } from '../../platform/tenancy/repo.ts'
@@ -20,13 +20,7 @@ export const REMIND_DAYS_BEFORE = 2
  * so two workers never remind twice.
  */
 export async function remindToComplete(deps: ApplicationsDeps, tenant: Tenant): Promise<number> {
-  const ctx: RequestContext = {
-    tenant,
-    actor: { type: 'system', id: null },
-    locale: tenant.settings.defaultLocale,
-    requestId: 'complete-reminders',
-    ip: undefined,
-  }
+  const ctx = systemContext(tenant, 'complete-reminders')
   const calendar = await tenantCalendar(deps, ctx)
   const today = dayOf(deps.clock.now(), tenant.settings.timeZone)
   const horizon = addBusinessDays(calendar, today, REMIND_DAYS_BEFORE)

@@ -1,5 +1,5 @@
 import { withTenant } from '../../db/tenant-scope.ts'
-import type { RequestContext } from '../../platform/context.ts'
+import { systemContext } from '../../platform/context.ts'
 import { isLocale } from '../../platform/i18n/locales.ts'
 import { portalLink } from '../../platform/mail/links.ts'
 import { listTenants } from '../../platform/tenancy/repo.ts'
@@ -21,13 +21,7 @@ export const REMINDER_CRON = '*/15 * * * *'
  */
 export async function remindTenant(deps: GenerationDeps, tenant: Tenant): Promise<number> {
   if (!(tenant.settings.enabledServices as readonly string[]).includes('pgb')) return 0
-  const ctx: RequestContext = {
-    tenant,
-    actor: { type: 'system', id: null },
-    locale: tenant.settings.defaultLocale,
-    requestId: 'schedule-reminders',
-    ip: undefined,
-  }
+  const ctx = systemContext(tenant, 'schedule-reminders')
   const now = deps.clock.now()
   const settings = generationSettings.of(tenant)
   // The next delivery day whose gate is still ahead: tomorrow for "D-1 at 14:00" before 14:00.
