@@ -136,11 +136,14 @@ describe('applications: the conversation, live across two app processes', () => 
     expect(list.text).toContain('data-testid="unread"')
     // Opening the page writes nothing; the page marks what it showed as read itself
     // (its script at once, or this button without one).
+    // Read on the second process, which runs no jobs: every statement it sends is the page's.
+    const reader = await customer(two)
     const statements: string[] = []
     const log = (q: { sql: string }) => statements.push(q.sql)
-    one.deps.db.on('query', log)
-    const page = await maria.get(`/services/applications/${id}`)
-    one.deps.db.off('query', log)
+    two.deps.db.on('query', log)
+    const page = await reader.get(`/services/applications/${id}`)
+    two.deps.db.off('query', log)
+    expect(statements.length).toBeGreaterThan(0)
     expect(statements.filter((sql) => /^\s*(insert|update|delete)\b/i.test(sql))).toEqual([])
     expect((await maria.get('/services/applications')).text).toContain('data-testid="unread"')
     const newest = /data-testid="mark-read"[\s\S]*?name="n" value="(\d+)"/.exec(page.text)?.[1]
