@@ -1,9 +1,15 @@
-import type { Response } from 'express'
+import type { Request, Response } from 'express'
 import type { z } from 'zod'
 
 /** A posted whole number of up to three digits; anything else is NaN, which the schema refuses. */
 export const wholeNumber = (v: unknown): number =>
   typeof v === 'string' && /^\d{1,3}$/.test(v.trim()) ? Number(v) : NaN
+
+/** One posted field as text; anything else (missing, repeated, a file) is empty. */
+export const formText = (req: Request, name: string): string => {
+  const value = (req.body as Record<string, unknown> | undefined)?.[name]
+  return typeof value === 'string' ? value : ''
+}
 
 export interface FieldError {
   field: string

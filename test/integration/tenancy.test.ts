@@ -2,6 +2,8 @@ import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
+import { forEachActiveTenant } from '../../src/platform/tenancy/repo.ts'
+import { setDisabled } from '../../src/modules/tenants/provisioning.ts'
 
 describe('tenant resolution', () => {
   let t: TestApp
@@ -87,5 +89,18 @@ describe('tenant resolution', () => {
     } finally {
       await prod.close()
     }
+  })
+
+  it('runs jobs for the tenants the platform has not disabled, and only those', async () => {
+    const off = await createTenant(t.db.owner, { name: 'Gamma, switched off' })
+    expect((await setDisabled(t.db.owner, off.slug, true)).ok).toBe(true)
+    const visited: string[] = []
+    const done = await forEachActiveTenant(t.deps.db, (tenant) => {
+      visited.push(tenant.id)
+      return Promise.resolve(2)
+    })
+    expect(visited).toContain(a.id)
+    expect(visited).not.toContain(off.id)
+    expect(done).toBe(visited.length * 2)
   })
 })

@@ -7,7 +7,7 @@ import { attachFiles } from '../../platform/files/attachments.ts'
 import { isLocale, type Locale } from '../../platform/i18n/locales.ts'
 import { publish } from '../../platform/live.ts'
 import { portalLink } from '../../platform/mail/links.ts'
-import { listTenants } from '../../platform/tenancy/repo.ts'
+import { forEachActiveTenant } from '../../platform/tenancy/repo.ts'
 import type { Tenant } from '../../platform/tenancy/settings.ts'
 import { customerContact } from '../accounts/index.ts'
 import type { ApplicationRow } from './repo.ts'
@@ -160,10 +160,8 @@ async function mailSide(
   })
 }
 
-export async function mailUnreadForAllTenants(deps: ApplicationsDeps): Promise<number> {
-  let sent = 0
-  for (const tenant of await listTenants(deps.db)) sent += await mailUnreadMessages(deps, tenant)
-  return sent
+export function mailUnreadForAllTenants(deps: ApplicationsDeps): Promise<number> {
+  return forEachActiveTenant(deps.db, (tenant) => mailUnreadMessages(deps, tenant))
 }
 
 /**

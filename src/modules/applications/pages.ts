@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express'
-import type { FieldError } from '../../http/forms.ts'
+import { formText, type FieldError } from '../../http/forms.ts'
 import type { UploadField } from '../../http/upload.ts'
 import { CONTROL_CHARACTERS, MULTI_LINE } from '../../platform/text.ts'
 import type { ApplicationView } from './view.service.ts'
@@ -9,12 +9,6 @@ const MESSAGE_MAX = 4_000
 
 /** A posted form's fields (multer or the urlencoded parser filled it, or nothing did). */
 export const formBody = (req: Request): Record<string, unknown> => (req.body ?? {}) as Record<string, unknown>
-
-/** One posted field as text; anything else (missing, repeated) is empty. */
-export const formText = (req: Request, name: string): string => {
-  const value = formBody(req)[name]
-  return typeof value === 'string' ? value : ''
-}
 
 /** A chat message's files: scans and photos, as many as the tenant allows per upload. */
 export function messageUploads(_req: Request, res: Response): UploadField[] {

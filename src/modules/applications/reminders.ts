@@ -3,7 +3,7 @@ import { addBusinessDays } from '../../platform/calendar/index.ts'
 import { systemContext } from '../../platform/context.ts'
 import { isLocale } from '../../platform/i18n/locales.ts'
 import { portalLink } from '../../platform/mail/links.ts'
-import { listTenants } from '../../platform/tenancy/repo.ts'
+import { forEachActiveTenant } from '../../platform/tenancy/repo.ts'
 import type { Tenant } from '../../platform/tenancy/settings.ts'
 import { dayOf } from '../../platform/time/intervals.ts'
 import { customerContact } from '../accounts/index.ts'
@@ -63,8 +63,6 @@ export async function remindToComplete(deps: ApplicationsDeps, tenant: Tenant): 
   })
 }
 
-export async function remindToCompleteForAllTenants(deps: ApplicationsDeps): Promise<number> {
-  let sent = 0
-  for (const tenant of await listTenants(deps.db)) sent += await remindToComplete(deps, tenant)
-  return sent
+export function remindToCompleteForAllTenants(deps: ApplicationsDeps): Promise<number> {
+  return forEachActiveTenant(deps.db, (tenant) => remindToComplete(deps, tenant))
 }

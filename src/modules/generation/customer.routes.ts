@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express'
 import type { Deps } from '../../deps.ts'
 import { flash } from '../../http/flash.ts'
-import { renderInvalid } from '../../http/forms.ts'
+import { formText, renderInvalid } from '../../http/forms.ts'
 import { acceptUpload } from '../../http/upload.ts'
 import { uuidIds } from '../../http/params.ts'
 import { ConflictError, NotFoundError } from '../../platform/errors.ts'
@@ -26,11 +26,6 @@ export function dayParam(value: unknown): string {
   } catch {
     throw new NotFoundError('day')
   }
-}
-
-const text = (req: Request, name: string): string => {
-  const value = (req.body as Record<string, unknown> | undefined)?.[name]
-  return typeof value === 'string' ? value : ''
 }
 
 /** The customer's side of PGB (seed 000 step 7): units, the daily grid, versions, import and export. */
@@ -99,7 +94,7 @@ export function generationCustomerRoutes(deps: Deps, generation: GenerationServi
     const { unit, day, view } = await editor(req, res)
     const settings = generationSettings.of(res.locals.tenant!)
     const delivery = generation.dayOfTenant(res.locals.ctx, day)
-    const approve = text(req, 'action') !== 'draft'
+    const approve = formText(req, 'action') !== 'draft'
     const now = deps.clock.now()
     const page = (extra: object = {}) => ({
       ...editorLocals(res, now, unit, day, view, { typed: req.body as Record<string, unknown> }),
@@ -130,7 +125,7 @@ export function generationCustomerRoutes(deps: Deps, generation: GenerationServi
       await generation.saveDraft(res.locals.ctx, unit, day, grid.values)
       flash(req, { key: 'generation.day.draftSaved' })
     } else {
-      const base = Number(text(req, 'base'))
+      const base = Number(formText(req, 'base'))
       const result = await generation.approveSchedule(
         res.locals.ctx,
         unit,
@@ -211,7 +206,7 @@ export function generationCustomerRoutes(deps: Deps, generation: GenerationServi
         res.locals.ctx,
         customerOf(res),
         String(req.params.id),
-        text(req, 'mode') === 'approve' ? 'approve' : 'draft',
+        formText(req, 'mode') === 'approve' ? 'approve' : 'draft',
       )
     } catch (err) {
       // Nothing was saved: say why and offer the upload again, for a fresh preview.

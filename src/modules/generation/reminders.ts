@@ -2,7 +2,7 @@ import { withTenant } from '../../db/tenant-scope.ts'
 import { systemContext } from '../../platform/context.ts'
 import { isLocale } from '../../platform/i18n/locales.ts'
 import { portalLink } from '../../platform/mail/links.ts'
-import { listTenants } from '../../platform/tenancy/repo.ts'
+import { forEachActiveTenant } from '../../platform/tenancy/repo.ts'
 import type { Tenant } from '../../platform/tenancy/settings.ts'
 import { addDays, dayOf } from '../../platform/time/intervals.ts'
 import { customerContact } from '../accounts/index.ts'
@@ -82,9 +82,6 @@ export async function remindTenant(deps: GenerationDeps, tenant: Tenant): Promis
   return sent
 }
 
-export async function remindAllTenants(deps: GenerationDeps): Promise<number> {
-  let sent = 0
-  for (const tenant of await listTenants(deps.db))
-    if (!tenant.disabled) sent += await remindTenant(deps, tenant)
-  return sent
+export function remindAllTenants(deps: GenerationDeps): Promise<number> {
+  return forEachActiveTenant(deps.db, (tenant) => remindTenant(deps, tenant))
 }

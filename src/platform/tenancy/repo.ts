@@ -47,6 +47,19 @@ export async function listTenants(db: Db): Promise<(Tenant & { hosts: string[] }
   return rows.map((r) => ({ ...toTenant(r), hosts: r.hosts.filter((h): h is string => h !== null) }))
 }
 
+/**
+ * Runs a job's work for each tenant the platform has not disabled (a disabled tenant's
+ * customers get no reminders or notices), one after another; the sum of what each did.
+ */
+export async function forEachActiveTenant(
+  db: Db,
+  work: (tenant: Tenant) => Promise<number>,
+): Promise<number> {
+  let done = 0
+  for (const tenant of await listTenants(db)) if (!tenant.disabled) done += await work(tenant)
+  return done
+}
+
 export async function insertTenant(
   db: Db,
   tenant: { id: string; slug: string; settings: TenantSettingsInput; hosts: string[] },
