@@ -124,3 +124,17 @@ export async function submitAs(agent: Agent, type: string, tp: boolean): Promise
   if (res.status !== 303) throw new Error(`sending the application answered ${res.status}`)
   return /data-testid="number">([^<]+)</.exec((await agent.get(res.headers.location!)).text)![1]!
 }
+
+/** An application's row as the workflow and deadline tests look at it, by its number. */
+export function applicationByNumber(owner: Knex, tenantId: string, number: string) {
+  return withTenant(owner, tenantId, (trx) =>
+    trx('applications').where({ number }).first<{
+      id: string
+      status: string
+      due_on: string | null
+      paused_days: number | null
+      complete_by: string | null
+      assignee_id: string | null
+    }>(),
+  )
+}

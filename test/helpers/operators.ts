@@ -53,3 +53,20 @@ export async function operatorSignIn(t: TestApp, host: string, email: string, se
     cookie: String(code.headers['set-cookie']).split(';')[0]!,
   }
 }
+
+/**
+ * Signs operators in again and again within one test file: each one's TOTP secret, shown
+ * at their first sign-in, is kept for the next.
+ */
+export function staffSignIns(): (
+  t: TestApp,
+  host: string,
+  email: string,
+) => Promise<ReturnType<typeof agentFor>> {
+  const secrets: Record<string, string> = {}
+  return async (t, host, email) => {
+    const signed = await operatorSignIn(t, host, email, secrets[email])
+    secrets[email] = signed.secret
+    return signed.agent
+  }
+}

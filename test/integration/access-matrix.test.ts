@@ -20,7 +20,7 @@ import { PDF, TP15, multipart, postApplication, seedType } from '../helpers/appl
 import { agentFor, cookieOf } from '../helpers/agent.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
-import { createOperator, operatorSignIn } from '../helpers/operators.ts'
+import { createOperator, staffSignIns } from '../helpers/operators.ts'
 import { listRoutes, type AppRoute } from '../helpers/routes.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
 
@@ -259,12 +259,8 @@ describe('access matrix: every route × every kind of visitor', () => {
     const adminEmail = await createOperator(t, a.id, 'admin')
     const clerkEmail = await createOperator(t, a.id, 'operator')
     const foreignEmail = await createOperator(t, b.id, 'admin')
-    const secrets: Record<string, string> = {}
-    const staff = async (host: string, email: string) => {
-      const signed = await operatorSignIn(t, host, email, secrets[email])
-      secrets[email] = signed.secret
-      return signed.agent
-    }
+    const signInStaff = staffSignIns()
+    const staff = (host: string, email: string) => signInStaff(t, host, email)
     Object.assign(signIn, {
       anonymous: () => Promise.resolve(agentFor(t.app, a.host)),
       owner: () => signedIn(t, a.host, 'owner@example.com', PASSWORD),

@@ -7,6 +7,7 @@ import { ForbiddenError } from '../../src/platform/errors.ts'
 import { findTenantById } from '../../src/platform/tenancy/repo.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
 import {
+  applicationByNumber,
   PDF,
   READING,
   TP15,
@@ -18,7 +19,7 @@ import {
 } from '../helpers/applications.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
-import { createOperator, operatorSignIn } from '../helpers/operators.ts'
+import { createOperator, staffSignIns } from '../helpers/operators.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
 
 const PASSWORD = 'słoneczny poranek 12'
@@ -39,23 +40,10 @@ describe('applications: the workflow as staff move it', () => {
   let tenant: Awaited<ReturnType<typeof createTenant>>
   let clerkEmail: string
   let adminEmail: string
-  const secrets: Record<string, string> = {}
-  const staff = async (email: string) => {
-    const signed = await operatorSignIn(t, tenant.host, email, secrets[email])
-    secrets[email] = signed.secret
-    return signed.agent
-  }
+  const signIn = staffSignIns()
+  const staff = (email: string) => signIn(t, tenant.host, email)
   const customer = () => signedIn(t, tenant.host, 'olga@example.com', PASSWORD)
-  const application = (number: string) =>
-    withTenant(t.db.owner, tenant.id, (trx) =>
-      trx('applications').where({ number }).first<{
-        id: string
-        status: string
-        due_on: string | null
-        paused_days: number | null
-        assignee_id: string | null
-      }>(),
-    )
+  const application = (number: string) => applicationByNumber(t.db.owner, tenant.id, number)
   const submit = async (type = 'tp15') => submitAs(await customer(), type, type !== 'reading')
   const move = moveAs
 

@@ -1,6 +1,7 @@
 import { withTenant } from '../../db/tenant-scope.ts'
 import { addBusinessDays } from '../../platform/calendar/index.ts'
 import { systemContext } from '../../platform/context.ts'
+import { formattersFor } from '../../platform/format.ts'
 import { isLocale } from '../../platform/i18n/locales.ts'
 import { portalLink } from '../../platform/mail/links.ts'
 import { forEachActiveTenant } from '../../platform/tenancy/repo.ts'
@@ -41,10 +42,7 @@ export async function remindToComplete(deps: ApplicationsDeps, tenant: Tenant): 
       const contact = await customerContact(trx, row.customer_id)
       if (contact) {
         const locale = isLocale(contact.locale) ? contact.locale : tenant.settings.defaultLocale
-        const date = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, {
-          dateStyle: 'long',
-          timeZone: 'UTC',
-        }).format(new Date(`${row.complete_by}T00:00:00Z`))
+        const date = formattersFor(locale, tenant.settings.timeZone).date(row.complete_by)
         await deps.outbox.enqueue(trx, tenant, {
           to: contact.email,
           template: 'applications.mail.completeReminder',

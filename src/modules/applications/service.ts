@@ -7,6 +7,7 @@ import { staffRole, type RequestContext } from '../../platform/context.ts'
 import { ConflictError, InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
 import { attachFiles, attachmentsOf } from '../../platform/files/attachments.ts'
 import type { AcceptedFile } from '../../platform/files/sniff.ts'
+import { formattersFor } from '../../platform/format.ts'
 import { isLocale } from '../../platform/i18n/locales.ts'
 import { publish } from '../../platform/live.ts'
 import { portalLink } from '../../platform/mail/links.ts'
@@ -217,10 +218,7 @@ async function moveIn(
       if (!contact) return
       const locale = isLocale(contact.locale) ? contact.locale : ctx.locale
       const tr = deps.i18n.t(locale)
-      const fmt = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, {
-        dateStyle: 'long',
-        timeZone: 'UTC',
-      })
+      const fmt = formattersFor(locale, ctx.tenant.settings.timeZone)
       const submitted = change.to === 'submitted'
       await deps.outbox.enqueue(t, ctx.tenant, {
         to: contact.email,
@@ -235,12 +233,12 @@ async function moveIn(
             ...(completeBy
               ? [
                   tr('applications.mail.completeBy', {
-                    date: fmt.format(new Date(`${completeBy}T00:00:00Z`)),
+                    date: fmt.date(completeBy),
                   }),
                 ]
               : []),
           ].join('\n\n'),
-          due: clock.dueOn ? fmt.format(new Date(`${clock.dueOn}T00:00:00Z`)) : '',
+          due: clock.dueOn ? fmt.date(clock.dueOn) : '',
           link: portalLink(ctx, `/services/applications/${application.id}`),
         },
       })
