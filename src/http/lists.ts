@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import type { Request, Response } from 'express'
+import type { Response } from 'express'
 import type { Knex } from 'knex'
 import { cursorRows } from '../db/knex.ts'
 import { withTenant } from '../db/tenant-scope.ts'
@@ -36,7 +36,11 @@ export async function paginate<T>(query: Knex.QueryBuilder, page: number, perPag
  * The govukPagination macro's parameters for this request: previous, next and nearby
  * page numbers, each link keeping the list's filters.
  */
-export function pagination(req: Request, page: Pick<Page<unknown>, 'page' | 'pages'>, landmarkLabel: string) {
+export function pagination(
+  req: { path: string; query: Record<string, unknown> },
+  page: Pick<Page<unknown>, 'page' | 'pages'>,
+  landmarkLabel: string,
+) {
   const href = (n: number) => {
     const params = new URLSearchParams()
     for (const [k, v] of Object.entries(req.query))

@@ -2,7 +2,6 @@ import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
 import { EMPTY_PAGE, filterDay, filterText, readFilters } from '../../http/filters.ts'
 import type { Deps } from '../../deps.ts'
-import { withTenant } from '../../db/tenant-scope.ts'
 import { attachmentDownload } from '../../http/download.ts'
 import { flash } from '../../http/flash.ts'
 import { formText, renderInvalid } from '../../http/forms.ts'
@@ -14,7 +13,7 @@ import { InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { tenantText } from '../../platform/tenancy/texts.ts'
 import { dayOf } from '../../platform/time/intervals.ts'
-import { activeOperators, requireOperator } from '../operators/index.ts'
+import { requireOperator } from '../operators/index.ts'
 import { MESSAGE_OWNER } from './chat.service.ts'
 import { OPEN_FOR_STAFF, queueQuery, type ListedApplication, type QueueFilter } from './list.service.ts'
 import { chatPage, earlierThan, messageUploads, readMessage, readUpTo } from './pages.ts'
@@ -74,7 +73,7 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
   }
   const queueChoices = async (res: Response) => ({
     types: await applications.listTypes(res.locals.ctx),
-    operators: await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => activeOperators(trx)),
+    operators: await applications.assignableStaff(res.locals.ctx),
     statuses: SENT_STATUSES,
     today: new Date(deps.clock.now()),
     openForStaff: OPEN_FOR_STAFF,
@@ -169,7 +168,7 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
         })),
       customer: await applications.customerOf(res.locals.ctx, shown.application.customer_id),
       notes: await applications.notesOf(res.locals.ctx, shown.application.id),
-      operators: await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => activeOperators(trx)),
+      operators: await applications.assignableStaff(res.locals.ctx),
       values: {},
     }
   }

@@ -1,3 +1,4 @@
+import { activeOperators } from '../operators/index.ts'
 import type { Knex } from 'knex'
 import { containing } from '../../db/knex.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
@@ -160,4 +161,9 @@ export function staffQueue(
   return withTenant(deps.db, ctx.tenant.id, (trx) =>
     paginate<ListedApplication>(queueQuery(trx, ctx, deps.clock.now(), filter), page, 50),
   )
+}
+
+/** The staff an application can be assigned to: the queue's filter and the page's choice. */
+export function assignableStaff(deps: ApplicationsDeps, ctx: RequestContext) {
+  return withTenant(deps.db, ctx.tenant.id, (trx) => activeOperators(trx))
 }

@@ -3,7 +3,7 @@ import { bindServices } from '../../platform/services.ts'
 import { acceptDocument } from './acceptance.service.ts'
 import { markRead, postMessage } from './chat.service.ts'
 import { formFile, formLibrary, uploadForm } from './forms.service.ts'
-import { customerList, followableApplication, staffQueue } from './list.service.ts'
+import { assignableStaff, customerList, followableApplication, staffQueue } from './list.service.ts'
 import { addNote, notesOf } from './notes.service.ts'
 import {
   addStaffDocuments,
@@ -22,6 +22,7 @@ export function createApplicationServices(deps: Deps) {
     acceptDocument,
     addNote,
     addStaffDocuments,
+    assignableStaff,
     assignApplication,
     createApplication,
     customerList,

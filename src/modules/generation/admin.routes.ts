@@ -102,7 +102,6 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
       const v = overview.totals[i]
       return v === null || v === undefined ? null : v / unitFactor(settings)
     })
-    const listing = { path: '/admin/generation', query } as unknown as Request
     return {
       day,
       filter,
@@ -114,7 +113,11 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
       statuses: OVERVIEW_STATUSES,
       previousDay: addDays(day, -1),
       nextDay: addDays(day, 1),
-      pagination: pagination(listing, overview.page, res.locals.t('generation.overview.title')),
+      pagination: pagination(
+        { path: '/admin/generation', query },
+        overview.page,
+        res.locals.t('generation.overview.title'),
+      ),
       chartTitle: res.locals.t('generation.overview.chartTitle', { unit: settings.unit }),
       chart: stepChart(
         display,
