@@ -24,6 +24,24 @@ export const layerRules = [
     },
   },
   {
+    // The dependency builder serves every module; the list of modules is the entry points' business.
+    files: ['src/deps.ts', 'src/module.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\./(modules/|registry\\.ts$|app\\.ts$|server\\.ts$)',
+              message:
+                'deps.ts and module.ts serve every module: they may not import modules, the registry or the app.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/db/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -47,6 +47,10 @@ export function createApp(
   views.addGlobal('localeNames', LOCALE_NAMES)
   views.addGlobal('newSubmissionId', newSubmissionId)
   views.addGlobal('adminNav', adminNavigation(modules))
+  views.addGlobal('moduleAssets', {
+    scripts: modules.flatMap((m) => m.assets?.scripts ?? []),
+    styles: modules.flatMap((m) => m.assets?.styles ?? []),
+  })
   views.addGlobal('tenantText', tenantText)
 
   app.use(requestLogger(deps.logger))

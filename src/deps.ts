@@ -17,7 +17,6 @@ import { createBoss } from './platform/jobs.ts'
 import { createOutbox, type Outbox } from './platform/mail/outbox.ts'
 import { createMailRenderer } from './platform/mail/render.ts'
 import type { MailDelivery } from './platform/mail/worker.ts'
-import { moduleNamespaces } from './registry.ts'
 
 export interface Deps {
   config: Config
@@ -49,8 +48,11 @@ export interface DepsOptions {
   clock?: Clock
   /** How often live streams' sessions are re-checked (tests shorten it). */
   liveRecheckMs?: number
-  /** The modules' catalogues; by default those of every registered module. */
-  namespaces?: readonly Namespace[]
+  /**
+   * The modules' catalogues (`moduleNamespaces()` of the registry): passed in, so building
+   * the dependencies does not depend on every feature module.
+   */
+  namespaces: readonly Namespace[]
 }
 
 /** Builds every dependency once; the app and the workers receive them, nothing imports them. */
@@ -64,7 +66,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
   const boss = createBoss(options.databaseUrl, (err) => logger.warn({ err }, 'job queue error'))
   const i18n = await createI18n({
     strict: config.env === 'test',
-    namespaces: options.namespaces ?? moduleNamespaces(),
+    namespaces: options.namespaces,
   })
   const tenants = createTenantDirectory(db)
   const listener = createListener(options.databaseUrl, {

@@ -2,6 +2,7 @@ import type { Router } from 'express'
 import type { Knex } from 'knex'
 import type { Deps } from './deps.ts'
 import type { DefinedModuleSettings } from './platform/tenancy/module-settings.ts'
+import type { ServiceCode, TenantSettings } from './platform/tenancy/settings.ts'
 
 /** A link in the staff area's navigation; `adminOnly` hides it from operators without the admin role. */
 export interface AdminNavEntry {
@@ -17,6 +18,7 @@ export interface DemoTenantRef {
   slug: string
   /** The demo portal's address, e.g. http://pl.localhost:3000 */
   url: string
+  settings: TenantSettings
 }
 
 /**
@@ -43,6 +45,23 @@ export interface KabinetModule {
   settings?: DefinedModuleSettings
   /** A directory holding `<locale>.json` for each locale: the module's own catalogue. */
   catalogues?: string
+  /**
+   * The tables only this module's code names, and the views it defines for other modules'
+   * lists (documented in its CONTEXT.md): others read its data through its index.ts or those
+   * views, never its tables (test/integration/module-boundaries.test.ts).
+   */
+  owns?: { tables: readonly string[]; views?: readonly string[] }
+  /**
+   * The service (of the tenant settings' SERVICE_CODES) this module serves at
+   * `/services/<code>`; a service no module claims shows the services module's placeholder.
+   */
+  service?: ServiceCode
+  /**
+   * The module's own script and stylesheet under /public (e.g. `js/modules/x.js`,
+   * `css/modules/x.css`, compiled from `public/scss/modules/x.scss`): every page links them,
+   * after the portal's own.
+   */
+  assets?: { scripts?: readonly string[]; styles?: readonly string[] }
   /**
    * Demo data for one demo tenant (development only), safe to run at every start; returns
    * lines for the development banner (such as tokens to try), if any.

@@ -13,7 +13,7 @@ import { closeDeps, createDeps } from './deps.ts'
 import { createLogger } from './http/logging.ts'
 import { seedDemo } from './modules/tenants/index.ts'
 import { startMailWorker } from './platform/mail/worker.ts'
-import { MODULES, moduleQueues } from './registry.ts'
+import { MODULES, moduleNamespaces, moduleQueues } from './registry.ts'
 import { listTenants } from './platform/tenancy/repo.ts'
 import { scheduleFileSweep } from './platform/files/index.ts'
 
@@ -43,7 +43,11 @@ async function main(): Promise<void> {
       ? await withOwner(database.ownerUrl, (db) => seedDemo(db, cfg.port, MODULES))
       : []
 
-  const deps = await createDeps(cfg, { databaseUrl: database.runtimeUrl, logger })
+  const deps = await createDeps(cfg, {
+    databaseUrl: database.runtimeUrl,
+    logger,
+    namespaces: moduleNamespaces(),
+  })
   const unsafe = unsafeRuntimeRoleReason(await runtimeRoleFacts(deps.db))
   if (unsafe) {
     if (cfg.isProduction) {

@@ -1,12 +1,16 @@
+import { Router } from 'express'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
+import type { KabinetModule } from '../../src/module.ts'
 import { MODULES } from '../../src/registry.ts'
+import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
 import { createOperator, operatorSignIn } from '../helpers/operators.ts'
 import { probeModule } from '../helpers/probe-module.ts'
 import { MODULE_SETTINGS_FORM } from '../helpers/settings.ts'
+import { startSmtpSink } from '../helpers/smtp.ts'
 
 describe('a module plugs in through its descriptor', () => {
   let t: TestApp
@@ -82,5 +86,50 @@ describe('a module plugs in through its descriptor', () => {
     expect((await agent.get('/admin/settings')).text).toMatch(
       /id="enrolmentDays" name="enrolmentDays" type="text" value="30"/,
     )
+  })
+
+  it('names its service, script and stylesheet in its descriptor: the services module and every page follow', async () => {
+    const smtp = await startSmtpSink()
+    const readings: KabinetModule = {
+      name: 'readings-probe',
+      service: 'readings',
+      assets: { scripts: ['js/modules/generation.js'], styles: ['css/modules/calendar.css'] },
+      routes: () =>
+        Router().get('/services/readings', (_req, res) => {
+          res.type('html').send('<h1>readings module</h1>')
+        }),
+    }
+    // Assembled without applications and with a module that claims readings.
+    const withoutApplications = MODULES.filter((m) => m.name !== 'applications')
+    const apps = [
+      await createTestApp({ smtpUrl: smtp.url, mailWorker: true, modules: withoutApplications }),
+      await createTestApp({
+        smtpUrl: smtp.url,
+        mailWorker: true,
+        modules: [...withoutApplications, readings],
+      }),
+    ]
+    try {
+      const pages = []
+      for (const [i, app] of apps.entries()) {
+        const host = (await createTenant(app.db.owner, { defaultLocale: 'en' })).host
+        await registerConfirmed(app, smtp, host, `kit${i}@example.com`, 'słoneczny poranek 12')
+        const agent = await signedIn(app, host, `kit${i}@example.com`, 'słoneczny poranek 12')
+        pages.push({ readings: await agent.get('/services/readings'), home: await agent.get('/') })
+      }
+      const [plain, claimed] = pages
+      // No module serves readings: the services module's placeholder; then the module's own page.
+      expect(plain!.readings.text).toContain('data-testid="service-title"')
+      expect(claimed!.readings.text).toBe('<h1>readings module</h1>')
+      // Each page links the assets of the modules it was assembled from, and no others.
+      expect(plain!.home.text).toMatch(/src="\/public\/js\/modules\/generation\.js\?v=[0-9a-f]{12}"/)
+      expect(plain!.home.text).not.toContain('js/modules/applications.js')
+      expect(plain!.home.text).not.toContain('css/modules/applications.css')
+      expect(plain!.home.text.match(/css\/modules\/calendar\.css/g)).toHaveLength(1)
+      expect(claimed!.home.text.match(/css\/modules\/calendar\.css/g)).toHaveLength(2)
+    } finally {
+      for (const app of apps) await app.close()
+      await smtp.close()
+    }
   })
 })

@@ -26,6 +26,8 @@ describe('the layer rules of the lint config', () => {
     ['src/modules/services/x.ts', "import { a } from '../accounts/repo.ts'"],
     ['src/config.ts', "import { a } from './db/knex.ts'"],
     ['src/modules/services/x.ts', "import { MODULES } from '../../registry.ts'"],
+    ['src/deps.ts', "import { moduleNamespaces } from './registry.ts'"],
+    ['src/deps.ts', "import { a } from './modules/accounts/index.ts'"],
   ])('refuse a wrong import in %s', async (file, source) => {
     expect(await problems(file, source)).toEqual(['no-restricted-imports'])
   })
@@ -38,6 +40,7 @@ describe('the layer rules of the lint config', () => {
     ['src/platform/mail/x.ts', "import { a } from '../tenancy/settings.ts'"],
     ['src/db/x.ts', "import { a } from './knex.ts'"],
     ['src/modules/services/x.ts', "import type { KabinetModule } from '../../module.ts'"],
+    ['src/deps.ts', "import { a } from './platform/jobs.ts'"],
   ])('allow a right import in %s', async (file, source) => {
     expect(await problems(file, source)).toEqual([])
   })

@@ -1,4 +1,9 @@
+import type { Knex } from 'knex'
 import type { Db } from '../../db/knex.ts'
+import type { RequestContext } from '../../platform/context.ts'
+import type { I18n } from '../../platform/i18n/index.ts'
+import { mailTo, type MailWriting } from '../../platform/mail/links.ts'
+import type { Outbox } from '../../platform/mail/outbox.ts'
 import {
   findCustomer,
   findCustomerByEmail,
@@ -61,6 +66,24 @@ export async function customerContact(db: Db, id: string): Promise<CustomerConta
   return c ? { email: c.email, locale: c.preferred_locale, name: displayName(c) } : undefined
 }
 
+/**
+ * Emails a customer about their affairs (see `mailTo`), inside the caller's transaction.
+ * False when the account is gone (purged): there is no one to write to.
+ */
+export async function emailCustomer(
+  trx: Knex.Transaction,
+  deps: { outbox: Outbox; i18n: I18n },
+  ctx: RequestContext,
+  customerId: string,
+  template: string,
+  params: (writing: MailWriting) => Record<string, unknown>,
+): Promise<boolean> {
+  const contact = await customerContact(trx, customerId)
+  if (!contact) return false
+  await mailTo(trx, deps, ctx, contact, template, params)
+  return true
+}
+
 /** Customers' email addresses by id, for a list that shows a page of rows owned by customers. */
 export async function customerEmails(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map()
@@ -69,10 +92,3 @@ export async function customerEmails(db: Db, ids: readonly string[]): Promise<Ma
     .select<{ id: string; email: string }[]>('id', 'email')
   return new Map(rows.map((r) => [r.id, r.email]))
 }
-
-/**
- * The SQL of a customer's display name (as `displayName` gives it) for a customers table
- * joined as `alias`, for lists that sort or show thousands of rows without loading each.
- */
-export const customerNameSql = (alias: string): string =>
-  `coalesce(nullif(${alias}.organisation_name, ''), nullif(${alias}.full_name, ''), nullif(concat_ws(' ', ${alias}.first_name, ${alias}.last_name), ''), ${alias}.email)`

@@ -3,6 +3,7 @@ import { Router } from 'express'
 import type { Deps } from '../../deps.ts'
 import type { KabinetModule } from '../../module.ts'
 import { accountRoutes } from './account.routes.ts'
+import { seedAccountsDemo } from './demo.ts'
 import { customerAdminRoutes } from './admin.routes.ts'
 import { passwordResetRoutes } from './password.routes.ts'
 import { startPasswordResetWorker } from './password.service.ts'
@@ -18,7 +19,7 @@ export {
   customerContact,
   customerEmails,
   customerExists,
-  customerNameSql,
+  emailCustomer,
   findCustomerByEmail,
   setDefaultService,
   type CustomerContact,
@@ -36,9 +37,11 @@ export { customersOnlyByDefault, loadCustomer, requireCustomer } from './session
 export function accountsModule(servicesPort: (deps: Deps) => CustomerServices): KabinetModule {
   return {
     name: 'accounts',
+    owns: { tables: ['customers', 'account_tokens'], views: ['customer_directory'] },
     catalogues: path.join(import.meta.dirname, 'locales'),
     queues: Object.values(ACCOUNT_QUEUES),
     adminNav: [{ href: '/admin/customers', label: 'admin.customers.title' }],
+    demo: seedAccountsDemo,
     routes(deps) {
       const accounts = createAccountServices(deps)
       const services = servicesPort(deps)

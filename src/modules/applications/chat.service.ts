@@ -10,6 +10,7 @@ import { portalLink } from '../../platform/mail/links.ts'
 import { forEachActiveTenant } from '../../platform/tenancy/repo.ts'
 import type { Tenant } from '../../platform/tenancy/settings.ts'
 import { customerContact } from '../accounts/index.ts'
+import { activeOperatorEmail } from '../operators/index.ts'
 import type { ApplicationRow } from './repo.ts'
 import { topicOf, type ApplicationsDeps, type UploadedFile } from './service.ts'
 
@@ -139,13 +140,8 @@ async function mailSide(
     if (isLocale(contact.locale)) locale = contact.locale
     path = `/services/applications/${row.id}#chat`
   } else {
-    const assignee = row.assignee_id
-      ? await trx('operators')
-          .where({ id: row.assignee_id })
-          .whereNull('disabled_at')
-          .first<{ email: string } | undefined>('email')
-      : undefined
-    to = assignee?.email ?? ctx.tenant.settings.supportEmail
+    const assignee = row.assignee_id ? await activeOperatorEmail(trx, row.assignee_id) : undefined
+    to = assignee ?? ctx.tenant.settings.supportEmail
     path = `/admin/applications/${row.id}#chat`
   }
   await deps.outbox.enqueue(trx, ctx.tenant, {

@@ -17,6 +17,19 @@ import { remindToCompleteForAllTenants } from './reminders.ts'
  */
 export const applicationsModule: KabinetModule = {
   name: 'applications',
+  owns: {
+    tables: [
+      'applications',
+      'application_types',
+      'application_counters',
+      'application_messages',
+      'application_notes',
+      'application_acceptances',
+      'standard_forms',
+    ],
+  },
+  service: 'applications',
+  assets: { scripts: ['js/modules/applications.js'], styles: ['css/modules/applications.css'] },
   catalogues: path.join(import.meta.dirname, 'locales'),
   queues: Object.values(APPLICATION_QUEUES),
   settings: applicationsSettings,

@@ -6,7 +6,6 @@ import { paginate, type Page } from '../../http/lists.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { dayOf } from '../../platform/time/intervals.ts'
-import { customerNameSql } from '../accounts/index.ts'
 import { unreadColumn } from './repo.ts'
 import type { ApplicationsDeps } from './service.ts'
 
@@ -100,10 +99,10 @@ export function queueQuery(trx: Knex.Transaction, ctx: RequestContext, now: Date
     .leftJoin('application_types as t', function () {
       this.on('t.id', 'a.type_id').andOn('t.tenant_id', 'a.tenant_id')
     })
-    .leftJoin('customers as c', function () {
+    .leftJoin('customer_directory as c', function () {
       this.on('c.id', 'a.customer_id').andOn('c.tenant_id', 'a.tenant_id')
     })
-    .leftJoin('operators as o', function () {
+    .leftJoin('staff_directory as o', function () {
       this.on('o.id', 'a.assignee_id').andOn('o.tenant_id', 'a.tenant_id')
     })
     .whereNot('a.status', 'draft')
@@ -121,7 +120,7 @@ export function queueQuery(trx: Knex.Transaction, ctx: RequestContext, now: Date
       // Returned, and the customer let the day to complete it pass: staff may close it.
       trx.raw(`(a.status = 'returned' AND a.complete_by < ?::date) AS customer_late`, [dayOf(now, zone)]),
       'a.complete_by',
-      trx.raw(`${customerNameSql('c')} AS customer_name`),
+      'c.name as customer_name',
       'c.email as customer_email',
       'o.email as assignee_email',
     )
@@ -140,13 +139,7 @@ export function queueQuery(trx: Knex.Transaction, ctx: RequestContext, now: Date
   if (filter.q) {
     const like = containing(filter.q)
     void q.where(
-      (w) =>
-        void w
-          .whereILike('a.number', like)
-          .orWhereILike('c.email', like)
-          .orWhereILike('c.organisation_name', like)
-          .orWhereILike('c.full_name', like)
-          .orWhereRaw(`concat_ws(' ', c.first_name, c.last_name) ILIKE ?`, [like]),
+      (w) => void w.whereILike('a.number', like).orWhereILike('c.email', like).orWhereILike('c.names', like),
     )
   }
   return q

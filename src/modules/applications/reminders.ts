@@ -1,13 +1,10 @@
 import { withTenant } from '../../db/tenant-scope.ts'
 import { addBusinessDays } from '../../platform/calendar/index.ts'
 import { systemContext } from '../../platform/context.ts'
-import { formattersFor } from '../../platform/format.ts'
-import { isLocale } from '../../platform/i18n/locales.ts'
-import { portalLink } from '../../platform/mail/links.ts'
 import { forEachActiveTenant } from '../../platform/tenancy/repo.ts'
 import type { Tenant } from '../../platform/tenancy/settings.ts'
 import { dayOf } from '../../platform/time/intervals.ts'
-import { customerContact } from '../accounts/index.ts'
+import { emailCustomer } from '../accounts/index.ts'
 import { tenantCalendar } from '../calendar/index.ts'
 import type { ApplicationsDeps } from './service.ts'
 
@@ -39,22 +36,11 @@ export async function remindToComplete(deps: ApplicationsDeps, tenant: Tenant): 
         'complete_by',
       )
     for (const row of due) {
-      const contact = await customerContact(trx, row.customer_id)
-      if (contact) {
-        const locale = isLocale(contact.locale) ? contact.locale : tenant.settings.defaultLocale
-        const date = formattersFor(locale, tenant.settings.timeZone).date(row.complete_by)
-        await deps.outbox.enqueue(trx, tenant, {
-          to: contact.email,
-          template: 'applications.mail.completeReminder',
-          locale,
-          params: {
-            tenant: tenant.settings.name,
-            number: row.number,
-            date,
-            link: portalLink(ctx, `/services/applications/${row.id}/edit`),
-          },
-        })
-      }
+      await emailCustomer(trx, deps, ctx, row.customer_id, 'applications.mail.completeReminder', (m) => ({
+        number: row.number,
+        date: m.fmt.date(row.complete_by),
+        link: m.link(`/services/applications/${row.id}/edit`),
+      }))
       await trx('applications').where({ id: row.id }).update({ complete_reminded_at: deps.clock.now() })
     }
     return due.length

@@ -7,14 +7,12 @@ import { staffRole, type RequestContext } from '../../platform/context.ts'
 import { ConflictError, InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
 import { attachFiles, attachmentsOf } from '../../platform/files/attachments.ts'
 import type { AcceptedFile } from '../../platform/files/sniff.ts'
-import { formattersFor } from '../../platform/format.ts'
-import { isLocale } from '../../platform/i18n/locales.ts'
 import { publish } from '../../platform/live.ts'
-import { portalLink } from '../../platform/mail/links.ts'
 import { claimSubmission } from '../../platform/submissions.ts'
 import { dayOf } from '../../platform/time/intervals.ts'
 import { applyTransition, type TransitionRequest } from '../../platform/workflow/index.ts'
-import { customerContact } from '../accounts/index.ts'
+import { emailCustomer } from '../accounts/index.ts'
+import { activeOperatorEmail } from '../operators/index.ts'
 import { tenantCalendar } from '../calendar/index.ts'
 import { clockAfterMove } from './deadlines.ts'
 import type { ApplicationType } from './definition.ts'
@@ -214,34 +212,17 @@ async function moveIn(
   await applyTransition(trx, ctx, workflowOf(type), subject(application.id), {
     ...request,
     notify: async (t, change) => {
-      const contact = await customerContact(t, application.customer_id)
-      if (!contact) return
-      const locale = isLocale(contact.locale) ? contact.locale : ctx.locale
-      const tr = deps.i18n.t(locale)
-      const fmt = formattersFor(locale, ctx.tenant.settings.timeZone)
-      const submitted = change.to === 'submitted'
-      await deps.outbox.enqueue(t, ctx.tenant, {
-        to: contact.email,
-        template: submitted ? 'applications.mail.submitted' : 'applications.mail.status',
-        locale,
-        params: {
-          tenant: ctx.tenant.settings.name,
-          number: application.number,
-          status: tr(`applications.statuses.${change.to}`),
-          comment: [
-            comment ?? tr('applications.mail.noComment'),
-            ...(completeBy
-              ? [
-                  tr('applications.mail.completeBy', {
-                    date: fmt.date(completeBy),
-                  }),
-                ]
-              : []),
-          ].join('\n\n'),
-          due: clock.dueOn ? fmt.date(clock.dueOn) : '',
-          link: portalLink(ctx, `/services/applications/${application.id}`),
-        },
-      })
+      const template = change.to === 'submitted' ? 'applications.mail.submitted' : 'applications.mail.status'
+      await emailCustomer(t, deps, ctx, application.customer_id, template, (m) => ({
+        number: application.number,
+        status: m.t(`applications.statuses.${change.to}`),
+        comment: [
+          comment ?? m.t('applications.mail.noComment'),
+          ...(completeBy ? [m.t('applications.mail.completeBy', { date: m.fmt.date(completeBy) })] : []),
+        ].join('\n\n'),
+        due: clock.dueOn ? m.fmt.date(clock.dueOn) : '',
+        link: m.link(`/services/applications/${application.id}`),
+      }))
     },
   })
   await trx('applications').where({ id: application.id }).update({
@@ -340,11 +321,8 @@ export async function assignApplication(
     const application = await findApplication(trx, id)
     if (!application) throw new NotFoundError(OWNER)
     if (assigneeId) {
-      const operator = await trx('operators')
-        .where({ id: assigneeId })
-        .whereNull('disabled_at')
-        .first<{ id: string } | undefined>('id')
-      if (!operator) throw new InvalidFieldError('assignee', 'applications.errors.assignee')
+      if (!(await activeOperatorEmail(trx, assigneeId)))
+        throw new InvalidFieldError('assignee', 'applications.errors.assignee')
     }
     await trx('applications').where({ id }).update({ assignee_id: assigneeId })
     await audit(trx, ctx, {

@@ -23,10 +23,10 @@ function startOf(day: string, timeZone: string): Date {
 /** Who did what, when: the actor's email from whichever table the actor lives in. */
 export function auditQuery(db: Db, filters: AuditFilters, timeZone: string) {
   const q = db('audit_log as a')
-    .leftJoin('operators as o', function () {
+    .leftJoin('staff_directory as o', function () {
       this.on('o.id', 'a.actor_id').andOn('o.tenant_id', 'a.tenant_id').andOnVal('a.actor_type', 'operator')
     })
-    .leftJoin('customers as c', function () {
+    .leftJoin('customer_directory as c', function () {
       this.on('c.id', 'a.actor_id').andOn('c.tenant_id', 'a.tenant_id').andOnVal('a.actor_type', 'customer')
     })
     .select(

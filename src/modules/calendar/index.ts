@@ -12,6 +12,8 @@ export { tenantCalendar } from './service.ts'
  */
 export const calendarModule: KabinetModule = {
   name: 'calendar',
+  owns: { tables: ['working_calendar_years'] },
+  assets: { styles: ['css/modules/calendar.css'] },
   catalogues: path.join(import.meta.dirname, 'locales'),
   adminNav: [{ href: '/admin/calendar', label: 'calendar.title', adminOnly: true }],
   settings: calendarSettings,

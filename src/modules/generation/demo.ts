@@ -1,6 +1,8 @@
 import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { DemoTenantRef } from '../../module.ts'
+import { demoLogins } from '../../platform/demo.ts'
+import { findCustomerByEmail } from '../accounts/index.ts'
 
 /** The `pl` demo customer's generating units (seed 000: a wind farm and a solar plant). */
 const UNITS = [
@@ -23,9 +25,7 @@ const UNITS = [
 export async function seedGenerationDemo(owner: Knex, tenant: DemoTenantRef): Promise<void> {
   if (tenant.slug !== 'pl') return
   await withTenant(owner, tenant.id, async (trx) => {
-    const customer = await trx('customers')
-      .whereRaw('lower(email) = ?', [`customer@${tenant.slug}.kabinet.test`])
-      .first<{ id: string } | undefined>('id')
+    const customer = await findCustomerByEmail(trx, demoLogins(tenant.slug).customerEmail)
     if (!customer) return
     for (const unit of UNITS) {
       if (await trx('generating_units').where({ code: unit.code }).first('id')) continue

@@ -20,6 +20,11 @@ import { IMPORT_SWEEP } from './transfer.service.ts'
  */
 export const generationModule: KabinetModule = {
   name: 'generation',
+  owns: {
+    tables: ['generating_units', 'schedules', 'schedule_versions', 'schedule_imports', 'schedule_reminders'],
+  },
+  service: 'pgb',
+  assets: { scripts: ['js/modules/generation.js'], styles: ['css/modules/generation.css'] },
   catalogues: path.join(import.meta.dirname, 'locales'),
   queues: [REMINDER_QUEUE, IMPORT_SWEEP.queue],
   settings: generationSettings,

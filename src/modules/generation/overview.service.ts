@@ -2,7 +2,6 @@ import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { paginate, type Page } from '../../http/lists.ts'
 import type { RequestContext } from '../../platform/context.ts'
-import { customerNameSql } from '../accounts/index.ts'
 import type { GenerationDeps } from './service.ts'
 import type { Technology } from './units.service.ts'
 
@@ -40,10 +39,10 @@ export function overviewQuery(trx: Knex.Transaction, day: string, filter: Overvi
     .leftJoin('schedule_versions as v', function () {
       this.on('v.schedule_id', 's.id').andOn('v.tenant_id', 's.tenant_id').andOn('v.version', 's.version')
     })
-    .leftJoin('customers as c', function () {
+    .leftJoin('customer_directory as c', function () {
       this.on('c.id', 'g.customer_id').andOn('c.tenant_id', 'g.tenant_id')
     })
-    .leftJoin('enrolments as e', function () {
+    .leftJoin('enrolment_directory as e', function () {
       this.on('e.id', 'g.enrolment_id').andOn('e.tenant_id', 'g.tenant_id')
     })
     .where('g.active_from', '<=', day)
@@ -54,7 +53,7 @@ export function overviewQuery(trx: Knex.Transaction, day: string, filter: Overvi
       'g.name',
       'g.technology',
       'g.capacity_kw',
-      trx.raw(`coalesce(${customerNameSql('c')}, e.company) AS customer_name`),
+      trx.raw('coalesce(c.name, e.company) AS customer_name'),
       's.id as schedule_id',
       trx.raw(`coalesce(s.status, 'missing') AS status`),
       trx.raw('coalesce(s.version, 0) AS version'),

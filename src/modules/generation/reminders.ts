@@ -1,11 +1,9 @@
 import { withTenant } from '../../db/tenant-scope.ts'
 import { systemContext } from '../../platform/context.ts'
-import { isLocale } from '../../platform/i18n/locales.ts'
-import { portalLink } from '../../platform/mail/links.ts'
 import { forEachActiveTenant } from '../../platform/tenancy/repo.ts'
 import type { Tenant } from '../../platform/tenancy/settings.ts'
 import { addDays, dayOf } from '../../platform/time/intervals.ts'
-import { customerContact } from '../accounts/index.ts'
+import { emailCustomer } from '../accounts/index.ts'
 import { gateOf, type GenerationDeps } from './service.ts'
 import { generationSettings } from './settings.ts'
 
@@ -53,30 +51,13 @@ export async function remindTenant(deps: GenerationDeps, tenant: Tenant): Promis
         .ignore()
         .returning('id')
       if (!claimed.length) continue
-      const contact = await customerContact(trx, customerId)
-      if (!contact) continue
-      const locale = isLocale(contact.locale) ? contact.locale : tenant.settings.defaultLocale
-      const fmt = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, {
-        dateStyle: 'long',
-        timeStyle: 'short',
-        timeZone: tenant.settings.timeZone,
-      })
-      await deps.outbox.enqueue(trx, tenant, {
-        to: contact.email,
-        template: 'generation.mail.reminder',
-        locale,
-        params: {
-          tenant: tenant.settings.name,
-          day: new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, {
-            dateStyle: 'long',
-            timeZone: 'UTC',
-          }).format(new Date(`${day}T00:00:00Z`)),
-          gate: fmt.format(gate),
-          units: units.join('\n'),
-          link: portalLink(ctx, '/services/pgb'),
-        },
-      })
-      sent += 1
+      const mailed = await emailCustomer(trx, deps, ctx, customerId, 'generation.mail.reminder', (m) => ({
+        day: m.fmt.date(day),
+        gate: m.fmt.dateTime(gate),
+        units: units.join('\n'),
+        link: m.link('/services/pgb'),
+      }))
+      if (mailed) sent += 1
     }
   })
   return sent

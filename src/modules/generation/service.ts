@@ -3,11 +3,9 @@ import { withTenant } from '../../db/tenant-scope.ts'
 import type { Deps } from '../../deps.ts'
 import { staffRole, type RequestContext } from '../../platform/context.ts'
 import { ConflictError, NotFoundError } from '../../platform/errors.ts'
-import { isLocale } from '../../platform/i18n/locales.ts'
-import { portalLink } from '../../platform/mail/links.ts'
 import { deliveryDay, localMoment, type DeliveryDay } from '../../platform/time/intervals.ts'
 import { applyTransition, statusHistory } from '../../platform/workflow/index.ts'
-import { customerContact } from '../accounts/index.ts'
+import { emailCustomer } from '../accounts/index.ts'
 import { sameValues } from './grid.ts'
 import { generationSettings, type GenerationSettings } from './settings.ts'
 import { isActiveOn, type UnitRow } from './units.service.ts'
@@ -261,26 +259,14 @@ export async function decideSchedule(
         role: staffRole(ctx),
         comment,
         notify: async (t) => {
-          const contact = unit.customer_id ? await customerContact(t, unit.customer_id) : undefined
-          if (!contact) return
-          const locale = isLocale(contact.locale) ? contact.locale : ctx.locale
-          const fmt = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : locale, {
-            dateStyle: 'long',
-            timeZone: 'UTC',
-          })
-          await deps.outbox.enqueue(t, ctx.tenant, {
-            to: contact.email,
-            template: `generation.mail.${to}`,
-            locale,
-            params: {
-              tenant: ctx.tenant.settings.name,
-              unit: `${unit.code} ${unit.name}`,
-              day: fmt.format(new Date(`${schedule.day}T00:00:00Z`)),
-              version,
-              comment: comment.trim(),
-              link: portalLink(ctx, `/services/pgb/units/${unit.id}/days/${schedule.day}`),
-            },
-          })
+          if (!unit.customer_id) return
+          await emailCustomer(t, deps, ctx, unit.customer_id, `generation.mail.${to}`, (m) => ({
+            unit: `${unit.code} ${unit.name}`,
+            day: m.fmt.date(schedule.day),
+            version,
+            comment: comment.trim(),
+            link: m.link(`/services/pgb/units/${unit.id}/days/${schedule.day}`),
+          }))
         },
       },
     )

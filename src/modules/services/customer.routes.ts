@@ -2,6 +2,8 @@ import { submissionOf } from '../../platform/submissions.ts'
 import { flash } from '../../http/flash.ts'
 import { Router, type Response } from 'express'
 import type { Deps } from '../../deps.ts'
+import type { KabinetModule } from '../../module.ts'
+import { SERVICE_CODES } from '../../platform/tenancy/settings.ts'
 import type { ServiceServices } from './services.ts'
 import { requireCustomer } from '../accounts/index.ts'
 import { fieldErrors, renderInvalid, type FieldError } from '../../http/forms.ts'
@@ -23,9 +25,6 @@ declare module 'express-session' {
   }
 }
 
-/** Services whose module is still to come: a placeholder page (applications and PGB have their own modules). */
-const SERVICE_PAGES = ['readings', 'market'] as const
-
 function redemptionError(res: Response, field: string, result: Redemption): FieldError[] {
   const t = res.locals.t
   const text = result.ok
@@ -44,7 +43,11 @@ function requestableServices(res: Response): string[] {
 }
 
 /** Request access, My services, token registration on both paths, and the service guard. */
-export function serviceCustomerRoutes(deps: Deps, services: ServiceServices): Router {
+export function serviceCustomerRoutes(
+  deps: Deps,
+  services: ServiceServices,
+  modules: readonly KabinetModule[],
+): Router {
   const router = Router()
   // A token is the account here: strict per token (and each enrolment locks after five
   // wrong emails), generous per address, so one office behind NAT is not locked out of
@@ -196,7 +199,9 @@ export function serviceCustomerRoutes(deps: Deps, services: ServiceServices): Ro
     res.redirect(303, `/services/${service}`)
   })
 
-  for (const code of SERVICE_PAGES) {
+  // A service whose module is still to come has a placeholder page; a module names its own.
+  const served = new Set(modules.map((m) => m.service))
+  for (const code of SERVICE_CODES.filter((c) => !served.has(c))) {
     router.get(`/services/${code}`, requireService(deps.db, code), (_req, res) => {
       res.render('customer/services/service', { service: code })
     })

@@ -2,10 +2,15 @@ import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { DemoTenantRef } from '../../module.ts'
 import { hashTypedToken } from '../../platform/typed-token.ts'
+import { demoLogins } from '../../platform/demo.ts'
 
 /** Typed tokens of the pending PGB enrolments in the `pl` demo (paths 4a and 4b of seed 000). */
 export const DEMO_ENROLMENTS = [
-  { token: 'PGB0-DEM0-2026', email: 'customer@pl.kabinet.test', company: 'Farma Wiatrowa Bałtyk Sp. z o.o.' },
+  {
+    token: 'PGB0-DEM0-2026',
+    email: demoLogins('pl').customerEmail,
+    company: 'Farma Wiatrowa Bałtyk Sp. z o.o.',
+  },
   {
     token: 'PGB1-DEM0-2026',
     email: 'generator@pl.kabinet.test',

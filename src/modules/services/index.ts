@@ -16,15 +16,16 @@ export { enrolmentEmails, findEnrolment, pendingEnrolmentFor } from './repo.ts'
 /** Services and token enrolment (seeds 000/001): request access, tokens, My services, the guard. */
 export const servicesModule: KabinetModule = {
   name: 'services',
+  owns: { tables: ['enrolments', 'customer_services', 'access_requests'], views: ['enrolment_directory'] },
   catalogues: path.join(import.meta.dirname, 'locales'),
   adminNav: [
     { href: '/admin/access-requests', label: 'admin.requests.title' },
     { href: '/admin/enrolments', label: 'admin.enrolments.title' },
   ],
   settings: servicesSettings,
-  routes(deps) {
+  routes(deps, modules) {
     const services = createServiceServices(deps)
-    return Router().use(serviceCustomerRoutes(deps, services), serviceAdminRoutes(deps, services))
+    return Router().use(serviceCustomerRoutes(deps, services, modules), serviceAdminRoutes(deps, services))
   },
   demo: seedServicesDemo,
 }

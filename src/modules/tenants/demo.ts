@@ -1,8 +1,6 @@
 import type { Knex } from 'knex'
-import { createHash } from 'node:crypto'
-import * as OTPAuth from 'otpauth'
 import { withTenant } from '../../db/tenant-scope.ts'
-import { hashPassword } from '../../platform/passwords.ts'
+import { demoLogins } from '../../platform/demo.ts'
 import type { KabinetModule } from '../../module.ts'
 import { insertTenant, tenantExists } from '../../platform/tenancy/repo.ts'
 import { TenantSettings, type TenantSettingsInput } from '../../platform/tenancy/settings.ts'
@@ -112,26 +110,14 @@ const DEMO_TENANTS: DemoTenant[] = [
   },
 ]
 
-const DEMO_CUSTOMER_NAMES: Record<string, string> = {
-  pl: 'Farma Wiatrowa Bałtyk Sp. z o.o.',
-  ru: 'ООО «Солнечный двор»',
-  cn: '湖北清江发电有限公司',
-}
-
-/** Development credentials only; a production boot never runs this. */
-const demoPassword = (slug: string) => `Demo!Admin-${slug}-2026`
-const demoCustomerPassword = (slug: string) => `Demo!Customer-${slug}-2026`
-const demoTotpSecret = (slug: string) =>
-  new OTPAuth.Secret({ buffer: createHash('sha1').update(`kabinet-demo-totp-${slug}`).digest().buffer })
-    .base32
-
 export function demoBaseUrl(slug: string, port: number): string {
   return `http://${slug}.localhost${port === 80 ? '' : `:${port}`}`
 }
 
 /**
  * Creates or refreshes the demo tenants (hosts `<slug>.localhost`), with one
- * administrator and one customer each, then each module's demo data. Runs as the owner role; each tenant is written
+ * administrator and one customer each (the accounts' and operators' modules' demo data), then
+ * every other module's demo data. Runs as the owner role; each tenant is written
  * inside its own tenant context, like everything else.
  */
 export async function seedDemo(
@@ -142,17 +128,16 @@ export async function seedDemo(
   const logins: DemoLogin[] = []
   for (const demo of DEMO_TENANTS) {
     const url = demoBaseUrl(demo.slug, port)
-    const email = `admin@${demo.slug}.kabinet.test`
-    const customerEmail = `customer@${demo.slug}.kabinet.test`
+    const login = demoLogins(demo.slug)
     logins.push({
       tenantId: demo.id,
       tenant: demo.settings.name,
       url,
-      email,
-      password: demoPassword(demo.slug),
-      customerEmail,
-      customerPassword: demoCustomerPassword(demo.slug),
-      totpSecret: demoTotpSecret(demo.slug),
+      email: login.adminEmail,
+      password: login.adminPassword,
+      customerEmail: login.customerEmail,
+      customerPassword: login.customerPassword,
+      totpSecret: login.adminTotpSecret,
       notes: [],
     })
     const settings = { ...demo.settings, publicBaseUrl: url }
@@ -165,41 +150,14 @@ export async function seedDemo(
       } else {
         await insertTenant(trx, { id: demo.id, slug: demo.slug, settings, hosts: [`${demo.slug}.localhost`] })
       }
-      // Accounts are added when missing (an older demo database gains them), never overwritten.
-      const admin = await trx('operators')
-        .whereRaw('lower(email) = ?', [email])
-        .first<{ id: string; totp_secret: string | null } | undefined>()
-      if (!admin) {
-        await trx('operators').insert({
-          tenant_id: demo.id,
-          email,
-          name: 'Demo Administrator',
-          role: 'admin',
-          password_hash: await hashPassword(demoPassword(demo.slug)),
-          totp_secret: demoTotpSecret(demo.slug),
-          totp_enabled_at: trx.fn.now(),
-        })
-      } else if (!admin.totp_secret) {
-        await trx('operators')
-          .where({ id: admin.id })
-          .update({ totp_secret: demoTotpSecret(demo.slug), totp_enabled_at: trx.fn.now() })
-      }
-      if (!(await trx('customers').whereRaw('lower(email) = ?', [customerEmail]).first('id'))) {
-        await trx('customers').insert({
-          tenant_id: demo.id,
-          email: customerEmail,
-          login_name: demo.settings.registration?.loginName ? `Demo${demo.slug}` : null,
-          status: 'active',
-          password_hash: await hashPassword(demoCustomerPassword(demo.slug)),
-          category: 'legal',
-          organisation_name: DEMO_CUSTOMER_NAMES[demo.slug],
-          preferred_locale: demo.settings.defaultLocale,
-          confirmed_at: trx.fn.now(),
-        })
-      }
     })
     for (const mod of modules) {
-      const notes = await mod.demo?.(owner, { id: demo.id, slug: demo.slug, url })
+      const notes = await mod.demo?.(owner, {
+        id: demo.id,
+        slug: demo.slug,
+        url,
+        settings: TenantSettings.parse(settings),
+      })
       if (notes) logins.at(-1)!.notes.push(...notes)
     }
   }

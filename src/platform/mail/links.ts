@@ -1,11 +1,50 @@
 import type { Knex } from 'knex'
 import type { RequestContext } from '../context.ts'
 import type { Outbox } from './outbox.ts'
-import { isLocale } from '../i18n/locales.ts'
+import { isLocale, type Locale } from '../i18n/locales.ts'
+import type { I18n, TFunction } from '../i18n/index.ts'
+import { formattersFor, type Formatters } from '../format.ts'
 
 /** A link into this tenant's portal: always its configured base URL, never the request's Host. */
 export function portalLink(ctx: RequestContext, path: string): string {
   return `${ctx.tenant.settings.publicBaseUrl}${path}`
+}
+
+/** What a message is written with: the reader's language and the tenant's clock. */
+export interface MailWriting {
+  locale: Locale
+  t: TFunction
+  fmt: Formatters
+  link(path: string): string
+}
+
+/**
+ * The one way a module writes to a customer about their affairs: in the customer's chosen
+ * language (else the language of the request or job that caused it), dates in the
+ * tenant's zone, links to the tenant's own portal, through the outbox of the caller's
+ * transaction. `params` gets what it needs to word the message in that language.
+ */
+export async function mailTo(
+  trx: Knex.Transaction,
+  deps: { outbox: Outbox; i18n: I18n },
+  ctx: RequestContext,
+  contact: { email: string; locale: string | null },
+  template: string,
+  params: (writing: MailWriting) => Record<string, unknown>,
+): Promise<void> {
+  const locale = isLocale(contact.locale) ? contact.locale : ctx.locale
+  const writing: MailWriting = {
+    locale,
+    t: deps.i18n.t(locale),
+    fmt: formattersFor(locale, ctx.tenant.settings.timeZone),
+    link: (path) => portalLink(ctx, path),
+  }
+  await deps.outbox.enqueue(trx, ctx.tenant, {
+    to: contact.email,
+    template,
+    locale,
+    params: { tenant: ctx.tenant.settings.name, ...params(writing) },
+  })
 }
 
 /** Emails a customer in their chosen language, else the language of the request that caused it. */

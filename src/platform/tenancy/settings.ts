@@ -5,6 +5,7 @@ import { LOCALES } from '../i18n/locales.ts'
 import { IDENTIFIERS, type IdentifierKind } from '../identifiers/index.ts'
 
 export const SERVICE_CODES = ['applications', 'readings', 'pgb', 'market'] as const
+export type ServiceCode = (typeof SERVICE_CODES)[number]
 export const REGISTRATION_MODES = ['emailedPassword', 'emailConfirmation'] as const
 export type RegistrationMode = (typeof REGISTRATION_MODES)[number]
 const IDENTIFIER_KINDS = Object.keys(IDENTIFIERS) as [IdentifierKind, ...IdentifierKind[]]
