@@ -174,6 +174,7 @@ const MATRIX: Record<string, Expectation> = {
   'GET /admin/application-types/:code': STAFF(G, true),
   'GET /admin/generation': STAFF(G),
   'GET /admin/generation/export': STAFF(G),
+  'GET /admin/generation/schedules/:id': STAFF(G),
   'POST /admin/generation/schedules/:id': { ...STAFF(P), clerk: 'hidden', admin: 'hidden' },
   'GET /admin/generation/units': STAFF(G),
   'POST /admin/generation/units': STAFF(P),
@@ -339,6 +340,21 @@ describe('access matrix: every route × every kind of visitor', () => {
         })
         .returning<{ id: string }[]>('id')
       ids.unit = unit!.id
+      // A day of it approved as version 1, for staff to review.
+      const [schedule] = await trx('schedules')
+        .insert({ tenant_id: a.id, unit_id: unit!.id, day: '2026-11-23', status: 'submitted', version: 1 })
+        .returning<{ id: string }[]>('id')
+      ids.schedule = schedule!.id
+      await trx('schedule_versions').insert({
+        tenant_id: a.id,
+        schedule_id: schedule!.id,
+        version: 1,
+        status: 'submitted',
+        resolution: 60,
+        first_start: '2026-11-22T23:00:00Z',
+        values: Array(24).fill(10),
+        total: 240,
+      })
       const [preview] = await trx('schedule_imports')
         .insert({
           tenant_id: a.id,

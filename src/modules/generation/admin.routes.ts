@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
 import { flash } from '../../http/flash.ts'
-import { fieldErrors, renderInvalid } from '../../http/forms.ts'
+import { fieldErrors, formText, renderInvalid } from '../../http/forms.ts'
 import { EMPTY_PAGE, filterText, readFilters } from '../../http/filters.ts'
 import { PageParam, pagination } from '../../http/lists.ts'
 import { uuidIds } from '../../http/params.ts'
@@ -39,6 +39,15 @@ const Decision = z.object({
     .regex(/^\/admin\/generation(?:[/?]|$)/)
     .catch('/admin/generation'),
 })
+
+/** Comments on single intervals of a rejected version: the review page's `note-<position>` fields. */
+const notesOf = (body: unknown): Record<number, string> =>
+  Object.fromEntries(
+    Object.entries((body ?? {}) as Record<string, unknown>).flatMap(([key, value]) => {
+      const position = /^note-(\d{1,4})$/.exec(key)?.[1]
+      return position && typeof value === 'string' ? [[Number(position), value]] : []
+    }),
+  )
 
 const Day = z.string().refine(isRealDay, 'generation.errors.day')
 const UnitForm = z
@@ -140,27 +149,61 @@ export function generationAdminRoutes(deps: Deps, generation: GenerationServices
     await sendSheet(res, sheet, `schedules-${day}`, req.query.format)
   })
 
+  /** One day's newest version, value by value, to accept or reject with comments on intervals. */
+  const reviewPage = async (res: Response, id: string) => {
+    const review = await generation.scheduleReview(res.locals.ctx, id)
+    const settings = generationSettings.of(res.locals.ctx.tenant)
+    const factor = unitFactor(settings)
+    const comments = review.version.interval_comments ?? {}
+    return {
+      ...review,
+      settings,
+      rows: review.intervals.map((iv, i) => ({
+        ...iv,
+        value: review.version.values[i] === undefined ? null : Number(review.version.values[i]) / factor,
+        comment: comments[String(iv.position)],
+      })),
+      back: `/admin/generation?day=${review.schedule.day}`,
+    }
+  }
+
+  router.get('/admin/generation/schedules/:id', async (req, res) => {
+    res.render('admin/generation/review', await reviewPage(res, String(req.params.id)))
+  })
+
   router.post('/admin/generation/schedules/:id', async (req, res) => {
     const decision = Decision.safeParse(req.body)
-    // The overview's own buttons send a valid decision; anything else is no decision at all.
+    // The overview's and review page's own buttons send a valid decision; anything else is no decision at all.
     if (!decision.success) throw new NotFoundError('decision')
-    const { to, version, comment, back } = decision.data
+    const { back, ...chosen } = decision.data
+    const id = String(req.params.id)
     try {
-      await generation.decideSchedule(res.locals.ctx, String(req.params.id), version, to, comment)
+      await generation.decideSchedule(res.locals.ctx, id, { ...chosen, notes: notesOf(req.body) })
     } catch (err) {
       if (!(err instanceof InvalidFieldError)) throw err
+      const text = res.locals.t(err.key)
+      if (formText(req, 'review') === '1') {
+        // The review page again, with what was typed and the problem beside its field.
+        return renderInvalid(
+          res,
+          'admin/generation/review',
+          [{ field: err.field, text, href: `#${err.field}` }],
+          req.body,
+          await reviewPage(res, id),
+        )
+      }
       // The overview it came from, with the reason's problem beside that schedule's field.
-      const field = `comment-${String(req.params.id)}`
+      const field = `comment-${id}`
       const query = Object.fromEntries(new URL(back, 'http://overview').searchParams)
       return renderInvalid(
         res,
         'admin/generation/day',
-        [{ field, text: res.locals.t(err.key), href: `#${field}` }],
+        [{ field, text, href: `#${field}` }],
         {},
         await overviewPage(res, query),
       )
     }
-    flash(req, { key: `generation.overview.${to}` })
+    flash(req, { key: `generation.overview.${chosen.to}` })
     res.redirect(303, back)
   })
 

@@ -7,7 +7,7 @@ import { uuidIds } from '../../http/params.ts'
 import { ConflictError, NotFoundError } from '../../platform/errors.ts'
 import { addDays, dayOf, parseDay } from '../../platform/time/intervals.ts'
 import { requireService } from '../services/index.ts'
-import { copyByLocalTime, copySource, editorLocals, gridErrors } from './editor.ts'
+import { copyByLocalTime, copySource, editorLocals, gridErrors, labelledComments } from './editor.ts'
 import { readGrid } from './grid.ts'
 import { gateOf } from './service.ts'
 import type { UnitRow } from './units.service.ts'
@@ -156,6 +156,9 @@ export function generationCustomerRoutes(deps: Deps, generation: GenerationServi
       a,
       b,
       history: await generation.versionHistory(res.locals.ctx, view.versions),
+      comments: new Map(
+        view.versions.map((v) => [v.id, labelledComments(res.locals.ctx.tenant.settings.timeZone, day, v)]),
+      ),
     })
   })
 

@@ -2,9 +2,9 @@ import type { Response } from 'express'
 import type { FieldError } from '../../http/forms.ts'
 import { stepChart } from '../../platform/chart.ts'
 import { intlLocale } from '../../platform/format.ts'
-import { addDays } from '../../platform/time/intervals.ts'
+import { addDays, deliveryDay, type Resolution } from '../../platform/time/intervals.ts'
 import { inputValue, unitFactor, type GridError } from './grid.ts'
-import { dayOfTenant, gateOf, type ScheduleView } from './service.ts'
+import { dayOfTenant, gateOf, type ScheduleView, type VersionRow } from './service.ts'
 import { isActiveOn, type UnitRow } from './units.service.ts'
 import { generationSettings } from './settings.ts'
 
@@ -24,6 +24,18 @@ export const intervalName = (
   interval: { local: string; repeat: 'A' | 'B' | null; end: Date },
   endLocal: string,
 ) => `${interval.local}${interval.repeat ? ` ${interval.repeat}` : ''}–${endLocal}`
+
+/**
+ * A version's intervals as people read them ("02:00 A–02:15"), in the version's own
+ * market time unit (a day kept at 15 minutes stays at 15 after the tenant moves to 60).
+ */
+export function versionIntervals(zone: string, day: string, resolution: number) {
+  const delivery = deliveryDay(day, zone, resolution as Resolution)
+  return delivery.intervals.map((interval, i) => ({
+    position: interval.position,
+    label: intervalName(interval, delivery.intervals[i + 1]?.local ?? '24:00'),
+  }))
+}
 
 /** Values of another day laid onto this one by local time, so a 23- or 25-hour day copies what it can. */
 export function copyByLocalTime(
@@ -110,6 +122,9 @@ export function editorLocals(
     minutesLeft: Math.max(0, Math.floor((gate.getTime() - now.getTime()) / 60_000)),
     schedule: view.schedule,
     latest: view.latest,
+    // The operator's comments on single intervals of the rejected newest version, linked
+    // to their inputs when the grid has the version's market time unit.
+    intervalComments: intervalComments(ctx.tenant.settings.timeZone, day, view.latest, settings.resolution),
     versions: view.versions,
     base: view.schedule?.version ?? 0,
     capacity: Number(unit.capacity_kw) / unitFactor(settings),
@@ -129,6 +144,28 @@ export function editorLocals(
     previousDay: addDays(day, -1),
     nextDay: addDays(day, 1),
   }
+}
+
+/** A version's comments on single intervals, in the day's order, each with its interval's name. */
+export function labelledComments(
+  zone: string,
+  day: string,
+  version: Pick<VersionRow, 'resolution' | 'interval_comments'>,
+): { position: number; label: string; text: string }[] {
+  if (!version.interval_comments) return []
+  const labels = versionIntervals(zone, day, version.resolution)
+  return Object.entries(version.interval_comments)
+    .map(([position, text]) => ({ position: Number(position), text }))
+    .sort((a, b) => a.position - b.position)
+    .map(({ position, text }) => ({ position, label: labels[position - 1]?.label ?? String(position), text }))
+}
+
+function intervalComments(zone: string, day: string, latest: VersionRow | undefined, resolution: number) {
+  if (latest?.status !== 'rejected') return []
+  return labelledComments(zone, day, latest).map((c) => ({
+    ...c,
+    href: latest.resolution === resolution ? `#v${c.position}` : null,
+  }))
 }
 
 /** Grid errors as the page's error list: each names and links its interval. */

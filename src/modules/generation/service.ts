@@ -1,11 +1,10 @@
 import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { Deps } from '../../deps.ts'
-import { staffRole, type RequestContext } from '../../platform/context.ts'
-import { ConflictError, NotFoundError } from '../../platform/errors.ts'
+import type { RequestContext } from '../../platform/context.ts'
+import { ConflictError } from '../../platform/errors.ts'
 import { deliveryDay, localMoment, type DeliveryDay } from '../../platform/time/intervals.ts'
 import { applyTransition, statusHistory } from '../../platform/workflow/index.ts'
-import { emailCustomer } from '../accounts/index.ts'
 import { sameValues } from './grid.ts'
 import { generationSettings, type GenerationSettings } from './settings.ts'
 import { isActiveOn, type UnitRow } from './units.service.ts'
@@ -34,9 +33,11 @@ export interface VersionRow {
   values: number[]
   total: number
   created_at: Date
+  /** An operator's comments on single intervals of a rejected version, by 1-based position. */
+  interval_comments: Record<string, string> | null
 }
 
-const VERSION_COLUMNS = [
+export const VERSION_COLUMNS = [
   'id',
   'schedule_id',
   'version',
@@ -46,6 +47,7 @@ const VERSION_COLUMNS = [
   'values',
   'total',
   'created_at',
+  'interval_comments',
 ]
 
 /** The delivery day as the tenant cuts it (zone, resolution). */
@@ -225,53 +227,6 @@ export async function approveIn(
     updated_at: deps.clock.now(),
   })
   return { version, changed: true }
-}
-
-/** The operator accepts or rejects (with a reason, emailed) the newest version of a day. */
-export async function decideSchedule(
-  deps: GenerationDeps,
-  ctx: RequestContext,
-  scheduleId: string,
-  version: number,
-  to: 'accepted' | 'rejected',
-  comment: string,
-): Promise<void> {
-  await withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const schedule = await trx('schedules')
-      .where({ id: scheduleId })
-      .forUpdate()
-      .first<ScheduleRow | undefined>()
-    if (!schedule) throw new NotFoundError('schedule')
-    if (schedule.version !== version) throw new ConflictError('a newer version exists')
-    const current = await trx('schedule_versions')
-      .where({ schedule_id: scheduleId, version })
-      .first<VersionRow | undefined>(VERSION_COLUMNS)
-    if (!current) throw new NotFoundError('schedule version')
-    const unit = await trx('generating_units').where({ id: schedule.unit_id }).first<UnitRow>()
-    await applyTransition(
-      trx,
-      ctx,
-      SCHEDULE_WORKFLOW,
-      { table: 'schedule_versions', type: 'schedule-version', id: current.id },
-      {
-        to,
-        expected: 'submitted',
-        role: staffRole(ctx),
-        comment,
-        notify: async (t) => {
-          if (!unit.customer_id) return
-          await emailCustomer(t, deps, ctx, unit.customer_id, `generation.mail.${to}`, (m) => ({
-            unit: `${unit.code} ${unit.name}`,
-            day: m.fmt.date(schedule.day),
-            version,
-            comment: comment.trim(),
-            link: m.link(`/services/pgb/units/${unit.id}/days/${schedule.day}`),
-          }))
-        },
-      },
-    )
-    await trx('schedules').where({ id: scheduleId }).update({ status: to, updated_at: deps.clock.now() })
-  })
 }
 
 /** Who did what to a schedule's versions, oldest first (the version page's history). */

@@ -7,7 +7,6 @@ import { dayOverview } from './overview.service.ts'
 import {
   approveSchedule,
   dayOfTenant,
-  decideSchedule,
   saveDraft,
   scheduleOf,
   schedulesOfDay,
@@ -26,6 +25,7 @@ import {
   unitsActiveOn,
   unitsOf,
 } from './units.service.ts'
+import { decideSchedule, scheduleReview } from './review.service.ts'
 import { applyImport, exportSheet, importOf, previewImport } from './transfer.service.ts'
 
 const customerOf = (deps: GenerationDeps, ctx: RequestContext, id: string) =>
@@ -49,6 +49,7 @@ export function createGenerationServices(deps: Deps) {
       saveDraft,
       saveUnit,
       scheduleOf,
+      scheduleReview,
       schedulesOfDay,
       unitHistory,
       unitList,
