@@ -50,6 +50,21 @@ describe('the seed 000 flow to its end in the browser: token, schedule, approval
       // The test clock stands at Saturday 21 November 2026, 10:00 in Warsaw: the first day
       // still open is Sunday 22 November, an ordinary day of 96 quarter-hours.
       expect(new URL(page.url()).pathname).toMatch(/\/days\/2026-11-22$/)
+      // A planned outage before dawn, declared beside the schedule; the day lists it.
+      await step(page, () =>
+        page.getByRole('link', { name: 'Zgłoś lub wycofaj niedyspozycyjność tej jednostki' }).click(),
+      )
+      await page.getByLabel('Od').fill('2026-11-22T02:00')
+      await page.getByLabel('Do', { exact: true }).fill('2026-11-22T04:00')
+      await page.getByLabel('Największa dostępna moc').fill('0')
+      await page.getByLabel('Powód').fill('Przegląd transformatora')
+      await step(page, () => page.getByTestId('declare').click())
+      expect(await page.getByTestId('flash').textContent()).toContain('Zgłoszenie zapisano')
+      expect(await page.getByTestId('declarations').textContent()).toContain('Przegląd transformatora')
+      await step(page, () => page.locator('.govuk-back-link').click())
+      expect(await page.getByTestId('availability').textContent()).toContain(
+        'najwyżej 0 kW — Przegląd transformatora',
+      )
       const inputs = await page.locator('form[data-grid] input[name^="v"]').count()
       expect(inputs).toBe(96)
       // Shown as 24 hours × 4 quarter-hours: paste a block of hours from a sheet, then a column.
@@ -75,7 +90,7 @@ describe('the seed 000 flow to its end in the browser: token, schedule, approval
       const dayUrl = page.url()
       const day = /days\/(\d{4}-\d{2}-\d{2})/.exec(dayUrl)![1]!
 
-      // The operator accepts it in the day overview.
+      // The operator reviews it value by value from the day overview, and accepts it.
       await staff.goto(`${pl.url}/admin/login`)
       await staff.getByLabel('Adres e-mail').fill(pl.email)
       await staff.getByLabel('Hasło').fill(pl.password)
@@ -86,7 +101,10 @@ describe('the seed 000 flow to its end in the browser: token, schedule, approval
       await staff.waitForURL(/\/admin$/)
       await step(staff, () => staff.goto(`${pl.url}/admin/generation?day=${day}`))
       expect(await staff.getByTestId('overview').textContent()).toContain('PLW-BALTYK-1')
-      await step(staff, () => staff.getByTestId('accept-PLW-BALTYK-1').click())
+      await step(staff, () => staff.getByTestId('review-PLW-BALTYK-1').click())
+      expect(await staff.getByTestId('review').locator('tbody tr').count()).toBe(96)
+      expect(await staff.getByTestId('declarations').textContent()).toContain('Przegląd transformatora')
+      await step(staff, () => staff.getByTestId('accept').click())
       expect(await staff.getByTestId('flash').textContent()).toContain('Plan przyjęty')
 
       // The customer sees it accepted, then signs out (step 8).

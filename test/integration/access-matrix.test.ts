@@ -1,4 +1,5 @@
 import http from 'node:http'
+import type { Knex } from 'knex'
 import type { AddressInfo } from 'node:net'
 import request, { type Response } from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -93,6 +94,9 @@ const MATRIX: Record<string, Expectation> = {
   'GET /services/pgb/units/:unit/days/:day': PGB(G),
   'POST /services/pgb/units/:unit/days/:day': PGB(P),
   'GET /services/pgb/units/:unit/days/:day/versions': PGB(G),
+  'GET /services/pgb/units/:unit/availability': PGB(G),
+  'POST /services/pgb/units/:unit/availability': PGB(P),
+  'POST /services/pgb/units/:unit/availability/:id/withdraw': PGB(P),
   'GET /services/pgb/export': PGB(G),
   'GET /services/pgb/import': PGB(G),
   'POST /services/pgb/import': PGB(P),
@@ -232,6 +236,26 @@ const REAL_FORMS: Record<string, Record<string, string>> = {
   'POST /services/applications/:id/read': { n: '1' },
   'POST /admin/generation/schedules/:id': { to: 'accepted', version: '0', comment: '' },
   'POST /services/pgb/import/:id': { mode: 'draft' },
+  'POST /services/pgb/units/:unit/availability': {
+    from: '2026-12-01T10:00',
+    to: '2026-12-01T12:00',
+    available: '0',
+    reason: 'Maintenance',
+  },
+}
+
+/** A unit's availability declaration (a day in December, nothing available), for its id. */
+async function declaration(trx: Knex.Transaction, tenantId: string, unitId: string): Promise<string> {
+  const [row] = await trx('unit_availability')
+    .insert({
+      tenant_id: tenantId,
+      unit_id: unitId,
+      period: trx.raw(`tstzrange('2026-12-02T09:00Z', '2026-12-02T13:00Z')`),
+      available_kw: 0,
+      reason: 'Inspection',
+    })
+    .returning<{ id: string }[]>('id')
+  return row!.id
 }
 
 /** Routes that end the session they are called with: each cell gets a fresh session. */
@@ -340,6 +364,7 @@ describe('access matrix: every route × every kind of visitor', () => {
         })
         .returning<{ id: string }[]>('id')
       ids.unit = unit!.id
+      ids.availability = await declaration(trx, a.id, unit!.id)
       // A day of it approved as version 1, for staff to review.
       const [schedule] = await trx('schedules')
         .insert({ tenant_id: a.id, unit_id: unit!.id, day: '2026-11-23', status: 'submitted', version: 1 })
@@ -421,6 +446,7 @@ describe('access matrix: every route × every kind of visitor', () => {
         })
         .returning<{ id: string }[]>('id')
       foreignIds.unit = unit!.id
+      foreignIds.availability = await declaration(trx, b.id, unit!.id)
       const [schedule] = await trx('schedules')
         .insert({ tenant_id: b.id, unit_id: unit!.id, day: '2026-11-23', status: 'draft' })
         .returning<{ id: string }[]>('id')
@@ -459,7 +485,9 @@ describe('access matrix: every route × every kind of visitor', () => {
       ['/services/applications/', from.application],
       ['/admin/applications/', from.application],
     ]
-    const id = prefixes.find(([prefix]) => path.startsWith(prefix))?.[1] ?? from.clerk ?? from.operator
+    const id = path.includes('/availability/:id')
+      ? from.availability
+      : (prefixes.find(([prefix]) => path.startsWith(prefix))?.[1] ?? from.clerk ?? from.operator)
     return path
       .replace(':id', id!)
       .replace(':attachmentId', from.attachment!)
@@ -576,6 +604,9 @@ describe('access matrix: every route × every kind of visitor', () => {
       )
       expect((await trx('enrolments').where({ id: foreignIds.enrolment }).first()).revoked_at).toBeNull()
       expect(await trx('application_messages').count('* as n').first()).toEqual({ n: '0' })
+      expect(await trx('unit_availability').whereNull('withdrawn_at').count('* as n').first()).toEqual({
+        n: '1',
+      })
     })
   }, 120_000)
 })

@@ -1,6 +1,14 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { addDays, dayOf, deliveryDay, localMoment, parseDay } from '../../src/platform/time/intervals.ts'
+import {
+  addDays,
+  dayOf,
+  deliveryDay,
+  localDateTimeValue,
+  localMoment,
+  parseDay,
+  parseLocalDateTime,
+} from '../../src/platform/time/intervals.ts'
 
 const WARSAW = 'Europe/Warsaw'
 
@@ -85,5 +93,36 @@ describe('delivery days and their intervals', () => {
     expect(() => parseDay('2026-02-30')).toThrow()
     expect(() => parseDay('26-1-1')).toThrow()
     expect(() => deliveryDay('2026-13-01', WARSAW, 15)).toThrow()
+  })
+})
+
+describe('a wall-clock moment typed in a form', () => {
+  it.each([
+    ['2026-11-24T10:00', '2026-11-24T09:00:00.000Z'],
+    ['2026-11-24 10:00', '2026-11-24T09:00:00.000Z'],
+    ['2026-07-01T00:00', '2026-06-30T22:00:00.000Z'],
+    // 02:30 does not exist on 29 March 2026 in Warsaw: it moves forward to 03:30 (summer time).
+    ['2026-03-29T02:30', '2026-03-29T01:30:00.000Z'],
+    // 02:30 happens twice on 25 October 2026: the first (summer time) is taken.
+    ['2026-10-25T02:30', '2026-10-25T00:30:00.000Z'],
+  ])('reads %s in Warsaw as %s', (typed, instant) => {
+    expect(parseLocalDateTime(typed, 'Europe/Warsaw')?.toISOString()).toBe(instant)
+  })
+
+  it.each([
+    '',
+    '2026-11-31T10:00',
+    '2026-11-24T24:00',
+    '2026-11-24T10:60',
+    '24.11.2026 10:00',
+    '2026-11-24',
+    '2026-11-24T10:00Z',
+  ])('refuses %j', (typed) => {
+    expect(parseLocalDateTime(typed, 'Europe/Warsaw')).toBeUndefined()
+  })
+
+  it('shows an instant as a datetime-local input does, in the zone', () => {
+    expect(localDateTimeValue(new Date('2026-11-24T09:00:00Z'), 'Europe/Warsaw')).toBe('2026-11-24T10:00')
+    expect(localDateTimeValue(new Date('2026-11-24T09:00:00Z'), 'Asia/Shanghai')).toBe('2026-11-24T17:00')
   })
 })

@@ -5,11 +5,12 @@ import { formText, renderInvalid } from '../../http/forms.ts'
 import { acceptUpload } from '../../http/upload.ts'
 import { uuidIds } from '../../http/params.ts'
 import { ConflictError, NotFoundError } from '../../platform/errors.ts'
-import { addDays, dayOf, parseDay } from '../../platform/time/intervals.ts'
+import { addDays, dayOf, deliveryDay, parseDay, type Resolution } from '../../platform/time/intervals.ts'
 import { requireService } from '../services/index.ts'
 import { copyByLocalTime, copySource, editorLocals, gridErrors, labelledComments } from './editor.ts'
-import { readGrid } from './grid.ts'
-import { gateOf } from './service.ts'
+import { readGrid, unitFactor } from './grid.ts'
+import { aboveAvailability, AvailabilityError, limitsOf } from './availability.service.ts'
+import { gateOf, type VersionRow } from './service.ts'
 import type { UnitRow } from './units.service.ts'
 import type { GenerationServices } from './services.ts'
 import { generationSettings } from './settings.ts'
@@ -66,11 +67,42 @@ export function generationCustomerRoutes(deps: Deps, generation: GenerationServi
   const editor = async (req: Request, res: Response) => {
     const unit = await ownUnit(req, res)
     const day = dayParam(req.params.day)
-    return { unit, day, view: await generation.scheduleOf(res.locals.ctx, unit.id, day) }
+    const view = await generation.scheduleOf(res.locals.ctx, unit.id, day)
+    return { unit, day, view, declared: await declaredOn(res, unit, day, view.latest) }
+  }
+
+  /**
+   * The unit's live availability declarations on the day, and how many intervals of the
+   * newest submitted or accepted version are above them (declared after it was approved).
+   */
+  const declaredOn = async (res: Response, unit: UnitRow, day: string, latest: VersionRow | undefined) => {
+    const ctx = res.locals.ctx
+    const settings = generationSettings.of(ctx.tenant)
+    const delivery = generation.dayOfTenant(ctx, day)
+    const declarations = (await generation.availabilityOf(ctx, unit.id, delivery.start, delivery.end)).filter(
+      (d) => !d.withdrawn_at,
+    )
+    const current = latest && ['submitted', 'accepted'].includes(latest.status) ? latest : undefined
+    const above = current
+      ? aboveAvailability(
+          current.values.map(Number),
+          limitsOf(
+            declarations,
+            deliveryDay(day, ctx.tenant.settings.timeZone, current.resolution as Resolution).intervals,
+          ),
+        ).length
+      : 0
+    return {
+      declarations: declarations.map((d) => ({
+        ...d,
+        available: Number(d.available_kw) / unitFactor(settings),
+      })),
+      aboveDeclared: above,
+    }
   }
 
   router.get(`${BASE}/units/:unit/days/:day`, async (req, res) => {
-    const { unit, day, view } = await editor(req, res)
+    const { unit, day, view, declared } = await editor(req, res)
     const source = copySource(day, req.query.copy)
     let values: (number | null)[] | undefined
     if (source) {
@@ -84,6 +116,7 @@ export function generationCustomerRoutes(deps: Deps, generation: GenerationServi
     }
     res.render('customer/generation/day', {
       ...editorLocals(res, deps.clock.now(), unit, day, view, { values }),
+      ...declared,
       copied: source && values ? source : undefined,
       copyMissing: source && !values ? source : undefined,
       values: {},
@@ -91,13 +124,14 @@ export function generationCustomerRoutes(deps: Deps, generation: GenerationServi
   })
 
   router.post(`${BASE}/units/:unit/days/:day`, async (req, res) => {
-    const { unit, day, view } = await editor(req, res)
+    const { unit, day, view, declared } = await editor(req, res)
     const settings = generationSettings.of(res.locals.tenant!)
     const delivery = generation.dayOfTenant(res.locals.ctx, day)
     const approve = formText(req, 'action') !== 'draft'
     const now = deps.clock.now()
     const page = (extra: object = {}) => ({
       ...editorLocals(res, now, unit, day, view, { typed: req.body as Record<string, unknown> }),
+      ...declared,
       ...extra,
     })
     // Closed (or not active that day): nothing is saved, whatever was posted.
@@ -126,13 +160,35 @@ export function generationCustomerRoutes(deps: Deps, generation: GenerationServi
       flash(req, { key: 'generation.day.draftSaved' })
     } else {
       const base = Number(formText(req, 'base'))
-      const result = await generation.approveSchedule(
-        res.locals.ctx,
-        unit,
-        day,
-        grid.values as number[],
-        Number.isInteger(base) ? base : -1,
-      )
+      let result: { version: number; changed: boolean }
+      try {
+        result = await generation.approveSchedule(
+          res.locals.ctx,
+          unit,
+          day,
+          grid.values as number[],
+          Number.isInteger(base) ? base : -1,
+        )
+      } catch (err) {
+        if (!(err instanceof AvailabilityError)) throw err
+        // Above what the unit declared it can give: said beside each such interval.
+        const locals = page()
+        const errors = err.intervals.map((e) => ({
+          ...e,
+          params: {
+            limit: res.locals.fmt.number(e.limitKw / unitFactor(settings)),
+            unit: settings.unit,
+            reason: e.reason,
+          },
+        }))
+        return renderInvalid(
+          res,
+          'customer/generation/day',
+          gridErrors(res, errors, locals.inputs),
+          req.body,
+          locals,
+        )
+      }
       flash(req, {
         key: result.changed ? 'generation.day.approved' : 'generation.day.unchanged',
         params: { version: String(result.version) },

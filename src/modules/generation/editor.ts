@@ -176,7 +176,7 @@ export function gridErrors(
 ): FieldError[] {
   return errors.map((e) => ({
     field: `v${e.position}`,
-    text: res.locals.t(e.key, { interval: inputs[e.position - 1]?.label ?? String(e.position) }),
+    text: res.locals.t(e.key, { ...e.params, interval: inputs[e.position - 1]?.label ?? String(e.position) }),
     href: `#v${e.position}`,
   }))
 }

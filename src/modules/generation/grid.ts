@@ -31,6 +31,8 @@ export function readValue(
 export interface GridError {
   position: number
   key: string
+  /** More for the message than the interval's name. */
+  params?: Record<string, string>
 }
 
 /**

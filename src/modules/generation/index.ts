@@ -2,6 +2,7 @@ import path from 'node:path'
 import { Router } from 'express'
 import type { KabinetModule } from '../../module.ts'
 import { generationAdminRoutes } from './admin.routes.ts'
+import { availabilityRoutes } from './availability.routes.ts'
 import { generationCustomerRoutes } from './customer.routes.ts'
 import { seedGenerationDemo } from './demo.ts'
 import { REMINDER_CRON, REMINDER_QUEUE, remindAllTenants } from './reminders.ts'
@@ -21,7 +22,14 @@ import { IMPORT_SWEEP } from './transfer.service.ts'
 export const generationModule: KabinetModule = {
   name: 'generation',
   owns: {
-    tables: ['generating_units', 'schedules', 'schedule_versions', 'schedule_imports', 'schedule_reminders'],
+    tables: [
+      'generating_units',
+      'schedules',
+      'schedule_versions',
+      'schedule_imports',
+      'schedule_reminders',
+      'unit_availability',
+    ],
   },
   service: 'pgb',
   assets: { scripts: ['js/modules/generation.js'], styles: ['css/modules/generation.css'] },
@@ -34,7 +42,11 @@ export const generationModule: KabinetModule = {
   ],
   routes(deps) {
     const generation = createGenerationServices(deps)
-    return Router().use(generationCustomerRoutes(deps, generation), generationAdminRoutes(deps, generation))
+    return Router().use(
+      generationCustomerRoutes(deps, generation),
+      availabilityRoutes(deps, generation),
+      generationAdminRoutes(deps, generation),
+    )
   },
   subscribe(deps) {
     deps.events.on('enrolment.redeemed', 'generation', claimUnitsOfEnrolment)

@@ -4,7 +4,9 @@ import { ConflictError, InvalidFieldError, NotFoundError } from '../../platform/
 import { MULTI_LINE, CONTROL_CHARACTERS } from '../../platform/text.ts'
 import { applyTransition, statusHistory } from '../../platform/workflow/index.ts'
 import { emailCustomer } from '../accounts/index.ts'
+import { declarationsIn } from './availability.service.ts'
 import { versionIntervals } from './editor.ts'
+import { deliveryDay, type Resolution } from '../../platform/time/intervals.ts'
 import { VERSION_COLUMNS, type GenerationDeps, type ScheduleRow, type VersionRow } from './service.ts'
 import type { UnitRow } from './units.service.ts'
 import { SCHEDULE_WORKFLOW } from './workflow.ts'
@@ -22,7 +24,9 @@ export async function scheduleReview(deps: GenerationDeps, ctx: RequestContext, 
       .first<VersionRow>(VERSION_COLUMNS)
     const unit = await trx('generating_units').where({ id: schedule.unit_id }).first<UnitRow>()
     const history = await statusHistory(trx, { type: 'schedule-version', id: version.id })
+    const delivery = deliveryDay(schedule.day, ctx.tenant.settings.timeZone, version.resolution as Resolution)
     return {
+      declarations: await declarationsIn(trx, unit.id, delivery.start, delivery.end),
       schedule,
       unit,
       version,

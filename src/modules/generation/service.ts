@@ -5,6 +5,7 @@ import type { RequestContext } from '../../platform/context.ts'
 import { ConflictError } from '../../platform/errors.ts'
 import { deliveryDay, localMoment, type DeliveryDay } from '../../platform/time/intervals.ts'
 import { applyTransition, statusHistory } from '../../platform/workflow/index.ts'
+import { checkAvailability } from './availability.service.ts'
 import { sameValues } from './grid.ts'
 import { generationSettings, type GenerationSettings } from './settings.ts'
 import { isActiveOn, type UnitRow } from './units.service.ts'
@@ -181,6 +182,8 @@ export async function approveIn(
   const settings = generationSettings.of(ctx.tenant)
   const delivery = dayOfTenant(ctx, day)
   if (values.length !== delivery.intervals.length) throw new ConflictError('interval count changed')
+  // Never above what the unit declared it can give (planned or forced unavailability).
+  await checkAvailability(trx, unit.id, delivery.intervals, values)
   const schedule = await lockSchedule(trx, ctx, unit.id, day)
   if (schedule.version !== base) throw new ConflictError(`schedule is at version ${schedule.version}`)
   const latest = schedule.version

@@ -25,6 +25,7 @@ import {
   unitsActiveOn,
   unitsOf,
 } from './units.service.ts'
+import { availabilityOf, declareAvailability, withdrawAvailability } from './availability.service.ts'
 import { decideSchedule, scheduleReview } from './review.service.ts'
 import { applyImport, exportSheet, importOf, previewImport } from './transfer.service.ts'
 
@@ -37,6 +38,8 @@ export function createGenerationServices(deps: Deps) {
     ...bindServices(deps, {
       applyImport,
       approveSchedule,
+      availabilityOf,
+      declareAvailability,
       customerOf,
       dayOverview,
       enrolmentEmail,
@@ -57,6 +60,7 @@ export function createGenerationServices(deps: Deps) {
       unitsActiveOn,
       unitsOf,
       versionHistory,
+      withdrawAvailability,
     }),
     dayOfTenant,
     isActiveOn,

@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError } from '../../platform/errors.ts'
 import { ZipLimitError } from '../../platform/files/zip.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { deliveryDay, type Resolution } from '../../platform/time/intervals.ts'
+import { aboveAvailability, declarationsIn, limitsOf } from './availability.service.ts'
 import { sameValues } from './grid.ts'
 import { approveIn, dayOfTenant, gateOf, saveDraftIn, type GenerationDeps } from './service.ts'
 import { isActiveOn, unitsOf, type UnitRow } from './units.service.ts'
@@ -62,6 +63,42 @@ async function currentValues(
 }
 
 /**
+ * Days of the file above what their unit declared it can give: each a problem naming its
+ * first such interval (one query for every unit and day of the file).
+ */
+async function availabilityProblems(deps: GenerationDeps, ctx: RequestContext, result: ImportResult) {
+  if (!result.days.length) return
+  const days = result.days.map((d) => dayOfTenant(ctx, d.day))
+  const from = new Date(Math.min(...days.map((d) => d.start.getTime())))
+  const to = new Date(Math.max(...days.map((d) => d.end.getTime())))
+  const unitIds = [...new Set(result.days.map((d) => d.unitId))]
+  const declarations = await withTenant(deps.db, ctx.tenant.id, (trx) =>
+    declarationsIn(trx, unitIds, from, to),
+  )
+  result.days.forEach((d, i) => {
+    const delivery = days[i]!
+    const above = aboveAvailability(
+      d.values,
+      limitsOf(
+        declarations.filter((x) => x.unit_id === d.unitId),
+        delivery.intervals,
+      ),
+    )
+    if (above.length)
+      result.problems.push({
+        line: 0,
+        key: 'generation.import.errors.unavailable',
+        params: {
+          day: d.day,
+          unit: d.unitCode,
+          count: above.length,
+          interval: intervalLabel(d.day, delivery.intervals[above[0]!.position - 1]!),
+        },
+      })
+  })
+}
+
+/**
  * An uploaded file read and checked, nothing saved yet: the preview (which days of which
  * units, how many intervals change) is kept for the customer to confirm.
  */
@@ -102,6 +139,7 @@ export async function previewImport(
         params: { day: d.day, unit: d.unitCode },
       })
   }
+  await availabilityProblems(deps, ctx, result)
   const current = await currentValues(
     deps,
     ctx,

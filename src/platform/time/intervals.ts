@@ -113,3 +113,27 @@ export function localMoment(day: string, offsetDays: number, time: string, zone:
     .toZonedDateTime({ timeZone: zone, plainTime: Temporal.PlainTime.from(time) })
   return new Date(at.epochMilliseconds)
 }
+
+/**
+ * A wall-clock moment typed in a form ("2026-11-23T10:00", as a datetime-local input
+ * sends it, or with a space) in the tenant's zone; undefined for anything else, a day
+ * that does not exist included. A time the spring change skips moves forward.
+ */
+export function parseLocalDateTime(value: string, zone: string): Date | undefined {
+  const match = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})$/.exec(value.trim())
+  if (!match || !isRealDay(match[1]!)) return undefined
+  try {
+    const time = Temporal.PlainTime.from(match[2]!, { overflow: 'reject' })
+    return localMoment(match[1]!, 0, time.toString({ smallestUnit: 'minute' }), zone)
+  } catch {
+    return undefined
+  }
+}
+
+/** An instant as a datetime-local input shows it, in the tenant's zone. */
+export function localDateTimeValue(instant: Date, zone: string): string {
+  return Temporal.Instant.fromEpochMilliseconds(instant.getTime())
+    .toZonedDateTimeISO(zone)
+    .toPlainDateTime()
+    .toString({ smallestUnit: 'minute' })
+}
