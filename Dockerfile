@@ -8,6 +8,9 @@ RUN npm run build:css && npm prune --omit=dev
 
 # Runtime: production dependencies, the source (Node strips the types), the built CSS.
 FROM node:24-slim
+# The PDF receipts' font (Latin, Cyrillic and Chinese in one face): PDF_FONT's default.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production PORT=3000 FILES_DIR=/data/files VAR_DIR=/data
 WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
 
@@ -24,6 +24,9 @@ const EnvSchema = z.object({
   // The most one upload form's request may carry, all files together (a proxy in front
   // should allow at least this much).
   UPLOAD_MAX_REQUEST_MB: z.coerce.number().int().min(1).max(2048).default(100),
+  // A TrueType font with Latin, Cyrillic and Chinese glyphs for PDF receipts (Debian's
+  // fonts-wqy-microhei by default); a collection (.ttc) names its face after '#'.
+  PDF_FONT: z.string().min(1).default('/usr/share/fonts/truetype/wqy/wqy-microhei.ttc#WenQuanYiMicroHei'),
 })
 
 export type Config = Readonly<{
@@ -42,6 +45,8 @@ export type Config = Readonly<{
   metricsToken: string | undefined
   shutdownDrainMs: number
   uploadMaxRequestBytes: number
+  /** The receipts' font (file and, in a collection, face); undefined outside production when the file is missing (no receipts then). */
+  pdfFont: { file: string; face: string | undefined } | undefined
 }>
 
 /** Thrown when the environment cannot be turned into a valid configuration. */
@@ -69,6 +74,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (isProduction && !e.SMTP_URL) {
     throw new ConfigError('Invalid configuration: SMTP_URL is required in production')
   }
+  const [fontFile = '', fontFace] = e.PDF_FONT.split('#')
+  const pdfFont = existsSync(fontFile) ? { file: path.resolve(fontFile), face: fontFace } : undefined
+  if (isProduction && !pdfFont) {
+    throw new ConfigError(
+      `Invalid configuration: PDF_FONT ${fontFile} does not exist (install fonts-wqy-microhei)`,
+    )
+  }
   const varDir = path.resolve(e.VAR_DIR)
   return Object.freeze({
     env: e.NODE_ENV,
@@ -86,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: e.METRICS_TOKEN,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     uploadMaxRequestBytes: e.UPLOAD_MAX_REQUEST_MB * 1024 * 1024,
+    pdfFont,
   })
 }
 

@@ -5,7 +5,7 @@ import type { RequestContext } from '../platform/context.ts'
 import { NotFoundError } from '../platform/errors.ts'
 import { findAttachment, type Attachment } from '../platform/files/attachments.ts'
 import type { FileStorage } from '../platform/files/storage.ts'
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 
 /** RFC 5987 `filename*`, plus an ASCII fallback with anything risky replaced. */
@@ -42,6 +42,15 @@ export async function sendAttachment(
     // nothing to answer and nothing wrong on our side.
     if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err
   }
+}
+
+/** A document made by the portal (a receipt), sent like a stored file. */
+export function sendPdf(res: Response, doc: { filename: string; pdf: Buffer }): Promise<void> {
+  return sendAttachment(
+    res,
+    { originalName: doc.filename, mediaType: 'application/pdf', size: doc.pdf.length },
+    Readable.from([doc.pdf]),
+  )
 }
 
 /**

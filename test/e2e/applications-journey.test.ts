@@ -78,6 +78,13 @@ describe('applications journey in the browser (ru, seed 004)', () => {
       await customer.waitForURL(/\/sent$/)
       const number = (await customer.getByTestId('number').textContent())!.trim()
       expect(number).toMatch(/^TP-\d{4}-000001$/)
+      // The receipt of what was sent, as the confirmation email carries it.
+      const receipt = await customer.getByTestId('receipt').getAttribute('href')
+      const pdf = await customer.evaluate(async (href) => {
+        const res = await fetch(href)
+        return { type: res.headers.get('content-type'), head: (await res.text()).slice(0, 5) }
+      }, receipt!)
+      expect(pdf).toEqual({ type: 'application/pdf', head: '%PDF-' })
       expect(await customer.getByTestId('due').textContent()).toMatch(/\d{4}/)
       await expectAccessible(customer)
       await customer.getByRole('link', { name: 'Следить за заявкой' }).click()

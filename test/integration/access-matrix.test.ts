@@ -159,6 +159,7 @@ const MATRIX: Record<string, Expectation> = {
   // A read marker needs the message number: an empty form names none, 404 to the owner too.
   'POST /services/applications/:id/read': { ...OWNER(P), owner: 'hidden' },
   'GET /services/applications/:id/files/:attachmentId': OWNER(G),
+  'GET /services/applications/:id/receipts/:receiptId': OWNER(G),
   'GET /admin/applications': STAFF(G),
   'GET /admin/applications.csv': STAFF(G),
   'GET /admin/applications/:id': STAFF(G),
@@ -170,6 +171,7 @@ const MATRIX: Record<string, Expectation> = {
   'GET /admin/applications/:id/live': STAFF(G),
   'POST /admin/applications/:id/read': { ...STAFF(P), clerk: 'hidden', admin: 'hidden' },
   'GET /admin/applications/:id/files/:attachmentId': STAFF(G),
+  'GET /admin/applications/:id/receipts/:receiptId': STAFF(G),
   'GET /admin/standard-forms': STAFF(G, true),
   'POST /admin/standard-forms': STAFF(P, true),
   'GET /admin/standard-forms/:id': STAFF(G, true),
@@ -351,6 +353,7 @@ describe('access matrix: every route × every kind of visitor', () => {
       ids.application = String((await trx('applications').first('id')).id)
       ids.attachment = String((await trx('attachments').where({ owner_type: 'application' }).first('id')).id)
       ids.form = String((await trx('standard_forms').first('id')).id)
+      ids.receipt = String((await trx('application_receipts').first('id')).id)
       // A generating unit of the owner's, and an (empty) import of theirs waiting for confirmation.
       const [unit] = await trx('generating_units')
         .insert({
@@ -432,6 +435,7 @@ describe('access matrix: every route × every kind of visitor', () => {
         (await trx('attachments').where({ owner_type: 'application' }).first('id')).id,
       )
       foreignIds.form = String((await trx('standard_forms').first('id')).id)
+      foreignIds.receipt = String((await trx('application_receipts').first('id')).id)
       foreignIds.enrolment = String((await trx('enrolments').first('id')).id)
       foreignIds.request = String((await trx('access_requests').first('id')).id)
       const [unit] = await trx('generating_units')
@@ -491,6 +495,7 @@ describe('access matrix: every route × every kind of visitor', () => {
     return path
       .replace(':id', id!)
       .replace(':attachmentId', from.attachment!)
+      .replace(':receiptId', from.receipt!)
       .replace(':token', 'x'.repeat(43))
       .replace(':type', 'tp15')
       .replace(':unit', from.unit!)

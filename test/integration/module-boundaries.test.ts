@@ -15,6 +15,7 @@ const PLATFORM = [
   'session',
   'rate_limits',
   'outbox',
+  'outbox_attachments',
   'audit_log',
   'files',
   'attachments',

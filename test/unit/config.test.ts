@@ -31,9 +31,27 @@ describe('configuration', () => {
       /SMTP_URL is required in production/,
     ],
     [{ SESSION_SECRET: 'short' }, /^Invalid configuration: SESSION_SECRET /],
+    [
+      {
+        NODE_ENV: 'production',
+        SESSION_SECRET: 'x'.repeat(40),
+        DATABASE_URL: 'postgres://a@b/c',
+        SMTP_URL: 'smtp://mail:25',
+        PDF_FONT: '/nowhere/font.ttf',
+      },
+      /PDF_FONT \/nowhere\/font.ttf does not exist/,
+    ],
   ])('stops with one line naming the variable: %o', (env, message) => {
     expect(() => loadConfig({ VAR_DIR: varDir(), ...env })).toThrow(ConfigError)
     expect(() => loadConfig({ VAR_DIR: varDir(), ...env })).toThrow(message)
+  })
+
+  it('finds the receipts’ font, or goes without receipts outside production', () => {
+    expect(loadConfig({ VAR_DIR: varDir(), PDF_FONT: '/nowhere/font.ttf' }).pdfFont).toBeUndefined()
+    expect(loadConfig({ VAR_DIR: varDir(), PDF_FONT: `${import.meta.filename}#Face` }).pdfFont).toEqual({
+      file: import.meta.filename,
+      face: 'Face',
+    })
   })
 
   it('returns a frozen object', () => {

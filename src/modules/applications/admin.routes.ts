@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
 import { EMPTY_PAGE, filterDay, filterText, readFilters } from '../../http/filters.ts'
 import type { Deps } from '../../deps.ts'
-import { attachmentDownload } from '../../http/download.ts'
+import { attachmentDownload, sendPdf } from '../../http/download.ts'
 import { flash } from '../../http/flash.ts'
 import { formText, renderInvalid } from '../../http/forms.ts'
 import { exportList, PageParam, pagination } from '../../http/lists.ts'
@@ -42,7 +42,7 @@ const BASE = '/admin/applications'
 
 /** The staff side: the queue, an application's page with its workflow moves, chat and documents. */
 export function applicationAdminRoutes(deps: Deps, applications: ApplicationServices): Router {
-  const router = uuidIds(Router())
+  const router = uuidIds(Router(), 'id', 'receiptId')
   router.use([BASE, '/admin/applications.csv'], requireOperator(deps.db))
   const chatLimit = createLimiter(deps.pool, { keyPrefix: 'staff-chat', points: 120, durationSeconds: 600 })
 
@@ -322,6 +322,18 @@ export function applicationAdminRoutes(deps: Deps, applications: ApplicationServ
         : false,
     ),
   )
+
+  router.get(`${BASE}/:id/receipts/:receiptId`, async (req, res) => {
+    const receipt = await applications.receiptOf(
+      res.locals.ctx,
+      String(req.params.id),
+      String(req.params.receiptId),
+      {
+        side: 'staff',
+      },
+    )
+    await sendPdf(res, receipt)
+  })
 
   router.use(formLibraryRoutes(deps, applications), typeAdminRoutes(deps, applications))
   return router

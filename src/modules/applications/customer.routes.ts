@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
-import { attachmentDownload, sendAttachment } from '../../http/download.ts'
+import { attachmentDownload, sendAttachment, sendPdf } from '../../http/download.ts'
 import { flash } from '../../http/flash.ts'
 import { formText, renderInvalid } from '../../http/forms.ts'
 import { PageParam, pagination } from '../../http/lists.ts'
@@ -25,7 +25,7 @@ const BASE = '/services/applications'
 
 /** The customer's side (seed 002 "Заявки", seed 004): types, the form, my applications, chat, forms. */
 export function applicationCustomerRoutes(deps: Deps, applications: ApplicationServices): Router {
-  const router = uuidIds(Router())
+  const router = uuidIds(Router(), 'id', 'receiptId')
   router.use(BASE, requireService(deps.db, 'applications'))
   const customerOf = (res: Response) => res.locals.customer!.id
   /** Types may be for individuals or legal entities only (seed 004's kinds of connection). */
@@ -282,5 +282,15 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
         : false,
     ),
   )
+
+  router.get(`${BASE}/:id/receipts/:receiptId`, async (req, res) => {
+    const receipt = await applications.receiptOf(
+      res.locals.ctx,
+      String(req.params.id),
+      String(req.params.receiptId),
+      reader(res),
+    )
+    await sendPdf(res, receipt)
+  })
   return router
 }

@@ -25,6 +25,7 @@ export const applicationsModule: KabinetModule = {
       'application_messages',
       'application_notes',
       'application_acceptances',
+      'application_receipts',
       'standard_forms',
     ],
   },

@@ -11,10 +11,12 @@ import { publish } from '../../platform/live.ts'
 import { claimSubmission } from '../../platform/submissions.ts'
 import { dayOf } from '../../platform/time/intervals.ts'
 import { applyTransition, type TransitionRequest } from '../../platform/workflow/index.ts'
-import { emailCustomer } from '../accounts/index.ts'
+import { mailLocale, mailTo } from '../../platform/mail/links.ts'
+import { customerContact } from '../accounts/index.ts'
 import { activeOperatorEmail } from '../operators/index.ts'
 import { tenantCalendar } from '../calendar/index.ts'
 import { clockAfterMove } from './deadlines.ts'
+import { makeReceipt } from './receipt.service.ts'
 import type { ApplicationType } from './definition.ts'
 import {
   currentType,
@@ -27,7 +29,7 @@ import {
 import { offeredType } from './types.service.ts'
 import { WORKFLOWS } from './workflows.ts'
 
-export type ApplicationsDeps = Pick<Deps, 'db' | 'clock' | 'outbox' | 'files' | 'i18n'>
+export type ApplicationsDeps = Pick<Deps, 'db' | 'clock' | 'outbox' | 'files' | 'i18n' | 'config'>
 export type UploadedFile = AcceptedFile & { field: string }
 
 export const OWNER = 'application'
@@ -212,17 +214,39 @@ async function moveIn(
   await applyTransition(trx, ctx, workflowOf(type), subject(application.id), {
     ...request,
     notify: async (t, change) => {
-      const template = change.to === 'submitted' ? 'applications.mail.submitted' : 'applications.mail.status'
-      await emailCustomer(t, deps, ctx, application.customer_id, template, (m) => ({
-        number: application.number,
-        status: m.t(`applications.statuses.${change.to}`),
-        comment: [
-          comment ?? m.t('applications.mail.noComment'),
-          ...(completeBy ? [m.t('applications.mail.completeBy', { date: m.fmt.date(completeBy) })] : []),
-        ].join('\n\n'),
-        due: clock.dueOn ? m.fmt.date(clock.dueOn) : '',
-        link: m.link(`/services/applications/${application.id}`),
-      }))
+      const submitted = change.to === 'submitted'
+      const template = submitted ? 'applications.mail.submitted' : 'applications.mail.status'
+      const contact = await customerContact(t, application.customer_id)
+      if (!contact) return
+      // A submission's email carries its receipt (kept as sent; see receipt.service.ts).
+      const receipt = submitted
+        ? await makeReceipt(
+            deps,
+            t,
+            ctx,
+            { application, type, submittedAt: deps.clock.now() },
+            contact,
+            mailLocale(contact, ctx),
+          )
+        : undefined
+      await mailTo(
+        t,
+        deps,
+        ctx,
+        contact,
+        template,
+        (m) => ({
+          number: application.number,
+          status: m.t(`applications.statuses.${change.to}`),
+          comment: [
+            comment ?? m.t('applications.mail.noComment'),
+            ...(completeBy ? [m.t('applications.mail.completeBy', { date: m.fmt.date(completeBy) })] : []),
+          ].join('\n\n'),
+          due: clock.dueOn ? m.fmt.date(clock.dueOn) : '',
+          link: m.link(`/services/applications/${application.id}`),
+        }),
+        receipt ? [receipt] : [],
+      )
     },
   })
   await trx('applications').where({ id: application.id }).update({

@@ -5,6 +5,7 @@ import { markRead, postMessage } from './chat.service.ts'
 import { formFile, formLibrary, uploadForm } from './forms.service.ts'
 import { assignableStaff, customerList, followableApplication, staffQueue } from './list.service.ts'
 import { addNote, notesOf } from './notes.service.ts'
+import { receiptOf } from './receipt.service.ts'
 import {
   addStaffDocuments,
   assignApplication,
@@ -32,6 +33,7 @@ export function createApplicationServices(deps: Deps) {
     listTypes,
     markRead,
     mayReadApplicationFile,
+    receiptOf,
     moveApplication,
     notesOf,
     offeredType,

@@ -9,6 +9,7 @@ import { findApplication, messagesOf, typeById, type ApplicationRow } from './re
 import { OWNER, type ApplicationsDeps } from './service.ts'
 import { timeline, type WorkflowCode } from './workflows.ts'
 import { acceptancesOf, type Acceptance } from './acceptance.service.ts'
+import { receiptsOf, type ReceiptRow } from './receipt.service.ts'
 
 /** The customer an application belongs to, as staff see them. */
 export function customerOf(deps: ApplicationsDeps, ctx: RequestContext, customerId: string) {
@@ -30,6 +31,8 @@ export interface ApplicationView {
   workflow: WorkflowCode
   /** Documents the customer accepted online (the TP contract), oldest first. */
   acceptances: Acceptance[]
+  /** A PDF receipt of each submission, newest first. */
+  receipts: ReceiptRow[]
 }
 
 /**
@@ -76,6 +79,7 @@ export async function viewApplication(
       messageFiles,
       workflow: type.definition.workflow,
       acceptances: await acceptancesOf(trx, id),
+      receipts: await receiptsOf(trx, id),
     }
   })
 }

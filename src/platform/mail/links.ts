@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import type { RequestContext } from '../context.ts'
-import type { Outbox } from './outbox.ts'
+import type { MailAttachment, Outbox } from './outbox.ts'
 import { isLocale, type Locale } from '../i18n/locales.ts'
 import type { I18n, TFunction } from '../i18n/index.ts'
 import { formattersFor, type Formatters } from '../format.ts'
@@ -18,6 +18,10 @@ export interface MailWriting {
   link(path: string): string
 }
 
+/** The language a message to `contact` is written in: theirs, else the request's or job's. */
+export const mailLocale = (contact: { locale: string | null }, ctx: RequestContext): Locale =>
+  isLocale(contact.locale) ? contact.locale : ctx.locale
+
 /**
  * The one way a module writes to a customer about their affairs: in the customer's chosen
  * language (else the language of the request or job that caused it), dates in the
@@ -31,8 +35,9 @@ export async function mailTo(
   contact: { email: string; locale: string | null },
   template: string,
   params: (writing: MailWriting) => Record<string, unknown>,
+  attachments: readonly MailAttachment[] = [],
 ): Promise<void> {
-  const locale = isLocale(contact.locale) ? contact.locale : ctx.locale
+  const locale = mailLocale(contact, ctx)
   const writing: MailWriting = {
     locale,
     t: deps.i18n.t(locale),
@@ -44,6 +49,7 @@ export async function mailTo(
     template,
     locale,
     params: { tenant: ctx.tenant.settings.name, ...params(writing) },
+    attachments,
   })
 }
 

@@ -11,11 +11,19 @@ export interface MailJob {
   outboxId: string
 }
 
+export interface MailAttachment {
+  filename: string
+  contentType: string
+  content: Buffer
+}
+
 export interface OutgoingMail {
   to: string
   template: string
   locale: Locale
   params: Record<string, unknown>
+  /** Kept with the message, so a retry sends the same bytes. */
+  attachments?: readonly MailAttachment[]
 }
 
 export interface Outbox {
@@ -39,6 +47,14 @@ export function createOutbox(boss: PgBoss, render: MailRenderer): Outbox {
         })
         .returning<{ id: string }[]>('id')
       if (!row) throw new Error('outbox insert returned nothing')
+      for (const a of mail.attachments ?? [])
+        await trx('outbox_attachments').insert({
+          tenant_id: tenant.id,
+          outbox_id: row.id,
+          filename: a.filename,
+          content_type: a.contentType,
+          content: a.content,
+        })
       const job: MailJob = { tenantId: tenant.id, outboxId: row.id }
       await sendJob(boss, trx, QUEUES.mailSend, job, { singletonKey: row.id })
       return row.id

@@ -34,7 +34,20 @@ export async function deliver(db: Knex, delivery: MailDelivery, clock: Clock, jo
       const row = await trx<OutboxRow>('outbox').where({ id: job.outboxId }).forUpdate().first()
       if (!row || row.sent_at) return
       if (delivery.transport) {
+        const attachments = await trx('outbox_attachments')
+          .where({ outbox_id: row.id })
+          .orderBy('filename')
+          .select<{ filename: string; content_type: string; content: Buffer }[]>(
+            'filename',
+            'content_type',
+            'content',
+          )
         await delivery.transport.sendMail({
+          attachments: attachments.map((a) => ({
+            filename: a.filename,
+            contentType: a.content_type,
+            content: a.content,
+          })),
           from: delivery.from,
           to: row.to_address,
           subject: row.subject,

@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto'
+import type { Knex } from 'knex'
+import { withTenant } from '../../db/tenant-scope.ts'
+import type { RequestContext } from '../../platform/context.ts'
+import { NotFoundError } from '../../platform/errors.ts'
+import { attachmentsOf } from '../../platform/files/attachments.ts'
+import { formatBytes, formattersFor } from '../../platform/format.ts'
+import type { Locale } from '../../platform/i18n/locales.ts'
+import type { MailAttachment } from '../../platform/mail/outbox.ts'
+import { renderPdf } from '../../platform/pdf.ts'
+import { tenantText } from '../../platform/tenancy/texts.ts'
+import type { CustomerContact } from '../accounts/index.ts'
+import type { ApplicationType } from './definition.ts'
+import type { ApplicationRow } from './repo.ts'
+import type { ApplicationsDeps } from './service.ts'
+
+const OWNER = 'application'
+
+export interface ReceiptRow {
+  id: string
+  application_id: string
+  submitted_at: Date
+  sha256: string
+}
+
+/** An answer as the application's page shows it: a tick as "Yes", numbers in the reader's locale. */
+function answer(
+  deps: Pick<ApplicationsDeps, 'i18n'>,
+  locale: Locale,
+  ctx: RequestContext,
+  field: ApplicationType['definition']['fields'][number],
+  value: string | number | boolean,
+): string {
+  const t = deps.i18n.t(locale)
+  const fmt = formattersFor(locale, ctx.tenant.settings.timeZone)
+  const text = (texts: Parameters<typeof tenantText>[0]) =>
+    tenantText(texts, locale, ctx.tenant.settings.defaultLocale)?.text ?? ''
+  switch (field.kind) {
+    case 'checkbox':
+      return t('applications.form.yes')
+    case 'capacity':
+      return `${fmt.number(value as number)} ${t('applications.units.kW')}`
+    case 'number':
+      return `${fmt.number(value as number)}${field.unit ? ` ${field.unit}` : ''}`
+    case 'date':
+      return fmt.date(String(value))
+    case 'select':
+      return text(field.options?.find((o) => o.code === value)?.label ?? {})
+    default:
+      return String(value)
+  }
+}
+
+/**
+ * The receipt of one submission, inside the submitting transaction: what was submitted
+ * (number, time, type, the customer, every answer, each file's name, size and SHA-256) as
+ * a PDF in the customer's language, kept as it is emailed. None when the portal has no
+ * PDF font (development without it; production refuses to start without one).
+ */
+export async function makeReceipt(
+  deps: ApplicationsDeps,
+  trx: Knex.Transaction,
+  ctx: RequestContext,
+  submission: { application: ApplicationRow; type: ApplicationType; submittedAt: Date },
+  customer: CustomerContact,
+  locale: Locale,
+): Promise<MailAttachment | undefined> {
+  const font = deps.config.pdfFont
+  if (!font) return undefined
+  const { application, type, submittedAt } = submission
+  const t = deps.i18n.t(locale)
+  const fmt = formattersFor(locale, ctx.tenant.settings.timeZone)
+  const files = await attachmentsOf(trx, { type: OWNER, id: application.id })
+  const content = application.content
+  const pdf = await renderPdf(
+    {
+      title: t('applications.receipt.title', { number: application.number }),
+      subtitle: `${ctx.tenant.settings.name} · ${t('applications.receipt.submittedAt', { time: fmt.dateTime(submittedAt) })}`,
+      language: locale,
+      createdAt: submittedAt,
+      sections: [
+        {
+          heading: t('applications.receipt.application'),
+          rows: [
+            [t('applications.receipt.number'), application.number ?? ''],
+            [
+              t('applications.receipt.type'),
+              tenantText(type.definition.name, locale, ctx.tenant.settings.defaultLocale)?.text ?? type.code,
+            ],
+            [t('applications.receipt.applicant'), `${customer.name} <${customer.email}>`],
+            [t('applications.receipt.time'), fmt.dateTime(submittedAt)],
+          ],
+        },
+        {
+          heading: t('applications.receipt.content'),
+          rows: [
+            [t('applications.fields.text'), content.text],
+            ...type.definition.fields
+              .filter((f) => content.values[f.code] !== undefined)
+              .map(
+                (f) =>
+                  [
+                    tenantText(f.label, locale, ctx.tenant.settings.defaultLocale)?.text ?? f.code,
+                    answer(deps, locale, ctx, f, content.values[f.code]!),
+                  ] as const,
+              ),
+            ...(content.contact ? [[t('applications.fields.contact'), content.contact] as const] : []),
+          ],
+        },
+        {
+          heading: t('applications.receipt.files', { count: files.length }),
+          rows: files.map(
+            (f) => [f.originalName, `${formatBytes(f.size, locale)} · SHA-256 ${f.sha256}`] as const,
+          ),
+        },
+      ],
+      footer: t('applications.receipt.footer'),
+    },
+    font,
+  )
+  const sha256 = createHash('sha256').update(pdf).digest('hex')
+  await trx('application_receipts').insert({
+    tenant_id: ctx.tenant.id,
+    application_id: application.id,
+    submitted_at: submittedAt,
+    locale,
+    pdf,
+    sha256,
+  })
+  return {
+    filename: receiptName(application.number, submittedAt),
+    contentType: 'application/pdf',
+    content: pdf,
+  }
+}
+
+const receiptName = (number: string | null, at: Date) =>
+  `receipt-${(number ?? 'application').replace(/[^A-Za-z0-9-]+/g, '-')}-${at.toISOString().slice(0, 10)}.pdf`
+
+/** An application's receipts, newest first (without their bytes). */
+export function receiptsOf(trx: Knex.Transaction, applicationId: string): Promise<ReceiptRow[]> {
+  return trx('application_receipts')
+    .where({ application_id: applicationId })
+    .orderBy('submitted_at', 'desc')
+    .select<ReceiptRow[]>('id', 'application_id', 'submitted_at', 'sha256')
+}
+
+/**
+ * One receipt to download: its owner's (a customer sees only their own applications'),
+ * or any of the tenant's for staff.
+ */
+export async function receiptOf(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  applicationId: string,
+  receiptId: string,
+  reader: { side: 'customer'; customerId: string } | { side: 'staff' },
+): Promise<{ filename: string; pdf: Buffer }> {
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const row = await trx('application_receipts as r')
+      .join('applications as a', function () {
+        this.on('a.id', 'r.application_id').andOn('a.tenant_id', 'r.tenant_id')
+      })
+      .where({ 'r.id': receiptId, 'r.application_id': applicationId })
+      .modify((q) => void (reader.side === 'customer' ? q.where('a.customer_id', reader.customerId) : q))
+      .first<{ pdf: Buffer; number: string | null; submitted_at: Date } | undefined>(
+        'r.pdf',
+        'a.number',
+        'r.submitted_at',
+      )
+    if (!row) throw new NotFoundError('receipt')
+    return { filename: receiptName(row.number, row.submitted_at), pdf: row.pdf }
+  })
+}
