@@ -10,10 +10,8 @@ const AUTUMN = '2027-10-31'
 /** Issue 17 item 21: the operator reviews a day value by value and may comment on single intervals. */
 describe('generation: reviewing a schedule with comments on intervals', () => {
   let env: Awaited<ReturnType<typeof pgbTenant>>
-  let unitId: string
-  let scheduleId: string
   const customer = () => signedIn(env.t, env.tenant.host, 'review@example.com', PASSWORD)
-  const stored = () =>
+  const stored = (unitId: string) =>
     withTenant(env.t.db.owner, env.tenant.id, (trx) =>
       trx('schedule_versions as v')
         .join('schedules as s', 's.id', 'v.schedule_id')
@@ -25,13 +23,12 @@ describe('generation: reviewing a schedule with comments on intervals', () => {
           'v.interval_comments',
         ),
     )
-
-  beforeAll(async () => {
-    env = await pgbTenant(['review@example.com'], PASSWORD)
+  /** Each test its own unit, its autumn day approved as version 1: the schedule to review. */
+  const submittedDay = async (code: string) => {
     await env.admin.get('/admin/generation/units')
     const unit = await env.admin.post('/admin/generation/units', {
       customerEmail: 'review@example.com',
-      code: 'PV-REVIEW-1',
+      code,
       name: 'Review solar',
       technology: 'pv',
       capacity: '1000',
@@ -39,18 +36,23 @@ describe('generation: reviewing a schedule with comments on intervals', () => {
       activeFrom: '2026-01-01',
       activeTo: '',
     })
-    unitId = unit.headers.location!.split('/').at(-1)!
+    const unitId = unit.headers.location!.split('/').at(-1)!
     const values = Array.from({ length: 100 }, (_, i) => (i % 10) * 10)
     expect((await postDay(await customer(), unitId, AUTUMN, gridForm(values, 'approve'))).status).toBe(303)
     const overview = await env.admin.get(`/admin/generation?day=${AUTUMN}`)
-    scheduleId =
-      /href="\/admin\/generation\/schedules\/([0-9a-f-]{36})" data-testid="review-PV-REVIEW-1"/.exec(
-        overview.text,
-      )![1]!
+    const scheduleId = new RegExp(
+      `href="/admin/generation/schedules/([0-9a-f-]{36})" data-testid="review-${code}"`,
+    ).exec(overview.text)![1]!
+    return { unitId, scheduleId }
+  }
+
+  beforeAll(async () => {
+    env = await pgbTenant(['review@example.com'], PASSWORD)
   })
   afterAll(() => env.close())
 
   it('shows the version value by value with one comment field per interval, the repeated hour as A and B', async () => {
+    const { scheduleId } = await submittedDay('PV-REVIEW-1')
     const page = await env.admin.get(`/admin/generation/schedules/${scheduleId}`)
     expect(page.status).toBe(200)
     expect(page.text.match(/<input class="govuk-input" id="note-\d+" name="note-\d+"/g)).toHaveLength(100)
@@ -65,6 +67,7 @@ describe('generation: reviewing a schedule with comments on intervals', () => {
   })
 
   it('refuses a comment too long or with a control character beside its interval, and changes nothing', async () => {
+    const { unitId, scheduleId } = await submittedDay('PV-REVIEW-2')
     const base = {
       to: 'rejected',
       version: '1',
@@ -92,10 +95,11 @@ describe('generation: reviewing a schedule with comments on intervals', () => {
       'note-101': 'x',
     })
     expect(outside.status).toBe(404)
-    expect(await stored()).toEqual([{ version: 1, status: 'submitted', interval_comments: null }])
+    expect(await stored(unitId)).toEqual([{ version: 1, status: 'submitted', interval_comments: null }])
   })
 
   it('keeps the comments with the rejected version; the customer sees them beside the intervals and in the email', async () => {
+    const { unitId, scheduleId } = await submittedDay('PV-REVIEW-3')
     const rejected = await env.admin.post(`/admin/generation/schedules/${scheduleId}`, {
       to: 'rejected',
       version: '1',
@@ -108,7 +112,7 @@ describe('generation: reviewing a schedule with comments on intervals', () => {
     })
     expect(rejected.status).toBe(303)
     expect(rejected.headers.location).toBe(`/admin/generation?day=${AUTUMN}`)
-    expect(await stored()).toEqual([
+    expect(await stored(unitId)).toEqual([
       {
         version: 1,
         status: 'rejected',
@@ -151,7 +155,7 @@ describe('generation: reviewing a schedule with comments on intervals', () => {
         })
       ).status,
     ).toBe(303)
-    expect((await stored()).map((v) => [v.version, v.status, v.interval_comments])).toEqual([
+    expect((await stored(unitId)).map((v) => [v.version, v.status, v.interval_comments])).toEqual([
       [1, 'superseded', { '9': 'Should be 0 (summer time hour)', '13': 'Should be 0 too' }],
       [2, 'accepted', null],
     ])

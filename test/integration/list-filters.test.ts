@@ -12,6 +12,11 @@ const CASES = [
   ['/admin/audit?from=2026-13-01', 'from', 'Enter a real date, for example 2026-11-30'],
   ['/admin/audit?action=x%00', 'action', 'Remove the control characters'],
   ['/admin/audit.csv?to=2026-02-29', 'to', 'Enter a real date, for example 2026-11-30'],
+  // Found by the form fuzzer: these searches were a 500 (Postgres refuses NUL in text).
+  ['/admin/customers?q=%00', 'q', 'Remove the control characters'],
+  ['/admin/customers.csv?q=a%00', 'q', 'Remove the control characters'],
+  ['/admin/enrolments?service=pgb%00', 'filter-service', 'Remove the control characters'],
+  ['/admin/enrolments.csv?status=%07', 'status', 'Remove the control characters'],
 ] as const
 
 describe('list filters read like forms', () => {

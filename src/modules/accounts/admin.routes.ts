@@ -1,5 +1,7 @@
 import { flash } from '../../http/flash.ts'
-import { Router, type Request } from 'express'
+import { Router, type Request, type Response } from 'express'
+import { EMPTY_PAGE, filterText, readFilters } from '../../http/filters.ts'
+import { renderInvalid } from '../../http/forms.ts'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
 import type { AccountServices } from './services.ts'
@@ -14,6 +16,7 @@ import type { CsvColumn } from '../../platform/csv.ts'
 import type { CustomerServices } from './ports.ts'
 
 const Action = z.object({ action: z.enum(STAFF_ACTIONS) })
+const CustomerSearch = z.object({ q: filterText(100) })
 
 /** Staff: find, view and manage customer accounts. */
 export function customerAdminRoutes(
@@ -23,9 +26,20 @@ export function customerAdminRoutes(
 ): Router {
   const router = uuidIds(Router())
   router.use(['/admin/customers', '/admin/customers.csv'], requireOperator(deps.db))
-  const searchOf = (req: Request) => (typeof req.query.q === 'string' ? req.query.q.slice(0, 100) : '')
+  /** The search, or undefined once a 422 saying what is wrong with it has been sent (nothing queried). */
+  const searchOf = (req: Request, res: Response): string | undefined => {
+    const read = readFilters(CustomerSearch, req, res)
+    if (read.ok) return read.data.q ?? ''
+    renderInvalid(res, 'admin/customers/list', read.errors, undefined, {
+      page: EMPTY_PAGE,
+      q: typeof req.query.q === 'string' ? req.query.q : '',
+      csvHref: '/admin/customers.csv',
+    })
+    return undefined
+  }
   router.get('/admin/customers', async (req, res) => {
-    const q = searchOf(req)
+    const q = searchOf(req, res)
+    if (q === undefined) return
     const page = await listPage<CustomerRow>(
       deps.db,
       res.locals.ctx,
@@ -48,7 +62,9 @@ export function customerAdminRoutes(
       { header: t('admin.customers.phone'), value: (c) => c.phone },
       { header: t('admin.customers.registered'), value: (c) => res.locals.fmt.dateTime(c.created_at) },
     ]
-    await exportList(res, deps.db, 'customers.csv', columns, (trx) => customerSearch(trx, searchOf(req)))
+    const q = searchOf(req, res)
+    if (q === undefined) return
+    await exportList(res, deps.db, 'customers.csv', columns, (trx) => customerSearch(trx, q))
   })
   router.get('/admin/customers/:id', async (req, res) => {
     const customer = await accounts.customerForStaff(res.locals.ctx, req.params.id)

@@ -9,6 +9,8 @@ import { NotFoundError } from '../../platform/errors.ts'
 import { uuidIds } from '../../http/params.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { fieldErrors } from '../../http/forms.ts'
+import { filterText, readFilters } from '../../http/filters.ts'
+import { z } from 'zod'
 import { requireOperator } from '../operators/index.ts'
 import {
   enrolmentStatus,
@@ -21,6 +23,8 @@ import {
 import { enrolmentForm, serviceChoice } from './schemas.ts'
 
 const STATUSES = ['pending', 'used', 'expired', 'revoked'] as const
+
+const EnrolmentSearch = z.object({ q: filterText(100), service: filterText(40), status: filterText(20) })
 
 /** Staff: the access-request queue, enrolments (issue, revoke, reissue) and a customer's services. */
 export function serviceAdminRoutes(deps: Deps, services: ServiceServices): Router {
@@ -65,10 +69,24 @@ export function serviceAdminRoutes(deps: Deps, services: ServiceServices): Route
     })
   }
 
+  /** Searches with control characters are said beside the field (422), and nothing is queried. */
+  const filtersOk = async (req: Request, res: Response): Promise<boolean> => {
+    const read = readFilters(EnrolmentSearch, req, res)
+    // The service filter's select is `filter-service` (the issue form below has its own `service`).
+    const errors = read.ok
+      ? []
+      : read.errors.map((e) =>
+          e.field === 'service' ? { ...e, field: 'filter-service', href: '#filter-service' } : e,
+        )
+    if (!read.ok) await renderEnrolments(req, res, 422, {}, { errors })
+    return read.ok
+  }
   router.get('/admin/enrolments', async (req, res) => {
+    if (!(await filtersOk(req, res))) return
     await renderEnrolments(req, res, 200, req.query)
   })
   router.get('/admin/enrolments.csv', async (req, res) => {
+    if (!(await filtersOk(req, res))) return
     const t = res.locals.t
     const now = deps.clock.now()
     const columns: CsvColumn<EnrolmentRow>[] = [
