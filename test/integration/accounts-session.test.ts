@@ -13,14 +13,20 @@ describe('login, logout, profile and passwords', () => {
   let t: TestApp
   let a: Awaited<ReturnType<typeof createTenant>>
   let b: Awaited<ReturnType<typeof createTenant>>
+  let people = 0
+  /** Each test its own customer of tenant a, so a changed password or a throttle stays with that test. */
+  const person = async (name: string) => {
+    people += 1
+    const email = `${name}${people}@example.com`
+    await registerConfirmed(t, smtp, a.host, email, PASSWORD)
+    return email
+  }
 
   beforeAll(async () => {
     smtp = await startSmtpSink()
     t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
     a = await createTenant(t.db.owner, { defaultLocale: 'en', publicBaseUrl: 'https://portal-a.example' })
     b = await createTenant(t.db.owner, { defaultLocale: 'en' })
-    await registerConfirmed(t, smtp, a.host, 'jan@example.com', PASSWORD)
-    await registerConfirmed(t, smtp, a.host, 'eve@example.com', PASSWORD)
   })
   afterAll(async () => {
     await t.close()
@@ -28,10 +34,11 @@ describe('login, logout, profile and passwords', () => {
   })
 
   it('rotates the session on login, lands on the cabinet, and logs out only by POST', async () => {
+    const jan = await person('jan')
     const agent = agentFor(t.app, a.host)
     const page = await agent.get('/login')
     const before = String(page.headers['set-cookie']).split(';')[0]!
-    const res = await agent.post('/login', { login: 'JAN@example.com', password: PASSWORD })
+    const res = await agent.post('/login', { login: jan.toUpperCase(), password: PASSWORD })
     expect(res.status).toBe(303)
     expect(res.headers.location).toBe('/cabinet')
     const after = String(res.headers['set-cookie']).split(';')[0]
@@ -42,7 +49,7 @@ describe('login, logout, profile and passwords', () => {
     const home = await agent.get('/cabinet')
     expect(home.status).toBe(200)
     expect(home.headers['cache-control']).toBe('no-store')
-    expect(home.text).toContain('Welcome, jan@example.com')
+    expect(home.text).toContain(`Welcome, ${jan}`)
     expect(home.text).toContain('action="/logout"')
 
     expect((await agent.raw.get('/logout').set('Host', a.host)).status).toBe(404)
@@ -52,6 +59,7 @@ describe('login, logout, profile and passwords', () => {
   })
 
   it('gives one answer for unknown user, wrong password and pending account', async () => {
+    const jan = await person('jan')
     const agent = agentFor(t.app, a.host)
     await agent.get('/register/account')
     await agent.post('/register/account', {
@@ -64,7 +72,7 @@ describe('login, logout, profile and passwords', () => {
     const answers = []
     for (const [login, password] of [
       ['nobody@example.com', PASSWORD],
-      ['jan@example.com', 'wrong password here'],
+      [jan, 'wrong password here'],
       ['pending@example.com', PASSWORD],
     ]) {
       const client = agentFor(t.app, a.host)
@@ -82,6 +90,7 @@ describe('login, logout, profile and passwords', () => {
   })
 
   it('honours next only for same-origin paths', async () => {
+    const jan = await person('jan')
     for (const [next, expected] of [
       ['/account/profile', '/account/profile'],
       ['//evil.com', '/cabinet'],
@@ -90,38 +99,36 @@ describe('login, logout, profile and passwords', () => {
     ]) {
       const agent = agentFor(t.app, a.host)
       await agent.get(`/login?next=${encodeURIComponent(next!)}`)
-      const res = await agent.post('/login', { login: 'jan@example.com', password: PASSWORD, next: next! })
+      const res = await agent.post('/login', { login: jan, password: PASSWORD, next: next! })
       expect(res.headers.location).toBe(expected)
     }
   })
 
   it('throttles an account after repeated failures, and releases it on its own', async () => {
+    const eve = await person('eve')
     const agent = agentFor(t.app, a.host)
     await agent.get('/login')
     const statuses: number[] = []
     for (let i = 0; i < 6; i++) {
-      statuses.push(
-        (await agent.post('/login', { login: 'eve@example.com', password: `wrong-${i}-password` })).status,
-      )
+      statuses.push((await agent.post('/login', { login: eve, password: `wrong-${i}-password` })).status)
     }
     expect(statuses).toEqual([422, 422, 422, 422, 422, 429])
-    const blocked = await agent.post('/login', { login: 'eve@example.com', password: PASSWORD })
+    const blocked = await agent.post('/login', { login: eve, password: PASSWORD })
     expect(blocked.status).toBe(429)
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0)
     // Another IP does not get around it (X-Forwarded-For is not trusted without proxies).
     const other = await agent
-      .post('/login', { login: 'eve@example.com', password: PASSWORD })
+      .post('/login', { login: eve, password: PASSWORD })
       .set('X-Forwarded-For', '198.51.100.9')
     expect(other.status).toBe(429)
     // The block ends on its own: let its minute pass (the store's expiry, not our clock).
-    await t.deps.pool.query(
-      `UPDATE rate_limits SET expire = 1 WHERE key LIKE 'login:acct:short:%eve@example.com'`,
-    )
-    expect((await agent.post('/login', { login: 'eve@example.com', password: PASSWORD })).status).toBe(303)
+    await t.deps.pool.query(`UPDATE rate_limits SET expire = 1 WHERE key LIKE 'login:acct:short:%${eve}'`)
+    expect((await agent.post('/login', { login: eve, password: PASSWORD })).status).toBe(303)
   })
 
   it('shows the profile name instead of the login once set, and validates the profile', async () => {
-    const agent = await signedIn(t, a.host, 'jan@example.com', PASSWORD)
+    const jan = await person('jan')
+    const agent = await signedIn(t, a.host, jan, PASSWORD)
     await agent.get('/account/profile')
     const bad = await agent.post('/account/profile', {
       firstName: 'Jan',
@@ -145,8 +152,9 @@ describe('login, logout, profile and passwords', () => {
   })
 
   it('changes the password: needs the current one, ends other sessions, emails the user', async () => {
-    const first = await signedIn(t, a.host, 'jan@example.com', PASSWORD)
-    const second = await signedIn(t, a.host, 'jan@example.com', PASSWORD)
+    const jan = await person('jan')
+    const first = await signedIn(t, a.host, jan, PASSWORD)
+    const second = await signedIn(t, a.host, jan, PASSWORD)
     await first.get('/account/password')
     const wrong = await first.post('/account/password', {
       currentPassword: 'not it at all',
@@ -163,7 +171,7 @@ describe('login, logout, profile and passwords', () => {
     expect((await first.get('/cabinet')).status).toBe(200)
     expect((await second.get('/cabinet')).status).toBe(303)
     const mail = await smtp.waitFor(
-      (m) => m.envelopeTo.includes('jan@example.com') && /zmienione|changed/.test(m.subject ?? ''),
+      (m) => m.envelopeTo.includes(jan) && /zmienione|changed/.test(m.subject ?? ''),
     )
     expect(mail.text).toContain(a.settings.supportEmail)
     await first.get('/account/password')
@@ -175,19 +183,18 @@ describe('login, logout, profile and passwords', () => {
   })
 
   it('resets a password by an emailed link: single use, 30 minutes, ends sessions, same answer for unknown emails', async () => {
-    const session = await signedIn(t, a.host, 'jan@example.com', PASSWORD)
+    const jan = await person('jan')
+    const session = await signedIn(t, a.host, jan, PASSWORD)
     const agent = agentFor(t.app, a.host)
     await agent.get('/password/forgot')
-    const known = await agent.post('/password/forgot', { email: 'jan@example.com' })
+    const known = await agent.post('/password/forgot', { email: jan })
     const unknown = await agent.post('/password/forgot', { email: 'ghost@example.com' })
     expect(known.status).toBe(303)
     expect(unknown.headers.location).toBe(known.headers.location)
 
     const mail = await smtp.waitFor(
       (m) =>
-        m.envelopeTo.includes('jan@example.com') &&
-        /reset/i.test(m.subject ?? '') &&
-        !/changed/i.test(m.subject ?? ''),
+        m.envelopeTo.includes(jan) && /reset/i.test(m.subject ?? '') && !/changed/i.test(m.subject ?? ''),
     )
     const link = linkIn(mail, '/password/reset/')
     expect(link.startsWith('https://portal-a.example/password/reset/')).toBe(true)
@@ -213,21 +220,21 @@ describe('login, logout, profile and passwords', () => {
   })
 
   it('expires reset links after 30 minutes', async () => {
+    const eve = await person('eve')
     const agent = agentFor(t.app, a.host)
     await agent.get('/password/forgot')
-    await agent.post('/password/forgot', { email: 'eve@example.com' })
-    const mail = await smtp.waitFor(
-      (m) => m.envelopeTo.includes('eve@example.com') && /reset/i.test(m.subject ?? ''),
-    )
+    await agent.post('/password/forgot', { email: eve })
+    const mail = await smtp.waitFor((m) => m.envelopeTo.includes(eve) && /reset/i.test(m.subject ?? ''))
     const path = pathOf(linkIn(mail, '/password/reset/'))
     t.clock.advance(31 * 60_000)
     expect((await agent.get(path)).status).toBe(410)
   })
 
   it('does not accept a session of tenant A on tenant B', async () => {
+    const eve = await person('eve')
     const agent = agentFor(t.app, a.host)
     await agent.get('/login')
-    const login = await agent.post('/login', { login: 'eve@example.com', password: PASSWORD })
+    const login = await agent.post('/login', { login: eve, password: PASSWORD })
     const cookie = String(login.headers['set-cookie']).split(';')[0]!
     expect((await request(t.app).get('/cabinet').set('Host', a.host).set('Cookie', cookie)).status).toBe(200)
     const res = await request(t.app).get('/cabinet').set('Host', b.host).set('Cookie', cookie)

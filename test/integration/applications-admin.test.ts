@@ -36,13 +36,19 @@ describe('applications: types as versioned data, and the standard forms library'
   let t: TestApp
   let tenant: Awaited<ReturnType<typeof createTenant>>
   let admin: Awaited<ReturnType<typeof operatorSignIn>>['agent']
-  const versions = () =>
+  const versions = (code: string) =>
     withTenant(t.db.owner, tenant.id, (trx) =>
-      trx('application_types').where({ code: 'connect' }).orderBy('version').pluck('version'),
+      trx('application_types').where({ code }).orderBy('version').pluck('version'),
     )
-  const save = async (form: Record<string, string | string[]>) => {
-    await admin.get(`${BASE}/connect`)
-    return admin.post(`${BASE}/connect`, form)
+  const save = async (code: string, form: Record<string, string | string[]>) => {
+    await admin.get(`${BASE}/${code}`)
+    return admin.post(`${BASE}/${code}`, form)
+  }
+  /** A type of the test's own, created and saved once (versions 1 and 2), offered to customers. */
+  const newType = async (code: string) => {
+    await admin.get(BASE)
+    expect((await admin.post(BASE, { code })).status).toBe(303)
+    expect((await save(code, TYPE_FORM)).status).toBe(303)
   }
 
   beforeAll(async () => {
@@ -64,9 +70,9 @@ describe('applications: types as versioned data, and the standard forms library'
     expect((await admin.post(BASE, { code: 'connect' })).status).toBe(422)
     const jan = await signedIn(t, tenant.host, 'jan@example.com', PASSWORD)
     expect((await jan.get('/services/applications/new/connect')).status).toBe(404)
-    const saved = await save(TYPE_FORM)
+    const saved = await save('connect', TYPE_FORM)
     expect(saved.status).toBe(303)
-    expect(await versions()).toEqual([1, 2])
+    expect(await versions('connect')).toEqual([1, 2])
     const page = await jan.get('/services/applications/new/connect/form')
     expect(page.status).toBe(200)
     expect(page.text).toContain('id="f_capacity"')
@@ -74,7 +80,8 @@ describe('applications: types as versioned data, and the standard forms library'
   })
 
   it('refuses an invalid type with each error beside its field, and makes no version', async () => {
-    const res = await save({
+    await newType('invalid')
+    const res = await save('invalid', {
       ...TYPE_FORM,
       prefix: 'x1',
       reviewDays: '0',
@@ -85,11 +92,10 @@ describe('applications: types as versioned data, and the standard forms library'
     })
     expect(res.status).toBe(422)
     for (const id of ['prefix', 'reviewDays', 'fields-1-options']) expect(res.text).toContain(`href="#${id}"`)
-    expect(await versions()).toEqual([1, 2])
+    expect(await versions('invalid')).toEqual([1, 2])
   })
 
   it('keeps later steps’ deadlines with the type, and refuses one a workflow has no step for', async () => {
-    // A type of its own, so the other tests' version counts stay theirs.
     await admin.get(BASE)
     expect((await admin.post(BASE, { code: 'steps' })).status).toBe(303)
     const saveSteps = async (form: Record<string, string | string[]>) => {
@@ -132,15 +138,16 @@ describe('applications: types as versioned data, and the standard forms library'
   })
 
   it('keeps the version an application was sent under; an unchanged save makes nothing', async () => {
+    await newType('versioned')
     const jan = await signedIn(t, tenant.host, 'jan@example.com', PASSWORD)
     const sent = await postApplication(
       jan,
-      '/services/applications/new/connect',
+      '/services/applications/new/versioned',
       { text: 'Connect me', f_capacity: '9', action: 'submit' },
       [['doc_plan', 'plan.pdf', PDF]],
     )
     expect(sent.status).toBe(303)
-    const changed = await save({
+    const changed = await save('versioned', {
       ...TYPE_FORM,
       'fields-1-code': 'meter',
       'fields-1-kind': 'text',
@@ -148,8 +155,8 @@ describe('applications: types as versioned data, and the standard forms library'
       'fields-1-required': 'yes',
     })
     expect(changed.status).toBe(303)
-    expect(await versions()).toEqual([1, 2, 3])
-    const again = await save({
+    expect(await versions('versioned')).toEqual([1, 2, 3])
+    const again = await save('versioned', {
       ...TYPE_FORM,
       'fields-1-code': 'meter',
       'fields-1-kind': 'text',
@@ -157,11 +164,12 @@ describe('applications: types as versioned data, and the standard forms library'
       'fields-1-required': 'yes',
     })
     expect(again.status).toBe(303)
-    expect(await versions()).toEqual([1, 2, 3])
-    expect((await admin.get(`${BASE}/connect`)).text).toContain('Nothing changed: still version 3.')
+    expect(await versions('versioned')).toEqual([1, 2, 3])
+    expect((await admin.get(`${BASE}/versioned`)).text).toContain('Nothing changed: still version 3.')
     const row = await withTenant(t.db.owner, tenant.id, (trx) =>
       trx('applications as a')
         .join('application_types as t', 't.id', 'a.type_id')
+        .where('a.type_code', 'versioned')
         .first<{ id: string; version: number }>('a.id', 't.version'),
     )
     expect(row.version).toBe(2)

@@ -20,14 +20,9 @@ describe('applications: the conversation, live across two app processes', () => 
   let two: TestApp
   let server: http.Server
   let port: number
-  let tenant: Awaited<ReturnType<typeof createTenant>>
-  let staffEmail: string
-  let id: string
-  const customer = (app = one) => signedIn(app, tenant.host, 'maria@example.com', PASSWORD)
-  let signedStaff: Awaited<ReturnType<typeof operatorSignIn>>['agent'] | undefined
-  const staff = async () => (signedStaff ??= (await operatorSignIn(one, tenant.host, staffEmail)).agent)
+  let worlds = 0
   const sendAs = async (
-    agent: Awaited<ReturnType<typeof customer>>,
+    agent: Awaited<ReturnType<typeof signedIn>>,
     path: string,
     body: string,
     files: [string, Buffer][] = [],
@@ -37,10 +32,43 @@ describe('applications: the conversation, live across two app processes', () => 
     for (const [name, content] of files) req = req.attach('files', content, { filename: name })
     return req
   }
-  const messages = () =>
-    withTenant(one.db.owner, tenant.id, (trx) =>
-      trx('application_messages').orderBy('n').select('author_type', 'body'),
-    )
+  /**
+   * Each test its own tenant: a customer with one submitted application, another customer
+   * and an operator — so no test reads what another wrote, and the unread-message job
+   * counts only this test's conversations.
+   */
+  const world = async () => {
+    worlds += 1
+    const tenant = await createTenant(one.db.owner)
+    await seedType(one.db.owner, tenant.id, 'reading', READING)
+    const mariaEmail = `maria${worlds}@example.com`
+    const piotrEmail = `piotr${worlds}@example.com`
+    await registerConfirmed(one, smtp, tenant.host, mariaEmail, PASSWORD)
+    await registerConfirmed(one, smtp, tenant.host, piotrEmail, PASSWORD)
+    const staffEmail = await createOperator(one, tenant.id, 'operator')
+    const maria = (app = one) => signedIn(app, tenant.host, mariaEmail, PASSWORD)
+    const sent = await postApplication(await maria(), '/services/applications/new/reading', {
+      text: 'Read it',
+      action: 'submit',
+    })
+    const id = /applications\/([0-9a-f-]{36})\/sent/.exec(sent.headers.location!)![1]!
+    let signedStaff: Awaited<ReturnType<typeof operatorSignIn>>['agent'] | undefined
+    return {
+      tenant,
+      id,
+      mariaEmail,
+      maria,
+      piotr: () => signedIn(one, tenant.host, piotrEmail, PASSWORD),
+      staff: async () => (signedStaff ??= (await operatorSignIn(one, tenant.host, staffEmail)).agent),
+      messages: () =>
+        withTenant(one.db.owner, tenant.id, (trx) =>
+          trx('application_messages')
+            .where({ application_id: id })
+            .orderBy('n')
+            .select('author_type', 'body'),
+        ),
+    }
+  }
 
   beforeAll(async () => {
     smtp = await startSmtpSink()
@@ -48,17 +76,6 @@ describe('applications: the conversation, live across two app processes', () => 
     // A second app process on the same database, as behind a load balancer.
     two = await createTestApp({ smtpUrl: smtp.url, database: one.db })
     two.clock.set(one.clock.now())
-    tenant = await createTenant(one.db.owner)
-    await seedType(one.db.owner, tenant.id, 'reading', READING)
-    await registerConfirmed(one, smtp, tenant.host, 'maria@example.com', PASSWORD)
-    await registerConfirmed(one, smtp, tenant.host, 'piotr@example.com', PASSWORD)
-    staffEmail = await createOperator(one, tenant.id, 'operator')
-    const maria = await customer()
-    const sent = await postApplication(maria, '/services/applications/new/reading', {
-      text: 'Read it',
-      action: 'submit',
-    })
-    id = /applications\/([0-9a-f-]{36})\/sent/.exec(sent.headers.location!)![1]!
     server = two.app.listen(0)
     await new Promise((r) => server.once('listening', r))
     port = (server.address() as AddressInfo).port
@@ -72,12 +89,14 @@ describe('applications: the conversation, live across two app processes', () => 
   })
 
   it('delivers a staff message written on one process to the customer’s stream on the other, and replays it after a reconnect', async () => {
-    const maria = await customer(two)
+    const w = await world()
+    const { tenant, id } = w
+    const maria = await w.maria(two)
     const stream = await openStream(port, tenant.host, `/services/applications/${id}/live`, {
       Cookie: cookieOf(maria),
     })
     expect(stream.status).toBe(200)
-    const clerk = await staff()
+    const clerk = await w.staff()
     const res = await sendAs(clerk, `/admin/applications/${id}`, 'Hello, we will come on Monday', [
       ['schedule.pdf', PDF],
     ])
@@ -119,7 +138,9 @@ describe('applications: the conversation, live across two app processes', () => 
   })
 
   it('follows a conversation only for those who may read it', async () => {
-    const piotr = await signedIn(one, tenant.host, 'piotr@example.com', PASSWORD)
+    const w = await world()
+    const { tenant, id } = w
+    const piotr = await w.piotr()
     const denied = await openStream(port, tenant.host, `/services/applications/${id}/live`, {
       Cookie: cookieOf(piotr),
     })
@@ -131,13 +152,18 @@ describe('applications: the conversation, live across two app processes', () => 
   })
 
   it('counts unread messages in both lists until the page marks them read (opening it writes nothing); never stores an empty or a wrong file', async () => {
-    const maria = await customer()
+    const w = await world()
+    const { tenant, id } = w
+    expect(
+      (await sendAs(await w.staff(), `/admin/applications/${id}`, 'We will come on Monday')).status,
+    ).toBe(303)
+    const maria = await w.maria()
     const list = await maria.get('/services/applications')
     expect(list.text).toContain('data-testid="unread"')
     // Opening the page writes nothing; the page marks what it showed as read itself
     // (its script at once, or this button without one).
     // Read on the second process, which runs no jobs: every statement it sends is the page's.
-    const reader = await customer(two)
+    const reader = await w.maria(two)
     const statements: string[] = []
     const log = (q: { sql: string }) => statements.push(q.sql)
     two.deps.db.on('query', log)
@@ -152,7 +178,7 @@ describe('applications: the conversation, live across two app processes', () => 
     expect(marked.status).toBe(303)
     expect(marked.headers.location).toBe(`/services/applications/${id}#chat`)
     expect((await maria.get('/services/applications')).text).not.toContain('data-testid="unread"')
-    const before = (await messages()).length
+    const before = (await w.messages()).length
     const empty = await sendAs(maria, `/services/applications/${id}`, '  ')
     expect(empty.status).toBe(422)
     expect(empty.text).toContain('Write a message or attach a file')
@@ -160,11 +186,11 @@ describe('applications: the conversation, live across two app processes', () => 
       ['evil.html', Buffer.from('<script>x</script>')],
     ])
     expect(wrong.status).toBe(422)
-    expect((await messages()).length).toBe(before)
+    expect((await w.messages()).length).toBe(before)
     expect((await sendAs(maria, `/services/applications/${id}`, 'Thank you! Monday is fine.')).status).toBe(
       303,
     )
-    const clerk = await staff()
+    const clerk = await w.staff()
     // Following the conversation live is not reading it: the queue still counts the message.
     const live = await openStream(port, tenant.host, `/admin/applications/${id}/live`, {
       Cookie: cookieOf(clerk),
@@ -182,20 +208,18 @@ describe('applications: the conversation, live across two app processes', () => 
   })
 
   it('emails the other side once per conversation when messages stay unread ten minutes', async () => {
-    const clerk = await staff()
+    const w = await world()
+    const { tenant, id } = w
+    const clerk = await w.staff()
     for (const body of ['One', 'Two', 'Three']) await sendAs(clerk, `/admin/applications/${id}`, body)
     const about = () =>
-      smtp.messages.filter(
-        (m) => m.envelopeTo.includes('maria@example.com') && /new messages/.test(m.subject ?? ''),
-      )
+      smtp.messages.filter((m) => m.envelopeTo.includes(w.mariaEmail) && /new messages/.test(m.subject ?? ''))
     one.clock.advance(5 * 60_000)
     expect(await mailUnreadMessages(one.deps, tenant)).toBe(0)
     one.clock.advance(6 * 60_000)
     expect(await mailUnreadMessages(one.deps, tenant)).toBe(1)
     expect(await mailUnreadMessages(one.deps, tenant)).toBe(0)
-    await smtp.waitFor(
-      (m) => m.envelopeTo.includes('maria@example.com') && /new messages/.test(m.subject ?? ''),
-    )
+    await smtp.waitFor((m) => m.envelopeTo.includes(w.mariaEmail) && /new messages/.test(m.subject ?? ''))
     expect(about()).toHaveLength(1)
     // Seen on the live page (the script posts the marker), a message is read: no email about it.
     await sendAs(clerk, `/admin/applications/${id}`, 'Four')
@@ -204,7 +228,7 @@ describe('applications: the conversation, live across two app processes', () => 
         trx('applications').where({ id }).first<{ last_message_n: string }>('last_message_n'),
       )
     ).last_message_n
-    const reader = await customer()
+    const reader = await w.maria()
     const token = /data-csrf="([^"]+)"/.exec(
       (await reader.raw.get(`/services/applications/${id}`).set('Host', tenant.host)).text,
     )![1]!
@@ -229,7 +253,7 @@ describe('applications: the conversation, live across two app processes', () => 
     one.clock.advance(11 * 60_000)
     expect(await mailUnreadMessages(one.deps, tenant)).toBe(0)
     // The customer's reply, unread by staff, goes to the support address (nobody is assigned).
-    const maria = await customer()
+    const maria = await w.maria()
     await sendAs(maria, `/services/applications/${id}`, 'Anyone there?')
     one.clock.advance(11 * 60_000)
     expect(await mailUnreadMessages(one.deps, tenant)).toBe(1)

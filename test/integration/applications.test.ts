@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
-import { PDF, READING, TP15, multipart, postApplication, seedType } from '../helpers/applications.ts'
+import {
+  PDF,
+  READING,
+  TP15,
+  multipart,
+  postApplication,
+  seedType,
+  submitAs,
+} from '../helpers/applications.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
@@ -18,26 +26,13 @@ const VALID = {
 describe('applications: submitting, drafts, numbers and review dates', () => {
   let smtp: SmtpSink
   let t: TestApp
-  let tenant: Awaited<ReturnType<typeof createTenant>>
-  const rows = () =>
-    withTenant(t.db.owner, tenant.id, (trx) =>
-      trx('applications').orderBy('number').select<
-        {
-          id: string
-          number: string | null
-          status: string
-          due_on: string
-          content: { text: string; values: object }
-        }[]
-      >('id', 'number', 'status', 'due_on', 'content'),
-    )
-  const fileCount = async () =>
-    Number((await withTenant(t.db.owner, tenant.id, (trx) => trx('files').count('* as n').first()))!.n)
-
-  beforeAll(async () => {
-    smtp = await startSmtpSink()
-    t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
-    tenant = await createTenant(t.db.owner)
+  let worlds = 0
+  /**
+   * Each test its own tenant (numbers start at 000001 in each, gapless) with the three
+   * types and two customers, so no test depends on what another sent.
+   */
+  const world = async () => {
+    const tenant = await createTenant(t.db.owner)
     await seedType(t.db.owner, tenant.id, 'tp15', TP15)
     await seedType(t.db.owner, tenant.id, 'reading', READING)
     await seedType(t.db.owner, tenant.id, 'tpfirms', {
@@ -46,8 +41,36 @@ describe('applications: submitting, drafts, numbers and review dates', () => {
       prefix: 'TF',
       audience: 'legal',
     })
-    await registerConfirmed(t, smtp, tenant.host, 'anna@example.com', PASSWORD)
-    await registerConfirmed(t, smtp, tenant.host, 'ben@example.com', PASSWORD)
+    worlds += 1
+    const annaEmail = `anna${worlds}@example.com`
+    const benEmail = `ben${worlds}@example.com`
+    await registerConfirmed(t, smtp, tenant.host, annaEmail, PASSWORD)
+    await registerConfirmed(t, smtp, tenant.host, benEmail, PASSWORD)
+    return {
+      tenant,
+      annaEmail,
+      anna: () => signedIn(t, tenant.host, annaEmail, PASSWORD),
+      ben: () => signedIn(t, tenant.host, benEmail, PASSWORD),
+      rows: () =>
+        withTenant(t.db.owner, tenant.id, (trx) =>
+          trx('applications').orderBy('number').select<
+            {
+              id: string
+              number: string | null
+              status: string
+              due_on: string
+              content: { text: string; values: object }
+            }[]
+          >('id', 'number', 'status', 'due_on', 'content'),
+        ),
+      fileCount: async () =>
+        Number((await withTenant(t.db.owner, tenant.id, (trx) => trx('files').count('* as n').first()))!.n),
+    }
+  }
+
+  beforeAll(async () => {
+    smtp = await startSmtpSink()
+    t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
   })
   afterAll(async () => {
     await t.close()
@@ -55,7 +78,8 @@ describe('applications: submitting, drafts, numbers and review dates', () => {
   })
 
   it('shows the types, a type’s information page, and its form', async () => {
-    const anna = await signedIn(t, tenant.host, 'anna@example.com', PASSWORD)
+    const w = await world()
+    const anna = await w.anna()
     const types = await anna.get(NEW)
     expect(types.status).toBe(200)
     expect(types.text).toContain('Connection up to 15 kW')
@@ -69,34 +93,37 @@ describe('applications: submitting, drafts, numbers and review dates', () => {
   })
 
   it('offers a type limited to legal entities to them only; an account without a category sees it too', async () => {
+    const w = await world()
+    const tenant = w.tenant
     await registerConfirmed(t, smtp, tenant.host, 'firm@example.com', PASSWORD)
     const setCategory = (email: string, category: string | null) =>
       withTenant(t.db.owner, tenant.id, (trx) => trx('customers').where({ email }).update({ category }))
     const before = await withTenant(t.db.owner, tenant.id, (trx) =>
-      trx('customers').where({ email: 'anna@example.com' }).first<{ category: string | null }>('category'),
+      trx('customers').where({ email: w.annaEmail }).first<{ category: string | null }>('category'),
     )
     await setCategory('firm@example.com', 'legal')
-    await setCategory('anna@example.com', 'individual')
+    await setCategory(w.annaEmail, 'individual')
     try {
       const firm = await signedIn(t, tenant.host, 'firm@example.com', PASSWORD)
       expect((await firm.get(NEW)).text).toContain('Connection for companies')
       expect((await firm.get(`${NEW}/tpfirms/form`)).status).toBe(200)
-      const anna = await signedIn(t, tenant.host, 'anna@example.com', PASSWORD)
+      const anna = await w.anna()
       const offered = await anna.get(NEW)
       expect(offered.text).toContain('Connection up to 15 kW')
       expect(offered.text).not.toContain('Connection for companies')
       expect((await anna.get(`${NEW}/tpfirms`)).status).toBe(404)
       expect((await anna.get(`${NEW}/tpfirms/form`)).status).toBe(404)
-      await setCategory('anna@example.com', null)
-      const uncategorised = await signedIn(t, tenant.host, 'anna@example.com', PASSWORD)
+      await setCategory(w.annaEmail, null)
+      const uncategorised = await w.anna()
       expect((await uncategorised.get(NEW)).text).toContain('Connection for companies')
     } finally {
-      await setCategory('anna@example.com', before.category)
+      await setCategory(w.annaEmail, before.category)
     }
   })
 
   it('refuses a bad form with every error beside its field, in page order, and stores nothing', async () => {
-    const anna = await signedIn(t, tenant.host, 'anna@example.com', PASSWORD)
+    const w = await world()
+    const anna = await w.anna()
     const res = await postApplication(
       anna,
       `${NEW}/tp15`,
@@ -115,20 +142,22 @@ describe('applications: submitting, drafts, numbers and review dates', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order)
     expect(res.text).toContain('Enter a number in the range shown')
     expect(res.text).toContain('PDF, JPEG, PNG')
-    expect(await rows()).toEqual([])
-    expect(await fileCount()).toBe(0)
+    expect(await w.rows()).toEqual([])
+    expect(await w.fileCount()).toBe(0)
   })
 
   it('requires the type’s required document when sending', async () => {
-    const anna = await signedIn(t, tenant.host, 'anna@example.com', PASSWORD)
+    const w = await world()
+    const anna = await w.anna()
     const res = await postApplication(anna, `${NEW}/tp15`, VALID)
     expect(res.status).toBe(422)
     expect(res.text).toContain('Attach this document')
-    expect(await rows()).toEqual([])
+    expect(await w.rows()).toEqual([])
   })
 
   it('sends an application: number, review date from the calendar, the same by email; a resent form makes one', async () => {
-    const anna = await signedIn(t, tenant.host, 'anna@example.com', PASSWORD)
+    const w = await world()
+    const anna = await w.anna()
     const page = await anna.get(`${NEW}/tp15/form`)
     const submission = /name="_submission" value="([^"]+)"/.exec(page.text)![1]!
     const post = () =>
@@ -142,7 +171,7 @@ describe('applications: submitting, drafts, numbers and review dates', () => {
     const [first, second] = await Promise.all([post(), post()])
     expect(first.status).toBe(303)
     expect(second.headers.location).toBe(first.headers.location)
-    const stored = await rows()
+    const stored = await w.rows()
     expect(stored).toHaveLength(1)
     // Saturday 21 Nov 2026 in Warsaw + 10 business days (no Polish holiday between): Friday 4 Dec.
     expect(stored[0]).toMatchObject({ number: 'TP-2026-000001', status: 'submitted', due_on: '2026-12-04' })
@@ -151,7 +180,7 @@ describe('applications: submitting, drafts, numbers and review dates', () => {
     expect(sent.text).toContain('TP-2026-000001')
     expect(sent.text).toContain('4 December 2026')
     const mail = await smtp.waitFor(
-      (m) => m.envelopeTo.includes('anna@example.com') && /TP-2026-000001/.test(m.subject ?? ''),
+      (m) => m.envelopeTo.includes(w.annaEmail) && /TP-2026-000001/.test(m.subject ?? ''),
     )
     expect(mail.text).toContain('4 December 2026')
     const list = await anna.get('/services/applications')
@@ -160,7 +189,8 @@ describe('applications: submitting, drafts, numbers and review dates', () => {
   })
 
   it('numbers twenty parallel submissions without a gap or a duplicate', async () => {
-    const anna = await signedIn(t, tenant.host, 'anna@example.com', PASSWORD)
+    const w = await world()
+    const anna = await w.anna()
     // Twenty forms opened one after another (each page refreshes the session's CSRF token), sent at once.
     const forms = []
     for (let i = 0; i < 20; i++) forms.push(await anna.get(`${NEW}/reading/form`))
@@ -173,12 +203,16 @@ describe('applications: submitting, drafts, numbers and review dates', () => {
       ),
     )
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(303))
-    const numbers = (await rows()).map((r) => r.number).filter((n) => n?.startsWith('SP-'))
+    const numbers = (await w.rows()).map((r) => r.number).filter((n) => n?.startsWith('SP-'))
     expect(numbers).toEqual(Array.from({ length: 20 }, (_, i) => `SP-2026-${String(i + 1).padStart(6, '0')}`))
   })
 
   it('saves a half-filled draft, lists it first, and sends it later with its file', async () => {
-    const anna = await signedIn(t, tenant.host, 'anna@example.com', PASSWORD)
+    const w = await world()
+    const anna = await w.anna()
+    expect((await postApplication(anna, `${NEW}/tp15`, VALID, [['doc_plan', 'plan.pdf', PDF]])).status).toBe(
+      303,
+    )
     const draft = await postApplication(
       anna,
       `${NEW}/tp15`,
@@ -196,27 +230,31 @@ describe('applications: submitting, drafts, numbers and review dates', () => {
     // The plan attached with the draft counts: no new file needed.
     const sent = await postApplication(anna, edit, { ...VALID, expected: 'draft' }, [], edit)
     expect(sent.status).toBe(303)
-    const number = (await rows()).find(
+    const number = (await w.rows()).find(
       (r) => r.content.text === VALID.text && r.number !== 'TP-2026-000001',
     )?.number
     expect(number).toBe('TP-2026-000002')
   })
 
   it('lets the customer withdraw while Submitted, once; a stale second form gets a conflict', async () => {
-    const anna = await signedIn(t, tenant.host, 'anna@example.com', PASSWORD)
-    const target = (await rows()).find((r) => r.number === 'SP-2026-000001')!
+    const w = await world()
+    const anna = await w.anna()
+    await submitAs(anna, 'reading', false)
+    const target = (await w.rows()).find((r) => r.number === 'SP-2026-000001')!
     const page = await anna.get(`/services/applications/${target.id}`)
     expect(page.text).toContain('Withdraw the application')
     const first = await anna.post(`/services/applications/${target.id}/withdraw`, { expected: 'submitted' })
     expect(first.status).toBe(303)
     const again = await anna.post(`/services/applications/${target.id}/withdraw`, { expected: 'submitted' })
     expect(again.status).toBe(409)
-    expect((await rows()).find((r) => r.id === target.id)?.status).toBe('withdrawn')
+    expect((await w.rows()).find((r) => r.id === target.id)?.status).toBe('withdrawn')
   })
 
   it('keeps one customer’s applications from another', async () => {
-    const ben = await signedIn(t, tenant.host, 'ben@example.com', PASSWORD)
-    const annas = (await rows())[0]!
+    const w = await world()
+    await submitAs(await w.anna(), 'tp15', true)
+    const ben = await w.ben()
+    const annas = (await w.rows())[0]!
     expect((await ben.get(`/services/applications/${annas.id}`)).status).toBe(404)
     expect(
       (await ben.post(`/services/applications/${annas.id}/withdraw`, { expected: 'submitted' })).status,

@@ -51,6 +51,17 @@ describe('generation planning: units, the daily grid, versions, the gate and the
       return unit!.id
     })
 
+  /** A unit's own day approved twice at 15 minutes: a solar day, then 12:30 changed to 1,234.5 kW. */
+  const twoVersions = async (unitId: string, day: string) => {
+    const farma = await customer()
+    const values = solarDay(96, 3500)
+    expect((await postDay(farma, unitId, day, gridForm(values, 'approve', 0))).status).toBe(303)
+    const changed = [...values]
+    changed[50] = 1234.5
+    expect((await postDay(farma, unitId, day, gridForm(changed, 'approve', 1))).status).toBe(303)
+    return farma
+  }
+
   let close: () => Promise<void>
   beforeAll(async () => {
     ;({ smtp, t, tenant, admin, close } = await pgbTenant(
@@ -200,15 +211,9 @@ describe('generation planning: units, the daily grid, versions, the gate and the
   })
 
   it('lets the operator accept and reject (with a reason, emailed) from the day overview', async () => {
-    // Its own unit and day: version 1, then version 2 with 12:30 changed to 1,234.5 kW.
     const unitId = await newUnit('PV-DECIDE')
     const DAY = WEDNESDAY
-    const farma = await customer()
-    const day = solarDay(96, 3500)
-    expect((await postDay(farma, unitId, DAY, gridForm(day, 'approve', 0))).status).toBe(303)
-    const changed = [...day]
-    changed[50] = 1234.5
-    expect((await postDay(farma, unitId, DAY, gridForm(changed, 'approve', 1))).status).toBe(303)
+    const farma = await twoVersions(unitId, DAY)
     const overview = await admin.get(`/admin/generation?day=${DAY}`)
     expect(overview.status).toBe(200)
     expect(overview.text).toContain('PV-DECIDE')
@@ -303,15 +308,9 @@ describe('generation planning: units, the daily grid, versions, the gate and the
   })
 
   it('keeps versions of the old market time unit out of sums and comparisons when the tenant changes it', async () => {
-    // Its own unit and day: two 15-minute versions, 12:30 changed to 1,234.5 kW in the second.
     const unitId = await newUnit('PV-RESOLUTION')
     const DAY = THURSDAY
-    const farma = await customer()
-    const day = solarDay(96, 3500)
-    expect((await postDay(farma, unitId, DAY, gridForm(day, 'approve', 0))).status).toBe(303)
-    const changed = [...day]
-    changed[50] = 1234.5
-    expect((await postDay(farma, unitId, DAY, gridForm(changed, 'approve', 1))).status).toBe(303)
+    const farma = await twoVersions(unitId, DAY)
     const energyOf = (html: string) => /numeric">([\d,.]+ [kM]Wh)<\/td>/.exec(html)?.[1]
     const first = await admin.get(`/admin/generation?day=${DAY}`)
     expect(first.text).toMatch(/numeric">1,234\.500<\/td>/)
