@@ -31,6 +31,8 @@ import { tenantText } from './platform/tenancy/texts.ts'
 export interface AppOptions {
   /** Wraps the session store (tests make its writes slow to prove nothing races them). */
   wrapSessionStore?: (store: Store) => Store
+  /** How often an unchanged session is touched in the store (tests shorten the minute). */
+  sessionTouchEveryMs?: number
 }
 
 export function createApp(
@@ -82,6 +84,7 @@ export function createApp(
       production: config.isProduction,
       clock: deps.clock,
       wrapStore: options.wrapSessionStore,
+      touchEveryMs: options.sessionTouchEveryMs,
     }),
   )
   const csrf = setUpCsrf(deps.clock)

@@ -14,7 +14,12 @@ export interface SessionOptions {
   idleMinutes?: number
   absoluteHours?: number
   clock: Clock
+  /** How often an unchanged session's expiry is pushed forward in the store (tests shorten it). */
+  touchEveryMs?: number
 }
+
+/** By default an unchanged session is written at most once a minute, not on every request. */
+export const TOUCH_EVERY_MS = 60_000
 
 export function cookieName(production: boolean): string {
   // The __Host- prefix requires Secure, which plain-http development cannot offer.
@@ -38,6 +43,7 @@ export function setUpSession(options: SessionOptions): RequestHandler[] {
     pruneSessionInterval: 15 * 60,
     errorLog: () => {},
   })
+  limitTouches(store, idleMs, options.touchEveryMs ?? TOUCH_EVERY_MS)
   // A session destroyed (sign-out, rotation) closes its open live streams on every process.
   const destroy = store.destroy.bind(store)
   store.destroy = (sid, done) =>
@@ -85,6 +91,45 @@ export function setUpSession(options: SessionOptions): RequestHandler[] {
     },
     saveBeforeRedirect,
   ]
+}
+
+/**
+ * With a rolling cookie, express-session touches the store on every request an unchanged
+ * session makes: a write per page view. Here a process touches a session at most once per
+ * `everyMs`, and the store keeps every session `everyMs` past the cookie's expiry, so a
+ * skipped touch never ends a session before the idle time its user was promised. (Several
+ * processes each touch at most that often.) Times are the store's own: real time.
+ */
+function limitTouches(store: session.Store, idleMs: number, everyMs: number): void {
+  const touched = new Map<string, number>()
+  /** The session as stored, but kept `everyMs` past its cookie (the store reads `cookie.expires`). */
+  const keptLonger = (sess: session.SessionData, now: number) => {
+    const cookie = sess.cookie as session.Cookie & { toJSON?: () => unknown }
+    const stored = cookie.toJSON ? cookie.toJSON() : cookie
+    return {
+      ...sess,
+      cookie: { expires: new Date(now + idleMs + everyMs), toJSON: () => stored },
+    } as unknown as session.SessionData
+  }
+  const remember = (sid: string, now: number) => {
+    touched.set(sid, now)
+    // Forget the old entries now and then, so the map holds only recently active sessions.
+    if (touched.size > 10_000) for (const [id, at] of touched) if (now - at >= everyMs) touched.delete(id)
+  }
+  const touch = store.touch!.bind(store)
+  store.touch = (sid, sess, done) => {
+    const now = Date.now()
+    const last = touched.get(sid)
+    if (last !== undefined && now - last < everyMs) return done?.()
+    remember(sid, now)
+    touch(sid, keptLonger(sess, now), done)
+  }
+  const set = store.set.bind(store)
+  store.set = (sid, sess, done) => {
+    const now = Date.now()
+    remember(sid, now)
+    set(sid, keptLonger(sess, now), done)
+  }
 }
 
 /**

@@ -294,7 +294,8 @@ describe('changing the email address', () => {
   })
 
   it('answers the same for an address already in use, and tells that address instead', async () => {
-    const agent = await signedIn(t, tenant.host, 'new@example.com', PASSWORD)
+    await registerConfirmed(t, smtp, tenant.host, 'mover@example.com', PASSWORD)
+    const agent = await signedIn(t, tenant.host, 'mover@example.com', PASSWORD)
     await agent.get('/account/email')
     const res = await agent.post('/account/email', {
       newEmail: 'taken@example.com',

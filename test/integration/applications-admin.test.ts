@@ -179,17 +179,18 @@ describe('applications: types as versioned data, and the standard forms library'
   })
 
   it('keeps every version of a standard form: customers get the newest and may take an older one', async () => {
+    await newType('forms')
     await admin.get('/admin/standard-forms')
     const bad = await multipart(admin, '/admin/standard-forms')
       .field('kind', 'application')
-      .field('typeCode', 'connect')
+      .field('typeCode', 'forms')
       .attach('file', Buffer.from('plain text'), { filename: 'form.txt' })
     expect(bad.status).toBe(422)
     expect(bad.text).toContain('href="#title_en"')
     expect(bad.text).toContain('href="#file"')
     const first = await multipart(admin, '/admin/standard-forms')
       .field('kind', 'application')
-      .field('typeCode', 'connect')
+      .field('typeCode', 'forms')
       .field('title_en', 'Connection application')
       .attach('file', PDF, { filename: 'v1.pdf' })
     expect(first.status).toBe(303)
@@ -216,6 +217,6 @@ describe('applications: types as versioned data, and the standard forms library'
     const older = await jan.raw.get(links[1]!).set('Host', tenant.host).buffer(true)
     expect(older.headers['content-disposition']).toContain('v1.pdf')
     // The new version kept its form's kind and type; the type's information page offers it.
-    expect((await jan.get('/services/applications/new/connect')).text).toContain('Connection application')
+    expect((await jan.get('/services/applications/new/forms')).text).toContain('Connection application')
   })
 })

@@ -26,7 +26,6 @@ describe('applications: each step’s deadline', () => {
   let smtp: SmtpSink
   let t: TestApp
   let tenant: Awaited<ReturnType<typeof createTenant>>
-  let clerkEmail: string
   const signIn = staffSignIns()
   const staff = (email: string) => signIn(t, tenant.host, email)
   const customer = () => signedIn(t, tenant.host, 'olga@example.com', PASSWORD)
@@ -50,7 +49,6 @@ describe('applications: each step’s deadline', () => {
       deadlines: { contract: { days: 10, kind: 'working' }, works: { days: 120, kind: 'calendar' } },
     })
     await registerConfirmed(t, smtp, tenant.host, 'olga@example.com', PASSWORD)
-    clerkEmail = await createOperator(t, tenant.id, 'operator')
   })
   afterAll(async () => {
     await t.close()
@@ -61,6 +59,9 @@ describe('applications: each step’s deadline', () => {
     // Dates on the Russian calendar of 2026, worked out by hand (9 March is the day off for
     // Sunday 8 March; no other holiday falls between 10 March and 20 April).
     // Sessions end after 12 hours, so each day is worked with a fresh sign-in.
+    // An operator of its own, first signed in on its first day (see the next test).
+    t.clock.set('2026-03-10T08:00:00Z')
+    const clerkEmail = await createOperator(t, tenant.id, 'operator')
     let clerk = await staff(clerkEmail)
     const at = async (day: string) => {
       t.clock.set(`${day}T09:00:00Z`)
