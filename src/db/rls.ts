@@ -46,7 +46,8 @@ export async function createTenantTable(
 
 /**
  * A reference to another tenant table through (tenant_id, column), so a row can never
- * point into another tenant. `onDelete: 'set null'` clears only this column.
+ * point into another tenant. `onDelete: 'set null'` clears only this column. The key gets
+ * its index (joins on it, and the parent's deletes, never scan this table).
  */
 export async function tenantReference(
   knex: Knex,
@@ -66,4 +67,9 @@ export async function tenantReference(
     `ALTER TABLE ?? ADD CONSTRAINT ?? FOREIGN KEY (tenant_id, ??) REFERENCES ?? (tenant_id, id)${action}`,
     [table, `${table}_${column}_fk`, column, target],
   )
+  await knex.raw('CREATE INDEX IF NOT EXISTS ?? ON ?? (tenant_id, ??)', [
+    `${table}_${column}_fk_idx`,
+    table,
+    column,
+  ])
 }

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
 import type { Logger } from 'pino'
 import { negotiateLocale, type I18n } from '../platform/i18n/index.ts'
 import {
+  BusyError,
   ConflictError,
   ForbiddenError,
   InvalidFieldError,
@@ -75,6 +76,10 @@ export function errorHandler(i18n: I18n, logger: Logger): ErrorRequestHandler {
     if (err instanceof TenantUnavailableError) {
       res.set('Cache-Control', 'no-store')
       return renderError(res, 503, 'errors/unavailable')
+    }
+    if (err instanceof BusyError) {
+      res.set('Retry-After', String(err.retryAfterSeconds))
+      return renderError(res, 503, 'errors/busy')
     }
     if (status === 429) {
       const seconds = err instanceof TooManyRequestsError ? err.retryAfterSeconds : 60

@@ -42,6 +42,15 @@ export class TooManyRequestsError extends DomainError {
   }
 }
 
+/**
+ * The process is busy with work that would only queue (password hashing under a burst of
+ * sign-ins): 503 with Retry-After at once, rather than an answer seconds later.
+ */
+export class BusyError extends DomainError {
+  readonly status = 503
+  readonly retryAfterSeconds = 2
+}
+
 /** The tenant of this host is disabled by the platform's operators: 503, "not available". */
 export class TenantUnavailableError extends DomainError {
   readonly status = 503

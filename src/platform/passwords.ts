@@ -1,4 +1,6 @@
 import { randomInt } from 'node:crypto'
+import { availableParallelism } from 'node:os'
+import { BusyError } from './errors.ts'
 import argon2 from 'argon2'
 import { dictionary } from '@zxcvbn-ts/language-common'
 import { PASSWORD_FLOOR, type PasswordPolicy } from './tenancy/settings.ts'
@@ -96,8 +98,41 @@ export function generateOneTimePassword(policy: PasswordPolicy): string {
   return chars.join('')
 }
 
+/**
+ * argon2 runs on libuv's thread pool (4 threads): a burst of sign-ins would take every core
+ * and every page would wait behind it. At most `concurrency` hashes run at once (one core
+ * left for pages on a 2-core machine); up to `queue` more wait; beyond that the caller is
+ * told at once that the portal is busy (503 with Retry-After), not answered seconds later.
+ */
+const DEFAULT_BOUNDS = { concurrency: Math.max(1, availableParallelism() - 1), queue: 32 }
+const hashing = {
+  ...DEFAULT_BOUNDS,
+  running: 0,
+  waiting: [] as (() => void)[],
+}
+
+/** Changes the bounds (tests); without them, back to the defaults. */
+export function boundPasswordHashing(bounds: { concurrency: number; queue: number } = DEFAULT_BOUNDS): void {
+  hashing.concurrency = bounds.concurrency
+  hashing.queue = bounds.queue
+}
+
+async function bounded<T>(work: () => Promise<T>): Promise<T> {
+  if (hashing.running < hashing.concurrency) hashing.running += 1
+  else if (hashing.waiting.length >= hashing.queue) throw new BusyError('password hashing is saturated')
+  // A finished hash hands its place to the next in line, so the bound is never passed.
+  else await new Promise<void>((resolve) => hashing.waiting.push(resolve))
+  try {
+    return await work()
+  } finally {
+    const next = hashing.waiting.shift()
+    if (next) next()
+    else hashing.running -= 1
+  }
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(normalisePassword(password), ARGON2_OPTIONS)
+  return bounded(() => argon2.hash(normalisePassword(password), ARGON2_OPTIONS))
 }
 
 let dummyHash: Promise<string> | undefined
@@ -112,7 +147,7 @@ export async function verifyPassword(
 ): Promise<{ ok: boolean; rehash: boolean }> {
   dummyHash ??= argon2.hash('dummy password for timing', ARGON2_OPTIONS)
   const target = hash ?? (await dummyHash)
-  const ok = await argon2.verify(target, normalisePassword(password)).catch(() => false)
+  const ok = await bounded(() => argon2.verify(target, normalisePassword(password)).catch(() => false))
   return {
     ok: ok && Boolean(hash),
     rehash: ok && Boolean(hash) && argon2.needsRehash(target, ARGON2_OPTIONS),

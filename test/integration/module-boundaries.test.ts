@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { UNINDEXED_FOREIGN_KEYS_SQL } from '../../src/db/foreign-keys.ts'
 import { MODULES } from '../../src/registry.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts'
 
@@ -65,6 +66,11 @@ describe('module boundaries in the database', () => {
           if (naming(table).test(text)) found.push(`${path.relative(SRC, file)}: ${table}`)
     }
     expect(found).toEqual([])
+  })
+
+  it('indexes every foreign key (joins on it and its parent’s deletes never scan the table)', async () => {
+    const { rows } = await db.owner.raw<{ rows: unknown[] }>(UNINDEXED_FOREIGN_KEYS_SQL)
+    expect(rows).toEqual([])
   })
 
   it('the check sees a join on another module’s table', () => {

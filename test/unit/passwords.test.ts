@@ -1,6 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { BusyError } from '../../src/platform/errors.ts'
 import {
+  boundPasswordHashing,
   effectiveMinLength,
   generateOneTimePassword,
   hashPassword,
@@ -69,5 +71,28 @@ describe('password policy', () => {
     expect((await verifyPassword(hash, 'film-XII-password')).ok).toBe(true)
     expect((await verifyPassword(hash, 'wrong')).ok).toBe(false)
     expect((await verifyPassword(null, 'anything')).ok).toBe(false)
+  })
+})
+
+describe('password hashing under a burst (issue 18 item 9)', () => {
+  it('runs at most `concurrency` hashes, queues `queue` more, and refuses the rest at once', async () => {
+    boundPasswordHashing({ concurrency: 1, queue: 1 })
+    try {
+      const started = Date.now()
+      const results = await Promise.allSettled([
+        hashPassword('first password here'),
+        hashPassword('second password here'),
+        hashPassword('third password here'),
+      ])
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected'])
+      expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(BusyError)
+      // The refused one was not made to wait for the others.
+      expect(Date.now() - started).toBeLessThan(10_000)
+      // Places are given back: the next hashes run.
+      const again = await Promise.allSettled([hashPassword('fourth password'), verifyPassword(null, 'x')])
+      expect(again.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled'])
+    } finally {
+      boundPasswordHashing()
+    }
   })
 })
