@@ -1,0 +1,33 @@
+import type { TestApp } from './app.ts'
+
+/** What one request cost in database round trips: every statement, and the transactions among them. */
+export interface Cost {
+  statements: number
+  transactions: number
+  sql: string[]
+}
+
+/**
+ * Counts the statements `run` makes `app` send — through knex and through the pool the
+ * session store and throttles use — like Django's assertNumQueries. Measure on an app
+ * process that runs no jobs, so every statement counted is the request's.
+ */
+export async function costOf(app: TestApp, run: () => Promise<unknown>): Promise<Cost> {
+  const sql: string[] = []
+  const onQuery = (q: { sql: string }) => sql.push(q.sql)
+  const pool = app.deps.pool as unknown as { query: (...args: unknown[]) => unknown }
+  const query = pool.query
+  pool.query = (...args: unknown[]) => {
+    const text = args[0]
+    sql.push(typeof text === 'string' ? text : ((text as { text?: string })?.text ?? '?'))
+    return query.apply(app.deps.pool, args)
+  }
+  app.deps.db.on('query', onQuery)
+  try {
+    await run()
+  } finally {
+    app.deps.db.off('query', onQuery)
+    pool.query = query
+  }
+  return { statements: sql.length, transactions: sql.filter((s) => /^\s*begin\b/i.test(s)).length, sql }
+}
