@@ -28,6 +28,7 @@ import { probeModule } from '../helpers/probe-module.ts'
 import { TOTAL_APPLICATIONS, seedApplications } from './applications.ts'
 import { BENCH_DAY, UNITS, seedGenerationDay } from './generation.ts'
 import { MESSAGES_PER_SECOND, STREAMS, TOPICS, benchLiveFanOut } from './live.ts'
+import { SIGNINS_PER_SECOND, signInBurst } from './signins.ts'
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
@@ -107,6 +108,8 @@ try {
     SESSION_SECRET: 'bench-secret-bench-secret-bench-secret',
     VAR_DIR: dir,
     LOG_LEVEL: 'silent',
+    // The sign-in burst comes "through a proxy", one address per sign-in (see signins.ts).
+    TRUST_PROXY_HOPS: '1',
   })
   const modules = [...MODULES, probeModule]
   const deps = await createDeps(config, {
@@ -196,6 +199,17 @@ try {
     ),
   ])
   results.push(pagesMeanwhile)
+  // Sign-ins arriving meanwhile: hashing must not take the cores from the pages.
+  const [burst, pagesDuringSignIns] = await Promise.all([
+    signInBurst(kabinet.url, tenant.host, DURATION),
+    run(
+      'home, sign-ins',
+      kabinet.url,
+      tenant.host,
+      await sessionCookie(kabinet.url, tenant.host, '/probe/form'),
+    ),
+  ])
+  results.push(pagesDuringSignIns)
   process.stdout.write(
     `\n${'app'.padEnd(20)}${'req/s'.padStart(10)}${'p99 ms'.padStart(10)}${'non-2xx'.padStart(10)}\n`,
   )
@@ -214,6 +228,10 @@ try {
 
   process.stdout.write(
     `live fan-out (${STREAMS} streams over ${TOPICS} conversations, ${MESSAGES_PER_SECOND} messages/s for ${DURATION}s): ${live.delivered} of ${live.expected} deliveries, p99 ${live.p99} ms, ${live.refused} streams refused\n`,
+  )
+
+  process.stdout.write(
+    `sign-ins (${SIGNINS_PER_SECOND}/s for ${DURATION}s, the home page served meanwhile): answers ${JSON.stringify(burst.statuses)}, event-loop delay p99 ${burst.loopP99.toFixed(1)} ms\n`,
   )
 
   kabinet.server.close()
