@@ -3,7 +3,7 @@ import type { Db } from '../../db/knex.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import type { I18n } from '../../platform/i18n/index.ts'
 import { mailTo, type MailWriting } from '../../platform/mail/links.ts'
-import type { Outbox } from '../../platform/mail/outbox.ts'
+import type { MailAttachment, Outbox } from '../../platform/mail/outbox.ts'
 import {
   findCustomer,
   findCustomerByEmail,
@@ -67,8 +67,9 @@ export async function customerContact(db: Db, id: string): Promise<CustomerConta
 }
 
 /**
- * Emails a customer about their affairs (see `mailTo`), inside the caller's transaction.
- * False when the account is gone (purged): there is no one to write to.
+ * Emails a customer about their affairs (see `mailTo`), inside the caller's transaction;
+ * `attach` gets the customer too (a receipt names them). False when the account is gone
+ * (purged): there is no one to write to.
  */
 export async function emailCustomer(
   trx: Knex.Transaction,
@@ -77,10 +78,11 @@ export async function emailCustomer(
   customerId: string,
   template: string,
   params: (writing: MailWriting) => Record<string, unknown>,
+  attach?: (writing: MailWriting, customer: CustomerContact) => Promise<readonly MailAttachment[]>,
 ): Promise<boolean> {
   const contact = await customerContact(trx, customerId)
   if (!contact) return false
-  await mailTo(trx, deps, ctx, contact, template, params)
+  await mailTo(trx, deps, ctx, contact, template, params, attach && ((writing) => attach(writing, contact)))
   return true
 }
 

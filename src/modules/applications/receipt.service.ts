@@ -4,8 +4,8 @@ import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { attachmentsOf } from '../../platform/files/attachments.ts'
-import { formatBytes, formattersFor } from '../../platform/format.ts'
-import type { Locale } from '../../platform/i18n/locales.ts'
+import { formatBytes } from '../../platform/format.ts'
+import type { MailWriting } from '../../platform/mail/links.ts'
 import type { MailAttachment } from '../../platform/mail/outbox.ts'
 import { renderPdf } from '../../platform/pdf.ts'
 import { tenantText } from '../../platform/tenancy/texts.ts'
@@ -25,14 +25,11 @@ export interface ReceiptRow {
 
 /** An answer as the application's page shows it: a tick as "Yes", numbers in the reader's locale. */
 function answer(
-  deps: Pick<ApplicationsDeps, 'i18n'>,
-  locale: Locale,
+  { t, fmt, locale }: MailWriting,
   ctx: RequestContext,
   field: ApplicationType['definition']['fields'][number],
   value: string | number | boolean,
 ): string {
-  const t = deps.i18n.t(locale)
-  const fmt = formattersFor(locale, ctx.tenant.settings.timeZone)
   const text = (texts: Parameters<typeof tenantText>[0]) =>
     tenantText(texts, locale, ctx.tenant.settings.defaultLocale)?.text ?? ''
   switch (field.kind) {
@@ -54,7 +51,7 @@ function answer(
 /**
  * The receipt of one submission, inside the submitting transaction: what was submitted
  * (number, time, type, the customer, every answer, each file's name, size and SHA-256) as
- * a PDF in the customer's language, kept as it is emailed. None when the portal has no
+ * a PDF in the email's language (`writing`), kept as it is emailed. None when the portal has no
  * PDF font (development without it; production refuses to start without one).
  */
 export async function makeReceipt(
@@ -63,13 +60,12 @@ export async function makeReceipt(
   ctx: RequestContext,
   submission: { application: ApplicationRow; type: ApplicationType; submittedAt: Date },
   customer: CustomerContact,
-  locale: Locale,
+  writing: MailWriting,
 ): Promise<MailAttachment | undefined> {
   const font = deps.config.pdfFont
   if (!font) return undefined
   const { application, type, submittedAt } = submission
-  const t = deps.i18n.t(locale)
-  const fmt = formattersFor(locale, ctx.tenant.settings.timeZone)
+  const { t, fmt, locale } = writing
   const files = await attachmentsOf(trx, { type: OWNER, id: application.id })
   const content = application.content
   const pdf = await renderPdf(
@@ -101,7 +97,7 @@ export async function makeReceipt(
                 (f) =>
                   [
                     tenantText(f.label, locale, ctx.tenant.settings.defaultLocale)?.text ?? f.code,
-                    answer(deps, locale, ctx, f, content.values[f.code]!),
+                    answer(writing, ctx, f, content.values[f.code]!),
                   ] as const,
               ),
             ...(content.contact ? [[t('applications.fields.contact'), content.contact] as const] : []),

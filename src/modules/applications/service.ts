@@ -11,8 +11,7 @@ import { publish } from '../../platform/live.ts'
 import { claimSubmission } from '../../platform/submissions.ts'
 import { dayOf } from '../../platform/time/intervals.ts'
 import { applyTransition, type TransitionRequest } from '../../platform/workflow/index.ts'
-import { mailLocale, mailTo } from '../../platform/mail/links.ts'
-import { customerContact } from '../accounts/index.ts'
+import { emailCustomer } from '../accounts/index.ts'
 import { activeOperatorEmail } from '../operators/index.ts'
 import { tenantCalendar } from '../calendar/index.ts'
 import { clockAfterMove } from './deadlines.ts'
@@ -215,26 +214,12 @@ async function moveIn(
     ...request,
     notify: async (t, change) => {
       const submitted = change.to === 'submitted'
-      const template = submitted ? 'applications.mail.submitted' : 'applications.mail.status'
-      const contact = await customerContact(t, application.customer_id)
-      if (!contact) return
-      // A submission's email carries its receipt (kept as sent; see receipt.service.ts).
-      const receipt = submitted
-        ? await makeReceipt(
-            deps,
-            t,
-            ctx,
-            { application, type, submittedAt: deps.clock.now() },
-            contact,
-            mailLocale(contact, ctx),
-          )
-        : undefined
-      await mailTo(
+      await emailCustomer(
         t,
         deps,
         ctx,
-        contact,
-        template,
+        application.customer_id,
+        submitted ? 'applications.mail.submitted' : 'applications.mail.status',
         (m) => ({
           number: application.number,
           status: m.t(`applications.statuses.${change.to}`),
@@ -245,7 +230,14 @@ async function moveIn(
           due: clock.dueOn ? m.fmt.date(clock.dueOn) : '',
           link: m.link(`/services/applications/${application.id}`),
         }),
-        receipt ? [receipt] : [],
+        // A submission's email carries its receipt (kept as sent; see receipt.service.ts).
+        submitted
+          ? async (m, customer) => {
+              const submission = { application, type, submittedAt: deps.clock.now() }
+              const receipt = await makeReceipt(deps, t, ctx, submission, customer, m)
+              return receipt ? [receipt] : []
+            }
+          : undefined,
       )
     },
   })

@@ -136,26 +136,23 @@ export async function declareAvailability(
   if (input.availableKw >= Number(unit.capacity_kw))
     throw new InvalidFieldError('available', 'generation.availability.errors.capacity')
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    let id: string
-    try {
-      const [row] = await trx.transaction(async (sp) =>
-        sp('unit_availability')
-          .insert({
-            tenant_id: ctx.tenant.id,
-            unit_id: unit.id,
-            period: sp.raw('tstzrange(?, ?)', [input.from, input.to]),
-            available_kw: input.availableKw,
-            reason: input.reason,
-            created_by: ctx.actor.type === 'customer' ? ctx.actor.id : null,
-          })
-          .returning<{ id: string }[]>('id'),
-      )
-      id = row!.id
-    } catch (err) {
-      if ((err as { code?: string }).code === '23P01')
-        throw new InvalidFieldError('from', 'generation.availability.errors.overlap')
-      throw err
-    }
+    const [row] = await trx('unit_availability')
+      .insert({
+        tenant_id: ctx.tenant.id,
+        unit_id: unit.id,
+        period: trx.raw('tstzrange(?, ?)', [input.from, input.to]),
+        available_kw: input.availableKw,
+        reason: input.reason,
+        created_by: ctx.actor.type === 'customer' ? ctx.actor.id : null,
+      })
+      .returning<{ id: string }[]>('id')
+      .catch((err: { code?: string }) => {
+        // The exclusion constraint: another live declaration of the unit covers part of it.
+        if (err.code === '23P01')
+          throw new InvalidFieldError('from', 'generation.availability.errors.overlap')
+        throw err
+      })
+    const id = row!.id
     await audit(trx, ctx, {
       action: 'availability.declared',
       targetType: 'unit-availability',

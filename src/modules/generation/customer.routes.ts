@@ -68,7 +68,7 @@ export function generationCustomerRoutes(deps: Deps, generation: GenerationServi
     const unit = await ownUnit(req, res)
     const day = dayParam(req.params.day)
     const view = await generation.scheduleOf(res.locals.ctx, unit.id, day)
-    return { unit, day, view, declared: await declaredOn(res, unit, day, view.latest) }
+    return { unit, day, view }
   }
 
   /**
@@ -102,7 +102,8 @@ export function generationCustomerRoutes(deps: Deps, generation: GenerationServi
   }
 
   router.get(`${BASE}/units/:unit/days/:day`, async (req, res) => {
-    const { unit, day, view, declared } = await editor(req, res)
+    const { unit, day, view } = await editor(req, res)
+    const declared = await declaredOn(res, unit, day, view.latest)
     const source = copySource(day, req.query.copy)
     let values: (number | null)[] | undefined
     if (source) {
@@ -124,14 +125,15 @@ export function generationCustomerRoutes(deps: Deps, generation: GenerationServi
   })
 
   router.post(`${BASE}/units/:unit/days/:day`, async (req, res) => {
-    const { unit, day, view, declared } = await editor(req, res)
+    const { unit, day, view } = await editor(req, res)
     const settings = generationSettings.of(res.locals.tenant!)
     const delivery = generation.dayOfTenant(res.locals.ctx, day)
     const approve = formText(req, 'action') !== 'draft'
     const now = deps.clock.now()
-    const page = (extra: object = {}) => ({
+    // The page again (only when something is refused): its declarations are read then.
+    const page = async (extra: object = {}) => ({
       ...editorLocals(res, now, unit, day, view, { typed: req.body as Record<string, unknown> }),
-      ...declared,
+      ...(await declaredOn(res, unit, day, view.latest)),
       ...extra,
     })
     // Closed (or not active that day): nothing is saved, whatever was posted.
@@ -146,7 +148,7 @@ export function generationCustomerRoutes(deps: Deps, generation: GenerationServi
       Number(unit.charging_kw ?? 0),
     )
     if (grid.errors.length) {
-      const locals = page()
+      const locals = await page()
       return renderInvalid(
         res,
         'customer/generation/day',
@@ -172,7 +174,7 @@ export function generationCustomerRoutes(deps: Deps, generation: GenerationServi
       } catch (err) {
         if (!(err instanceof AvailabilityError)) throw err
         // Above what the unit declared it can give: said beside each such interval.
-        const locals = page()
+        const locals = await page()
         const errors = err.intervals.map((e) => ({
           ...e,
           params: {

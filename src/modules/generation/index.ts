@@ -2,6 +2,7 @@ import path from 'node:path'
 import { Router } from 'express'
 import type { KabinetModule } from '../../module.ts'
 import { generationAdminRoutes } from './admin.routes.ts'
+import { unitAdminRoutes } from './units.routes.ts'
 import { availabilityRoutes } from './availability.routes.ts'
 import { generationCustomerRoutes } from './customer.routes.ts'
 import { seedGenerationDemo } from './demo.ts'
@@ -46,6 +47,7 @@ export const generationModule: KabinetModule = {
       generationCustomerRoutes(deps, generation),
       availabilityRoutes(deps, generation),
       generationAdminRoutes(deps, generation),
+      unitAdminRoutes(deps, generation),
     )
   },
   subscribe(deps) {

@@ -26,7 +26,8 @@ export const mailLocale = (contact: { locale: string | null }, ctx: RequestConte
  * The one way a module writes to a customer about their affairs: in the customer's chosen
  * language (else the language of the request or job that caused it), dates in the
  * tenant's zone, links to the tenant's own portal, through the outbox of the caller's
- * transaction. `params` gets what it needs to word the message in that language.
+ * transaction. `params` gets what it needs to word the message in that language, and
+ * `attach` may make attachments in it (a receipt).
  */
 export async function mailTo(
   trx: Knex.Transaction,
@@ -35,7 +36,7 @@ export async function mailTo(
   contact: { email: string; locale: string | null },
   template: string,
   params: (writing: MailWriting) => Record<string, unknown>,
-  attachments: readonly MailAttachment[] = [],
+  attach?: (writing: MailWriting) => Promise<readonly MailAttachment[]>,
 ): Promise<void> {
   const locale = mailLocale(contact, ctx)
   const writing: MailWriting = {
@@ -49,7 +50,7 @@ export async function mailTo(
     template,
     locale,
     params: { tenant: ctx.tenant.settings.name, ...params(writing) },
-    attachments,
+    attachments: attach ? await attach(writing) : [],
   })
 }
 
@@ -63,11 +64,10 @@ export async function mailCustomer(
   params: Record<string, unknown>,
   to = customer.email,
 ): Promise<void> {
-  const locale = isLocale(customer.preferred_locale) ? customer.preferred_locale : ctx.locale
   await outbox.enqueue(trx, ctx.tenant, {
     to,
     template,
-    locale,
+    locale: mailLocale({ locale: customer.preferred_locale }, ctx),
     params: { tenant: ctx.tenant.settings.name, ...params },
   })
 }
