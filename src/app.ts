@@ -13,6 +13,7 @@ import { securityHeaders } from './http/security-headers.ts'
 import { setUpSession } from './http/session.ts'
 import { resolveTenant } from './http/tenant.ts'
 import { publicFiles } from './http/assets.ts'
+import { readScopes } from './http/read-scope.ts'
 import { setUpViews } from './http/views.ts'
 import { devIndexRoutes, devMailboxRoutes } from './modules/dev/routes.ts'
 import { staffOnlyByDefault } from './modules/operators/index.ts'
@@ -106,6 +107,8 @@ export function createApp(
     next()
   })
 
+  // After the session (its own pool) and before the first tenant read.
+  app.use(readScopes(deps.db))
   app.use(loadCustomer(deps.db, deps.i18n))
   // Any page may show who is signed in (the header): none of them may be cached.
   app.use((req, res, next) => {

@@ -8,6 +8,11 @@ import { createKnex, createPgPool } from './db/knex.ts'
 import { createMetrics, type Lifecycle, type Metrics } from './http/health.ts'
 import { TENANT_CHANGED, createTenantDirectory, type TenantDirectory } from './platform/tenancy/directory.ts'
 import { createListener, type Listener } from './db/listener.ts'
+import {
+  REFERENCE_CHANGED,
+  createReferenceCache,
+  type ReferenceCache,
+} from './platform/tenancy/reference-cache.ts'
 import { createLiveHub, type LiveHub } from './http/live.ts'
 import { systemClock, type Clock } from './platform/clock.ts'
 import { localDiskStorage, type FileStorage } from './platform/files/storage.ts'
@@ -28,6 +33,8 @@ export interface Deps {
   boss: PgBoss
   i18n: I18n
   tenants: TenantDirectory
+  /** Per-tenant reference data (application types) cached in this process. */
+  reference: ReferenceCache
   /** This process's one LISTEN connection (cache invalidation, live updates). */
   listener: Listener
   /** Live updates: SSE streams fed from the listener. */
@@ -79,6 +86,12 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     () => tenants.invalidate(),
     () => tenants.invalidate(),
   )
+  const reference = createReferenceCache()
+  await listener.listen(
+    REFERENCE_CHANGED,
+    (payload) => reference.changed(payload),
+    () => reference.clear(),
+  )
   const live = createLiveHub(db, listener, { recheckMs: options.liveRecheckMs })
   await live.start()
   return {
@@ -89,6 +102,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     boss,
     i18n,
     tenants,
+    reference,
     listener,
     live,
     outbox: createOutbox(boss, createMailRenderer(i18n)),

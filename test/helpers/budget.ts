@@ -4,8 +4,12 @@ import type { TestApp } from './app.ts'
 export interface Cost {
   statements: number
   transactions: number
+  /** The page's own queries: what knex sent, less the transactions' BEGIN, set_config and COMMIT. */
+  queries: number
   sql: string[]
 }
+
+const CEREMONY = /^\s*(begin|commit|rollback)\b|^select set_config\('app\.tenant_id'/i
 
 /**
  * Counts the statements `run` makes `app` send — through knex and through the pool the
@@ -14,7 +18,11 @@ export interface Cost {
  */
 export async function costOf(app: TestApp, run: () => Promise<unknown>): Promise<Cost> {
   const sql: string[] = []
-  const onQuery = (q: { sql: string }) => sql.push(q.sql)
+  let queries = 0
+  const onQuery = (q: { sql: string }) => {
+    sql.push(q.sql)
+    if (!CEREMONY.test(q.sql)) queries++
+  }
   const pool = app.deps.pool as unknown as { query: (...args: unknown[]) => unknown }
   const query = pool.query
   pool.query = (...args: unknown[]) => {
@@ -29,5 +37,10 @@ export async function costOf(app: TestApp, run: () => Promise<unknown>): Promise
     app.deps.db.off('query', onQuery)
     pool.query = query
   }
-  return { statements: sql.length, transactions: sql.filter((s) => /^\s*begin\b/i.test(s)).length, sql }
+  return {
+    statements: sql.length,
+    transactions: sql.filter((s) => /^\s*begin\b/i.test(s)).length,
+    queries,
+    sql,
+  }
 }

@@ -1,4 +1,4 @@
-import { withTenant } from '../../db/tenant-scope.ts'
+import { withOwnTransaction, withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { audit } from '../../platform/audit.ts'
 import type { Knex } from 'knex'
@@ -62,5 +62,8 @@ export async function setPreferredLocale(
   id: string,
   locale: string,
 ): Promise<void> {
-  await withTenant(deps.db, ctx.tenant.id, (trx) => updateCustomer(trx, id, { preferred_locale: locale }))
+  // A GET (the header's language link) that writes on purpose: not in the request's read scope.
+  await withOwnTransaction(deps.db, ctx.tenant.id, (trx) =>
+    updateCustomer(trx, id, { preferred_locale: locale }),
+  )
 }

@@ -138,8 +138,26 @@ export function queueQuery(trx: Knex.Transaction, ctx: RequestContext, now: Date
   if (filter.to) q.whereRaw(`a.submitted_at < ((?::date + 1)::timestamp AT TIME ZONE ?)`, [filter.to, zone])
   if (filter.q) {
     const like = containing(filter.q)
-    void q.where(
-      (w) => void w.whereILike('a.number', like).orWhereILike('c.email', like).orWhereILike('c.names', like),
+    // Each arm through its own trigram index, then the page by primary key: an OR across
+    // the join would read every application of the tenant.
+    void q.whereIn(
+      'a.id',
+      trx
+        .from('applications')
+        .whereILike('number', like)
+        .select('id')
+        .union(
+          trx
+            .from('applications')
+            .whereIn(
+              'customer_id',
+              trx
+                .from('customer_directory')
+                .where((w) => void w.whereILike('email', like).orWhereILike('names', like))
+                .select('id'),
+            )
+            .select('id'),
+        ),
     )
   }
   return q

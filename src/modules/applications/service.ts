@@ -28,7 +28,10 @@ import {
 import { offeredType } from './types.service.ts'
 import { WORKFLOWS } from './workflows.ts'
 
-export type ApplicationsDeps = Pick<Deps, 'db' | 'clock' | 'outbox' | 'files' | 'i18n' | 'config'>
+export type ApplicationsDeps = Pick<
+  Deps,
+  'db' | 'clock' | 'outbox' | 'files' | 'i18n' | 'config' | 'reference'
+>
 export type UploadedFile = AcceptedFile & { field: string }
 
 export const OWNER = 'application'

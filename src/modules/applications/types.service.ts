@@ -1,16 +1,36 @@
+import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { audit } from '../../platform/audit.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
 import { TypeDefinition, offeredTo, type ApplicationType } from './definition.ts'
-import { currentType, currentTypes, insertTypeVersion } from './repo.ts'
+import { currentType, currentTypes, insertTypeVersion, typeById } from './repo.ts'
 import type { ApplicationsDeps } from './service.ts'
 
-export function listTypes(deps: ApplicationsDeps, ctx: RequestContext): Promise<ApplicationType[]> {
-  return withTenant(deps.db, ctx.tenant.id, (trx) => currentTypes(trx))
+/** The newest version of each type (cached per process; see ReferenceCache). */
+export function listTypes(deps: ApplicationsDeps, ctx: RequestContext): Promise<readonly ApplicationType[]> {
+  return deps.reference.get(ctx.tenant.id, 'application_types', () =>
+    withTenant(deps.db, ctx.tenant.id, (trx) => currentTypes(trx)),
+  )
 }
 
-/** The types a customer may start: the newest version of each, if it is active. */
+/**
+ * One version of a type, by id, read in the caller's transaction. A version never changes
+ * once written (an edit is a new version), so it is cached per process without invalidation.
+ */
+export async function typeVersion(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  trx: Knex.Transaction,
+  id: string,
+): Promise<ApplicationType> {
+  const type = await deps.reference.get(ctx.tenant.id, `application_type_version:${id}`, () =>
+    typeById(trx, id),
+  )
+  if (!type) throw new NotFoundError(`application type version ${id}`)
+  return type
+}
+
 /** The active types offered to a customer of `category` (see offeredTo). */
 export async function offeredTypes(
   deps: ApplicationsDeps,
@@ -70,7 +90,7 @@ export async function saveTypeVersion(
   options: { creating?: boolean } = {},
 ): Promise<{ version: number; changed: boolean }> {
   const definition = TypeDefinition.parse(input)
-  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+  const saved = await withTenant(deps.db, ctx.tenant.id, async (trx) => {
     // One edit of a type at a time, so two administrators cannot both write version n+1.
     await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`application-type:${code}`])
     const latest = await currentType(trx, code)
@@ -93,4 +113,7 @@ export async function saveTypeVersion(
     })
     return { version, changed: true }
   })
+  // This process reads its own edit at once; the others hear the trigger's NOTIFY.
+  if (saved.changed) deps.reference.changed(`application_types:${ctx.tenant.id}`)
+  return saved
 }

@@ -1,11 +1,12 @@
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
-import { attachmentsOf, type Attachment } from '../../platform/files/attachments.ts'
+import { attachmentsOf, attachmentsOfMany, type Attachment } from '../../platform/files/attachments.ts'
 import { statusHistory } from '../../platform/workflow/index.ts'
 import { customerContact } from '../accounts/index.ts'
 import type { ApplicationType } from './definition.ts'
-import { findApplication, messagesOf, typeById, type ApplicationRow } from './repo.ts'
+import { findApplication, messagesOf, type ApplicationRow } from './repo.ts'
+import { typeVersion } from './types.service.ts'
 import { OWNER, type ApplicationsDeps } from './service.ts'
 import { timeline, type WorkflowCode } from './workflows.ts'
 import { acceptancesOf, type Acceptance } from './acceptance.service.ts'
@@ -51,21 +52,14 @@ export async function viewApplication(
     const application = await findApplication(trx, id)
     if (!application || (reader.side === 'customer' && application.customer_id !== reader.customerId))
       throw new NotFoundError(OWNER)
-    const type = (await typeById(trx, application.type_id))!
+    const type = await typeVersion(deps, ctx, trx, application.type_id)
     const history = await statusHistory(trx, { type: OWNER, id })
     const { messages, more } = await messagesOf(trx, id, options.before)
-    const messageFiles = new Map<string, Attachment[]>()
-    if (messages.length) {
-      const rows = await trx('attachments')
-        .whereIn(
-          'owner_id',
-          messages.map((m) => m.id),
-        )
-        .where({ owner_type: 'application-message' })
-        .select('owner_id')
-      for (const ownerId of new Set(rows.map((r: { owner_id: string }) => r.owner_id)))
-        messageFiles.set(ownerId, await attachmentsOf(trx, { type: 'application-message', id: ownerId }))
-    }
+    const messageFiles = await attachmentsOfMany(
+      trx,
+      'application-message',
+      messages.map((m) => m.id),
+    )
     const column = reader.side === 'customer' ? 'customer_read_n' : 'staff_read_n'
     return {
       application,

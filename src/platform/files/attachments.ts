@@ -89,6 +89,27 @@ export async function attachmentsOf(db: Db, owner: Owner): Promise<Attachment[]>
   return (rows as AttachmentRow[]).map(toAttachment)
 }
 
+/** The attachments of many owners of one type in one query, by owner id (owners without any are absent). */
+export async function attachmentsOfMany(
+  db: Db,
+  type: string,
+  ids: string[],
+): Promise<Map<string, Attachment[]>> {
+  const byOwner = new Map<string, Attachment[]>()
+  if (ids.length === 0) return byOwner
+  const rows = await attachmentQuery(db)
+    .where('a.owner_type', type)
+    .whereIn('a.owner_id', ids)
+    .orderBy('a.created_at')
+    .orderBy('a.id')
+  for (const row of rows as AttachmentRow[]) {
+    const list = byOwner.get(row.owner_id) ?? []
+    list.push(toAttachment(row))
+    byOwner.set(row.owner_id, list)
+  }
+  return byOwner
+}
+
 export async function findAttachment(db: Db, id: string): Promise<Attachment | undefined> {
   if (!isUuid(id)) return undefined
   const row = (await attachmentQuery(db).where('a.id', id).first()) as AttachmentRow | undefined
