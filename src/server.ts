@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts'
 import { resolveDatabase } from './db/bootstrap.ts'
 import { createKnex } from './db/knex.ts'
 import { startupFailure } from './db/embedded.ts'
-import { migrate } from './db/migrate.ts'
+import { exclusively, migrate } from './db/migrate.ts'
 import { runtimeRoleFacts, unsafeRuntimeRoleReason } from './db/roles.ts'
 import { closeDeps, createDeps } from './deps.ts'
 import { createLogger } from './http/logging.ts'
@@ -33,15 +33,16 @@ async function main(): Promise<void> {
   const cfg = config()
   const logger = createLogger(cfg.logLevel)
   const database = await resolveDatabase(cfg, (line) => logger.debug({ postgres: line.trim() }))
-  const applied = await migrate(database.ownerUrl, moduleQueues())
-  if (applied.length) logger.info({ migrations: applied }, 'migrations applied')
-
-  // Demo tenants and accounts exist only in development (created once, kept after); a
-  // production boot creates no accounts.
-  const demoLogins =
-    cfg.env === 'development'
+  // Replicas started together take turns: one migrates (and seeds), the next finds it done.
+  const demoLogins = await exclusively(database.ownerUrl, async () => {
+    const applied = await migrate(database.ownerUrl, moduleQueues())
+    if (applied.length) logger.info({ migrations: applied }, 'migrations applied')
+    // Demo tenants and accounts exist only in development (created once, kept after); a
+    // production boot creates no accounts.
+    return cfg.env === 'development'
       ? await withOwner(database.ownerUrl, (db) => seedDemo(db, cfg.port, MODULES))
       : []
+  })
 
   const deps = await createDeps(cfg, {
     databaseUrl: database.runtimeUrl,

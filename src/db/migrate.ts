@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Knex } from 'knex'
+import pg from 'pg'
 import { installJobs } from './jobs.ts'
 import { createKnex } from './knex.ts'
 
@@ -24,6 +25,23 @@ export async function migrate(ownerUrl: string, queues: readonly string[]): Prom
     return applied
   } finally {
     await owner.destroy()
+  }
+}
+
+/**
+ * Runs `fn` while holding a database-wide advisory lock, so that replicas started at the
+ * same moment migrate and seed one after the other (knex's own migration lock makes the
+ * second one fail instead of wait). The lock is a session lock on a connection of its own,
+ * released by Postgres if this process dies holding it.
+ */
+export async function exclusively<T>(ownerUrl: string, fn: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: ownerUrl, application_name: 'kabinet-startup' })
+  await client.connect()
+  try {
+    await client.query(`SELECT pg_advisory_lock(hashtext('kabinet:startup'))`)
+    return await fn()
+  } finally {
+    await client.end()
   }
 }
 
