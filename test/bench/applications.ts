@@ -23,7 +23,7 @@ export async function seedApplications(
   app: Express,
   tenant: { id: string; host: string },
   clock: Clock = systemClock,
-): Promise<{ customerCookie: string; staffCookie: string }> {
+): Promise<{ customerCookie: string; staffCookie: string; conversation: string }> {
   const passwordHash = await hashPassword(PASSWORD)
   await withTenant(owner, tenant.id, async (trx) => {
     for (const [code, def] of [
@@ -69,6 +69,15 @@ export async function seedApplications(
        SELECT tenant_id, id, 'operator', 'We will come on Monday' FROM applications WHERE tenant_id = ? AND random() < 0.1`,
       [tenant.id],
     )
+    // One application of the benchmark customer with a conversation of 20 messages, for its page.
+    await trx.raw(
+      `INSERT INTO application_messages (tenant_id, application_id, author_type, body)
+       SELECT a.tenant_id, a.id, (ARRAY['operator','customer'])[1 + g % 2], 'Message ' || g || ' about the connection'
+       FROM (SELECT a.tenant_id, a.id FROM applications a JOIN customers c ON c.id = a.customer_id
+             WHERE a.tenant_id = :tenant AND c.email = 'bench0@example.com' ORDER BY a.submitted_at DESC LIMIT 1) a,
+            generate_series(1, 20) g`,
+      { tenant: tenant.id },
+    )
     await trx.raw(
       `UPDATE applications a SET last_message_n = m.n FROM (SELECT application_id, max(n) AS n FROM application_messages GROUP BY 1) m WHERE m.application_id = a.id`,
     )
@@ -81,5 +90,15 @@ export async function seedApplications(
   const login = await customer.post('/login', { login: 'bench0@example.com', password: PASSWORD })
   if (login.status !== 303) throw new Error(`bench customer sign-in failed: ${login.status}`)
   const staff = await operatorSignIn(t, tenant.host, await createOperator(t, tenant.id, 'operator'))
-  return { customerCookie: cookieOf(customer), staffCookie: cookieOf(staff.agent) }
+  const conversation = await withTenant(owner, tenant.id, (trx) =>
+    trx('application_messages')
+      .groupBy('application_id')
+      .havingRaw('count(*) >= 20')
+      .first<{ application_id: string }>('application_id'),
+  )
+  return {
+    customerCookie: cookieOf(customer),
+    staffCookie: cookieOf(staff.agent),
+    conversation: conversation.application_id,
+  }
 }

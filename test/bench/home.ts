@@ -4,7 +4,7 @@
  * run one after the other against the same database. Prints requests/s, p99 and the
  * ratio, so the cost of the platform's middleware is a number, not a guess.
  */
-import { mkdtempSync, chmodSync, rmSync } from 'node:fs'
+import { mkdtempSync, chmodSync, readFileSync, rmSync } from 'node:fs'
 import http, { type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -24,7 +24,10 @@ import { migrate } from '../../src/db/migrate.ts'
 import { APP_ROLE, OWNER_ROLE, createDatabase, ensureRoles, withCredentials } from '../../src/db/roles.ts'
 import { closeDeps, createDeps } from '../../src/deps.ts'
 import { createTenant } from '../helpers/factories.ts'
+import { costOf } from '../helpers/budget.ts'
+import { startNginx, startPortal } from '../smoke/kit.ts'
 import { probeModule } from '../helpers/probe-module.ts'
+import { withTenant } from '../../src/db/tenant-scope.ts'
 import { TOTAL_APPLICATIONS, seedApplications } from './applications.ts'
 import { BENCH_DAY, UNITS, seedGenerationDay } from './generation.ts'
 import { MESSAGES_PER_SECOND, STREAMS, TOPICS, benchLiveFanOut } from './live.ts'
@@ -53,7 +56,25 @@ function sessionCookie(url: string, host: string, path: string): Promise<string>
   })
 }
 
-async function run(name: string, url: string, host: string, cookie: string, page = '/') {
+interface Result {
+  name: string
+  rps: number
+  p99: number
+  non2xx: number
+  /** The machine's idle share of CPU time during the run (all cores): 0 means saturated. */
+  idle: number
+  /** Round trips to Postgres of one request: statements sent (session store included), transactions. */
+  cost?: { statements: number; transactions: number }
+}
+
+/** Idle and total CPU time of the machine so far (Linux /proc/stat, every core). */
+function cpuTimes(): { idle: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number)
+  return { idle: fields[3]! + fields[4]!, total: fields.reduce((a, b) => a + b, 0) }
+}
+
+async function run(name: string, url: string, host: string, cookie: string, page = '/'): Promise<Result> {
+  const before = cpuTimes()
   const result = await autocannon({
     url: `${url}${page}`,
     duration: DURATION,
@@ -62,23 +83,30 @@ async function run(name: string, url: string, host: string, cookie: string, page
   })
   const non2xx = result.non2xx + result.errors
   if (non2xx) process.stderr.write(`${name}: ${JSON.stringify(result.statusCodeStats)}\n`)
-  return { name, rps: result.requests.average, p99: result.latency.p99, non2xx }
+  const after = cpuTimes()
+  const idle = (after.idle - before.idle) / Math.max(1, after.total - before.total)
+  return { name, rps: result.requests.average, p99: result.latency.p99, non2xx, idle }
 }
 
-/** One request at a time, so the time is the server's, not the queue's: the median of 20. */
-async function serverTime(url: string, host: string, cookie: string, path: string): Promise<number> {
+/** One GET, read to its end; refused unless 200. */
+function once(url: string, host: string, cookie: string, path: string): Promise<void> {
+  return new Promise<void>((resolve, reject) =>
+    http
+      .get(`${url}${path}`, { headers: { host, cookie } }, (res) => {
+        if (res.statusCode !== 200) reject(new Error(`${path} answered ${res.statusCode}`))
+        res.resume()
+        res.on('end', () => resolve())
+      })
+      .on('error', reject),
+  )
+}
+
+/** One request at a time, so the time is the server's, not the queue's: the median of `n` after a first. */
+async function serverTime(url: string, host: string, cookie: string, path: string, n = 20): Promise<number> {
   const times: number[] = []
-  for (let i = 0; i < 21; i++) {
+  for (let i = 0; i <= n; i++) {
     const started = performance.now()
-    await new Promise<void>((resolve, reject) =>
-      http
-        .get(`${url}${path}`, { headers: { host, cookie } }, (res) => {
-          if (res.statusCode !== 200) reject(new Error(`${path} answered ${res.statusCode}`))
-          res.resume()
-          res.on('end', () => resolve())
-        })
-        .on('error', reject),
-    )
+    await once(url, host, cookie, path)
     if (i > 0) times.push(performance.now() - started)
   }
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!
@@ -100,6 +128,7 @@ try {
   const tenant = await createTenant(owner, {
     defaultLocale: 'pl',
     enabledServices: ['pgb', 'readings', 'applications'],
+    modules: { services: { access: { pgb: 'open' } } },
   })
   await owner.destroy()
 
@@ -152,7 +181,7 @@ try {
   })
   const minimal = await listen(baseline)
 
-  const results = [
+  const results: Result[] = [
     await run(
       'minimal express 5',
       minimal.url,
@@ -166,28 +195,37 @@ try {
       await sessionCookie(kabinet.url, tenant.host, '/probe/form'),
     ),
   ]
-  const [base, ours] = results as [(typeof results)[0], (typeof results)[0]]
+  const [base, ours] = results as [Result, Result]
 
   // The heavy pages of the modules, with 10,000 applications in the tenant.
   const owner2 = createKnex(ownerUrl, { poolMax: 2 })
-  const { customerCookie, staffCookie } = await seedApplications(owner2, kabinetApp, tenant)
+  const { customerCookie, staffCookie, conversation } = await seedApplications(owner2, kabinetApp, tenant)
   await seedGenerationDay(owner2, tenant.id)
+  const unit = await withTenant(owner2, tenant.id, (trx) =>
+    trx('generating_units').orderBy('code').first<{ id: string }>('id'),
+  )
   await owner2.destroy()
   const overviewPath = `/admin/generation?day=${BENCH_DAY}`
   const serverMs = await serverTime(kabinet.url, tenant.host, staffCookie, overviewPath)
-  results.push(
-    await run('my applications', kabinet.url, tenant.host, customerCookie, '/services/applications'),
-    await run('admin queue', kabinet.url, tenant.host, staffCookie, '/admin/applications'),
-    await run(
-      'queue, filtered',
-      kabinet.url,
-      tenant.host,
-      staffCookie,
-      '/admin/applications?status=inProgress&q=Customer%201',
-    ),
-    await run('queue, overdue', kabinet.url, tenant.host, staffCookie, '/admin/applications?overdue=1'),
-    await run('day overview', kabinet.url, tenant.host, staffCookie, overviewPath),
-  )
+  for (const [name, cookie, page] of [
+    ['my applications', customerCookie, '/services/applications'],
+    ['application, cust.', customerCookie, `/services/applications/${conversation}`],
+    ['admin queue', staffCookie, '/admin/applications'],
+    ['queue, filtered', staffCookie, '/admin/applications?status=inProgress&q=Customer%201'],
+    ['queue, searched', staffCookie, '/admin/applications?q=Customer%2017'],
+    ['queue, overdue', staffCookie, '/admin/applications?overdue=1'],
+    ['application, staff', staffCookie, `/admin/applications/${conversation}`],
+    ['PGB day page', customerCookie, `/services/pgb/units/${unit.id}/days/${BENCH_DAY}`],
+    ['day overview', staffCookie, overviewPath],
+  ] as const) {
+    // What one request costs in round trips, measured alone (after a first) before the load,
+    // once the requests the previous run left behind (cut off by autocannon) have finished.
+    await new Promise((r) => setTimeout(r, 1_000))
+    await serverTime(kabinet.url, tenant.host, cookie, page, 0)
+    const cost = await costOf({ deps }, () => once(kabinet.url, tenant.host, cookie, page))
+    if (process.env.BENCH_SQL) process.stderr.write(`${name}\n  ${cost.sql.join('\n  ')}\n`)
+    results.push({ ...(await run(name, kabinet.url, tenant.host, cookie, page)), cost })
+  }
   // Live fan-out, with the home page served meanwhile: no page may be refused for it.
   const [live, pagesMeanwhile] = await Promise.all([
     benchLiveFanOut(deps.db, Number(new URL(kabinet.url).port), tenant.host, tenant.id, DURATION),
@@ -210,14 +248,57 @@ try {
     ),
   ])
   results.push(pagesDuringSignIns)
+
+  // Scale-out: the home page and my applications through nginx (docker/nginx.conf) to one
+  // portal process, then to two, on the same database (issue 18 item 8).
+  const scaleEnv = {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'test',
+    DATABASE_URL: runtimeUrl,
+    MIGRATION_DATABASE_URL: ownerUrl,
+    SESSION_SECRET: config.sessionSecret,
+    VAR_DIR: dir,
+    FILES_DIR: path.join(dir, 'files'),
+    LOG_LEVEL: 'silent',
+    TRUST_PROXY_HOPS: '1',
+    SHUTDOWN_DRAIN_MS: '0',
+  }
+  const portals = await Promise.all([startPortal(scaleEnv), startPortal(scaleEnv)])
+  const proxies = [
+    await startNginx(dir, [portals[0].port]),
+    await startNginx(dir, [portals[0].port, portals[1].port]),
+  ]
+  const homeCookie = await sessionCookie(kabinet.url, tenant.host, '/probe/form')
+  const scale: { page: string; one: Result; two: Result }[] = []
+  try {
+    for (const [page, cookie, pagePath] of [
+      ['home page', homeCookie, '/'],
+      ['my applications', customerCookie, '/services/applications'],
+    ] as const) {
+      const [one, two] = proxies.map((p) => `http://127.0.0.1:${p.port}`) as [string, string]
+      scale.push({
+        page,
+        one: await run(`${page}, 1 process`, one, tenant.host, cookie, pagePath),
+        two: await run(`${page}, 2 processes`, two, tenant.host, cookie, pagePath),
+      })
+    }
+  } finally {
+    for (const p of proxies) p.process.kill('SIGQUIT')
+    for (const p of portals) p.process.kill('SIGTERM')
+    await Promise.all(portals.map((p) => p.exited))
+  }
   process.stdout.write(
-    `\n${'app'.padEnd(20)}${'req/s'.padStart(10)}${'p99 ms'.padStart(10)}${'non-2xx'.padStart(10)}\n`,
+    `\n${'app'.padEnd(20)}${'req/s'.padStart(8)}${'× min'.padStart(8)}${'p99 ms'.padStart(8)}${'non-2xx'.padStart(9)}${'idle'.padStart(6)}${'stmts'.padStart(7)}${'tx'.padStart(4)}\n`,
   )
   for (const r of results) {
     process.stdout.write(
-      `${r.name.padEnd(20)}${r.rps.toFixed(0).padStart(10)}${String(r.p99).padStart(10)}${String(r.non2xx).padStart(10)}\n`,
+      `${r.name.padEnd(20)}${r.rps.toFixed(0).padStart(8)}${(r.rps / base.rps).toFixed(2).padStart(8)}${String(r.p99).padStart(8)}${String(r.non2xx).padStart(9)}${`${(r.idle * 100).toFixed(0)}%`.padStart(6)}${String(r.cost?.statements ?? '').padStart(7)}${String(r.cost?.transactions ?? '').padStart(4)}\n`,
     )
   }
+  for (const { page, one, two } of scale)
+    process.stdout.write(
+      `through nginx, ${page}: 1 process ${one.rps.toFixed(0)} req/s (p99 ${one.p99} ms, machine ${(one.idle * 100).toFixed(0)}% idle), 2 processes ${two.rps.toFixed(0)} req/s (p99 ${two.p99} ms, ${(two.idle * 100).toFixed(0)}% idle): ${(two.rps / one.rps).toFixed(2)}×\n`,
+    )
   process.stdout.write(
     `\nkabinet / minimal: ${(ours.rps / base.rps).toFixed(2)} of the throughput, p99 ${(ours.p99 / Math.max(base.p99, 1)).toFixed(2)}x (${DURATION}s, ${CONNECTIONS} connections each; applications pages with ${TOTAL_APPLICATIONS} applications in the tenant)\n`,
   )

@@ -1,4 +1,4 @@
-import type { TestApp } from './app.ts'
+import type { Deps } from '../../src/deps.ts'
 
 /** What one request cost in database round trips: every statement, and the transactions among them. */
 export interface Cost {
@@ -16,7 +16,10 @@ const CEREMONY = /^\s*(begin|commit|rollback)\b|^select set_config\('app\.tenant
  * session store and throttles use — like Django's assertNumQueries. Measure on an app
  * process that runs no jobs, so every statement counted is the request's.
  */
-export async function costOf(app: TestApp, run: () => Promise<unknown>): Promise<Cost> {
+export async function costOf(
+  app: { deps: Pick<Deps, 'db' | 'pool'> },
+  run: () => Promise<unknown>,
+): Promise<Cost> {
   const sql: string[] = []
   let queries = 0
   const onQuery = (q: { sql: string }) => {

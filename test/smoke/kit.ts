@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs'
+import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { userInfo } from 'node:os'
 import path from 'node:path'
@@ -235,4 +235,38 @@ export function createAcme(env: Record<string, string>, services: string): void 
     '--host',
     HOST,
   ])
+}
+
+const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p))
+
+/**
+ * Debian's nginx running docker/nginx.conf in `work`, its upstream being the portals on
+ * `ports` and TLS taken as ended before it (X-Forwarded-Proto: https).
+ */
+export async function startNginx(
+  work: string,
+  ports: number[],
+): Promise<{ port: number; process: ChildProcess }> {
+  assert(NGINX, 'nginx is not installed (apt-get install nginx-light)')
+  const port = await freePort()
+  const conf = readFileSync(path.join(ROOT, 'docker/nginx.conf'), 'utf8')
+    .replace(
+      /^\s*server app:3000 .*$/m,
+      ports.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`).join('\n'),
+    )
+    .replace('listen 80;', `listen 127.0.0.1:${port};`)
+    .replace('pid /tmp/kabinet-nginx.pid;', `pid ${path.join(work, `nginx-${port}.pid`)};`)
+    .replace('X-Forwarded-Proto $scheme', 'X-Forwarded-Proto https')
+  assert(conf.includes(`127.0.0.1:${ports[0]}`), 'docker/nginx.conf has no `server app:3000` line to replace')
+  const file = path.join(work, `nginx-${port}.conf`)
+  writeFileSync(file, conf)
+  const child = spawn(NGINX, ['-p', work, '-c', file, '-e', 'stderr', '-g', 'daemon off;'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  for (let i = 0; i < 100; i++) {
+    if ((await get(port, '/readyz').catch(() => undefined))?.status === 200) return { port, process: child }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  child.kill('SIGQUIT')
+  throw new Error('nginx did not answer within 10 s')
 }

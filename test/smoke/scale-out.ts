@@ -6,21 +6,19 @@
  * and a stop under load. Run by .ci/run (`npm run smoke:scale-out`); exit 0 only when
  * every check passed.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
-import { freePort } from '../../src/db/embedded.ts'
 import { TypeDefinition } from '../../src/modules/applications/definition.ts'
 import { hashPassword } from '../../src/platform/passwords.ts'
 import { TP15 } from '../helpers/applications.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
 import {
   HOST,
-  ROOT,
   assert,
   checks,
   cli,
@@ -29,12 +27,12 @@ import {
   portalEnv,
   send,
   startCluster,
+  startNginx,
   startPortal,
   type Cluster,
   type Portal,
 } from './kit.ts'
 
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p))
 const PASSWORD = 'scale out password 12'
 const EMAIL = 'jan@acme.example'
 const { check, fail, finish } = checks('scale-out smoke')
@@ -103,32 +101,6 @@ async function seedCustomer(ownerUrl: string): Promise<string> {
   }
 }
 
-/** Debian's nginx with docker/nginx.conf, its upstream being `ports` and TLS taken as ended before it. */
-async function startNginx(ports: number[]): Promise<number> {
-  assert(NGINX, 'nginx is not installed (apt-get install nginx)')
-  const port = await freePort()
-  const conf = readFileSync(path.join(ROOT, 'docker/nginx.conf'), 'utf8')
-    .replace(
-      /^\s*server app:3000 .*$/m,
-      ports.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`).join('\n'),
-    )
-    .replace('listen 80;', `listen 127.0.0.1:${port};`)
-    .replace('pid /tmp/kabinet-nginx.pid;', `pid ${path.join(work, 'nginx.pid')};`)
-    .replace('X-Forwarded-Proto $scheme', 'X-Forwarded-Proto https')
-  assert(conf.includes(`127.0.0.1:${ports[0]}`), 'docker/nginx.conf has no `server app:3000` line to replace')
-  const file = path.join(work, 'nginx.conf')
-  writeFileSync(file, conf)
-  nginx = spawn(NGINX, ['-p', work, '-c', file, '-e', 'stderr', '-g', 'daemon off;'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  await until(
-    'nginx answering',
-    10_000,
-    async () => (await get(port, '/readyz').catch(() => undefined))?.status === 200,
-  )
-  return port
-}
-
 try {
   cluster = await startCluster(work)
   smtp = await startSmtpSink()
@@ -142,7 +114,8 @@ try {
   createAcme(env, 'applications')
   const applicationId = await seedCustomer(cluster.url('kabinet_owner'))
   const [a, b] = portals.map((p) => p.port) as [number, number]
-  const proxy = await startNginx([a, b])
+  const proxy = await startNginx(work, [a, b])
+  nginx = proxy.process
 
   let customer = { cookie: '', csrf: '' }
   await check('a session started on one process continues on the other', async () => {
@@ -251,7 +224,7 @@ try {
     const statuses: number[] = []
     const one = () =>
       new Promise<void>((resolve) => {
-        const req = request({ host: '127.0.0.1', port: proxy, path: '/', agent, headers: as }, (res) => {
+        const req = request({ host: '127.0.0.1', port: proxy.port, path: '/', agent, headers: as }, (res) => {
           res.resume()
           res.on('end', () => (statuses.push(res.statusCode ?? 0), resolve()))
         })

@@ -60,7 +60,31 @@ export async function createI18n(
         }
       : {}),
   })
-  return { t: (locale) => instance.getFixedT(locale) }
+  // A page asks for a hundred or so strings, mostly plain keys: each locale's `t` remembers
+  // those (the catalogues never change in a running process); anything with options —
+  // interpolation, plurals, defaults — goes to i18next every time.
+  const fixed = new Map<Locale, TFunction>()
+  const remembering = (locale: Locale): TFunction => {
+    const t = instance.getFixedT(locale)
+    const plain = new Map<string, string>()
+    return ((key: string | string[], ...rest: unknown[]) => {
+      if (rest.length > 0 || typeof key !== 'string')
+        return (t as unknown as (...a: unknown[]) => string)(key, ...rest)
+      let text = plain.get(key)
+      if (text === undefined) {
+        text = t(key)
+        plain.set(key, text)
+      }
+      return text
+    }) as unknown as TFunction
+  }
+  return {
+    t: (locale) => {
+      let t = fixed.get(locale)
+      if (!t) fixed.set(locale, (t = remembering(locale)))
+      return t
+    },
+  }
 }
 
 /**
