@@ -7,18 +7,7 @@ import {
   type Interval80020,
   type Item80020,
 } from '../../src/modules/readings/amr/format80020.ts'
-
-/** windows-1251 bytes of a string of ASCII and Russian letters (TextEncoder writes only UTF-8). */
-function cp1251(text: string): Uint8Array {
-  return Uint8Array.from([...text], (ch) => {
-    const code = ch.codePointAt(0)!
-    if (code < 0x80) return code
-    if (code >= 0x410 && code <= 0x44f) return code - 0x410 + 0xc0
-    if (code === 0x401) return 0xa8
-    if (code === 0x451) return 0xb8
-    throw new Error(`no windows-1251 byte for ${ch}`)
-  })
-}
+import { encodeWindows1251 } from '../../src/simulator/windows1251.ts'
 
 /** The bytes in chunks of `size`, so that a multi-byte character or a tag is split across them. */
 function chunked(bytes: Uint8Array, size = 7): AsyncIterable<Uint8Array> {
@@ -96,8 +85,12 @@ const POINT_INTERVALS: Interval80020[] = [
 
 describe('80020 documents', () => {
   it.each([
-    ['windows-1251 with its declaration', cp1251(document(point)), 'windows-1251'],
-    ['windows-1251 without a declaration', cp1251(document(point, '<?xml version="1.0"?>')), 'windows-1251'],
+    ['windows-1251 with its declaration', encodeWindows1251(document(point)), 'windows-1251'],
+    [
+      'windows-1251 without a declaration',
+      encodeWindows1251(document(point, '<?xml version="1.0"?>')),
+      'windows-1251',
+    ],
     ['UTF-8 that claims windows-1251', utf8(document(point)), 'utf-8'],
     ['UTF-8 with a BOM', utf8(`\ufeff${document(point, '<?xml version="1.0" encoding="UTF-8"?>')}`), 'utf-8'],
   ])('reads %s, split anywhere, by what the bytes are', async (_, bytes, expected) => {

@@ -62,7 +62,9 @@ export class Malformed80020Error extends Error {
  * windows-1251. A windows-1251 file that happens to be valid UTF-8 would need Cyrillic
  * byte pairs that spell UTF-8 sequences; the names in these files never do.
  */
-export async function detectEncoding(chunks: AsyncIterable<Uint8Array>): Promise<Encoding80020> {
+export async function detectEncoding(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<Encoding80020> {
   const utf8 = new TextDecoder('utf-8', { fatal: true })
   try {
     for await (const chunk of chunks) utf8.decode(chunk, { stream: true })
@@ -98,7 +100,7 @@ const clock = (minutes: number) =>
  * nothing).
  */
 export async function* read80020(
-  chunks: AsyncIterable<Uint8Array>,
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   encoding: Encoding80020,
 ): AsyncGenerator<Item80020> {
   const decoder = new TextDecoder(encoding)

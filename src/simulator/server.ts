@@ -1,0 +1,71 @@
+import { timingSafeEqual } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { DEMO_AMR_ACCOUNTS, document80020, type AmrAccount } from './amr.ts'
+
+export interface SimulatorOptions {
+  amrAccounts?: readonly AmrAccount[]
+  now?: () => Date
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/
+
+const same = (a: string, b: string) => {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+/** The AMR user a request's Basic credentials name, if they are right. */
+function accountOf(header: string | undefined, accounts: readonly AmrAccount[]): AmrAccount | undefined {
+  const match = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header ?? '')
+  if (!match) return undefined
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  if (colon < 0) return undefined
+  const login = decoded.slice(0, colon)
+  const password = decoded.slice(colon + 1)
+  const account = accounts.find((a) => a.login === login)
+  return account && same(account.password, password) ? account : undefined
+}
+
+/**
+ * The back-office simulator: a separate HTTP server standing in for a utility's systems
+ * (issue 19 item 10). Today it is the AMR head-end: `GET /amr/80020?day=YYYY-MM-DD` with
+ * HTTP Basic credentials of an AMR user answers that day's 80020 document for the user's
+ * meters, written as the account says (windows-1251 or UTF-8, with or without a
+ * declaration). It keeps nothing and logs no credentials.
+ */
+export function createSimulator(options: SimulatorOptions = {}): Server {
+  const accounts = options.amrAccounts ?? DEMO_AMR_ACCOUNTS
+  const now = options.now ?? (() => new Date())
+  return createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://simulator')
+    if (req.method !== 'GET' || url.pathname !== '/amr/80020') {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found')
+      return
+    }
+    const account = accountOf(req.headers.authorization, accounts)
+    if (!account) {
+      res
+        .writeHead(401, { 'WWW-Authenticate': 'Basic realm="AMR"', 'Content-Type': 'text/plain' })
+        .end('unknown user')
+      return
+    }
+    const day = url.searchParams.get('day') ?? ''
+    if (!DAY.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) {
+      res.writeHead(400, { 'Content-Type': 'text/plain' }).end('day=YYYY-MM-DD expected')
+      return
+    }
+    const body = document80020(account, day, now())
+    res.writeHead(200, { 'Content-Type': 'application/xml', 'Content-Length': body.length }).end(body)
+  })
+}
+
+/** Starts the simulator on `port` (0: a free one) of `host`; its base URL. */
+export async function startSimulator(port: number, options: SimulatorOptions & { host?: string } = {}) {
+  const server = createSimulator(options)
+  const host = options.host ?? '127.0.0.1'
+  await new Promise<void>((resolve) => server.listen(port, host, resolve))
+  return { server, url: `http://${host}:${(server.address() as AddressInfo).port}` }
+}
