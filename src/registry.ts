@@ -5,6 +5,7 @@ import { accountsModule } from './modules/accounts/index.ts'
 import { applicationsModule } from './modules/applications/index.ts'
 import { auditModule } from './modules/audit/index.ts'
 import { calendarModule } from './modules/calendar/index.ts'
+import { readingsModule } from './modules/readings/index.ts'
 import { generationModule } from './modules/generation/index.ts'
 import { operatorsModule } from './modules/operators/index.ts'
 import { customerServicesOf, servicesModule } from './modules/services/index.ts'
@@ -24,6 +25,7 @@ export const MODULES: readonly KabinetModule[] = [
   calendarModule,
   applicationsModule,
   generationModule,
+  readingsModule,
 ]
 
 export function moduleQueues(modules: readonly KabinetModule[] = MODULES): string[] {

@@ -8,6 +8,8 @@ import { resolveDatabase } from './db/bootstrap.ts'
 import { createKnex } from './db/knex.ts'
 import { startupFailure } from './db/embedded.ts'
 import { exclusively, migrate } from './db/migrate.ts'
+import { SIMULATOR_PORT } from './simulator/amr.ts'
+import { startSimulator } from './simulator/server.ts'
 import { runtimeRoleFacts, unsafeRuntimeRoleReason } from './db/roles.ts'
 import { closeDeps, createDeps } from './deps.ts'
 import { createLogger } from './http/logging.ts'
@@ -66,6 +68,9 @@ async function main(): Promise<void> {
     await scheduleSweep(deps.boss, sweep, deps.db, now, tenantIds)
 
   for (const mod of MODULES) await mod.start?.(deps)
+  // In development the utilities' back-office systems are simulated beside the portal (the
+  // `ru` demo's AMR head-end); one already running there (`npm run simulator`) is used as is.
+  const simulator = cfg.env === 'development' ? await startDevSimulator(logger) : undefined
 
   const app = createApp(deps)
   const server: Server = app.listen(cfg.port, () => {
@@ -88,6 +93,7 @@ async function main(): Promise<void> {
       // Live streams never end by themselves: they are closed (browsers reconnect to
       // another process), so the server can stop accepting and finish.
       deps.live.close()
+      simulator?.close()
       server.close(() => {
         void (async () => {
           await closeDeps(deps)
@@ -100,6 +106,16 @@ async function main(): Promise<void> {
     }, cfg.shutdownDrainMs)
   }
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => shutdown(signal))
+}
+
+async function startDevSimulator(logger: ReturnType<typeof createLogger>) {
+  try {
+    return (await startSimulator(SIMULATOR_PORT)).server
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
+    logger.info({ port: SIMULATOR_PORT }, 'a back-office simulator is already running')
+    return undefined
+  }
 }
 
 async function withOwner<T>(url: string, fn: (db: ReturnType<typeof createKnex>) => Promise<T>): Promise<T> {

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto'
 import { encodeWindows1251 } from './windows1251.ts'
 
+/** Where `npm start` (development) and `npm run simulator` serve the simulator by default. */
+export const SIMULATOR_PORT = 4010
+export const SIMULATOR_URL = `http://127.0.0.1:${SIMULATOR_PORT}`
+
 /** An AMR user of the simulated head-end, and how its documents are written. */
 export interface AmrAccount {
   login: string

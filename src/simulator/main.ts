@@ -3,10 +3,10 @@
  * SIMULATOR_HOST (default 127.0.0.1), with
  * the demo AMR users printed for whoever tries the portal's AMR page against it.
  */
-import { DEMO_AMR_ACCOUNTS } from './amr.ts'
+import { DEMO_AMR_ACCOUNTS, SIMULATOR_PORT } from './amr.ts'
 import { startSimulator } from './server.ts'
 
-const port = Number(process.env.SIMULATOR_PORT ?? 4010)
+const port = Number(process.env.SIMULATOR_PORT ?? SIMULATOR_PORT)
 // In a container it must listen beyond loopback: SIMULATOR_HOST=0.0.0.0.
 const { server, url } = await startSimulator(port, { host: process.env.SIMULATOR_HOST ?? '127.0.0.1' })
 const lines = [

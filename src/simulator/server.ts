@@ -66,6 +66,12 @@ export function createSimulator(options: SimulatorOptions = {}): Server {
 export async function startSimulator(port: number, options: SimulatorOptions & { host?: string } = {}) {
   const server = createSimulator(options)
   const host = options.host ?? '127.0.0.1'
-  await new Promise<void>((resolve) => server.listen(port, host, resolve))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
   return { server, url: `http://${host}:${(server.address() as AddressInfo).port}` }
 }

@@ -1,11 +1,10 @@
-import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { linkIn } from '../helpers/accounts.ts'
 import {
-  expectAccessible,
   newContext,
   printJourneyDurations,
   startBrowserApp,
+  step,
   type BrowserApp,
 } from '../helpers/browser.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
@@ -26,12 +25,6 @@ describe('customer journeys in the browser', () => {
     await app?.close()
     await smtp?.close()
   })
-
-  async function step(page: Page, action: () => Promise<unknown>): Promise<void> {
-    await action()
-    await page.waitForLoadState()
-    await expectAccessible(page)
-  }
 
   it('seed 002: a legal entity registers, signs in with the emailed password, must change it, reaches the cabinet', async () => {
     const context = await newContext(browser, { locale: 'ru-RU' })

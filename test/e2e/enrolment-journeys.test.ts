@@ -2,10 +2,10 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_ENROLMENTS } from '../../src/modules/services/demo.ts'
 import {
-  expectAccessible,
   newContext,
   printJourneyDurations,
   startBrowserApp,
+  step,
   type BrowserApp,
 } from '../helpers/browser.ts'
 
@@ -19,12 +19,6 @@ describe('PGB token enrolment in the browser (seed 000, steps 1–8)', () => {
   afterAll(() => app?.close())
 
   const pl = () => app.logins.find((l) => l.url.includes('//pl.'))!
-
-  async function step(page: Page, action: () => Promise<unknown>): Promise<void> {
-    await action()
-    await page.waitForLoadState()
-    await expectAccessible(page)
-  }
 
   async function logOut(page: Page): Promise<void> {
     await step(page, () => page.getByRole('button', { name: 'Wyloguj się' }).click())

@@ -1,13 +1,12 @@
-import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_ENROLMENTS } from '../../src/modules/services/demo.ts'
 import { totpCode } from '../../src/platform/totp.ts'
 import { solarDay } from '../helpers/generation.ts'
 import {
-  expectAccessible,
   newContext,
   printJourneyDurations,
   startBrowserApp,
+  step,
   type BrowserApp,
 } from '../helpers/browser.ts'
 
@@ -19,12 +18,6 @@ describe('the seed 000 flow to its end in the browser: token, schedule, approval
     app = await startBrowserApp()
   })
   afterAll(() => app?.close())
-
-  async function step(page: Page, action: () => Promise<unknown>): Promise<void> {
-    await action()
-    await page.waitForLoadState()
-    await expectAccessible(page)
-  }
 
   it('a customer enrolled by token fills a 15-minute day by pasting a column, approves it, and the operator accepts it', async () => {
     const { t, browser, logins } = app

@@ -132,3 +132,10 @@ export async function startBrowserApp(options: TestAppOptions = {}): Promise<Bro
     },
   }
 }
+
+/** A user's action, then the page it led to checked by axe: each step of a journey. */
+export async function step(page: Page, action: () => Promise<unknown>): Promise<void> {
+  await action()
+  await page.waitForLoadState()
+  await expectAccessible(page)
+}

@@ -11,4 +11,5 @@ export const MODULE_SETTINGS_FORM: Record<string, string> = {
   generation_gateDays: '1',
   generation_gateTime: '14:00',
   generation_reminderHours: '3',
+  readings_amrHeadEnd: '',
 }

@@ -104,6 +104,7 @@ const MATRIX: Record<string, Expectation> = {
   'POST /services/pgb/import/:id': PGB(P),
   // Not offered by this tenant: nobody finds them once signed in.
   'GET /services/readings': { ...CUSTOMER(G), owner: 'hidden', otherCustomer: 'hidden' },
+  'POST /services/readings/amr': { ...CUSTOMER(P), owner: 'hidden', otherCustomer: 'hidden' },
   'GET /services/market': { ...CUSTOMER(G), owner: 'hidden', otherCustomer: 'hidden' },
   'GET /admin/enrolments': STAFF(G),
   'GET /admin/enrolments.csv': STAFF(G),

@@ -72,17 +72,33 @@ describe('a module plugs in through its descriptor', () => {
       withTenant(t.deps.db, tenant.id, (trx) => trx('tenants').where({ id: tenant.id }).first('settings'))
     const before = (await stored()).settings
 
-    const bad = await agent.post('/admin/settings', { ...base, name: '', enrolmentDays: '500' })
+    const bad = await agent.post('/admin/settings', {
+      ...base,
+      name: '',
+      enrolmentDays: '500',
+      // Customers' AMR passwords would go there: no credentials in it, only http(s).
+      readings_amrHeadEnd: 'https://user:secret@askue.example.ru',
+    })
     expect(bad.status).toBe(422)
     // Both the platform's error and the module's, in the order of the form.
     const summary = bad.text.slice(bad.text.indexOf('govuk-error-summary'))
     expect(summary.indexOf('href="#name"')).toBeGreaterThan(-1)
     expect(summary.indexOf('href="#enrolmentDays"')).toBeGreaterThan(summary.indexOf('href="#name"'))
     expect(bad.text).toContain('Podaj liczbę dni od 1 do 90')
+    expect(bad.text).toContain('Podaj adres https:// bez nazwy użytkownika, hasła i parametrów')
     expect((await stored()).settings).toEqual(before)
 
-    expect((await agent.post('/admin/settings', { ...base, enrolmentDays: '30' })).status).toBe(303)
+    expect(
+      (
+        await agent.post('/admin/settings', {
+          ...base,
+          enrolmentDays: '30',
+          readings_amrHeadEnd: 'https://askue.example.ru',
+        })
+      ).status,
+    ).toBe(303)
     expect((await stored()).settings.modules.services).toMatchObject({ enrolmentDays: 30 })
+    expect((await stored()).settings.modules.readings).toEqual({ amrHeadEnd: 'https://askue.example.ru' })
     expect((await agent.get('/admin/settings')).text).toMatch(
       /id="enrolmentDays" name="enrolmentDays" type="text" value="30"/,
     )
@@ -99,8 +115,8 @@ describe('a module plugs in through its descriptor', () => {
           res.type('html').send('<h1>readings module</h1>')
         }),
     }
-    // Assembled without applications and with a module that claims readings.
-    const withoutApplications = MODULES.filter((m) => m.name !== 'applications')
+    // Assembled without applications and readings, then with a module that claims readings.
+    const withoutApplications = MODULES.filter((m) => !['applications', 'readings'].includes(m.name))
     const apps = [
       await createTestApp({ smtpUrl: smtp.url, mailWorker: true, modules: withoutApplications }),
       await createTestApp({

@@ -1,3 +1,4 @@
+import { SIMULATOR_URL } from '../../simulator/amr.ts'
 import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { demoLogins } from '../../platform/demo.ts'
@@ -66,7 +67,8 @@ const DEMO_TENANTS: DemoTenant[] = [
         loginName: false,
       },
       phoneRegion: 'RU',
-      modules: { calendar: { country: 'RU' } },
+      // AMR data from the back-office simulator that `npm start` runs beside the portal.
+      modules: { calendar: { country: 'RU' }, readings: { amrHeadEnd: SIMULATOR_URL } },
       partyIdentifiers: [
         { kind: 'ru.inn', party: 'legal', required: true },
         { kind: 'ru.snils', party: 'individual', required: false },

@@ -1,0 +1,100 @@
+import type { RequestContext } from '../../platform/context.ts'
+import { Malformed80020Error } from './amr/format80020.ts'
+import { AmrLoginError, AmrUnavailableError, httpAmrSource, type AmrCredentials } from './amr/source.ts'
+import { readingsSettings } from './settings.ts'
+
+/** Channels 01–04 of an 80020 document: active and reactive energy, in and out. */
+export const AMR_CHANNELS = ['01', '02', '03', '04'] as const
+export type AmrChannel = (typeof AMR_CHANNELS)[number]
+
+/** One channel of a meter over the day: the sum of the values the head-end sent, and what it lacked. */
+export interface ChannelDay {
+  total: string | null
+  periods: number
+  missing: number
+}
+
+export interface AmrMeterDay {
+  object: string | null
+  code: string
+  name: string | null
+  channels: Record<AmrChannel, ChannelDay | undefined>
+}
+
+export interface AmrResult {
+  day: string
+  meters: AmrMeterDay[]
+}
+
+/** Why the head-end gave nothing: said to the customer in their language. */
+export type AmrFailure = 'login' | 'unavailable' | 'malformed'
+
+/**
+ * Exact sum of decimal strings (never through floats): scaled to the most decimals among
+ * them, added as integers. Null when no value was present.
+ */
+export function sumDecimals(values: readonly (string | null)[]): string | null {
+  const present = values.filter((v): v is string => v !== null)
+  if (present.length === 0) return null
+  const scale = Math.max(...present.map((v) => v.split('.')[1]?.length ?? 0))
+  const total = present.reduce((sum, v) => {
+    const [whole = '0', fraction = ''] = v.replace('-', '').split('.')
+    const units = BigInt(whole + fraction.padEnd(scale, '0'))
+    return sum + (v.startsWith('-') ? -units : units)
+  }, 0n)
+  const negative = total < 0n
+  const digits = (negative ? -total : total).toString().padStart(scale + 1, '0')
+  const text = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits
+  return negative ? `-${text}` : text
+}
+
+/**
+ * A day of the customer's AMR data, asked of the tenant's head-end with credentials that
+ * live for this call only (never stored, logged or queued).
+ */
+export async function amrDay(
+  ctx: RequestContext,
+  credentials: AmrCredentials,
+  day: string,
+): Promise<AmrResult | { failure: AmrFailure }> {
+  const amr = httpAmrSource(readingsSettings.of(ctx.tenant).amrHeadEnd)
+  try {
+    const { header, intervals } = await amr.day(credentials, day)
+    const meters = new Map<string, { meter: AmrMeterDay; values: Map<AmrChannel, (string | null)[]> }>()
+    for (const i of intervals) {
+      const key = `${i.point.kind}/${i.point.code}`
+      const entry = meters.get(key) ?? {
+        meter: {
+          object: i.area.name,
+          code: i.point.code,
+          name: i.point.name,
+          channels: { '01': undefined, '02': undefined, '03': undefined, '04': undefined },
+        },
+        values: new Map<AmrChannel, (string | null)[]>(),
+      }
+      meters.set(key, entry)
+      if (!(AMR_CHANNELS as readonly string[]).includes(i.channel)) continue
+      const channel = i.channel as AmrChannel
+      const list: (string | null)[] = entry.values.get(channel) ?? []
+      list.push(i.value)
+      entry.values.set(channel, list)
+    }
+    return {
+      day: header.day,
+      meters: [...meters.values()].map(({ meter, values }) => {
+        for (const [channel, list] of values)
+          meter.channels[channel] = {
+            total: sumDecimals(list),
+            periods: list.length,
+            missing: list.filter((v) => v === null).length,
+          }
+        return meter
+      }),
+    }
+  } catch (err) {
+    if (err instanceof AmrLoginError) return { failure: 'login' }
+    if (err instanceof AmrUnavailableError) return { failure: 'unavailable' }
+    if (err instanceof Malformed80020Error) return { failure: 'malformed' }
+    throw err
+  }
+}

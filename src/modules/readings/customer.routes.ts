@@ -1,0 +1,80 @@
+import { Router, type Request, type Response } from 'express'
+import type { Deps } from '../../deps.ts'
+import { formText, renderInvalid, type FieldError } from '../../http/forms.ts'
+import { createCredentialThrottle } from '../../http/rate-limit.ts'
+import { addDays, dayOf, parseDay } from '../../platform/time/intervals.ts'
+import { requireService } from '../services/index.ts'
+import { AMR_CHANNELS, amrDay } from './amr.service.ts'
+import { readingsSettings } from './settings.ts'
+
+const BASE = '/services/readings'
+const VIEW = 'customer/readings/amr'
+/** Printable characters only: an AMR id or password is one line. */
+const ONE_LINE = /^[^\p{Cc}]*$/u
+
+/**
+ * The customer's readings (seed 002 §6–9). Today: AMR data on demand (item 8) — the AMR
+ * user id and password go to the tenant's head-end for this one request and are dropped:
+ * never stored, logged, queued or shown again.
+ */
+export function readingsCustomerRoutes(deps: Deps): Router {
+  const router = Router()
+  router.use(BASE, requireService(deps.db, 'readings'))
+  const throttle = createCredentialThrottle(deps.pool, 'amr')
+  const page = (res: Response) => {
+    const ctx = res.locals.ctx
+    const today = dayOf(deps.clock.now(), ctx.tenant.settings.timeZone)
+    return { offered: readingsSettings.of(ctx.tenant).amrHeadEnd !== '', today, channels: AMR_CHANNELS }
+  }
+
+  router.get(BASE, (_req, res) => {
+    const locals = page(res)
+    res.render(VIEW, { ...locals, values: { day: addDays(locals.today, -1) } })
+  })
+
+  router.post(`${BASE}/amr`, async (req: Request, res: Response) => {
+    const locals = page(res)
+    if (!locals.offered) return void res.status(404).render('errors/404')
+    const login = formText(req, 'amrLogin').trim()
+    const password = formText(req, 'amrPassword')
+    const day = formText(req, 'day').trim()
+    const t = res.locals.t
+    const errors: FieldError[] = []
+    const error = (field: string, key: string) => errors.push({ field, text: t(key), href: `#${field}` })
+    if (!login) error('amrLogin', 'readings.amr.errors.loginMissing')
+    else if (login.length > 100 || !ONE_LINE.test(login))
+      error('amrLogin', 'readings.amr.errors.loginInvalid')
+    if (!password) error('amrPassword', 'readings.amr.errors.passwordMissing')
+    else if (password.length > 200 || !ONE_LINE.test(password))
+      error('amrPassword', 'readings.amr.errors.passwordInvalid')
+    if (!isDay(day)) error('day', 'readings.amr.errors.day')
+    else if (day > locals.today) error('day', 'readings.amr.errors.dayFuture')
+    const values = { amrLogin: login, day }
+    if (errors.length) return renderInvalid(res, VIEW, errors, values, locals)
+
+    const tried = await throttle.attempt(`${res.locals.ctx.tenant.id}:${login}`, req.ip ?? '')
+    const result = await amrDay(res.locals.ctx, { login, password }, day)
+    if (!('failure' in result)) {
+      await tried.succeeded()
+      return void res.render(VIEW, { ...locals, values, result })
+    }
+    if (result.failure === 'login') {
+      error('amrPassword', 'readings.amr.errors.login')
+      return renderInvalid(res, VIEW, errors, values, locals)
+    }
+    // Nothing the customer typed is wrong: the head-end is down, slow, or sent nonsense.
+    error('amrLogin', `readings.amr.errors.${result.failure}`)
+    res.status(503)
+    res.render(VIEW, { ...locals, values, errors })
+  })
+  return router
+}
+
+function isDay(text: string): boolean {
+  try {
+    parseDay(text)
+    return true
+  } catch {
+    return false
+  }
+}

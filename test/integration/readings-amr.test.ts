@@ -1,0 +1,169 @@
+import type { Server } from 'node:http'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEMO_AMR_ACCOUNTS, document80020 } from '../../src/simulator/amr.ts'
+import { startSimulator } from '../../src/simulator/server.ts'
+import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
+import { createTestApp, type TestApp } from '../helpers/app.ts'
+import { createTenant } from '../helpers/factories.ts'
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
+
+const PASSWORD = 'słoneczny poranek 12'
+const [cp1251User, utf8User] = DEMO_AMR_ACCOUNTS as [
+  (typeof DEMO_AMR_ACCOUNTS)[0],
+  (typeof DEMO_AMR_ACCOUNTS)[0],
+]
+
+/**
+ * A channel's day total as the head-end sent it, computed here without the portal's code:
+ * the document's values for the meter and channel picked out by pattern, summed in
+ * thousandths (the simulator writes three decimals).
+ */
+function expectedTotal(account: typeof cp1251User, day: string, meter: string, channel: string): bigint {
+  const text = new TextDecoder(account.encoding).decode(document80020(account, day, new Date()))
+  const point = text.slice(text.indexOf(`code="${meter}"`))
+  const body = point.slice(point.indexOf(`<measuringchannel code="${channel}"`))
+  const values = [...body.slice(0, body.indexOf('</measuringchannel>')).matchAll(/>(\d+)[.,](\d{3})</g)]
+  return values.reduce((sum, [, whole, fraction]) => sum + BigInt(`${whole}${fraction}`), 0n)
+}
+
+/** Thousandths as the page shows them in English: 12,345.678. */
+const shown = (thousandths: bigint) =>
+  new Intl.NumberFormat('en-GB', { minimumFractionDigits: 3 }).format(Number(thousandths) / 1000)
+
+/**
+ * Issue 19 item 8: a customer asks the tenant's AMR head-end (the back-office simulator,
+ * over real HTTP) for a day of their meters' data with their AMR credentials, which the
+ * portal uses once and keeps nowhere.
+ */
+describe('readings: AMR data on demand', () => {
+  let smtp: SmtpSink
+  let t: TestApp
+  let simulator: { server: Server; url: string }
+  let customer: Awaited<ReturnType<typeof signedIn>>
+  let offline: Awaited<ReturnType<typeof signedIn>>
+  let none: Awaited<ReturnType<typeof signedIn>>
+  const DAY = '2026-11-20'
+
+  beforeAll(async () => {
+    smtp = await startSmtpSink()
+    t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
+    simulator = await startSimulator(0)
+    const signUp = async (amrHeadEnd: string, email: string) => {
+      const tenant = await createTenant(t.db.owner, { modules: { readings: { amrHeadEnd } } })
+      await registerConfirmed(t, smtp, tenant.host, email, PASSWORD)
+      return signedIn(t, tenant.host, email, PASSWORD)
+    }
+    customer = await signUp(simulator.url, 'amr@example.com')
+    offline = await signUp('http://127.0.0.1:9', 'offline@example.com')
+    none = await signUp('', 'none@example.com')
+  })
+  afterAll(async () => {
+    simulator.server.closeAllConnections()
+    await new Promise((r) => simulator.server.close(r))
+    await t.close()
+    await smtp.close()
+  })
+
+  const fetchDay = (agent: typeof customer, form: Record<string, string>) =>
+    agent.get('/services/readings').then(() => agent.post('/services/readings/amr', form))
+
+  it('offers the form with yesterday in the tenant’s zone', async () => {
+    const page = await customer.get('/services/readings')
+    expect(page.status).toBe(200)
+    expect(page.text).toContain('name="amrPassword"')
+    // The test clock's day is 2026-11-21 (Warsaw): yesterday is the 20th.
+    expect(page.text).toMatch(/name="day" type="date" value="2026-11-20"/)
+  })
+
+  it.each([
+    ['windows-1251 without a declaration', cp1251User],
+    ['UTF-8', utf8User],
+  ])('shows every meter of a %s document with its day’s A+, A−, R+ and R−', async (_, user) => {
+    const res = await fetchDay(customer, { amrLogin: user.login, amrPassword: user.password, day: DAY })
+    expect(res.status).toBe(200)
+    expect(res.text).toContain('Data for 20 November 2026')
+    for (const meter of user.meters) {
+      const row = res.text.slice(res.text.indexOf(`data-meter="${meter.code}"`))
+      expect(row).toContain(meter.name)
+      for (const channel of ['01', '02', '03', '04']) {
+        const cell = row.slice(
+          row.indexOf(`data-channel="${channel}"`),
+          row.indexOf('</td>', row.indexOf(`data-channel="${channel}"`)),
+        )
+        expect(cell).toContain(shown(expectedTotal(user, DAY, meter.code, channel)))
+      }
+    }
+    expect(res.text).not.toContain(user.password)
+  })
+
+  it('says how many periods the head-end had no value for, instead of counting them as zero', async () => {
+    const res = await fetchDay(customer, {
+      amrLogin: cp1251User.login,
+      amrPassword: cp1251User.password,
+      day: DAY,
+    })
+    const second = res.text.slice(res.text.indexOf(`data-meter="${cp1251User.meters[1]!.code}"`))
+    expect(second.slice(0, second.indexOf('</tr>'))).toContain('2 of 24 periods missing')
+  })
+
+  it('refuses what cannot be asked, beside each field, and asks nothing', async () => {
+    const empty = await fetchDay(customer, { amrLogin: '', amrPassword: '', day: '2026-02-30' })
+    expect(empty.status).toBe(422)
+    for (const text of [
+      'Enter your AMR user id',
+      'Enter your AMR password',
+      'Enter a real day, for example 2026-11-20',
+    ])
+      expect(empty.text).toContain(text)
+    const future = await fetchDay(customer, { amrLogin: 'x', amrPassword: 'y', day: '2026-11-22' })
+    expect(future.status).toBe(422)
+    expect(future.text).toContain('Enter a day that has passed')
+  })
+
+  it('tells a refused login from a head-end that does not answer, and never shows the password back', async () => {
+    const wrong = await fetchDay(customer, {
+      amrLogin: cp1251User.login,
+      amrPassword: 'not-the-password-42',
+      day: DAY,
+    })
+    expect(wrong.status).toBe(422)
+    expect(wrong.text).toContain('The metering system did not accept this user id and password')
+    expect(wrong.text).toContain(`value="${cp1251User.login}"`)
+    expect(wrong.text).not.toContain('not-the-password-42')
+    const down = await fetchDay(offline, {
+      amrLogin: utf8User.login,
+      amrPassword: utf8User.password,
+      day: DAY,
+    })
+    expect(down.status).toBe(503)
+    expect(down.text).toContain('The metering system is not answering. Try again later.')
+  })
+
+  it('says so where the tenant has no AMR head-end, and takes no request for it', async () => {
+    const page = await none.get('/services/readings')
+    expect(page.status).toBe(200)
+    expect(page.text).toContain('does not offer AMR data on this portal')
+    expect(page.text).not.toContain('name="amrPassword"')
+    expect(
+      (await none.post('/services/readings/amr', { amrLogin: 'a', amrPassword: 'b', day: DAY })).status,
+    ).toBe(404)
+  })
+
+  it('keeps no AMR password anywhere: not in a log line, not in any row of any table', async () => {
+    await fetchDay(customer, { amrLogin: utf8User.login, amrPassword: utf8User.password, day: DAY })
+    await fetchDay(customer, { amrLogin: utf8User.login, amrPassword: 'not-the-password-42', day: DAY })
+    for (const secret of [utf8User.password, cp1251User.password, 'not-the-password-42']) {
+      expect(t.logs.join('\n')).not.toContain(secret)
+      const { rows } = await t.db.owner.raw<{ rows: { table_name: string }[] }>(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+      )
+      for (const { table_name } of rows) {
+        const found = await t.db.owner.raw<{ rows: { n: string }[] }>(
+          `SELECT count(*) AS n FROM ?? AS r WHERE r::text LIKE ?`,
+          [table_name, `%${secret}%`],
+        )
+        expect({ table: table_name, n: found.rows[0]!.n }).toEqual({ table: table_name, n: '0' })
+      }
+    }
+  })
+})
