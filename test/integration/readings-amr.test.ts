@@ -149,6 +149,26 @@ describe('readings: AMR data on demand', () => {
     ).toBe(404)
   })
 
+  it('remembers the AMR user id when asked, once the head-end accepted it, and forgets it when untold', async () => {
+    const form = (remember: boolean, password = utf8User.password) => ({
+      amrLogin: utf8User.login,
+      amrPassword: password,
+      day: DAY,
+      ...(remember ? { remember: 'yes' } : {}),
+    })
+    const login = (html: string) => /<input[^>]*id="amrLogin"[^>]*value="([^"]*)"/.exec(html)?.[1]
+    // A refused id is not kept, even when asked to.
+    await fetchDay(customer, form(true, 'not-the-password-42'))
+    expect(login((await customer.get('/services/readings')).text)).toBeUndefined()
+    await fetchDay(customer, form(true))
+    const page = await customer.get('/services/readings')
+    expect(login(page.text)).toBe(utf8User.login)
+    expect(page.text).toMatch(/<input[^>]*name="remember"[^>]*value="yes" checked/)
+    expect(page.text).not.toContain(utf8User.password)
+    await fetchDay(customer, form(false))
+    expect(login((await customer.get('/services/readings')).text)).toBeUndefined()
+  })
+
   it('keeps no AMR password anywhere: not in a log line, not in any row of any table', async () => {
     await fetchDay(customer, { amrLogin: utf8User.login, amrPassword: utf8User.password, day: DAY })
     await fetchDay(customer, { amrLogin: utf8User.login, amrPassword: 'not-the-password-42', day: DAY })

@@ -1,3 +1,5 @@
+import type { Knex } from 'knex'
+import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { Malformed80020Error } from './amr/format80020.ts'
 import { AmrLoginError, AmrUnavailableError, httpAmrSource, type AmrCredentials } from './amr/source.ts'
@@ -97,4 +99,32 @@ export async function amrDay(
     if (err instanceof Malformed80020Error) return { failure: 'malformed' }
     throw err
   }
+}
+
+/** The AMR user id the customer asked the portal to remember, if any. */
+export async function rememberedAmrLogin(
+  deps: { db: Knex },
+  ctx: RequestContext,
+  customerId: string,
+): Promise<string | undefined> {
+  const row = await withTenant(deps.db, ctx.tenant.id, (trx) =>
+    trx('amr_logins').where({ customer_id: customerId }).first<{ login: string } | undefined>('login'),
+  )
+  return row?.login
+}
+
+/** Remembers the customer's AMR user id (never the password), or forgets it (`null`). */
+export async function rememberAmrLogin(
+  deps: { db: Knex; clock: { now(): Date } },
+  ctx: RequestContext,
+  customerId: string,
+  login: string | null,
+): Promise<void> {
+  await withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    if (login === null) return void (await trx('amr_logins').where({ customer_id: customerId }).delete())
+    await trx('amr_logins')
+      .insert({ tenant_id: ctx.tenant.id, customer_id: customerId, login, updated_at: deps.clock.now() })
+      .onConflict(['tenant_id', 'customer_id'])
+      .merge(['login', 'updated_at'])
+  })
 }

@@ -4,7 +4,7 @@ import { formText, renderInvalid, type FieldError } from '../../http/forms.ts'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { addDays, dayOf, parseDay } from '../../platform/time/intervals.ts'
 import { requireService } from '../services/index.ts'
-import { AMR_CHANNELS, amrDay } from './amr.service.ts'
+import { AMR_CHANNELS, amrDay, rememberAmrLogin, rememberedAmrLogin } from './amr.service.ts'
 import { readingsSettings } from './settings.ts'
 
 const BASE = '/services/readings'
@@ -27,9 +27,15 @@ export function readingsCustomerRoutes(deps: Deps): Router {
     return { offered: readingsSettings.of(ctx.tenant).amrHeadEnd !== '', today, channels: AMR_CHANNELS }
   }
 
-  router.get(BASE, (_req, res) => {
+  router.get(BASE, async (_req, res) => {
     const locals = page(res)
-    res.render(VIEW, { ...locals, values: { day: addDays(locals.today, -1) } })
+    const remembered = locals.offered
+      ? await rememberedAmrLogin(deps, res.locals.ctx, res.locals.customer!.id)
+      : undefined
+    res.render(VIEW, {
+      ...locals,
+      values: { day: addDays(locals.today, -1), amrLogin: remembered, remember: remembered ? ['yes'] : [] },
+    })
   })
 
   router.post(`${BASE}/amr`, async (req: Request, res: Response) => {
@@ -38,6 +44,7 @@ export function readingsCustomerRoutes(deps: Deps): Router {
     const login = formText(req, 'amrLogin').trim()
     const password = formText(req, 'amrPassword')
     const day = formText(req, 'day').trim()
+    const remember = formText(req, 'remember') === 'yes'
     const t = res.locals.t
     const errors: FieldError[] = []
     const error = (field: string, key: string) => errors.push({ field, text: t(key), href: `#${field}` })
@@ -49,13 +56,15 @@ export function readingsCustomerRoutes(deps: Deps): Router {
       error('amrPassword', 'readings.amr.errors.passwordInvalid')
     if (!isDay(day)) error('day', 'readings.amr.errors.day')
     else if (day > locals.today) error('day', 'readings.amr.errors.dayFuture')
-    const values = { amrLogin: login, day }
+    const values = { amrLogin: login, day, remember: remember ? ['yes'] : [] }
     if (errors.length) return renderInvalid(res, VIEW, errors, values, locals)
 
     const tried = await throttle.attempt(`${res.locals.ctx.tenant.id}:${login}`, req.ip ?? '')
     const result = await amrDay(res.locals.ctx, { login, password }, day)
     if (!('failure' in result)) {
       await tried.succeeded()
+      // Only an id the head-end accepted is worth remembering.
+      await rememberAmrLogin(deps, res.locals.ctx, res.locals.customer!.id, remember ? login : null)
       return void res.render(VIEW, { ...locals, values, result })
     }
     if (result.failure === 'login') {

@@ -11,7 +11,7 @@ import { readingsSettings } from './settings.ts'
  */
 export const readingsModule: KabinetModule = {
   name: 'readings',
-  owns: { tables: [] },
+  owns: { tables: ['amr_logins'] },
   service: 'readings',
   catalogues: path.join(import.meta.dirname, 'locales'),
   settings: readingsSettings,
