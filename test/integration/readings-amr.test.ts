@@ -104,6 +104,19 @@ describe('readings: AMR data on demand', () => {
     })
     const second = res.text.slice(res.text.indexOf(`data-meter="${cp1251User.meters[1]!.code}"`))
     expect(second.slice(0, second.indexOf('</tr>'))).toContain('2 of 24 periods missing')
+    // Each meter's day as a chart (one labelled image each) with its values beside it.
+    expect(res.text.match(/<svg class="kb-chart"[^>]*role="img"/g)).toHaveLength(2)
+    expect(new Set(res.text.match(/aria-labelledby="profile-chart-\d-title"/g))).toEqual(
+      new Set(['aria-labelledby="profile-chart-1-title"', 'aria-labelledby="profile-chart-2-title"']),
+    )
+    const profile = res.text.slice(res.text.indexOf(`data-testid="profile-${cp1251User.meters[1]!.code}"`))
+    const rows = [
+      ...profile
+        .slice(0, profile.indexOf('</table>'))
+        .matchAll(/<th scope="row"[^>]*>([^<]+)<\/th><td[^>]*>([^<]+)</g),
+    ]
+    expect(rows).toHaveLength(24)
+    expect(rows.filter(([, , value]) => value === '—').map(([, label]) => label)).toEqual(['10:00', '11:00'])
   })
 
   it('refuses what cannot be asked, beside each field, and asks nothing', async () => {

@@ -21,6 +21,8 @@ export interface AmrMeterDay {
   code: string
   name: string | null
   channels: Record<AmrChannel, ChannelDay | undefined>
+  /** A+ per period through the day (the load profile), null where the head-end had none. */
+  profile: { labels: string[]; values: (string | null)[] }
 }
 
 export interface AmrResult {
@@ -71,6 +73,7 @@ export async function amrDay(
           code: i.point.code,
           name: i.point.name,
           channels: { '01': undefined, '02': undefined, '03': undefined, '04': undefined },
+          profile: { labels: [], values: [] },
         },
         values: new Map<AmrChannel, (string | null)[]>(),
       }
@@ -80,6 +83,10 @@ export async function amrDay(
       const list: (string | null)[] = entry.values.get(channel) ?? []
       list.push(i.value)
       entry.values.set(channel, list)
+      if (channel === '01') {
+        entry.meter.profile.labels.push(i.start)
+        entry.meter.profile.values.push(i.value)
+      }
     }
     return {
       day: header.day,

@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express'
 import type { Deps } from '../../deps.ts'
 import { formText, renderInvalid, type FieldError } from '../../http/forms.ts'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
+import { stepChart } from '../../platform/chart.ts'
 import { addDays, dayOf, parseDay } from '../../platform/time/intervals.ts'
 import { requireService } from '../services/index.ts'
 import { AMR_CHANNELS, amrDay, rememberAmrLogin, rememberedAmrLogin } from './amr.service.ts'
@@ -65,7 +66,15 @@ export function readingsCustomerRoutes(deps: Deps): Router {
       await tried.succeeded()
       // Only an id the head-end accepted is worth remembering.
       await rememberAmrLogin(deps, res.locals.ctx, res.locals.customer!.id, remember ? login : null)
-      return void res.render(VIEW, { ...locals, values, result })
+      const fmt = res.locals.fmt
+      const charts = result.meters.map((m) =>
+        stepChart(
+          m.profile.values.map((v) => (v === null ? null : Number(v))),
+          m.profile.labels,
+          { format: (n) => fmt.number(n), labelEvery: Math.max(1, Math.round(m.profile.labels.length / 8)) },
+        ),
+      )
+      return void res.render(VIEW, { ...locals, values, result, charts })
     }
     if (result.failure === 'login') {
       error('amrPassword', 'readings.amr.errors.login')
