@@ -1,4 +1,5 @@
 import type { Server } from 'node:http'
+import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_AMR_ACCOUNTS, document80020 } from '../../src/simulator/amr.ts'
 import { startSimulator } from '../../src/simulator/server.ts'
@@ -117,6 +118,67 @@ describe('readings: AMR data on demand', () => {
     ]
     expect(rows).toHaveLength(24)
     expect(rows.filter(([, , value]) => value === '—').map(([, label]) => label)).toEqual(['10:00', '11:00'])
+  })
+
+  it('downloads the day’s periods as CSV: one row per meter, channel and period, a missing value left empty', async () => {
+    await customer.get('/services/readings')
+    const res = await customer.raw
+      .post('/services/readings/amr')
+      .set('Host', customer.host)
+      .type('form')
+      .send({
+        _csrf: customer.csrfToken,
+        amrLogin: cp1251User.login,
+        amrPassword: cp1251User.password,
+        day: DAY,
+        action: 'csv',
+      })
+      .buffer(true)
+      .parse((r, done) => {
+        const chunks: Buffer[] = []
+        r.on('data', (c: Buffer) => chunks.push(c))
+        r.on('end', () => done(null, Buffer.concat(chunks).toString('utf8')))
+      })
+    expect(res.status).toBe(200)
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8')
+    expect(res.headers['content-disposition']).toBe('attachment; filename="amr-2026-11-20.csv"')
+    const text = res.body as string
+    expect(text.startsWith('\ufeff')).toBe(true)
+    const rows: string[][] = parse(text.slice(1), { delimiter: ',' })
+    expect(rows[0]).toEqual([
+      'Object',
+      'Meter',
+      'Meter name',
+      'Channel',
+      'Day',
+      'From',
+      'To',
+      'Value',
+      'Status',
+    ])
+    // 48 periods × 4 channels of the first meter, 24 × 4 of the second.
+    expect(rows.slice(1)).toHaveLength(48 * 4 + 24 * 4)
+    const [first] = cp1251User.meters
+    const document = new TextDecoder('windows-1251').decode(document80020(cp1251User, DAY, new Date()))
+    const firstValue = /<period start="0000" end="0030"><value status="0">([\d,]+)</.exec(document)![1]!
+    expect(rows[1]).toEqual([
+      cp1251User.object,
+      first!.code,
+      first!.name,
+      'A+',
+      DAY,
+      '00:00',
+      '00:30',
+      firstValue.replace(',', '.'),
+      '0',
+    ])
+    const missing = rows.filter((r) => r[7] === '')
+    expect(missing.map((r) => [r[1], r[3], r[5]])).toEqual(
+      ['A+', 'A-', 'R+', 'R-'].flatMap((channel) => [
+        [cp1251User.meters[1]!.code, channel, '10:00'],
+        [cp1251User.meters[1]!.code, channel, '11:00'],
+      ]),
+    )
   })
 
   it('refuses what cannot be asked, beside each field, and asks nothing', async () => {

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../platform/context.ts'
-import { Malformed80020Error } from './amr/format80020.ts'
+import type { CsvColumn } from '../../platform/csv.ts'
+import { Malformed80020Error, type Interval80020 } from './amr/format80020.ts'
 import { AmrLoginError, AmrUnavailableError, httpAmrSource, type AmrCredentials } from './amr/source.ts'
 import { readingsSettings } from './settings.ts'
 
@@ -28,6 +29,33 @@ export interface AmrMeterDay {
 export interface AmrResult {
   day: string
   meters: AmrMeterDay[]
+  /** Every period as the head-end sent it, for the CSV. */
+  intervals: Interval80020[]
+}
+
+const CHANNEL_NAMES: Record<string, string> = { '01': 'A+', '02': 'A-', '03': 'R+', '04': 'R-' }
+
+/**
+ * The day's periods as CSV columns: the reader's headers, and values with the decimal mark
+ * of the reader's delimiter (a comma where fields are split by `;`); a missing value stays
+ * an empty cell, never 0.
+ */
+export function amrCsvColumns(
+  t: (key: string) => string,
+  day: string,
+  decimalComma: boolean,
+): CsvColumn<Interval80020>[] {
+  return [
+    { header: t('readings.amr.object'), value: (i) => i.area.name },
+    { header: t('readings.amr.meter'), value: (i) => i.point.code },
+    { header: t('readings.amr.meterName'), value: (i) => i.point.name },
+    { header: t('readings.amr.channel'), value: (i) => CHANNEL_NAMES[i.channel] ?? i.channel },
+    { header: t('readings.amr.day'), value: () => day },
+    { header: t('readings.amr.from'), value: (i) => i.start },
+    { header: t('readings.amr.to'), value: (i) => i.end },
+    { header: t('readings.amr.value'), value: (i) => (decimalComma ? i.value?.replace('.', ',') : i.value) },
+    { header: t('readings.amr.status'), value: (i) => i.status },
+  ]
 }
 
 /** Why the head-end gave nothing: said to the customer in their language. */
@@ -90,6 +118,7 @@ export async function amrDay(
     }
     return {
       day: header.day,
+      intervals,
       meters: [...meters.values()].map(({ meter, values }) => {
         for (const [channel, list] of values)
           meter.channels[channel] = {

@@ -3,9 +3,10 @@ import type { Deps } from '../../deps.ts'
 import { formText, renderInvalid, type FieldError } from '../../http/forms.ts'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { stepChart } from '../../platform/chart.ts'
+import { csvDelimiter, writeCsv } from '../../platform/csv.ts'
 import { addDays, dayOf, parseDay } from '../../platform/time/intervals.ts'
 import { requireService } from '../services/index.ts'
-import { AMR_CHANNELS, amrDay, rememberAmrLogin, rememberedAmrLogin } from './amr.service.ts'
+import { AMR_CHANNELS, amrCsvColumns, amrDay, rememberAmrLogin, rememberedAmrLogin } from './amr.service.ts'
 import { readingsSettings } from './settings.ts'
 
 const BASE = '/services/readings'
@@ -66,6 +67,15 @@ export function readingsCustomerRoutes(deps: Deps): Router {
       await tried.succeeded()
       // Only an id the head-end accepted is worth remembering.
       await rememberAmrLogin(deps, res.locals.ctx, res.locals.customer!.id, remember ? login : null)
+      if (formText(req, 'action') === 'csv') {
+        const locale = res.locals.locale
+        const name = `amr-${result.day}.csv`
+        res.set('Content-Type', 'text/csv; charset=utf-8')
+        res.set('Content-Disposition', `attachment; filename="${name}"`)
+        res.set('Cache-Control', 'no-store')
+        const columns = amrCsvColumns(t, result.day, csvDelimiter(locale) === ';')
+        return writeCsv(res, columns, result.intervals, locale)
+      }
       const fmt = res.locals.fmt
       const charts = result.meters.map((m) =>
         stepChart(
