@@ -35,16 +35,17 @@ async function main(): Promise<void> {
   const cfg = config()
   const logger = createLogger(cfg.logLevel)
   const database = await resolveDatabase(cfg, (line) => logger.debug({ postgres: line.trim() }))
-  // Replicas started together take turns: one migrates (and seeds), the next finds it done.
-  const demoLogins = await exclusively(database.ownerUrl, async () => {
-    const applied = await migrate(database.ownerUrl, moduleQueues())
-    if (applied.length) logger.info({ migrations: applied }, 'migrations applied')
-    // Demo tenants and accounts exist only in development (created once, kept after); a
-    // production boot creates no accounts.
-    return cfg.env === 'development'
-      ? await withOwner(database.ownerUrl, (db) => seedDemo(db, cfg.port, MODULES))
+  const applied = await migrate(database.ownerUrl, moduleQueues())
+  if (applied.length) logger.info({ migrations: applied }, 'migrations applied')
+
+  // Demo tenants and accounts exist only in development (created once, kept after; replicas
+  // started together take turns); a production boot creates no accounts.
+  const demoLogins =
+    cfg.env === 'development'
+      ? await exclusively(database.ownerUrl, 'demo', () =>
+          withOwner(database.ownerUrl, (db) => seedDemo(db, cfg.port, MODULES)),
+        )
       : []
-  })
 
   const deps = await createDeps(cfg, {
     databaseUrl: database.runtimeUrl,

@@ -18,27 +18,31 @@ export const migrationConfig: Knex.MigratorConfig = {
  * modules' job queues (registry.ts `moduleQueues()`), created here since only the owner may.
  */
 export async function migrate(ownerUrl: string, queues: readonly string[]): Promise<string[]> {
-  const owner = createKnex(ownerUrl, { poolMax: 2, applicationName: 'kabinet-migrate', queryTimeoutMs: 0 })
-  try {
-    const [, applied] = (await owner.migrate.latest(migrationConfig)) as [number, string[]]
-    await installJobs(ownerUrl, owner, queues)
-    return applied
-  } finally {
-    await owner.destroy()
-  }
+  // Replicas started together, or a CLI run beside a starting portal, take turns.
+  return exclusively(ownerUrl, 'migrate', async () => {
+    const owner = createKnex(ownerUrl, { poolMax: 2, applicationName: 'kabinet-migrate', queryTimeoutMs: 0 })
+    try {
+      const [, applied] = (await owner.migrate.latest(migrationConfig)) as [number, string[]]
+      await installJobs(ownerUrl, owner, queues)
+      return applied
+    } finally {
+      await owner.destroy()
+    }
+  })
 }
 
 /**
- * Runs `fn` while holding a database-wide advisory lock, so that replicas started at the
- * same moment migrate and seed one after the other (knex's own migration lock makes the
- * second one fail instead of wait). The lock is a session lock on a connection of its own,
- * released by Postgres if this process dies holding it.
+ * Runs `fn` while holding the database-wide advisory lock `name`, so that processes doing
+ * the same start-up work at the same moment do it one after the other (knex's own
+ * migration lock makes the second one fail instead of wait). The lock is a session lock on
+ * a connection of its own, released by Postgres if this process dies holding it. Never
+ * nest two calls with the same name: the inner one would wait for the outer for ever.
  */
-export async function exclusively<T>(ownerUrl: string, fn: () => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ownerUrl, application_name: 'kabinet-startup' })
+export async function exclusively<T>(ownerUrl: string, name: string, fn: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: ownerUrl, application_name: `kabinet-${name}` })
   await client.connect()
   try {
-    await client.query(`SELECT pg_advisory_lock(hashtext('kabinet:startup'))`)
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [`kabinet:${name}`])
     return await fn()
   } finally {
     await client.end()

@@ -1,14 +1,13 @@
 import { timingSafeEqual } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { isRealDay } from '../platform/time/intervals.ts'
 import { DEMO_AMR_ACCOUNTS, document80020, type AmrAccount } from './amr.ts'
 
 export interface SimulatorOptions {
   amrAccounts?: readonly AmrAccount[]
   now?: () => Date
 }
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/
 
 const same = (a: string, b: string) => {
   const x = Buffer.from(a)
@@ -53,7 +52,7 @@ export function createSimulator(options: SimulatorOptions = {}): Server {
       return
     }
     const day = url.searchParams.get('day') ?? ''
-    if (!DAY.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) {
+    if (!isRealDay(day)) {
       res.writeHead(400, { 'Content-Type': 'text/plain' }).end('day=YYYY-MM-DD expected')
       return
     }

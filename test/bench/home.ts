@@ -4,12 +4,9 @@
  * run one after the other against the same database. Prints requests/s, p99 and the
  * ratio, so the cost of the platform's middleware is a number, not a guess.
  */
-import { mkdtempSync, chmodSync, readFileSync, rmSync } from 'node:fs'
-import http, { type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { mkdtempSync, chmodSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import autocannon from 'autocannon'
 import connectPgSimple from 'connect-pg-simple'
 import express from 'express'
 import session from 'express-session'
@@ -25,92 +22,14 @@ import { APP_ROLE, OWNER_ROLE, createDatabase, ensureRoles, withCredentials } fr
 import { closeDeps, createDeps } from '../../src/deps.ts'
 import { createTenant } from '../helpers/factories.ts'
 import { costOf } from '../helpers/budget.ts'
-import { startNginx, startPortal } from '../smoke/kit.ts'
 import { probeModule } from '../helpers/probe-module.ts'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { TOTAL_APPLICATIONS, seedApplications } from './applications.ts'
 import { BENCH_DAY, UNITS, seedGenerationDay } from './generation.ts'
 import { MESSAGES_PER_SECOND, STREAMS, TOPICS, benchLiveFanOut } from './live.ts'
 import { SIGNINS_PER_SECOND, signInBurst } from './signins.ts'
-
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
-
-async function listen(app: express.Express): Promise<{ server: Server; url: string }> {
-  const server = app.listen(0, '127.0.0.1')
-  await new Promise((r) => server.once('listening', r))
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
-}
-
-/** fetch() will not send a Host header of our choosing, so plain http.get. */
-function sessionCookie(url: string, host: string, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(`${url}${path}`, { headers: { host } }, (res) => {
-        res.resume()
-        const cookie = res.headers['set-cookie']?.[0]?.split(';')[0]
-        if (cookie) resolve(cookie)
-        else reject(new Error(`no session cookie from ${path}`))
-      })
-      .on('error', reject)
-  })
-}
-
-interface Result {
-  name: string
-  rps: number
-  p99: number
-  non2xx: number
-  /** The machine's idle share of CPU time during the run (all cores): 0 means saturated. */
-  idle: number
-  /** Round trips to Postgres of one request: statements sent (session store included), transactions. */
-  cost?: { statements: number; transactions: number }
-}
-
-/** Idle and total CPU time of the machine so far (Linux /proc/stat, every core). */
-function cpuTimes(): { idle: number; total: number } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number)
-  return { idle: fields[3]! + fields[4]!, total: fields.reduce((a, b) => a + b, 0) }
-}
-
-async function run(name: string, url: string, host: string, cookie: string, page = '/'): Promise<Result> {
-  const before = cpuTimes()
-  const result = await autocannon({
-    url: `${url}${page}`,
-    duration: DURATION,
-    connections: CONNECTIONS,
-    headers: { host, cookie, 'accept-language': 'pl' },
-  })
-  const non2xx = result.non2xx + result.errors
-  if (non2xx) process.stderr.write(`${name}: ${JSON.stringify(result.statusCodeStats)}\n`)
-  const after = cpuTimes()
-  const idle = (after.idle - before.idle) / Math.max(1, after.total - before.total)
-  return { name, rps: result.requests.average, p99: result.latency.p99, non2xx, idle }
-}
-
-/** One GET, read to its end; refused unless 200. */
-function once(url: string, host: string, cookie: string, path: string): Promise<void> {
-  return new Promise<void>((resolve, reject) =>
-    http
-      .get(`${url}${path}`, { headers: { host, cookie } }, (res) => {
-        if (res.statusCode !== 200) reject(new Error(`${path} answered ${res.statusCode}`))
-        res.resume()
-        res.on('end', () => resolve())
-      })
-      .on('error', reject),
-  )
-}
-
-/** One request at a time, so the time is the server's, not the queue's: the median of `n` after a first. */
-async function serverTime(url: string, host: string, cookie: string, path: string, n = 20): Promise<number> {
-  const times: number[] = []
-  for (let i = 0; i <= n; i++) {
-    const started = performance.now()
-    await once(url, host, cookie, path)
-    if (i > 0) times.push(performance.now() - started)
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!
-}
+import { CONNECTIONS, DURATION, listen, once, run, serverTime, sessionCookie, type Result } from './load.ts'
+import { benchScaleOut } from './scale.ts'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kabinet-bench-'))
 chmodSync(dir, 0o755)
@@ -249,44 +168,14 @@ try {
   ])
   results.push(pagesDuringSignIns)
 
-  // Scale-out: the home page and my applications through nginx (docker/nginx.conf) to one
-  // portal process, then to two, on the same database (issue 18 item 8).
-  const scaleEnv = {
-    PATH: process.env.PATH ?? '',
-    NODE_ENV: 'test',
-    DATABASE_URL: runtimeUrl,
-    MIGRATION_DATABASE_URL: ownerUrl,
-    SESSION_SECRET: config.sessionSecret,
-    VAR_DIR: dir,
-    FILES_DIR: path.join(dir, 'files'),
-    LOG_LEVEL: 'silent',
-    TRUST_PROXY_HOPS: '1',
-    SHUTDOWN_DRAIN_MS: '0',
-  }
-  const portals = await Promise.all([startPortal(scaleEnv), startPortal(scaleEnv)])
-  const proxies = [
-    await startNginx(dir, [portals[0].port]),
-    await startNginx(dir, [portals[0].port, portals[1].port]),
-  ]
-  const homeCookie = await sessionCookie(kabinet.url, tenant.host, '/probe/form')
-  const scale: { page: string; one: Result; two: Result }[] = []
-  try {
-    for (const [page, cookie, pagePath] of [
-      ['home page', homeCookie, '/'],
+  // Scale-out: the same pages through nginx to one portal process, then to two (item 8).
+  const scale = await benchScaleOut(
+    { runtimeUrl, ownerUrl, sessionSecret: config.sessionSecret, dir, host: tenant.host },
+    [
+      ['home page', await sessionCookie(kabinet.url, tenant.host, '/probe/form'), '/'],
       ['my applications', customerCookie, '/services/applications'],
-    ] as const) {
-      const [one, two] = proxies.map((p) => `http://127.0.0.1:${p.port}`) as [string, string]
-      scale.push({
-        page,
-        one: await run(`${page}, 1 process`, one, tenant.host, cookie, pagePath),
-        two: await run(`${page}, 2 processes`, two, tenant.host, cookie, pagePath),
-      })
-    }
-  } finally {
-    for (const p of proxies) p.process.kill('SIGQUIT')
-    for (const p of portals) p.process.kill('SIGTERM')
-    await Promise.all(portals.map((p) => p.exited))
-  }
+    ],
+  )
   process.stdout.write(
     `\n${'app'.padEnd(20)}${'req/s'.padStart(8)}${'× min'.padStart(8)}${'p99 ms'.padStart(8)}${'non-2xx'.padStart(9)}${'idle'.padStart(6)}${'stmts'.padStart(7)}${'tx'.padStart(4)}\n`,
   )

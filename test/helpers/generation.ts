@@ -1,3 +1,4 @@
+import type { Knex } from 'knex'
 import type { agentFor } from './agent.ts'
 import { registerConfirmed } from './accounts.ts'
 import { createTestApp, type TestApp } from './app.ts'
@@ -6,6 +7,28 @@ import { createOperator, operatorSignIn } from './operators.ts'
 import { startSmtpSink, type SmtpSink } from './smtp.ts'
 
 type Agent = ReturnType<typeof agentFor>
+
+/** A customer's generating unit written as the owner, inside the tenant's scope; its id. */
+export async function insertUnit(
+  trx: Knex.Transaction,
+  tenantId: string,
+  customerId: string,
+  fields: Partial<{ code: string; name: string; technology: string; capacity_kw: number }> = {},
+): Promise<string> {
+  const [unit] = await trx('generating_units')
+    .insert({
+      tenant_id: tenantId,
+      customer_id: customerId,
+      code: 'PV-1',
+      name: 'Solar',
+      technology: 'pv',
+      capacity_kw: 100,
+      active_from: '2026-01-01',
+      ...fields,
+    })
+    .returning<{ id: string }[]>('id')
+  return unit!.id
+}
 
 /** A grid form as the browser posts it: every interval's input, the version it was made from. */
 export function gridForm(

@@ -24,6 +24,7 @@ import { createTenant } from '../helpers/factories.ts'
 import { createOperator, staffSignIns } from '../helpers/operators.ts'
 import { listRoutes, type AppRoute } from '../helpers/routes.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
+import { insertUnit } from '../helpers/generation.ts'
 
 const PASSWORD = 'słoneczny poranek 12'
 const G = 'GET' as const
@@ -356,22 +357,11 @@ describe('access matrix: every route × every kind of visitor', () => {
       ids.form = String((await trx('standard_forms').first('id')).id)
       ids.receipt = String((await trx('application_receipts').first('id')).id)
       // A generating unit of the owner's, and an (empty) import of theirs waiting for confirmation.
-      const [unit] = await trx('generating_units')
-        .insert({
-          tenant_id: a.id,
-          customer_id: ids.owner,
-          code: 'PV-1',
-          name: 'Solar',
-          technology: 'pv',
-          capacity_kw: 100,
-          active_from: '2026-01-01',
-        })
-        .returning<{ id: string }[]>('id')
-      ids.unit = unit!.id
-      ids.availability = await declaration(trx, a.id, unit!.id)
+      ids.unit = await insertUnit(trx, a.id, ids.owner!)
+      ids.availability = await declaration(trx, a.id, ids.unit)
       // A day of it approved as version 1, for staff to review.
       const [schedule] = await trx('schedules')
-        .insert({ tenant_id: a.id, unit_id: unit!.id, day: '2026-11-23', status: 'submitted', version: 1 })
+        .insert({ tenant_id: a.id, unit_id: ids.unit, day: '2026-11-23', status: 'submitted', version: 1 })
         .returning<{ id: string }[]>('id')
       ids.schedule = schedule!.id
       await trx('schedule_versions').insert({
@@ -439,21 +429,10 @@ describe('access matrix: every route × every kind of visitor', () => {
       foreignIds.receipt = String((await trx('application_receipts').first('id')).id)
       foreignIds.enrolment = String((await trx('enrolments').first('id')).id)
       foreignIds.request = String((await trx('access_requests').first('id')).id)
-      const [unit] = await trx('generating_units')
-        .insert({
-          tenant_id: b.id,
-          customer_id: customer,
-          code: 'PV-9',
-          name: 'Theirs',
-          technology: 'pv',
-          capacity_kw: 100,
-          active_from: '2026-01-01',
-        })
-        .returning<{ id: string }[]>('id')
-      foreignIds.unit = unit!.id
-      foreignIds.availability = await declaration(trx, b.id, unit!.id)
+      foreignIds.unit = await insertUnit(trx, b.id, customer, { code: 'PV-9', name: 'Theirs' })
+      foreignIds.availability = await declaration(trx, b.id, foreignIds.unit)
       const [schedule] = await trx('schedules')
-        .insert({ tenant_id: b.id, unit_id: unit!.id, day: '2026-11-23', status: 'draft' })
+        .insert({ tenant_id: b.id, unit_id: foreignIds.unit, day: '2026-11-23', status: 'draft' })
         .returning<{ id: string }[]>('id')
       foreignIds.schedule = schedule!.id
       const [preview] = await trx('schedule_imports')

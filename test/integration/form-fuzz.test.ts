@@ -11,6 +11,7 @@ import { multipart, PDF, PNG, postApplication, seedType, TP15 } from '../helpers
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { listRoutes, type AppRoute } from '../helpers/routes.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
+import { insertUnit } from '../helpers/generation.ts'
 
 const PASSWORD = 'słoneczny poranek 12'
 /** Every field name our forms use, and a few that attack the parser. */
@@ -236,18 +237,7 @@ describe('every form against hostile input', () => {
     const application = /applications\/([0-9a-f-]{36})\/sent/.exec(sent.headers.location ?? '')?.[1]
     const unit = await withTenant(t.db.owner, tenant.id, async (trx) => {
       const owner = await trx('customers').first<{ id: string }>('id')
-      const [row] = await trx('generating_units')
-        .insert({
-          tenant_id: tenant.id,
-          customer_id: owner.id,
-          code: 'PV-1',
-          name: 'Farma',
-          technology: 'wind',
-          capacity_kw: 900,
-          active_from: '2026-01-01',
-        })
-        .returning<{ id: string }[]>('id')
-      return row!.id
+      return insertUnit(trx, tenant.id, owner.id, { name: 'Farma', technology: 'wind', capacity_kw: 900 })
     })
     await customer.get('/services/pgb/import')
     const preview = await multipart(customer, '/services/pgb/import').attach(

@@ -9,7 +9,7 @@ import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
 import { multipart } from '../helpers/applications.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
-import { gridForm, postDay, solarDay } from '../helpers/generation.ts'
+import { gridForm, insertUnit, postDay, solarDay } from '../helpers/generation.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
 import { zip } from '../helpers/zip.ts'
 
@@ -53,18 +53,12 @@ describe('generation planning: spreadsheet import and export', () => {
     await registerConfirmed(t, smtp, tenant.host, 'farma@example.com', PASSWORD)
     await withTenant(t.db.owner, tenant.id, async (trx) => {
       const customer = await trx('customers').first<{ id: string }>('id')
-      const [unit] = await trx('generating_units')
-        .insert({
-          tenant_id: tenant.id,
-          customer_id: customer.id,
-          code: 'WIND-1',
-          name: 'Bałtyk 1',
-          technology: 'wind',
-          capacity_kw: 12000,
-          active_from: '2026-01-01',
-        })
-        .returning<{ id: string }[]>('id')
-      unitId = unit!.id
+      unitId = await insertUnit(trx, tenant.id, customer.id, {
+        code: 'WIND-1',
+        name: 'Bałtyk 1',
+        technology: 'wind',
+        capacity_kw: 12000,
+      })
     })
   })
   afterAll(async () => {

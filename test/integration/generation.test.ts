@@ -4,7 +4,7 @@ import { remindTenant } from '../../src/modules/generation/reminders.ts'
 import { signedIn } from '../helpers/accounts.ts'
 import type { TestApp } from '../helpers/app.ts'
 import type { createTenant } from '../helpers/factories.ts'
-import { gridForm, pgbTenant, postDay, solarDay } from '../helpers/generation.ts'
+import { gridForm, insertUnit, pgbTenant, postDay, solarDay } from '../helpers/generation.ts'
 import type { operatorSignIn } from '../helpers/operators.ts'
 import type { SmtpSink } from '../helpers/smtp.ts'
 
@@ -37,18 +37,7 @@ describe('generation planning: units, the daily grid, versions, the gate and the
   const newUnit = async (code: string): Promise<string> =>
     withTenant(t.db.owner, tenant.id, async (trx) => {
       const owner = await trx('customers').where({ email: 'farma@example.com' }).first<{ id: string }>('id')
-      const [unit] = await trx('generating_units')
-        .insert({
-          tenant_id: tenant.id,
-          customer_id: owner.id,
-          code,
-          name: `Solar ${code}`,
-          technology: 'pv',
-          capacity_kw: 4000,
-          active_from: '2026-01-01',
-        })
-        .returning<{ id: string }[]>('id')
-      return unit!.id
+      return insertUnit(trx, tenant.id, owner.id, { code, name: `Solar ${code}`, capacity_kw: 4000 })
     })
 
   /** A unit's own day approved twice at 15 minutes: a solar day, then 12:30 changed to 1,234.5 kW. */

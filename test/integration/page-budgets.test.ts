@@ -7,6 +7,7 @@ import { costOf } from '../helpers/budget.ts'
 import { createTenant } from '../helpers/factories.ts'
 import { createOperator, operatorSignIn } from '../helpers/operators.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
+import { insertUnit } from '../helpers/generation.ts'
 
 const PASSWORD = 'słoneczny poranek 12'
 
@@ -66,18 +67,7 @@ describe('round trips per page', () => {
     ids.id = /applications\/([0-9a-f-]{36})\/sent/.exec(sent.headers.location!)![1]!
     ids.unit = await withTenant(one.db.owner, tenant.id, async (trx) => {
       const owner = await trx('customers').first<{ id: string }>('id')
-      const [unit] = await trx('generating_units')
-        .insert({
-          tenant_id: tenant.id,
-          customer_id: owner.id,
-          code: 'PV-1',
-          name: 'Solar',
-          technology: 'pv',
-          capacity_kw: 100,
-          active_from: '2026-01-01',
-        })
-        .returning<{ id: string }[]>('id')
-      return unit!.id
+      return insertUnit(trx, tenant.id, owner.id)
     })
     customer = await signedIn(two, host, 'budget@example.com', PASSWORD)
     staff = (await operatorSignIn(two, host, await createOperator(two, tenant.id, 'operator'))).agent

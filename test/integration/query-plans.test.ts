@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { queueQuery, type QueueFilter } from '../../src/modules/applications/list.service.ts'
 import { dayOverview } from '../../src/modules/generation/overview.service.ts'
-import type { RequestContext } from '../../src/platform/context.ts'
+import { systemContext, type RequestContext } from '../../src/platform/context.ts'
 import { READING, TP15, seedType } from '../helpers/applications.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
@@ -58,14 +58,7 @@ describe('query plans of the staff queue', () => {
           [tenant.id, type.id, tenant.id],
         )
       })
-      if (i === 0)
-        ctx = {
-          tenant: (await t.deps.tenants.byHost(tenant.host))!,
-          actor: { type: 'system', id: null },
-          locale: 'en',
-          requestId: 'plans',
-          ip: undefined,
-        }
+      if (i === 0) ctx = systemContext((await t.deps.tenants.byHost(tenant.host))!, 'plans')
     }
     await t.db.owner.raw('ANALYZE applications, customers, application_types, operators')
   }, 120_000)
@@ -145,13 +138,7 @@ describe('query plans of the day overview', () => {
       )
     })
     await t.db.owner.raw('VACUUM ANALYZE generating_units, schedules, schedule_versions')
-    ctx = {
-      tenant: (await t.deps.tenants.byHost(tenant.host))!,
-      actor: { type: 'system', id: null },
-      locale: 'en',
-      requestId: 'plans',
-      ip: undefined,
-    }
+    ctx = systemContext((await t.deps.tenants.byHost(tenant.host))!, 'plans')
   }, 120_000)
   afterAll(() => t.close())
 

@@ -141,7 +141,9 @@ describe('readings: AMR data on demand', () => {
       })
     expect(res.status).toBe(200)
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8')
-    expect(res.headers['content-disposition']).toBe('attachment; filename="amr-2026-11-20.csv"')
+    expect(res.headers['content-disposition']).toBe(
+      `attachment; filename="amr-2026-11-20.csv"; filename*=UTF-8''amr-2026-11-20.csv`,
+    )
     const text = res.body as string
     expect(text.startsWith('\ufeff')).toBe(true)
     const rows: string[][] = parse(text.slice(1), { delimiter: ',' })

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listTypes } from '../../src/modules/applications/types.service.ts'
-import type { RequestContext } from '../../src/platform/context.ts'
+import { systemContext, type RequestContext } from '../../src/platform/context.ts'
 import { READING, TP15, seedType } from '../helpers/applications.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
@@ -21,13 +21,7 @@ describe('the per-process cache of application types', () => {
     const tenant = await createTenant(one.db.owner)
     tenantId = tenant.id
     await seedType(one.db.owner, tenant.id, 'tp15', TP15)
-    ctx = {
-      tenant: (await one.deps.tenants.byHost(tenant.host))!,
-      actor: { type: 'system', id: null },
-      locale: 'en',
-      requestId: 'cache',
-      ip: undefined,
-    }
+    ctx = systemContext((await one.deps.tenants.byHost(tenant.host))!, 'cache')
   })
   afterAll(async () => {
     await two.close()

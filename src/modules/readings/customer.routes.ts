@@ -1,10 +1,11 @@
 import { Router, type Request, type Response } from 'express'
 import type { Deps } from '../../deps.ts'
+import { contentDisposition } from '../../http/download.ts'
 import { formText, renderInvalid, type FieldError } from '../../http/forms.ts'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { stepChart } from '../../platform/chart.ts'
 import { csvDelimiter, writeCsv } from '../../platform/csv.ts'
-import { addDays, dayOf, parseDay } from '../../platform/time/intervals.ts'
+import { addDays, dayOf, isRealDay } from '../../platform/time/intervals.ts'
 import { requireService } from '../services/index.ts'
 import { AMR_CHANNELS, amrCsvColumns, amrDay, rememberAmrLogin, rememberedAmrLogin } from './amr.service.ts'
 import { readingsSettings } from './settings.ts'
@@ -56,7 +57,7 @@ export function readingsCustomerRoutes(deps: Deps): Router {
     if (!password) error('amrPassword', 'readings.amr.errors.passwordMissing')
     else if (password.length > 200 || !ONE_LINE.test(password))
       error('amrPassword', 'readings.amr.errors.passwordInvalid')
-    if (!isDay(day)) error('day', 'readings.amr.errors.day')
+    if (!isRealDay(day)) error('day', 'readings.amr.errors.day')
     else if (day > locals.today) error('day', 'readings.amr.errors.dayFuture')
     const values = { amrLogin: login, day, remember: remember ? ['yes'] : [] }
     if (errors.length) return renderInvalid(res, VIEW, errors, values, locals)
@@ -69,10 +70,12 @@ export function readingsCustomerRoutes(deps: Deps): Router {
       await rememberAmrLogin(deps, res.locals.ctx, res.locals.customer!.id, remember ? login : null)
       if (formText(req, 'action') === 'csv') {
         const locale = res.locals.locale
-        const name = `amr-${result.day}.csv`
-        res.set('Content-Type', 'text/csv; charset=utf-8')
-        res.set('Content-Disposition', `attachment; filename="${name}"`)
-        res.set('Cache-Control', 'no-store')
+        res.set({
+          'Content-Type': 'text/csv; charset=utf-8',
+          'Content-Disposition': contentDisposition(`amr-${result.day}.csv`),
+          'X-Content-Type-Options': 'nosniff',
+          'Cache-Control': 'no-store',
+        })
         const columns = amrCsvColumns(t, result.day, csvDelimiter(locale) === ';')
         return writeCsv(res, columns, result.intervals, locale)
       }
@@ -96,13 +99,4 @@ export function readingsCustomerRoutes(deps: Deps): Router {
     res.render(VIEW, { ...locals, values, errors })
   })
   return router
-}
-
-function isDay(text: string): boolean {
-  try {
-    parseDay(text)
-    return true
-  } catch {
-    return false
-  }
 }

@@ -82,11 +82,7 @@ function attachmentQuery(db: Db) {
 
 /** An owner's files, oldest first. */
 export async function attachmentsOf(db: Db, owner: Owner): Promise<Attachment[]> {
-  const rows = await attachmentQuery(db)
-    .where({ 'a.owner_type': owner.type, 'a.owner_id': owner.id })
-    .orderBy('a.created_at')
-    .orderBy('a.id')
-  return (rows as AttachmentRow[]).map(toAttachment)
+  return (await attachmentsOfMany(db, owner.type, [owner.id])).get(owner.id) ?? []
 }
 
 /** The attachments of many owners of one type in one query, by owner id (owners without any are absent). */
