@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
 import type { Request, RequestHandler, Response } from 'express'
 import multer from 'multer'
 import type { Config } from '../config.ts'
 import { formatBytes } from '../platform/format.ts'
+import { hashing } from '../platform/files/hashing.ts'
 import { MEDIA_TYPES, sniff, type AcceptedFile, type MediaKind } from '../platform/files/sniff.ts'
 import type { FileStorage } from '../platform/files/storage.ts'
 import type { FieldError } from './forms.ts'
@@ -83,26 +83,15 @@ function incomingStorage(storage: FileStorage, namespace: string, paths: string[
       void (async () => {
         const incoming = await storage.incoming(namespace)
         paths.push(incoming.path)
-        const hash = createHash('sha256')
-        let size = 0
+        const counted = hashing()
         try {
-          await pipeline(
-            file.stream,
-            async function* (source: AsyncIterable<Buffer>) {
-              for await (const chunk of source) {
-                hash.update(chunk)
-                size += chunk.length
-                yield chunk
-              }
-            },
-            incoming.stream,
-          )
+          await pipeline(file.stream, counted.stage, incoming.stream)
         } catch (err) {
           // A body cut off mid-file: multer removes only files it was told were stored.
           await rm(incoming.path, { force: true })
           throw err
         }
-        return { path: incoming.path, size, sha256: hash.digest('hex') }
+        return { path: incoming.path, ...counted.result() }
       })().then((info) => cb(null, info), cb)
     },
     _removeFile(_req, file, cb) {

@@ -79,3 +79,56 @@ export function stepChart(
       .map(({ x: at, label }) => ({ x: at, label })),
   }
 }
+
+export interface BarChart {
+  width: number
+  height: number
+  bars: { x: number; y: number; width: number; height: number; series: number }[]
+  yTicks: { y: number; label: string }[]
+  xTicks: { x: number; label: string }[]
+  plot: { left: number; right: number; top: number; bottom: number }
+}
+
+/**
+ * Values per category and series (a month's consumption per tariff zone) as grouped bars,
+ * server-rendered like the step chart; a missing value draws no bar (never a zero one).
+ */
+export function barChart(
+  series: readonly (readonly (number | null)[])[],
+  labels: readonly string[],
+  options: { format: (n: number) => string; width?: number; height?: number },
+): BarChart {
+  const width = options.width ?? 720
+  const height = options.height ?? 240
+  const plot = { left: 64, right: width - 12, top: 12, bottom: height - 28 }
+  const largest = Math.max(0, ...series.flat().map((v) => v ?? 0))
+  const y = scaleLinear()
+    .domain([0, largest > 0 ? largest : 1])
+    .nice(4)
+    .range([plot.bottom, plot.top])
+  const slot = (plot.right - plot.left) / Math.max(labels.length, 1)
+  const barWidth = (slot * 0.8) / Math.max(series.length, 1)
+  const bars = series.flatMap((values, s) =>
+    values.flatMap((v, i) =>
+      v === null
+        ? []
+        : [
+            {
+              x: Number((plot.left + i * slot + slot * 0.1 + s * barWidth).toFixed(1)),
+              y: Number(y(v).toFixed(1)),
+              width: Number(barWidth.toFixed(1)),
+              height: Number((y(0) - y(v)).toFixed(1)),
+              series: s,
+            },
+          ],
+    ),
+  )
+  return {
+    width,
+    height,
+    bars,
+    plot,
+    yTicks: y.ticks(4).map((t) => ({ y: Number(y(t).toFixed(1)), label: options.format(t) })),
+    xTicks: labels.map((label, i) => ({ x: Number((plot.left + (i + 0.5) * slot).toFixed(1)), label })),
+  }
+}

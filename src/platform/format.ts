@@ -4,6 +4,8 @@ export interface Formatters {
   date(value: Date | string): string
   dateTime(value: Date | string): string
   number(value: number | string, fractionDigits?: number): string
+  /** A calendar month, `2026-11`: "Nov 2026". */
+  month(value: string): string
 }
 
 const cache = new Map<string, Formatters>()
@@ -34,6 +36,7 @@ function createFormatters(appLocale: Locale, timeZone: string): Formatters {
   const dateFmt = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'long' })
   const dateTimeFmt = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'medium', timeStyle: 'short' })
   const businessDayFmt = new Intl.DateTimeFormat(locale, { timeZone: 'UTC', dateStyle: 'long' })
+  const monthFmt = new Intl.DateTimeFormat(locale, { timeZone: 'UTC', month: 'short', year: 'numeric' })
   // One number formatter per precision, built on first use (building one per call is slow).
   const numberFmts = new Map<number | undefined, Intl.NumberFormat>()
   const numberFmt = (fractionDigits: number | undefined) => {
@@ -55,6 +58,7 @@ function createFormatters(appLocale: Locale, timeZone: string): Formatters {
         : dateFmt.format(new Date(value)),
     dateTime: (value) => dateTimeFmt.format(new Date(value)),
     number: (value, fractionDigits) => numberFmt(fractionDigits).format(Number(value)),
+    month: (value) => monthFmt.format(new Date(`${value}-01T00:00:00Z`)),
   }
 }
 

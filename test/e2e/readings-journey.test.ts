@@ -48,7 +48,7 @@ describe('readings in the browser (ru, seed 002 §9)', () => {
       await page.locator('#password').fill(ru.customerPassword)
       await page.locator('form button[type="submit"]').first().click()
       await page.waitForURL((url) => url.pathname !== '/login')
-      await step(page, () => page.goto(`${ru.url}/services/readings`))
+      await step(page, () => page.goto(`${ru.url}/services/readings/amr`))
       expect(await page.getByTestId('service-title').textContent()).toBe('Данные АСКУЭ')
 
       // Nothing typed: each field says what is missing, and the summary takes focus.

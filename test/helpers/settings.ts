@@ -12,4 +12,8 @@ export const MODULE_SETTINGS_FORM: Record<string, string> = {
   generation_gateTime: '14:00',
   generation_reminderHours: '3',
   readings_amrHeadEnd: '',
+  readings_tariffs: 'T1: total\nT2: day, night\nT3: peak, semipeak, night',
+  readings_windowFrom: '1',
+  readings_windowTo: '31',
+  readings_jumpFactor: '3',
 }

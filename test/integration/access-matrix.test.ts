@@ -103,9 +103,25 @@ const MATRIX: Record<string, Expectation> = {
   'POST /services/pgb/import': PGB(P),
   'GET /services/pgb/import/:id': PGB(G),
   'POST /services/pgb/import/:id': PGB(P),
-  // Not offered by this tenant: nobody finds them once signed in.
-  'GET /services/readings': { ...CUSTOMER(G), owner: 'hidden', otherCustomer: 'hidden' },
+  // Readings are open to every customer here; a meter and its photos are its owner's.
+  'GET /services/readings': CUSTOMER(G),
+  'GET /services/readings/amr': CUSTOMER(G),
+  // This tenant has no AMR head-end: nothing to ask it.
   'POST /services/readings/amr': { ...CUSTOMER(P), owner: 'hidden', otherCustomer: 'hidden' },
+  'GET /services/readings/meters/:id': OWNER(G),
+  'POST /services/readings/meters/:id': OWNER(P),
+  'GET /services/readings/meters/:id/readings.csv': OWNER(G),
+  'GET /services/readings/photos/:attachmentId': OWNER(G),
+  'GET /admin/readings/meters': STAFF(G),
+  'POST /admin/readings/meters': STAFF(P),
+  'GET /admin/readings/meters/:id': STAFF(G),
+  'POST /admin/readings/meters/:id': STAFF(P),
+  'POST /admin/readings/meters/:id/readings': STAFF(P),
+  'GET /admin/readings/review': STAFF(G),
+  'POST /admin/readings/review/:id': STAFF(P),
+  'GET /admin/readings/export.csv': STAFF(G),
+  'GET /admin/readings/photos/:attachmentId': STAFF(G),
+  // Not offered by this tenant: nobody finds it once signed in.
   'GET /services/market': { ...CUSTOMER(G), owner: 'hidden', otherCustomer: 'hidden' },
   'GET /admin/enrolments': STAFF(G),
   'GET /admin/enrolments.csv': STAFF(G),
@@ -240,6 +256,13 @@ const REAL_FORMS: Record<string, Record<string, string>> = {
   'POST /services/applications/:id/read': { n: '1' },
   'POST /admin/generation/schedules/:id': { to: 'accepted', version: '0', comment: '' },
   'POST /services/pgb/import/:id': { mode: 'draft' },
+  'POST /admin/readings/review/:id': { decision: 'rejected', note: 'Not yours' },
+  'POST /admin/readings/meters/:id/readings': {
+    day: '2026-11-20',
+    'zone-total': '9',
+    operatorReason: 'Theirs',
+  },
+  'POST /services/readings/meters/:id': { day: '2026-11-20', 'zone-total': '9' },
   'POST /services/pgb/units/:unit/availability': {
     from: '2026-12-01T10:00',
     to: '2026-12-01T12:00',
@@ -262,6 +285,58 @@ async function declaration(trx: Knex.Transaction, tenantId: string, unitId: stri
   return row!.id
 }
 
+/**
+ * A single-rate meter of `customerId` with a reading under review and its photo (the file
+ * of an application's attachment, attached again), for the readings routes' ids.
+ */
+async function meterUnderReview(
+  trx: Knex.Transaction,
+  tenantId: string,
+  customerId: string,
+  attachmentId: string,
+) {
+  const [meter] = await trx('meters')
+    .insert({
+      tenant_id: tenantId,
+      customer_id: customerId,
+      number: 'M-1',
+      tariff: 'T1',
+      zones: ['total'],
+      digits: 6,
+      decimals: 0,
+      object: 'Polna 1',
+      installed_on: '2026-01-01',
+    })
+    .returning<{ id: string }[]>('id')
+  const [reading] = await trx('meter_readings')
+    .insert({
+      tenant_id: tenantId,
+      meter_id: meter!.id,
+      read_on: '2026-11-15',
+      source: 'customer',
+      status: 'review',
+      review_reason: 'other',
+    })
+    .returning<{ id: string }[]>('id')
+  await trx('meter_reading_values').insert({
+    tenant_id: tenantId,
+    reading_id: reading!.id,
+    zone: 'total',
+    value: '10',
+  })
+  const { file_id } = await trx('attachments').where({ id: attachmentId }).first('file_id')
+  const [photo] = await trx('attachments')
+    .insert({
+      tenant_id: tenantId,
+      file_id,
+      owner_type: 'meter-reading',
+      owner_id: reading!.id,
+      field: 'photo',
+    })
+    .returning<{ id: string }[]>('id')
+  return { meter: meter!.id, reading: reading!.id, photo: photo!.id }
+}
+
 /** Routes that end the session they are called with: each cell gets a fresh session. */
 const SESSION_ENDING = new Set(['POST /logout', 'POST /admin/logout'])
 
@@ -280,8 +355,8 @@ describe('access matrix: every route × every kind of visitor', () => {
   beforeAll(async () => {
     smtp = await startSmtpSink()
     t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
-    a = await createTenant(t.db.owner, { enabledServices: ['applications', 'pgb'] })
-    b = await createTenant(t.db.owner, { enabledServices: ['applications', 'pgb'] })
+    a = await createTenant(t.db.owner, { enabledServices: ['applications', 'pgb', 'readings'] })
+    b = await createTenant(t.db.owner, { enabledServices: ['applications', 'pgb', 'readings'] })
     await registerConfirmed(t, smtp, a.host, 'owner@example.com', PASSWORD)
     await registerConfirmed(t, smtp, a.host, 'other@example.com', PASSWORD)
     await registerConfirmed(t, smtp, b.host, 'stranger@example.com', PASSWORD)
@@ -383,6 +458,7 @@ describe('access matrix: every route × every kind of visitor', () => {
         })
         .returning<{ id: string }[]>('id')
       ids.import = preview!.id
+      Object.assign(ids, await meterUnderReview(trx, a.id, ids.owner!, ids.attachment))
     })
     // The same kinds of record in tenant b, for visitors of tenant a to try by id.
     await seedType(t.db.owner, b.id, 'tp15', TP15)
@@ -444,6 +520,7 @@ describe('access matrix: every route × every kind of visitor', () => {
         })
         .returning<{ id: string }[]>('id')
       foreignIds.import = preview!.id
+      Object.assign(foreignIds, await meterUnderReview(trx, b.id, customer, foreignIds.attachment))
     })
     server = t.app.listen(0)
     await new Promise((r) => server.once('listening', r))
@@ -468,13 +545,16 @@ describe('access matrix: every route × every kind of visitor', () => {
       ['/admin/standard-forms/', from.form],
       ['/services/applications/', from.application],
       ['/admin/applications/', from.application],
+      ['/services/readings/meters/', from.meter],
+      ['/admin/readings/meters/', from.meter],
+      ['/admin/readings/review/', from.reading],
     ]
     const id = path.includes('/availability/:id')
       ? from.availability
       : (prefixes.find(([prefix]) => path.startsWith(prefix))?.[1] ?? from.clerk ?? from.operator)
     return path
       .replace(':id', id!)
-      .replace(':attachmentId', from.attachment!)
+      .replace(':attachmentId', path.includes('/readings/photos/') ? from.photo! : from.attachment!)
       .replace(':receiptId', from.receipt!)
       .replace(':token', 'x'.repeat(43))
       .replace(':type', 'tp15')
@@ -592,6 +672,7 @@ describe('access matrix: every route × every kind of visitor', () => {
       expect(await trx('unit_availability').whereNull('withdrawn_at').count('* as n').first()).toEqual({
         n: '1',
       })
+      expect(await trx('meter_readings').select('status')).toEqual([{ status: 'review' }])
     })
   }, 120_000)
 })

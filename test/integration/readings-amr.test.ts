@@ -66,10 +66,10 @@ describe('readings: AMR data on demand', () => {
   })
 
   const fetchDay = (agent: typeof customer, form: Record<string, string>) =>
-    agent.get('/services/readings').then(() => agent.post('/services/readings/amr', form))
+    agent.get('/services/readings/amr').then(() => agent.post('/services/readings/amr', form))
 
   it('offers the form with yesterday in the tenant’s zone', async () => {
-    const page = await customer.get('/services/readings')
+    const page = await customer.get('/services/readings/amr')
     expect(page.status).toBe(200)
     expect(page.text).toContain('name="amrPassword"')
     // The test clock's day is 2026-11-21 (Warsaw): yesterday is the 20th.
@@ -121,7 +121,7 @@ describe('readings: AMR data on demand', () => {
   })
 
   it('downloads the day’s periods as CSV: one row per meter, channel and period, a missing value left empty', async () => {
-    await customer.get('/services/readings')
+    await customer.get('/services/readings/amr')
     const res = await customer.raw
       .post('/services/readings/amr')
       .set('Host', customer.host)
@@ -217,7 +217,7 @@ describe('readings: AMR data on demand', () => {
   })
 
   it('says so where the tenant has no AMR head-end, and takes no request for it', async () => {
-    const page = await none.get('/services/readings')
+    const page = await none.get('/services/readings/amr')
     expect(page.status).toBe(200)
     expect(page.text).toContain('does not offer AMR data on this portal')
     expect(page.text).not.toContain('name="amrPassword"')
@@ -236,14 +236,14 @@ describe('readings: AMR data on demand', () => {
     const login = (html: string) => /<input[^>]*id="amrLogin"[^>]*value="([^"]*)"/.exec(html)?.[1]
     // A refused id is not kept, even when asked to.
     await fetchDay(customer, form(true, 'not-the-password-42'))
-    expect(login((await customer.get('/services/readings')).text)).toBeUndefined()
+    expect(login((await customer.get('/services/readings/amr')).text)).toBeUndefined()
     await fetchDay(customer, form(true))
-    const page = await customer.get('/services/readings')
+    const page = await customer.get('/services/readings/amr')
     expect(login(page.text)).toBe(utf8User.login)
     expect(page.text).toMatch(/<input[^>]*name="remember"[^>]*value="yes" checked/)
     expect(page.text).not.toContain(utf8User.password)
     await fetchDay(customer, form(false))
-    expect(login((await customer.get('/services/readings')).text)).toBeUndefined()
+    expect(login((await customer.get('/services/readings/amr')).text)).toBeUndefined()
   })
 
   it('keeps no AMR password anywhere: not in a log line, not in any row of any table', async () => {

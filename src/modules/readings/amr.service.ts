@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import type { CsvColumn } from '../../platform/csv.ts'
+import { sumDecimals } from '../../platform/decimal.ts'
 import { Malformed80020Error, type Interval80020 } from './amr/format80020.ts'
 import { AmrLoginError, AmrUnavailableError, httpAmrSource, type AmrCredentials } from './amr/source.ts'
 import { readingsSettings } from './settings.ts'
@@ -60,25 +61,6 @@ export function amrCsvColumns(
 
 /** Why the head-end gave nothing: said to the customer in their language. */
 export type AmrFailure = 'login' | 'unavailable' | 'malformed'
-
-/**
- * Exact sum of decimal strings (never through floats): scaled to the most decimals among
- * them, added as integers. Null when no value was present.
- */
-export function sumDecimals(values: readonly (string | null)[]): string | null {
-  const present = values.filter((v): v is string => v !== null)
-  if (present.length === 0) return null
-  const scale = Math.max(...present.map((v) => v.split('.')[1]?.length ?? 0))
-  const total = present.reduce((sum, v) => {
-    const [whole = '0', fraction = ''] = v.replace('-', '').split('.')
-    const units = BigInt(whole + fraction.padEnd(scale, '0'))
-    return sum + (v.startsWith('-') ? -units : units)
-  }, 0n)
-  const negative = total < 0n
-  const digits = (negative ? -total : total).toString().padStart(scale + 1, '0')
-  const text = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits
-  return negative ? `-${text}` : text
-}
 
 /**
  * A day of the customer's AMR data, asked of the tenant's head-end with credentials that

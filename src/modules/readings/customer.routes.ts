@@ -1,102 +1,189 @@
+import { rm } from 'node:fs/promises'
 import { Router, type Request, type Response } from 'express'
 import type { Deps } from '../../deps.ts'
-import { contentDisposition } from '../../http/download.ts'
+import { attachmentDownload } from '../../http/download.ts'
+import { flash } from '../../http/flash.ts'
 import { formText, renderInvalid, type FieldError } from '../../http/forms.ts'
-import { createCredentialThrottle } from '../../http/rate-limit.ts'
-import { stepChart } from '../../platform/chart.ts'
-import { csvDelimiter, writeCsv } from '../../platform/csv.ts'
-import { addDays, dayOf, isRealDay } from '../../platform/time/intervals.ts'
-import { requireService } from '../services/index.ts'
-import { AMR_CHANNELS, amrCsvColumns, amrDay, rememberAmrLogin, rememberedAmrLogin } from './amr.service.ts'
+import { PageParam, pagination } from '../../http/lists.ts'
+import { uuidIds } from '../../http/params.ts'
+import { acceptUploads } from '../../http/upload.ts'
+import { barChart } from '../../platform/chart.ts'
+import { reencodePhoto, UnreadablePhotoError } from '../../platform/files/photo.ts'
+import type { AcceptedFile } from '../../platform/files/sniff.ts'
+import { dayOf } from '../../platform/time/intervals.ts'
+import { exportReadings } from './export.ts'
+import type { MeterRow } from './meters.service.ts'
+import { PHOTO_OWNER } from './readings.service.ts'
+import { readingWindow, REVIEW_REASONS, zoneField, type RuleError } from './rules.ts'
+import type { ReadingsServices } from './services.ts'
 import { readingsSettings } from './settings.ts'
 
 const BASE = '/services/readings'
-const VIEW = 'customer/readings/amr'
-/** Printable characters only: an AMR id or password is one line. */
-const ONE_LINE = /^[^\p{Cc}]*$/u
+export const PHOTO_FIELD = { field: 'photo', allow: ['jpeg', 'png'], maxBytes: 10 * 1024 * 1024 } as const
+
+/** A rule's message in the reader's language, its dates and numbers in their form. */
+export function ruleErrors(res: Response, errors: readonly RuleError[]): FieldError[] {
+  const { t, fmt } = res.locals
+  return errors.map((e) => {
+    const vars: Record<string, unknown> = { ...e.vars }
+    for (const key of ['date', 'opens'] as const)
+      if (typeof vars[key] === 'string') vars[key] = fmt.date(vars[key])
+    if (typeof vars.previous === 'string')
+      vars.previous = fmt.number(Number(vars.previous), vars.previous.split('.')[1]?.length ?? 0)
+    return { field: e.field, text: t(e.key, vars), href: `#${e.field}` }
+  })
+}
+
+/** The zones' values as posted, by zone. */
+export const postedValues = (req: Request, meter: MeterRow) =>
+  Object.fromEntries(meter.zones.map((zone) => [zone, formText(req, zoneField(zone))]))
+
+/** Re-encodes the photos of a form (stripping EXIF/GPS); an image that cannot be decoded is the field's error. */
+export async function keptPhotos(
+  deps: Deps,
+  res: Response,
+  files: readonly (AcceptedFile & { field: string })[],
+): Promise<(AcceptedFile & { field: string })[] | FieldError> {
+  try {
+    return await Promise.all(
+      files.map(async (f) => ({
+        ...(await reencodePhoto(deps.files, res.locals.tenant!.id, f)),
+        field: f.field,
+      })),
+    )
+  } catch (err) {
+    if (!(err instanceof UnreadablePhotoError)) throw err
+    return { field: 'photo', text: res.locals.t('readings.errors.photoUnreadable'), href: '#photo' }
+  }
+}
 
 /**
- * The customer's readings (seed 002 §6–9). Today: AMR data on demand (item 8) — the AMR
- * user id and password go to the tenant's head-end for this one request and are dropped:
- * never stored, logged, queued or shown again.
+ * The customer's meters and readings (seed 002 §7–8, issue 19 items 2–6): the meters with
+ * their latest readings, and per meter the entry form, the monthly chart, the history
+ * and its CSV. A meter of another customer is a 404 like one that does not exist.
  */
-export function readingsCustomerRoutes(deps: Deps): Router {
-  const router = Router()
-  router.use(BASE, requireService(deps.db, 'readings'))
-  const throttle = createCredentialThrottle(deps.pool, 'amr')
-  const page = (res: Response) => {
-    const ctx = res.locals.ctx
-    const today = dayOf(deps.clock.now(), ctx.tenant.settings.timeZone)
-    return { offered: readingsSettings.of(ctx.tenant).amrHeadEnd !== '', today, channels: AMR_CHANNELS }
-  }
+export function readingsCustomerRoutes(deps: Deps, readings: ReadingsServices): Router {
+  const router = uuidIds(Router())
+  const today = (res: Response) => dayOf(deps.clock.now(), res.locals.ctx.tenant.settings.timeZone)
+  const customerId = (res: Response) => res.locals.customer!.id
 
   router.get(BASE, async (_req, res) => {
-    const locals = page(res)
-    const remembered = locals.offered
-      ? await rememberedAmrLogin(deps, res.locals.ctx, res.locals.customer!.id)
-      : undefined
-    res.render(VIEW, {
-      ...locals,
-      values: { day: addDays(locals.today, -1), amrLogin: remembered, remember: remembered ? ['yes'] : [] },
+    const settings = readingsSettings.of(res.locals.tenant!)
+    const meters = await readings.metersOf(res.locals.ctx, customerId(res))
+    const latest = await readings.latestReadings(
+      res.locals.ctx,
+      meters.map((m) => m.id),
+    )
+    res.render('customer/readings/home', {
+      meters: meters.map((m) => ({ ...m, latest: latest.get(m.id) })),
+      window: readingWindow(today(res), settings),
+      settings,
+      amrOffered: settings.amrHeadEnd !== '',
     })
   })
 
-  router.post(`${BASE}/amr`, async (req: Request, res: Response) => {
-    const locals = page(res)
-    if (!locals.offered) return void res.status(404).render('errors/404')
-    const login = formText(req, 'amrLogin').trim()
-    const password = formText(req, 'amrPassword')
-    const day = formText(req, 'day').trim()
-    const remember = formText(req, 'remember') === 'yes'
-    const t = res.locals.t
-    const errors: FieldError[] = []
-    const error = (field: string, key: string) => errors.push({ field, text: t(key), href: `#${field}` })
-    if (!login) error('amrLogin', 'readings.amr.errors.loginMissing')
-    else if (login.length > 100 || !ONE_LINE.test(login))
-      error('amrLogin', 'readings.amr.errors.loginInvalid')
-    if (!password) error('amrPassword', 'readings.amr.errors.passwordMissing')
-    else if (password.length > 200 || !ONE_LINE.test(password))
-      error('amrPassword', 'readings.amr.errors.passwordInvalid')
-    if (!isRealDay(day)) error('day', 'readings.amr.errors.day')
-    else if (day > locals.today) error('day', 'readings.amr.errors.dayFuture')
-    const values = { amrLogin: login, day, remember: remember ? ['yes'] : [] }
-    if (errors.length) return renderInvalid(res, VIEW, errors, values, locals)
+  const meterPage = async (req: Request, res: Response) => {
+    const ctx = res.locals.ctx
+    const meter = await readings.customerMeter(ctx, customerId(res), String(req.params.id))
+    const settings = readingsSettings.of(res.locals.tenant!)
+    const history = await readings.readingHistory(ctx, meter, PageParam.parse(req.query.page))
+    const use = await readings.monthlyUse(ctx, meter)
+    const { t, fmt } = res.locals
+    const closedOnAmr = meter.amr_code !== null && settings.closedOnAmr
+    return {
+      meter,
+      settings,
+      history,
+      historyPagination: pagination(req, history, t('readings.history.pages')),
+      use,
+      chart: barChart(
+        use.zones.map((z) => z.values.map((v) => (v === null ? null : Number(v)))),
+        use.months.map((m) => fmt.month(m)),
+        { format: (n) => fmt.number(n) },
+      ),
+      legend: use.zones.map((z) => t(`readings.zones.${z.zone}`)),
+      window: readingWindow(today(res), settings),
+      canEnter: !meter.removed_on && !closedOnAmr,
+      closedOnAmr,
+      reasons: REVIEW_REASONS,
+      today: today(res),
+    }
+  }
 
-    const tried = await throttle.attempt(`${res.locals.ctx.tenant.id}:${login}`, req.ip ?? '')
-    const result = await amrDay(res.locals.ctx, { login, password }, day)
-    if (!('failure' in result)) {
-      await tried.succeeded()
-      // Only an id the head-end accepted is worth remembering.
-      await rememberAmrLogin(deps, res.locals.ctx, res.locals.customer!.id, remember ? login : null)
-      if (formText(req, 'action') === 'csv') {
-        const locale = res.locals.locale
-        res.set({
-          'Content-Type': 'text/csv; charset=utf-8',
-          'Content-Disposition': contentDisposition(`amr-${result.day}.csv`),
-          'X-Content-Type-Options': 'nosniff',
-          'Cache-Control': 'no-store',
-        })
-        const columns = amrCsvColumns(t, result.day, csvDelimiter(locale) === ';')
-        return writeCsv(res, columns, result.intervals, locale)
-      }
-      const fmt = res.locals.fmt
-      const charts = result.meters.map((m) =>
-        stepChart(
-          m.profile.values.map((v) => (v === null ? null : Number(v))),
-          m.profile.labels,
-          { format: (n) => fmt.number(n), labelEvery: Math.max(1, Math.round(m.profile.labels.length / 8)) },
-        ),
-      )
-      return void res.render(VIEW, { ...locals, values, result, charts })
-    }
-    if (result.failure === 'login') {
-      error('amrPassword', 'readings.amr.errors.login')
-      return renderInvalid(res, VIEW, errors, values, locals)
-    }
-    // Nothing the customer typed is wrong: the head-end is down, slow, or sent nonsense.
-    error('amrLogin', `readings.amr.errors.${result.failure}`)
-    res.status(503)
-    res.render(VIEW, { ...locals, values, errors })
+  router.get(`${BASE}/meters/:id`, async (req, res) => {
+    const page = await meterPage(req, res)
+    res.render('customer/readings/meter', { ...page, values: { day: page.today } })
   })
+
+  router.post(
+    `${BASE}/meters/:id`,
+    ...acceptUploads(deps, [PHOTO_FIELD]),
+    async (req: Request, res: Response) => {
+      const page = await meterPage(req, res)
+      const reason = REVIEW_REASONS.find((r) => r === formText(req, 'reason')) ?? null
+      const values = {
+        day: formText(req, 'day'),
+        ...Object.fromEntries(page.meter.zones.map((z) => [zoneField(z), formText(req, zoneField(z))])),
+        reason: reason ?? '',
+        note: formText(req, 'note').trim(),
+        confirmJump: formText(req, 'confirmJump') === 'yes' ? ['yes'] : [],
+      }
+      const again = (errors: FieldError[], extra: object = {}) =>
+        renderInvalid(res, 'customer/readings/meter', errors, values, {
+          ...page,
+          offerReview: reason !== null,
+          ...extra,
+        })
+      const uploaded = req.upload?.files ?? []
+      if (req.upload?.errors.length) return again(req.upload.errors)
+      if (values.note.length > 1000 || /\p{Cc}/u.test(values.note.replace(/[\r\n\t]/g, '')))
+        return again([{ field: 'note', text: res.locals.t('readings.errors.note'), href: '#note' }])
+      const photos = reason && uploaded.length ? await keptPhotos(deps, res, uploaded) : []
+      if (!Array.isArray(photos)) return again([photos])
+      try {
+        const result = await readings.enterReading(
+          res.locals.ctx,
+          page.meter.id,
+          {
+            day: values.day,
+            values: postedValues(req, page.meter),
+            reason: reason,
+            note: values.note,
+            photo: photos.length > 0,
+            confirmJump: values.confirmJump.length > 0,
+          },
+          { customerId: customerId(res) },
+          photos,
+        )
+        if ('verdict' in result)
+          return again(ruleErrors(res, result.verdict.errors), {
+            askConfirm: result.verdict.askConfirm,
+            offerReview: result.verdict.offerReview || reason !== null,
+          })
+        flash(req, {
+          key: result.status === 'review' ? 'readings.entered.review' : 'readings.entered.accepted',
+        })
+        res.redirect(303, `${BASE}/meters/${page.meter.id}`)
+      } finally {
+        // A re-encoded photo that was not kept (a refused reading) goes with the request.
+        for (const photo of photos) await rm(photo.path, { force: true })
+      }
+    },
+  )
+
+  router.get(`${BASE}/meters/:id/readings.csv`, async (req, res) => {
+    const meter = await readings.customerMeter(res.locals.ctx, customerId(res), String(req.params.id))
+    const meterIds = [meter.id, ...(meter.replaces_id ? [meter.replaces_id] : [])]
+    await exportReadings(res, deps.db, `readings-${meter.number}.csv`, { meterIds })
+  })
+
+  router.get(
+    `${BASE}/photos/:attachmentId`,
+    attachmentDownload(deps, async (ctx, attachment, req) => {
+      if (attachment.owner.type !== PHOTO_OWNER) return false
+      const owner = await readings.readingPhotoOwner(ctx, attachment.owner.id)
+      return owner?.customerId === req.res!.locals.customer!.id
+    }),
+  )
   return router
 }

@@ -1,20 +1,35 @@
 import path from 'node:path'
+import { Router } from 'express'
 import type { KabinetModule } from '../../module.ts'
+import { requireService } from '../services/index.ts'
+import { readingsAdminRoutes } from './admin.routes.ts'
+import { amrRoutes } from './amr.routes.ts'
 import { readingsCustomerRoutes } from './customer.routes.ts'
 import { seedReadingsDemo } from './demo.ts'
+import { createReadingsServices } from './services.ts'
 import { readingsSettings } from './settings.ts'
 
 /**
- * Meter readings and AMR data (seed 002 §6–9, issue 19). So far: AMR data on demand from
- * the tenant's head-end (the back-office simulator in development); meters and manual
- * readings are still to come (CONTEXT.md).
+ * Meter readings and AMR data (seed 002 §6–9, issue 19): meters per tariff zone, manual
+ * readings with plausibility and a reviewed way out, history with a monthly chart and
+ * CSV, staff's meters, review and billing export, and AMR data on demand from the
+ * tenant's head-end (the back-office simulator in development).
  */
 export const readingsModule: KabinetModule = {
   name: 'readings',
-  owns: { tables: ['amr_logins'] },
+  owns: { tables: ['amr_logins', 'meters', 'meter_readings', 'meter_reading_values', 'meter_reading_use'] },
   service: 'readings',
   catalogues: path.join(import.meta.dirname, 'locales'),
   settings: readingsSettings,
-  routes: (deps) => readingsCustomerRoutes(deps),
+  adminNav: [
+    { href: '/admin/readings/meters', label: 'readings.meters.title' },
+    { href: '/admin/readings/review', label: 'readings.review.title' },
+  ],
+  routes(deps) {
+    const readings = createReadingsServices(deps)
+    return Router()
+      .use('/services/readings', requireService(deps.db, 'readings'))
+      .use(amrRoutes(deps), readingsCustomerRoutes(deps, readings), readingsAdminRoutes(deps, readings))
+  },
   demo: seedReadingsDemo,
 }

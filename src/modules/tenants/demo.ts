@@ -38,6 +38,17 @@ const DEMO_TENANTS: DemoTenant[] = [
       branding: { primaryColour: '#005a70', logoPath: '/public/images/tenants/pl.svg' },
       enabledServices: ['pgb', 'readings', 'applications'],
       supportEmail: 'pomoc@pl.kabinet.test',
+      // Polish household tariff groups (REFERENCE.md "Meter readings").
+      modules: {
+        readings: {
+          tariffs: [
+            { code: 'G11', zones: ['total'] },
+            { code: 'G12', zones: ['day', 'night'] },
+            { code: 'G12w', zones: ['peak', 'offpeak'] },
+            { code: 'G13', zones: ['peak', 'semipeak', 'offpeak'] },
+          ],
+        },
+      },
       registration: { modes: ['emailConfirmation'], oneTimePasswordDays: 7, loginName: false },
       partyIdentifiers: [{ kind: 'pl.nip', party: 'legal', required: false }],
       consent: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { sumDecimals } from '../../src/modules/readings/amr.service.ts'
+import { sumDecimals } from '../../src/platform/decimal.ts'
 
 describe('sumDecimals', () => {
   it.each<[(string | null)[], string | null]>([

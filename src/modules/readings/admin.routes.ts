@@ -1,0 +1,278 @@
+import { Router, type Request, type Response } from 'express'
+import { z } from 'zod'
+import type { Deps } from '../../deps.ts'
+import { attachmentDownload } from '../../http/download.ts'
+import { flash } from '../../http/flash.ts'
+import { fieldErrors, formText, renderInvalid, type FieldError } from '../../http/forms.ts'
+import { EMPTY_PAGE, filterText, readFilters } from '../../http/filters.ts'
+import { PageParam, pagination } from '../../http/lists.ts'
+import { uuidIds } from '../../http/params.ts'
+import { MULTI_LINE } from '../../platform/text.ts'
+import { isRealDay } from '../../platform/time/intervals.ts'
+import { requireOperator } from '../operators/index.ts'
+import { postedValues, ruleErrors } from './customer.routes.ts'
+import { exportReadings } from './export.ts'
+import type { MeterInput, MeterRow } from './meters.service.ts'
+import { PHOTO_OWNER } from './readings.service.ts'
+import { zoneField } from './rules.ts'
+import type { ReadingsServices } from './services.ts'
+import { readingsSettings, type ReadingsSettings } from './settings.ts'
+
+const ADMIN = '/admin/readings'
+const MeterSearch = z.object({ q: filterText(100) })
+const Day = z.string().trim().refine(isRealDay, 'readings.meters.errors.day')
+/** An optional text field: empty is absent, anything else must pass `schema`. */
+const optional = (schema: z.ZodType<string, string>) =>
+  z
+    .string()
+    .trim()
+    .transform((v) => v || undefined)
+    .pipe(schema.optional())
+
+const meterForm = (settings: ReadingsSettings) =>
+  z
+    .object({
+      customerEmail: z.email('readings.meters.errors.customer'),
+      number: z
+        .string()
+        .trim()
+        .regex(/^[\p{L}\p{N}][\p{L}\p{N}._/-]{0,39}$/u, 'readings.meters.errors.number'),
+      tariff: z
+        .string()
+        .transform((code) => settings.tariffs.find((t) => t.code === code))
+        .refine((t) => t !== undefined, 'readings.meters.errors.tariff'),
+      digits: z.coerce
+        .number('readings.meters.errors.digits')
+        .int('readings.meters.errors.digits')
+        .min(1, 'readings.meters.errors.digits')
+        .max(12, 'readings.meters.errors.digits'),
+      decimals: z.coerce
+        .number('readings.meters.errors.decimals')
+        .int('readings.meters.errors.decimals')
+        .min(0, 'readings.meters.errors.decimals')
+        .max(4, 'readings.meters.errors.decimals'),
+      multiplier: z
+        .string()
+        .trim()
+        .regex(/^\d{1,7}([.,]\d{1,4})?$/, 'readings.meters.errors.multiplier')
+        .transform((v) => v.replace(',', '.'))
+        .refine((v) => Number(v) > 0, 'readings.meters.errors.multiplier'),
+      object: z
+        .string()
+        .trim()
+        .min(1, 'readings.meters.errors.object')
+        .max(300, 'readings.meters.errors.object')
+        .regex(MULTI_LINE, 'readings.meters.errors.object'),
+      installedOn: Day,
+      removedOn: optional(Day),
+      amrCode: optional(z.string().regex(/^[\p{L}\p{N}_.-]{1,40}$/u, 'readings.meters.errors.amrCode')),
+      replaces: optional(z.string().max(40, 'readings.meters.errors.replaces')),
+    })
+    .refine((m) => !m.removedOn || m.removedOn >= m.installedOn, {
+      message: 'readings.meters.errors.removedOn',
+      path: ['removedOn'],
+    })
+
+/**
+ * Staff's side of readings (issue 19 items 1 and 7): meters (added one by one, changed,
+ * exchanged), each with its whole history and a form to enter or correct a reading on the
+ * customer's behalf (a reason is required and audited), the readings awaiting review
+ * (accept, or reject with a reason — the customer is emailed), and the billing export.
+ */
+export function readingsAdminRoutes(deps: Deps, readings: ReadingsServices): Router {
+  const router = uuidIds(Router())
+  router.use(ADMIN, requireOperator(deps.db))
+  const settingsOf = (res: Response) => readingsSettings.of(res.locals.tenant!)
+
+  const metersPage = async (req: Request, res: Response) => {
+    const read = readFilters(MeterSearch, req, res)
+    const q = read.ok ? (read.data.q ?? '') : ''
+    const page = read.ok
+      ? await readings.meterList(res.locals.ctx, { page: PageParam.parse(req.query.page), q })
+      : EMPTY_PAGE
+    return {
+      page,
+      q: read.ok ? q : typeof req.query.q === 'string' ? req.query.q : '',
+      searchErrors: read.ok ? [] : read.errors,
+      pagination: pagination(req, page, res.locals.t('readings.meters.pages')),
+      settings: settingsOf(res),
+    }
+  }
+
+  const readMeter = (req: Request, res: Response): MeterInput | { errors: FieldError[] } => {
+    const form = meterForm(settingsOf(res)).safeParse(req.body)
+    if (!form.success) return { errors: fieldErrors(res, form.error) }
+    const m = form.data
+    return {
+      customerEmail: m.customerEmail,
+      number: m.number,
+      tariff: m.tariff,
+      digits: m.digits,
+      decimals: m.decimals,
+      multiplier: m.multiplier,
+      object: m.object,
+      installedOn: m.installedOn,
+      removedOn: m.removedOn ?? null,
+      amrCode: m.amrCode ?? null,
+      replacesNumber: m.replaces ?? null,
+    }
+  }
+
+  router.get(`${ADMIN}/meters`, async (req, res) => {
+    const page = await metersPage(req, res)
+    res.status(page.searchErrors.length ? 422 : 200).render('admin/readings/meters', {
+      ...page,
+      errors: page.searchErrors,
+      values: { digits: '6', decimals: '1', multiplier: '1' },
+    })
+  })
+
+  router.post(`${ADMIN}/meters`, async (req, res) => {
+    const input = readMeter(req, res)
+    if ('errors' in input)
+      return renderInvalid(res, 'admin/readings/meters', input.errors, req.body, await metersPage(req, res))
+    res.locals.formPage = { view: 'admin/readings/meters', locals: () => metersPage(req, res) }
+    const id = await readings.saveMeter(res.locals.ctx, null, input)
+    flash(req, { key: 'readings.meters.saved' })
+    res.redirect(303, `${ADMIN}/meters/${id}`)
+  })
+
+  const meterPage = async (req: Request, res: Response) => {
+    const ctx = res.locals.ctx
+    const meter = await readings.meterOf(ctx, String(req.params.id))
+    const history = await readings.readingHistory(ctx, meter, PageParam.parse(req.query.page))
+    return {
+      meter,
+      settings: settingsOf(res),
+      history,
+      historyPagination: pagination(req, history, res.locals.t('readings.history.pages')),
+      current: meterValues(meter, await readings.meterOwnerEmail(ctx, meter)),
+    }
+  }
+  const meterValues = (meter: MeterRow, customerEmail: string) => ({
+    customerEmail,
+    number: meter.number,
+    tariff: meter.tariff,
+    digits: String(meter.digits),
+    decimals: String(meter.decimals),
+    multiplier: String(Number(meter.multiplier)),
+    object: meter.object,
+    installedOn: meter.installed_on,
+    removedOn: meter.removed_on ?? '',
+    amrCode: meter.amr_code ?? '',
+    replaces: '',
+  })
+
+  router.get(`${ADMIN}/meters/:id`, async (req, res) => {
+    const page = await meterPage(req, res)
+    res.render('admin/readings/meter', { ...page, values: page.current, entry: {} })
+  })
+
+  router.post(`${ADMIN}/meters/:id`, async (req, res) => {
+    const page = await meterPage(req, res)
+    const input = readMeter(req, res)
+    if ('errors' in input)
+      return renderInvalid(res, 'admin/readings/meter', input.errors, req.body, { ...page, entry: {} })
+    res.locals.formPage = { view: 'admin/readings/meter', locals: () => ({ ...page, entry: {} }) }
+    await readings.saveMeter(res.locals.ctx, page.meter.id, input)
+    flash(req, { key: 'readings.meters.saved' })
+    res.redirect(303, `${ADMIN}/meters/${page.meter.id}`)
+  })
+
+  router.post(`${ADMIN}/meters/:id/readings`, async (req, res) => {
+    const page = await meterPage(req, res)
+    const entry = {
+      day: formText(req, 'day'),
+      operatorReason: formText(req, 'operatorReason').trim(),
+      ...Object.fromEntries(page.meter.zones.map((z) => [zoneField(z), formText(req, zoneField(z))])),
+    }
+    const again = (errors: FieldError[]) =>
+      renderInvalid(res, 'admin/readings/meter', errors, page.current, { ...page, entry })
+    if (!entry.operatorReason || entry.operatorReason.length > 500 || !MULTI_LINE.test(entry.operatorReason))
+      return again([
+        {
+          field: 'operatorReason',
+          text: res.locals.t('readings.errors.operatorReason'),
+          href: '#operatorReason',
+        },
+      ])
+    const result = await readings.enterReading(
+      res.locals.ctx,
+      page.meter.id,
+      {
+        day: entry.day,
+        values: postedValues(req, page.meter),
+        reason: null,
+        note: '',
+        photo: false,
+        confirmJump: true,
+      },
+      { operatorId: res.locals.ctx.actor.id!, reason: entry.operatorReason },
+      [],
+    )
+    if ('verdict' in result) return again(ruleErrors(res, result.verdict.errors))
+    flash(req, { key: 'readings.entered.accepted' })
+    res.redirect(303, `${ADMIN}/meters/${page.meter.id}`)
+  })
+
+  const reviewPage = async (req: Request, res: Response) => {
+    const page = await readings.awaitingReview(res.locals.ctx, PageParam.parse(req.query.page))
+    return { page, pagination: pagination(req, page, res.locals.t('readings.review.pages')) }
+  }
+
+  router.get(`${ADMIN}/review`, async (req, res) => {
+    res.render('admin/readings/review', { ...(await reviewPage(req, res)), values: {} })
+  })
+
+  router.post(`${ADMIN}/review/:id`, async (req, res) => {
+    const to = formText(req, 'decision')
+    const note = formText(req, 'note').trim()
+    const id = String(req.params.id)
+    const errors: FieldError[] = []
+    if (to !== 'accepted' && to !== 'rejected')
+      errors.push({
+        field: `decision-${id}`,
+        text: res.locals.t('readings.review.errors.decision'),
+        href: `#decision-${id}`,
+      })
+    else if (to === 'rejected' && !note)
+      errors.push({
+        field: `note-${id}`,
+        text: res.locals.t('readings.review.errors.note'),
+        href: `#note-${id}`,
+      })
+    if (note.length > 500 || !MULTI_LINE.test(note))
+      errors.push({
+        field: `note-${id}`,
+        text: res.locals.t('readings.review.errors.noteInvalid'),
+        href: `#note-${id}`,
+      })
+    if (errors.length)
+      return renderInvalid(
+        res,
+        'admin/readings/review',
+        errors,
+        { [id]: { note, decision: to } },
+        await reviewPage(req, res),
+      )
+    await readings.decideReading(res.locals.ctx, id, { to: to as 'accepted' | 'rejected', note })
+    flash(req, { key: `readings.review.${to}` })
+    res.redirect(303, `${ADMIN}/review`)
+  })
+
+  router.get(`${ADMIN}/export.csv`, async (req, res) => {
+    const from = typeof req.query.from === 'string' ? req.query.from : ''
+    const to = typeof req.query.to === 'string' ? req.query.to : ''
+    if (!isRealDay(from) || !isRealDay(to) || to < from) {
+      const errors = [{ field: 'from', text: res.locals.t('readings.export.errors.period'), href: '#from' }]
+      return renderInvalid(res, 'admin/readings/review', errors, { from, to }, await reviewPage(req, res))
+    }
+    await exportReadings(res, deps.db, `readings-${from}-${to}.csv`, { from, to, status: 'accepted' })
+  })
+
+  router.get(
+    `${ADMIN}/photos/:attachmentId`,
+    attachmentDownload(deps, (_ctx, attachment) => attachment.owner.type === PHOTO_OWNER),
+  )
+  return router
+}

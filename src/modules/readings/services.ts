@@ -1,0 +1,33 @@
+import type { Deps } from '../../deps.ts'
+import { bindServices } from '../../platform/services.ts'
+import { customerMeter, meterList, meterOf, meterOwnerEmail, metersOf, saveMeter } from './meters.service.ts'
+import {
+  awaitingReview,
+  decideReading,
+  enterReading,
+  latestReadings,
+  monthlyUse,
+  readingHistory,
+  readingPhotoOwner,
+} from './readings.service.ts'
+
+/** The readings module's services, built once when the app is assembled. */
+export function createReadingsServices(deps: Deps) {
+  return bindServices(deps, {
+    awaitingReview,
+    customerMeter,
+    decideReading,
+    enterReading,
+    latestReadings,
+    meterList,
+    meterOf,
+    meterOwnerEmail,
+    metersOf,
+    monthlyUse,
+    readingHistory,
+    readingPhotoOwner,
+    saveMeter,
+  })
+}
+
+export type ReadingsServices = ReturnType<typeof createReadingsServices>
