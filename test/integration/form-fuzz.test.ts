@@ -46,6 +46,23 @@ const FIELDS = [
   'preferredLocale',
   'identifiers.inn',
   'settings',
+  'day',
+  'zone-total',
+  'reason',
+  'confirmJump',
+  'operatorReason',
+  'decision',
+  'customerEmail',
+  'number',
+  'tariff',
+  'digits',
+  'decimals',
+  'multiplier',
+  'object',
+  'installedOn',
+  'amrCode',
+  'replaces',
+  'readings_tariffs',
   '__proto__',
   'constructor',
   'prototype',
@@ -72,6 +89,9 @@ const BUSINESS_TABLES = [
   'generating_units',
   'application_notes',
   'application_acceptances',
+  'meters',
+  'meter_readings',
+  'meter_reading_values',
 ]
 /** Field names of the upload forms (applications, chat, status moves, forms library, imports). */
 const UPLOAD_FIELDS = [
@@ -92,9 +112,12 @@ const UPLOAD_FIELDS = [
   'upTo',
   'note',
   'completeDays',
+  'day',
+  'zone-total',
+  'reason',
   '__proto__',
 ]
-const FILE_FIELDS = ['file', 'files', 'staff', 'other', 'doc_plan', 'scan']
+const FILE_FIELDS = ['file', 'files', 'staff', 'other', 'doc_plan', 'scan', 'photo']
 /** Query keys our lists and exports read, and a few that attack the parser. */
 const QUERY_KEYS = [
   'from',
@@ -146,6 +169,8 @@ interface KnownIds {
   application: string
   unit: string
   import: string
+  meter: string
+  reading: string
 }
 let known: KnownIds | undefined
 
@@ -157,7 +182,11 @@ function concrete(path: string): string {
         ? known?.import
         : path.startsWith('/admin/generation/units/')
           ? known?.unit
-          : undefined
+          : path.startsWith('/services/readings/meters/') || path.startsWith('/admin/readings/meters/')
+            ? known?.meter
+            : path.startsWith('/admin/readings/review/')
+              ? known?.reading
+              : undefined
   return path
     .replace(':id', id ?? randomUUID())
     .replace(':unit', known?.unit ?? randomUUID())
@@ -205,7 +234,7 @@ describe('every form against hostile input', () => {
     smtp = await startSmtpSink()
     t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
     tenant = await createTenant(t.db.owner, {
-      enabledServices: ['applications', 'pgb'],
+      enabledServices: ['applications', 'pgb', 'readings'],
       modules: { services: { access: { pgb: 'open' } } },
       registration: {
         modes: ['emailConfirmation', 'emailedPassword'],
@@ -239,6 +268,39 @@ describe('every form against hostile input', () => {
       const owner = await trx('customers').first<{ id: string }>('id')
       return insertUnit(trx, tenant.id, owner.id, { name: 'Farma', technology: 'wind', capacity_kw: 900 })
     })
+    // A meter of the customer's with a reading under review, for the readings forms.
+    const { meter, reading } = await withTenant(t.db.owner, tenant.id, async (trx) => {
+      const owner = await trx('customers').first<{ id: string }>('id')
+      const [m] = await trx('meters')
+        .insert({
+          tenant_id: tenant.id,
+          customer_id: owner.id,
+          number: 'FUZZ-1',
+          tariff: 'T1',
+          zones: ['total'],
+          digits: 6,
+          decimals: 1,
+          object: 'Polna 1',
+          installed_on: '2026-01-01',
+        })
+        .returning<{ id: string }[]>('id')
+      const [r] = await trx('meter_readings')
+        .insert({
+          tenant_id: tenant.id,
+          meter_id: m!.id,
+          read_on: '2026-11-01',
+          source: 'customer',
+          status: 'review',
+        })
+        .returning<{ id: string }[]>('id')
+      await trx('meter_reading_values').insert({
+        tenant_id: tenant.id,
+        reading_id: r!.id,
+        zone: 'total',
+        value: '5',
+      })
+      return { meter: m!.id, reading: r!.id }
+    })
     await customer.get('/services/pgb/import')
     const preview = await multipart(customer, '/services/pgb/import').attach(
       'file',
@@ -249,7 +311,7 @@ describe('every form against hostile input', () => {
     )
     const imported = /import\/([0-9a-f-]{36})$/.exec(preview.headers.location ?? '')?.[1]
     expect(application && imported).toBeTruthy()
-    known = { application: application!, unit, import: imported! }
+    known = { application: application!, unit, import: imported!, meter, reading }
     await customer.get('/account/profile')
   })
   afterAll(async () => {

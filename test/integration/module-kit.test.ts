@@ -98,7 +98,9 @@ describe('a module plugs in through its descriptor', () => {
       ).status,
     ).toBe(303)
     expect((await stored()).settings.modules.services).toMatchObject({ enrolmentDays: 30 })
-    expect((await stored()).settings.modules.readings).toMatchObject({ amrHeadEnd: 'https://askue.example.ru' })
+    expect((await stored()).settings.modules.readings).toMatchObject({
+      amrHeadEnd: 'https://askue.example.ru',
+    })
     expect((await agent.get('/admin/settings')).text).toMatch(
       /id="enrolmentDays" name="enrolmentDays" type="text" value="30"/,
     )

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
@@ -18,7 +19,8 @@ const PASSWORD = 'słoneczny poranek 12'
  * states its cost here; a page that grows fails. The issue's targets: a customer page ≤ 1
  * transaction and ≤ 5 queries, the staff queue ≤ 1 and ≤ 6. An application's page reads
  * more (the application, its history, messages, files, acceptances and receipts, each its
- * own query), and the day overview its five aggregates.
+ * own query), and the day overview its five aggregates. A meter's page: the meter, a page of
+ * its history (count and rows), its monthly sums, and the service's guard — one over.
  */
 const BUDGETS: Record<
   string,
@@ -33,6 +35,48 @@ const BUDGETS: Record<
   'GET /admin/applications?q=budget': { queries: 4, statements: 8, transactions: 1, who: 'staff' },
   'GET /admin/applications/:id': { queries: 10, statements: 14, transactions: 1, who: 'staff' },
   'GET /admin/generation': { queries: 6, statements: 10, transactions: 1, who: 'staff' },
+  'GET /services/readings': { queries: 4, statements: 8, transactions: 1, who: 'customer' },
+  'GET /services/readings/meters/:meter': { queries: 6, statements: 10, transactions: 1, who: 'customer' },
+  'GET /admin/readings/review': { queries: 5, statements: 9, transactions: 1, who: 'staff' },
+  'GET /admin/readings/meters/:meter': { queries: 5, statements: 9, transactions: 1, who: 'staff' },
+}
+
+/** A three-zone meter of the tenant's customer with a year of monthly readings, one under review. */
+async function meterWithYear(trx: Knex.Transaction, tenantId: string): Promise<string> {
+  const owner = await trx('customers').first<{ id: string }>('id')
+  const [meter] = await trx('meters')
+    .insert({
+      tenant_id: tenantId,
+      customer_id: owner.id,
+      number: 'BUDGET-1',
+      tariff: 'T3',
+      zones: ['peak', 'semipeak', 'night'],
+      digits: 6,
+      decimals: 1,
+      object: 'Polna 1',
+      installed_on: '2025-01-01',
+    })
+    .returning<{ id: string }[]>('id')
+  for (let month = 1; month <= 12; month++) {
+    const [reading] = await trx('meter_readings')
+      .insert({
+        tenant_id: tenantId,
+        meter_id: meter!.id,
+        read_on: `2025-${String(month).padStart(2, '0')}-20`,
+        source: 'customer',
+        status: month === 12 ? 'review' : 'accepted',
+      })
+      .returning<{ id: string }[]>('id')
+    await trx('meter_reading_values').insert(
+      ['peak', 'semipeak', 'night'].map((zone, z) => ({
+        tenant_id: tenantId,
+        reading_id: reading!.id,
+        zone,
+        value: String(month * (z + 1) * 10),
+      })),
+    )
+  }
+  return meter!.id
 }
 
 describe('round trips per page', () => {
@@ -52,7 +96,7 @@ describe('round trips per page', () => {
     two = await createTestApp({ smtpUrl: smtp.url, database: one.db, liveRecheckMs: 3_600_000 })
     two.clock.set(one.clock.now())
     const tenant = await createTenant(one.db.owner, {
-      enabledServices: ['applications', 'pgb'],
+      enabledServices: ['applications', 'pgb', 'readings'],
       modules: { services: { access: { pgb: 'open' } } },
     })
     host = tenant.host
@@ -69,6 +113,7 @@ describe('round trips per page', () => {
       const owner = await trx('customers').first<{ id: string }>('id')
       return insertUnit(trx, tenant.id, owner.id)
     })
+    ids.meter = await withTenant(one.db.owner, tenant.id, (trx) => meterWithYear(trx, tenant.id))
     customer = await signedIn(two, host, 'budget@example.com', PASSWORD)
     staff = (await operatorSignIn(two, host, await createOperator(two, tenant.id, 'operator'))).agent
   })
@@ -83,6 +128,7 @@ describe('round trips per page', () => {
       .replace(/^GET /, '')
       .replace(':id', ids.id!)
       .replace(':unit', ids.unit!)
+      .replace(':meter', ids.meter!)
       .replace(':day', '2026-11-23')
     const agent = budget.who === 'customer' ? customer : staff
     // Once to warm the caches a page may use (tenant settings, the session's first touch), then measured.

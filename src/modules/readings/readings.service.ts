@@ -172,10 +172,11 @@ export async function readingHistory(
         ]),
       page,
     )
+    // Only a reading sent for review carries a photo: most pages need not ask.
     const photos = await attachmentsOfMany(
       trx,
       PHOTO_OWNER,
-      found.rows.map((r) => r.id),
+      found.rows.filter((r) => r.review_reason).map((r) => r.id),
     )
     return { ...found, rows: found.rows.map((r) => ({ ...r, photos: photos.get(r.id) ?? [] })) }
   })
