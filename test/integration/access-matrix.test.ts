@@ -112,6 +112,8 @@ const MATRIX: Record<string, Expectation> = {
   'POST /services/readings/meters/:id': OWNER(P),
   'GET /services/readings/meters/:id/readings.csv': OWNER(G),
   'GET /services/readings/photos/:attachmentId': OWNER(G),
+  'GET /admin/readings': STAFF(G),
+  'GET /admin/readings/period.csv': STAFF(G),
   'GET /admin/readings/meters': STAFF(G),
   'POST /admin/readings/meters': STAFF(P),
   'GET /admin/readings/meters/:id': STAFF(G),

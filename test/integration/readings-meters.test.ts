@@ -515,4 +515,42 @@ describe('readings: meters and manual readings', () => {
       t.clock.set('2026-11-21T09:00:00Z')
     }
   })
+
+  it('shows staff the meters of a period with their reading, or only those missing one, as a page and as CSV', async () => {
+    const read = await addMeter('G-READ', { installedOn: '2026-03-01' })
+    await addMeter('G-MISSING', { installedOn: '2026-03-01' })
+    // Removed before the period: not in service, so not missing anything.
+    await addMeter('G-GONE', { installedOn: '2026-03-01', removedOn: '2026-10-15' })
+    expect((await enter(read, { day: '2026-11-05', 'zone-total': '77' })).status).toBe(303)
+
+    const all = await admin.get('/admin/readings?from=2026-11-01&to=2026-11-21')
+    expect(all.status).toBe(200)
+    expect(all.text).toMatch(/data-meter="G-READ"[^]*?5 November 2026[^]*?Total: 77/)
+    expect(all.text).toMatch(/data-meter="G-MISSING"[^]*?No reading/)
+    expect(all.text).not.toContain('data-meter="G-GONE"')
+    const missing = await admin.get('/admin/readings?from=2026-11-01&to=2026-11-21&missing=yes')
+    expect(missing.text).toContain('data-meter="G-MISSING"')
+    expect(missing.text).not.toContain('data-meter="G-READ"')
+
+    const csv = await admin.raw
+      .get('/admin/readings/period.csv?from=2026-11-01&to=2026-11-21')
+      .set('Host', tenant.host)
+    expect(csv.status).toBe(200)
+    const rows: string[][] = parse(csv.text.replace(/^\uFEFF/, ''), { delimiter: ',' })
+    expect(rows[0]).toEqual(['Meter number', 'Object', 'Tariff', 'Customer', 'Reading of the period'])
+    expect(rows.filter((r) => r[0]!.startsWith('G-'))).toEqual([
+      ['G-MISSING', 'Polna 1, Gdańsk', 'T1', 'meter@example.com', ''],
+      ['G-READ', 'Polna 1, Gdańsk', 'T1', 'meter@example.com', '2026-11-05'],
+    ])
+
+    const badDay = await admin.get('/admin/readings?from=2026-02-30&to=2026-11-21')
+    expect(badDay.status).toBe(422)
+    expect(badDay.text).toContain('href="#from"')
+    const backwards = await admin.get('/admin/readings?from=2026-11-21&to=2026-11-01')
+    expect(backwards.status).toBe(422)
+    expect(backwards.text).toContain('The end of the period cannot be before its start')
+    expect((await admin.raw.get('/admin/readings/period.csv?from=x').set('Host', tenant.host)).status).toBe(
+      422,
+    )
+  })
 })

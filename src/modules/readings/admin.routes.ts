@@ -4,22 +4,27 @@ import type { Deps } from '../../deps.ts'
 import { attachmentDownload } from '../../http/download.ts'
 import { flash } from '../../http/flash.ts'
 import { fieldErrors, formText, renderInvalid, type FieldError } from '../../http/forms.ts'
-import { EMPTY_PAGE, filterText, readFilters } from '../../http/filters.ts'
-import { PageParam, pagination } from '../../http/lists.ts'
+import { EMPTY_PAGE, filterDay, filterText, readFilters } from '../../http/filters.ts'
+import { PageParam, exportList, pagination } from '../../http/lists.ts'
 import { uuidIds } from '../../http/params.ts'
 import { MULTI_LINE } from '../../platform/text.ts'
-import { isRealDay } from '../../platform/time/intervals.ts'
+import { dayOf, isRealDay } from '../../platform/time/intervals.ts'
 import { requireOperator } from '../operators/index.ts'
 import { postedValues, ruleErrors } from './customer.routes.ts'
 import { exportReadings } from './export.ts'
 import type { MeterInput, MeterRow } from './meters.service.ts'
-import { PHOTO_OWNER } from './readings.service.ts'
+import { PHOTO_OWNER, periodQuery } from './readings.service.ts'
 import { zoneField } from './rules.ts'
 import type { ReadingsServices } from './services.ts'
 import { readingsSettings, type ReadingsSettings } from './settings.ts'
 
 const ADMIN = '/admin/readings'
 const MeterSearch = z.object({ q: filterText(100) })
+const PeriodFilter = z.object({
+  from: filterDay,
+  to: filterDay,
+  missing: z.enum(['yes'], 'readings.period.errors.missing').optional(),
+})
 const Day = z.string().trim().refine(isRealDay, 'readings.meters.errors.day')
 /** An optional text field: empty is absent, anything else must pass `schema`. */
 const optional = (schema: z.ZodType<string, string>) =>
@@ -268,6 +273,72 @@ export function readingsAdminRoutes(deps: Deps, readings: ReadingsServices): Rou
       return renderInvalid(res, 'admin/readings/review', errors, { from, to }, await reviewPage(req, res))
     }
     await exportReadings(res, deps.db, `readings-${from}-${to}.csv`, { from, to, status: 'accepted' })
+  })
+
+  /**
+   * The period overview (item 7): the meters in service with their reading of the period,
+   * or only those missing one; the current month of the tenant's calendar unless chosen.
+   */
+  const periodOf = (
+    req: Request,
+    res: Response,
+  ): { errors: FieldError[] } | { from: string; to: string; missing: boolean } => {
+    const today = dayOf(deps.clock.now(), res.locals.ctx.tenant.settings.timeZone)
+    const read = readFilters(PeriodFilter, req, res)
+    if (!read.ok) return { errors: read.errors }
+    const from = read.data.from ?? `${today.slice(0, 8)}01`
+    const to = read.data.to ?? today
+    if (to < from)
+      return { errors: [{ field: 'to', text: res.locals.t('readings.period.errors.order'), href: '#to' }] }
+    return { from, to, missing: read.data.missing === 'yes' }
+  }
+
+  router.get(`${ADMIN}`, async (req, res) => {
+    const period = periodOf(req, res)
+    const values = {
+      from: typeof req.query.from === 'string' ? req.query.from : '',
+      to: typeof req.query.to === 'string' ? req.query.to : '',
+      missing: req.query.missing === 'yes' ? ['yes'] : [],
+    }
+    if ('errors' in period)
+      return renderInvalid(res, 'admin/readings/period', period.errors, values, { page: EMPTY_PAGE })
+    const page = await readings.periodReadings(res.locals.ctx, {
+      ...period,
+      page: PageParam.parse(req.query.page),
+    })
+    res.render('admin/readings/period', {
+      page,
+      period,
+      pagination: pagination(req, page, res.locals.t('readings.period.pages')),
+      values: { ...values, from: period.from, to: period.to },
+      csv: `${ADMIN}/period.csv?${new URLSearchParams({ from: period.from, to: period.to, ...(period.missing ? { missing: 'yes' } : {}) }).toString()}`,
+    })
+  })
+
+  router.get(`${ADMIN}/period.csv`, async (req, res) => {
+    const period = periodOf(req, res)
+    if ('errors' in period)
+      return renderInvalid(res, 'admin/readings/period', period.errors, req.query, { page: EMPTY_PAGE })
+    const t = res.locals.t
+    await exportList<{
+      number: string
+      object: string
+      tariff: string
+      owner_email: string | null
+      read_on: string | null
+    }>(
+      res,
+      deps.db,
+      `readings-${period.from}-${period.to}${period.missing ? '-missing' : ''}.csv`,
+      [
+        { header: t('readings.meters.number'), value: (r) => r.number },
+        { header: t('readings.meters.object'), value: (r) => r.object },
+        { header: t('readings.meters.tariff'), value: (r) => r.tariff },
+        { header: t('readings.meters.customer'), value: (r) => r.owner_email ?? '' },
+        { header: t('readings.period.readOn'), value: (r) => r.read_on ?? '' },
+      ],
+      (trx) => periodQuery(trx, period),
+    )
   })
 
   router.get(

@@ -17,11 +17,15 @@ import { readingsSettings } from './settings.ts'
  */
 export const readingsModule: KabinetModule = {
   name: 'readings',
-  owns: { tables: ['amr_logins', 'meters', 'meter_readings', 'meter_reading_values', 'meter_reading_use'] },
+  owns: {
+    tables: ['amr_logins', 'meters', 'meter_readings', 'meter_reading_values'],
+    views: ['meter_reading_use'],
+  },
   service: 'readings',
   catalogues: path.join(import.meta.dirname, 'locales'),
   settings: readingsSettings,
   adminNav: [
+    { href: '/admin/readings', label: 'readings.period.title' },
     { href: '/admin/readings/meters', label: 'readings.meters.title' },
     { href: '/admin/readings/review', label: 'readings.review.title' },
   ],

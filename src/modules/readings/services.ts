@@ -7,6 +7,7 @@ import {
   enterReading,
   latestReadings,
   monthlyUse,
+  periodReadings,
   readingHistory,
   readingPhotoOwner,
 } from './readings.service.ts'
@@ -24,6 +25,7 @@ export function createReadingsServices(deps: Deps) {
     meterOwnerEmail,
     metersOf,
     monthlyUse,
+    periodReadings,
     readingHistory,
     readingPhotoOwner,
     saveMeter,
