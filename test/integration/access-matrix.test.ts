@@ -123,6 +123,10 @@ const MATRIX: Record<string, Expectation> = {
   'POST /admin/readings/review/:id': STAFF(P),
   'GET /admin/readings/export.csv': STAFF(G),
   'GET /admin/readings/photos/:attachmentId': STAFF(G),
+  'GET /admin/readings/imports': STAFF(G),
+  'POST /admin/readings/imports': STAFF(P),
+  'GET /admin/readings/imports/:id': STAFF(G),
+  'GET /admin/readings/imports/:id/live': STAFF(G),
   // Not offered by this tenant: nobody finds it once signed in.
   'GET /services/market': { ...CUSTOMER(G), owner: 'hidden', otherCustomer: 'hidden' },
   'GET /admin/enrolments': STAFF(G),
@@ -336,7 +340,10 @@ async function meterUnderReview(
       field: 'photo',
     })
     .returning<{ id: string }[]>('id')
-  return { meter: meter!.id, reading: reading!.id, photo: photo!.id }
+  const [amrImport] = await trx('amr_imports')
+    .insert({ tenant_id: tenantId, total_bytes: 0, files: 0, status: 'done' })
+    .returning<{ id: string }[]>('id')
+  return { meter: meter!.id, reading: reading!.id, photo: photo!.id, amrImport: amrImport!.id }
 }
 
 /** Routes that end the session they are called with: each cell gets a fresh session. */
@@ -550,6 +557,7 @@ describe('access matrix: every route × every kind of visitor', () => {
       ['/services/readings/meters/', from.meter],
       ['/admin/readings/meters/', from.meter],
       ['/admin/readings/review/', from.reading],
+      ['/admin/readings/imports/', from.amrImport],
     ]
     const id = path.includes('/availability/:id')
       ? from.availability

@@ -4,6 +4,8 @@ import type { KabinetModule } from '../../module.ts'
 import { requireService } from '../services/index.ts'
 import { readingsAdminRoutes } from './admin.routes.ts'
 import { amrRoutes } from './amr.routes.ts'
+import { IMPORT_QUEUE, runImport } from './imports.service.ts'
+import { importRoutes } from './imports.routes.ts'
 import { readingsCustomerRoutes } from './customer.routes.ts'
 import { seedReadingsDemo } from './demo.ts'
 import { createReadingsServices } from './services.ts'
@@ -18,22 +20,42 @@ import { readingsSettings } from './settings.ts'
 export const readingsModule: KabinetModule = {
   name: 'readings',
   owns: {
-    tables: ['amr_logins', 'meters', 'meter_readings', 'meter_reading_values'],
+    tables: [
+      'amr_logins',
+      'meters',
+      'meter_readings',
+      'meter_reading_values',
+      'amr_intervals',
+      'amr_imports',
+    ],
     views: ['meter_reading_use'],
   },
   service: 'readings',
+  assets: { scripts: ['js/modules/readings.js'], styles: ['css/modules/readings.css'] },
   catalogues: path.join(import.meta.dirname, 'locales'),
   settings: readingsSettings,
   adminNav: [
     { href: '/admin/readings', label: 'readings.period.title' },
     { href: '/admin/readings/meters', label: 'readings.meters.title' },
     { href: '/admin/readings/review', label: 'readings.review.title' },
+    { href: '/admin/readings/imports', label: 'readings.imports.title' },
   ],
   routes(deps) {
     const readings = createReadingsServices(deps)
     return Router()
       .use('/services/readings', requireService(deps.db, 'readings'))
-      .use(amrRoutes(deps), readingsCustomerRoutes(deps, readings), readingsAdminRoutes(deps, readings))
+      .use(
+        amrRoutes(deps),
+        readingsCustomerRoutes(deps, readings),
+        readingsAdminRoutes(deps, readings),
+        importRoutes(deps, readings),
+      )
+  },
+  queues: [IMPORT_QUEUE],
+  async start(deps) {
+    await deps.boss.work<{ tenantId: string; importId: string }>(IMPORT_QUEUE, async ([job]) => {
+      if (job) await runImport(deps, job.data)
+    })
   },
   demo: seedReadingsDemo,
 }

@@ -1,5 +1,6 @@
 import type { Deps } from '../../deps.ts'
 import { bindServices } from '../../platform/services.ts'
+import { importList, importOf, queueImport } from './imports.service.ts'
 import { customerMeter, meterList, meterOf, meterOwnerEmail, metersOf, saveMeter } from './meters.service.ts'
 import {
   awaitingReview,
@@ -19,6 +20,8 @@ export function createReadingsServices(deps: Deps) {
     customerMeter,
     decideReading,
     enterReading,
+    importList,
+    importOf,
     latestReadings,
     meterList,
     meterOf,
@@ -26,6 +29,7 @@ export function createReadingsServices(deps: Deps) {
     metersOf,
     monthlyUse,
     periodReadings,
+    queueImport,
     readingHistory,
     readingPhotoOwner,
     saveMeter,

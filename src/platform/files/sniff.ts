@@ -23,7 +23,21 @@ export async function sniff(file: string, allowed: readonly MediaKind[]): Promis
   // Plain text has no magic bytes: a CSV is what is left when nothing binary was found and
   // the bytes are UTF-8 without control characters other than tab and line ends.
   if (!found && allowed.includes('csv') && (await isPlainText(file))) return 'csv'
+  // An XML document need not declare itself (80020 files often start at `<message`): a
+  // markup start is enough here; the reader that takes the kind checks the rest.
+  if (!found && allowed.includes('xml') && (await startsWithMarkup(file))) return 'xml'
   return allowed.find((kind) => MEDIA_TYPES[kind].mime === found?.mime)
+}
+
+async function startsWithMarkup(file: string): Promise<boolean> {
+  for await (const chunk of createReadStream(file, { start: 0, end: 255 }) as AsyncIterable<Buffer>) {
+    const text = chunk
+      .toString('latin1')
+      .replace(/^\xef\xbb\xbf/, '')
+      .trimStart()
+    return /^<[A-Za-z?!]/.test(text)
+  }
+  return false
 }
 
 /** Read as a stream: a text file is checked whole without being held whole. */

@@ -1,0 +1,180 @@
+import type { Deps } from '../../deps.ts'
+import { withTenant } from '../../db/tenant-scope.ts'
+import { paginate, type Page } from '../../http/lists.ts'
+import { audit } from '../../platform/audit.ts'
+import { systemContext, type RequestContext } from '../../platform/context.ts'
+import { NotFoundError } from '../../platform/errors.ts'
+import { attachFiles, attachmentsOfMany } from '../../platform/files/attachments.ts'
+import type { AcceptedFile } from '../../platform/files/sniff.ts'
+import { sendJob } from '../../platform/jobs.ts'
+import { publish } from '../../platform/live.ts'
+import { findTenantById } from '../../platform/tenancy/repo.ts'
+import { ingest80020, IngestRefusedError } from './amr/ingest.ts'
+
+export const IMPORT_QUEUE = 'readings.amr-import'
+export const IMPORT_OWNER = 'amr-import'
+type ImportDeps = Pick<Deps, 'db' | 'pool' | 'boss' | 'files' | 'clock'>
+
+export interface ImportRow {
+  id: string
+  created_by: string | null
+  status: 'queued' | 'running' | 'done' | 'failed'
+  total_bytes: string
+  read_bytes: string
+  files: number
+  rows_read: string | null
+  rows_changed: string | null
+  failed_file: string | null
+  failed_line: number | null
+  failed_reason: string | null
+  created_at: Date
+  finished_at: Date | null
+}
+
+export const importTopic = (id: string) => `amr-import:${id}`
+
+/**
+ * Staff upload 80020 files to load (item 12): they are kept (attachments of the import),
+ * the import is recorded and its job queued in the same transaction, so an upload is
+ * either wholly queued or not at all; the page then follows its progress.
+ */
+export async function queueImport(
+  deps: ImportDeps,
+  ctx: RequestContext,
+  files: readonly (AcceptedFile & { field: string })[],
+): Promise<string> {
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const [row] = await trx('amr_imports')
+      .insert({
+        tenant_id: ctx.tenant.id,
+        created_by: ctx.actor.id,
+        total_bytes: files.reduce((n, f) => n + f.size, 0),
+        files: files.length,
+      })
+      .returning<{ id: string }[]>('id')
+    await attachFiles(trx, deps.files, ctx, { type: IMPORT_OWNER, id: row!.id }, files)
+    await audit(trx, ctx, {
+      action: 'readings.amr-import-queued',
+      targetType: 'amr-import',
+      targetId: row!.id,
+      details: { files: files.map((f) => f.originalName) },
+    })
+    await sendJob(deps.boss, trx, IMPORT_QUEUE, { tenantId: ctx.tenant.id, importId: row!.id })
+    return row!.id
+  })
+}
+
+/** Says where an import stands: stored (the page reads it) and announced (open pages follow it). */
+async function report(
+  deps: ImportDeps,
+  tenantId: string,
+  id: string,
+  change: Partial<ImportRow>,
+): Promise<void> {
+  await withTenant(deps.db, tenantId, async (trx) => {
+    const [row] = await trx('amr_imports').where({ id }).update(change).returning<ImportRow[]>('*')
+    if (row)
+      await publish(trx, tenantId, importTopic(id), {
+        status: row.status,
+        read: Number(row.read_bytes),
+        total: Number(row.total_bytes),
+      })
+  })
+}
+
+/**
+ * The job: loads an import's files in one transaction (amr/ingest.ts), reporting the bytes
+ * read at most twice a second. A refused file fails the import with its name, line and
+ * reason and keeps nothing of the batch; anything else (the database went away) is
+ * retried by the queue, which is safe: the merge is idempotent.
+ */
+export async function runImport(
+  deps: ImportDeps,
+  job: { tenantId: string; importId: string },
+): Promise<void> {
+  const tenant = await findTenantById(deps.db, job.tenantId)
+  if (!tenant) return
+  const ctx = systemContext(tenant, 'amr-import')
+  const files = await withTenant(deps.db, tenant.id, async (trx) => {
+    const found = await trx('amr_imports').where({ id: job.importId }).first<ImportRow | undefined>()
+    if (!found || found.status === 'done' || found.status === 'failed') return undefined
+    return (await attachmentsOfMany(trx, IMPORT_OWNER, [job.importId])).get(job.importId) ?? []
+  })
+  if (!files) return
+  await report(deps, tenant.id, job.importId, { status: 'running', read_bytes: '0' })
+  let last = 0
+  let pending: Promise<void> = Promise.resolve()
+  const progress = (bytes: number) => {
+    const now = Date.now()
+    if (now - last < 500) return
+    last = now
+    pending = pending.then(() => report(deps, tenant.id, job.importId, { read_bytes: String(bytes) }))
+  }
+  try {
+    const result = await ingest80020(
+      deps.pool,
+      tenant.id,
+      tenant.settings.timeZone,
+      files.map((f) => ({ name: f.originalName, open: () => deps.files.read(f.storageKey) })),
+      progress,
+    )
+    await pending
+    await report(deps, tenant.id, job.importId, {
+      status: 'done',
+      read_bytes: files.reduce((n, f) => n + f.size, 0).toString(),
+      rows_read: String(result.rowsRead),
+      rows_changed: String(result.rowsChanged),
+      finished_at: deps.clock.now(),
+    })
+    await withTenant(deps.db, tenant.id, (trx) =>
+      audit(trx, ctx, {
+        action: 'readings.amr-import-done',
+        targetType: 'amr-import',
+        targetId: job.importId,
+        details: result,
+      }),
+    )
+  } catch (err) {
+    await pending
+    if (!(err instanceof IngestRefusedError)) throw err
+    await report(deps, tenant.id, job.importId, {
+      status: 'failed',
+      failed_file: err.file,
+      failed_line: err.line,
+      failed_reason: err.reason,
+      finished_at: deps.clock.now(),
+    })
+  }
+}
+
+export async function importOf(deps: ImportDeps, ctx: RequestContext, id: string): Promise<ImportRow> {
+  const row = await withTenant(deps.db, ctx.tenant.id, (trx) =>
+    trx('amr_imports').where({ id }).first<ImportRow | undefined>(),
+  )
+  if (!row) throw new NotFoundError('import')
+  return row
+}
+
+export function importList(deps: ImportDeps, ctx: RequestContext, page: number): Promise<Page<ImportRow>> {
+  return withTenant(deps.db, ctx.tenant.id, (trx) =>
+    paginate<ImportRow>(trx('amr_imports').orderBy('created_at', 'desc').select('*'), page, 20),
+  )
+}
+
+/** A stored point's intervals of one channel over a UTC range, for its profile and "complete until". */
+export function intervalsOf(
+  deps: ImportDeps,
+  ctx: RequestContext,
+  point: string,
+  channel: string,
+  range: { from: Date; to: Date },
+): Promise<{ starts_at: Date; minutes: number; value: string | null; status: string | null }[]> {
+  return withTenant(deps.db, ctx.tenant.id, (trx) =>
+    trx('amr_intervals')
+      .where({ point_code: point, channel })
+      .where('starts_at', '>=', range.from)
+      .where('starts_at', '<', range.to)
+      .orderBy('starts_at')
+      .select('starts_at', 'minutes', trx.raw('value::text AS value'), 'status'),
+  )
+}
