@@ -30,6 +30,7 @@ import { MESSAGES_PER_SECOND, STREAMS, TOPICS, benchLiveFanOut } from './live.ts
 import { SIGNINS_PER_SECOND, signInBurst } from './signins.ts'
 import { CONNECTIONS, DURATION, listen, once, run, serverTime, sessionCookie, type Result } from './load.ts'
 import { benchScaleOut } from './scale.ts'
+import { POINTS, benchAmrIngest } from './amr-ingest.ts'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kabinet-bench-'))
 chmodSync(dir, 0o755)
@@ -202,6 +203,25 @@ try {
 
   process.stdout.write(
     `sign-ins (${SIGNINS_PER_SECOND}/s for ${DURATION}s, the home page served meanwhile): answers ${JSON.stringify(burst.statuses)}, event-loop delay p99 ${burst.loopP99.toFixed(1)} ms\n`,
+  )
+
+  // Bulk ingest against a raw COPY (issue 19 item 12), after the pages: it loads the machine.
+  const owner3 = createKnex(ownerUrl, { poolMax: 1 })
+  const [rawTenant, ingestTenant] = [
+    await createTenant(owner3, { timeZone: 'Europe/Moscow' }),
+    await createTenant(owner3, { timeZone: 'Europe/Moscow' }),
+  ]
+  await owner3.destroy()
+  const superuserUrl = new URL(cluster.url)
+  superuserUrl.pathname = '/kabinet'
+  const superuser = createPgPool(superuserUrl.toString(), () => {}, 1)
+  const amr = await benchAmrIngest(deps.pool, superuser, dir, {
+    raw: rawTenant.id,
+    ingest: ingestTenant.id,
+  })
+  await superuser.end()
+  process.stdout.write(
+    `AMR ingest (${POINTS} points × 4 channels × 48 periods, ${amr.rows} values, ${(amr.bytes / 1e6).toFixed(0)} MB of 80020): raw COPY ${(amr.rawMs / 1000).toFixed(1)} s, import ${(amr.ingestMs / 1000).toFixed(1)} s = ${(amr.ingestMs / amr.rawMs).toFixed(2)}× (target ≤ 2×); the same file again ${(amr.againMs / 1000).toFixed(1)} s, ${amr.changedAgain} values changed\n`,
   )
 
   kabinet.server.close()

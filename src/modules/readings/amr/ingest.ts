@@ -6,6 +6,9 @@ import { Temporal } from 'temporal-polyfill'
 import { parseDay } from '../../../platform/time/intervals.ts'
 import { detectEncoding, Malformed80020Error, read80020 } from './format80020.ts'
 
+/** The longest an import may take, statements included (a batch of files of 10,000 points each). */
+const LIMIT_MS = 30 * 60_000
+
 /** A file to load: read twice (the encoding is judged from the bytes first), never held whole. */
 export interface IngestFile {
   name: string
@@ -79,6 +82,7 @@ async function* copyLines(
   encoding: 'utf-8' | 'windows-1251',
   zone: string,
   counted: { rows: number },
+  fileNo: number,
 ): AsyncGenerator<string> {
   const utc = startsAt(zone)
   let day: string | undefined
@@ -88,9 +92,9 @@ async function* copyLines(
     if ('header' in item) day = item.header.day
     if (!('interval' in item) || !day) continue
     const i = item.interval
-    batch += `${field(i.point.code)}\t${field(i.channel)}\t${utc(day, i.start, i.summer)}\t${i.minutes}\t${field(i.value)}\t${field(i.status)}\n`
+    batch += `${fileNo}\t${field(i.point.code)}\t${field(i.channel)}\t${utc(day, i.start, i.summer)}\t${i.minutes}\t${field(i.value)}\t${field(i.status)}\n`
     counted.rows++
-    if (++n === 500) {
+    if (++n === 5000) {
       yield batch
       batch = ''
       n = 0
@@ -101,12 +105,12 @@ async function* copyLines(
 
 /**
  * Loads 80020 files into `amr_intervals` all or nothing (item 12): each file is parsed as
- * a stream (never a DOM) and sent through `COPY` into a temporary table, then merged in
- * one statement. A period already stored with the same value, status and length is left
- * alone, so the same files loaded again change nothing; a later file of the batch wins
- * over an earlier one for the same period. A malformed file rolls the whole batch back
- * and is named with its line. Runs on one connection of the runtime role, in the tenant's
- * scope like every other write.
+ * a stream (never a DOM) and sent through `COPY` into a temporary table — Postgres refuses
+ * COPY into a table with row-level security — then merged: a period already stored with
+ * the same value, status and length is left alone, so the same files loaded again change
+ * nothing; a later file of the batch wins over an earlier one for the same period. A
+ * malformed file rolls the whole batch back and is named with its line. Runs on one
+ * connection of the runtime role, in the tenant's scope like every other write.
  */
 export async function ingest80020(
   pool: pg.Pool,
@@ -121,11 +125,19 @@ export async function ingest80020(
   try {
     await client.query('BEGIN')
     await client.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId])
+    // A batch of big files is one long transaction by design: the pages' 10-second limits
+    // would cut it off, so this transaction has its own (and the merge its own read timeout).
+    await client.query(`SET LOCAL statement_timeout = ${LIMIT_MS}`)
+    await client.query(`SET LOCAL idle_in_transaction_session_timeout = ${LIMIT_MS}`)
+    // Room to sort a big batch in memory rather than on disk.
+    await client.query(`SET LOCAL work_mem = '256MB'`)
+    // Imports of one tenant take turns: the merge below inserts without conflict handling.
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('amr-import:' || $1))`, [tenantId])
     await client.query(
-      `CREATE TEMP TABLE amr_staging (seq bigserial, point_code text, channel text, starts_at timestamptz,
+      `CREATE TEMP TABLE amr_staging (file smallint, point_code text, channel text, starts_at timestamptz,
          minutes smallint, value numeric, status text) ON COMMIT DROP`,
     )
-    for (const file of files) {
+    for (const [fileNo, file] of files.entries()) {
       const encoding = await detectEncoding(file.open())
       const base = done
       let size = 0
@@ -142,10 +154,17 @@ export async function ingest80020(
               encoding,
               zone,
               counted,
+              fileNo,
             ),
           ),
           client.query(
-            copyFrom('COPY amr_staging (point_code, channel, starts_at, minutes, value, status) FROM STDIN'),
+            // pg's read timeout applies to a COPY too (its config is the stream): the pool's 4 s would cut a big file.
+            Object.assign(
+              copyFrom(
+                'COPY amr_staging (file, point_code, channel, starts_at, minutes, value, status) FROM STDIN',
+              ),
+              { query_timeout: LIMIT_MS },
+            ),
           ),
         )
       } catch (err) {
@@ -154,20 +173,35 @@ export async function ingest80020(
       }
       done = base + size
     }
-    const merged = await client.query(
-      `INSERT INTO amr_intervals (tenant_id, point_code, channel, starts_at, minutes, value, status)
-       SELECT DISTINCT ON (point_code, channel, starts_at)
-              $1::uuid, point_code, channel, starts_at, minutes, value, status
-       FROM amr_staging
-       ORDER BY point_code, channel, starts_at, seq DESC
-       ON CONFLICT (tenant_id, point_code, channel, starts_at) DO UPDATE
-         SET minutes = EXCLUDED.minutes, value = EXCLUDED.value, status = EXCLUDED.status
-         WHERE (amr_intervals.minutes, amr_intervals.value, amr_intervals.status)
-               IS DISTINCT FROM (EXCLUDED.minutes, EXCLUDED.value, EXCLUDED.status)`,
-      [tenantId],
+    const merge = (text: string): pg.QueryConfig & { query_timeout: number } => ({
+      query_timeout: LIMIT_MS,
+      text,
+      values: text.includes('$1') ? [tenantId] : [],
+    })
+    // The batch's last value of each period (a later file wins), as a table to merge from.
+    await client.query(
+      merge(`CREATE TEMP TABLE amr_batch ON COMMIT DROP AS
+             SELECT DISTINCT ON (point_code, channel, starts_at) point_code, channel, starts_at, minutes, value, status
+             FROM amr_staging ORDER BY point_code, channel, starts_at, file DESC`),
+    )
+    // Periods stored before: changed only where something differs (so loading again changes nothing)…
+    const updated = await client.query(
+      merge(`UPDATE amr_intervals t SET minutes = b.minutes, value = b.value, status = b.status
+             FROM amr_batch b
+             WHERE t.tenant_id = $1::uuid AND t.point_code = b.point_code AND t.channel = b.channel
+               AND t.starts_at = b.starts_at
+               AND (t.minutes, t.value, t.status) IS DISTINCT FROM (b.minutes, b.value, b.status)`),
+    )
+    // …and new ones inserted plainly: per-row conflict handling costs twice a COPY on a big batch.
+    const inserted = await client.query(
+      merge(`INSERT INTO amr_intervals (tenant_id, point_code, channel, starts_at, minutes, value, status)
+             SELECT $1::uuid, b.point_code, b.channel, b.starts_at, b.minutes, b.value, b.status
+             FROM amr_batch b
+             WHERE NOT EXISTS (SELECT 1 FROM amr_intervals t WHERE t.tenant_id = $1::uuid
+                               AND t.point_code = b.point_code AND t.channel = b.channel AND t.starts_at = b.starts_at)`),
     )
     await client.query('COMMIT')
-    return { rowsRead: counted.rows, rowsChanged: merged.rowCount ?? 0 }
+    return { rowsRead: counted.rows, rowsChanged: (updated.rowCount ?? 0) + (inserted.rowCount ?? 0) }
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined)
     throw err
