@@ -111,6 +111,7 @@ const MATRIX: Record<string, Expectation> = {
   'GET /services/readings/meters/:id': OWNER(G),
   'POST /services/readings/meters/:id': OWNER(P),
   'GET /services/readings/meters/:id/readings.csv': OWNER(G),
+  'GET /services/readings/meters/:id/intervals.csv': OWNER(G),
   'GET /services/readings/photos/:attachmentId': OWNER(G),
   'GET /admin/readings': STAFF(G),
   'GET /admin/readings/period.csv': STAFF(G),
@@ -312,6 +313,7 @@ async function meterUnderReview(
       decimals: 0,
       object: 'Polna 1',
       installed_on: '2026-01-01',
+      amr_code: 'M-1',
     })
     .returning<{ id: string }[]>('id')
   const [reading] = await trx('meter_readings')

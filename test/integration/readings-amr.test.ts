@@ -1,6 +1,7 @@
 import type { Server } from 'node:http'
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { withTenant } from '../../src/db/tenant-scope.ts'
 import { DEMO_AMR_ACCOUNTS, document80020 } from '../../src/simulator/amr.ts'
 import { startSimulator } from '../../src/simulator/server.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
@@ -262,5 +263,68 @@ describe('readings: AMR data on demand', () => {
         expect({ table: table_name, n: found.rows[0]!.n }).toEqual({ table: table_name, n: '0' })
       }
     }
+  })
+
+  it('keeps a fetched day as interval data: the meter says how far it is complete and shows the day, gaps as gaps', async () => {
+    const tenant = await createTenant(t.db.owner, {
+      timeZone: 'Europe/Moscow',
+      modules: { readings: { amrHeadEnd: simulator.url } },
+    })
+    await registerConfirmed(t, smtp, tenant.host, 'kept@example.com', PASSWORD)
+    const kept = await signedIn(t, tenant.host, 'kept@example.com', PASSWORD)
+    // The account's hourly meter, which misses periods 10 and 11 (10:00–12:00) on every day.
+    const code = cp1251User.meters[1]!.code
+    const meterId = await withTenant(t.db.owner, tenant.id, async (trx) => {
+      const owner = await trx('customers').where({ email: 'kept@example.com' }).first<{ id: string }>('id')
+      const [row] = await trx('meters')
+        .insert({
+          tenant_id: tenant.id,
+          customer_id: owner.id,
+          number: code,
+          tariff: 'T1',
+          zones: ['total'],
+          digits: 6,
+          decimals: 0,
+          object: 'Дом',
+          installed_on: '2026-01-01',
+          amr_code: code,
+        })
+        .returning<{ id: string }[]>('id')
+      return row!.id
+    })
+    expect((await kept.get(`/services/readings/meters/${meterId}`)).text).toContain('No AMR data kept yet')
+    const form = { amrLogin: cp1251User.login, amrPassword: cp1251User.password, day: DAY }
+    expect((await fetchDay(kept, form)).status).toBe(200)
+    const rows = await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('amr_intervals')
+        .where({ point_code: code, channel: '01' })
+        .orderBy('starts_at')
+        .select('starts_at', 'value'),
+    )
+    expect(rows).toHaveLength(24)
+    expect(rows.filter((r) => r.value === null)).toHaveLength(2)
+    // Fetching the same day again changes nothing.
+    expect((await fetchDay(kept, form)).status).toBe(200)
+    expect(
+      await withTenant(t.db.owner, tenant.id, (trx) => trx('amr_intervals').count('* as n').first()),
+    ).toEqual({
+      n: String((48 + 24) * 4),
+    })
+
+    // Complete until the first hole: 10:00 Moscow time on the day.
+    const page = await kept.get(`/services/readings/meters/${meterId}?profileDay=${DAY}`)
+    expect(page.text).toContain('AMR data complete until 20 Nov 2026, 10:00')
+    expect(page.text).toMatch(/data-period="09:00"[^]*?<td[^>]*>[\d.,]+<\/td>/)
+    expect(page.text).toMatch(/data-period="10:00"[^]*?<td[^>]*>—<\/td>/)
+    const csv = await kept.raw
+      .get(`/services/readings/meters/${meterId}/intervals.csv?day=${DAY}`)
+      .set('Host', tenant.host)
+    const lines: string[][] = parse(csv.text.replace(/^\uFEFF/, ''), { delimiter: ',' })
+    expect(lines.filter((l) => l[1] === 'A+' && l[2] === '10:00')).toEqual([
+      [code, 'A+', '10:00', '2026-11-20T07:00:00.000Z', '60', '', '1'],
+    ])
+    const bad = await kept.get(`/services/readings/meters/${meterId}?profileDay=2026-02-30`)
+    expect(bad.status).toBe(422)
+    expect(bad.text).toContain('href="#profileDay"')
   })
 })

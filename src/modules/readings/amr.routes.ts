@@ -7,6 +7,7 @@ import { stepChart } from '../../platform/chart.ts'
 import { csvDelimiter, writeCsv } from '../../platform/csv.ts'
 import { addDays, dayOf, isRealDay } from '../../platform/time/intervals.ts'
 import { AMR_CHANNELS, amrCsvColumns, amrDay, rememberAmrLogin, rememberedAmrLogin } from './amr.service.ts'
+import type { ReadingsServices } from './services.ts'
 import { readingsSettings } from './settings.ts'
 
 const BASE = '/services/readings'
@@ -19,7 +20,7 @@ const ONE_LINE = /^[^\p{Cc}]*$/u
  * user id and password go to the tenant's head-end for this one request and are dropped:
  * never stored, logged, queued or shown again.
  */
-export function amrRoutes(deps: Deps): Router {
+export function amrRoutes(deps: Deps, readings: ReadingsServices): Router {
   const router = Router()
   const throttle = createCredentialThrottle(deps.pool, 'amr')
   const page = (res: Response) => {
@@ -64,6 +65,7 @@ export function amrRoutes(deps: Deps): Router {
     const result = await amrDay(res.locals.ctx, { login, password }, day)
     if (!('failure' in result)) {
       await tried.succeeded()
+      await readings.keepFetchedDay(res.locals.ctx, result.day, result.intervals)
       // Only an id the head-end accepted is worth remembering.
       await rememberAmrLogin(deps, res.locals.ctx, res.locals.customer!.id, remember ? login : null)
       if (formText(req, 'action') === 'csv') {

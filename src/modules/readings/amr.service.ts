@@ -34,7 +34,7 @@ export interface AmrResult {
   intervals: Interval80020[]
 }
 
-const CHANNEL_NAMES: Record<string, string> = { '01': 'A+', '02': 'A-', '03': 'R+', '04': 'R-' }
+export const CHANNEL_NAMES: Record<string, string> = { '01': 'A+', '02': 'A-', '03': 'R+', '04': 'R-' }
 
 /**
  * The day's periods as CSV columns: the reader's headers, and values with the decimal mark

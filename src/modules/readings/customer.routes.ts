@@ -7,10 +7,14 @@ import { formText, renderInvalid, type FieldError } from '../../http/forms.ts'
 import { PageParam, pagination } from '../../http/lists.ts'
 import { uuidIds } from '../../http/params.ts'
 import { acceptUploads } from '../../http/upload.ts'
-import { barChart } from '../../platform/chart.ts'
+import { barChart, stepChart } from '../../platform/chart.ts'
 import { reencodePhoto, UnreadablePhotoError } from '../../platform/files/photo.ts'
 import type { AcceptedFile } from '../../platform/files/sniff.ts'
-import { dayOf } from '../../platform/time/intervals.ts'
+import { addDays, dayOf, isRealDay, localDateTimeValue } from '../../platform/time/intervals.ts'
+import { contentDisposition } from '../../http/download.ts'
+import { csvDelimiter, writeCsv } from '../../platform/csv.ts'
+import { CHANNEL_NAMES } from './amr.service.ts'
+import type { StoredInterval } from './intervals.service.ts'
 import { exportReadings } from './export.ts'
 import type { MeterRow } from './meters.service.ts'
 import { PHOTO_OWNER } from './readings.service.ts'
@@ -19,6 +23,8 @@ import type { ReadingsServices } from './services.ts'
 import { readingsSettings } from './settings.ts'
 
 const BASE = '/services/readings'
+/** A period's start on the tenant's clock, `HH:MM` (the label a customer reads). */
+const localTime = (instant: Date, zone: string) => localDateTimeValue(instant, zone).slice(11, 16)
 export const PHOTO_FIELD = { field: 'photo', allow: ['jpeg', 'png'], maxBytes: 10 * 1024 * 1024 } as const
 
 /** A rule's message in the reader's language, its dates and numbers in their form. */
@@ -74,8 +80,16 @@ export function readingsCustomerRoutes(deps: Deps, readings: ReadingsServices): 
       res.locals.ctx,
       meters.map((m) => m.id),
     )
+    const complete = await readings.completeUntil(
+      res.locals.ctx,
+      meters.flatMap((m) => (m.amr_code ? [m.amr_code] : [])),
+    )
     res.render('customer/readings/home', {
-      meters: meters.map((m) => ({ ...m, latest: latest.get(m.id) })),
+      meters: meters.map((m) => ({
+        ...m,
+        latest: latest.get(m.id),
+        completeUntil: m.amr_code ? complete.get(m.amr_code) : undefined,
+      })),
       window: readingWindow(today(res), settings),
       settings,
       amrOffered: settings.amrHeadEnd !== '',
@@ -110,9 +124,105 @@ export function readingsCustomerRoutes(deps: Deps, readings: ReadingsServices): 
     }
   }
 
+  /**
+   * An AMR meter's stored day (items 2 and 11): how far its data is complete, and the A+
+   * profile of a day (yesterday unless asked) with missing periods left missing.
+   */
+  const amrDayOf = async (req: Request, res: Response, meter: MeterRow) => {
+    if (!meter.amr_code) return undefined
+    const asked = typeof req.query.profileDay === 'string' ? req.query.profileDay : undefined
+    const day = asked ?? addDays(today(res), -1)
+    if (!isRealDay(day))
+      return {
+        day,
+        error: { field: 'profileDay', text: res.locals.t('readings.errors.day'), href: '#profileDay' },
+      }
+    const complete = (await readings.completeUntil(res.locals.ctx, [meter.amr_code])).get(meter.amr_code)
+    const stored = (await readings.storedDay(res.locals.ctx, meter.amr_code, day)).filter(
+      (i) => i.channel === '01',
+    )
+    const { fmt } = res.locals
+    const zone = res.locals.ctx.tenant.settings.timeZone
+    const labels = stored.map((i) => localTime(i.starts_at, zone))
+    return {
+      day,
+      completeUntil: complete,
+      stored,
+      labels,
+      chart: stored.length
+        ? stepChart(
+            stored.map((i) => (i.value === null ? null : Number(i.value))),
+            labels,
+            { format: (n) => fmt.number(n), labelEvery: Math.max(1, Math.round(stored.length / 8)) },
+          )
+        : undefined,
+    }
+  }
+
   router.get(`${BASE}/meters/:id`, async (req, res) => {
     const page = await meterPage(req, res)
-    res.render('customer/readings/meter', { ...page, values: { day: page.today } })
+    const amr = await amrDayOf(req, res, page.meter)
+    if (amr?.error)
+      return renderInvalid(
+        res,
+        'customer/readings/meter',
+        [amr.error],
+        { day: page.today, profileDay: amr.day },
+        {
+          ...page,
+          amr: { day: amr.day, invalid: true },
+        },
+      )
+    res.render('customer/readings/meter', { ...page, amr, values: { day: page.today, profileDay: amr?.day } })
+  })
+
+  router.get(`${BASE}/meters/:id/intervals.csv`, async (req, res) => {
+    const meter = await readings.customerMeter(res.locals.ctx, customerId(res), String(req.params.id))
+    const day = typeof req.query.day === 'string' ? req.query.day : ''
+    if (!meter.amr_code) return void res.status(404).render('errors/404')
+    if (!isRealDay(day)) {
+      const error = { field: 'profileDay', text: res.locals.t('readings.errors.day'), href: '#profileDay' }
+      return renderInvalid(
+        res,
+        'customer/readings/meter',
+        [error],
+        { profileDay: day },
+        {
+          ...(await meterPage(req, res)),
+          amr: { day, invalid: true },
+        },
+      )
+    }
+    const rows = await readings.storedDay(res.locals.ctx, meter.amr_code, day)
+    const { t, locale } = res.locals
+    const zone = res.locals.ctx.tenant.settings.timeZone
+    const comma = csvDelimiter(locale) === ';'
+    res.set({
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': contentDisposition(`amr-${meter.number}-${day}.csv`),
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+    })
+    await writeCsv(
+      res,
+      [
+        { header: t('readings.amr.meter'), value: () => meter.number },
+        {
+          header: t('readings.amr.channel'),
+          value: (i: StoredInterval) => CHANNEL_NAMES[i.channel] ?? i.channel,
+        },
+        { header: t('readings.amr.from'), value: (i: StoredInterval) => localTime(i.starts_at, zone) },
+        { header: t('readings.amr.utc'), value: (i: StoredInterval) => i.starts_at.toISOString() },
+        { header: t('readings.amr.minutes'), value: (i: StoredInterval) => i.minutes },
+        {
+          header: t('readings.amr.value'),
+          value: (i: StoredInterval) => (comma ? i.value?.replace('.', ',') : i.value),
+        },
+        { header: t('readings.amr.status'), value: (i: StoredInterval) => i.status },
+      ],
+      rows,
+      locale,
+    )
   })
 
   router.post(

@@ -160,21 +160,3 @@ export function importList(deps: ImportDeps, ctx: RequestContext, page: number):
     paginate<ImportRow>(trx('amr_imports').orderBy('created_at', 'desc').select('*'), page, 20),
   )
 }
-
-/** A stored point's intervals of one channel over a UTC range, for its profile and "complete until". */
-export function intervalsOf(
-  deps: ImportDeps,
-  ctx: RequestContext,
-  point: string,
-  channel: string,
-  range: { from: Date; to: Date },
-): Promise<{ starts_at: Date; minutes: number; value: string | null; status: string | null }[]> {
-  return withTenant(deps.db, ctx.tenant.id, (trx) =>
-    trx('amr_intervals')
-      .where({ point_code: point, channel })
-      .where('starts_at', '>=', range.from)
-      .where('starts_at', '<', range.to)
-      .orderBy('starts_at')
-      .select('starts_at', 'minutes', trx.raw('value::text AS value'), 'status'),
-  )
-}

@@ -45,7 +45,7 @@ export const readingsModule: KabinetModule = {
     return Router()
       .use('/services/readings', requireService(deps.db, 'readings'))
       .use(
-        amrRoutes(deps),
+        amrRoutes(deps, readings),
         readingsCustomerRoutes(deps, readings),
         readingsAdminRoutes(deps, readings),
         importRoutes(deps, readings),

@@ -1,6 +1,7 @@
 import type { Deps } from '../../deps.ts'
 import { bindServices } from '../../platform/services.ts'
 import { importList, importOf, queueImport } from './imports.service.ts'
+import { completeUntil, keepFetchedDay, storedDay } from './intervals.service.ts'
 import { customerMeter, meterList, meterOf, meterOwnerEmail, metersOf, saveMeter } from './meters.service.ts'
 import {
   awaitingReview,
@@ -17,11 +18,13 @@ import {
 export function createReadingsServices(deps: Deps) {
   return bindServices(deps, {
     awaitingReview,
+    completeUntil,
     customerMeter,
     decideReading,
     enterReading,
     importList,
     importOf,
+    keepFetchedDay,
     latestReadings,
     meterList,
     meterOf,
@@ -33,6 +36,7 @@ export function createReadingsServices(deps: Deps) {
     readingHistory,
     readingPhotoOwner,
     saveMeter,
+    storedDay,
   })
 }
 

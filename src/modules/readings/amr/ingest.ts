@@ -40,7 +40,7 @@ const field = (v: string | null) =>
  * summer-time pass carries it); a time the spring switch skips moves forward. Memoised:
  * a file has a few dozen distinct periods and a million values.
  */
-function startsAt(zone: string): (day: string, time: string, summer: boolean) => string {
+export function startsAt(zone: string): (day: string, time: string, summer: boolean) => string {
   const seen = new Map<string, string>()
   return (day, time, summer) => {
     const key = `${day}|${time}|${summer ? 1 : 0}`
