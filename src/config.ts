@@ -26,6 +26,9 @@ const EnvSchema = z.object({
   UPLOAD_MAX_REQUEST_MB: z.coerce.number().int().min(1).max(2048).default(100),
   // A TrueType font with Latin, Cyrillic and Chinese glyphs for PDF receipts (Debian's
   // fonts-wqy-microhei by default); a collection (.ttc) names its face after '#'.
+  // Where the back-office simulator answers in development (docker compose runs it as its
+  // own service); unset, `npm start` runs one beside the portal on 127.0.0.1:4010.
+  SIMULATOR_URL: z.url({ protocol: /^https?$/ }).optional(),
   PDF_FONT: z.string().min(1).default('/usr/share/fonts/truetype/wqy/wqy-microhei.ttc#WenQuanYiMicroHei'),
 })
 
@@ -45,6 +48,8 @@ export type Config = Readonly<{
   metricsToken: string | undefined
   shutdownDrainMs: number
   uploadMaxRequestBytes: number
+  /** The back-office simulator's address when it runs elsewhere (development only). */
+  simulatorUrl: string | undefined
   /** The receipts' font (file and, in a collection, face); undefined outside production when the file is missing (no receipts then). */
   pdfFont: { file: string; face: string | undefined } | undefined
 }>
@@ -98,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: e.METRICS_TOKEN,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     uploadMaxRequestBytes: e.UPLOAD_MAX_REQUEST_MB * 1024 * 1024,
+    simulatorUrl: e.SIMULATOR_URL,
     pdfFont,
   })
 }

@@ -14,7 +14,7 @@ const database = await resolveDatabase(config)
 const owner = createKnex(database.ownerUrl, { poolMax: 2, queryTimeoutMs: 0 })
 try {
   await migrate(database.ownerUrl, moduleQueues())
-  for (const login of await seedDemo(owner, config.port, MODULES)) {
+  for (const login of await seedDemo(owner, config.port, MODULES, config.simulatorUrl)) {
     process.stdout.write(
       `${login.tenant}: ${login.url}/  customer ${login.customerEmail} / ${login.customerPassword}  staff ${login.email} / ${login.password} TOTP ${login.totpSecret}\n`,
     )

@@ -123,6 +123,13 @@ const DEMO_TENANTS: DemoTenant[] = [
   },
 ]
 
+/** A demo tenant with an AMR head-end points at wherever the simulator runs. */
+function withHeadEnd(settings: DemoTenant['settings'], simulatorUrl: string): DemoTenant['settings'] {
+  const readings = settings.modules?.readings as { amrHeadEnd?: string } | undefined
+  if (!readings?.amrHeadEnd) return settings
+  return { ...settings, modules: { ...settings.modules, readings: { ...readings, amrHeadEnd: simulatorUrl } } }
+}
+
 export function demoBaseUrl(slug: string, port: number): string {
   return `http://${slug}.localhost${port === 80 ? '' : `:${port}`}`
 }
@@ -137,6 +144,7 @@ export async function seedDemo(
   owner: Knex,
   port: number,
   modules: readonly KabinetModule[],
+  simulatorUrl = SIMULATOR_URL,
 ): Promise<DemoLogin[]> {
   const logins: DemoLogin[] = []
   for (const demo of DEMO_TENANTS) {
@@ -153,7 +161,7 @@ export async function seedDemo(
       totpSecret: login.adminTotpSecret,
       notes: [],
     })
-    const settings = { ...demo.settings, publicBaseUrl: url }
+    const settings = { ...withHeadEnd(demo.settings, simulatorUrl), publicBaseUrl: url }
     await withTenant(owner, demo.id, async (trx) => {
       if (await tenantExists(trx, demo.slug)) {
         // Development data follows the code: a newer demo configuration replaces the stored one.
