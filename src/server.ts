@@ -71,7 +71,8 @@ async function main(): Promise<void> {
   for (const mod of MODULES) await mod.start?.(deps)
   // In development the utilities' back-office systems are simulated beside the portal (the
   // `ru` demo's AMR head-end); one already running there (`npm run simulator`) is used as is.
-  const simulator = cfg.env === 'development' && !cfg.simulatorUrl ? await startDevSimulator(logger) : undefined
+  const simulator =
+    cfg.env === 'development' && !cfg.simulatorUrl ? await startDevSimulator(logger) : undefined
 
   const app = createApp(deps)
   const server: Server = app.listen(cfg.port, () => {

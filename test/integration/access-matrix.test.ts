@@ -108,6 +108,8 @@ const MATRIX: Record<string, Expectation> = {
   'GET /services/readings/amr': CUSTOMER(G),
   // This tenant has no AMR head-end: nothing to ask it.
   'POST /services/readings/amr': { ...CUSTOMER(P), owner: 'hidden', otherCustomer: 'hidden' },
+  'GET /services/readings/meters/new': CUSTOMER(G),
+  'POST /services/readings/meters/new': CUSTOMER(P),
   'GET /services/readings/meters/:id': OWNER(G),
   'POST /services/readings/meters/:id': OWNER(P),
   'GET /services/readings/meters/:id/readings.csv': OWNER(G),
@@ -124,6 +126,9 @@ const MATRIX: Record<string, Expectation> = {
   'POST /admin/readings/review/:id': STAFF(P),
   'GET /admin/readings/export.csv': STAFF(G),
   'GET /admin/readings/photos/:attachmentId': STAFF(G),
+  'GET /admin/readings/requests': STAFF(G),
+  // An empty form names no action: the handler answers 404 to staff too.
+  'POST /admin/readings/requests/:id': { ...STAFF(P), clerk: 'hidden', admin: 'hidden' },
   'GET /admin/readings/imports': STAFF(G),
   'POST /admin/readings/imports': STAFF(P),
   'GET /admin/readings/imports/:id': STAFF(G),
@@ -264,6 +269,7 @@ const REAL_FORMS: Record<string, Record<string, string>> = {
   'POST /admin/generation/schedules/:id': { to: 'accepted', version: '0', comment: '' },
   'POST /services/pgb/import/:id': { mode: 'draft' },
   'POST /admin/readings/review/:id': { decision: 'rejected', note: 'Not yours' },
+  'POST /admin/readings/requests/:id': { action: 'decline', note: 'Not yours' },
   'POST /admin/readings/meters/:id/readings': {
     day: '2026-11-20',
     'zone-total': '9',
@@ -345,7 +351,16 @@ async function meterUnderReview(
   const [amrImport] = await trx('amr_imports')
     .insert({ tenant_id: tenantId, total_bytes: 0, files: 0, status: 'done' })
     .returning<{ id: string }[]>('id')
-  return { meter: meter!.id, reading: reading!.id, photo: photo!.id, amrImport: amrImport!.id }
+  const [meterRequest] = await trx('meter_requests')
+    .insert({ tenant_id: tenantId, customer_id: customerId, number: 'M-2', object: 'Polna 1', tariff: 'T1' })
+    .returning<{ id: string }[]>('id')
+  return {
+    meter: meter!.id,
+    reading: reading!.id,
+    photo: photo!.id,
+    amrImport: amrImport!.id,
+    meterRequest: meterRequest!.id,
+  }
 }
 
 /** Routes that end the session they are called with: each cell gets a fresh session. */
@@ -560,6 +575,7 @@ describe('access matrix: every route × every kind of visitor', () => {
       ['/admin/readings/meters/', from.meter],
       ['/admin/readings/review/', from.reading],
       ['/admin/readings/imports/', from.amrImport],
+      ['/admin/readings/requests/', from.meterRequest],
     ]
     const id = path.includes('/availability/:id')
       ? from.availability
@@ -685,6 +701,7 @@ describe('access matrix: every route × every kind of visitor', () => {
         n: '1',
       })
       expect(await trx('meter_readings').select('status')).toEqual([{ status: 'review' }])
+      expect(await trx('meter_requests').select('status')).toEqual([{ status: 'pending' }])
     })
   }, 120_000)
 })

@@ -553,4 +553,78 @@ describe('readings: meters and manual readings', () => {
       422,
     )
   })
+
+  it('lets a customer ask for a meter with a photo, which staff confirm with its register or decline, emailing either way', async () => {
+    const photo = await sharp({ create: { width: 30, height: 20, channels: 3, background: '#808080' } })
+      .png()
+      .toBuffer()
+    const ask = async (fields: Record<string, string>, file?: Buffer) => {
+      await customer.get('/services/readings/meters/new')
+      let req = multipart(customer, '/services/readings/meters/new')
+      for (const [name, value] of Object.entries(fields)) req = req.field(name, value)
+      if (file) req = req.attach('photo', file, { filename: 'plate.png' })
+      return req
+    }
+    const noPhoto = await ask({ number: 'H-1', object: 'Garaż', tariff: 'T2' })
+    expect(noPhoto.status).toBe(422)
+    expect(noPhoto.text).toContain('href="#photo"')
+    const badTariff = await ask({ number: 'H-1', object: 'Garaż', tariff: 'X' }, photo)
+    expect(badTariff.status).toBe(422)
+    expect(badTariff.text).toContain('Choose a tariff')
+    expect((await ask({ number: 'H-1', object: 'Garaż', tariff: 'T2' }, photo)).status).toBe(303)
+    const twice = await ask({ number: 'H-1', object: 'Garaż', tariff: 'T2' }, photo)
+    expect(twice.status).toBe(422)
+    expect(twice.text).toContain('You have already asked for this meter: it waits for confirmation.')
+    expect((await customer.get('/services/readings')).text).toMatch(
+      /data-testid="requests"[^]*?H-1[^]*?Waiting for confirmation/,
+    )
+
+    const queue = await admin.get('/admin/readings/requests')
+    const id = new RegExp('data-request="([^"]+)"[^]*?H-1').exec(queue.text)![1]!
+    const bad = await admin.post(`/admin/readings/requests/${id}`, {
+      action: 'confirm',
+      digits: '0',
+      decimals: '1',
+      multiplier: '1',
+      installedOn: '2026-11-01',
+      amrCode: '',
+    })
+    expect(bad.status).toBe(422)
+    expect(bad.text).toContain(`href="#digits-${id}"`)
+    const ok = await admin.post(`/admin/readings/requests/${id}`, {
+      action: 'confirm',
+      digits: '6',
+      decimals: '1',
+      multiplier: '1',
+      installedOn: '2026-11-01',
+      amrCode: '',
+    })
+    expect(ok.status).toBe(303)
+    const meter = await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('meters').where({ number: 'H-1' }).first('tariff', 'zones', 'digits', 'object'),
+    )
+    expect(meter).toEqual({ tariff: 'T2', zones: ['day', 'night'], digits: 6, object: 'Garaż' })
+    const mail = await smtp.waitFor(
+      (m) => m.envelopeTo.includes('meter@example.com') && (m.subject ?? '').includes('meter H-1 added'),
+    )
+    expect(mail.text).toContain('You can now enter its readings.')
+    const known = await ask({ number: 'H-1', object: 'Garaż', tariff: 'T2' }, photo)
+    expect(known.status).toBe(422)
+    expect(known.text).toContain('This meter is already registered.')
+
+    expect((await ask({ number: 'H-2', object: 'Szopa', tariff: 'T1' }, photo)).status).toBe(303)
+    const second = new RegExp('data-request="([^"]+)"[^]*?H-2').exec(
+      (await admin.get('/admin/readings/requests')).text,
+    )![1]!
+    const noNote = await admin.post(`/admin/readings/requests/${second}`, { action: 'decline', note: '' })
+    expect(noNote.status).toBe(422)
+    expect(
+      (await admin.post(`/admin/readings/requests/${second}`, { action: 'decline', note: 'Not on our grid' }))
+        .status,
+    ).toBe(303)
+    await smtp.waitFor(
+      (m) => m.envelopeTo.includes('meter@example.com') && (m.subject ?? '').includes('meter H-2 not added'),
+    )
+    expect((await customer.get('/services/readings')).text).toMatch(/H-2[^]*?Declined[^]*?Not on our grid/)
+  })
 })

@@ -14,6 +14,7 @@ import { postedValues, ruleErrors } from './customer.routes.ts'
 import { exportReadings } from './export.ts'
 import type { MeterInput, MeterRow } from './meters.service.ts'
 import { PHOTO_OWNER, periodQuery } from './readings.service.ts'
+import { REQUEST_OWNER } from './requests.service.ts'
 import { zoneField } from './rules.ts'
 import type { ReadingsServices } from './services.ts'
 import { readingsSettings, type ReadingsSettings } from './settings.ts'
@@ -343,7 +344,9 @@ export function readingsAdminRoutes(deps: Deps, readings: ReadingsServices): Rou
 
   router.get(
     `${ADMIN}/photos/:attachmentId`,
-    attachmentDownload(deps, (_ctx, attachment) => attachment.owner.type === PHOTO_OWNER),
+    attachmentDownload(deps, (_ctx, attachment) =>
+      [PHOTO_OWNER, REQUEST_OWNER].includes(attachment.owner.type),
+    ),
   )
   return router
 }

@@ -18,6 +18,7 @@ import type { StoredInterval } from './intervals.service.ts'
 import { exportReadings } from './export.ts'
 import type { MeterRow } from './meters.service.ts'
 import { PHOTO_OWNER } from './readings.service.ts'
+import { REQUEST_OWNER } from './requests.service.ts'
 import { readingWindow, REVIEW_REASONS, zoneField, type RuleError } from './rules.ts'
 import type { ReadingsServices } from './services.ts'
 import { readingsSettings } from './settings.ts'
@@ -84,7 +85,9 @@ export function readingsCustomerRoutes(deps: Deps, readings: ReadingsServices): 
       res.locals.ctx,
       meters.flatMap((m) => (m.amr_code ? [m.amr_code] : [])),
     )
+    const requests = await readings.requestsOf(res.locals.ctx, customerId(res))
     res.render('customer/readings/home', {
+      requests,
       meters: meters.map((m) => ({
         ...m,
         latest: latest.get(m.id),
@@ -290,9 +293,12 @@ export function readingsCustomerRoutes(deps: Deps, readings: ReadingsServices): 
   router.get(
     `${BASE}/photos/:attachmentId`,
     attachmentDownload(deps, async (ctx, attachment, req) => {
+      const me = req.res!.locals.customer!.id
+      if (attachment.owner.type === REQUEST_OWNER)
+        return (await readings.requestPhotoOwner(ctx, attachment.owner.id)) === me
       if (attachment.owner.type !== PHOTO_OWNER) return false
       const owner = await readings.readingPhotoOwner(ctx, attachment.owner.id)
-      return owner?.customerId === req.res!.locals.customer!.id
+      return owner?.customerId === me
     }),
   )
   return router

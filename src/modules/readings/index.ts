@@ -6,6 +6,7 @@ import { readingsAdminRoutes } from './admin.routes.ts'
 import { amrRoutes } from './amr.routes.ts'
 import { IMPORT_QUEUE, runImport } from './imports.service.ts'
 import { importRoutes } from './imports.routes.ts'
+import { requestRoutes } from './requests.routes.ts'
 import { readingsCustomerRoutes } from './customer.routes.ts'
 import { seedReadingsDemo } from './demo.ts'
 import { createReadingsServices } from './services.ts'
@@ -38,18 +39,19 @@ export const readingsModule: KabinetModule = {
     { href: '/admin/readings', label: 'readings.period.title' },
     { href: '/admin/readings/meters', label: 'readings.meters.title' },
     { href: '/admin/readings/review', label: 'readings.review.title' },
+    { href: '/admin/readings/requests', label: 'readings.requests.title' },
     { href: '/admin/readings/imports', label: 'readings.imports.title' },
   ],
   routes(deps) {
     const readings = createReadingsServices(deps)
-    return Router()
-      .use('/services/readings', requireService(deps.db, 'readings'))
-      .use(
-        amrRoutes(deps, readings),
-        readingsCustomerRoutes(deps, readings),
-        readingsAdminRoutes(deps, readings),
-        importRoutes(deps, readings),
-      )
+    return Router().use('/services/readings', requireService(deps.db, 'readings')).use(
+      amrRoutes(deps, readings),
+      // Before the meters' `/:id` routes: `meters/new` is no meter id.
+      requestRoutes(deps, readings),
+      readingsCustomerRoutes(deps, readings),
+      readingsAdminRoutes(deps, readings),
+      importRoutes(deps, readings),
+    )
   },
   queues: [IMPORT_QUEUE],
   async start(deps) {

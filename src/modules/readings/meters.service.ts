@@ -59,91 +59,99 @@ export const meterFacts = (m: MeterRow): MeterFacts => ({
  * once it has readings: they are what the readings were taken with, so a change would
  * reinterpret history; an exchange is a new meter that names the one it replaces.
  */
-export async function saveMeter(
+export function saveMeter(
   deps: ReadingsDeps,
   ctx: RequestContext,
   id: string | null,
   input: MeterInput,
 ): Promise<string> {
-  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const customer = await findCustomerByEmail(trx, input.customerEmail)
-    if (!customer) throw new InvalidFieldError('customerEmail', 'readings.meters.errors.customer')
-    const taken = await trx('meters')
-      .where({ number: input.number })
-      .modify((q) => void (id ? q.whereNot({ id }) : q))
-      .first<{ id: string } | undefined>('id')
-    if (taken) throw new InvalidFieldError('number', 'readings.meters.errors.numberTaken')
-    let replaces: MeterRow | undefined
-    if (input.replacesNumber) {
-      replaces = await trx('meters').where({ number: input.replacesNumber }).forUpdate().first<MeterRow>()
-      if (!replaces || replaces.id === id || replaces.customer_id !== customer.id)
-        throw new InvalidFieldError('replaces', 'readings.meters.errors.replaces')
-      if (replaces.installed_on >= input.installedOn)
-        throw new InvalidFieldError('installedOn', 'readings.meters.errors.replacesInstalled')
-    }
-    const columns = {
-      customer_id: customer.id,
-      number: input.number,
-      object: input.object,
-      installed_on: input.installedOn,
-      removed_on: input.removedOn,
-      amr_code: input.amrCode,
-      replaces_id: replaces?.id ?? null,
-    }
-    const register = {
-      tariff: input.tariff.code,
-      zones: input.tariff.zones,
-      digits: input.digits,
-      decimals: input.decimals,
-      multiplier: input.multiplier,
-    }
-    let meterId: string
-    if (id) {
-      const current = await trx('meters').where({ id }).forUpdate().first<MeterRow | undefined>()
-      if (!current) throw new NotFoundError('meter')
-      const read = await trx('meter_readings').where({ meter_id: id }).first<{ id: string } | undefined>('id')
-      const changed =
-        current.tariff !== register.tariff ||
-        current.zones.join() !== register.zones.join() ||
-        current.digits !== register.digits ||
-        current.decimals !== register.decimals ||
-        Number(current.multiplier) !== Number(register.multiplier)
-      if (read && changed) throw new InvalidFieldError('tariff', 'readings.meters.errors.registerFixed')
-      const first = await trx('meter_readings')
-        .where({ meter_id: id })
-        .min<{ min: string | null }>('read_on as min')
-        .first()
-      if (first?.min && first.min < input.installedOn)
-        throw new InvalidFieldError('installedOn', 'readings.meters.errors.readingsBefore')
-      await trx('meters')
-        .where({ id })
-        .update({ ...columns, ...register })
-      meterId = id
-    } else {
-      const [row] = await trx('meters')
-        .insert({ tenant_id: ctx.tenant.id, ...columns, ...register })
-        .returning<{ id: string }[]>('id')
-      meterId = row!.id
-    }
-    if (replaces && (!replaces.removed_on || replaces.removed_on >= input.installedOn)) {
-      const last = await trx('meter_readings')
-        .where({ meter_id: replaces.id })
-        .max<{ max: string | null }>('read_on as max')
-        .first()
-      if (last?.max && last.max >= input.installedOn)
-        throw new InvalidFieldError('installedOn', 'readings.meters.errors.replacesRead')
-      await trx('meters')
-        .where({ id: replaces.id })
-        .update({ removed_on: trx.raw(`?::date - 1`, [input.installedOn]) })
-    }
-    await audit(trx, ctx, {
-      action: id ? 'readings.meter-updated' : 'readings.meter-created',
-      targetType: 'meter',
-      targetId: meterId,
-      details: { number: input.number, tariff: input.tariff.code, replaces: input.replacesNumber },
-    })
-    return meterId
+  return withTenant(deps.db, ctx.tenant.id, (trx) => writeMeter(trx, ctx, id, input))
+}
+
+/** saveMeter's work inside the caller's transaction (a confirmed request creates its meter with it). */
+export async function writeMeter(
+  trx: Knex.Transaction,
+  ctx: RequestContext,
+  id: string | null,
+  input: MeterInput,
+): Promise<string> {
+  const customer = await findCustomerByEmail(trx, input.customerEmail)
+  if (!customer) throw new InvalidFieldError('customerEmail', 'readings.meters.errors.customer')
+  const taken = await trx('meters')
+    .where({ number: input.number })
+    .modify((q) => void (id ? q.whereNot({ id }) : q))
+    .first<{ id: string } | undefined>('id')
+  if (taken) throw new InvalidFieldError('number', 'readings.meters.errors.numberTaken')
+  let replaces: MeterRow | undefined
+  if (input.replacesNumber) {
+    replaces = await trx('meters').where({ number: input.replacesNumber }).forUpdate().first<MeterRow>()
+    if (!replaces || replaces.id === id || replaces.customer_id !== customer.id)
+      throw new InvalidFieldError('replaces', 'readings.meters.errors.replaces')
+    if (replaces.installed_on >= input.installedOn)
+      throw new InvalidFieldError('installedOn', 'readings.meters.errors.replacesInstalled')
+  }
+  const columns = {
+    customer_id: customer.id,
+    number: input.number,
+    object: input.object,
+    installed_on: input.installedOn,
+    removed_on: input.removedOn,
+    amr_code: input.amrCode,
+    replaces_id: replaces?.id ?? null,
+  }
+  const register = {
+    tariff: input.tariff.code,
+    zones: input.tariff.zones,
+    digits: input.digits,
+    decimals: input.decimals,
+    multiplier: input.multiplier,
+  }
+  let meterId: string
+  if (id) {
+    const current = await trx('meters').where({ id }).forUpdate().first<MeterRow | undefined>()
+    if (!current) throw new NotFoundError('meter')
+    const read = await trx('meter_readings').where({ meter_id: id }).first<{ id: string } | undefined>('id')
+    const changed =
+      current.tariff !== register.tariff ||
+      current.zones.join() !== register.zones.join() ||
+      current.digits !== register.digits ||
+      current.decimals !== register.decimals ||
+      Number(current.multiplier) !== Number(register.multiplier)
+    if (read && changed) throw new InvalidFieldError('tariff', 'readings.meters.errors.registerFixed')
+    const first = await trx('meter_readings')
+      .where({ meter_id: id })
+      .min<{ min: string | null }>('read_on as min')
+      .first()
+    if (first?.min && first.min < input.installedOn)
+      throw new InvalidFieldError('installedOn', 'readings.meters.errors.readingsBefore')
+    await trx('meters')
+      .where({ id })
+      .update({ ...columns, ...register })
+    meterId = id
+  } else {
+    const [row] = await trx('meters')
+      .insert({ tenant_id: ctx.tenant.id, ...columns, ...register })
+      .returning<{ id: string }[]>('id')
+    meterId = row!.id
+  }
+  if (replaces && (!replaces.removed_on || replaces.removed_on >= input.installedOn)) {
+    const last = await trx('meter_readings')
+      .where({ meter_id: replaces.id })
+      .max<{ max: string | null }>('read_on as max')
+      .first()
+    if (last?.max && last.max >= input.installedOn)
+      throw new InvalidFieldError('installedOn', 'readings.meters.errors.replacesRead')
+    await trx('meters')
+      .where({ id: replaces.id })
+      .update({ removed_on: trx.raw(`?::date - 1`, [input.installedOn]) })
+  }
+  await audit(trx, ctx, {
+    action: id ? 'readings.meter-updated' : 'readings.meter-created',
+    targetType: 'meter',
+    targetId: meterId,
+    details: { number: input.number, tariff: input.tariff.code, replaces: input.replacesNumber },
   })
+  return meterId
 }
 
 export async function meterOf(deps: ReadingsDeps, ctx: RequestContext, id: string): Promise<MeterRow> {

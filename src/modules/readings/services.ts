@@ -2,6 +2,13 @@ import type { Deps } from '../../deps.ts'
 import { bindServices } from '../../platform/services.ts'
 import { importList, importOf, queueImport } from './imports.service.ts'
 import { completeUntil, keepFetchedDay, storedDay } from './intervals.service.ts'
+import {
+  decideRequest,
+  pendingRequests,
+  requestMeter,
+  requestPhotoOwner,
+  requestsOf,
+} from './requests.service.ts'
 import { customerMeter, meterList, meterOf, meterOwnerEmail, metersOf, saveMeter } from './meters.service.ts'
 import {
   awaitingReview,
@@ -21,6 +28,7 @@ export function createReadingsServices(deps: Deps) {
     completeUntil,
     customerMeter,
     decideReading,
+    decideRequest,
     enterReading,
     importList,
     importOf,
@@ -31,10 +39,14 @@ export function createReadingsServices(deps: Deps) {
     meterOwnerEmail,
     metersOf,
     monthlyUse,
+    pendingRequests,
     periodReadings,
     queueImport,
     readingHistory,
     readingPhotoOwner,
+    requestMeter,
+    requestPhotoOwner,
+    requestsOf,
     saveMeter,
     storedDay,
   })

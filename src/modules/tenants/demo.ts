@@ -127,7 +127,10 @@ const DEMO_TENANTS: DemoTenant[] = [
 function withHeadEnd(settings: DemoTenant['settings'], simulatorUrl: string): DemoTenant['settings'] {
   const readings = settings.modules?.readings as { amrHeadEnd?: string } | undefined
   if (!readings?.amrHeadEnd) return settings
-  return { ...settings, modules: { ...settings.modules, readings: { ...readings, amrHeadEnd: simulatorUrl } } }
+  return {
+    ...settings,
+    modules: { ...settings.modules, readings: { ...readings, amrHeadEnd: simulatorUrl } },
+  }
 }
 
 export function demoBaseUrl(slug: string, port: number): string {
