@@ -1,7 +1,6 @@
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
-import { totpCode } from '../../src/platform/totp.ts'
 import { PDF } from '../helpers/applications.ts'
 import {
   expectAccessible,
@@ -9,6 +8,7 @@ import {
   printJourneyDurations,
   startBrowserApp,
   type BrowserApp,
+  signInStaff,
 } from '../helpers/browser.ts'
 
 /** Seed 004's steps after Submitted, as the Russian pages name them. */
@@ -91,14 +91,7 @@ describe('applications journey in the browser (ru, seed 004)', () => {
       expect(await currentStep(customer)).toBe('Подана')
       await expectAccessible(customer)
 
-      await staff.goto(`${ru.url}/admin/login`)
-      await staff.locator('#email').fill(ru.email)
-      await staff.locator('#password').fill(ru.password)
-      await staff.getByRole('button', { name: 'Войти' }).click()
-      await staff.waitForURL(/\/admin\/login\/code$/)
-      await staff.locator('#code').fill(totpCode(ru.totpSecret, t.clock.now()))
-      await staff.getByRole('button', { name: 'Продолжить' }).click()
-      await staff.waitForURL(/\/admin$/)
+      await signInStaff(staff, ru, t.clock)
       await staff.getByRole('link', { name: 'Заявки', exact: true }).first().click()
       await expectAccessible(staff)
       await staff.getByRole('link', { name: number }).click()

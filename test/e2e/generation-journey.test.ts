@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_ENROLMENTS } from '../../src/modules/services/demo.ts'
-import { totpCode } from '../../src/platform/totp.ts'
 import { solarDay } from '../helpers/generation.ts'
 import {
   newContext,
@@ -8,6 +7,7 @@ import {
   startBrowserApp,
   step,
   type BrowserApp,
+  signInStaff,
 } from '../helpers/browser.ts'
 
 describe('the seed 000 flow to its end in the browser: token, schedule, approval, acceptance, sign-out', () => {
@@ -84,14 +84,7 @@ describe('the seed 000 flow to its end in the browser: token, schedule, approval
       const day = /days\/(\d{4}-\d{2}-\d{2})/.exec(dayUrl)![1]!
 
       // The operator reviews it value by value from the day overview, and accepts it.
-      await staff.goto(`${pl.url}/admin/login`)
-      await staff.getByLabel('Adres e-mail').fill(pl.email)
-      await staff.getByLabel('Hasło').fill(pl.password)
-      await staff.getByRole('button', { name: 'Zaloguj się' }).click()
-      await staff.waitForURL(/\/admin\/login\/code$/)
-      await staff.locator('#code').fill(totpCode(pl.totpSecret, t.clock.now()))
-      await staff.getByRole('button', { name: 'Dalej' }).click()
-      await staff.waitForURL(/\/admin$/)
+      await signInStaff(staff, pl, t.clock)
       await step(staff, () => staff.goto(`${pl.url}/admin/generation?day=${day}`))
       expect(await staff.getByTestId('overview').textContent()).toContain('PLW-BALTYK-1')
       await step(staff, () => staff.getByTestId('review-PLW-BALTYK-1').click())

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { totpCode } from '../../src/platform/totp.ts'
 import { DEMO_AMR_ACCOUNTS, document80020 } from '../../src/simulator/amr.ts'
 import {
   newContext,
@@ -7,6 +6,7 @@ import {
   startBrowserApp,
   step,
   type BrowserApp,
+  signInStaff,
 } from '../helpers/browser.ts'
 
 /**
@@ -28,14 +28,7 @@ describe('AMR bulk import in the browser (ru)', () => {
     const context = await newContext(app.browser, { locale: 'ru-RU' })
     const page = await context.newPage()
     try {
-      await page.goto(`${ru.url}/admin/login`)
-      await page.getByLabel('Адрес электронной почты').fill(ru.email)
-      await page.getByLabel('Пароль').fill(ru.password)
-      await page.getByRole('button', { name: 'Войти' }).click()
-      await page.waitForURL(/\/admin\/login\/code$/)
-      await page.getByLabel('Код').fill(totpCode(ru.totpSecret, app.t.clock.now()))
-      await page.getByRole('button', { name: 'Продолжить' }).click()
-      await page.waitForURL(/\/admin$/)
+      await signInStaff(page, ru, app.t.clock)
       await step(page, () => page.getByRole('link', { name: 'Загрузка данных АСКУЭ' }).click())
 
       // Nothing chosen: said beside the field.

@@ -8,6 +8,7 @@ import {
   startBrowserApp,
   step,
   type BrowserApp,
+  signInCustomer,
 } from '../helpers/browser.ts'
 
 describe('readings in the browser (ru, seed 002 §9)', () => {
@@ -43,11 +44,7 @@ describe('readings in the browser (ru, seed 002 §9)', () => {
     const context = await newContext(app.browser, { locale: 'ru-RU' })
     const page = await context.newPage()
     try {
-      await step(page, () => page.goto(`${ru.url}/login`))
-      await page.locator('#login').fill(ru.customerEmail)
-      await page.locator('#password').fill(ru.customerPassword)
-      await page.locator('form button[type="submit"]').first().click()
-      await page.waitForURL((url) => url.pathname !== '/login')
+      await signInCustomer(page, ru)
       await step(page, () => page.goto(`${ru.url}/services/readings/amr`))
       expect(await page.getByTestId('service-title').textContent()).toBe('Данные АСКУЭ')
 

@@ -1,13 +1,14 @@
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
-import { totpCode } from '../../src/platform/totp.ts'
 import {
   newContext,
   printJourneyDurations,
   startBrowserApp,
   step,
   type BrowserApp,
+  signInCustomer,
+  signInStaff,
 } from '../helpers/browser.ts'
 
 /**
@@ -71,11 +72,7 @@ describe('meter readings in the browser (ru, seed 002 §7–8)', () => {
     const context = await newContext(app.browser, { locale: 'ru-RU' })
     const page = await context.newPage()
     try {
-      await step(page, () => page.goto(`${ru.url}/login`))
-      await page.locator('#login').fill(ru.customerEmail)
-      await page.locator('#password').fill(ru.customerPassword)
-      await page.locator('form button[type="submit"]').first().click()
-      await page.waitForURL((url) => url.pathname !== '/login')
+      await signInCustomer(page, ru)
       await step(page, () => page.goto(`${ru.url}/services/readings`))
       expect(await page.getByTestId('service-title').textContent()).toBe('Мои приборы учёта')
       await step(page, () => page.getByRole('link', { name: 'J-3000' }).click())
@@ -130,14 +127,7 @@ describe('meter readings in the browser (ru, seed 002 §7–8)', () => {
     const staff = await newContext(app.browser, { locale: 'ru-RU' })
     const admin = await staff.newPage()
     try {
-      await admin.goto(`${ru.url}/admin/login`)
-      await admin.getByLabel('Адрес электронной почты').fill(ru.email)
-      await admin.getByLabel('Пароль').fill(ru.password)
-      await admin.getByRole('button', { name: 'Войти' }).click()
-      await admin.waitForURL(/\/admin\/login\/code$/)
-      await admin.getByLabel('Код').fill(totpCode(ru.totpSecret, app.t.clock.now()))
-      await admin.getByRole('button', { name: 'Продолжить' }).click()
-      await admin.waitForURL(/\/admin$/)
+      await signInStaff(admin, ru, app.t.clock)
       await step(admin, () => admin.goto(`${ru.url}/admin/readings/review`))
       const card = admin.locator('section.kb-card', { hasText: 'J-3000' })
       expect(await card.textContent()).toContain('Прибор учёта заменён')

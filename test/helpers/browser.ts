@@ -11,6 +11,7 @@ import {
 import { afterEach, beforeEach, expect } from 'vitest'
 import { seedDemo, type DemoLogin } from '../../src/modules/tenants/index.ts'
 import { MODULES } from '../../src/registry.ts'
+import { totpCode } from '../../src/platform/totp.ts'
 import { createTestApp, type TestApp, type TestAppOptions } from './app.ts'
 
 /**
@@ -138,4 +139,25 @@ export async function step(page: Page, action: () => Promise<unknown>): Promise<
   await action()
   await page.waitForLoadState()
   await expectAccessible(page)
+}
+
+/** A demo customer signs in (by the form's ids, whatever language the page speaks). */
+export async function signInCustomer(page: Page, login: DemoLogin): Promise<void> {
+  await page.goto(`${login.url}/login`)
+  await page.locator('#login').fill(login.customerEmail)
+  await page.locator('#password').fill(login.customerPassword)
+  await page.locator('main button[type="submit"]').first().click()
+  await page.waitForURL((url) => url.pathname !== '/login')
+}
+
+/** The demo administrator signs in with the printed TOTP secret, at the clock's time. */
+export async function signInStaff(page: Page, login: DemoLogin, clock: { now(): Date }): Promise<void> {
+  await page.goto(`${login.url}/admin/login`)
+  await page.locator('#email').fill(login.email)
+  await page.locator('#password').fill(login.password)
+  await page.locator('main button[type="submit"]').first().click()
+  await page.waitForURL(/\/admin\/login\/code$/)
+  await page.locator('#code').fill(totpCode(login.totpSecret, clock.now()))
+  await page.locator('main button[type="submit"]').first().click()
+  await page.waitForURL(/\/admin$/)
 }

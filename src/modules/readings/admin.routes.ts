@@ -16,6 +16,7 @@ import type { MeterInput, MeterRow } from './meters.service.ts'
 import { PHOTO_OWNER, periodQuery } from './readings.service.ts'
 import { REQUEST_OWNER } from './requests.service.ts'
 import { zoneField } from './rules.ts'
+import { amrCode, Day, meterNumber, meterObject, optional, registerFields } from './schemas.ts'
 import type { ReadingsServices } from './services.ts'
 import { readingsSettings, type ReadingsSettings } from './settings.ts'
 
@@ -26,52 +27,20 @@ const PeriodFilter = z.object({
   to: filterDay,
   missing: z.enum(['yes'], 'readings.period.errors.missing').optional(),
 })
-const Day = z.string().trim().refine(isRealDay, 'readings.meters.errors.day')
-/** An optional text field: empty is absent, anything else must pass `schema`. */
-const optional = (schema: z.ZodType<string, string>) =>
-  z
-    .string()
-    .trim()
-    .transform((v) => v || undefined)
-    .pipe(schema.optional())
-
 const meterForm = (settings: ReadingsSettings) =>
   z
     .object({
       customerEmail: z.email('readings.meters.errors.customer'),
-      number: z
-        .string()
-        .trim()
-        .regex(/^[\p{L}\p{N}][\p{L}\p{N}._/-]{0,39}$/u, 'readings.meters.errors.number'),
+      number: meterNumber,
       tariff: z
         .string()
         .transform((code) => settings.tariffs.find((t) => t.code === code))
         .refine((t) => t !== undefined, 'readings.meters.errors.tariff'),
-      digits: z.coerce
-        .number('readings.meters.errors.digits')
-        .int('readings.meters.errors.digits')
-        .min(1, 'readings.meters.errors.digits')
-        .max(12, 'readings.meters.errors.digits'),
-      decimals: z.coerce
-        .number('readings.meters.errors.decimals')
-        .int('readings.meters.errors.decimals')
-        .min(0, 'readings.meters.errors.decimals')
-        .max(4, 'readings.meters.errors.decimals'),
-      multiplier: z
-        .string()
-        .trim()
-        .regex(/^\d{1,7}([.,]\d{1,4})?$/, 'readings.meters.errors.multiplier')
-        .transform((v) => v.replace(',', '.'))
-        .refine((v) => Number(v) > 0, 'readings.meters.errors.multiplier'),
-      object: z
-        .string()
-        .trim()
-        .min(1, 'readings.meters.errors.object')
-        .max(300, 'readings.meters.errors.object')
-        .regex(MULTI_LINE, 'readings.meters.errors.object'),
+      ...registerFields,
+      object: meterObject,
       installedOn: Day,
       removedOn: optional(Day),
-      amrCode: optional(z.string().regex(/^[\p{L}\p{N}_.-]{1,40}$/u, 'readings.meters.errors.amrCode')),
+      amrCode,
       replaces: optional(z.string().max(40, 'readings.meters.errors.replaces')),
     })
     .refine((m) => !m.removedOn || m.removedOn >= m.installedOn, {

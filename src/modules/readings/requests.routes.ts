@@ -8,9 +8,9 @@ import { PageParam, pagination } from '../../http/lists.ts'
 import { uuidIds } from '../../http/params.ts'
 import { acceptUploads } from '../../http/upload.ts'
 import { MULTI_LINE } from '../../platform/text.ts'
-import { isRealDay } from '../../platform/time/intervals.ts'
 import { requireOperator } from '../operators/index.ts'
 import { keptPhotos, PHOTO_FIELD } from './customer.routes.ts'
+import { amrCode, Day, meterNumber, meterObject, registerFields } from './schemas.ts'
 import type { ReadingsServices } from './services.ts'
 import { readingsSettings } from './settings.ts'
 
@@ -18,42 +18,12 @@ const NEW = '/services/readings/meters/new'
 const STAFF = '/admin/readings/requests'
 
 const RequestForm = z.object({
-  number: z
-    .string()
-    .trim()
-    .regex(/^[\p{L}\p{N}][\p{L}\p{N}._/-]{0,39}$/u, 'readings.meters.errors.number'),
-  object: z
-    .string()
-    .trim()
-    .min(1, 'readings.meters.errors.object')
-    .max(300, 'readings.meters.errors.object')
-    .regex(MULTI_LINE, 'readings.meters.errors.object'),
+  number: meterNumber,
+  object: meterObject,
   tariff: z.string('readings.meters.errors.tariff').min(1, 'readings.meters.errors.tariff'),
 })
 
-const ConfirmForm = z.object({
-  digits: z.coerce
-    .number()
-    .int()
-    .min(1, 'readings.meters.errors.digits')
-    .max(12, 'readings.meters.errors.digits'),
-  decimals: z.coerce
-    .number()
-    .int()
-    .min(0, 'readings.meters.errors.decimals')
-    .max(4, 'readings.meters.errors.decimals'),
-  multiplier: z
-    .string()
-    .trim()
-    .regex(/^\d{1,7}([.,]\d{1,4})?$/, 'readings.meters.errors.multiplier')
-    .transform((v) => v.replace(',', '.'))
-    .refine((v) => Number(v) > 0, 'readings.meters.errors.multiplier'),
-  installedOn: z.string().trim().refine(isRealDay, 'readings.meters.errors.day'),
-  amrCode: z
-    .string()
-    .trim()
-    .regex(/^([\p{L}\p{N}_.-]{1,40})?$/u, 'readings.meters.errors.amrCode'),
-})
+const ConfirmForm = z.object({ ...registerFields, installedOn: Day, amrCode })
 
 /**
  * A meter the utility does not know yet (item 1): the customer asks for it with a photo,
@@ -126,7 +96,7 @@ export function requestRoutes(deps: Deps, readings: ReadingsServices): Router {
       await readings.decideRequest(res.locals.ctx, id, {
         to: 'confirmed',
         ...form.data,
-        amrCode: form.data.amrCode || null,
+        amrCode: form.data.amrCode ?? null,
       })
     } else return void res.status(404).render('errors/404')
     flash(req, { key: `readings.requests.${action === 'confirm' ? 'confirmed' : 'declined'}` })
