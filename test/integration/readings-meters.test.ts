@@ -627,4 +627,26 @@ describe('readings: meters and manual readings', () => {
     )
     expect((await customer.get('/services/readings')).text).toMatch(/H-2[^]*?Declined[^]*?Not on our grid/)
   })
+
+  it('keeps a utility estimate apart from readings: marked as such for the customer and in the export', async () => {
+    const id = await addMeter('K-EST')
+    expect(
+      (
+        await staffEnters(id, {
+          day: '2026-11-10',
+          'zone-total': '500',
+          operatorReason: 'No access',
+          estimate: 'yes',
+        })
+      ).status,
+    ).toBe(303)
+    expect((await readingsOf(id)).map((r) => r.source)).toEqual(['estimated'])
+    const page = await customer.get(`/services/readings/meters/${id}`)
+    expect(page.text).toMatch(/data-day="2026-11-10"[^]*?estimated by the utility/)
+    expect(page.text).not.toMatch(/data-day="2026-11-10"[^]*?entered by the customer/)
+    const csv = await customer.raw
+      .get(`/services/readings/meters/${id}/readings.csv`)
+      .set('Host', tenant.host)
+    expect(csv.text).toContain('estimated by the utility')
+  })
 })

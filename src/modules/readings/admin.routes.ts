@@ -159,6 +159,7 @@ export function readingsAdminRoutes(deps: Deps, readings: ReadingsServices): Rou
     const entry = {
       day: formText(req, 'day'),
       operatorReason: formText(req, 'operatorReason').trim(),
+      estimate: formText(req, 'estimate') === 'yes' ? ['yes'] : [],
       ...Object.fromEntries(page.meter.zones.map((z) => [zoneField(z), formText(req, zoneField(z))])),
     }
     const again = (errors: FieldError[]) =>
@@ -182,7 +183,11 @@ export function readingsAdminRoutes(deps: Deps, readings: ReadingsServices): Rou
         photo: false,
         confirmJump: true,
       },
-      { operatorId: res.locals.ctx.actor.id!, reason: entry.operatorReason },
+      {
+        operatorId: res.locals.ctx.actor.id!,
+        reason: entry.operatorReason,
+        estimate: entry.estimate.length > 0,
+      },
       [],
     )
     if ('verdict' in result) return again(ruleErrors(res, result.verdict.errors))

@@ -82,7 +82,7 @@ export async function enterReading(
   ctx: RequestContext,
   meterId: string,
   input: ReadingInput & { note: string },
-  by: { customerId: string } | { operatorId: string; reason: string },
+  by: { customerId: string } | { operatorId: string; reason: string; estimate?: boolean },
   photos: readonly (AcceptedFile & { field: string })[],
 ): Promise<EnterResult> {
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
@@ -117,7 +117,7 @@ export async function enterReading(
         tenant_id: ctx.tenant.id,
         meter_id: meterId,
         read_on: day,
-        source: 'customerId' in by ? 'customer' : 'operator',
+        source: 'customerId' in by ? 'customer' : by.estimate ? 'estimated' : 'operator',
         status: verdict.status,
         rollover: verdict.rollover,
         jump_confirmed: verdict.jumpConfirmed,
@@ -143,7 +143,13 @@ export async function enterReading(
         action: 'readings.reading-entered',
         targetType: 'meter',
         targetId: meterId,
-        details: { day, values: verdict.values, reason: by.reason, superseded: latest?.read_on === day },
+        details: {
+          day,
+          values: verdict.values,
+          reason: by.reason,
+          estimate: by.estimate ?? false,
+          superseded: latest?.read_on === day,
+        },
       })
     return { id: row!.id, status: verdict.status }
   })
