@@ -118,6 +118,11 @@ const MATRIX: Record<string, Expectation> = {
   'GET /admin/readings': STAFF(G),
   'GET /admin/readings/period.csv': STAFF(G),
   'GET /admin/readings/meters': STAFF(G),
+  'GET /admin/readings/meters/import': STAFF(G),
+  'POST /admin/readings/meters/import': STAFF(P),
+  'GET /admin/readings/meters/import/:id': STAFF(G),
+  // The preview has a problem (its customer is unknown): applying it is a conflict (409).
+  'POST /admin/readings/meters/import/:id': STAFF(P),
   'POST /admin/readings/meters': STAFF(P),
   'GET /admin/readings/meters/:id': STAFF(G),
   'POST /admin/readings/meters/:id': STAFF(P),
@@ -354,7 +359,18 @@ async function meterUnderReview(
   const [meterRequest] = await trx('meter_requests')
     .insert({ tenant_id: tenantId, customer_id: customerId, number: 'M-2', object: 'Polna 1', tariff: 'T1' })
     .returning<{ id: string }[]>('id')
+  const [meterImport] = await trx('meter_imports')
+    .insert({
+      tenant_id: tenantId,
+      file_name: 'meters.csv',
+      rows: JSON.stringify([]),
+      problems: JSON.stringify([
+        { line: 2, column: 'customer_email', key: 'readings.meters.errors.customer' },
+      ]),
+    })
+    .returning<{ id: string }[]>('id')
   return {
+    meterImport: meterImport!.id,
     meter: meter!.id,
     reading: reading!.id,
     photo: photo!.id,
@@ -572,6 +588,7 @@ describe('access matrix: every route × every kind of visitor', () => {
       ['/services/applications/', from.application],
       ['/admin/applications/', from.application],
       ['/services/readings/meters/', from.meter],
+      ['/admin/readings/meters/import/', from.meterImport],
       ['/admin/readings/meters/', from.meter],
       ['/admin/readings/review/', from.reading],
       ['/admin/readings/imports/', from.amrImport],

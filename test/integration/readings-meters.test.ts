@@ -649,4 +649,61 @@ describe('readings: meters and manual readings', () => {
       .set('Host', tenant.host)
     expect(csv.text).toContain('estimated by the utility')
   })
+
+  it('adds meters from staff’s CSV after a preview that names each problem by line, all of them or none', async () => {
+    const upload = async (text: string) => {
+      await admin.get('/admin/readings/meters/import')
+      const res = await multipart(admin, '/admin/readings/meters/import').attach('file', Buffer.from(text), {
+        filename: 'meters.csv',
+      })
+      expect(res.status, res.text).toBe(303)
+      return res.headers.location!
+    }
+    const header = 'customer_email;number;object;tariff;digits;decimals;multiplier;installed_on;amr_code'
+    const badPath = await upload(
+      [
+        header,
+        'meter@example.com;L-1;Polna 1;T1;6;0;1;2026-01-01;',
+        'nobody@example.com;L-2;Polna 2;T1;6;0;1;2026-01-01;',
+        'meter@example.com;L-1;Polna 3;T9;13;0;1;2026-02-30;',
+      ].join('\n'),
+    )
+    const bad = await admin.get(badPath)
+    expect(bad.text).toContain(
+      'Line 3 (customer_email): Enter the email address of a customer of this portal',
+    )
+    expect(bad.text).toContain('Line 4 (tariff): Choose a tariff')
+    expect(bad.text).toContain('Line 4 (digits): Enter a whole number from 1 to 12')
+    expect(bad.text).toContain('Line 4 (installed_on): Enter a real date, for example 2026-11-20')
+    expect(bad.text).not.toContain('id="apply"')
+    expect((await admin.post(badPath)).status).toBe(409)
+
+    const good = await upload(
+      [
+        header,
+        'meter@example.com;L-10;Polna 10;T2;6;1;1;2026-01-01;',
+        'meter@example.com;L-11;Polna 11;T1;5;0;40;2026-02-01;AMR-11',
+      ].join('\n'),
+    )
+    const preview = await admin.get(good)
+    expect(preview.text).toContain('2 meters checked')
+    const added = await admin.post(good)
+    expect(added.status).toBe(303)
+    const meters = await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('meters')
+        .whereIn('number', ['L-10', 'L-11'])
+        .orderBy('number')
+        .select('number', 'tariff', 'multiplier', 'amr_code'),
+    )
+    expect(meters).toEqual([
+      { number: 'L-10', tariff: 'T2', multiplier: '1.0000', amr_code: null },
+      { number: 'L-11', tariff: 'T1', multiplier: '40.0000', amr_code: 'AMR-11' },
+    ])
+    // Applied once: again is a conflict; a file naming them again is refused at its preview.
+    expect((await admin.post(good)).status).toBe(409)
+    const again = await admin.get(
+      await upload([header, 'meter@example.com;L-10;Polna 10;T2;6;1;1;2026-01-01;'].join('\n')),
+    )
+    expect(again.text).toContain('Line 2 (number): Another meter has this number')
+  })
 })

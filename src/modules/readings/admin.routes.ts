@@ -16,9 +16,9 @@ import type { MeterInput, MeterRow } from './meters.service.ts'
 import { PHOTO_OWNER, periodQuery } from './readings.service.ts'
 import { REQUEST_OWNER } from './requests.service.ts'
 import { zoneField } from './rules.ts'
-import { amrCode, Day, meterNumber, meterObject, optional, registerFields } from './schemas.ts'
+import { meterForm, toMeterInput } from './schemas.ts'
 import type { ReadingsServices } from './services.ts'
-import { readingsSettings, type ReadingsSettings } from './settings.ts'
+import { readingsSettings } from './settings.ts'
 
 const ADMIN = '/admin/readings'
 const MeterSearch = z.object({ q: filterText(100) })
@@ -27,27 +27,6 @@ const PeriodFilter = z.object({
   to: filterDay,
   missing: z.enum(['yes'], 'readings.period.errors.missing').optional(),
 })
-const meterForm = (settings: ReadingsSettings) =>
-  z
-    .object({
-      customerEmail: z.email('readings.meters.errors.customer'),
-      number: meterNumber,
-      tariff: z
-        .string()
-        .transform((code) => settings.tariffs.find((t) => t.code === code))
-        .refine((t) => t !== undefined, 'readings.meters.errors.tariff'),
-      ...registerFields,
-      object: meterObject,
-      installedOn: Day,
-      removedOn: optional(Day),
-      amrCode,
-      replaces: optional(z.string().max(40, 'readings.meters.errors.replaces')),
-    })
-    .refine((m) => !m.removedOn || m.removedOn >= m.installedOn, {
-      message: 'readings.meters.errors.removedOn',
-      path: ['removedOn'],
-    })
-
 /**
  * Staff's side of readings (issue 19 items 1 and 7): meters (added one by one, changed,
  * exchanged), each with its whole history and a form to enter or correct a reading on the
@@ -77,20 +56,7 @@ export function readingsAdminRoutes(deps: Deps, readings: ReadingsServices): Rou
   const readMeter = (req: Request, res: Response): MeterInput | { errors: FieldError[] } => {
     const form = meterForm(settingsOf(res)).safeParse(req.body)
     if (!form.success) return { errors: fieldErrors(res, form.error) }
-    const m = form.data
-    return {
-      customerEmail: m.customerEmail,
-      number: m.number,
-      tariff: m.tariff,
-      digits: m.digits,
-      decimals: m.decimals,
-      multiplier: m.multiplier,
-      object: m.object,
-      installedOn: m.installedOn,
-      removedOn: m.removedOn ?? null,
-      amrCode: m.amrCode ?? null,
-      replacesNumber: m.replaces ?? null,
-    }
+    return toMeterInput(form.data)
   }
 
   router.get(`${ADMIN}/meters`, async (req, res) => {

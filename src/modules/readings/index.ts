@@ -6,7 +6,7 @@ import { readingsAdminRoutes } from './admin.routes.ts'
 import { amrRoutes } from './amr.routes.ts'
 import { IMPORT_QUEUE, runImport } from './imports.service.ts'
 import { importRoutes } from './imports.routes.ts'
-import { requestRoutes } from './requests.routes.ts'
+import { meterImportRoutes, requestRoutes } from './requests.routes.ts'
 import { readingsCustomerRoutes } from './customer.routes.ts'
 import { seedReadingsDemo } from './demo.ts'
 import { createReadingsServices } from './services.ts'
@@ -28,6 +28,8 @@ export const readingsModule: KabinetModule = {
       'meter_reading_values',
       'amr_intervals',
       'amr_imports',
+      'meter_requests',
+      'meter_imports',
     ],
     views: ['meter_reading_use'],
   },
@@ -48,6 +50,7 @@ export const readingsModule: KabinetModule = {
       amrRoutes(deps, readings),
       // Before the meters' `/:id` routes: `meters/new` is no meter id.
       requestRoutes(deps, readings),
+      meterImportRoutes(deps, readings),
       readingsCustomerRoutes(deps, readings),
       readingsAdminRoutes(deps, readings),
       importRoutes(deps, readings),

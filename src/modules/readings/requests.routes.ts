@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
@@ -10,6 +10,7 @@ import { acceptUploads } from '../../http/upload.ts'
 import { MULTI_LINE } from '../../platform/text.ts'
 import { requireOperator } from '../operators/index.ts'
 import { keptPhotos, PHOTO_FIELD } from './customer.routes.ts'
+import { METER_COLUMNS, MeterImportRefusedError } from './meter-import.service.ts'
 import { amrCode, Day, meterNumber, meterObject, registerFields } from './schemas.ts'
 import type { ReadingsServices } from './services.ts'
 import { readingsSettings } from './settings.ts'
@@ -101,6 +102,61 @@ export function requestRoutes(deps: Deps, readings: ReadingsServices): Router {
     } else return void res.status(404).render('errors/404')
     flash(req, { key: `readings.requests.${action === 'confirm' ? 'confirmed' : 'declined'}` })
     res.redirect(303, STAFF)
+  })
+  return router
+}
+
+const IMPORT = '/admin/readings/meters/import'
+const CSV_FIELD = { field: 'file', allow: ['csv'], maxBytes: 2 * 1024 * 1024, required: true } as const
+
+/**
+ * Staff's CSV of meters (item 1): upload → a preview with every line's problems → add them
+ * all. Registered before the meters' `/:id` routes (`import` is no meter id).
+ */
+export function meterImportRoutes(deps: Deps, readings: ReadingsServices): Router {
+  const router = uuidIds(Router())
+  router.use(IMPORT, requireOperator(deps.db))
+
+  router.get(IMPORT, (_req, res) => {
+    res.render('admin/readings/meter-import', { columns: METER_COLUMNS, values: {} })
+  })
+
+  router.post(IMPORT, ...acceptUploads(deps, [CSV_FIELD]), async (req, res) => {
+    const upload = req.upload!
+    if (upload.errors.length)
+      return renderInvalid(res, 'admin/readings/meter-import', upload.errors, {}, { columns: METER_COLUMNS })
+    const file = upload.files[0]!
+    const id = await readings.previewMeterImport(
+      res.locals.ctx,
+      file.originalName,
+      await readFile(file.path, 'utf8'),
+    )
+    res.redirect(303, `${IMPORT}/${id}`)
+  })
+
+  router.get(`${IMPORT}/:id`, async (req, res) => {
+    res.render('admin/readings/meter-preview', {
+      preview: await readings.meterImportOf(res.locals.ctx, String(req.params.id)),
+    })
+  })
+
+  router.post(`${IMPORT}/:id`, async (req, res) => {
+    const preview = await readings.meterImportOf(res.locals.ctx, String(req.params.id))
+    try {
+      const added = await readings.applyMeterImport(res.locals.ctx, preview.id)
+      flash(req, { key: 'readings.meterImport.added', params: { count: String(added) } })
+      res.redirect(303, '/admin/readings/meters')
+    } catch (err) {
+      if (!(err instanceof MeterImportRefusedError)) throw err
+      const text = `${res.locals.t('readings.meterImport.line', { line: err.line })}: ${res.locals.t(err.key)}`
+      renderInvalid(
+        res,
+        'admin/readings/meter-preview',
+        [{ field: 'apply', text, href: '#apply' }],
+        {},
+        { preview },
+      )
+    }
   })
   return router
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { MULTI_LINE } from '../../platform/text.ts'
 import { isRealDay } from '../../platform/time/intervals.ts'
+import type { MeterInput } from './meters.service.ts'
+import type { ReadingsSettings } from './settings.ts'
 
 /** The fields of a meter as staff's and customers' forms send them, each with its message. */
 export const Day = z.string().trim().refine(isRealDay, 'readings.meters.errors.day')
@@ -48,3 +50,40 @@ export const registerFields = {
     .transform((v) => v.replace(',', '.'))
     .refine((v) => Number(v) > 0, 'readings.meters.errors.multiplier'),
 }
+
+/** Staff's meter form (and each row of a meters CSV): the tariff resolved from the tenant's list. */
+export const meterForm = (settings: ReadingsSettings) =>
+  z
+    .object({
+      customerEmail: z.email('readings.meters.errors.customer'),
+      number: meterNumber,
+      tariff: z
+        .string()
+        .transform((code) => settings.tariffs.find((t) => t.code === code))
+        .refine((t) => t !== undefined, 'readings.meters.errors.tariff'),
+      ...registerFields,
+      object: meterObject,
+      installedOn: Day,
+      removedOn: optional(Day),
+      amrCode,
+      replaces: optional(z.string().max(40, 'readings.meters.errors.replaces')),
+    })
+    .refine((m) => !m.removedOn || m.removedOn >= m.installedOn, {
+      message: 'readings.meters.errors.removedOn',
+      path: ['removedOn'],
+    })
+
+/** A checked meter form as the service takes it. */
+export const toMeterInput = (m: z.output<ReturnType<typeof meterForm>>): MeterInput => ({
+  customerEmail: m.customerEmail,
+  number: m.number,
+  tariff: m.tariff,
+  digits: m.digits,
+  decimals: m.decimals,
+  multiplier: m.multiplier,
+  object: m.object,
+  installedOn: m.installedOn,
+  removedOn: m.removedOn ?? null,
+  amrCode: m.amrCode ?? null,
+  replacesNumber: m.replaces ?? null,
+})

@@ -1,6 +1,7 @@
 import type { Deps } from '../../deps.ts'
 import { bindServices } from '../../platform/services.ts'
 import { importList, importOf, queueImport } from './imports.service.ts'
+import { applyMeterImport, meterImportOf, previewMeterImport } from './meter-import.service.ts'
 import { completeUntil, keepFetchedDay, storedDay } from './intervals.service.ts'
 import {
   decideRequest,
@@ -24,6 +25,7 @@ import {
 /** The readings module's services, built once when the app is assembled. */
 export function createReadingsServices(deps: Deps) {
   return bindServices(deps, {
+    applyMeterImport,
     awaitingReview,
     completeUntil,
     customerMeter,
@@ -34,6 +36,7 @@ export function createReadingsServices(deps: Deps) {
     importOf,
     keepFetchedDay,
     latestReadings,
+    meterImportOf,
     meterList,
     meterOf,
     meterOwnerEmail,
@@ -41,6 +44,7 @@ export function createReadingsServices(deps: Deps) {
     monthlyUse,
     pendingRequests,
     periodReadings,
+    previewMeterImport,
     queueImport,
     readingHistory,
     readingPhotoOwner,
