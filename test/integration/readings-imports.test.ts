@@ -5,6 +5,7 @@ import { ingest80020 } from '../../src/modules/readings/amr/ingest.ts'
 import type { ImportRow } from '../../src/modules/readings/imports.service.ts'
 import { DEMO_AMR_ACCOUNTS, document80020 } from '../../src/simulator/amr.ts'
 import { multipart } from '../helpers/applications.ts'
+import { zip } from '../helpers/zip.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
 import { createOperator, operatorSignIn } from '../helpers/operators.ts'
@@ -158,5 +159,29 @@ describe('readings: bulk ingest of 80020 files', () => {
       '2026-10-25T01:00:00.000Z',
       '2026-10-25T02:00:00.000Z',
     ])
+  })
+
+  it('loads a ZIP archive of 80020 files like the files themselves, and refuses an archive holding something else', async () => {
+    const archive = zip([
+      {
+        name: 'day-16/askue-1.xml',
+        content: Buffer.from(document80020(CP1251!, '2026-11-16', t.clock.now())),
+      },
+      { name: 'day-16/askue-2.xml', content: Buffer.from(document80020(UTF8!, '2026-11-16', t.clock.now())) },
+      { name: '__MACOSX/day-16/._askue-1.xml', content: Buffer.from('mac') },
+    ])
+    const done = await finished(await upload([['november.zip', archive]]))
+    expect(done).toMatchObject({ status: 'done', rows_read: String(ROWS), rows_changed: String(ROWS) })
+    expect(Number(done.read_bytes)).toBe(Number(done.total_bytes))
+
+    const mixed = zip([
+      { name: 'askue-1.xml', content: Buffer.from(document80020(CP1251!, '2026-11-15', t.clock.now())) },
+      { name: 'notes.txt', content: Buffer.from('hello') },
+    ])
+    const failed = await finished(await upload([['mixed.zip', mixed]]))
+    expect(failed).toMatchObject({ status: 'failed', failed_file: 'mixed.zip', failed_line: null })
+    expect(failed.failed_reason).toContain('notes.txt: not an .xml file')
+    const page = await staff.get(`/admin/readings/imports/${failed.id}`)
+    expect(page.text).toContain('mixed.zip: this file cannot be loaded.')
   })
 })

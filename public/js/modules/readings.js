@@ -10,7 +10,7 @@ for (const box of document.querySelectorAll('[data-import-live]')) {
   const source = new EventSource(box.dataset.importLive)
   source.addEventListener('message', (event) => {
     const data = JSON.parse(event.data)
-    const percent = data.total > 0 ? Math.floor((100 * data.read) / data.total) : 100
+    const percent = data.total > 0 ? Math.min(100, Math.floor((100 * data.read) / data.total)) : 100
     bar.value = percent
     bar.textContent = `${percent} %`
     said.textContent = box.dataset.textPercent.replace('%', String(percent))

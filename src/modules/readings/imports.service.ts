@@ -9,7 +9,11 @@ import type { AcceptedFile } from '../../platform/files/sniff.ts'
 import { sendJob } from '../../platform/jobs.ts'
 import { publish } from '../../platform/live.ts'
 import { findTenantById } from '../../platform/tenancy/repo.ts'
-import { ingest80020, IngestRefusedError } from './amr/ingest.ts'
+import { rm } from 'node:fs/promises'
+import { pipeline } from 'node:stream/promises'
+import { MEDIA_TYPES } from '../../platform/files/sniff.ts'
+import { ArchiveRefusedError, zipEntries } from './amr/archive.ts'
+import { ingest80020, IngestRefusedError, type IngestFile } from './amr/ingest.ts'
 
 export const IMPORT_QUEUE = 'readings.amr-import'
 export const IMPORT_OWNER = 'amr-import'
@@ -101,7 +105,6 @@ export async function runImport(
     return (await attachmentsOfMany(trx, IMPORT_OWNER, [job.importId])).get(job.importId) ?? []
   })
   if (!files) return
-  await report(deps, tenant.id, job.importId, { status: 'running', read_bytes: '0' })
   let last = 0
   let pending: Promise<void> = Promise.resolve()
   const progress = (bytes: number) => {
@@ -110,18 +113,39 @@ export async function runImport(
     last = now
     pending = pending.then(() => report(deps, tenant.id, job.importId, { read_bytes: String(bytes) }))
   }
+  const archives: { close(): void; path: string }[] = []
+  let total = 0
   try {
-    const result = await ingest80020(
-      deps.pool,
-      tenant.id,
-      tenant.settings.timeZone,
-      files.map((f) => ({ name: f.originalName, open: () => deps.files.read(f.storageKey) })),
-      progress,
-    )
+    const sources: IngestFile[] = []
+    for (const f of files) {
+      if (f.mediaType !== MEDIA_TYPES.zip.mime) {
+        sources.push({ name: f.originalName, open: () => deps.files.read(f.storageKey) })
+        total += f.size
+        continue
+      }
+      // yauzl reads an archive by random access: a local copy, whatever the storage is.
+      const copy = await deps.files.incoming(tenant.id)
+      await pipeline(deps.files.read(f.storageKey), copy.stream)
+      const archive = await zipEntries(copy.path, f.originalName).catch(async (err: unknown) => {
+        await rm(copy.path, { force: true })
+        if (err instanceof ArchiveRefusedError) throw new IngestRefusedError(f.originalName, 0, err.message)
+        throw err
+      })
+      archives.push({ ...archive, path: copy.path })
+      sources.push(...archive.files)
+      total += archive.bytes
+    }
+    // Progress counts the bytes parsed: an archive's are its files' unpacked sizes.
+    await report(deps, tenant.id, job.importId, {
+      status: 'running',
+      read_bytes: '0',
+      total_bytes: String(total),
+    })
+    const result = await ingest80020(deps.pool, tenant.id, tenant.settings.timeZone, sources, progress)
     await pending
     await report(deps, tenant.id, job.importId, {
       status: 'done',
-      read_bytes: files.reduce((n, f) => n + f.size, 0).toString(),
+      read_bytes: String(total),
       rows_read: String(result.rowsRead),
       rows_changed: String(result.rowsChanged),
       finished_at: deps.clock.now(),
@@ -140,10 +164,15 @@ export async function runImport(
     await report(deps, tenant.id, job.importId, {
       status: 'failed',
       failed_file: err.file,
-      failed_line: err.line,
+      failed_line: err.line || null,
       failed_reason: err.reason,
       finished_at: deps.clock.now(),
     })
+  } finally {
+    for (const archive of archives) {
+      archive.close()
+      await rm(archive.path, { force: true })
+    }
   }
 }
 

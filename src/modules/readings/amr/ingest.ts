@@ -12,7 +12,7 @@ const LIMIT_MS = 30 * 60_000
 /** A file to load: read twice (the encoding is judged from the bytes first), never held whole. */
 export interface IngestFile {
   name: string
-  open(): Readable
+  open(): Readable | Promise<Readable>
 }
 
 /** A file the batch cannot take: which, where and why, for the person who uploaded it. */
@@ -138,14 +138,17 @@ export async function ingest80020(
          minutes smallint, value numeric, status text) ON COMMIT DROP`,
     )
     for (const [fileNo, file] of files.entries()) {
-      const encoding = await detectEncoding(file.open())
+      const encoding = await detectEncoding(await file.open())
       const base = done
       let size = 0
+      const source = await file.open()
+      let unreadable: Error | undefined
+      source.on('error', (err: Error) => (unreadable ??= err))
       try {
         await pipeline(
           Readable.from(
             copyLines(
-              file.open().pipe(
+              source.pipe(
                 counting((bytes) => {
                   size = bytes
                   progress(base + bytes)
@@ -169,6 +172,9 @@ export async function ingest80020(
         )
       } catch (err) {
         if (err instanceof Malformed80020Error) throw new IngestRefusedError(file.name, err.line, err.reason)
+        // The file's own bytes failed (a damaged archive entry), not the database.
+        if (unreadable)
+          throw new IngestRefusedError(file.name, 0, `the file cannot be read: ${unreadable.message}`)
         throw err
       }
       done = base + size
