@@ -191,12 +191,13 @@ export async function ingest80020(
              FROM amr_staging ORDER BY point_code, channel, starts_at, file DESC`),
     )
     // Points the tenant has data for already: only their periods can be stored before.
-    const known = await client.query(
+    const known = await client.query<{ any: boolean }>(
       merge(`SELECT EXISTS (SELECT 1 FROM amr_intervals t
                WHERE t.tenant_id = $1::uuid AND t.point_code IN (SELECT DISTINCT point_code FROM amr_batch)) AS any`),
     )
+    const anyKnown = known.rows[0]?.any === true
     let changed = 0
-    if (known.rows[0]?.any) {
+    if (anyKnown) {
       // Periods stored before: changed only where something differs (so loading again changes nothing)…
       const updated = await client.query(
         merge(`UPDATE amr_intervals t SET minutes = b.minutes, value = b.value, status = b.status
@@ -214,7 +215,7 @@ export async function ingest80020(
              SELECT $1::uuid, b.point_code, b.channel, b.starts_at, b.minutes, b.value, b.status
              FROM amr_batch b
              ${
-               known.rows[0]?.any
+               anyKnown
                  ? `WHERE NOT EXISTS (SELECT 1 FROM amr_intervals t WHERE t.tenant_id = $1::uuid
                       AND t.point_code = b.point_code AND t.channel = b.channel AND t.starts_at = b.starts_at)`
                  : ''
