@@ -33,6 +33,31 @@ export async function paginate<T>(query: Knex.QueryBuilder, page: number, perPag
 }
 
 /**
+ * The same in one round trip, for a list that is short as a whole (a meter's readings): the
+ * total comes with the rows (`count(*) OVER ()`). Not for long lists: the window computes
+ * every row before the page is cut. A page past the end falls back to counting.
+ */
+export async function paginateShort<T>(
+  query: Knex.QueryBuilder,
+  page: number,
+  perPage = 50,
+): Promise<Page<T>> {
+  const rows = (await query
+    .clone()
+    .select(query.client.raw('count(*) OVER () AS page_total'))
+    .limit(perPage)
+    .offset((page - 1) * perPage)) as (T & { page_total: string })[]
+  if (!rows.length && page > 1) return paginate<T>(query, page, perPage)
+  const total = Number(rows[0]?.page_total ?? 0)
+  return {
+    rows: rows.map(({ page_total: _, ...row }) => row as T),
+    page,
+    pages: Math.max(1, Math.ceil(total / perPage)),
+    total,
+  }
+}
+
+/**
  * The govukPagination macro's parameters for this request: previous, next and nearby
  * page numbers, each link keeping the list's filters.
  */

@@ -19,8 +19,10 @@ const PASSWORD = 'słoneczny poranek 12'
  * states its cost here; a page that grows fails. The issue's targets: a customer page ≤ 1
  * transaction and ≤ 5 queries, the staff queue ≤ 1 and ≤ 6. An application's page reads
  * more (the application, its history, messages, files, acceptances and receipts, each its
- * own query), and the day overview its five aggregates. A meter's page: the meter, a page of
- * its history (count and rows), its monthly sums, and the service's guard — one over.
+ * own query), and the day overview its five aggregates. My meters: the service's guard,
+ * the meters, their latest readings, the requests for meters (and for AMR meters how far
+ * their data is complete); a meter's page: the guard, the meter, a page of its history
+ * with its total, its monthly sums.
  */
 const BUDGETS: Record<
   string,
@@ -35,8 +37,8 @@ const BUDGETS: Record<
   'GET /admin/applications?q=budget': { queries: 4, statements: 8, transactions: 1, who: 'staff' },
   'GET /admin/applications/:id': { queries: 10, statements: 14, transactions: 1, who: 'staff' },
   'GET /admin/generation': { queries: 6, statements: 10, transactions: 1, who: 'staff' },
-  'GET /services/readings': { queries: 4, statements: 8, transactions: 1, who: 'customer' },
-  'GET /services/readings/meters/:meter': { queries: 6, statements: 10, transactions: 1, who: 'customer' },
+  'GET /services/readings': { queries: 5, statements: 9, transactions: 1, who: 'customer' },
+  'GET /services/readings/meters/:meter': { queries: 5, statements: 9, transactions: 1, who: 'customer' },
   'GET /admin/readings/review': { queries: 5, statements: 9, transactions: 1, who: 'staff' },
   'GET /admin/readings/meters/:meter': { queries: 5, statements: 9, transactions: 1, who: 'staff' },
 }

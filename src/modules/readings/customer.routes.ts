@@ -8,8 +8,6 @@ import { PageParam, pagination } from '../../http/lists.ts'
 import { uuidIds } from '../../http/params.ts'
 import { acceptUploads } from '../../http/upload.ts'
 import { barChart, stepChart } from '../../platform/chart.ts'
-import { reencodePhoto, UnreadablePhotoError } from '../../platform/files/photo.ts'
-import type { AcceptedFile } from '../../platform/files/sniff.ts'
 import { addDays, dayOf, isRealDay, localDateTimeValue } from '../../platform/time/intervals.ts'
 import { contentDisposition } from '../../http/download.ts'
 import { csvDelimiter, writeCsv } from '../../platform/csv.ts'
@@ -19,51 +17,14 @@ import { exportReadings } from './export.ts'
 import type { MeterRow } from './meters.service.ts'
 import { PHOTO_OWNER } from './readings.service.ts'
 import { REQUEST_OWNER } from './requests.service.ts'
-import { readingWindow, REVIEW_REASONS, zoneField, type RuleError } from './rules.ts'
+import { keptPhotos, PHOTO_FIELD, postedValues, ruleErrors } from './forms.ts'
+import { readingWindow, REVIEW_REASONS, zoneField } from './rules.ts'
 import type { ReadingsServices } from './services.ts'
 import { readingsSettings } from './settings.ts'
 
 const BASE = '/services/readings'
 /** A period's start on the tenant's clock, `HH:MM` (the label a customer reads). */
 const localTime = (instant: Date, zone: string) => localDateTimeValue(instant, zone).slice(11, 16)
-export const PHOTO_FIELD = { field: 'photo', allow: ['jpeg', 'png'], maxBytes: 10 * 1024 * 1024 } as const
-
-/** A rule's message in the reader's language, its dates and numbers in their form. */
-export function ruleErrors(res: Response, errors: readonly RuleError[]): FieldError[] {
-  const { t, fmt } = res.locals
-  return errors.map((e) => {
-    const vars: Record<string, unknown> = { ...e.vars }
-    for (const key of ['date', 'opens'] as const)
-      if (typeof vars[key] === 'string') vars[key] = fmt.date(vars[key])
-    if (typeof vars.previous === 'string')
-      vars.previous = fmt.number(Number(vars.previous), vars.previous.split('.')[1]?.length ?? 0)
-    return { field: e.field, text: t(e.key, vars), href: `#${e.field}` }
-  })
-}
-
-/** The zones' values as posted, by zone. */
-export const postedValues = (req: Request, meter: MeterRow) =>
-  Object.fromEntries(meter.zones.map((zone) => [zone, formText(req, zoneField(zone))]))
-
-/** Re-encodes the photos of a form (stripping EXIF/GPS); an image that cannot be decoded is the field's error. */
-export async function keptPhotos(
-  deps: Deps,
-  res: Response,
-  files: readonly (AcceptedFile & { field: string })[],
-): Promise<(AcceptedFile & { field: string })[] | FieldError> {
-  try {
-    return await Promise.all(
-      files.map(async (f) => ({
-        ...(await reencodePhoto(deps.files, res.locals.tenant!.id, f)),
-        field: f.field,
-      })),
-    )
-  } catch (err) {
-    if (!(err instanceof UnreadablePhotoError)) throw err
-    return { field: 'photo', text: res.locals.t('readings.errors.photoUnreadable'), href: '#photo' }
-  }
-}
-
 /**
  * The customer's meters and readings (seed 002 §7–8, issue 19 items 2–6): the meters with
  * their latest readings, and per meter the entry form, the monthly chart, the history

@@ -12,15 +12,13 @@ import {
 } from './requests.service.ts'
 import { customerMeter, meterList, meterOf, meterOwnerEmail, metersOf, saveMeter } from './meters.service.ts'
 import {
-  awaitingReview,
-  decideReading,
   enterReading,
   latestReadings,
   monthlyUse,
-  periodReadings,
   readingHistory,
   readingPhotoOwner,
 } from './readings.service.ts'
+import { awaitingReview, decideReading, periodReadings } from './review.service.ts'
 
 /** The readings module's services, built once when the app is assembled. */
 export function createReadingsServices(deps: Deps) {
