@@ -184,4 +184,28 @@ describe('readings: bulk ingest of 80020 files', () => {
     const page = await staff.get(`/admin/readings/imports/${failed.id}`)
     expect(page.text).toContain('mixed.zip: this file cannot be loaded.')
   })
+
+  it('takes a corrected file: only the periods whose value changed are rewritten', async () => {
+    const day = '2026-11-14'
+    const original = new TextDecoder().decode(document80020(UTF8!, day, t.clock.now()))
+    await finished(await upload([['first.xml', new TextEncoder().encode(original)]]))
+    // The head-end corrects one value (the first period of the first channel).
+    const corrected = original.replace(
+      /<value status="0">[\d.]+<\/value>/,
+      '<value status="0">99.999</value>',
+    )
+    expect(corrected).not.toBe(original)
+    const again = await finished(await upload([['corrected.xml', new TextEncoder().encode(corrected)]]))
+    expect(again).toMatchObject({ status: 'done', rows_read: String(48 * 4), rows_changed: '1' })
+    const value = await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('amr_intervals')
+        .where({
+          point_code: UTF8!.meters[0]!.code,
+          channel: '01',
+          starts_at: new Date('2026-11-13T21:00:00Z'),
+        })
+        .first(trx.raw('value::text AS value')),
+    )
+    expect(value).toEqual({ value: '99.999' })
+  })
 })

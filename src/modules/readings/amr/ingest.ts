@@ -184,20 +184,23 @@ export async function ingest80020(
       text,
       values: text.includes('$1') ? [tenantId] : [],
     })
-    // The batch's last value of each period (a later file wins), as a table to merge from.
-    await client.query(
-      merge(`CREATE TEMP TABLE amr_batch ON COMMIT DROP AS
-             SELECT DISTINCT ON (point_code, channel, starts_at) point_code, channel, starts_at, minutes, value, status
-             FROM amr_staging ORDER BY point_code, channel, starts_at, file DESC`),
-    )
     // Points the tenant has data for already: only their periods can be stored before.
     const known = await client.query<{ any: boolean }>(
       merge(`SELECT EXISTS (SELECT 1 FROM amr_intervals t
-               WHERE t.tenant_id = $1::uuid AND t.point_code IN (SELECT DISTINCT point_code FROM amr_batch)) AS any`),
+               WHERE t.tenant_id = $1::uuid AND t.point_code IN (SELECT DISTINCT point_code FROM amr_staging)) AS any`),
     )
-    const anyKnown = known.rows[0]?.any === true
+    // The batch's last value of each period (a later file wins).
+    const latest = `SELECT DISTINCT ON (point_code, channel, starts_at) point_code, channel, starts_at, minutes, value, status
+                    FROM amr_staging ORDER BY point_code, channel, starts_at, file DESC`
+    const insert = `INSERT INTO amr_intervals (tenant_id, point_code, channel, starts_at, minutes, value, status)
+                    SELECT $1::uuid, b.point_code, b.channel, b.starts_at, b.minutes, b.value, b.status`
     let changed = 0
-    if (anyKnown) {
+    if (known.rows[0]?.any !== true) {
+      // New points only (a first load): nothing to look up, straight in. Per-row conflict
+      // handling would cost twice a COPY on a big batch.
+      changed += (await client.query(merge(`${insert} FROM (${latest}) b`))).rowCount ?? 0
+    } else {
+      await client.query(merge(`CREATE TEMP TABLE amr_batch ON COMMIT DROP AS ${latest}`))
       // Periods stored before: changed only where something differs (so loading again changes nothing)…
       const updated = await client.query(
         merge(`UPDATE amr_intervals t SET minutes = b.minutes, value = b.value, status = b.status
@@ -206,22 +209,14 @@ export async function ingest80020(
                  AND t.starts_at = b.starts_at
                  AND (t.minutes, t.value, t.status) IS DISTINCT FROM (b.minutes, b.value, b.status)`),
       )
-      changed += updated.rowCount ?? 0
+      // …and the new ones inserted.
+      const inserted = await client.query(
+        merge(`${insert} FROM amr_batch b
+               WHERE NOT EXISTS (SELECT 1 FROM amr_intervals t WHERE t.tenant_id = $1::uuid
+                 AND t.point_code = b.point_code AND t.channel = b.channel AND t.starts_at = b.starts_at)`),
+      )
+      changed += (updated.rowCount ?? 0) + (inserted.rowCount ?? 0)
     }
-    // …and new ones inserted plainly: per-row conflict handling costs twice a COPY on a big
-    // batch, and with no point known there is nothing to look up first.
-    const inserted = await client.query(
-      merge(`INSERT INTO amr_intervals (tenant_id, point_code, channel, starts_at, minutes, value, status)
-             SELECT $1::uuid, b.point_code, b.channel, b.starts_at, b.minutes, b.value, b.status
-             FROM amr_batch b
-             ${
-               anyKnown
-                 ? `WHERE NOT EXISTS (SELECT 1 FROM amr_intervals t WHERE t.tenant_id = $1::uuid
-                      AND t.point_code = b.point_code AND t.channel = b.channel AND t.starts_at = b.starts_at)`
-                 : ''
-             }`),
-    )
-    changed += inserted.rowCount ?? 0
     await client.query('COMMIT')
     return { rowsRead: counted.rows, rowsChanged: changed }
   } catch (err) {
