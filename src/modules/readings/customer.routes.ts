@@ -8,6 +8,7 @@ import { PageParam, pagination } from '../../http/lists.ts'
 import { uuidIds } from '../../http/params.ts'
 import { acceptUploads } from '../../http/upload.ts'
 import { barChart, stepChart } from '../../platform/chart.ts'
+import { MULTI_LINE } from '../../platform/text.ts'
 import { addDays, dayOf, isRealDay, localDateTimeValue } from '../../platform/time/intervals.ts'
 import { contentDisposition } from '../../http/download.ts'
 import { csvDelimiter, writeCsv } from '../../platform/csv.ts'
@@ -60,9 +61,10 @@ export function readingsCustomerRoutes(deps: Deps, readings: ReadingsServices): 
     })
   })
 
-  const meterPage = async (req: Request, res: Response) => {
+  const meterOf = (req: Request, res: Response) =>
+    readings.customerMeter(res.locals.ctx, customerId(res), String(req.params.id))
+  const meterPage = async (req: Request, res: Response, meter: MeterRow) => {
     const ctx = res.locals.ctx
-    const meter = await readings.customerMeter(ctx, customerId(res), String(req.params.id))
     const settings = readingsSettings.of(res.locals.tenant!)
     const history = await readings.readingHistory(ctx, meter, PageParam.parse(req.query.page))
     const use = await readings.monthlyUse(ctx, meter)
@@ -124,7 +126,7 @@ export function readingsCustomerRoutes(deps: Deps, readings: ReadingsServices): 
   }
 
   router.get(`${BASE}/meters/:id`, async (req, res) => {
-    const page = await meterPage(req, res)
+    const page = await meterPage(req, res, await meterOf(req, res))
     const amr = await amrDayOf(req, res, page.meter)
     if (amr?.error)
       return renderInvalid(
@@ -141,7 +143,7 @@ export function readingsCustomerRoutes(deps: Deps, readings: ReadingsServices): 
   })
 
   router.get(`${BASE}/meters/:id/intervals.csv`, async (req, res) => {
-    const meter = await readings.customerMeter(res.locals.ctx, customerId(res), String(req.params.id))
+    const meter = await meterOf(req, res)
     const day = typeof req.query.day === 'string' ? req.query.day : ''
     if (!meter.amr_code) return void res.status(404).render('errors/404')
     if (!isRealDay(day)) {
@@ -152,7 +154,7 @@ export function readingsCustomerRoutes(deps: Deps, readings: ReadingsServices): 
         [error],
         { profileDay: day },
         {
-          ...(await meterPage(req, res)),
+          ...(await meterPage(req, res, meter)),
           amr: { day, invalid: true },
         },
       )
@@ -193,34 +195,35 @@ export function readingsCustomerRoutes(deps: Deps, readings: ReadingsServices): 
     `${BASE}/meters/:id`,
     ...acceptUploads(deps, [PHOTO_FIELD]),
     async (req: Request, res: Response) => {
-      const page = await meterPage(req, res)
+      // The page (history, chart) is read only if the form has to be shown again.
+      const meter = await meterOf(req, res)
       const reason = REVIEW_REASONS.find((r) => r === formText(req, 'reason')) ?? null
       const values = {
         day: formText(req, 'day'),
-        ...Object.fromEntries(page.meter.zones.map((z) => [zoneField(z), formText(req, zoneField(z))])),
+        ...Object.fromEntries(meter.zones.map((z) => [zoneField(z), formText(req, zoneField(z))])),
         reason: reason ?? '',
         note: formText(req, 'note').trim(),
         confirmJump: formText(req, 'confirmJump') === 'yes' ? ['yes'] : [],
       }
-      const again = (errors: FieldError[], extra: object = {}) =>
+      const again = async (errors: FieldError[], extra: object = {}) =>
         renderInvalid(res, 'customer/readings/meter', errors, values, {
-          ...page,
+          ...(await meterPage(req, res, meter)),
           offerReview: reason !== null,
           ...extra,
         })
       const uploaded = req.upload?.files ?? []
       if (req.upload?.errors.length) return again(req.upload.errors)
-      if (values.note.length > 1000 || /\p{Cc}/u.test(values.note.replace(/[\r\n\t]/g, '')))
+      if (values.note.length > 1000 || !MULTI_LINE.test(values.note))
         return again([{ field: 'note', text: res.locals.t('readings.errors.note'), href: '#note' }])
       const photos = reason && uploaded.length ? await keptPhotos(deps, res, uploaded) : []
       if (!Array.isArray(photos)) return again([photos])
       try {
         const result = await readings.enterReading(
           res.locals.ctx,
-          page.meter.id,
+          meter.id,
           {
             day: values.day,
-            values: postedValues(req, page.meter),
+            values: postedValues(req, meter),
             reason: reason,
             note: values.note,
             photo: photos.length > 0,
@@ -237,7 +240,7 @@ export function readingsCustomerRoutes(deps: Deps, readings: ReadingsServices): 
         flash(req, {
           key: result.status === 'review' ? 'readings.entered.review' : 'readings.entered.accepted',
         })
-        res.redirect(303, `${BASE}/meters/${page.meter.id}`)
+        res.redirect(303, `${BASE}/meters/${meter.id}`)
       } finally {
         // A re-encoded photo that was not kept (a refused reading) goes with the request.
         for (const photo of photos) await rm(photo.path, { force: true })
@@ -246,7 +249,7 @@ export function readingsCustomerRoutes(deps: Deps, readings: ReadingsServices): 
   )
 
   router.get(`${BASE}/meters/:id/readings.csv`, async (req, res) => {
-    const meter = await readings.customerMeter(res.locals.ctx, customerId(res), String(req.params.id))
+    const meter = await meterOf(req, res)
     const meterIds = [meter.id, ...(meter.replaces_id ? [meter.replaces_id] : [])]
     await exportReadings(res, deps.db, `readings-${meter.number}.csv`, { meterIds })
   })
@@ -258,8 +261,7 @@ export function readingsCustomerRoutes(deps: Deps, readings: ReadingsServices): 
       if (attachment.owner.type === REQUEST_OWNER)
         return (await readings.requestPhotoOwner(ctx, attachment.owner.id)) === me
       if (attachment.owner.type !== PHOTO_OWNER) return false
-      const owner = await readings.readingPhotoOwner(ctx, attachment.owner.id)
-      return owner?.customerId === me
+      return (await readings.readingPhotoOwner(ctx, attachment.owner.id)) === me
     }),
   )
   return router

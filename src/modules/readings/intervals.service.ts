@@ -3,7 +3,7 @@ import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { addDays, localMoment } from '../../platform/time/intervals.ts'
 import type { Interval80020 } from './amr/format80020.ts'
-import { startsAt } from './amr/ingest.ts'
+import { LOCK_INTERVALS, startsAt } from './amr/ingest.ts'
 
 type IntervalDeps = { db: Knex }
 
@@ -15,10 +15,6 @@ export interface StoredInterval {
   value: string | null
   status: string | null
 }
-
-/** Imports and fetches of one tenant write intervals one after the other (see amr/ingest.ts). */
-export const lockIntervals = (trx: Knex.Transaction, tenantId: string) =>
-  trx.raw(`SELECT pg_advisory_xact_lock(hashtext('amr-import:' || ?))`, [tenantId])
 
 /**
  * A day the customer fetched from the head-end, kept as interval data (item 11): the same
@@ -34,7 +30,7 @@ export async function keepFetchedDay(
   if (!intervals.length) return
   const utc = startsAt(ctx.tenant.settings.timeZone)
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    await lockIntervals(trx, ctx.tenant.id)
+    await trx.raw(LOCK_INTERVALS.replace('$1', '?'), [ctx.tenant.id])
     const rows = intervals.map((i) => ({
       tenant_id: ctx.tenant.id,
       point_code: i.point.code,

@@ -6,7 +6,7 @@ import type { RequestContext } from '../../platform/context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { attachFiles, attachmentsOfMany, type Attachment } from '../../platform/files/attachments.ts'
 import type { AcceptedFile } from '../../platform/files/sniff.ts'
-import { dayOf } from '../../platform/time/intervals.ts'
+import { dayOf, parseDay } from '../../platform/time/intervals.ts'
 import { meterFacts, type MeterRow, type ReadingsDeps } from './meters.service.ts'
 import { checkReading, type PastReading, type ReadingInput, type Verdict } from './rules.ts'
 import { readingsSettings } from './settings.ts'
@@ -43,27 +43,34 @@ export const PHOTO_OWNER = 'meter-reading'
 /** Enough accepted readings to judge a new one by: a year of monthly readings and some. */
 const RECENT = 14
 
-/** Readings with their values per zone and, from the `meter_reading_use` view, the energy each stands for. */
-export const withValues = (trx: Knex.Transaction) =>
+/**
+ * Readings with their values per zone and, for pages (not for the rules, which judge in
+ * register units), from the `meter_reading_use` view the energy each stands for.
+ */
+export const withValues = (trx: Knex.Transaction, use = true) =>
   trx('meter_readings as r').select(
     'r.*',
     trx.raw(
       `(SELECT json_object_agg(v.zone, v.value::text) FROM meter_reading_values v WHERE v.reading_id = r.id) AS values`,
     ),
-    trx.raw(
-      `(SELECT json_object_agg(u.zone, u.consumption::text) FROM meter_reading_use u
-         WHERE u.reading_id = r.id AND u.consumption IS NOT NULL) AS consumption`,
-    ),
+    ...(use
+      ? [
+          trx.raw(
+            `(SELECT json_object_agg(u.zone, u.consumption::text) FROM meter_reading_use u
+               WHERE u.reading_id = r.id AND u.consumption IS NOT NULL) AS consumption`,
+          ),
+        ]
+      : []),
   )
 
 const past = (r: ReadingRow): PastReading => ({ readOn: r.read_on, values: r.values, rollover: r.rollover })
 
-/** The last accepted readings of meters (most recent first), for the rules and the meters' pages. */
-async function recentAccepted(trx: Knex.Transaction, meterId: string, limit = RECENT): Promise<ReadingRow[]> {
-  return withValues(trx)
+/** A meter's last accepted readings (most recent first), for the rules. */
+async function recentAccepted(trx: Knex.Transaction, meterId: string): Promise<ReadingRow[]> {
+  return withValues(trx, false)
     .where({ 'r.meter_id': meterId, 'r.status': 'accepted' })
     .orderBy('r.read_on', 'desc')
-    .limit(limit)
+    .limit(RECENT)
 }
 
 export type EnterResult =
@@ -91,7 +98,7 @@ export async function enterReading(
       .forUpdate()
       .first<MeterRow | undefined>()
     if (!meter) throw new NotFoundError('meter')
-    const latest = await withValues(trx)
+    const latest = await withValues(trx, false)
       .where({ 'r.meter_id': meterId })
       .whereIn('r.status', ['accepted', 'review'])
       .orderBy('r.read_on', 'desc')
@@ -156,8 +163,8 @@ export async function enterReading(
 
 /**
  * A page of a meter's readings, newest first (every one: superseded, rejected and under
- * review too, each marked), with consumption, photos, and — on the last page — the
- * readings of the meter it replaced, so history spans an exchange.
+ * review too, each marked), with consumption and photos, together with the readings of
+ * the meter it replaced, so history spans an exchange.
  */
 export async function readingHistory(
   deps: ReadingsDeps,
@@ -228,11 +235,8 @@ export async function monthlyUse(
 }
 
 /** The month (`2026-11`) `n` months before the month of `day`. */
-function monthsBack(day: string, n: number): string {
-  const [y, m] = day.split('-').map(Number) as [number, number]
-  const index = y * 12 + (m - 1) - n
-  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`
-}
+const monthsBack = (day: string, n: number): string =>
+  parseDay(day).toPlainYearMonth().subtract({ months: n }).toString()
 
 /** Each meter's latest live reading (accepted or under review), for the meters' list. */
 export async function latestReadings(
@@ -251,17 +255,17 @@ export async function latestReadings(
   return new Map(rows.map((r: ReadingRow) => [r.meter_id, r]))
 }
 
-/** Whose meter a reading's photo shows: for the download route to authorise (customer id, meter id). */
+/** Whose meter a reading's photo shows (the customer's id), for the download route to authorise. */
 export async function readingPhotoOwner(
   deps: ReadingsDeps,
   ctx: RequestContext,
   readingId: string,
-): Promise<{ customerId: string; meterId: string } | undefined> {
+): Promise<string | undefined> {
   const row = await withTenant(deps.db, ctx.tenant.id, (trx) =>
     trx('meter_readings as r')
       .join('meters as m', 'm.id', 'r.meter_id')
       .where('r.id', readingId)
-      .first<{ customer_id: string; meter_id: string } | undefined>('m.customer_id', 'r.meter_id'),
+      .first<{ customer_id: string } | undefined>('m.customer_id'),
   )
-  return row && { customerId: row.customer_id, meterId: row.meter_id }
+  return row?.customer_id
 }

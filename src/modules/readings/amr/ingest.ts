@@ -6,6 +6,12 @@ import { Temporal } from 'temporal-polyfill'
 import { parseDay } from '../../../platform/time/intervals.ts'
 import { detectEncoding, Malformed80020Error, read80020 } from './format80020.ts'
 
+/**
+ * Imports and fetches of one tenant write intervals one after the other: the import
+ * inserts without conflict handling. `$1` is the tenant's id.
+ */
+export const LOCK_INTERVALS = `SELECT pg_advisory_xact_lock(hashtext('amr-intervals:' || $1))`
+
 /** The longest an import may take, statements included (a batch of files of 10,000 points each). */
 const LIMIT_MS = 30 * 60_000
 
@@ -132,7 +138,7 @@ export async function ingest80020(
     // Room to sort a big batch in memory rather than on disk.
     await client.query(`SET LOCAL work_mem = '256MB'`)
     // Imports of one tenant take turns: the merge below inserts without conflict handling.
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('amr-import:' || $1))`, [tenantId])
+    await client.query(LOCK_INTERVALS, [tenantId])
     await client.query(
       `CREATE TEMP TABLE amr_staging (file smallint, point_code text, channel text, starts_at timestamptz,
          minutes smallint, value numeric, status text) ON COMMIT DROP`,
