@@ -4,7 +4,13 @@ import type { Knex } from 'knex'
 import type { Listener } from '../db/listener.ts'
 import { withTenant } from '../db/tenant-scope.ts'
 import { TooManyRequestsError } from '../platform/errors.ts'
-import { LIVE_CHANNEL, SESSIONS_ENDED_CHANNEL, eventsAfter, sessionHash } from '../platform/live.ts'
+import {
+  LIVE_CHANNEL,
+  SESSIONS_ENDED_CHANNEL,
+  eventsAfter,
+  latestSeq,
+  sessionHash,
+} from '../platform/live.ts'
 
 interface Subscriber {
   id: string
@@ -188,8 +194,11 @@ export function createLiveHub(db: Knex, listener: Listener, options: LiveHubOpti
         const tenant = res.locals.tenant!
         const name = await options.topic(req, res)
         const actor = res.locals.ctx.actor
-        // A reconnect resumes after the last event it saw; a first visit starts from now.
-        const lastId = req.get('Last-Event-ID')
+        // A reconnect resumes after the last event it saw; a page that says which event it was
+        // rendered after (`?after=`) gets what happened between its render and this stream;
+        // otherwise a first visit starts from now.
+        const lastId =
+          req.get('Last-Event-ID') ?? (typeof req.query.after === 'string' ? req.query.after : undefined)
         const sub: Subscriber = {
           id: randomUUID(),
           principal:
@@ -197,7 +206,9 @@ export function createLiveHub(db: Knex, listener: Listener, options: LiveHubOpti
           sid: req.sessionID,
           sessionHash: sessionHash(req.sessionID),
           lastSeq:
-            lastId && /^\d{1,15}$/.test(lastId) ? Number(lastId) : await latestSeq(db, tenant.id, name),
+            lastId && /^\d{1,15}$/.test(lastId)
+              ? Number(lastId)
+              : await withTenant(db, tenant.id, (trx) => latestSeq(trx, name)),
           res,
         }
         if (!(await register(sub))) throw new TooManyRequestsError(30)
@@ -234,11 +245,4 @@ export function createLiveHub(db: Knex, listener: Listener, options: LiveHubOpti
       }
     },
   }
-}
-
-async function latestSeq(db: Knex, tenantId: string, topic: string): Promise<number> {
-  const row = await withTenant(db, tenantId, (trx) =>
-    trx('live_events').where({ topic }).max<{ max: string | null }>('seq as max').first(),
-  )
-  return Number(row?.max ?? 0)
 }

@@ -56,6 +56,12 @@ export async function publish(
   return seq
 }
 
+/** The newest event of a topic (0 if none): where a page rendered now would start following it. */
+export async function latestSeq(trx: Knex.Transaction, topic: string): Promise<number> {
+  const row = await trx('live_events').where({ topic }).max<{ max: string | null }>('seq as max').first()
+  return Number(row?.max ?? 0)
+}
+
 /** A topic's events after `seq`, oldest first (what a reconnecting page missed). */
 export function eventsAfter(
   trx: Knex.Transaction,

@@ -67,13 +67,27 @@ describe('live updates (SSE)', () => {
     expect(again.events.map((e) => e.data)).toEqual([{ n: 4 }, { n: 5 }])
     again.close()
 
+    // A page that says which event it was rendered after gets what happened between its
+    // render and its stream (a job finishing in that moment); without it, only what comes next.
+    await send(one, 'probe:a1', { n: 6 })
+    const rendered = await openStream(port, tenant.host, `/probe/live/a1?after=${again.events[1]!.id}`)
+    const fresh = await openStream(port, tenant.host, '/probe/live/a1')
+    await send(two, 'probe:a1', { n: 7 })
+    await rendered.waitFor(2)
+    await fresh.waitFor(1)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(rendered.events.map((e) => e.data)).toEqual([{ n: 6 }, { n: 7 }])
+    expect(fresh.events.map((e) => e.data)).toEqual([{ n: 7 }])
+    rendered.close()
+    fresh.close()
+
     // Events are kept a day for reconnecting pages, then swept.
     const { table, column, keepMs } = LIVE_EVENT_SWEEP
     const tomorrow = new Date(Date.now() + keepMs)
     expect(
       await sweepOlderThan(one.db.owner, [tenant.id], table, column, new Date(Date.now() - keepMs)),
     ).toBe(0)
-    expect(await sweepOlderThan(one.db.owner, [tenant.id], table, column, tomorrow)).toBeGreaterThanOrEqual(5)
+    expect(await sweepOlderThan(one.db.owner, [tenant.id], table, column, tomorrow)).toBeGreaterThanOrEqual(7)
   })
 
   it('checks who may follow a topic when subscribing, and caps the streams of one session on all processes together', async () => {

@@ -47,8 +47,7 @@ export function importRoutes(deps: Deps, readings: ReadingsServices): Router {
   })
 
   router.get(`${BASE}/:id`, async (req, res) => {
-    const row = await readings.importOf(res.locals.ctx, String(req.params.id))
-    res.render('admin/readings/import', { row })
+    res.render('admin/readings/import', await readings.importPage(res.locals.ctx, String(req.params.id)))
   })
 
   router.get(

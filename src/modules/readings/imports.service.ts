@@ -7,7 +7,7 @@ import { NotFoundError } from '../../platform/errors.ts'
 import { attachFiles, attachmentsOfMany } from '../../platform/files/attachments.ts'
 import type { AcceptedFile } from '../../platform/files/sniff.ts'
 import { sendJob } from '../../platform/jobs.ts'
-import { publish } from '../../platform/live.ts'
+import { latestSeq, publish } from '../../platform/live.ts'
 import { findTenantById } from '../../platform/tenancy/repo.ts'
 import { rm } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
@@ -182,6 +182,24 @@ export async function importOf(deps: ImportDeps, ctx: RequestContext, id: string
   )
   if (!row) throw new NotFoundError('import')
   return row
+}
+
+/**
+ * An import for its page, with the newest event of its stream read first: the page's
+ * stream starts after it, so a job that finishes between the render and the stream's
+ * start is still seen finishing.
+ */
+export async function importPage(
+  deps: ImportDeps,
+  ctx: RequestContext,
+  id: string,
+): Promise<{ row: ImportRow; liveAfter: number }> {
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const liveAfter = await latestSeq(trx, importTopic(id))
+    const row = await trx('amr_imports').where({ id }).first<ImportRow | undefined>()
+    if (!row) throw new NotFoundError('import')
+    return { row, liveAfter }
+  })
 }
 
 export function importList(deps: ImportDeps, ctx: RequestContext, page: number): Promise<Page<ImportRow>> {

@@ -1,6 +1,6 @@
 import type { Deps } from '../../deps.ts'
 import { bindServices } from '../../platform/services.ts'
-import { importList, importOf, queueImport } from './imports.service.ts'
+import { importList, importOf, importPage, queueImport } from './imports.service.ts'
 import { applyMeterImport, meterImportOf, previewMeterImport } from './meter-import.service.ts'
 import { completeUntil, keepFetchedDay, storedDay } from './intervals.service.ts'
 import {
@@ -32,6 +32,7 @@ export function createReadingsServices(deps: Deps) {
     enterReading,
     importList,
     importOf,
+    importPage,
     keepFetchedDay,
     latestReadings,
     meterImportOf,

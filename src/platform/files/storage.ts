@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
@@ -59,7 +60,12 @@ export function localDiskStorage(root: string): FileStorage {
       await mkdir(dir, { recursive: true })
       const file = path.join(dir, `${randomBytes(20).toString('hex')}.tmp`)
       // `flush` syncs the data before the descriptor closes: a kept object is on disk.
-      return { path: file, stream: createWriteStream(file, { flags: 'wx', mode: 0o600, flush: true }) }
+      const stream = createWriteStream(file, { flags: 'wx', mode: 0o600, flush: true })
+      // Opened before anyone learns the path: a stream opens its file later, on its own,
+      // so a clean-up that removed the path first would find nothing, and the file would
+      // then appear and stay (seen when a malformed upload was cut off mid-file).
+      await once(stream, 'open')
+      return { path: file, stream }
     },
     async keep(namespace, incomingPath, checked) {
       if (path.dirname(incomingPath) !== incomingDir(namespace) || !incomingPath.endsWith('.tmp'))
