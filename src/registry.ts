@@ -6,6 +6,7 @@ import { applicationsModule } from './modules/applications/index.ts'
 import { auditModule } from './modules/audit/index.ts'
 import { calendarModule } from './modules/calendar/index.ts'
 import { readingsModule } from './modules/readings/index.ts'
+import { marketModule } from './modules/market/index.ts'
 import { generationModule } from './modules/generation/index.ts'
 import { operatorsModule } from './modules/operators/index.ts'
 import { customerServicesOf, servicesModule } from './modules/services/index.ts'
@@ -26,6 +27,7 @@ export const MODULES: readonly KabinetModule[] = [
   applicationsModule,
   generationModule,
   readingsModule,
+  marketModule,
 ]
 
 export function moduleQueues(modules: readonly KabinetModule[] = MODULES): string[] {

@@ -67,3 +67,16 @@ export function sumDecimals(values: readonly (string | null)[]): string | null {
   if (present.length === 0) return null
   return decimalText(present.map(decimal).reduce(add))
 }
+
+/**
+ * A non-negative amount as people type it ("1 234,5", "0.75"): spaces and a decimal comma
+ * allowed, leading zeros dropped. Its whole and fraction digits, or undefined when it is
+ * not such a number; the caller checks them against its own limits.
+ */
+export function typedAmount(raw: string): { value: string; whole: string; fraction: string } | undefined {
+  const text = raw.replace(/[\s\u00a0\u202f]/g, '').replace(',', '.')
+  if (!/^\d+(\.\d+)?$/.test(text)) return undefined
+  const [digits = '', fraction = ''] = text.split('.')
+  const whole = digits.replace(/^0+(?=\d)/, '')
+  return { value: fraction ? `${whole}.${fraction}` : whole, whole, fraction }
+}

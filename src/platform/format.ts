@@ -6,6 +6,8 @@ export interface Formatters {
   number(value: number | string, fractionDigits?: number): string
   /** A calendar month, `2026-11`: "Nov 2026". */
   month(value: string): string
+  /** A `numeric` as saved (`1234.50`), with exactly its own decimals: "1,234.50", "1 234,50". */
+  amount(value: string): string
 }
 
 const cache = new Map<string, Formatters>()
@@ -59,6 +61,7 @@ function createFormatters(appLocale: Locale, timeZone: string): Formatters {
     dateTime: (value) => dateTimeFmt.format(new Date(value)),
     number: (value, fractionDigits) => numberFmt(fractionDigits).format(Number(value)),
     month: (value) => monthFmt.format(new Date(`${value}-01T00:00:00Z`)),
+    amount: (value) => numberFmt(value.split('.')[1]?.length ?? 0).format(Number(value)),
   }
 }
 

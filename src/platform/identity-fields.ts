@@ -1,3 +1,4 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import { z } from 'zod'
 import { PASSWORD_MAX, passwordProblem } from './passwords.ts'
 import type { Tenant } from './tenancy/settings.ts'
@@ -16,6 +17,24 @@ export const Email = z
   .min(1, e('emailRequired'))
   .max(254, e('emailFormat'))
   .pipe(z.email(e('emailFormat')))
+
+/** A phone number valid for the tenant's region (or written with its country code), stored as E.164. */
+export function Phone(tenant: Tenant, required = true) {
+  return z
+    .string()
+    .trim()
+    .regex(SINGLE_LINE, CONTROL_CHARACTERS)
+    .min(required ? 1 : 0, e('phoneRequired'))
+    .transform((value, ctx) => {
+      if (!value) return null
+      const parsed = parsePhoneNumberFromString(value, tenant.settings.phoneRegion as CountryCode)
+      if (!parsed?.isValid()) {
+        ctx.addIssue({ code: 'custom', message: e('phoneFormat') })
+        return z.NEVER
+      }
+      return parsed.number
+    })
+}
 
 /** zod runs a refinement even when other fields failed, so every problem is shown at once. */
 export const always = { when: () => true }

@@ -16,4 +16,10 @@ export const MODULE_SETTINGS_FORM: Record<string, string> = {
   readings_windowFrom: '1',
   readings_windowTo: '31',
   readings_jumpFactor: '3',
+  market_attachments: [
+    'power_user: uscc_certificate, business_licence, organisation_code, tax_registration, legal_representative_id, explanation, other',
+    'generator: uscc_certificate, business_licence, organisation_code, tax_registration, legal_representative_id, power_licence, exemption_proof, explanation, other',
+    'supplier: uscc_certificate, business_licence, organisation_code, tax_registration, legal_representative_id, power_licence, exemption_proof, explanation, other',
+  ].join('\n'),
+  market_attachmentMaxMb: '10',
 }

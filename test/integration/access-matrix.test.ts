@@ -138,8 +138,35 @@ const MATRIX: Record<string, Expectation> = {
   'POST /admin/readings/imports': STAFF(P),
   'GET /admin/readings/imports/:id': STAFF(G),
   'GET /admin/readings/imports/:id/live': STAFF(G),
-  // Not offered by this tenant: nobody finds it once signed in.
-  'GET /services/market': { ...CUSTOMER(G), owner: 'hidden', otherCustomer: 'hidden' },
+  // Market: the owner's registration is with the centre (no part open, no service yet);
+  // the other customer has none, so its steps and files are not there for them.
+  'GET /services/market': { ...CUSTOMER(G), owner: 'denied', otherCustomer: 'denied' },
+  'GET /services/market/registration': CUSTOMER(G),
+  'GET /services/market/registration/type': CUSTOMER(G),
+  'POST /services/market/registration/type': CUSTOMER(P),
+  'GET /services/market/registration/basic': OWNER(G),
+  'POST /services/market/registration/basic': OWNER(P),
+  'GET /services/market/registration/business': OWNER(G),
+  'POST /services/market/registration/business': OWNER(P),
+  'GET /services/market/registration/contacts': OWNER(G),
+  'POST /services/market/registration/contacts': OWNER(P),
+  'GET /services/market/registration/parameters': OWNER(G),
+  'POST /services/market/registration/parameters': OWNER(P),
+  'GET /services/market/registration/attachments': OWNER(G),
+  'POST /services/market/registration/attachments': OWNER(P),
+  'POST /services/market/registration/attachments/:attachmentId/remove': OWNER(P),
+  'GET /services/market/registration/files/:attachmentId': OWNER(G),
+  'GET /services/market/registration/units': OWNER(G),
+  'POST /services/market/registration/units': OWNER(P),
+  'POST /services/market/registration/units/:id/remove': OWNER(P),
+  'GET /services/market/registration/units/:id': OWNER(G),
+  'POST /services/market/registration/units/:id': OWNER(P),
+  'POST /services/market/registration/units/:id/files/:attachmentId/remove': OWNER(P),
+  'POST /services/market/registration/complete': OWNER(P),
+  'GET /admin/market': STAFF(G),
+  'GET /admin/market/:id': STAFF(G),
+  'POST /admin/market/:id': STAFF(P),
+  'GET /admin/market/:id/files/:attachmentId': STAFF(G),
   'GET /admin/enrolments': STAFF(G),
   'GET /admin/enrolments.csv': STAFF(G),
   'POST /admin/enrolments': STAFF(P),
@@ -281,6 +308,7 @@ const REAL_FORMS: Record<string, Record<string, string>> = {
     operatorReason: 'Theirs',
   },
   'POST /services/readings/meters/:id': { day: '2026-11-20', 'zone-total': '9' },
+  'POST /admin/market/:id': { decision: 'rejected', comment: 'Not yours' },
   'POST /services/pgb/units/:unit/availability': {
     from: '2026-12-01T10:00',
     to: '2026-12-01T12:00',
@@ -379,6 +407,62 @@ async function meterUnderReview(
   }
 }
 
+/**
+ * A generation company's registration of `customerId`, sent to the centre, with a
+ * generating unit and a document on each (the file of an application's attachment,
+ * attached again), for the market routes' ids.
+ */
+async function marketRegistration(
+  trx: Knex.Transaction,
+  tenantId: string,
+  customerId: string,
+  attachmentId: string,
+) {
+  const [member] = await trx('market_members')
+    .insert({
+      tenant_id: tenantId,
+      customer_id: customerId,
+      member_type: 'generator',
+      status: 'submitted',
+      company_name: 'Hubei Demo Power',
+      saved_parts: ['basic', 'business', 'contacts', 'parameters'],
+      submitted_at: new Date(),
+    })
+    .returning<{ id: string }[]>('id')
+  const [unit] = await trx('market_units')
+    .insert({
+      tenant_id: tenantId,
+      member_id: member!.id,
+      kind: 'generating',
+      name: 'Unit 1',
+      unit_type: 'thermal',
+      capacity_mw: '350',
+      dispatch_name: 'U1',
+      connected_on: '2015-06-30',
+    })
+    .returning<{ id: string }[]>('id')
+  const { file_id } = await trx('attachments').where({ id: attachmentId }).first('file_id')
+  const [memberFile] = await trx('attachments')
+    .insert({
+      tenant_id: tenantId,
+      file_id,
+      owner_type: 'market-member',
+      owner_id: member!.id,
+      field: 'other',
+    })
+    .returning<{ id: string }[]>('id')
+  const [unitFile] = await trx('attachments')
+    .insert({
+      tenant_id: tenantId,
+      file_id,
+      owner_type: 'market-unit',
+      owner_id: unit!.id,
+      field: 'price_approval',
+    })
+    .returning<{ id: string }[]>('id')
+  return { member: member!.id, marketUnit: unit!.id, memberFile: memberFile!.id, unitFile: unitFile!.id }
+}
+
 /** Routes that end the session they are called with: each cell gets a fresh session. */
 const SESSION_ENDING = new Set(['POST /logout', 'POST /admin/logout'])
 
@@ -397,8 +481,8 @@ describe('access matrix: every route × every kind of visitor', () => {
   beforeAll(async () => {
     smtp = await startSmtpSink()
     t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
-    a = await createTenant(t.db.owner, { enabledServices: ['applications', 'pgb', 'readings'] })
-    b = await createTenant(t.db.owner, { enabledServices: ['applications', 'pgb', 'readings'] })
+    a = await createTenant(t.db.owner, { enabledServices: ['applications', 'pgb', 'readings', 'market'] })
+    b = await createTenant(t.db.owner, { enabledServices: ['applications', 'pgb', 'readings', 'market'] })
     await registerConfirmed(t, smtp, a.host, 'owner@example.com', PASSWORD)
     await registerConfirmed(t, smtp, a.host, 'other@example.com', PASSWORD)
     await registerConfirmed(t, smtp, b.host, 'stranger@example.com', PASSWORD)
@@ -501,6 +585,7 @@ describe('access matrix: every route × every kind of visitor', () => {
         .returning<{ id: string }[]>('id')
       ids.import = preview!.id
       Object.assign(ids, await meterUnderReview(trx, a.id, ids.owner!, ids.attachment))
+      Object.assign(ids, await marketRegistration(trx, a.id, ids.owner!, ids.attachment))
     })
     // The same kinds of record in tenant b, for visitors of tenant a to try by id.
     await seedType(t.db.owner, b.id, 'tp15', TP15)
@@ -563,6 +648,7 @@ describe('access matrix: every route × every kind of visitor', () => {
         .returning<{ id: string }[]>('id')
       foreignIds.import = preview!.id
       Object.assign(foreignIds, await meterUnderReview(trx, b.id, customer, foreignIds.attachment))
+      Object.assign(foreignIds, await marketRegistration(trx, b.id, customer, foreignIds.attachment))
     })
     server = t.app.listen(0)
     await new Promise((r) => server.once('listening', r))
@@ -574,6 +660,15 @@ describe('access matrix: every route × every kind of visitor', () => {
     await t.close()
     await smtp.close()
   })
+
+  const attachmentFor = (path: string, from: Record<string, string>) =>
+    path.includes('/readings/photos/')
+      ? from.photo!
+      : path.includes('/units/:id/files/')
+        ? from.unitFile!
+        : path.includes('market')
+          ? from.memberFile!
+          : from.attachment!
 
   function concrete(path: string, from = ids): string {
     const prefixes: [string, string | undefined][] = [
@@ -593,13 +688,15 @@ describe('access matrix: every route × every kind of visitor', () => {
       ['/admin/readings/review/', from.reading],
       ['/admin/readings/imports/', from.amrImport],
       ['/admin/readings/requests/', from.meterRequest],
+      ['/services/market/registration/units/', from.marketUnit],
+      ['/admin/market/', from.member],
     ]
     const id = path.includes('/availability/:id')
       ? from.availability
       : (prefixes.find(([prefix]) => path.startsWith(prefix))?.[1] ?? from.clerk ?? from.operator)
     return path
       .replace(':id', id!)
-      .replace(':attachmentId', path.includes('/readings/photos/') ? from.photo! : from.attachment!)
+      .replace(':attachmentId', attachmentFor(path, from))
       .replace(':receiptId', from.receipt!)
       .replace(':token', 'x'.repeat(43))
       .replace(':type', 'tp15')

@@ -63,6 +63,24 @@ const FIELDS = [
   'amrCode',
   'replaces',
   'readings_tariffs',
+  'memberType',
+  'companyName',
+  'dispatchName',
+  'legalRepresentativeId',
+  'uscc',
+  'licenceExempt',
+  'licenceState',
+  'licenceNumber',
+  'licenceExpectedOn',
+  'contactName',
+  'contactPhone',
+  'contactEmail',
+  'installedCapacity',
+  'unitType',
+  'capacity',
+  'connectedOn',
+  'parts',
+  'market_attachments',
   '__proto__',
   'constructor',
   'prototype',
@@ -92,6 +110,8 @@ const BUSINESS_TABLES = [
   'meters',
   'meter_readings',
   'meter_reading_values',
+  'market_members',
+  'market_units',
 ]
 /** Field names of the upload forms (applications, chat, status moves, forms library, imports). */
 const UPLOAD_FIELDS = [
@@ -117,7 +137,17 @@ const UPLOAD_FIELDS = [
   'reason',
   '__proto__',
 ]
-const FILE_FIELDS = ['file', 'files', 'staff', 'other', 'doc_plan', 'scan', 'photo']
+const FILE_FIELDS = [
+  'file',
+  'files',
+  'staff',
+  'other',
+  'doc_plan',
+  'scan',
+  'photo',
+  'uscc_certificate',
+  'price_approval',
+]
 /** Query keys our lists and exports read, and a few that attack the parser. */
 const QUERY_KEYS = [
   'from',
@@ -171,6 +201,8 @@ interface KnownIds {
   import: string
   meter: string
   reading: string
+  member: string
+  marketUnit: string
 }
 let known: KnownIds | undefined
 
@@ -186,7 +218,11 @@ function concrete(path: string): string {
             ? known?.meter
             : path.startsWith('/admin/readings/review/')
               ? known?.reading
-              : undefined
+              : path.startsWith('/services/market/registration/units/')
+                ? known?.marketUnit
+                : path.startsWith('/admin/market/')
+                  ? known?.member
+                  : undefined
   return path
     .replace(':id', id ?? randomUUID())
     .replace(':unit', known?.unit ?? randomUUID())
@@ -234,7 +270,7 @@ describe('every form against hostile input', () => {
     smtp = await startSmtpSink()
     t = await createTestApp({ smtpUrl: smtp.url, mailWorker: true })
     tenant = await createTenant(t.db.owner, {
-      enabledServices: ['applications', 'pgb', 'readings'],
+      enabledServices: ['applications', 'pgb', 'readings', 'market'],
       modules: { services: { access: { pgb: 'open' } } },
       registration: {
         modes: ['emailConfirmation', 'emailedPassword'],
@@ -301,6 +337,26 @@ describe('every form against hostile input', () => {
       })
       return { meter: m!.id, reading: r!.id }
     })
+    // A generation company's registration being prepared, with one unit, for the market forms.
+    const { member, marketUnit } = await withTenant(t.db.owner, tenant.id, async (trx) => {
+      const owner = await trx('customers').first<{ id: string }>('id')
+      const [m] = await trx('market_members')
+        .insert({ tenant_id: tenant.id, customer_id: owner.id, member_type: 'generator' })
+        .returning<{ id: string }[]>('id')
+      const [u] = await trx('market_units')
+        .insert({
+          tenant_id: tenant.id,
+          member_id: m!.id,
+          kind: 'generating',
+          name: 'Unit 1',
+          unit_type: 'hydro',
+          capacity_mw: '12.5',
+          dispatch_name: 'U1',
+          connected_on: '2020-01-01',
+        })
+        .returning<{ id: string }[]>('id')
+      return { member: m!.id, marketUnit: u!.id }
+    })
     await customer.get('/services/pgb/import')
     const preview = await multipart(customer, '/services/pgb/import').attach(
       'file',
@@ -311,7 +367,7 @@ describe('every form against hostile input', () => {
     )
     const imported = /import\/([0-9a-f-]{36})$/.exec(preview.headers.location ?? '')?.[1]
     expect(application && imported).toBeTruthy()
-    known = { application: application!, unit, import: imported!, meter, reading }
+    known = { application: application!, unit, import: imported!, meter, reading, member, marketUnit }
     await customer.get('/account/profile')
   })
   afterAll(async () => {

@@ -22,7 +22,9 @@ const PASSWORD = 'słoneczny poranek 12'
  * own query), and the day overview its five aggregates. My meters: the service's guard,
  * the meters, their latest readings, the requests for meters (and for AMR meters how far
  * their data is complete); a meter's page: the guard, the meter, a page of its history
- * with its total, its monthly sums.
+ * with its total, its monthly sums. A market registration's summary: the customer, the
+ * registration, its documents, its units, their documents and its history (staff: the
+ * applicant's email too); the centre's queue: a page of registrations and its count.
  */
 const BUDGETS: Record<
   string,
@@ -41,6 +43,59 @@ const BUDGETS: Record<
   'GET /services/readings/meters/:meter': { queries: 5, statements: 9, transactions: 1, who: 'customer' },
   'GET /admin/readings/review': { queries: 5, statements: 9, transactions: 1, who: 'staff' },
   'GET /admin/readings/meters/:meter': { queries: 5, statements: 9, transactions: 1, who: 'staff' },
+  'GET /services/market/registration': { queries: 6, statements: 10, transactions: 1, who: 'customer' },
+  'GET /admin/market': { queries: 3, statements: 7, transactions: 1, who: 'staff' },
+  'GET /admin/market/:member': { queries: 7, statements: 11, transactions: 1, who: 'staff' },
+}
+
+/** The customer's registration as a generation company, sent for review, with two units and their approvals. */
+async function registrationWithUnits(trx: Knex.Transaction, tenantId: string): Promise<string> {
+  const owner = await trx('customers').first<{ id: string }>('id')
+  const file = await trx('attachments').first<{ file_id: string }>('file_id')
+  const [member] = await trx('market_members')
+    .insert({
+      tenant_id: tenantId,
+      customer_id: owner.id,
+      member_type: 'generator',
+      status: 'submitted',
+      company_name: 'Budget Power',
+      saved_parts: ['basic', 'business', 'contacts', 'parameters'],
+      submitted_at: new Date(),
+    })
+    .returning<{ id: string }[]>('id')
+  await trx('attachments').insert(
+    ['uscc_certificate', 'legal_representative_id'].map((field) => ({
+      tenant_id: tenantId,
+      file_id: file.file_id,
+      owner_type: 'market-member',
+      owner_id: member!.id,
+      field,
+    })),
+  )
+  for (const name of ['Unit 1', 'Unit 2']) {
+    const [unit] = await trx('market_units')
+      .insert({
+        tenant_id: tenantId,
+        member_id: member!.id,
+        kind: 'generating',
+        name,
+        unit_type: 'hydro',
+        capacity_mw: '50',
+        dispatch_name: name,
+        connected_on: '2012-09-28',
+      })
+      .returning<{ id: string }[]>('id')
+    await trx('attachments').insert(
+      ['construction_approval', 'price_approval'].map((field) => ({
+        tenant_id: tenantId,
+        file_id: file.file_id,
+        owner_type: 'market-unit',
+        owner_id: unit!.id,
+        field,
+      })),
+    )
+  }
+  return member!.id
 }
 
 /** A three-zone meter of the tenant's customer with a year of monthly readings, one under review. */
@@ -98,7 +153,7 @@ describe('round trips per page', () => {
     two = await createTestApp({ smtpUrl: smtp.url, database: one.db, liveRecheckMs: 3_600_000 })
     two.clock.set(one.clock.now())
     const tenant = await createTenant(one.db.owner, {
-      enabledServices: ['applications', 'pgb', 'readings'],
+      enabledServices: ['applications', 'pgb', 'readings', 'market'],
       modules: { services: { access: { pgb: 'open' } } },
     })
     host = tenant.host
@@ -116,6 +171,7 @@ describe('round trips per page', () => {
       return insertUnit(trx, tenant.id, owner.id)
     })
     ids.meter = await withTenant(one.db.owner, tenant.id, (trx) => meterWithYear(trx, tenant.id))
+    ids.member = await withTenant(one.db.owner, tenant.id, (trx) => registrationWithUnits(trx, tenant.id))
     customer = await signedIn(two, host, 'budget@example.com', PASSWORD)
     staff = (await operatorSignIn(two, host, await createOperator(two, tenant.id, 'operator'))).agent
   })
@@ -131,6 +187,7 @@ describe('round trips per page', () => {
       .replace(':id', ids.id!)
       .replace(':unit', ids.unit!)
       .replace(':meter', ids.meter!)
+      .replace(':member', ids.member!)
       .replace(':day', '2026-11-23')
     const agent = budget.who === 'customer' ? customer : staff
     // Once to warm the caches a page may use (tenant settings, the session's first touch), then measured.

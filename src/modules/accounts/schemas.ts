@@ -1,31 +1,13 @@
 import { CONTROL_CHARACTERS, SINGLE_LINE } from '../../platform/text.ts'
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import { z } from 'zod'
 import { IDENTIFIERS, normaliseIdentifier } from '../../platform/identifiers/index.ts'
 import { isLocale } from '../../platform/i18n/locales.ts'
 import { PASSWORD_MAX } from '../../platform/passwords.ts'
 import type { Tenant } from '../../platform/tenancy/settings.ts'
-import { Email, always, emailName, newPassword, password } from '../../platform/identity-fields.ts'
+import { Email, Phone, always, emailName, newPassword, password } from '../../platform/identity-fields.ts'
 
 /** Messages are i18n keys under accounts.errors. */
 const e = (key: string) => `accounts.errors.${key}`
-
-function phone(tenant: Tenant, required = true) {
-  return z
-    .string()
-    .trim()
-    .regex(SINGLE_LINE, CONTROL_CHARACTERS)
-    .min(required ? 1 : 0, e('phoneRequired'))
-    .transform((value, ctx) => {
-      if (!value) return null
-      const parsed = parsePhoneNumberFromString(value, tenant.settings.phoneRegion as CountryCode)
-      if (!parsed?.isValid()) {
-        ctx.addIssue({ code: 'custom', message: e('phoneFormat') })
-        return z.NEVER
-      }
-      return parsed.number
-    })
-}
 
 /**
  * Cross-field checks run even when single fields already failed (zod's `when`), so the
@@ -86,7 +68,7 @@ export function registerWithEmailedPassword(tenant: Tenant) {
       category,
       ...partyNames,
       email: Email,
-      phone: phone(tenant),
+      phone: Phone(tenant),
       consent,
     })
     .superRefine((data: Record<string, unknown>, ctx) => {
@@ -172,7 +154,7 @@ export function profile(tenant: Tenant) {
   return z.object({
     firstName: z.string().trim().regex(SINGLE_LINE, CONTROL_CHARACTERS).max(100, e('nameTooLong')),
     lastName: z.string().trim().regex(SINGLE_LINE, CONTROL_CHARACTERS).max(100, e('nameTooLong')),
-    phone: phone(tenant, false),
+    phone: Phone(tenant, false),
     preferredLocale: z
       .string()
       .refine((v) => v === '' || isLocale(v), e('localeInvalid'))

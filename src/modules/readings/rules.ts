@@ -1,4 +1,12 @@
-import { add, compare, decimal, decimalNumber, subtract, type Decimal } from '../../platform/decimal.ts'
+import {
+  add,
+  compare,
+  decimal,
+  decimalNumber,
+  subtract,
+  typedAmount,
+  type Decimal,
+} from '../../platform/decimal.ts'
 import { isRealDay, parseDay } from '../../platform/time/intervals.ts'
 import type { ReadingsSettings } from './settings.ts'
 
@@ -87,17 +95,15 @@ function readValue(
   raw: string,
   meter: MeterFacts,
 ): { value: string } | { key: string; vars?: Record<string, unknown> } {
-  const text = raw.replace(/[\s\u00a0\u202f]/g, '').replace(',', '.')
-  if (!/^\d+(\.\d+)?$/.test(text)) return { key: 'readings.errors.number' }
-  const [whole = '', fraction = ''] = text.split('.')
-  const significant = whole.replace(/^0+(?=\d)/, '')
-  if (significant.length > meter.digits)
-    return { key: 'readings.errors.digits', vars: { digits: meter.digits } }
+  const amount = typedAmount(raw)
+  if (!amount) return { key: 'readings.errors.number' }
+  const { whole, fraction, value } = amount
+  if (whole.length > meter.digits) return { key: 'readings.errors.digits', vars: { digits: meter.digits } }
   if (fraction.length > meter.decimals)
     return meter.decimals
       ? { key: 'readings.errors.decimals', vars: { decimals: meter.decimals } }
       : { key: 'readings.errors.noDecimals' }
-  return { value: fraction ? `${significant}.${fraction}` : significant }
+  return { value }
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { audit } from '../../platform/audit.ts'
@@ -135,24 +136,16 @@ export async function changeCustomerService(
   const now = deps.clock.now()
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     if (!(await customerExists(trx, customerId))) return 'missing'
-    const changed = add
-      ? await addCustomerService(trx, {
-          tenant_id: ctx.tenant.id,
-          customer_id: customerId,
-          service,
-          enrolment_id: null,
-          added_by: `operator:${ctx.actor.id}`,
-          added_at: now,
-        })
-      : await removeCustomerService(trx, customerId, service, now)
-    if (changed)
+    if (add) return (await grantService(trx, ctx, customerId, service, now)) ? 'changed' : 'unchanged'
+    const removed = await removeCustomerService(trx, customerId, service, now)
+    if (removed)
       await audit(trx, ctx, {
-        action: add ? 'customer.service-added' : 'customer.service-removed',
+        action: 'customer.service-removed',
         targetType: 'customer',
         targetId: customerId,
         details: { service },
       })
-    return changed ? 'changed' : 'unchanged'
+    return removed ? 'changed' : 'unchanged'
   })
 }
 
@@ -165,4 +158,34 @@ export async function accessRequestForStaff(
   const request = await withTenant(deps.db, ctx.tenant.id, (trx) => findAccessRequest(trx, id))
   if (!request) throw new NotFoundError('access request')
   return request
+}
+
+/**
+ * A service granted by an operator, in the caller's transaction — by hand, or by another
+ * module's review (a market registration approved): audited once; false when the customer
+ * already had it.
+ */
+export async function grantService(
+  trx: Knex.Transaction,
+  ctx: RequestContext,
+  customerId: string,
+  service: string,
+  now: Date,
+): Promise<boolean> {
+  const added = await addCustomerService(trx, {
+    tenant_id: ctx.tenant.id,
+    customer_id: customerId,
+    service,
+    enrolment_id: null,
+    added_by: `operator:${ctx.actor.id}`,
+    added_at: now,
+  })
+  if (added)
+    await audit(trx, ctx, {
+      action: 'customer.service-added',
+      targetType: 'customer',
+      targetId: customerId,
+      details: { service },
+    })
+  return added
 }

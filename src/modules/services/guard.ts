@@ -5,17 +5,20 @@ import { accessMode, servicesOf } from './access.service.ts'
 
 /**
  * A service's pages: the tenant must offer it (else 404) and the signed-in customer must
- * be enrolled; a customer who is not gets a page that says how to get access.
+ * be enrolled; a customer who is not gets a page that says how to get access — or, for a
+ * service one applies for in its own module (market registration), where to apply.
  */
-export function requireService(db: Knex, code: string): RequestHandler {
+export function requireService(db: Knex, code: string, applyPath?: string): RequestHandler {
   return async (_req, res, next) => {
     const enabled = res.locals.tenant!.settings.enabledServices as readonly string[]
     if (!enabled.includes(code)) return next(new NotFoundError(`service ${code} not offered`))
     const customer = res.locals.customer!
     if (!(await servicesOf({ db }, res.locals.ctx, customer.id)).includes(code)) {
-      return res
-        .status(403)
-        .render('customer/services/no-access', { service: code, mode: accessMode(res.locals.ctx, code) })
+      return res.status(403).render('customer/services/no-access', {
+        service: code,
+        mode: accessMode(res.locals.ctx, code),
+        applyPath,
+      })
     }
     res.locals.service = code
     next()

@@ -111,3 +111,24 @@ export async function findAttachment(db: Db, id: string): Promise<Attachment | u
   const row = (await attachmentQuery(db).where('a.id', id).first()) as AttachmentRow | undefined
   return row ? toAttachment(row) : undefined
 }
+
+/**
+ * Removes one attachment from its owner (a draft's wrongly chosen file); its stored file
+ * goes with the orphan sweep. False when the owner has no such attachment.
+ */
+export async function detachFile(
+  trx: Knex.Transaction,
+  owner: Owner,
+  attachmentId: string,
+): Promise<boolean> {
+  if (!isUuid(attachmentId)) return false
+  const removed = await trx('attachments')
+    .where({ id: attachmentId, owner_type: owner.type, owner_id: owner.id })
+    .del()
+  return removed > 0
+}
+
+/** Removes every attachment of an owner that is being deleted (a draft's unit). */
+export async function detachAll(trx: Knex.Transaction, owner: Owner): Promise<void> {
+  await trx('attachments').where({ owner_type: owner.type, owner_id: owner.id }).del()
+}

@@ -1,0 +1,34 @@
+import path from 'node:path'
+import { Router } from 'express'
+import type { KabinetModule } from '../../module.ts'
+import { requireService } from '../services/index.ts'
+import { marketAdminRoutes } from './admin.routes.ts'
+import { marketCustomerRoutes, REGISTRATION } from './customer.routes.ts'
+import { memberRoutes } from './member.routes.ts'
+import { seedMarketDemo } from './demo.ts'
+import { createMarketServices } from './services.ts'
+import { marketSettings } from './settings.ts'
+
+/**
+ * Market-member registration (seed 003, issue 20): power users, generation companies and
+ * retail suppliers register themselves in a wizard, and the trading centre reviews them;
+ * an approved member has the market service.
+ */
+export const marketModule: KabinetModule = {
+  name: 'market',
+  owns: { tables: ['market_members', 'market_units'] },
+  service: 'market',
+  catalogues: path.join(import.meta.dirname, 'locales'),
+  settings: marketSettings,
+  adminNav: [{ href: '/admin/market', label: 'market.queue.title' }],
+  routes(deps) {
+    const market = createMarketServices(deps)
+    // The wizard comes before the guard: registering is how one comes to have the service.
+    return Router()
+      .use(marketCustomerRoutes(deps, market))
+      .use(marketAdminRoutes(deps, market))
+      .use('/services/market', requireService(deps.db, 'market', REGISTRATION))
+      .use(memberRoutes(deps, market))
+  },
+  demo: seedMarketDemo,
+}

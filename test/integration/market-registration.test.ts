@@ -1,0 +1,285 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PDF, PNG } from '../helpers/applications.ts'
+import { BASIC, CONTACTS, marketEnv, OTHER_USCC, RESIDENT_ID, USCC } from '../helpers/market.ts'
+
+/**
+ * Issue 20 items 1–3 and 5–7 through HTTP (CSRF on): the wizard's steps with good and bad
+ * input, Save and Next, the completeness check, attachment rules, generating units with
+ * their PDF approvals, and the trading centre's review with return for corrections.
+ */
+describe('market registration', () => {
+  let env: Awaited<ReturnType<typeof marketEnv>>
+  beforeAll(async () => {
+    env = await marketEnv()
+  })
+  afterAll(async () => {
+    await env.t.close()
+    await env.smtp.close()
+  })
+
+  it('walks a generation company through every step, refusing bad input beside its field and changing nothing', async () => {
+    const { step, customer, memberOf, upload } = env
+    const as = await customer('gen-steps@example.com')
+
+    // Without the service, its page says where to register.
+    const closed = await as.get('/services/market')
+    expect(closed.status).toBe(403)
+    expect(closed.text).toContain('href="/services/market/registration"')
+    expect((await as.get('/services/market/registration')).headers.location).toBe(
+      '/services/market/registration/type',
+    )
+
+    expect((await step(as, 'type', { memberType: 'trader' })).status).toBe(422)
+    expect(await memberOf('gen-steps@example.com')).toBeUndefined()
+    const typed = await step(as, 'type', { memberType: 'generator' })
+    expect(typed.headers.location).toBe('/services/market/registration/basic')
+
+    const badBasic = await step(as, 'basic', {
+      companyName: '',
+      dispatchName: ' 示范电厂',
+      legalRepresentativeId: '110105194912310021',
+    })
+    expect(badBasic.status).toBe(422)
+    for (const text of [
+      'Enter the company&#39;s full legal name',
+      'Enter the dispatch short name exactly',
+      'Enter a valid 18-character resident identity number',
+    ])
+      expect(badBasic.text).toContain(text)
+    expect((await memberOf('gen-steps@example.com')).saved_parts).toEqual([])
+
+    // Save stays on the step; Next goes on. Identifiers are stored in their normal form.
+    const saved = await step(
+      as,
+      'basic',
+      { ...BASIC, legalRepresentativeId: RESIDENT_ID.toLowerCase() },
+      'save',
+    )
+    expect(saved.headers.location).toBe('/services/market/registration/basic')
+    const member = await memberOf('gen-steps@example.com')
+    expect(member).toMatchObject({
+      company_name: BASIC.companyName,
+      dispatch_name: BASIC.dispatchName,
+      legal_representative_id: RESIDENT_ID,
+      saved_parts: ['basic'],
+      status: 'draft',
+    })
+
+    const business = [
+      [
+        { uscc: '91110000600037341M', licenceExempt: 'no', licenceState: 'held', licenceNumber: 'X1' },
+        'valid 18-character unified social credit code',
+      ],
+      [{ uscc: USCC }, 'Select whether the company is exempt'],
+      [{ uscc: USCC, licenceExempt: 'no' }, 'Select whether the licence is held or in progress'],
+      [
+        { uscc: USCC, licenceExempt: 'no', licenceState: 'held', licenceNumber: '' },
+        'Enter the licence number',
+      ],
+      [{ uscc: USCC, licenceExempt: 'yes', licenceExpectedOn: '2027-02-30' }, 'Enter a real date'],
+      [{ uscc: USCC, licenceExempt: 'no', licenceState: 'in_progress' }, 'Enter the expected date'],
+    ] as const
+    for (const [form, message] of business) {
+      const res = await step(as, 'business', form)
+      expect(res.status, JSON.stringify(form)).toBe(422)
+      expect(res.text).toContain(message)
+    }
+    const exempt = await step(as, 'business', {
+      uscc: ` ${USCC.toLowerCase()} `,
+      licenceExempt: 'yes',
+      licenceExpectedOn: '2027-03-31',
+      licenceState: 'held',
+      licenceNumber: 'ignored',
+    })
+    expect(exempt.headers.location).toBe('/services/market/registration/contacts')
+    expect(await memberOf('gen-steps@example.com')).toMatchObject({
+      uscc: USCC,
+      licence_exempt: true,
+      licence_state: null,
+      licence_number: null,
+    })
+
+    const badContacts = await step(as, 'contacts', {
+      ...CONTACTS,
+      contactPhone: '123',
+      contactEmail: 'wang@',
+    })
+    expect(badContacts.status).toBe(422)
+    expect((await step(as, 'contacts', CONTACTS)).status).toBe(303)
+    expect((await memberOf('gen-steps@example.com')).contact_phone).toBe('+8613800138000')
+
+    for (const capacity of ['', 'abc', '0', '1.2345', '1234567'])
+      expect((await step(as, 'parameters', { installedCapacity: capacity })).status, capacity).toBe(422)
+    expect((await step(as, 'parameters', { installedCapacity: '350,50' })).headers.location).toBe(
+      '/services/market/registration/attachments',
+    )
+    // The amount keeps the decimals it was typed with.
+    expect((await memberOf('gen-steps@example.com')).installed_capacity_mw).toBe('350.50')
+
+    // Documents are checked by their bytes: an executable named .pdf is refused beside its field.
+    const fake = await upload(as, '/services/market/registration/attachments', {
+      uscc_certificate: [Buffer.from('MZ\x90\x00 not a pdf'), 'uscc.pdf'],
+    })
+    expect(fake.status).toBe(422)
+    expect(fake.text).toContain('href="#uscc_certificate"')
+
+    // The exempt company is asked for the exemption's proof, and not for a licence.
+    const page = await as.get('/services/market/registration/attachments')
+    expect(page.text).toContain('id="exemption_proof"')
+    expect(page.text).not.toContain('id="power_licence"')
+    const docs = await upload(as, '/services/market/registration/attachments', {
+      uscc_certificate: [PDF, 'uscc.pdf'],
+      legal_representative_id: [PNG, 'id.png'],
+    })
+    expect(docs.status).toBe(303)
+    const summary = await as.get('/services/market/registration')
+    expect(summary.text).toContain('Proof of licence exemption missing')
+    expect(summary.text).toContain('add at least one generating unit')
+    // The USCC certificate stands for the three older certificates.
+    expect(summary.text).not.toContain('Business licence missing')
+  })
+
+  it('adds generating units with their PDF approvals and refuses to complete while anything is missing', async () => {
+    const { step, customer, upload, complete, memberOf } = env
+    const as = await customer('gen-units@example.com')
+    expect((await step(as, 'type', { memberType: 'generator' })).status).toBe(303)
+
+    const refused = await complete(as)
+    expect(refused.status).toBe(422)
+    for (const part of ['basic', 'business', 'contacts', 'parameters', 'attachments', 'units'])
+      expect(refused.text).toContain(`href="/services/market/registration/${part}"`)
+    expect((await memberOf('gen-units@example.com')).status).toBe('draft')
+
+    const badUnit = await step(as, 'units', {
+      name: '',
+      unitType: 'coal',
+      capacity: '0',
+      dispatchName: '',
+      connectedOn: 'tomorrow',
+    })
+    expect(badUnit.status).toBe(422)
+    for (const field of ['name', 'unitType', 'capacity', 'dispatchName', 'connectedOn'])
+      expect(badUnit.text).toContain(`href="#${field}"`)
+
+    const unitPath = await env.readyGenerator(as, { ...BASIC, dispatchName: '示范二厂' })
+    const notPdf = await upload(as, unitPath, { price_approval: [PNG, 'price.png'] })
+    expect(notPdf.status).toBe(422)
+    expect(notPdf.text).toContain('href="#price_approval"')
+
+    const done = await complete(as)
+    expect(done.status, done.text).toBe(303)
+    const member = await memberOf('gen-units@example.com')
+    expect(member).toMatchObject({ status: 'submitted' })
+    expect(member.submitted_at).toBeInstanceOf(Date)
+
+    // Out of the applicant's hands: no part changes, nothing is uploaded.
+    expect((await step(as, 'basic', BASIC)).status).toBe(409)
+    expect(
+      (await upload(as, '/services/market/registration/attachments', { other: [PDF, 'x.pdf'] })).status,
+    ).toBe(409)
+  })
+
+  it('keeps dispatch short names unique in the tenant, said beside the field', async () => {
+    const { step, customer } = env
+    const one = await customer('dispatch-1@example.com')
+    const two = await customer('dispatch-2@example.com')
+    for (const as of [one, two]) expect((await step(as, 'type', { memberType: 'supplier' })).status).toBe(303)
+    expect((await step(one, 'basic', { ...BASIC, dispatchName: '同名' })).status).toBe(303)
+    const taken = await step(two, 'basic', { ...BASIC, dispatchName: '同名' })
+    expect(taken.status).toBe(422)
+    expect(taken.text).toContain('Another member already uses this dispatch short name')
+    // Exact: another spelling is another name.
+    expect((await step(two, 'basic', { ...BASIC, dispatchName: '同名2' })).status).toBe(303)
+  })
+
+  it('lets the centre return a registration for named parts, approve it when corrected, and emails each decision', async () => {
+    const { step, customer, complete, memberOf, decide, admin, smtp, readyGenerator } = env
+    const email = 'gen-review@example.com'
+    const as = await customer(email)
+    await readyGenerator(as, { ...BASIC, dispatchName: '评审电厂' })
+    expect((await complete(as)).status).toBe(303)
+    const id = (await memberOf(email)).id as string
+
+    const queue = await admin.get('/admin/market?type=generator&status=submitted')
+    expect(queue.status).toBe(200)
+    expect(queue.text).toContain(`/admin/market/${id}`)
+    expect((await admin.get('/admin/market?type=generator&status=nonsense')).status).toBe(422)
+    expect((await admin.get('/admin/market?type=power_user')).text).not.toContain(`/admin/market/${id}`)
+
+    const page = await admin.get(`/admin/market/${id}`)
+    expect(page.text).toContain('Construction approval')
+    expect(page.text).toContain('uscc.pdf')
+    expect(page.text).toContain(USCC)
+
+    const noParts = await decide(id, { decision: 'returned', comment: 'Fix the licence' })
+    expect(noParts.status).toBe(422)
+    expect(noParts.text).toContain('Select the parts the applicant must correct')
+    const noReason = await decide(id, { decision: 'rejected', comment: '' })
+    expect(noReason.status).toBe(422)
+    expect((await memberOf(email)).status).toBe('submitted')
+
+    expect(
+      (
+        await decide(id, {
+          decision: 'returned',
+          parts: ['business'],
+          comment: 'The licence number is wrong.',
+        })
+      ).status,
+    ).toBe(303)
+    const returned = await smtp.waitFor(
+      (m) => m.envelopeTo.includes(email) && /returned/.test(m.subject ?? ''),
+    )
+    expect(returned.text).toContain('Business information')
+    expect(returned.text).toContain('The licence number is wrong.')
+    expect(await memberOf(email)).toMatchObject({ status: 'returned', return_parts: ['business'] })
+
+    // Only the named part is open again.
+    expect((await step(as, 'basic', BASIC)).status).toBe(409)
+    const fixed = await step(as, 'business', {
+      uscc: OTHER_USCC,
+      licenceExempt: 'no',
+      licenceState: 'held',
+      licenceNumber: '1042314-00999',
+    })
+    expect(fixed.status).toBe(303)
+    expect((await complete(as)).status).toBe(303)
+    expect(await memberOf(email)).toMatchObject({
+      status: 'submitted',
+      return_parts: [],
+      licence_number: '1042314-00999',
+    })
+
+    expect((await decide(id, { decision: 'approved', comment: '' })).status).toBe(303)
+    await smtp.waitFor((m) => m.envelopeTo.includes(email) && /approved/.test(m.subject ?? ''))
+    const member = await as.get('/services/market')
+    expect(member.status).toBe(200)
+    expect(member.text).toContain('评审电厂')
+    // A decided registration takes no second decision.
+    expect((await decide(id, { decision: 'rejected', comment: 'late' })).status).toBe(409)
+
+    const history = await as.get('/services/market/registration')
+    for (const status of ['Awaiting review', 'Returned for corrections', 'Approved'])
+      expect(history.text).toContain(status)
+  })
+
+  it('serves documents only to their applicant and the centre', async () => {
+    const { customer, step, upload, memberOf, admin, t, tenant } = env
+    const owner = await customer('docs-owner@example.com')
+    const other = await customer('docs-other@example.com')
+    await step(owner, 'type', { memberType: 'power_user' })
+    await upload(owner, '/services/market/registration/attachments', { uscc_certificate: [PDF, 'mine.pdf'] })
+    const id = (await memberOf('docs-owner@example.com')).id as string
+    const { withTenant } = await import('../../src/db/tenant-scope.ts')
+    const attachment = await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('attachments').where({ owner_id: id }).first<{ id: string }>('id'),
+    )
+    const own = await owner.get(`/services/market/registration/files/${attachment.id}`)
+    expect(own.status).toBe(200)
+    expect(own.headers['content-disposition']).toMatch(/^attachment/)
+    expect((await other.get(`/services/market/registration/files/${attachment.id}`)).status).toBe(404)
+    // A draft is the applicant's own: not in the centre's queue, its files not served to staff.
+    expect((await admin.get(`/admin/market/${id}`)).status).toBe(404)
+    expect((await admin.get(`/admin/market/${id}/files/${attachment.id}`)).status).toBe(404)
+  })
+})
