@@ -4,6 +4,7 @@
  * the demo AMR users printed for whoever tries the portal's AMR page against it.
  */
 import { DEMO_AMR_ACCOUNTS, SIMULATOR_PORT } from './amr.ts'
+import { DEMO_METERING_ACCOUNTS } from './customers.ts'
 import { startSimulator } from './server.ts'
 
 const port = Number(process.env.SIMULATOR_PORT ?? SIMULATOR_PORT)
@@ -17,6 +18,9 @@ for (const a of DEMO_AMR_ACCOUNTS)
   lines.push(
     `    ${a.login} / ${a.password}  (${a.meters.length} meter${a.meters.length === 1 ? '' : 's'}, ${a.encoding}${a.declaration ? '' : ', no declaration'})`,
   )
+lines.push('  Customer system: POST /customers/metering-points (JSON account and query password)')
+for (const a of DEMO_METERING_ACCOUNTS)
+  lines.push(`    ${a.account} / ${a.password}  (${a.customer}, ${a.points.length} metering points listed)`)
 process.stdout.write(`${lines.join('\n')}\n`)
 for (const signal of ['SIGTERM', 'SIGINT'] as const)
   process.on(signal, () => server.close(() => process.exit(0)))

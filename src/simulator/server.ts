@@ -1,11 +1,13 @@
 import { timingSafeEqual } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { isRealDay } from '../platform/time/intervals.ts'
 import { DEMO_AMR_ACCOUNTS, document80020, type AmrAccount } from './amr.ts'
+import { DEMO_METERING_ACCOUNTS, meteringPointsOf, type MeteringAccount } from './customers.ts'
 
 export interface SimulatorOptions {
   amrAccounts?: readonly AmrAccount[]
+  meteringAccounts?: readonly MeteringAccount[]
   now?: () => Date
 }
 
@@ -30,16 +32,42 @@ function accountOf(header: string | undefined, accounts: readonly AmrAccount[]):
 
 /**
  * The back-office simulator: a separate HTTP server standing in for a utility's systems
- * (issue 19 item 10). Today it is the AMR head-end: `GET /amr/80020?day=YYYY-MM-DD` with
- * HTTP Basic credentials of an AMR user answers that day's 80020 document for the user's
- * meters, written as the account says (windows-1251 or UTF-8, with or without a
- * declaration). It keeps nothing and logs no credentials.
+ * (issue 19 item 10). The AMR head-end: `GET /amr/80020?day=YYYY-MM-DD` with HTTP Basic
+ * credentials of an AMR user answers that day's 80020 document for the user's meters,
+ * written as the account says (windows-1251 or UTF-8, with or without a declaration).
+ * The customer system (issue 20 item 4): `POST /customers/metering-points` with a JSON
+ * account number and query password answers the account's metering points. It keeps
+ * nothing and logs no credentials.
  */
 export function createSimulator(options: SimulatorOptions = {}): Server {
   const accounts = options.amrAccounts ?? DEMO_AMR_ACCOUNTS
+  const meteringAccounts = options.meteringAccounts ?? DEMO_METERING_ACCOUNTS
   const now = options.now ?? (() => new Date())
   return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://simulator')
+    if (req.method === 'POST' && url.pathname === '/customers/metering-points') {
+      readJson(
+        req,
+        (body) => {
+          const { account, password } = (body ?? {}) as { account?: unknown; password?: unknown }
+          const found =
+            typeof account === 'string' && typeof password === 'string'
+              ? meteringPointsOf(meteringAccounts, account, password)
+              : null
+          if (!found) {
+            res
+              .writeHead(401, { 'Content-Type': 'application/json' })
+              .end('{"error":"unknown account or password"}')
+            return
+          }
+          res
+            .writeHead(200, { 'Content-Type': 'application/json' })
+            .end(JSON.stringify({ account, ...found }))
+        },
+        () => res.writeHead(400, { 'Content-Type': 'text/plain' }).end('a JSON body expected'),
+      )
+      return
+    }
     if (req.method !== 'GET' || url.pathname !== '/amr/80020') {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found')
       return
@@ -58,6 +86,24 @@ export function createSimulator(options: SimulatorOptions = {}): Server {
     }
     const body = document80020(account, day, now())
     res.writeHead(200, { 'Content-Type': 'application/xml', 'Content-Length': body.length }).end(body)
+  })
+}
+
+/** A small JSON body (at most 4 KB), or `bad` for anything else. */
+function readJson(req: IncomingMessage, done: (body: unknown) => void, bad: () => void): void {
+  const chunks: Buffer[] = []
+  let size = 0
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length
+    if (size <= 4096) chunks.push(chunk)
+  })
+  req.on('end', () => {
+    if (size > 4096) return bad()
+    try {
+      done(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+    } catch {
+      bad()
+    }
   })
 }
 

@@ -22,4 +22,5 @@ export const MODULE_SETTINGS_FORM: Record<string, string> = {
     'supplier: uscc_certificate, business_licence, organisation_code, tax_registration, legal_representative_id, power_licence, exemption_proof, explanation, other',
   ].join('\n'),
   market_attachmentMaxMb: '10',
+  market_customerSystem: '',
 }

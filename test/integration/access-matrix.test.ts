@@ -163,6 +163,22 @@ const MATRIX: Record<string, Expectation> = {
   'POST /services/market/registration/units/:id': OWNER(P),
   'POST /services/market/registration/units/:id/files/:attachmentId/remove': OWNER(P),
   'POST /services/market/registration/complete': OWNER(P),
+  // The metering-point query is a power user's while drafting; the owner is a generation company.
+  'GET /services/market/registration/units/query': {
+    ...CUSTOMER(G),
+    owner: 'hidden',
+    otherCustomer: 'hidden',
+  },
+  'POST /services/market/registration/units/query': {
+    ...CUSTOMER(P),
+    owner: 'hidden',
+    otherCustomer: 'hidden',
+  },
+  'POST /services/market/registration/units/generate': {
+    ...CUSTOMER(P),
+    owner: 'hidden',
+    otherCustomer: 'hidden',
+  },
   'GET /admin/market': STAFF(G),
   'GET /admin/market/:id': STAFF(G),
   'POST /admin/market/:id': STAFF(P),

@@ -20,6 +20,7 @@ import {
 } from './schemas.ts'
 import type { MarketServices } from './services.ts'
 import { marketSettings, MEMBER_TYPES, type MemberType } from './settings.ts'
+import { pointRoutes } from './points.routes.ts'
 import { unitRoutes } from './units.routes.ts'
 
 export const REGISTRATION = '/services/market/registration'
@@ -232,7 +233,8 @@ export function marketCustomerRoutes(deps: Deps, market: MarketServices): Router
     }),
   )
 
-  router.use(unitRoutes(deps, market, { own, common }))
+  // Before the units' `/:id` routes: `units/query` is no unit id.
+  router.use(pointRoutes(deps, market, { own, common }), unitRoutes(deps, market, { own, common }))
 
   router.post(`${REGISTRATION}/complete`, async (req, res) => {
     const missing = await market.completeRegistration(res.locals.ctx, customerId(res))

@@ -4,7 +4,9 @@ import type { DemoTenantRef } from '../../module.ts'
 import { demoLogins } from '../../platform/demo.ts'
 import { hashPassword } from '../../platform/passwords.ts'
 import { createEnrolledCustomer, findCustomerByEmail } from '../accounts/index.ts'
+import { DEMO_METERING_ACCOUNTS } from '../../simulator/customers.ts'
 import { MEMBER_OWNER } from './registration.service.ts'
+import { marketSettings } from './settings.ts'
 
 /** The demo applicant whose registration waits for the centre (the demo customer walks the wizard). */
 export const demoApplicantEmail = (slug: string) => `generator@${slug}.kabinet.test`
@@ -78,5 +80,11 @@ export async function seedMarketDemo(owner: Knex, tenant: DemoTenantRef): Promis
       actor_id: customer.id,
     })
   })
-  return [`Market: ${email} / ${login.customerPassword} (a generation company awaiting review)`]
+  const lines = [`Market: ${email} / ${login.customerPassword} (a generation company awaiting review)`]
+  const system = marketSettings.of(tenant).customerSystem
+  if (system)
+    lines.push(
+      `Metering points (${system}): ${DEMO_METERING_ACCOUNTS.map((a) => `${a.account} / ${a.password}`).join(', ')}`,
+    )
+  return lines
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { wholeNumber } from '../../http/forms.ts'
+import { isBackOfficeUrl } from '../../platform/backoffice.ts'
 import { defineModuleSettings } from '../../platform/tenancy/module-settings.ts'
 
 export const MEMBER_TYPES = ['power_user', 'generator', 'supplier'] as const
@@ -47,8 +48,10 @@ const HUBEI_ATTACHMENTS: Record<MemberType, AttachmentKind[]> = {
 
 /**
  * What differs between trading centres: the documents asked of each member type, whether
- * they must be PDF, and how large one may be. Generating units' approvals are PDF
- * whatever this says (seed 003).
+ * they must be PDF, and how large one may be (generating units' approvals are PDF
+ * whatever this says, seed 003); and the utility's customer system that answers a power
+ * user's metering points (empty: units are added by hand only). Customers' query
+ * passwords go there, so production refuses plain http but for localhost.
  */
 export const marketSettings = defineModuleSettings({
   name: 'market',
@@ -66,6 +69,12 @@ export const marketSettings = defineModuleSettings({
       })
       .default(HUBEI_ATTACHMENTS),
     pdfOnly: z.boolean().default(false),
+    customerSystem: z
+      .string('market.settings.errors.customerSystem')
+      .trim()
+      .max(300, 'market.settings.errors.customerSystem')
+      .refine((v) => v === '' || isBackOfficeUrl(v), 'market.settings.errors.customerSystem')
+      .default(''),
     attachmentMaxMb: z
       .number('market.settings.errors.attachmentMaxMb')
       .int('market.settings.errors.attachmentMaxMb')
@@ -77,6 +86,7 @@ export const marketSettings = defineModuleSettings({
   fromForm: (body) => ({
     attachments: parseLists(body.market_attachments),
     pdfOnly: body.market_pdfOnly === 'yes',
+    customerSystem: body.market_customerSystem,
     attachmentMaxMb: wholeNumber(body.market_attachmentMaxMb),
   }),
 })

@@ -31,19 +31,26 @@ export interface WizardHelpers {
 export function unitRoutes(deps: Deps, market: MarketServices, wizard: WizardHelpers): Router {
   const router = uuidIds(Router())
   const customerId = (res: Response) => res.locals.customer!.id
-  const locals = (registration: Registration) => ({
+  const locals = (res: Response, registration: Registration) => ({
     ...wizard.common(registration),
     voltageLevels: VOLTAGE_LEVELS,
     unitTypes: GENERATING_TYPES,
+    canQuery: marketSettings.of(res.locals.tenant!).customerSystem !== '',
   })
 
   router.get(UNITS, async (_req, res) => {
-    res.render('customer/market/units', { ...locals(await wizard.own(res)), values: {} })
+    res.render('customer/market/units', { ...locals(res, await wizard.own(res)), values: {} })
   })
   router.post(UNITS, async (req, res) => {
     const registration = await wizard.own(res)
     const invalid = (error: z.ZodError) =>
-      renderInvalid(res, 'customer/market/units', fieldErrors(res, error), req.body, locals(registration))
+      renderInvalid(
+        res,
+        'customer/market/units',
+        fieldErrors(res, error),
+        req.body,
+        locals(res, registration),
+      )
     if (registration.member.member_type === 'generator') {
       const form = GeneratingUnitForm.safeParse(req.body)
       if (!form.success) return invalid(form.error)
@@ -84,7 +91,7 @@ export function unitRoutes(deps: Deps, market: MarketServices, wizard: WizardHel
   router.get(`${UNITS}/:id`, async (req, res) => {
     const registration = await wizard.own(res)
     res.render('customer/market/unit', {
-      ...locals(registration),
+      ...locals(res, registration),
       unit: unitOf(registration, String(req.params.id)),
       documents: UNIT_DOCUMENTS,
     })
@@ -109,7 +116,7 @@ export function unitRoutes(deps: Deps, market: MarketServices, wizard: WizardHel
           upload.errors,
           {},
           {
-            ...locals(registration),
+            ...locals(res, registration),
             unit,
             documents: UNIT_DOCUMENTS,
           },

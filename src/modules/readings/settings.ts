@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { wholeNumber } from '../../http/forms.ts'
+import { isBackOfficeUrl } from '../../platform/backoffice.ts'
 import { defineModuleSettings } from '../../platform/tenancy/module-settings.ts'
 
 /** The zones a tariff's registers may count: names every language has a word for. */
@@ -47,7 +48,7 @@ export const readingsSettings = defineModuleSettings({
       .string('readings.settings.errors.amrHeadEnd')
       .trim()
       .max(300, 'readings.settings.errors.amrHeadEnd')
-      .refine((v) => v === '' || isHeadEndUrl(v), 'readings.settings.errors.amrHeadEnd')
+      .refine((v) => v === '' || isBackOfficeUrl(v), 'readings.settings.errors.amrHeadEnd')
       .default(''),
     // One message for the whole list: the form edits it as one text.
     tariffs: z
@@ -99,15 +100,3 @@ function parseTariffs(text: unknown): unknown {
 /** The settings form's text for the tariffs: the lines `parseTariffs` reads back. */
 export const tariffLines = (tariffs: readonly Tariff[]): string =>
   tariffs.map((t) => `${t.code}: ${t.zones.join(', ')}`).join('\n')
-
-function isHeadEndUrl(value: string): boolean {
-  try {
-    const url = new URL(value)
-    if (url.username || url.password || url.search || url.hash) return false
-    if (url.protocol === 'https:') return true
-    const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
-    return url.protocol === 'http:' && (local || process.env.NODE_ENV !== 'production')
-  } catch {
-    return false
-  }
-}

@@ -107,7 +107,7 @@ const DEMO_TENANTS: DemoTenant[] = [
       supportEmail: 'service@cn.kabinet.test',
       registration: { modes: ['emailConfirmation'], oneTimePasswordDays: 7, loginName: true },
       phoneRegion: 'CN',
-      modules: { calendar: { country: 'CN' } },
+      modules: { calendar: { country: 'CN' }, market: { customerSystem: SIMULATOR_URL } },
       passwordPolicy: { minLength: 8, requireComposition: true },
       partyIdentifiers: [{ kind: 'cn.uscc', party: 'legal', required: true }],
       consent: {
@@ -123,14 +123,14 @@ const DEMO_TENANTS: DemoTenant[] = [
   },
 ]
 
-/** A demo tenant with an AMR head-end points at wherever the simulator runs. */
-function withHeadEnd(settings: DemoTenant['settings'], simulatorUrl: string): DemoTenant['settings'] {
-  const readings = settings.modules?.readings as { amrHeadEnd?: string } | undefined
-  if (!readings?.amrHeadEnd) return settings
-  return {
-    ...settings,
-    modules: { ...settings.modules, readings: { ...readings, amrHeadEnd: simulatorUrl } },
-  }
+/** A demo tenant's back-office addresses (AMR head-end, customer system) point at wherever the simulator runs. */
+function withSimulator(settings: DemoTenant['settings'], simulatorUrl: string): DemoTenant['settings'] {
+  const modules = { ...settings.modules }
+  const readings = modules.readings as { amrHeadEnd?: string } | undefined
+  if (readings?.amrHeadEnd) modules.readings = { ...readings, amrHeadEnd: simulatorUrl }
+  const market = modules.market as { customerSystem?: string } | undefined
+  if (market?.customerSystem) modules.market = { ...market, customerSystem: simulatorUrl }
+  return { ...settings, modules }
 }
 
 export function demoBaseUrl(slug: string, port: number): string {
@@ -164,7 +164,7 @@ export async function seedDemo(
       totpSecret: login.adminTotpSecret,
       notes: [],
     })
-    const settings = { ...withHeadEnd(demo.settings, simulatorUrl), publicBaseUrl: url }
+    const settings = { ...withSimulator(demo.settings, simulatorUrl), publicBaseUrl: url }
     await withTenant(owner, demo.id, async (trx) => {
       if (await tenantExists(trx, demo.slug)) {
         // Development data follows the code: a newer demo configuration replaces the stored one.

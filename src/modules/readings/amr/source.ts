@@ -1,3 +1,9 @@
+import {
+  backOfficeUrl,
+  BackOfficeRefusedError,
+  BackOfficeUnavailableError,
+  fetchBounded,
+} from '../../../platform/backoffice.ts'
 import { detectEncoding, read80020, type Header80020, type Interval80020 } from './format80020.ts'
 
 /** An AMR user's credentials: used for one request and dropped (never stored, logged or queued). */
@@ -17,10 +23,10 @@ export interface AmrSource {
 }
 
 /** The head-end refused the credentials. */
-export class AmrLoginError extends Error {}
+export class AmrLoginError extends BackOfficeRefusedError {}
 
 /** The head-end could not be asked: down, too slow, or answering with an error of its own. */
-export class AmrUnavailableError extends Error {}
+export class AmrUnavailableError extends BackOfficeUnavailableError {}
 
 /** A document far larger than a day of a customer's meters is not read at all. */
 export const AMR_MAX_BYTES = 16 * 1024 * 1024
@@ -34,31 +40,20 @@ export function httpAmrSource(headEnd: string, options: { timeoutMs?: number } =
   const timeoutMs = options.timeoutMs ?? 10_000
   return {
     async day(credentials, day) {
-      const url = new URL('amr/80020', headEnd.endsWith('/') ? headEnd : `${headEnd}/`)
+      const url = backOfficeUrl(headEnd, 'amr/80020')
       url.searchParams.set('day', day)
       const authorization = `Basic ${Buffer.from(`${credentials.login}:${credentials.password}`).toString('base64')}`
-      let bytes: Uint8Array[]
-      try {
-        const res = await fetch(url, {
-          headers: { authorization, accept: 'application/xml' },
-          redirect: 'error',
-          signal: AbortSignal.timeout(timeoutMs),
-        })
-        if (res.status === 401 || res.status === 403) {
-          await res.body?.cancel()
-          throw new AmrLoginError('the AMR head-end refused the login')
-        }
-        if (!res.ok || !res.body) {
-          await res.body?.cancel()
-          throw new AmrUnavailableError(`the AMR head-end answered ${res.status}`)
-        }
-        bytes = await readBounded(res.body)
-      } catch (err) {
-        if (err instanceof AmrLoginError || err instanceof AmrUnavailableError) throw err
-        const reason =
-          (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'unreachable'
-        throw new AmrUnavailableError(`the AMR head-end is ${reason}`, { cause: err })
-      }
+      const bytes = await fetchBounded(
+        url,
+        { headers: { authorization, accept: 'application/xml' } },
+        {
+          what: 'the AMR head-end',
+          timeoutMs,
+          maxBytes: AMR_MAX_BYTES,
+          refused: (m) => new AmrLoginError(m),
+          unavailable: (m, cause) => new AmrUnavailableError(m, { cause }),
+        },
+      )
       const encoding = await detectEncoding(bytes)
       let header: Header80020 | undefined
       const intervals: Interval80020[] = []
@@ -69,18 +64,4 @@ export function httpAmrSource(headEnd: string, options: { timeoutMs?: number } =
       return { header: header!, intervals }
     },
   }
-}
-
-async function readBounded(body: ReadableStream<Uint8Array>): Promise<Uint8Array[]> {
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for await (const chunk of body) {
-    size += chunk.length
-    if (size > AMR_MAX_BYTES) {
-      await body.cancel().catch(() => {})
-      throw new AmrUnavailableError(`the AMR head-end sent more than ${AMR_MAX_BYTES} bytes`)
-    }
-    chunks.push(chunk)
-  }
-  return chunks
 }
