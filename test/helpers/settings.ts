@@ -23,4 +23,5 @@ export const MODULE_SETTINGS_FORM: Record<string, string> = {
   ].join('\n'),
   market_attachmentMaxMb: '10',
   market_customerSystem: '',
+  market_bindingNoticeDays: '30',
 }

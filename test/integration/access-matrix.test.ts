@@ -179,6 +179,23 @@ const MATRIX: Record<string, Expectation> = {
     owner: 'hidden',
     otherCustomer: 'hidden',
   },
+  // Retail binding is between approved members: the owner's registration is not approved yet.
+  'GET /services/market/bindings': { ...CUSTOMER(G), owner: 'denied', otherCustomer: 'denied' },
+  'GET /services/market/bindings/new': { ...CUSTOMER(G), owner: 'denied', otherCustomer: 'denied' },
+  'POST /services/market/bindings/new': { ...CUSTOMER(P), owner: 'denied', otherCustomer: 'denied' },
+  'GET /services/market/bindings/:id': { ...CUSTOMER(G), owner: 'denied', otherCustomer: 'denied' },
+  'POST /services/market/bindings/:id/submit': { ...CUSTOMER(P), owner: 'denied', otherCustomer: 'denied' },
+  'POST /services/market/bindings/:id/respond': { ...CUSTOMER(P), owner: 'denied', otherCustomer: 'denied' },
+  'POST /services/market/bindings/:id/end': { ...CUSTOMER(P), owner: 'denied', otherCustomer: 'denied' },
+  'GET /services/market/bindings/:id/files/:attachmentId': {
+    ...CUSTOMER(G),
+    owner: 'denied',
+    otherCustomer: 'denied',
+  },
+  'GET /admin/market/bindings': STAFF(G),
+  'GET /admin/market/bindings/:id': STAFF(G),
+  'POST /admin/market/bindings/:id': STAFF(P),
+  'GET /admin/market/bindings/:id/files/:attachmentId': STAFF(G),
   'GET /admin/market': STAFF(G),
   'GET /admin/market/:id': STAFF(G),
   'POST /admin/market/:id': STAFF(P),
@@ -325,6 +342,7 @@ const REAL_FORMS: Record<string, Record<string, string>> = {
   },
   'POST /services/readings/meters/:id': { day: '2026-11-20', 'zone-total': '9' },
   'POST /admin/market/:id': { decision: 'rejected', comment: 'Not yours' },
+  'POST /admin/market/bindings/:id': { decision: 'rejected', comment: 'Not yours' },
   'POST /services/pgb/units/:unit/availability': {
     from: '2026-12-01T10:00',
     to: '2026-12-01T12:00',
@@ -433,6 +451,7 @@ async function marketRegistration(
   tenantId: string,
   customerId: string,
   attachmentId: string,
+  supplierEmail: string,
 ) {
   const [member] = await trx('market_members')
     .insert({
@@ -476,7 +495,45 @@ async function marketRegistration(
       field: 'price_approval',
     })
     .returning<{ id: string }[]>('id')
-  return { member: member!.id, marketUnit: unit!.id, memberFile: memberFile!.id, unitFile: unitFile!.id }
+  // An approved supplier's binding of the member, confirmed and waiting for the centre.
+  const supplierCustomer = await trx('customers').where({ email: supplierEmail }).first<{ id: string }>('id')
+  const [supplier] = await trx('market_members')
+    .insert({
+      tenant_id: tenantId,
+      customer_id: supplierCustomer.id,
+      member_type: 'supplier',
+      status: 'approved',
+      company_name: 'Retail Supply Co',
+    })
+    .returning<{ id: string }[]>('id')
+  const [binding] = await trx('retail_bindings')
+    .insert({
+      tenant_id: tenantId,
+      supplier_id: supplier!.id,
+      user_id: member!.id,
+      period: trx.raw(`daterange('2027-01-01', '2027-12-31', '[]')`),
+      contract_ref: 'HT-1',
+      status: 'awaiting_centre',
+      submitted_at: new Date(),
+    })
+    .returning<{ id: string }[]>('id')
+  const [bindingFile] = await trx('attachments')
+    .insert({
+      tenant_id: tenantId,
+      file_id,
+      owner_type: 'retail-binding',
+      owner_id: binding!.id,
+      field: 'contract',
+    })
+    .returning<{ id: string }[]>('id')
+  return {
+    member: member!.id,
+    marketUnit: unit!.id,
+    memberFile: memberFile!.id,
+    unitFile: unitFile!.id,
+    binding: binding!.id,
+    bindingFile: bindingFile!.id,
+  }
 }
 
 /** Routes that end the session they are called with: each cell gets a fresh session. */
@@ -502,6 +559,9 @@ describe('access matrix: every route × every kind of visitor', () => {
     await registerConfirmed(t, smtp, a.host, 'owner@example.com', PASSWORD)
     await registerConfirmed(t, smtp, a.host, 'other@example.com', PASSWORD)
     await registerConfirmed(t, smtp, b.host, 'stranger@example.com', PASSWORD)
+    // Retail suppliers of each tenant, for a binding's parties (they never sign in here).
+    await registerConfirmed(t, smtp, a.host, 'supplier-a@example.com', PASSWORD)
+    await registerConfirmed(t, smtp, b.host, 'supplier-b@example.com', PASSWORD)
     const adminEmail = await createOperator(t, a.id, 'admin')
     const clerkEmail = await createOperator(t, a.id, 'operator')
     const foreignEmail = await createOperator(t, b.id, 'admin')
@@ -601,7 +661,10 @@ describe('access matrix: every route × every kind of visitor', () => {
         .returning<{ id: string }[]>('id')
       ids.import = preview!.id
       Object.assign(ids, await meterUnderReview(trx, a.id, ids.owner!, ids.attachment))
-      Object.assign(ids, await marketRegistration(trx, a.id, ids.owner!, ids.attachment))
+      Object.assign(
+        ids,
+        await marketRegistration(trx, a.id, ids.owner!, ids.attachment, 'supplier-a@example.com'),
+      )
     })
     // The same kinds of record in tenant b, for visitors of tenant a to try by id.
     await seedType(t.db.owner, b.id, 'tp15', TP15)
@@ -637,7 +700,9 @@ describe('access matrix: every route × every kind of visitor', () => {
       phone: '+48 512 345 670',
     })
     await withTenant(t.db.owner, b.id, async (trx) => {
-      const customer = String((await trx('customers').first('id')).id)
+      const customer = String(
+        (await trx('customers').where({ email: 'stranger@example.com' }).first('id')).id,
+      )
       foreignIds.customer = customer
       foreignIds.operator = String((await trx('operators').first('id')).id)
       foreignIds.application = String((await trx('applications').first('id')).id)
@@ -664,7 +729,10 @@ describe('access matrix: every route × every kind of visitor', () => {
         .returning<{ id: string }[]>('id')
       foreignIds.import = preview!.id
       Object.assign(foreignIds, await meterUnderReview(trx, b.id, customer, foreignIds.attachment))
-      Object.assign(foreignIds, await marketRegistration(trx, b.id, customer, foreignIds.attachment))
+      Object.assign(
+        foreignIds,
+        await marketRegistration(trx, b.id, customer, foreignIds.attachment, 'supplier-b@example.com'),
+      )
     })
     server = t.app.listen(0)
     await new Promise((r) => server.once('listening', r))
@@ -682,9 +750,11 @@ describe('access matrix: every route × every kind of visitor', () => {
       ? from.photo!
       : path.includes('/units/:id/files/')
         ? from.unitFile!
-        : path.includes('market')
-          ? from.memberFile!
-          : from.attachment!
+        : path.includes('/bindings/')
+          ? from.bindingFile!
+          : path.includes('market')
+            ? from.memberFile!
+            : from.attachment!
 
   function concrete(path: string, from = ids): string {
     const prefixes: [string, string | undefined][] = [
@@ -705,6 +775,8 @@ describe('access matrix: every route × every kind of visitor', () => {
       ['/admin/readings/imports/', from.amrImport],
       ['/admin/readings/requests/', from.meterRequest],
       ['/services/market/registration/units/', from.marketUnit],
+      ['/services/market/bindings/', from.binding],
+      ['/admin/market/bindings/', from.binding],
       ['/admin/market/', from.member],
     ]
     const id = path.includes('/availability/:id')

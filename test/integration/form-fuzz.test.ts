@@ -81,6 +81,11 @@ const FIELDS = [
   'connectedOn',
   'parts',
   'market_attachments',
+  'userId',
+  'from',
+  'to',
+  'contractRef',
+  'endOn',
   '__proto__',
   'constructor',
   'prototype',
@@ -112,6 +117,7 @@ const BUSINESS_TABLES = [
   'meter_reading_values',
   'market_members',
   'market_units',
+  'retail_bindings',
 ]
 /** Field names of the upload forms (applications, chat, status moves, forms library, imports). */
 const UPLOAD_FIELDS = [
@@ -147,6 +153,7 @@ const FILE_FIELDS = [
   'photo',
   'uscc_certificate',
   'price_approval',
+  'contract',
 ]
 /** Query keys our lists and exports read, and a few that attack the parser. */
 const QUERY_KEYS = [

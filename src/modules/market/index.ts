@@ -3,6 +3,7 @@ import { Router } from 'express'
 import type { KabinetModule } from '../../module.ts'
 import { requireService } from '../services/index.ts'
 import { marketAdminRoutes } from './admin.routes.ts'
+import { bindingAdminRoutes, bindingCustomerRoutes } from './bindings.routes.ts'
 import { marketCustomerRoutes, REGISTRATION } from './customer.routes.ts'
 import { memberRoutes } from './member.routes.ts'
 import { seedMarketDemo } from './demo.ts'
@@ -16,19 +17,25 @@ import { marketSettings } from './settings.ts'
  */
 export const marketModule: KabinetModule = {
   name: 'market',
-  owns: { tables: ['market_members', 'market_units'] },
+  owns: { tables: ['market_members', 'market_units', 'retail_bindings'] },
   service: 'market',
   catalogues: path.join(import.meta.dirname, 'locales'),
   settings: marketSettings,
-  adminNav: [{ href: '/admin/market', label: 'market.queue.title' }],
+  adminNav: [
+    { href: '/admin/market', label: 'market.queue.title' },
+    { href: '/admin/market/bindings', label: 'market.bindings.queue' },
+  ],
   routes(deps) {
     const market = createMarketServices(deps)
     // The wizard comes before the guard: registering is how one comes to have the service.
-    return Router()
-      .use(marketCustomerRoutes(deps, market))
-      .use(marketAdminRoutes(deps, market))
-      .use('/services/market', requireService(deps.db, 'market', REGISTRATION))
-      .use(memberRoutes(deps, market))
+    return (
+      Router()
+        .use(marketCustomerRoutes(deps, market))
+        // Before the registrations' `/:id`: `bindings` is no registration id.
+        .use(bindingAdminRoutes(deps, market), marketAdminRoutes(deps, market))
+        .use('/services/market', requireService(deps.db, 'market', REGISTRATION))
+        .use(memberRoutes(deps, market), bindingCustomerRoutes(deps, market))
+    )
   },
   demo: seedMarketDemo,
 }

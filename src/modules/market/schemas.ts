@@ -173,3 +173,28 @@ export const DecisionForm = z.object({
     .optional()
     .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v])),
 })
+
+/** A binding's details: the chosen power user, whole days from–to, the contract reference. */
+export const BindingForm = z
+  .object({
+    userId: z.uuid(e('bindingUser')),
+    from: z.string().trim().refine(isRealDay, e('day')),
+    to: z.string().trim().refine(isRealDay, e('day')),
+    contractRef: line(60, 'contractRef'),
+  })
+  .refine((d) => !isRealDay(d.from) || !isRealDay(d.to) || d.to >= d.from, {
+    path: ['to'],
+    message: e('periodOrder'),
+  })
+
+export const BindingResponseForm = z.object({
+  decision: z.enum(['confirm', 'decline'], e('decision')),
+  comment: z.string().max(2000, e('tooLong')).default(''),
+})
+
+export const BindingDecisionForm = z.object({
+  decision: z.enum(['approved', 'rejected'], e('decision')),
+  comment: z.string().max(2000, e('tooLong')).default(''),
+})
+
+export const EndForm = z.object({ endOn: z.string().trim().refine(isRealDay, e('day')) })

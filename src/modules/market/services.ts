@@ -8,6 +8,19 @@ import {
   removeAttachment,
   savePart,
 } from './registration.service.ts'
+import {
+  bindingFor,
+  bindingForStaff,
+  bindingQueue,
+  bindingsOf,
+  createBinding,
+  decideBinding,
+  endBinding,
+  powerUserToBind,
+  respondToBinding,
+  searchPowerUsers,
+  submitBinding,
+} from './bindings.service.ts'
 import { decideRegistration, registrationForStaff, registrationQueue } from './review.service.ts'
 import {
   addConsumptionUnits,
@@ -24,7 +37,18 @@ export function createMarketServices(deps: Deps) {
     addConsumptionUnits,
     addGeneratingUnit,
     addUnitDocuments,
+    bindingFor,
+    bindingForStaff,
+    bindingQueue,
+    bindingsOf,
     chooseType,
+    createBinding,
+    decideBinding,
+    endBinding,
+    powerUserToBind,
+    respondToBinding,
+    searchPowerUsers,
+    submitBinding,
     completeRegistration,
     decideRegistration,
     registrationForStaff,

@@ -69,6 +69,13 @@ export const marketSettings = defineModuleSettings({
       })
       .default(HUBEI_ATTACHMENTS),
     pdfOnly: z.boolean().default(false),
+    /** How many days ahead a binding may be ended early (the notice either side gives). */
+    bindingNoticeDays: z
+      .number('market.settings.errors.bindingNoticeDays')
+      .int('market.settings.errors.bindingNoticeDays')
+      .min(0, 'market.settings.errors.bindingNoticeDays')
+      .max(365, 'market.settings.errors.bindingNoticeDays')
+      .default(30),
     customerSystem: z
       .string('market.settings.errors.customerSystem')
       .trim()
@@ -86,6 +93,7 @@ export const marketSettings = defineModuleSettings({
   fromForm: (body) => ({
     attachments: parseLists(body.market_attachments),
     pdfOnly: body.market_pdfOnly === 'yes',
+    bindingNoticeDays: wholeNumber(body.market_bindingNoticeDays),
     customerSystem: body.market_customerSystem,
     attachmentMaxMb: wholeNumber(body.market_attachmentMaxMb),
   }),

@@ -28,3 +28,34 @@ export const MEMBER_WORKFLOW = defineWorkflow({
 })
 
 export const MEMBER_STATUSES = MEMBER_WORKFLOW.statuses.map((s) => s.code)
+
+/**
+ * A retail binding's life (seed 003, item 8): the supplier submits it, the power user
+ * confirms or declines, the trading centre approves or rejects; either party may end an
+ * approved binding early (with notice). Which customer may move it is the service's
+ * check (supplier or user); the engine knows customers from staff. Status names are
+ * `market.bindings.statuses.<code>`.
+ */
+export const BINDING_WORKFLOW = defineWorkflow({
+  name: 'market.binding',
+  initial: 'draft',
+  statuses: [
+    { code: 'draft', turn: 'customer' },
+    { code: 'awaiting_user', turn: 'customer' },
+    { code: 'awaiting_centre', turn: 'staff' },
+    { code: 'approved', turn: 'none' },
+    { code: 'declined', turn: 'none', terminal: true },
+    { code: 'rejected', turn: 'none', terminal: true },
+    { code: 'ended', turn: 'none', terminal: true },
+  ],
+  transitions: [
+    { from: 'draft', to: 'awaiting_user', by: ['customer'] },
+    { from: 'awaiting_user', to: 'awaiting_centre', by: ['customer'] },
+    { from: 'awaiting_user', to: 'declined', by: ['customer'], comment: 'optional' },
+    { from: 'awaiting_centre', to: 'approved', by: STAFF, comment: 'optional', notifyCustomer: true },
+    { from: 'awaiting_centre', to: 'rejected', by: STAFF, comment: 'required', notifyCustomer: true },
+    { from: 'approved', to: 'ended', by: ['customer'], comment: 'optional' },
+  ],
+})
+
+export const BINDING_STATUSES = BINDING_WORKFLOW.statuses.map((s) => s.code)

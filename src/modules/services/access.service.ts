@@ -177,7 +177,8 @@ export async function grantService(
     customer_id: customerId,
     service,
     enrolment_id: null,
-    added_by: `operator:${ctx.actor.id}`,
+    // A demo seed or a job grants as the system; a person as the operator they are.
+    added_by: ctx.actor.type === 'operator' ? `operator:${ctx.actor.id}` : ctx.actor.type,
     added_at: now,
   })
   if (added)

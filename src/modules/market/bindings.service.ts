@@ -1,0 +1,439 @@
+import type { Knex } from 'knex'
+import { containing } from '../../db/knex.ts'
+import { withTenant } from '../../db/tenant-scope.ts'
+import { listPage, type Page } from '../../http/lists.ts'
+import { audit } from '../../platform/audit.ts'
+import { staffRole, type RequestContext } from '../../platform/context.ts'
+import { InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
+import { attachFiles, attachmentsOf, type Attachment } from '../../platform/files/attachments.ts'
+import type { AcceptedFile } from '../../platform/files/sniff.ts'
+import { normaliseIdentifier } from '../../platform/identifiers/index.ts'
+import { addDays, dayOf } from '../../platform/time/intervals.ts'
+import { applyTransition, statusHistory, type HistoryEntry } from '../../platform/workflow/index.ts'
+import { emailCustomer } from '../accounts/index.ts'
+import type { MarketDeps, MemberRow } from './registration.service.ts'
+import { marketSettings } from './settings.ts'
+import { BINDING_WORKFLOW } from './workflow.ts'
+
+export const BINDING_OWNER = 'retail-binding'
+
+export interface BindingRow {
+  id: string
+  supplier_id: string
+  user_id: string
+  from: string
+  to: string
+  contract_ref: string
+  status: string
+  ended_on: string | null
+  ended_by: string | null
+  submitted_at: Date | null
+  decided_at: Date | null
+  created_at: Date
+  supplier_name: string
+  user_name: string
+}
+
+export interface Binding {
+  binding: BindingRow
+  attachments: Attachment[]
+  history: HistoryEntry[]
+  /** The signed-in customer's side of it (absent for staff). */
+  side?: 'supplier' | 'user'
+}
+
+/** Bindings with their period as inclusive days and both parties' names. */
+function bindingQuery(trx: Knex.Transaction) {
+  return trx('retail_bindings as b')
+    .join('market_members as s', function () {
+      this.on('s.id', 'b.supplier_id').andOn('s.tenant_id', 'b.tenant_id')
+    })
+    .join('market_members as u', function () {
+      this.on('u.id', 'b.user_id').andOn('u.tenant_id', 'b.tenant_id')
+    })
+    .select(
+      'b.id',
+      'b.supplier_id',
+      'b.user_id',
+      trx.raw(`lower(b.period)::text AS "from"`),
+      trx.raw(`(upper(b.period) - 1)::text AS "to"`),
+      'b.contract_ref',
+      'b.status',
+      trx.raw('b.ended_on::text AS ended_on'),
+      'b.ended_by',
+      'b.submitted_at',
+      'b.decided_at',
+      'b.created_at',
+      's.company_name as supplier_name',
+      'u.company_name as user_name',
+    )
+}
+
+/** The signed-in customer's approved membership (a binding is between approved members). */
+async function approvedMember(trx: Knex.Transaction, customerId: string): Promise<MemberRow> {
+  const member = await trx('market_members')
+    .where({ customer_id: customerId, status: 'approved' })
+    .first<MemberRow | undefined>()
+  if (!member) throw new NotFoundError('approved market member')
+  return member
+}
+
+/** A binding the customer is a party to, locked when asked, with their side. */
+async function partyTo(trx: Knex.Transaction, customerId: string, id: string, lock = false) {
+  const member = await approvedMember(trx, customerId)
+  const query = trx('retail_bindings')
+    .where({ id })
+    .andWhere((w) => {
+      void w.where({ supplier_id: member.id }).orWhere({ user_id: member.id })
+    })
+  const row = await (lock ? query.forUpdate() : query).first<
+    { id: string; supplier_id: string; user_id: string; status: string } | undefined
+  >('id', 'supplier_id', 'user_id', 'status')
+  if (!row) throw new NotFoundError('retail binding')
+  return { member, row, side: row.supplier_id === member.id ? ('supplier' as const) : ('user' as const) }
+}
+
+/** The other party's account (for their email). */
+const customerOfMember = async (trx: Knex.Transaction, memberId: string) =>
+  (await trx('market_members').where({ id: memberId }).first<{ customer_id: string }>('customer_id'))
+    .customer_id
+
+/** Approved power users a supplier may bind, by name, dispatch name or unified social credit code. */
+export async function searchPowerUsers(deps: MarketDeps, ctx: RequestContext, customerId: string, q: string) {
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const me = await approvedMember(trx, customerId)
+    if (me.member_type !== 'supplier') throw new NotFoundError('retail binding')
+    if (!q) return []
+    const term = containing(q)
+    return trx('market_members')
+      .where({ member_type: 'power_user', status: 'approved' })
+      .andWhere((w) => {
+        void w
+          .whereILike('company_name', term)
+          .orWhereILike('dispatch_name', term)
+          .orWhere('uscc', normaliseIdentifier('cn.uscc', q))
+      })
+      .orderBy('company_name')
+      .limit(20)
+      .select<{ id: string; company_name: string; dispatch_name: string; uscc: string }[]>(
+        'id',
+        'company_name',
+        'dispatch_name',
+        'uscc',
+      )
+  })
+}
+
+/** An approved power user by id, for the binding form's "chosen" line (none if not one). */
+export async function powerUserToBind(deps: MarketDeps, ctx: RequestContext, id: string) {
+  if (!/^[0-9a-f-]{36}$/.test(id)) return undefined
+  return withTenant(deps.db, ctx.tenant.id, (trx) =>
+    trx('market_members')
+      .where({ id, member_type: 'power_user', status: 'approved' })
+      .first<{ id: string; company_name: string; dispatch_name: string; uscc: string } | undefined>(
+        'id',
+        'company_name',
+        'dispatch_name',
+        'uscc',
+      ),
+  )
+}
+
+export interface BindingInput {
+  userId: string
+  from: string
+  to: string
+  contractRef: string
+}
+
+/** The database's refusal of an overlap, said beside the period. */
+function overlapRefused(err: unknown): never {
+  if ((err as { code?: string }).code === '23P01')
+    throw new InvalidFieldError('from', 'market.bindings.errors.overlap')
+  throw err
+}
+
+async function submitIn(
+  trx: Knex.Transaction,
+  deps: MarketDeps,
+  ctx: RequestContext,
+  id: string,
+  userId: string,
+) {
+  await applyTransition(
+    trx,
+    ctx,
+    BINDING_WORKFLOW,
+    { table: 'retail_bindings', type: BINDING_OWNER, id },
+    {
+      to: 'awaiting_user',
+      expected: 'draft',
+      role: 'customer',
+    },
+  )
+  await trx('retail_bindings').where({ id }).update({ submitted_at: deps.clock.now() })
+  await emailCustomer(
+    trx,
+    deps,
+    ctx,
+    await customerOfMember(trx, userId),
+    'market.mail.binding.requested',
+    (m) => ({
+      link: m.link(`/services/market/bindings/${id}`),
+    }),
+  )
+}
+
+/**
+ * A supplier's new binding of an approved power user (Save keeps it a draft; Submit sends
+ * it to the user at once). Its attachment comes with it. Days must start today or later
+ * in the tenant's zone. An overlap with another binding of the user is refused.
+ */
+export async function createBinding(
+  deps: MarketDeps,
+  ctx: RequestContext,
+  customerId: string,
+  input: BindingInput,
+  files: readonly (AcceptedFile & { field: string })[],
+  submit: boolean,
+): Promise<string> {
+  const today = dayOf(deps.clock.now(), ctx.tenant.settings.timeZone)
+  if (input.from < today) throw new InvalidFieldError('from', 'market.bindings.errors.fromPast')
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const supplier = await approvedMember(trx, customerId)
+    if (supplier.member_type !== 'supplier') throw new NotFoundError('retail binding')
+    const user = await trx('market_members')
+      .where({ id: input.userId, member_type: 'power_user', status: 'approved' })
+      .first<{ id: string } | undefined>('id')
+    if (!user) throw new InvalidFieldError('userId', 'market.bindings.errors.user')
+    const [row] = await trx('retail_bindings')
+      .insert({
+        tenant_id: ctx.tenant.id,
+        supplier_id: supplier.id,
+        user_id: user.id,
+        period: trx.raw(`daterange(?::date, ?::date, '[]')`, [input.from, input.to]),
+        contract_ref: input.contractRef,
+      })
+      .returning<{ id: string }[]>('id')
+    await attachFiles(trx, deps.files, ctx, { type: BINDING_OWNER, id: row!.id }, files)
+    await audit(trx, ctx, { action: 'market.binding-created', targetType: BINDING_OWNER, targetId: row!.id })
+    if (submit) await submitIn(trx, deps, ctx, row!.id, user.id)
+    return row!.id
+  }).catch(overlapRefused)
+}
+
+/** The supplier submits a saved draft to the user. */
+export async function submitBinding(deps: MarketDeps, ctx: RequestContext, customerId: string, id: string) {
+  await withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const { row, side } = await partyTo(trx, customerId, id, true)
+    if (side !== 'supplier') throw new NotFoundError('retail binding')
+    await submitIn(trx, deps, ctx, id, row.user_id)
+  }).catch(overlapRefused)
+}
+
+/** The power user confirms (then it goes to the centre) or declines; the supplier is emailed. */
+export async function respondToBinding(
+  deps: MarketDeps,
+  ctx: RequestContext,
+  customerId: string,
+  id: string,
+  confirm: boolean,
+  comment: string,
+) {
+  await withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const { row, side } = await partyTo(trx, customerId, id, true)
+    if (side !== 'user') throw new NotFoundError('retail binding')
+    const to = confirm ? 'awaiting_centre' : 'declined'
+    await applyTransition(
+      trx,
+      ctx,
+      BINDING_WORKFLOW,
+      { table: 'retail_bindings', type: BINDING_OWNER, id },
+      {
+        to,
+        expected: 'awaiting_user',
+        role: 'customer',
+        comment,
+      },
+    )
+    await emailCustomer(
+      trx,
+      deps,
+      ctx,
+      await customerOfMember(trx, row.supplier_id),
+      `market.mail.binding.${to}`,
+      (m) => ({
+        comment: comment.trim(),
+        link: m.link(`/services/market/bindings/${id}`),
+      }),
+    )
+  })
+}
+
+/**
+ * Either party ends an approved binding early, on a day at least the tenant's notice
+ * ahead and before its end: the period is shortened, the row kept, the other party told.
+ */
+export async function endBinding(
+  deps: MarketDeps,
+  ctx: RequestContext,
+  customerId: string,
+  id: string,
+  endOn: string,
+) {
+  await withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const { row, side } = await partyTo(trx, customerId, id, true)
+    const period = await trx('retail_bindings')
+      .where({ id })
+      .first<{ from: string; to: string }>(
+        trx.raw(`lower(period)::text AS "from", (upper(period) - 1)::text AS "to"`),
+      )
+    const earliest = addDays(
+      dayOf(deps.clock.now(), ctx.tenant.settings.timeZone),
+      marketSettings.of(ctx.tenant).bindingNoticeDays,
+    )
+    if (endOn < earliest) throw new InvalidFieldError('endOn', 'market.bindings.errors.notice')
+    if (endOn >= period.to || endOn < period.from)
+      throw new InvalidFieldError('endOn', 'market.bindings.errors.endOn')
+    await applyTransition(
+      trx,
+      ctx,
+      BINDING_WORKFLOW,
+      { table: 'retail_bindings', type: BINDING_OWNER, id },
+      {
+        to: 'ended',
+        expected: 'approved',
+        role: 'customer',
+        comment: null,
+      },
+    )
+    await trx('retail_bindings')
+      .where({ id })
+      .update({
+        period: trx.raw(`daterange(lower(period), ?::date, '[]')`, [endOn]),
+        ended_on: endOn,
+        ended_by: side,
+      })
+    const other = side === 'supplier' ? row.user_id : row.supplier_id
+    await emailCustomer(
+      trx,
+      deps,
+      ctx,
+      await customerOfMember(trx, other),
+      'market.mail.binding.ended',
+      (m) => ({
+        day: m.fmt.date(endOn),
+        link: m.link(`/services/market/bindings/${id}`),
+      }),
+    )
+  })
+}
+
+async function loadBinding(trx: Knex.Transaction, id: string): Promise<Omit<Binding, 'side'>> {
+  const binding = await bindingQuery(trx).where('b.id', id).first<BindingRow | undefined>()
+  if (!binding) throw new NotFoundError('retail binding')
+  return {
+    binding,
+    attachments: await attachmentsOf(trx, { type: BINDING_OWNER, id }),
+    history: await statusHistory(trx, { type: BINDING_OWNER, id }),
+  }
+}
+
+/** The bindings the customer is a party to (as supplier or as user), newest first. */
+export async function bindingsOf(deps: MarketDeps, ctx: RequestContext, customerId: string) {
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const member = await approvedMember(trx, customerId)
+    if (member.member_type === 'generator') throw new NotFoundError('retail bindings')
+    const rows = await bindingQuery(trx)
+      .where((w) => {
+        void w.where('b.supplier_id', member.id).orWhere('b.user_id', member.id)
+      })
+      .orderBy('b.created_at', 'desc')
+      .limit(200)
+    return { member, bindings: rows as BindingRow[] }
+  })
+}
+
+/** One binding for a party to it; anyone else finds nothing. */
+export async function bindingFor(
+  deps: MarketDeps,
+  ctx: RequestContext,
+  customerId: string,
+  id: string,
+): Promise<Binding> {
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const { side } = await partyTo(trx, customerId, id)
+    return { ...(await loadBinding(trx, id)), side }
+  })
+}
+
+/** The centre's list of bindings (drafts are the supplier's own), those awaiting it first. */
+export function bindingQueue(
+  deps: MarketDeps,
+  ctx: RequestContext,
+  status: string | undefined,
+  page: number,
+): Promise<Page<BindingRow>> {
+  return listPage(
+    deps.db,
+    ctx,
+    (trx) => {
+      const query = bindingQuery(trx)
+        .whereNot('b.status', 'draft')
+        .orderByRaw(`(b.status = 'awaiting_centre') DESC, b.submitted_at ASC, b.id`)
+      if (status) query.where('b.status', status)
+      return query
+    },
+    page,
+  )
+}
+
+export async function bindingForStaff(deps: MarketDeps, ctx: RequestContext, id: string): Promise<Binding> {
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const found = await loadBinding(trx, id)
+    if (found.binding.status === 'draft') throw new NotFoundError('retail binding')
+    return found
+  })
+}
+
+/** The centre approves or rejects (with a reason) a confirmed binding; both parties are emailed. */
+export async function decideBinding(
+  deps: MarketDeps,
+  ctx: RequestContext,
+  id: string,
+  decision: { to: 'approved' | 'rejected'; comment: string },
+) {
+  await withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const row = await trx('retail_bindings')
+      .where({ id })
+      .first<{ supplier_id: string; user_id: string; status: string } | undefined>()
+    if (!row || row.status === 'draft') throw new NotFoundError('retail binding')
+    await applyTransition(
+      trx,
+      ctx,
+      BINDING_WORKFLOW,
+      { table: 'retail_bindings', type: BINDING_OWNER, id },
+      {
+        to: decision.to,
+        expected: 'awaiting_centre',
+        role: staffRole(ctx),
+        comment: decision.comment,
+        notify: async (t) => {
+          for (const party of [row.supplier_id, row.user_id])
+            await emailCustomer(
+              t,
+              deps,
+              ctx,
+              await customerOfMember(t, party),
+              `market.mail.binding.${decision.to}`,
+              (m) => ({
+                comment: decision.comment.trim(),
+                link: m.link(`/services/market/bindings/${id}`),
+              }),
+            )
+        },
+      },
+    )
+    await trx('retail_bindings').where({ id }).update({ decided_at: deps.clock.now() })
+  })
+}
