@@ -26,6 +26,7 @@ import { probeModule } from '../helpers/probe-module.ts'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { TOTAL_APPLICATIONS, seedApplications } from './applications.ts'
 import { BENCH_DAY, UNITS, seedGenerationDay } from './generation.ts'
+import { REGISTRATIONS, seedMarket } from './market.ts'
 import { MESSAGES_PER_SECOND, STREAMS, TOPICS, benchLiveFanOut } from './live.ts'
 import { SIGNINS_PER_SECOND, signInBurst } from './signins.ts'
 import { CONNECTIONS, DURATION, listen, once, run, serverTime, sessionCookie, type Result } from './load.ts'
@@ -121,6 +122,7 @@ try {
   const owner2 = createKnex(ownerUrl, { poolMax: 2 })
   const { customerCookie, staffCookie, conversation } = await seedApplications(owner2, kabinetApp, tenant)
   await seedGenerationDay(owner2, tenant.id)
+  const registration = await seedMarket(owner2, tenant.id)
   const unit = await withTenant(owner2, tenant.id, (trx) =>
     trx('generating_units').orderBy('code').first<{ id: string }>('id'),
   )
@@ -137,6 +139,9 @@ try {
     ['application, staff', staffCookie, `/admin/applications/${conversation}`],
     ['PGB day page', customerCookie, `/services/pgb/units/${unit.id}/days/${BENCH_DAY}`],
     ['day overview', staffCookie, overviewPath],
+    ['market queue', staffCookie, '/admin/market'],
+    ['market, filtered', staffCookie, '/admin/market?type=supplier&status=submitted&q=Company%2012'],
+    ['market registration', staffCookie, `/admin/market/${registration}`],
   ] as const) {
     // What one request costs in round trips, measured alone (after a first) before the load,
     // once the requests the previous run left behind (cut off by autocannon) have finished.
@@ -190,7 +195,7 @@ try {
       `through nginx, ${page}: 1 process ${one.rps.toFixed(0)} req/s (p99 ${one.p99} ms, machine ${(one.idle * 100).toFixed(0)}% idle), 2 processes ${two.rps.toFixed(0)} req/s (p99 ${two.p99} ms, ${(two.idle * 100).toFixed(0)}% idle): ${(two.rps / one.rps).toFixed(2)}×\n`,
     )
   process.stdout.write(
-    `\nkabinet / minimal: ${(ours.rps / base.rps).toFixed(2)} of the throughput, p99 ${(ours.p99 / Math.max(base.p99, 1)).toFixed(2)}x (${DURATION}s, ${CONNECTIONS} connections each; applications pages with ${TOTAL_APPLICATIONS} applications in the tenant)\n`,
+    `\nkabinet / minimal: ${(ours.rps / base.rps).toFixed(2)} of the throughput, p99 ${(ours.p99 / Math.max(base.p99, 1)).toFixed(2)}x (${DURATION}s, ${CONNECTIONS} connections each; applications pages with ${TOTAL_APPLICATIONS} applications in the tenant, market pages with ${REGISTRATIONS} registrations)\n`,
   )
 
   process.stdout.write(

@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PDF, PNG } from '../helpers/applications.ts'
-import { BASIC, CONTACTS, marketEnv, OTHER_USCC, RESIDENT_ID, USCC } from '../helpers/market.ts'
+import { withTenant } from '../../src/db/tenant-scope.ts'
+import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
+import { multipart, PDF, PNG } from '../helpers/applications.ts'
+import { createTenant } from '../helpers/factories.ts'
+import {
+  BASIC,
+  CONTACTS,
+  MARKET_PASSWORD,
+  marketEnv,
+  OTHER_USCC,
+  RESIDENT_ID,
+  USCC,
+} from '../helpers/market.ts'
 
 /**
  * Issue 20 items 1–3 and 5–7 through HTTP (CSRF on): the wizard's steps with good and bad
@@ -270,7 +281,6 @@ describe('market registration', () => {
     await step(owner, 'type', { memberType: 'power_user' })
     await upload(owner, '/services/market/registration/attachments', { uscc_certificate: [PDF, 'mine.pdf'] })
     const id = (await memberOf('docs-owner@example.com')).id as string
-    const { withTenant } = await import('../../src/db/tenant-scope.ts')
     const attachment = await withTenant(t.db.owner, tenant.id, (trx) =>
       trx('attachments').where({ owner_id: id }).first<{ id: string }>('id'),
     )
@@ -281,5 +291,74 @@ describe('market registration', () => {
     // A draft is the applicant's own: not in the centre's queue, its files not served to staff.
     expect((await admin.get(`/admin/market/${id}`)).status).toBe(404)
     expect((await admin.get(`/admin/market/${id}/files/${attachment.id}`)).status).toBe(404)
+  })
+
+  it('keeps a half-finished registration across signing out and in again', async () => {
+    const { step, customer, t, tenant } = env
+    const as = await customer('resume@example.com')
+    await step(as, 'type', { memberType: 'supplier' })
+    expect((await step(as, 'basic', { ...BASIC, dispatchName: '续填售电' }, 'save')).status).toBe(303)
+    await as.get('/account/profile')
+    expect((await as.post('/logout')).status).toBe(303)
+    expect((await as.get('/services/market/registration')).headers.location).toMatch(/^\/login/)
+
+    const back = await signedIn(t, tenant.host, 'resume@example.com', MARKET_PASSWORD)
+    const basic = await back.get('/services/market/registration/basic')
+    expect(basic.text).toContain('value="续填售电"')
+    const summary = await back.get('/services/market/registration')
+    expect(summary.text).toContain('Retail supplier')
+    // Basic is saved; the other parts are still asked for, and a supplier has no units step.
+    expect(summary.text).not.toContain('Basic information: not saved yet')
+    expect(summary.text).toContain('Business information: not saved yet')
+    expect(summary.text).not.toContain('href="/services/market/registration/units"')
+  })
+
+  it('refuses a document over the tenant’s size and, where the tenant says PDF only, any other type', async () => {
+    const { t, smtp } = env
+    const strict = await createTenant(t.db.owner, {
+      enabledServices: ['market'],
+      phoneRegion: 'CN',
+      modules: { market: { pdfOnly: true, attachmentMaxMb: 1 } },
+    })
+    await registerConfirmed(t, smtp, strict.host, 'strict@example.com', MARKET_PASSWORD)
+    const as = await signedIn(t, strict.host, 'strict@example.com', MARKET_PASSWORD)
+    await as.get('/services/market/registration/type')
+    await as.post('/services/market/registration/type', { memberType: 'power_user', action: 'next' })
+    const upload = async (bytes: Buffer, name: string) => {
+      await as.get('/services/market/registration/attachments')
+      return multipart(as, '/services/market/registration/attachments')
+        .field('action', 'save')
+        .attach('uscc_certificate', bytes, { filename: name })
+    }
+    const png = await upload(PNG, 'uscc.png')
+    expect(png.status).toBe(422)
+    expect(png.text).toContain('href="#uscc_certificate"')
+    const large = Buffer.concat([PDF, Buffer.alloc(1024 * 1024 + 1, 0x20)])
+    const oversize = await upload(large, 'uscc.pdf')
+    expect(oversize.status).toBe(422)
+    expect(oversize.text).toContain('href="#uscc_certificate"')
+    const stored = await withTenant(t.db.owner, strict.id, (trx) =>
+      trx('attachments').count<{ count: string }[]>(),
+    )
+    expect(Number(stored[0]!.count)).toBe(0)
+    expect((await upload(PDF, 'uscc.pdf')).status).toBe(303)
+  })
+
+  it('rejects a registration with a reason, emailed, and leaves it closed to changes', async () => {
+    const { customer, complete, memberOf, decide, smtp, step, readyGenerator } = env
+    const email = 'gen-rejected@example.com'
+    const as = await customer(email)
+    await readyGenerator(as, { ...BASIC, dispatchName: '拒绝电厂' })
+    expect((await complete(as)).status).toBe(303)
+    const id = (await memberOf(email)).id as string
+    expect((await decide(id, { decision: 'rejected', comment: 'Not a registered company.' })).status).toBe(
+      303,
+    )
+    const mail = await smtp.waitFor((m) => m.envelopeTo.includes(email) && /rejected/.test(m.subject ?? ''))
+    expect(mail.text).toContain('Not a registered company.')
+    expect(await memberOf(email)).toMatchObject({ status: 'rejected' })
+    expect((await step(as, 'basic', BASIC)).status).toBe(409)
+    expect((await as.get('/services/market')).status).toBe(403)
+    expect((await as.get('/services/market/registration')).text).toContain('Not a registered company.')
   })
 })

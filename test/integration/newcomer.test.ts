@@ -70,10 +70,13 @@ describe('what a newcomer meets', () => {
     )
     expect((await customer.get('/services/readings')).status).toBe(200)
 
+    // Market membership is applied for in its own registration, which its page points to.
     const market = await customer.get('/services/market?lang=en')
     expect(market.status).toBe(403)
-    expect(market.text).toContain('Our staff review each request for this service.')
-    expect(market.text).toContain('href="/access-request?service=market"')
+    expect(market.text).toContain(
+      'Register your company as a power user, generation company or retail supplier',
+    )
+    expect(market.text).toContain('href="/services/market/registration"')
     expect(market.text).not.toContain('I have a token')
     const form = await customer.get('/access-request?service=market&lang=en')
     expect(form.text).toMatch(/value="market" checked/)
