@@ -78,7 +78,13 @@ describe('applications journey in the browser (ru, seed 004)', () => {
       await customer.waitForURL(/\/sent$/)
       const number = (await customer.getByTestId('number').textContent())!.trim()
       expect(number).toMatch(/^TP-\d{4}-000001$/)
-      // The receipt of what was sent, as the confirmation email carries it.
+      // The receipt of what was sent, as the confirmation email carries it: made just after
+      // the submission commits, so the page says it is coming until it is there.
+      for (let i = 0; i < 50 && !(await customer.getByTestId('receipt').count()); i++) {
+        expect(await customer.getByTestId('receipt-preparing').count()).toBe(1)
+        await customer.waitForTimeout(200)
+        await customer.reload()
+      }
       const receipt = await customer.getByTestId('receipt').getAttribute('href')
       const pdf = await customer.evaluate(async (href) => {
         const res = await fetch(href)

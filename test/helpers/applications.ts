@@ -138,3 +138,19 @@ export function applicationByNumber(owner: Knex, tenantId: string, number: strin
     }>(),
   )
 }
+
+/**
+ * The first receipt of a tenant's applications, once the receipt job has made it (it
+ * runs after the submission commits): waited for, up to `timeoutMs`.
+ */
+export async function firstReceipt(owner: Knex, tenantId: string, timeoutMs = 15_000): Promise<string> {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    const row = await withTenant(owner, tenantId, (trx) =>
+      trx('application_receipts').first<{ id: string } | undefined>('id'),
+    )
+    if (row) return row.id
+    if (Date.now() > until) throw new Error(`no receipt within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}

@@ -17,7 +17,7 @@ import {
   type Expectation,
 } from '../helpers/access-matrix.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
-import { PDF, TP15, multipart, postApplication, seedType } from '../helpers/applications.ts'
+import { PDF, TP15, firstReceipt, multipart, postApplication, seedType } from '../helpers/applications.ts'
 import { agentFor, cookieOf } from '../helpers/agent.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
@@ -632,7 +632,6 @@ describe('access matrix: every route × every kind of visitor', () => {
       ids.application = String((await trx('applications').first('id')).id)
       ids.attachment = String((await trx('attachments').where({ owner_type: 'application' }).first('id')).id)
       ids.form = String((await trx('standard_forms').first('id')).id)
-      ids.receipt = String((await trx('application_receipts').first('id')).id)
       // A generating unit of the owner's, and an (empty) import of theirs waiting for confirmation.
       ids.unit = await insertUnit(trx, a.id, ids.owner!)
       ids.availability = await declaration(trx, a.id, ids.unit)
@@ -666,6 +665,7 @@ describe('access matrix: every route × every kind of visitor', () => {
         await marketRegistration(trx, a.id, ids.owner!, ids.attachment, 'supplier-a@example.com'),
       )
     })
+    ids.receipt = await firstReceipt(t.db.owner, a.id)
     // The same kinds of record in tenant b, for visitors of tenant a to try by id.
     await seedType(t.db.owner, b.id, 'tp15', TP15)
     const stranger = await signIn.otherTenantCustomer()
@@ -710,7 +710,6 @@ describe('access matrix: every route × every kind of visitor', () => {
         (await trx('attachments').where({ owner_type: 'application' }).first('id')).id,
       )
       foreignIds.form = String((await trx('standard_forms').first('id')).id)
-      foreignIds.receipt = String((await trx('application_receipts').first('id')).id)
       foreignIds.enrolment = String((await trx('enrolments').first('id')).id)
       foreignIds.request = String((await trx('access_requests').first('id')).id)
       foreignIds.unit = await insertUnit(trx, b.id, customer, { code: 'PV-9', name: 'Theirs' })
@@ -734,6 +733,7 @@ describe('access matrix: every route × every kind of visitor', () => {
         await marketRegistration(trx, b.id, customer, foreignIds.attachment, 'supplier-b@example.com'),
       )
     })
+    foreignIds.receipt = await firstReceipt(t.db.owner, b.id)
     server = t.app.listen(0)
     await new Promise((r) => server.once('listening', r))
     routes = listRoutes(t.app)

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sendReceipt } from '../../src/modules/applications/receipt.service.ts'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
 import { PDF, TP15, moveAs, postApplication, seedType } from '../helpers/applications.ts'
@@ -22,15 +23,16 @@ describe('applications: the receipt of a submission', () => {
   const customer = (email: string) => signedIn(t, tenant.host, email, PASSWORD)
   const receipts = (applicationId: string) =>
     withTenant(t.db.owner, tenant.id, (trx) =>
-      trx('application_receipts')
-        .where({ application_id: applicationId })
-        .orderBy('submitted_at')
-        .select<{ id: string; sha256: string; pdf: Buffer; locale: string }[]>(
-          'id',
-          'sha256',
-          'pdf',
-          'locale',
-        ),
+      trx('application_receipts').where({ application_id: applicationId }).orderBy('submitted_at').select<
+        {
+          id: string
+          sha256: string
+          pdf: Buffer
+          locale: string
+          submitted_at: Date
+          submission_id: string
+        }[]
+      >('id', 'sha256', 'pdf', 'locale', 'submitted_at', 'submission_id'),
     )
   const submittedMail = (email: string, n: number) =>
     smtp.waitFor(
@@ -94,7 +96,10 @@ describe('applications: the receipt of a submission', () => {
     expect(stored!.pdf.equals(bytes)).toBe(true)
     expect(stored!.sha256).toBe(createHash('sha256').update(bytes).digest('hex'))
     const link = `/services/applications/${id}/receipts/${stored!.id}`
-    expect(confirmation.text).toContain(`href="${link}" download data-testid="receipt"`)
+    // The confirmation page offers it once it is made (it is made after the submission commits).
+    expect((await ivan.get(sent.headers.location!)).text).toContain(
+      `href="${link}" download data-testid="receipt"`,
+    )
     expect((await ivan.get(`/services/applications/${id}`)).text).toContain(`href="${link}" download`)
     const download = await ivan.raw.get(link).set('Host', tenant.host).buffer(true)
     expect(download.status).toBe(200)
@@ -147,5 +152,38 @@ describe('applications: the receipt of a submission', () => {
     expect(
       (await ivan.get(`/services/applications/${id}`)).text.match(/\/receipts\/[0-9a-f-]{36}" download/g),
     ).toHaveLength(2)
+  })
+
+  it('makes a submission’s receipt and email once, however often its job runs', async () => {
+    const olga = await customer('other@example.com')
+    const sent = await postApplication(
+      olga,
+      '/services/applications/new/tp15',
+      { text: 'Once', f_capacity: '3', f_address: 'ул. Мира, 2', action: 'submit' },
+      [['doc_plan', 'plan.pdf', PDF]],
+    )
+    const id = /\/services\/applications\/([0-9a-f-]{36})/.exec(sent.headers.location!)![1]!
+    await smtp.waitFor(
+      (m) =>
+        m.envelopeTo.includes('other@example.com') &&
+        pdfText(
+          Buffer.from(
+            ((m.attachments ?? []).find((a) => a.mimeType === 'application/pdf')?.content as ArrayBuffer) ??
+              [],
+          ),
+        ).includes('Once'),
+    )
+    const [stored] = await receipts(id)
+    const mails = smtp.messages.length
+    // The job again, as a retry after a crash between its commit and its acknowledgement.
+    await sendReceipt(t.deps, {
+      tenantId: tenant.id,
+      applicationId: id,
+      submissionId: stored!.submission_id,
+      submittedAt: stored!.submitted_at.toISOString(),
+    })
+    await new Promise((r) => setTimeout(r, 1_500))
+    expect(await receipts(id)).toHaveLength(1)
+    expect(smtp.messages.length).toBe(mails)
   })
 })

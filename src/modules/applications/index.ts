@@ -6,6 +6,7 @@ import { mailUnreadForAllTenants } from './chat.service.ts'
 import { applicationCustomerRoutes } from './customer.routes.ts'
 import { seedApplicationsDemo } from './demo.ts'
 import { APPLICATION_QUEUES } from './queues.ts'
+import { sendReceipt, type ReceiptJob } from './receipt.service.ts'
 import { createApplicationServices } from './services.ts'
 import { applicationsSettings } from './settings.ts'
 import { remindToCompleteForAllTenants } from './reminders.ts'
@@ -52,6 +53,10 @@ export const applicationsModule: KabinetModule = {
     await deps.boss.work(APPLICATION_QUEUES.unreadMessages, async () => {
       const sent = await mailUnreadForAllTenants(deps)
       if (sent) deps.logger.info({ sent }, 'emailed unread application messages')
+    })
+    // Each submission's receipt and email, queued by the submission's own transaction.
+    await deps.boss.work<ReceiptJob>(APPLICATION_QUEUES.receipts, async ([job]) => {
+      if (job) await sendReceipt(deps, job.data)
     })
     // Hourly: requests to complete whose day is two working days away.
     await deps.boss.schedule(APPLICATION_QUEUES.completeReminders, '17 * * * *')

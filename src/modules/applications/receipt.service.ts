@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
-import type { RequestContext } from '../../platform/context.ts'
+import { systemContext, type RequestContext } from '../../platform/context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { attachmentsOf } from '../../platform/files/attachments.ts'
 import { formatBytes } from '../../platform/format.ts'
@@ -9,9 +9,10 @@ import type { MailWriting } from '../../platform/mail/links.ts'
 import type { MailAttachment } from '../../platform/mail/outbox.ts'
 import { renderPdf } from '../../platform/pdf.ts'
 import { tenantText } from '../../platform/tenancy/texts.ts'
-import type { CustomerContact } from '../accounts/index.ts'
+import { emailCustomer, type CustomerContact } from '../accounts/index.ts'
+import { findTenantById } from '../../platform/tenancy/repo.ts'
 import type { ApplicationType } from './definition.ts'
-import type { ApplicationRow } from './repo.ts'
+import { typeById, type ApplicationRow } from './repo.ts'
 import type { ApplicationsDeps } from './service.ts'
 
 const OWNER = 'application'
@@ -49,7 +50,7 @@ function answer(
 }
 
 /**
- * The receipt of one submission, inside the submitting transaction: what was submitted
+ * The receipt of one submission, inside the receipt job's transaction: what was submitted
  * (number, time, type, the customer, every answer, each file's name, size and SHA-256) as
  * a PDF in the email's language (`writing`), kept as it is emailed. None when the portal has no
  * PDF font (development without it; production refuses to start without one).
@@ -58,7 +59,7 @@ export async function makeReceipt(
   deps: ApplicationsDeps,
   trx: Knex.Transaction,
   ctx: RequestContext,
-  submission: { application: ApplicationRow; type: ApplicationType; submittedAt: Date },
+  submission: { application: ApplicationRow; type: ApplicationType; submittedAt: Date; id: string },
   customer: CustomerContact,
   writing: MailWriting,
 ): Promise<MailAttachment | undefined> {
@@ -118,6 +119,7 @@ export async function makeReceipt(
   await trx('application_receipts').insert({
     tenant_id: ctx.tenant.id,
     application_id: application.id,
+    submission_id: submission.id,
     submitted_at: submittedAt,
     locale,
     pdf,
@@ -128,6 +130,61 @@ export async function makeReceipt(
     contentType: 'application/pdf',
     content: pdf,
   }
+}
+
+/** What the receipt job is given: the submission, by its application and moment. */
+export interface ReceiptJob {
+  tenantId: string
+  applicationId: string
+  /** One submission of the application (it may be submitted again after a return). */
+  submissionId: string
+  submittedAt: string
+}
+
+/**
+ * A submission's email with its receipt, once the submission has committed (the job is
+ * queued in its transaction, so a submission rolled back sends nothing and one kept is
+ * never without its email): the PDF is rendered, kept and attached in one transaction.
+ * Run again (a retry after a crash between commit and acknowledgement), it finds its
+ * receipt kept and sends nothing twice.
+ */
+export async function sendReceipt(deps: ApplicationsDeps, job: ReceiptJob): Promise<void> {
+  const tenant = await findTenantById(deps.db, job.tenantId)
+  if (!tenant) return
+  const ctx = systemContext(tenant, 'application-receipt')
+  const submittedAt = new Date(job.submittedAt)
+  await withTenant(deps.db, tenant.id, async (trx) => {
+    const application = await trx('applications')
+      .where({ id: job.applicationId })
+      .forUpdate()
+      .first<ApplicationRow | undefined>()
+    if (!application) return
+    const kept = await trx('application_receipts')
+      .where({ submission_id: job.submissionId })
+      .first<{ id: string } | undefined>('id')
+    if (kept) return
+    const type = await typeById(trx, application.type_id)
+    if (!type) return
+    await emailCustomer(
+      trx,
+      deps,
+      ctx,
+      application.customer_id,
+      'applications.mail.submitted',
+      (m) => ({
+        number: application.number,
+        status: m.t('applications.statuses.submitted'),
+        comment: m.t('applications.mail.noComment'),
+        due: application.due_on ? m.fmt.date(application.due_on) : '',
+        link: m.link(`/services/applications/${application.id}`),
+      }),
+      async (m, customer) => {
+        const submission = { application, type, submittedAt, id: job.submissionId }
+        const receipt = await makeReceipt(deps, trx, ctx, submission, customer, m)
+        return receipt ? [receipt] : []
+      },
+    )
+  })
 }
 
 const receiptName = (number: string | null, at: Date) =>

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { Deps } from '../../deps.ts'
@@ -7,6 +8,7 @@ import { staffRole, type RequestContext } from '../../platform/context.ts'
 import { ConflictError, InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
 import { attachFiles, attachmentsOf } from '../../platform/files/attachments.ts'
 import type { AcceptedFile } from '../../platform/files/sniff.ts'
+import { sendJob } from '../../platform/jobs.ts'
 import { publish } from '../../platform/live.ts'
 import { claimSubmission } from '../../platform/submissions.ts'
 import { dayOf } from '../../platform/time/intervals.ts'
@@ -15,7 +17,8 @@ import { emailCustomer } from '../accounts/index.ts'
 import { activeOperatorEmail } from '../operators/index.ts'
 import { tenantCalendar } from '../calendar/index.ts'
 import { clockAfterMove } from './deadlines.ts'
-import { makeReceipt } from './receipt.service.ts'
+import { APPLICATION_QUEUES } from './queues.ts'
+import type { ReceiptJob } from './receipt.service.ts'
 import type { ApplicationType } from './definition.ts'
 import {
   currentType,
@@ -30,7 +33,7 @@ import { WORKFLOWS } from './workflows.ts'
 
 export type ApplicationsDeps = Pick<
   Deps,
-  'db' | 'clock' | 'outbox' | 'files' | 'i18n' | 'config' | 'reference'
+  'db' | 'clock' | 'outbox' | 'files' | 'i18n' | 'config' | 'reference' | 'boss'
 >
 export type UploadedFile = AcceptedFile & { field: string }
 
@@ -216,32 +219,29 @@ async function moveIn(
   await applyTransition(trx, ctx, workflowOf(type), subject(application.id), {
     ...request,
     notify: async (t, change) => {
-      const submitted = change.to === 'submitted'
-      await emailCustomer(
-        t,
-        deps,
-        ctx,
-        application.customer_id,
-        submitted ? 'applications.mail.submitted' : 'applications.mail.status',
-        (m) => ({
-          number: application.number,
-          status: m.t(`applications.statuses.${change.to}`),
-          comment: [
-            comment ?? m.t('applications.mail.noComment'),
-            ...(completeBy ? [m.t('applications.mail.completeBy', { date: m.fmt.date(completeBy) })] : []),
-          ].join('\n\n'),
-          due: clock.dueOn ? m.fmt.date(clock.dueOn) : '',
-          link: m.link(`/services/applications/${application.id}`),
-        }),
-        // A submission's email carries its receipt (kept as sent; see receipt.service.ts).
-        submitted
-          ? async (m, customer) => {
-              const submission = { application, type, submittedAt: deps.clock.now() }
-              const receipt = await makeReceipt(deps, t, ctx, submission, customer, m)
-              return receipt ? [receipt] : []
-            }
-          : undefined,
-      )
+      // A submission's email carries its receipt, rendered after this commits (a PDF takes
+      // a while, and this transaction holds the tenant's numbering): the job is queued
+      // here, so it is sent if and only if the submission is kept.
+      if (change.to === 'submitted') {
+        const job: ReceiptJob = {
+          tenantId: ctx.tenant.id,
+          applicationId: application.id,
+          submissionId: randomUUID(),
+          submittedAt: deps.clock.now().toISOString(),
+        }
+        await sendJob(deps.boss, t, APPLICATION_QUEUES.receipts, job, { singletonKey: job.submissionId })
+        return
+      }
+      await emailCustomer(t, deps, ctx, application.customer_id, 'applications.mail.status', (m) => ({
+        number: application.number,
+        status: m.t(`applications.statuses.${change.to}`),
+        comment: [
+          comment ?? m.t('applications.mail.noComment'),
+          ...(completeBy ? [m.t('applications.mail.completeBy', { date: m.fmt.date(completeBy) })] : []),
+        ].join('\n\n'),
+        due: clock.dueOn ? m.fmt.date(clock.dueOn) : '',
+        link: m.link(`/services/applications/${application.id}`),
+      }))
     },
   })
   await trx('applications').where({ id: application.id }).update({
