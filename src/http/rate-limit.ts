@@ -102,12 +102,16 @@ export function createCredentialThrottle(
         [perIp, ip],
       ]
       let wait = 0
+      // The first refusal ends it: an attempt refused unchecked is no guess, so it must not
+      // use up the longer budgets (a burst of 30 on one account used to spend 30 of its 20 a
+      // day, and one of its first five could find the daily budget gone before it got there).
       for (const [limiter, key] of reserved) {
         try {
           await limiter.consume(key)
         } catch (err) {
           if (!(err instanceof RateLimiterRes)) throw err
-          wait = Math.max(wait, err.msBeforeNext)
+          wait = err.msBeforeNext
+          break
         }
       }
       if (wait > 0) throw new TooManyRequestsError(Math.max(1, Math.ceil(wait / 1000)))

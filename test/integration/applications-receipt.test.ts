@@ -30,9 +30,9 @@ describe('applications: the receipt of a submission', () => {
           pdf: Buffer
           locale: string
           submitted_at: Date
-          submission_id: string
+          submission: string
         }[]
-      >('id', 'sha256', 'pdf', 'locale', 'submitted_at', 'submission_id'),
+      >('id', 'sha256', 'pdf', 'locale', 'submitted_at', 'submission'),
     )
   const submittedMail = (email: string, n: number) =>
     smtp.waitFor(
@@ -179,7 +179,7 @@ describe('applications: the receipt of a submission', () => {
     await sendReceipt(t.deps, {
       tenantId: tenant.id,
       applicationId: id,
-      submissionId: stored!.submission_id,
+      submissionId: stored!.submission,
       submittedAt: stored!.submitted_at.toISOString(),
     })
     await new Promise((r) => setTimeout(r, 1_500))

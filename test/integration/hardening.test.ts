@@ -67,6 +67,12 @@ describe('hardening: what an attacker tried from outside', () => {
       agent.post('/login', { login: 'burst@example.com', password: 'wrong one' }),
     )
     expect(statuses(logins)).toEqual({ 422: 5, 429: 25 })
+    // Only the five checked attempts count against the account's day (20 a day).
+    const spent = await t.db
+      .owner('rate_limits')
+      .where('key', 'like', 'login:acct:long:%burst@example.com')
+      .pluck<number[]>('points')
+    expect(spent).toEqual([5])
 
     const visitor = agentFor(t.app, tenant.host)
     await visitor.get('/enrol')

@@ -69,9 +69,11 @@ describe('row-level security', () => {
     // it after the row is gone; an attachment names an owner row of any module, and so
     // does a status change (its subject, and its actor like the audit log's). No foreign
     // key can say any of these. A chat message's author is a customer or an operator; a
-    // standard form's family id groups its versions and points at no row.
+    // standard form's family id groups its versions and points at no row, nor does a
+    // receipt's submission (the id its job was given, so a job run twice makes one receipt).
     expect(rows.map((r) => r.ref)).toEqual([
       'application_messages.author_id',
+      'application_receipts.submission',
       'attachments.owner_id',
       'audit_log.actor_id',
       'standard_forms.family_id',

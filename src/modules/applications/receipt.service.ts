@@ -119,7 +119,7 @@ export async function makeReceipt(
   await trx('application_receipts').insert({
     tenant_id: ctx.tenant.id,
     application_id: application.id,
-    submission_id: submission.id,
+    submission: submission.id,
     submitted_at: submittedAt,
     locale,
     pdf,
@@ -160,7 +160,7 @@ export async function sendReceipt(deps: ApplicationsDeps, job: ReceiptJob): Prom
       .first<ApplicationRow | undefined>()
     if (!application) return
     const kept = await trx('application_receipts')
-      .where({ submission_id: job.submissionId })
+      .where({ submission: job.submissionId })
       .first<{ id: string } | undefined>('id')
     if (kept) return
     const type = await typeById(trx, application.type_id)

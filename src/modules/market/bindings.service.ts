@@ -160,6 +160,9 @@ async function submitIn(
   id: string,
   userId: string,
 ) {
+  // Submissions for one user take turns: two at once would each wait on the other's row in
+  // the exclusion check (a deadlock, seen as a 500) instead of one being refused as an overlap.
+  await trx('market_members').where({ id: userId }).forUpdate().first('id')
   await applyTransition(
     trx,
     ctx,
