@@ -1,74 +1,31 @@
 import type { Knex } from 'knex'
 import { containing } from '../../db/knex.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
-import { listPage, type Page } from '../../http/lists.ts'
 import { audit } from '../../platform/audit.ts'
-import { staffRole, type RequestContext } from '../../platform/context.ts'
+import type { RequestContext } from '../../platform/context.ts'
 import { InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
-import { attachFiles, attachmentsOf, type Attachment } from '../../platform/files/attachments.ts'
+import { attachFiles } from '../../platform/files/attachments.ts'
 import type { AcceptedFile } from '../../platform/files/sniff.ts'
 import { normaliseIdentifier } from '../../platform/identifiers/index.ts'
 import { addDays, dayOf } from '../../platform/time/intervals.ts'
-import { applyTransition, statusHistory, type HistoryEntry } from '../../platform/workflow/index.ts'
+import { applyTransition } from '../../platform/workflow/index.ts'
 import { emailCustomer } from '../accounts/index.ts'
+import {
+  BINDING_OWNER,
+  bindingQuery,
+  customerOfMember,
+  loadBinding,
+  type Binding,
+  type BindingRow,
+} from './bindings.repo.ts'
 import type { MarketDeps, MemberRow } from './registration.service.ts'
 import { marketSettings } from './settings.ts'
 import { BINDING_WORKFLOW } from './workflow.ts'
 
-export const BINDING_OWNER = 'retail-binding'
-
-export interface BindingRow {
-  id: string
-  supplier_id: string
-  user_id: string
-  from: string
-  to: string
-  contract_ref: string
-  status: string
-  ended_on: string | null
-  ended_by: string | null
-  submitted_at: Date | null
-  decided_at: Date | null
-  created_at: Date
-  supplier_name: string
-  user_name: string
-}
-
-export interface Binding {
-  binding: BindingRow
-  attachments: Attachment[]
-  history: HistoryEntry[]
-  /** The signed-in customer's side of it (absent for staff). */
-  side?: 'supplier' | 'user'
-}
-
-/** Bindings with their period as inclusive days and both parties' names. */
-function bindingQuery(trx: Knex.Transaction) {
-  return trx('retail_bindings as b')
-    .join('market_members as s', function () {
-      this.on('s.id', 'b.supplier_id').andOn('s.tenant_id', 'b.tenant_id')
-    })
-    .join('market_members as u', function () {
-      this.on('u.id', 'b.user_id').andOn('u.tenant_id', 'b.tenant_id')
-    })
-    .select(
-      'b.id',
-      'b.supplier_id',
-      'b.user_id',
-      trx.raw(`lower(b.period)::text AS "from"`),
-      trx.raw(`(upper(b.period) - 1)::text AS "to"`),
-      'b.contract_ref',
-      'b.status',
-      trx.raw('b.ended_on::text AS ended_on'),
-      'b.ended_by',
-      'b.submitted_at',
-      'b.decided_at',
-      'b.created_at',
-      's.company_name as supplier_name',
-      'u.company_name as user_name',
-    )
-}
-
+/**
+ * Retail binding, the parties' side (seed 003, item 8): an approved supplier finds and
+ * binds an approved power user, the user answers, either ends an approved binding early.
+ */
 /** The signed-in customer's approved membership (a binding is between approved members). */
 async function approvedMember(trx: Knex.Transaction, customerId: string): Promise<MemberRow> {
   const member = await trx('market_members')
@@ -92,11 +49,6 @@ async function partyTo(trx: Knex.Transaction, customerId: string, id: string, lo
   if (!row) throw new NotFoundError('retail binding')
   return { member, row, side: row.supplier_id === member.id ? ('supplier' as const) : ('user' as const) }
 }
-
-/** The other party's account (for their email). */
-const customerOfMember = async (trx: Knex.Transaction, memberId: string) =>
-  (await trx('market_members').where({ id: memberId }).first<{ customer_id: string }>('customer_id'))
-    .customer_id
 
 /** Approved power users a supplier may bind, by name, dispatch name or unified social credit code. */
 export async function searchPowerUsers(deps: MarketDeps, ctx: RequestContext, customerId: string, q: string) {
@@ -332,16 +284,6 @@ export async function endBinding(
   })
 }
 
-async function loadBinding(trx: Knex.Transaction, id: string): Promise<Omit<Binding, 'side'>> {
-  const binding = await bindingQuery(trx).where('b.id', id).first<BindingRow | undefined>()
-  if (!binding) throw new NotFoundError('retail binding')
-  return {
-    binding,
-    attachments: await attachmentsOf(trx, { type: BINDING_OWNER, id }),
-    history: await statusHistory(trx, { type: BINDING_OWNER, id }),
-  }
-}
-
 /** The bindings the customer is a party to (as supplier or as user), newest first. */
 export async function bindingsOf(deps: MarketDeps, ctx: RequestContext, customerId: string) {
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
@@ -367,76 +309,5 @@ export async function bindingFor(
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const { side } = await partyTo(trx, customerId, id)
     return { ...(await loadBinding(trx, id)), side }
-  })
-}
-
-/** The centre's list of bindings (drafts are the supplier's own), those awaiting it first. */
-export function bindingQueue(
-  deps: MarketDeps,
-  ctx: RequestContext,
-  status: string | undefined,
-  page: number,
-): Promise<Page<BindingRow>> {
-  return listPage(
-    deps.db,
-    ctx,
-    (trx) => {
-      const query = bindingQuery(trx)
-        .whereNot('b.status', 'draft')
-        .orderByRaw(`(b.status = 'awaiting_centre') DESC, b.submitted_at ASC, b.id`)
-      if (status) query.where('b.status', status)
-      return query
-    },
-    page,
-  )
-}
-
-export async function bindingForStaff(deps: MarketDeps, ctx: RequestContext, id: string): Promise<Binding> {
-  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const found = await loadBinding(trx, id)
-    if (found.binding.status === 'draft') throw new NotFoundError('retail binding')
-    return found
-  })
-}
-
-/** The centre approves or rejects (with a reason) a confirmed binding; both parties are emailed. */
-export async function decideBinding(
-  deps: MarketDeps,
-  ctx: RequestContext,
-  id: string,
-  decision: { to: 'approved' | 'rejected'; comment: string },
-) {
-  await withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const row = await trx('retail_bindings')
-      .where({ id })
-      .first<{ supplier_id: string; user_id: string; status: string } | undefined>()
-    if (!row || row.status === 'draft') throw new NotFoundError('retail binding')
-    await applyTransition(
-      trx,
-      ctx,
-      BINDING_WORKFLOW,
-      { table: 'retail_bindings', type: BINDING_OWNER, id },
-      {
-        to: decision.to,
-        expected: 'awaiting_centre',
-        role: staffRole(ctx),
-        comment: decision.comment,
-        notify: async (t) => {
-          for (const party of [row.supplier_id, row.user_id])
-            await emailCustomer(
-              t,
-              deps,
-              ctx,
-              await customerOfMember(t, party),
-              `market.mail.binding.${decision.to}`,
-              (m) => ({
-                comment: decision.comment.trim(),
-                link: m.link(`/services/market/bindings/${id}`),
-              }),
-            )
-        },
-      },
-    )
-    await trx('retail_bindings').where({ id }).update({ decided_at: deps.clock.now() })
   })
 }

@@ -8,13 +8,11 @@ import {
   removeAttachment,
   savePart,
 } from './registration.service.ts'
+import { bindingForStaff, bindingQueue, decideBinding } from './bindings-review.service.ts'
 import {
   bindingFor,
-  bindingForStaff,
-  bindingQueue,
   bindingsOf,
   createBinding,
-  decideBinding,
   endBinding,
   powerUserToBind,
   respondToBinding,
