@@ -183,6 +183,12 @@ describe('readings: bulk ingest of 80020 files', () => {
     expect(failed.failed_reason).toContain('notes.txt: not an .xml file')
     const page = await staff.get(`/admin/readings/imports/${failed.id}`)
     expect(page.text).toContain('mixed.zip: this file cannot be loaded.')
+    expect(page.text).toContain('notes.txt in the archive is not an .xml file.')
+    // In the reader's language, the English reason kept for support beside it in the row.
+    expect((await staff.get(`/admin/readings/imports/${failed.id}?lang=ru`)).text).toContain(
+      'notes.txt в архиве — не файл .xml.',
+    )
+    await staff.get('/admin?lang=en')
   })
 
   it('takes a corrected file: only the periods whose value changed are rewritten', async () => {

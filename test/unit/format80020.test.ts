@@ -123,17 +123,51 @@ describe('80020 documents', () => {
   })
 
   it.each([
-    ['broken XML', document(point).replace('</measuringpoint>', ''), 10, /close tag/],
-    ['another message class', document(point).replace('class="80020"', 'class="80040"'), 2, /80020/],
-    ['a day that is not a date', document(point, undefined, '2026-01-15'), 3, /2026-01-15/],
-    ['a period that is not HHMM', document(point).replace('start="0030"', 'start="30"'), 7, /"30"/],
-    ['a 45-minute period', document(point).replace('end="0030"', 'end="0045"'), 7, /45 minutes/],
-    ['a value that is not a number', document(point).replace('48845', '48 845'), 7, /48 845/],
-    ['an empty file', '', 1, /empty/],
-  ])('refuses %s with its line and reason', async (_, text, line, reason) => {
-    const error = await read(utf8(text)).catch((err: unknown) => err)
-    expect(error).toBeInstanceOf(Malformed80020Error)
-    expect((error as Malformed80020Error).line).toBe(line)
-    expect((error as Malformed80020Error).reason).toMatch(reason)
-  })
+    ['broken XML', document(point).replace('</measuringpoint>', ''), 10, /close tag/, { key: 'xml' }],
+    [
+      'another message class',
+      document(point).replace('class="80020"', 'class="80040"'),
+      2,
+      /80020/,
+      { key: 'notMessage' },
+    ],
+    [
+      'a day that is not a date',
+      document(point, undefined, '2026-01-15'),
+      3,
+      /2026-01-15/,
+      { key: 'day', params: { day: '2026-01-15' } },
+    ],
+    [
+      'a period that is not HHMM',
+      document(point).replace('start="0030"', 'start="30"'),
+      7,
+      /"30"/,
+      { key: 'period', params: { start: '30', end: '0100' } },
+    ],
+    [
+      'a 45-minute period',
+      document(point).replace('end="0030"', 'end="0045"'),
+      7,
+      /45 minutes/,
+      { key: 'periodLength', params: { minutes: 45 } },
+    ],
+    [
+      'a value that is not a number',
+      document(point).replace('48845', '48 845'),
+      7,
+      /48 845/,
+      { key: 'value', params: { value: '48 845' } },
+    ],
+    ['an empty file', '', 1, /empty/, { key: 'empty' }],
+  ])(
+    'refuses %s with its line, its reason and the words every language has for it',
+    async (_, text, line, reason, refusal) => {
+      const error = await read(utf8(text)).catch((err: unknown) => err)
+      expect(error).toBeInstanceOf(Malformed80020Error)
+      expect((error as Malformed80020Error).line).toBe(line)
+      expect((error as Malformed80020Error).reason).toMatch(reason)
+      expect((error as Malformed80020Error).refusal).toMatchObject(refusal)
+    },
+  )
 })

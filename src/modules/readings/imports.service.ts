@@ -1,3 +1,4 @@
+import type { Refusal } from './amr/refusal.ts'
 import type { Deps } from '../../deps.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { paginate, type Page } from '../../http/lists.ts'
@@ -31,6 +32,8 @@ export interface ImportRow {
   failed_file: string | null
   failed_line: number | null
   failed_reason: string | null
+  /** The reason in words every language has (`amr/refusal.ts`); older failures have none. */
+  failed_refusal: Refusal | null
   created_at: Date
   finished_at: Date | null
 }
@@ -128,7 +131,8 @@ export async function runImport(
       await pipeline(deps.files.read(f.storageKey), copy.stream)
       const archive = await zipEntries(copy.path, f.originalName).catch(async (err: unknown) => {
         await rm(copy.path, { force: true })
-        if (err instanceof ArchiveRefusedError) throw new IngestRefusedError(f.originalName, 0, err.message)
+        if (err instanceof ArchiveRefusedError)
+          throw new IngestRefusedError(f.originalName, 0, err.message, err.refusal)
         throw err
       })
       archives.push({ ...archive, path: copy.path })
@@ -166,6 +170,7 @@ export async function runImport(
       failed_file: err.file,
       failed_line: err.line || null,
       failed_reason: err.reason,
+      failed_refusal: err.refusal,
       finished_at: deps.clock.now(),
     })
   } finally {

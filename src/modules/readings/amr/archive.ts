@@ -1,3 +1,4 @@
+import type { Refusal } from './refusal.ts'
 import type { Readable } from 'node:stream'
 import yauzl from 'yauzl'
 import type { IngestFile } from './ingest.ts'
@@ -6,7 +7,13 @@ import type { IngestFile } from './ingest.ts'
 const LIMITS = { entries: 1_000, bytes: 4 * 1024 ** 3 }
 
 /** An archive the batch cannot take: why, in the words the import page shows. */
-export class ArchiveRefusedError extends Error {}
+export class ArchiveRefusedError extends Error {
+  readonly refusal: Refusal
+  constructor(message: string, refusal: Refusal) {
+    super(message)
+    this.refusal = refusal
+  }
+}
 
 /**
  * The 80020 files inside a ZIP archive on disk (item 12), each to be read as often as the
@@ -24,7 +31,10 @@ export async function zipEntries(
   try {
     zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, strictFileNames: true })
   } catch (err) {
-    throw new ArchiveRefusedError(`not a ZIP archive (${(err as Error).message})`)
+    throw new ArchiveRefusedError(`not a ZIP archive (${(err as Error).message})`, {
+      key: 'notZip',
+      detail: (err as Error).message,
+    })
   }
   const entries: yauzl.Entry[] = []
   let bytes = 0
@@ -35,13 +45,23 @@ export async function zipEntries(
       zip.on('entry', (entry: yauzl.Entry) => {
         const name = entry.fileName
         if (name.endsWith('/') || name.startsWith('__MACOSX/')) return zip.readEntry()
-        if (entry.isEncrypted()) return reject(new ArchiveRefusedError(`${name}: encrypted`))
-        if (!/\.xml$/i.test(name)) return reject(new ArchiveRefusedError(`${name}: not an .xml file`))
+        if (entry.isEncrypted())
+          return reject(new ArchiveRefusedError(`${name}: encrypted`, { key: 'encrypted', params: { name } }))
+        if (!/\.xml$/i.test(name))
+          return reject(
+            new ArchiveRefusedError(`${name}: not an .xml file`, { key: 'notXml', params: { name } }),
+          )
         bytes += entry.uncompressedSize
         entries.push(entry)
         if (entries.length > LIMITS.entries)
-          return reject(new ArchiveRefusedError(`more than ${LIMITS.entries} files`))
-        if (bytes > LIMITS.bytes) return reject(new ArchiveRefusedError('unpacks to more than 4 GB'))
+          return reject(
+            new ArchiveRefusedError(`more than ${LIMITS.entries} files`, {
+              key: 'tooManyFiles',
+              params: { count: LIMITS.entries },
+            }),
+          )
+        if (bytes > LIMITS.bytes)
+          return reject(new ArchiveRefusedError('unpacks to more than 4 GB', { key: 'tooLarge' }))
         zip.readEntry()
       })
       zip.readEntry()
@@ -49,7 +69,10 @@ export async function zipEntries(
   } catch (err) {
     zip.close()
     if (err instanceof ArchiveRefusedError) throw err
-    throw new ArchiveRefusedError(`a damaged ZIP archive (${(err as Error).message})`)
+    throw new ArchiveRefusedError(`a damaged ZIP archive (${(err as Error).message})`, {
+      key: 'damaged',
+      detail: (err as Error).message,
+    })
   }
   return {
     files: entries.map((entry) => ({

@@ -1,3 +1,4 @@
+import type { Refusal } from './refusal.ts'
 import { SaxesParser } from 'saxes'
 
 /**
@@ -50,10 +51,12 @@ export type Item80020 = { header: Header80020 } | { interval: Interval80020 } | 
 export class Malformed80020Error extends Error {
   readonly line: number
   readonly reason: string
-  constructor(line: number, reason: string) {
+  readonly refusal: Refusal
+  constructor(line: number, reason: string, refusal: Refusal) {
     super(`line ${line}: ${reason}`)
     this.line = line
     this.reason = reason
+    this.refusal = refusal
   }
 }
 
@@ -107,8 +110,8 @@ export async function* read80020(
   const parser = new SaxesParser({ position: true })
   const out: Item80020[] = []
   let failure: Malformed80020Error | undefined
-  const fail = (reason: string) => {
-    failure ??= new Malformed80020Error(parser.line, reason)
+  const fail = (reason: string, refusal: Refusal) => {
+    failure ??= new Malformed80020Error(parser.line, reason, refusal)
   }
 
   /** The open elements' names, outermost first. */
@@ -130,7 +133,10 @@ export async function* read80020(
   let value: { text: string; status: string | null } | undefined
   let sawValue = false
 
-  parser.on('error', (err) => fail(err.message.replace(/^(?:.*?:)?\d+:\d+: /, '')))
+  parser.on('error', (err) => {
+    const detail = err.message.replace(/^(?:.*?:)?\d+:\d+: /, '')
+    fail(detail, { key: 'xml', detail })
+  })
   parser.on('opentag', (tag) => {
     const name = tag.name
     const attr = (key: string) => {
@@ -142,7 +148,7 @@ export async function* read80020(
     text = ''
     if (path.length === 1) {
       if (name !== 'message' || attr('class') !== '80020')
-        fail('not an 80020 message (<message class="80020">)')
+        fail('not an 80020 message (<message class="80020">)', { key: 'notMessage' })
       sawMessage = true
       pending.number = attr('number') ?? null
       return
@@ -150,7 +156,7 @@ export async function* read80020(
     if (name === 'area' && parent === 'message') {
       // The header is complete once the first area opens: <datetime> and <sender> precede it.
       if (!header) {
-        if (!pending.day) return fail('<area> before <datetime><day>')
+        if (!pending.day) return fail('<area> before <datetime><day>', { key: 'areaBeforeDay' })
         header = {
           number: pending.number,
           day: pending.day,
@@ -162,20 +168,28 @@ export async function* read80020(
       area = { inn: null, name: null }
     } else if (POINTS.has(name) && parent === 'area') {
       const code = attr('code')
-      if (!code) return fail(`<${name}> without a code`)
+      if (!code) return fail(`<${name}> without a code`, { key: 'noCode', params: { element: name } })
       point = { kind: name as PointKind, code, name: attr('name') ?? null }
     } else if (name === 'measuringchannel' && point && parent === point.kind) {
       const code = attr('code')
-      if (!code) return fail('<measuringchannel> without a code')
+      if (!code)
+        return fail('<measuringchannel> without a code', {
+          key: 'noCode',
+          params: { element: 'measuringchannel' },
+        })
       channel = code
     } else if (name === 'period' && channel && parent === 'measuringchannel') {
       const start = attr('start') ?? ''
       const end = attr('end') ?? ''
       const span = periodMinutes(start, end)
-      if (!span || span.to <= span.from) return fail(`a period from "${start}" to "${end}"`)
+      if (!span || span.to <= span.from)
+        return fail(`a period from "${start}" to "${end}"`, { key: 'period', params: { start, end } })
       const minutes = span.to - span.from
       if (![15, 30, 60].includes(minutes))
-        return fail(`a period of ${minutes} minutes (15, 30 or 60 expected)`)
+        return fail(`a period of ${minutes} minutes (15, 30 or 60 expected)`, {
+          key: 'periodLength',
+          params: { minutes },
+        })
       period = { start: clock(span.from), end: clock(span.to), minutes, summer: attr('summer') === '1' }
       sawValue = false
     } else if (name === 'value' && period && parent === 'period') {
@@ -201,19 +215,24 @@ export async function* read80020(
     text = ''
     if (name === 'day' && parent === 'datetime') {
       const d = DAY.exec(content)
-      if (!d) return fail(`the day "${content}" (YYYYMMDD expected)`)
+      if (!d)
+        return fail(`the day "${content}" (YYYYMMDD expected)`, { key: 'day', params: { day: content } })
       pending.day = `${d[1]}-${d[2]}-${d[3]}`
     } else if (name === 'daylightsavingtime' && parent === 'datetime') {
       pending.dst = Number(content) || 0
     } else if (name === 'inn' && parent === 'sender') pending.senderInn = content || null
     else if (name === 'name' && parent === 'sender') pending.senderName = content || null
     else if (name === 'datetime' && parent === 'message') {
-      if (!pending.day) return fail('<datetime> without a <day>')
+      if (!pending.day) return fail('<datetime> without a <day>', { key: 'datetimeNoDay' })
     } else if (name === 'inn' && parent === 'area') area.inn = content || null
     else if (name === 'name' && parent === 'area' && grand === 'message') area.name = content || null
     else if (name === 'value' && value && period && point && channel) {
       const raw = value.text.trim().replace(',', '.')
-      if (raw !== '' && !NUMBER.test(raw)) return fail(`the value "${value.text.trim()}"`)
+      if (raw !== '' && !NUMBER.test(raw))
+        return fail(`the value "${value.text.trim()}"`, {
+          key: 'value',
+          params: { value: value.text.trim() },
+        })
       out.push({
         interval: {
           area: { ...area },
@@ -227,7 +246,11 @@ export async function* read80020(
       sawValue = true
       value = undefined
     } else if (name === 'period' && period) {
-      if (!sawValue) fail(`a period from ${period.start} without a <value>`)
+      if (!sawValue)
+        fail(`a period from ${period.start} without a <value>`, {
+          key: 'periodNoValue',
+          params: { start: period.start },
+        })
       period = undefined
     } else if (name === 'measuringchannel') channel = undefined
     else if (POINTS.has(name) && point?.kind === name) point = undefined
@@ -240,11 +263,11 @@ export async function* read80020(
     if (failure) throw failure
     yield* out.splice(0)
   }
-  if (bytes === 0) fail('the file is empty')
+  if (bytes === 0) fail('the file is empty', { key: 'empty' })
   parser.write(decoder.decode())
   parser.close()
-  if (!sawMessage) fail('no <message>')
-  if (!header) fail('no <area> after <datetime><day>')
+  if (!sawMessage) fail('no <message>', { key: 'noMessage' })
+  if (!header) fail('no <area> after <datetime><day>', { key: 'noArea' })
   if (failure) throw failure
   yield* out.splice(0)
 }

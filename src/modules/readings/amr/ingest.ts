@@ -1,3 +1,4 @@
+import type { Refusal } from './refusal.ts'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
@@ -26,11 +27,13 @@ export class IngestRefusedError extends Error {
   readonly file: string
   readonly line: number
   readonly reason: string
-  constructor(file: string, line: number, reason: string) {
+  readonly refusal: Refusal
+  constructor(file: string, line: number, reason: string, refusal: Refusal) {
     super(`${file}, line ${line}: ${reason}`)
     this.file = file
     this.line = line
     this.reason = reason
+    this.refusal = refusal
   }
 }
 
@@ -177,10 +180,14 @@ export async function ingest80020(
           ),
         )
       } catch (err) {
-        if (err instanceof Malformed80020Error) throw new IngestRefusedError(file.name, err.line, err.reason)
+        if (err instanceof Malformed80020Error)
+          throw new IngestRefusedError(file.name, err.line, err.reason, err.refusal)
         // The file's own bytes failed (a damaged archive entry), not the database.
         if (unreadable)
-          throw new IngestRefusedError(file.name, 0, `the file cannot be read: ${unreadable.message}`)
+          throw new IngestRefusedError(file.name, 0, `the file cannot be read: ${unreadable.message}`, {
+            key: 'unreadable',
+            detail: unreadable.message,
+          })
         throw err
       }
       done = base + size
