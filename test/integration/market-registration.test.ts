@@ -361,4 +361,24 @@ describe('market registration', () => {
     expect((await as.get('/services/market')).status).toBe(403)
     expect((await as.get('/services/market/registration')).text).toContain('Not a registered company.')
   })
+
+  it('sends a customer given the service by staff, without a registration, to register', async () => {
+    const { customer, t, tenant } = env
+    const as = await customer('granted@example.com')
+    await withTenant(t.db.owner, tenant.id, async (trx) => {
+      const { id } = await trx('customers')
+        .where({ email: 'granted@example.com' })
+        .first<{ id: string }>('id')
+      await trx('customer_services').insert({
+        tenant_id: tenant.id,
+        customer_id: id,
+        service: 'market',
+        added_by: 'test',
+        added_at: new Date(),
+      })
+    })
+    const res = await as.get('/services/market')
+    expect(res.status).toBe(303)
+    expect(res.headers.location).toBe('/services/market/registration')
+  })
 })
