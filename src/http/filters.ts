@@ -16,6 +16,17 @@ export const filterDay = z
   .refine((v) => !v || isRealDay(v), 'errors.filterDay')
   .transform((v) => v || undefined)
 
+/**
+ * A value chosen from a list's select: empty is no filter; anything not on the list is
+ * refused beside the field (a hand-edited address), never sent to the database.
+ */
+export const filterChoice = <T extends string>(values: readonly T[]) =>
+  z
+    .string()
+    .optional()
+    .refine((v) => !v || (values as readonly string[]).includes(v), 'errors.filterChoice')
+    .transform((v) => (v || undefined) as T | undefined)
+
 /** Free text typed into a filter: one line, no control characters, at most `max` characters. */
 export const filterText = (max: number) =>
   z

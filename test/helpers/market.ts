@@ -1,4 +1,4 @@
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { registerConfirmed, signedIn } from './accounts.ts'
 import type { agentFor } from './agent.ts'
@@ -112,4 +112,17 @@ export async function marketEnv() {
     return as.post('/services/market/registration/complete')
   }
   return { t, smtp, tenant, admin, customer, step, upload, memberOf, decide, readyGenerator, complete }
+}
+
+/** A suite's market environment: started before its tests, closed after; each test asks for it. */
+export function useMarketEnv(): () => Awaited<ReturnType<typeof marketEnv>> {
+  let env: Awaited<ReturnType<typeof marketEnv>> | undefined
+  beforeAll(async () => {
+    env = await marketEnv()
+  })
+  afterAll(async () => {
+    await env?.t.close()
+    await env?.smtp.close()
+  })
+  return () => env!
 }

@@ -2,7 +2,7 @@ import { Router, type Response } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
 import { attachmentDownload } from '../../http/download.ts'
-import { EMPTY_PAGE, filterText, readFilters } from '../../http/filters.ts'
+import { EMPTY_PAGE, filterChoice, filterText, readFilters } from '../../http/filters.ts'
 import { flash } from '../../http/flash.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { PageParam, pagination } from '../../http/lists.ts'
@@ -13,18 +13,12 @@ import { partsOf } from './rules.ts'
 import { DecisionForm } from './schemas.ts'
 import type { MarketServices } from './services.ts'
 import { MEMBER_TYPES } from './settings.ts'
-import { MEMBER_STATUSES } from './workflow.ts'
+import { CENTRE_MEMBER_STATUSES } from './workflow.ts'
 
 const ADMIN = '/admin/market'
 const QueueFilter = z.object({
-  status: z
-    .enum(MEMBER_STATUSES.filter((s) => s !== 'draft') as [string, ...string[]], 'market.errors.filter')
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
-  type: z
-    .enum(MEMBER_TYPES, 'market.errors.filter')
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
+  status: filterChoice(CENTRE_MEMBER_STATUSES),
+  type: filterChoice(MEMBER_TYPES),
   q: filterText(100),
 })
 
@@ -47,7 +41,7 @@ export function marketAdminRoutes(deps: Deps, market: MarketServices): Router {
       pagination: pagination(req, page, res.locals.t('market.queue.pages')),
       filters: req.query,
       errors: read.ok ? [] : read.errors,
-      statuses: MEMBER_STATUSES.filter((s) => s !== 'draft'),
+      statuses: CENTRE_MEMBER_STATUSES,
       types: MEMBER_TYPES,
     })
   })

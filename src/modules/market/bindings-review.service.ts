@@ -2,18 +2,15 @@ import { withTenant } from '../../db/tenant-scope.ts'
 import { listPage, type Page } from '../../http/lists.ts'
 import { staffRole, type RequestContext } from '../../platform/context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
-import { applyTransition } from '../../platform/workflow/index.ts'
-import { emailCustomer } from '../accounts/index.ts'
 import {
-  BINDING_OWNER,
   bindingQuery,
-  customerOfMember,
+  emailParty,
   loadBinding,
+  moveBinding,
   type Binding,
   type BindingRow,
 } from './bindings.repo.ts'
 import type { MarketDeps } from './registration.service.ts'
-import { BINDING_WORKFLOW } from './workflow.ts'
 
 /** The centre's list of bindings (drafts are the supplier's own), those awaiting it first. */
 export function bindingQueue(
@@ -56,32 +53,16 @@ export async function decideBinding(
       .where({ id })
       .first<{ supplier_id: string; user_id: string; status: string } | undefined>()
     if (!row || row.status === 'draft') throw new NotFoundError('retail binding')
-    await applyTransition(
-      trx,
-      ctx,
-      BINDING_WORKFLOW,
-      { table: 'retail_bindings', type: BINDING_OWNER, id },
-      {
-        to: decision.to,
-        expected: 'awaiting_centre',
-        role: staffRole(ctx),
-        comment: decision.comment,
-        notify: async (t) => {
-          for (const party of [row.supplier_id, row.user_id])
-            await emailCustomer(
-              t,
-              deps,
-              ctx,
-              await customerOfMember(t, party),
-              `market.mail.binding.${decision.to}`,
-              (m) => ({
-                comment: decision.comment.trim(),
-                link: m.link(`/services/market/bindings/${id}`),
-              }),
-            )
-        },
+    await moveBinding(trx, ctx, id, {
+      to: decision.to,
+      expected: 'awaiting_centre',
+      role: staffRole(ctx),
+      comment: decision.comment,
+      notify: async (t) => {
+        for (const party of [row.supplier_id, row.user_id])
+          await emailParty(t, deps, ctx, party, decision.to, id, () => ({ comment: decision.comment.trim() }))
       },
-    )
+    })
     await trx('retail_bindings').where({ id }).update({ decided_at: deps.clock.now() })
   })
 }

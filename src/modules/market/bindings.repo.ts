@@ -1,7 +1,18 @@
 import type { Knex } from 'knex'
 import { NotFoundError } from '../../platform/errors.ts'
 import { attachmentsOf, type Attachment } from '../../platform/files/attachments.ts'
-import { statusHistory, type HistoryEntry } from '../../platform/workflow/index.ts'
+import type { RequestContext } from '../../platform/context.ts'
+import type { I18n } from '../../platform/i18n/index.ts'
+import type { MailWriting } from '../../platform/mail/links.ts'
+import type { Outbox } from '../../platform/mail/outbox.ts'
+import {
+  applyTransition,
+  statusHistory,
+  type HistoryEntry,
+  type TransitionRequest,
+} from '../../platform/workflow/index.ts'
+import { emailCustomer } from '../accounts/index.ts'
+import { BINDING_WORKFLOW } from './workflow.ts'
 
 export const BINDING_OWNER = 'retail-binding'
 
@@ -57,10 +68,36 @@ export function bindingQuery(trx: Knex.Transaction) {
     )
 }
 
-/** The other party's account (for their email). */
-export const customerOfMember = async (trx: Knex.Transaction, memberId: string) =>
-  (await trx('market_members').where({ id: memberId }).first<{ customer_id: string }>('customer_id'))
-    .customer_id
+/**
+ * Tells one party of a binding about it (`market.mail.binding.<event>`), in the caller's
+ * transaction, with a link to the binding's page.
+ */
+export async function emailParty(
+  trx: Knex.Transaction,
+  deps: { outbox: Outbox; i18n: I18n },
+  ctx: RequestContext,
+  memberId: string,
+  event: string,
+  bindingId: string,
+  params: (m: MailWriting) => Record<string, unknown> = () => ({}),
+): Promise<void> {
+  const member = await trx('market_members')
+    .where({ id: memberId })
+    .first<{ customer_id: string }>('customer_id')
+  await emailCustomer(trx, deps, ctx, member.customer_id, `market.mail.binding.${event}`, (m) => ({
+    ...params(m),
+    link: m.link(`/services/market/bindings/${bindingId}`),
+  }))
+}
+
+/** The one way a binding's status moves: the workflow engine on its row. */
+export const moveBinding = (
+  trx: Knex.Transaction,
+  ctx: RequestContext,
+  id: string,
+  request: TransitionRequest,
+) =>
+  applyTransition(trx, ctx, BINDING_WORKFLOW, { table: 'retail_bindings', type: BINDING_OWNER, id }, request)
 
 /** A binding with its contract and its history. */
 export async function loadBinding(trx: Knex.Transaction, id: string): Promise<Omit<Binding, 'side'>> {

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
 import { attachmentDownload } from '../../http/download.ts'
-import { filterText, readFilters } from '../../http/filters.ts'
+import { EMPTY_PAGE, filterChoice, filterText, readFilters } from '../../http/filters.ts'
 import { flash } from '../../http/flash.ts'
 import { fieldErrors, formText, renderInvalid } from '../../http/forms.ts'
 import { PageParam, pagination } from '../../http/lists.ts'
@@ -14,7 +14,7 @@ import { BINDING_OWNER } from './bindings.repo.ts'
 import { BindingDecisionForm, BindingForm, BindingResponseForm, EndForm } from './schemas.ts'
 import type { MarketServices } from './services.ts'
 import { marketSettings } from './settings.ts'
-import { BINDING_STATUSES } from './workflow.ts'
+import { CENTRE_BINDING_STATUSES } from './workflow.ts'
 
 const BASE = '/services/market/bindings'
 const STAFF = '/admin/market/bindings'
@@ -135,12 +135,7 @@ export function bindingCustomerRoutes(deps: Deps, market: MarketServices): Route
   return router
 }
 
-const QueueFilter = z.object({
-  status: z
-    .enum(BINDING_STATUSES.filter((s) => s !== 'draft') as [string, ...string[]], 'market.errors.filter')
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
-})
+const QueueFilter = z.object({ status: filterChoice(CENTRE_BINDING_STATUSES) })
 
 /** The trading centre's side of retail binding: the list (those awaiting it first) and the decision. */
 export function bindingAdminRoutes(deps: Deps, market: MarketServices): Router {
@@ -150,13 +145,13 @@ export function bindingAdminRoutes(deps: Deps, market: MarketServices): Router {
     const read = readFilters(QueueFilter, req, res)
     const page = read.ok
       ? await market.bindingQueue(res.locals.ctx, read.data.status, PageParam.parse(req.query.page))
-      : { rows: [], page: 1, pages: 0, total: 0 }
+      : EMPTY_PAGE
     res.status(read.ok ? 200 : 422).render('admin/market/bindings', {
       page,
       pagination: pagination(req, page, res.locals.t('market.bindings.pages')),
       filters: req.query,
       errors: read.ok ? [] : read.errors,
-      statuses: BINDING_STATUSES.filter((s) => s !== 'draft'),
+      statuses: CENTRE_BINDING_STATUSES,
     })
   })
   const pageOf = (res: Response, id: string) => market.bindingForStaff(res.locals.ctx, id)

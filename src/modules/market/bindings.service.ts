@@ -6,26 +6,24 @@ import type { RequestContext } from '../../platform/context.ts'
 import { InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
 import { attachFiles } from '../../platform/files/attachments.ts'
 import type { AcceptedFile } from '../../platform/files/sniff.ts'
+import { isUuid } from '../../platform/ids.ts'
 import { normaliseIdentifier } from '../../platform/identifiers/index.ts'
 import { addDays, dayOf } from '../../platform/time/intervals.ts'
-import { applyTransition } from '../../platform/workflow/index.ts'
-import { emailCustomer } from '../accounts/index.ts'
 import {
   BINDING_OWNER,
   bindingQuery,
-  customerOfMember,
+  emailParty,
   loadBinding,
+  moveBinding,
   type Binding,
   type BindingRow,
 } from './bindings.repo.ts'
 import type { MarketDeps, MemberRow } from './registration.service.ts'
 import { marketSettings } from './settings.ts'
-import { BINDING_WORKFLOW } from './workflow.ts'
 
-/**
- * Retail binding, the parties' side (seed 003, item 8): an approved supplier finds and
- * binds an approved power user, the user answers, either ends an approved binding early.
- */
+// Retail binding, the parties' side (seed 003, item 8): an approved supplier finds and
+// binds an approved power user, the user answers, either ends an approved binding early.
+
 /** The signed-in customer's approved membership (a binding is between approved members). */
 async function approvedMember(trx: Knex.Transaction, customerId: string): Promise<MemberRow> {
   const member = await trx('market_members')
@@ -44,11 +42,20 @@ async function partyTo(trx: Knex.Transaction, customerId: string, id: string, lo
       void w.where({ supplier_id: member.id }).orWhere({ user_id: member.id })
     })
   const row = await (lock ? query.forUpdate() : query).first<
-    { id: string; supplier_id: string; user_id: string; status: string } | undefined
-  >('id', 'supplier_id', 'user_id', 'status')
+    { id: string; supplier_id: string; user_id: string; from: string; to: string } | undefined
+  >(
+    'id',
+    'supplier_id',
+    'user_id',
+    trx.raw(`lower(period)::text AS "from", (upper(period) - 1)::text AS "to"`),
+  )
   if (!row) throw new NotFoundError('retail binding')
   return { member, row, side: row.supplier_id === member.id ? ('supplier' as const) : ('user' as const) }
 }
+
+/** What a supplier sees of a power user it may bind. */
+const POWER_USER = ['id', 'company_name', 'dispatch_name', 'uscc'] as const
+type PowerUser = Record<(typeof POWER_USER)[number], string>
 
 /** Approved power users a supplier may bind, by name, dispatch name or unified social credit code. */
 export async function searchPowerUsers(deps: MarketDeps, ctx: RequestContext, customerId: string, q: string) {
@@ -67,27 +74,17 @@ export async function searchPowerUsers(deps: MarketDeps, ctx: RequestContext, cu
       })
       .orderBy('company_name')
       .limit(20)
-      .select<{ id: string; company_name: string; dispatch_name: string; uscc: string }[]>(
-        'id',
-        'company_name',
-        'dispatch_name',
-        'uscc',
-      )
+      .select<PowerUser[]>(POWER_USER)
   })
 }
 
 /** An approved power user by id, for the binding form's "chosen" line (none if not one). */
 export async function powerUserToBind(deps: MarketDeps, ctx: RequestContext, id: string) {
-  if (!/^[0-9a-f-]{36}$/.test(id)) return undefined
+  if (!isUuid(id)) return undefined
   return withTenant(deps.db, ctx.tenant.id, (trx) =>
     trx('market_members')
       .where({ id, member_type: 'power_user', status: 'approved' })
-      .first<{ id: string; company_name: string; dispatch_name: string; uscc: string } | undefined>(
-        'id',
-        'company_name',
-        'dispatch_name',
-        'uscc',
-      ),
+      .first<PowerUser | undefined>(POWER_USER),
   )
 }
 
@@ -115,28 +112,9 @@ async function submitIn(
   // Submissions for one user take turns: two at once would each wait on the other's row in
   // the exclusion check (a deadlock, seen as a 500) instead of one being refused as an overlap.
   await trx('market_members').where({ id: userId }).forUpdate().first('id')
-  await applyTransition(
-    trx,
-    ctx,
-    BINDING_WORKFLOW,
-    { table: 'retail_bindings', type: BINDING_OWNER, id },
-    {
-      to: 'awaiting_user',
-      expected: 'draft',
-      role: 'customer',
-    },
-  )
+  await moveBinding(trx, ctx, id, { to: 'awaiting_user', expected: 'draft', role: 'customer' })
   await trx('retail_bindings').where({ id }).update({ submitted_at: deps.clock.now() })
-  await emailCustomer(
-    trx,
-    deps,
-    ctx,
-    await customerOfMember(trx, userId),
-    'market.mail.binding.requested',
-    (m) => ({
-      link: m.link(`/services/market/bindings/${id}`),
-    }),
-  )
+  await emailParty(trx, deps, ctx, userId, 'requested', id)
 }
 
 /**
@@ -199,29 +177,8 @@ export async function respondToBinding(
     const { row, side } = await partyTo(trx, customerId, id, true)
     if (side !== 'user') throw new NotFoundError('retail binding')
     const to = confirm ? 'awaiting_centre' : 'declined'
-    await applyTransition(
-      trx,
-      ctx,
-      BINDING_WORKFLOW,
-      { table: 'retail_bindings', type: BINDING_OWNER, id },
-      {
-        to,
-        expected: 'awaiting_user',
-        role: 'customer',
-        comment,
-      },
-    )
-    await emailCustomer(
-      trx,
-      deps,
-      ctx,
-      await customerOfMember(trx, row.supplier_id),
-      `market.mail.binding.${to}`,
-      (m) => ({
-        comment: comment.trim(),
-        link: m.link(`/services/market/bindings/${id}`),
-      }),
-    )
+    await moveBinding(trx, ctx, id, { to, expected: 'awaiting_user', role: 'customer', comment })
+    await emailParty(trx, deps, ctx, row.supplier_id, to, id, () => ({ comment: comment.trim() }))
   })
 }
 
@@ -238,30 +195,14 @@ export async function endBinding(
 ) {
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const { row, side } = await partyTo(trx, customerId, id, true)
-    const period = await trx('retail_bindings')
-      .where({ id })
-      .first<{ from: string; to: string }>(
-        trx.raw(`lower(period)::text AS "from", (upper(period) - 1)::text AS "to"`),
-      )
     const earliest = addDays(
       dayOf(deps.clock.now(), ctx.tenant.settings.timeZone),
       marketSettings.of(ctx.tenant).bindingNoticeDays,
     )
     if (endOn < earliest) throw new InvalidFieldError('endOn', 'market.bindings.errors.notice')
-    if (endOn >= period.to || endOn < period.from)
+    if (endOn >= row.to || endOn < row.from)
       throw new InvalidFieldError('endOn', 'market.bindings.errors.endOn')
-    await applyTransition(
-      trx,
-      ctx,
-      BINDING_WORKFLOW,
-      { table: 'retail_bindings', type: BINDING_OWNER, id },
-      {
-        to: 'ended',
-        expected: 'approved',
-        role: 'customer',
-        comment: null,
-      },
-    )
+    await moveBinding(trx, ctx, id, { to: 'ended', expected: 'approved', role: 'customer' })
     await trx('retail_bindings')
       .where({ id })
       .update({
@@ -270,17 +211,7 @@ export async function endBinding(
         ended_by: side,
       })
     const other = side === 'supplier' ? row.user_id : row.supplier_id
-    await emailCustomer(
-      trx,
-      deps,
-      ctx,
-      await customerOfMember(trx, other),
-      'market.mail.binding.ended',
-      (m) => ({
-        day: m.fmt.date(endOn),
-        link: m.link(`/services/market/bindings/${id}`),
-      }),
-    )
+    await emailParty(trx, deps, ctx, other, 'ended', id, (m) => ({ day: m.fmt.date(endOn) }))
   })
 }
 

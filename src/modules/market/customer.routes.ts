@@ -204,9 +204,10 @@ export function marketCustomerRoutes(deps: Deps, market: MarketServices): Router
           {},
           attachmentLocals(res, registration),
         )
-      if (upload.files.length) await market.addAttachments(res.locals.ctx, customerId(res), upload.files)
-      if (upload.files.length)
+      if (upload.files.length) {
+        await market.addAttachments(res.locals.ctx, customerId(res), upload.files)
         flash(req, { key: 'market.attachments.added', params: { count: String(upload.files.length) } })
+      }
       res.redirect(
         303,
         formText(req, 'action') === 'next'

@@ -125,17 +125,23 @@ export function editable(member: Pick<MemberRow, 'status' | 'return_parts'>, par
   return member.status === 'returned' && part !== 'type' && member.return_parts.includes(part)
 }
 
+/** The customer's registration, locked for the rest of the transaction. */
+export async function lockRegistration(trx: Knex.Transaction, customerId: string): Promise<MemberRow> {
+  const member = await trx('market_members')
+    .where({ customer_id: customerId })
+    .forUpdate()
+    .first<MemberRow | undefined>()
+  if (!member) throw new NotFoundError('market registration')
+  return member
+}
+
 /** Locks the customer's registration for a change to `part`; refused once it is out of their hands. */
 async function ownForChange(
   trx: Knex.Transaction,
   customerId: string,
   part: Part | 'type',
 ): Promise<MemberRow> {
-  const member = await trx('market_members')
-    .where({ customer_id: customerId })
-    .forUpdate()
-    .first<MemberRow | undefined>()
-  if (!member) throw new NotFoundError('market registration')
+  const member = await lockRegistration(trx, customerId)
   if (!editable(member, part)) throw new ConflictError(`registration is ${member.status}`)
   return member
 }
@@ -239,19 +245,12 @@ export async function removeAttachment(
   attachmentId: string,
 ): Promise<void> {
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const own = await trx('market_members')
-      .where({ customer_id: customerId })
-      .first<{ id: string } | undefined>('id')
-    // Someone else's document is not there, whatever state this registration is in.
-    if (
-      !own ||
-      !(await attachmentsOf(trx, { type: MEMBER_OWNER, id: own.id })).some(
-        (a) => a.attachmentId === attachmentId,
-      )
-    )
+    const member = await lockRegistration(trx, customerId)
+    // Someone else's document is not there, whatever state this registration is in; a
+    // registration out of the applicant's hands refuses after, which rolls the removal back.
+    if (!(await detachFile(trx, { type: MEMBER_OWNER, id: member.id }, attachmentId)))
       throw new NotFoundError('attachment')
-    const member = await ownForChange(trx, customerId, 'attachments')
-    await detachFile(trx, { type: MEMBER_OWNER, id: member.id }, attachmentId)
+    if (!editable(member, 'attachments')) throw new ConflictError(`registration is ${member.status}`)
     await audit(trx, ctx, {
       action: 'market.attachment-removed',
       targetType: MEMBER_OWNER,
@@ -270,11 +269,7 @@ export async function completeRegistration(
   customerId: string,
 ): Promise<Missing[]> {
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const member = await trx('market_members')
-      .where({ customer_id: customerId })
-      .forUpdate()
-      .first<MemberRow | undefined>()
-    if (!member) throw new NotFoundError('market registration')
+    const member = await lockRegistration(trx, customerId)
     if (member.status !== 'draft' && member.status !== 'returned')
       throw new ConflictError(`registration is ${member.status}`)
     const { missing } = await loadRegistration(trx, ctx, member)

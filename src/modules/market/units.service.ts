@@ -7,19 +7,15 @@ import { attachFiles, detachAll, detachFile } from '../../platform/files/attachm
 import type { AcceptedFile } from '../../platform/files/sniff.ts'
 import {
   editable,
+  lockRegistration,
   MEMBER_OWNER,
   UNIT_OWNER,
   type MarketDeps,
-  type MemberRow,
 } from './registration.service.ts'
 
 /** The applicant's registration locked for a change to its units, if units are theirs to change. */
 async function forUnits(trx: Knex.Transaction, customerId: string, kind: 'consumption' | 'generating') {
-  const member = await trx('market_members')
-    .where({ customer_id: customerId })
-    .forUpdate()
-    .first<MemberRow | undefined>()
-  if (!member) throw new NotFoundError('market registration')
+  const member = await lockRegistration(trx, customerId)
   const own = member.member_type === (kind === 'generating' ? 'generator' : 'power_user')
   if (!own || !editable(member, 'units'))
     throw new ConflictError(`no ${kind} units for this registration now`)

@@ -27,7 +27,8 @@ export const MEMBER_WORKFLOW = defineWorkflow({
   ],
 })
 
-export const MEMBER_STATUSES = MEMBER_WORKFLOW.statuses.map((s) => s.code)
+/** The statuses the trading centre sees (a draft is the applicant's own). */
+export const CENTRE_MEMBER_STATUSES = MEMBER_WORKFLOW.statuses.map((s) => s.code).filter((c) => c !== 'draft')
 
 /**
  * A retail binding's life (seed 003, item 8): the supplier submits it, the power user
@@ -58,4 +59,7 @@ export const BINDING_WORKFLOW = defineWorkflow({
   ],
 })
 
-export const BINDING_STATUSES = BINDING_WORKFLOW.statuses.map((s) => s.code)
+/** The statuses the trading centre sees (a draft is the supplier's own). */
+export const CENTRE_BINDING_STATUSES = BINDING_WORKFLOW.statuses
+  .map((s) => s.code)
+  .filter((c) => c !== 'draft')
