@@ -83,18 +83,31 @@ const HHMM = /^([01]\d|2[0-3])([0-5]\d)$/
 const DAY = /^(\d{4})(\d{2})(\d{2})$/
 const NUMBER = /^-?\d+(\.\d+)?$/
 
-/** Minutes of a period from its HHMM bounds; `end` 0000 is midnight at the end of the day. */
-function periodMinutes(start: string, end: string): { from: number; to: number } | undefined {
-  const s = HHMM.exec(start)
-  const e = HHMM.exec(end)
-  if (!s || !e) return undefined
-  const from = Number(s[1]) * 60 + Number(s[2])
-  const to = end === '0000' ? 1440 : Number(e[1]) * 60 + Number(e[2])
-  return { from, to }
-}
+/** A period's bounds as the file gives them, checked and in clock time. */
+type Span = { start: string; end: string; minutes: number } | { refused: Refusal; reason: string }
 
 const clock = (minutes: number) =>
   `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`
+
+/** A period from its HHMM bounds; `end` 0000 is midnight at the end of the day. */
+function span(start: string, end: string): Span {
+  const s = HHMM.exec(start)
+  const e = HHMM.exec(end)
+  const from = s ? Number(s[1]) * 60 + Number(s[2]) : 0
+  const to = !e ? 0 : end === '0000' ? 1440 : Number(e[1]) * 60 + Number(e[2])
+  if (!s || !e || to <= from)
+    return {
+      reason: `a period from "${start}" to "${end}"`,
+      refused: { key: 'period', params: { start, end } },
+    }
+  const minutes = to - from
+  if (![15, 30, 60].includes(minutes))
+    return {
+      reason: `a period of ${minutes} minutes (15, 30 or 60 expected)`,
+      refused: { key: 'periodLength', params: { minutes } },
+    }
+  return { start: clock(from), end: clock(to), minutes }
+}
 
 /**
  * The items of an 80020 document, in file order: its header first (once `<day>` is read),
@@ -106,6 +119,17 @@ export async function* read80020(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   encoding: Encoding80020,
 ): AsyncGenerator<Item80020> {
+  for await (const items of read80020Batches(chunks, encoding)) yield* items
+}
+
+/**
+ * `read80020`'s items a chunk's worth at a time: what a bulk load reads, since a million
+ * values passed one by one through an async generator cost more than parsing them.
+ */
+export async function* read80020Batches(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  encoding: Encoding80020,
+): AsyncGenerator<Item80020[]> {
   const decoder = new TextDecoder(encoding)
   const parser = new SaxesParser({ position: true })
   const out: Item80020[] = []
@@ -126,7 +150,10 @@ export async function* read80020(
     senderInn: null as string | null,
     senderName: null as string | null,
   }
+  // Replaced, never changed, once given out: the intervals of an area share it.
   let area: Interval80020['area'] = { inn: null, name: null }
+  // A file has a few dozen distinct periods and a million values.
+  const spans = new Map<string, Span>()
   let point: Interval80020['point'] | undefined
   let channel: string | undefined
   let period: { start: string; end: string; minutes: number; summer: boolean } | undefined
@@ -181,16 +208,11 @@ export async function* read80020(
     } else if (name === 'period' && channel && parent === 'measuringchannel') {
       const start = attr('start') ?? ''
       const end = attr('end') ?? ''
-      const span = periodMinutes(start, end)
-      if (!span || span.to <= span.from)
-        return fail(`a period from "${start}" to "${end}"`, { key: 'period', params: { start, end } })
-      const minutes = span.to - span.from
-      if (![15, 30, 60].includes(minutes))
-        return fail(`a period of ${minutes} minutes (15, 30 or 60 expected)`, {
-          key: 'periodLength',
-          params: { minutes },
-        })
-      period = { start: clock(span.from), end: clock(span.to), minutes, summer: attr('summer') === '1' }
+      const key = `${start}-${end}`
+      let checked = spans.get(key)
+      if (!checked) spans.set(key, (checked = span(start, end)))
+      if ('refused' in checked) return fail(checked.reason, checked.refused)
+      period = { ...checked, summer: attr('summer') === '1' }
       sawValue = false
     } else if (name === 'value' && period && parent === 'period') {
       value = { text: '', status: attr('status') ?? null }
@@ -224,8 +246,9 @@ export async function* read80020(
     else if (name === 'name' && parent === 'sender') pending.senderName = content || null
     else if (name === 'datetime' && parent === 'message') {
       if (!pending.day) return fail('<datetime> without a <day>', { key: 'datetimeNoDay' })
-    } else if (name === 'inn' && parent === 'area') area.inn = content || null
-    else if (name === 'name' && parent === 'area' && grand === 'message') area.name = content || null
+    } else if (name === 'inn' && parent === 'area') area = { ...area, inn: content || null }
+    else if (name === 'name' && parent === 'area' && grand === 'message')
+      area = { ...area, name: content || null }
     else if (name === 'value' && value && period && point && channel) {
       const raw = value.text.trim().replace(',', '.')
       if (raw !== '' && !NUMBER.test(raw))
@@ -235,7 +258,7 @@ export async function* read80020(
         })
       out.push({
         interval: {
-          area: { ...area },
+          area,
           point,
           channel,
           ...period,
@@ -261,7 +284,7 @@ export async function* read80020(
     bytes += chunk.length
     parser.write(decoder.decode(chunk, { stream: true }))
     if (failure) throw failure
-    yield* out.splice(0)
+    if (out.length) yield out.splice(0)
   }
   if (bytes === 0) fail('the file is empty', { key: 'empty' })
   parser.write(decoder.decode())
@@ -269,5 +292,5 @@ export async function* read80020(
   if (!sawMessage) fail('no <message>', { key: 'noMessage' })
   if (!header) fail('no <area> after <datetime><day>', { key: 'noArea' })
   if (failure) throw failure
-  yield* out.splice(0)
+  if (out.length) yield out.splice(0)
 }

@@ -5,7 +5,7 @@ import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { Temporal } from 'temporal-polyfill'
 import { parseDay } from '../../../platform/time/intervals.ts'
-import { detectEncoding, Malformed80020Error, read80020 } from './format80020.ts'
+import { detectEncoding, Malformed80020Error, read80020Batches } from './format80020.ts'
 
 /**
  * Imports and fetches of one tenant write intervals one after the other: the import
@@ -50,16 +50,21 @@ const field = (v: string | null) =>
  * a file has a few dozen distinct periods and a million values.
  */
 export function startsAt(zone: string): (day: string, time: string, summer: boolean) => string {
-  const seen = new Map<string, string>()
+  // By day, then time: looked up with the strings the reader gives, none built per value.
+  type Pair = [string | undefined, string | undefined]
+  const seen = new Map<string, Map<string, Pair>>()
   return (day, time, summer) => {
-    const key = `${day}|${time}|${summer ? 1 : 0}`
-    let instant = seen.get(key)
+    let times = seen.get(day)
+    if (!times) seen.set(day, (times = new Map<string, Pair>()))
+    let pair = times.get(time)
+    if (!pair) times.set(time, (pair = [undefined, undefined]))
+    const which = summer ? 1 : 0
+    let instant = pair[which]
     if (!instant) {
       const local = parseDay(day).toPlainDateTime(Temporal.PlainTime.from(time))
       const zoned = local.toZonedDateTime(zone, { disambiguation: summer ? 'earlier' : 'later' })
       // 'later' moves a skipped time past the gap, like 'compatible'; only a repeated hour differs.
-      instant = zoned.toInstant().toString()
-      seen.set(key, instant)
+      instant = pair[which] = zoned.toInstant().toString()
     }
     return instant
   }
@@ -97,18 +102,19 @@ async function* copyLines(
   let day: string | undefined
   let batch = ''
   let n = 0
-  for await (const item of read80020(source, encoding)) {
-    if ('header' in item) day = item.header.day
-    if (!('interval' in item) || !day) continue
-    const i = item.interval
-    batch += `${fileNo}\t${field(i.point.code)}\t${field(i.channel)}\t${utc(day, i.start, i.summer)}\t${i.minutes}\t${field(i.value)}\t${field(i.status)}\n`
-    counted.rows++
-    if (++n === 5000) {
-      yield batch
-      batch = ''
-      n = 0
+  for await (const items of read80020Batches(source, encoding))
+    for (const item of items) {
+      if ('header' in item) day = item.header.day
+      if (!('interval' in item) || !day) continue
+      const i = item.interval
+      batch += `${fileNo}\t${field(i.point.code)}\t${field(i.channel)}\t${utc(day, i.start, i.summer)}\t${i.minutes}\t${field(i.value)}\t${field(i.status)}\n`
+      counted.rows++
+      if (++n === 5000) {
+        yield batch
+        batch = ''
+        n = 0
+      }
     }
-  }
   if (batch) yield batch
 }
 
