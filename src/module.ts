@@ -1,4 +1,4 @@
-import type { Router } from 'express'
+import type { RequestHandler, Router } from 'express'
 import type { Knex } from 'knex'
 import type { Deps } from './deps.ts'
 import type { DefinedModuleSettings } from './platform/tenancy/module-settings.ts'
@@ -31,6 +31,11 @@ export interface KabinetModule {
   name: string
   /** `modules` is every module the app was assembled from (for pages that gather from all). */
   routes?: (deps: Deps, modules: readonly KabinetModule[]) => Router
+  /**
+   * Runs on every request once the signed-in customer is loaded, before any module's
+   * routes: for what changes whom a request is for (acting for another account).
+   */
+  afterSignIn?: (deps: Deps) => RequestHandler
   adminNav?: readonly AdminNavEntry[]
   /** pg-boss queues the module sends to or works on; created by `migrate` as the owner. */
   queues?: readonly string[]

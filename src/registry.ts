@@ -9,6 +9,7 @@ import { readingsModule } from './modules/readings/index.ts'
 import { marketModule } from './modules/market/index.ts'
 import { generationModule } from './modules/generation/index.ts'
 import { operatorsModule } from './modules/operators/index.ts'
+import { organisationsModule } from './modules/organisations/index.ts'
 import { customerServicesOf, servicesModule } from './modules/services/index.ts'
 import { tenantsModule } from './modules/tenants/index.ts'
 
@@ -20,6 +21,7 @@ import { tenantsModule } from './modules/tenants/index.ts'
 export const MODULES: readonly KabinetModule[] = [
   tenantsModule,
   accountsModule(customerServicesOf),
+  organisationsModule,
   servicesModule,
   operatorsModule,
   auditModule,

@@ -31,15 +31,21 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/
 
 /**
  * The routes whose last path segment is an emailed link's secret (reset, confirmation,
- * change of email, staff set-password). Whoever reads the logs must not be able to use them.
+ * change of email, staff set-password, an invitation to act for an account). Whoever reads
+ * the logs must not be able to use them.
  */
-const TOKEN_PATHS = /^(\/(?:password\/reset|confirm|account\/email\/confirm|admin\/set-password)\/)[^/?#]+/
+const TOKEN_PATHS =
+  /^(\/(?:password\/reset|confirm|account\/email\/confirm|admin\/set-password|invitations)\/)[^/?#]+/
 
 /** Strips secrets from a logged URL: path tokens by route, and query values that may carry one. */
 export function safeUrl(url: string | undefined): string | undefined {
-  return url
-    ?.replace(TOKEN_PATHS, '$1[redacted]')
-    .replace(/([?&](?:_csrf|token|code|issued)=)[^&]*/g, '$1[redacted]')
+  return (
+    url
+      ?.replace(TOKEN_PATHS, '$1[redacted]')
+      .replace(/([?&](?:_csrf|token|code|issued)=)[^&]*/g, '$1[redacted]')
+      // The sign-in page's way back to an invitation names its secret.
+      .replace(/([?&]next=)[^&]*invitations[^&]*/gi, '$1[redacted]')
+  )
 }
 
 export function requestLogger(logger: Logger): RequestHandler {

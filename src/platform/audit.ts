@@ -19,6 +19,7 @@ export async function audit(trx: Knex.Transaction, ctx: RequestContext, entry: A
     target_id: entry.targetId ?? null,
     request_id: ctx.requestId,
     ip: ctx.ip ?? null,
-    details: entry.details ?? {},
+    // What a representative did is kept as done by them for the account.
+    details: ctx.actor.account ? { ...entry.details, forAccount: ctx.actor.account } : (entry.details ?? {}),
   })
 }

@@ -7,6 +7,8 @@ export interface Actor {
   id: string | null
   /** A signed-in operator's role, as their sign-in loaded it. */
   role?: 'operator' | 'admin'
+  /** A customer acting for another account (issue 21): that account's id; `id` is the person. */
+  account?: string
 }
 
 /**

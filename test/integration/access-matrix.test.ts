@@ -83,6 +83,20 @@ const MATRIX: Record<string, Expectation> = {
   'POST /enrol': PUBLIC(P),
   'GET /enrol/account': PUBLIC(G),
   'POST /enrol/account': PUBLIC(P),
+  // Organisations: an account's colleagues are for its administrators (its own login here).
+  'GET /account/colleagues': CUSTOMER(G),
+  'GET /account/colleagues/invite': CUSTOMER(G),
+  'POST /account/colleagues/invite': CUSTOMER(P),
+  'POST /account/colleagues/invitations/:id/:action': OWNER(P),
+  'GET /account/colleagues/:id': OWNER(G),
+  'POST /account/colleagues/:id': OWNER(P),
+  'POST /account/colleagues/:id/remove': OWNER(P),
+  'GET /account/acting': CUSTOMER(G),
+  // An empty form names no account to act for.
+  'POST /account/acting': { ...CUSTOMER(P), owner: 'hidden', otherCustomer: 'hidden' },
+  // The link's page answers anyone (410 for a token that is not one); accepting needs a customer's login.
+  'GET /invitations/:token': PUBLIC(G),
+  'POST /invitations/:token': { ...PUBLIC(P), anonymous: 'login', clerk: 'login', admin: 'login' },
   'GET /account/services': CUSTOMER(G),
   'POST /account/services/default': CUSTOMER(P),
   'GET /account/services/:code/register': CUSTOMER(G),
@@ -328,6 +342,7 @@ const REAL_FORMS: Record<string, Record<string, string>> = {
   'POST /admin/applications/:id/notes': { note: 'Theirs now' },
   'POST /admin/applications/:id/read': { n: '1' },
   'POST /services/applications/:id/messages': { body: 'Hello' },
+  'POST /account/colleagues/:id': { role: 'administrator' },
   'POST /services/applications/:id/accept': { signer: 'Jan Kowalski', confirm: 'yes', document: 'x' },
   'POST /services/applications/:id/withdraw': { expected: 'submitted' },
   'POST /services/applications/:id/read': { n: '1' },
@@ -446,6 +461,41 @@ async function meterUnderReview(
  * generating unit and a document on each (the file of an application's attachment,
  * attached again), for the market routes' ids.
  */
+/**
+ * Colleagues of an account: `colleague` acts for it, `leaving` too (removed by the matrix),
+ * and an invitation is open.
+ */
+async function colleagues(
+  trx: Knex.Transaction,
+  tenantId: string,
+  accountId: string,
+  colleague: string,
+  leaving: string,
+): Promise<Record<string, string>> {
+  const members = await trx('account_members')
+    .insert(
+      [colleague, leaving].map((person) => ({
+        tenant_id: tenantId,
+        account_id: accountId,
+        person_id: person,
+        role: 'colleague',
+        permissions: ['applications:view'],
+      })),
+    )
+    .returning<{ id: string }[]>('id')
+  const [invitation] = await trx('account_invitations')
+    .insert({
+      tenant_id: tenantId,
+      account_id: accountId,
+      email: `invited-${tenantId}@example.com`,
+      role: 'administrator',
+      token_hash: `matrix-${tenantId}`,
+      expires_at: new Date('2030-01-01T00:00:00Z'),
+    })
+    .returning<{ id: string }[]>('id')
+  return { colleague: members[0]!.id, leavingColleague: members[1]!.id, invitation: invitation!.id }
+}
+
 async function marketRegistration(
   trx: Knex.Transaction,
   tenantId: string,
@@ -660,6 +710,17 @@ describe('access matrix: every route × every kind of visitor', () => {
         .returning<{ id: string }[]>('id')
       ids.import = preview!.id
       Object.assign(ids, await meterUnderReview(trx, a.id, ids.owner!, ids.attachment))
+      const person = async (email: string) => String((await trx('customers').where({ email }).first('id')).id)
+      Object.assign(
+        ids,
+        await colleagues(
+          trx,
+          a.id,
+          ids.owner!,
+          await person('other@example.com'),
+          await person('supplier-a@example.com'),
+        ),
+      )
       Object.assign(
         ids,
         await marketRegistration(trx, a.id, ids.owner!, ids.attachment, 'supplier-a@example.com'),
@@ -728,6 +789,15 @@ describe('access matrix: every route × every kind of visitor', () => {
         .returning<{ id: string }[]>('id')
       foreignIds.import = preview!.id
       Object.assign(foreignIds, await meterUnderReview(trx, b.id, customer, foreignIds.attachment))
+      const supplier = String(
+        (await trx('customers').where({ email: 'supplier-b@example.com' }).first('id')).id,
+      )
+      const leaving = (
+        await trx('customers')
+          .insert({ tenant_id: b.id, email: 'leaving-b@example.com', status: 'active' })
+          .returning<{ id: string }[]>('id')
+      )[0]!.id
+      Object.assign(foreignIds, await colleagues(trx, b.id, customer, supplier, leaving))
       Object.assign(
         foreignIds,
         await marketRegistration(trx, b.id, customer, foreignIds.attachment, 'supplier-b@example.com'),
@@ -759,6 +829,8 @@ describe('access matrix: every route × every kind of visitor', () => {
   function concrete(path: string, from = ids): string {
     const prefixes: [string, string | undefined][] = [
       ['/admin/customers/', from.owner ?? from.customer],
+      ['/account/colleagues/invitations/', from.invitation],
+      ['/account/colleagues/', path.endsWith('/remove') ? from.leavingColleague : from.colleague],
       ['/admin/access-requests/', from.request],
       ['/admin/enrolments/', from.enrolment],
       ['/services/applications/forms/', from.form],
@@ -792,6 +864,7 @@ describe('access matrix: every route × every kind of visitor', () => {
       .replace(':day', '2026-11-23')
       .replace(':code', path.startsWith('/admin/application-types/') ? 'tp15' : 'applications')
       .replace(':year', '2027')
+      .replace(':action', 'resend')
   }
 
   it('has a row for every route the app answers, and no row for a route it does not', () => {
@@ -904,6 +977,13 @@ describe('access matrix: every route × every kind of visitor', () => {
       })
       expect(await trx('meter_readings').select('status')).toEqual([{ status: 'review' }])
       expect(await trx('meter_requests').select('status')).toEqual([{ status: 'pending' }])
+      expect(await trx('account_members').whereNull('ended_at').select('role')).toEqual([
+        { role: 'colleague' },
+        { role: 'colleague' },
+      ])
+      expect(await trx('account_invitations').whereNull('withdrawn_at').count('* as n').first()).toEqual({
+        n: '1',
+      })
     })
   }, 120_000)
 })

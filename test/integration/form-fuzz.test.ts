@@ -17,6 +17,9 @@ const PASSWORD = 'słoneczny poranek 12'
 /** Every field name our forms use, and a few that attack the parser. */
 const FIELDS = [
   'login',
+  'role',
+  'permissions',
+  'account',
   'note',
   'signer',
   'confirm',
@@ -93,6 +96,8 @@ const FIELDS = [
 /** Tables whose rows a refused (4xx) submission must leave alone. */
 const BUSINESS_TABLES = [
   'customers',
+  'account_members',
+  'account_invitations',
   'account_tokens',
   'operators',
   'operator_tokens',

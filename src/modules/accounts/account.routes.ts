@@ -8,6 +8,7 @@ import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { ChangeEmail, changePassword as changePasswordForm, profile as profileForm } from './schemas.ts'
 import { noStore } from '../../http/security-headers.ts'
 import { formatPhone } from '../../platform/phone.ts'
+import { may } from '../../platform/representation.ts'
 import type { CustomerServices } from './ports.ts'
 
 /** The signed-in customer's cabinet: home with the main menu, profile, password, sessions. */
@@ -17,7 +18,7 @@ export function accountRoutes(deps: Deps, accounts: AccountServices, services: C
   // must not be a way to guess it.
   const throttle = createCredentialThrottle(deps.pool, 'current-password')
   const attempt = (req: Request, res: Response) =>
-    throttle.attempt(`${res.locals.tenant!.id}:${res.locals.customer!.id}`, req.ip ?? '')
+    throttle.attempt(`${res.locals.tenant!.id}:${res.locals.person!.id}`, req.ip ?? '')
   // The link from the new address works without signing in (it may open in another browser).
   router.get('/account/email/confirm/:token', noStore, (_req, res) => {
     res.set('Referrer-Policy', 'no-referrer')
@@ -33,11 +34,18 @@ export function accountRoutes(deps: Deps, accounts: AccountServices, services: C
 
   router.get('/cabinet', async (_req, res) => {
     const mine = await services.servicesOf(res.locals.ctx, res.locals.customer!.id)
-    res.render('customer/cabinet/home', { services: res.locals.tenant!.settings.enabledServices, mine })
+    // A colleague acting for the account sees the services they were given.
+    const rep = res.locals.representation
+    const offered = res.locals.tenant!.settings.enabledServices.filter((code) => may(rep, `${code}:view`))
+    res.render('customer/cabinet/home', {
+      services: offered,
+      mine,
+      administrator: !rep || rep.role === 'administrator',
+    })
   })
 
   router.get('/account/profile', (req, res) => {
-    const c = res.locals.customer!
+    const c = res.locals.person!
     res.render('customer/accounts/profile', {
       values: {
         firstName: c.first_name,
@@ -51,20 +59,20 @@ export function accountRoutes(deps: Deps, accounts: AccountServices, services: C
     const form = profileForm(res.locals.tenant!).safeParse(req.body)
     if (!form.success)
       return renderInvalid(res, 'customer/accounts/profile', fieldErrors(res, form.error), req.body)
-    await accounts.updateProfile(res.locals.ctx, res.locals.customer!.id, form.data)
+    await accounts.updateProfile(res.locals.ctx, res.locals.person!.id, form.data)
     flash(req, { key: 'accounts.profile.saved' })
     res.redirect(303, '/account/profile')
   })
 
   router.use('/account/password', (_req, res, next) => {
-    res.locals.forced = res.locals.customer!.must_change_password
+    res.locals.forced = res.locals.person!.must_change_password
     next()
   })
   router.get('/account/password', (req, res) => {
     res.render('customer/accounts/password')
   })
   router.post('/account/password', async (req, res) => {
-    const customer = res.locals.customer!
+    const customer = res.locals.person!
     const forced = customer.must_change_password
     const form = changePasswordForm(res.locals.tenant!, customer.email, forced).safeParse(req.body)
     if (!form.success)
@@ -97,7 +105,7 @@ export function accountRoutes(deps: Deps, accounts: AccountServices, services: C
     if (!form.success)
       return renderInvalid(res, 'customer/accounts/email', fieldErrors(res, form.error), values)
     const tried = await attempt(req, res)
-    const outcome = await accounts.requestEmailChange(res.locals.ctx, res.locals.customer!.id, form.data)
+    const outcome = await accounts.requestEmailChange(res.locals.ctx, res.locals.person!.id, form.data)
     if (outcome === 'wrongPassword') {
       const errors = [
         {
@@ -114,7 +122,7 @@ export function accountRoutes(deps: Deps, accounts: AccountServices, services: C
   })
 
   router.post('/account/sessions/end-others', async (req, res) => {
-    req.session.epoch = await accounts.endOtherSessions(res.locals.ctx, res.locals.customer!)
+    req.session.epoch = await accounts.endOtherSessions(res.locals.ctx, res.locals.person!)
     flash(req, { key: 'accounts.profile.sessionsEnded' })
     res.redirect(303, '/account/profile')
   })

@@ -50,6 +50,27 @@ export async function createEnrolledCustomer(
   })
 }
 
+/** An active individual's login, ready to sign in (another module's demo data: a colleague). */
+export async function createActivePerson(
+  db: Db,
+  input: Pick<
+    CustomerRow,
+    'tenant_id' | 'email' | 'password_hash' | 'first_name' | 'last_name' | 'preferred_locale'
+  > & {
+    now: Date
+  },
+): Promise<CustomerRow> {
+  const { now, ...fields } = input
+  return insertCustomer(db, {
+    ...fields,
+    status: 'active',
+    category: 'individual',
+    created_at: now,
+    confirmed_at: now,
+    password_changed_at: now,
+  })
+}
+
 export async function setDefaultService(db: Db, customerId: string, service: string | null): Promise<void> {
   await updateCustomer(db, customerId, { default_service: service })
 }
@@ -85,6 +106,23 @@ export async function emailCustomer(
   await mailTo(trx, deps, ctx, contact, template, params, attach && ((writing) => attach(writing, contact)))
   return true
 }
+
+/** Customers by id, for a list of people: name, email and language. */
+export async function customerContacts(
+  db: Db,
+  ids: readonly string[],
+): Promise<Map<string, CustomerContact>> {
+  if (ids.length === 0) return new Map()
+  const rows = await db('customers')
+    .whereIn('id', [...new Set(ids)])
+    .select<CustomerRow[]>('*')
+  return new Map(
+    rows.map((c) => [c.id, { email: c.email, locale: c.preferred_locale, name: displayName(c) }]),
+  )
+}
+
+/** A customer's row by id, in the caller's transaction (an account someone acts for). */
+export const customerRow = findCustomer
 
 /** Customers' email addresses by id, for a list that shows a page of rows owned by customers. */
 export async function customerEmails(db: Db, ids: readonly string[]): Promise<Map<string, string>> {

@@ -5,6 +5,11 @@ declare global {
     interface Locals {
       /** The signed-in customer (loadCustomer in session.ts). */
       customer?: CustomerRow
+      /**
+       * The person signed in: the same as `customer`, unless they act for another account
+       * (organisations), when `customer` is that account. Profile, password and email are the person's.
+       */
+      person?: CustomerRow
       customerName?: string
     }
   }

@@ -15,9 +15,12 @@ import { sessionRoutes } from './session.routes.ts'
 import { createAccountServices } from './services.ts'
 
 export {
+  createActivePerson,
   createEnrolledCustomer,
   customerContact,
+  customerContacts,
   customerEmails,
+  customerRow,
   customerExists,
   emailCustomer,
   findCustomerByEmail,

@@ -56,6 +56,7 @@ export function loadCustomer(db: Knex, i18n: I18n): RequestHandler {
       return next()
     }
     res.locals.customer = customer
+    res.locals.person = customer
     res.locals.ctx.actor = { type: 'customer', id: customer.id }
     res.locals.customerName = displayName(customer)
     // A signed-in customer's language is the profile's: the header's language links change
@@ -82,7 +83,7 @@ export function loadCustomer(db: Knex, i18n: I18n): RequestHandler {
 export function requireCustomer(): RequestHandler {
   return (req, res, next) => {
     res.set('Cache-Control', 'no-store')
-    const customer = res.locals.customer
+    const customer = res.locals.person
     if (!customer) return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`)
     const path = `${req.baseUrl}${req.path}`
     if (customer.must_change_password && path !== '/account/password')

@@ -277,7 +277,8 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
       ['application', MESSAGE_OWNER].includes(attachment.owner.type)
         ? applications.mayReadApplicationFile(ctx, attachment, String(req.params.id), {
             side: 'customer',
-            customerId: ctx.actor.id ?? '',
+            // The account's, also when a colleague acting for it downloads (the actor is the person).
+            customerId: req.res!.locals.customer!.id,
           })
         : false,
     ),

@@ -1,0 +1,23 @@
+import path from 'node:path'
+import { Router } from 'express'
+import type { KabinetModule } from '../../module.ts'
+import { resolveActing } from './acting.ts'
+import { seedOrganisationsDemo } from './demo.ts'
+import { organisationRoutes } from './routes.ts'
+import { createOrganisationServices } from './service.ts'
+
+/**
+ * Organisations and representation (issue 21): colleagues of an account with roles and
+ * permissions per service, invitations, and a switcher for people who act for several
+ * accounts. Ownership stays with the account (the customer id every module keeps).
+ */
+export const organisationsModule: KabinetModule = {
+  name: 'organisations',
+  owns: { tables: ['account_members', 'account_invitations'] },
+  catalogues: path.join(import.meta.dirname, 'locales'),
+  afterSignIn: (deps) => resolveActing(createOrganisationServices(deps)),
+  demo: seedOrganisationsDemo,
+  routes(deps) {
+    return Router().use(organisationRoutes(deps, createOrganisationServices(deps)))
+  },
+}
