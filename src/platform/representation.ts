@@ -33,6 +33,8 @@ export interface Representation {
   accountName: string
   role: MemberRole
   permissions: readonly Permission[]
+  /** A colleague of the account, or another account's login it granted representation to. */
+  via: 'membership' | 'grant'
 }
 
 /** May the representative do `permission`? Acting for one's own account, always. */

@@ -4,6 +4,7 @@ import { createActivePerson } from '../../src/modules/accounts/index.ts'
 import type { DemoLogin } from '../../src/modules/tenants/index.ts'
 import { hashPassword } from '../../src/platform/passwords.ts'
 import { linkIn } from '../helpers/accounts.ts'
+import { PDF } from '../helpers/applications.ts'
 import {
   newContext,
   printJourneyDurations,
@@ -15,22 +16,37 @@ import {
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
 
 const JAN = { email: 'jan.kowalski@example.pl', password: 'Kolega z biura 2026' }
+const INSTALLER = { email: 'montazh@example.ru', password: 'Монтаж на крыше 2026' }
 
 /**
  * Issue 21's first journey in Polish: the demo company invites a colleague who may only
  * follow applications, he accepts with his own login and sees the company's cabinet
  * narrowed to that, and the company removes him again. Every page is checked by axe.
  */
-describe('colleagues of a company in the browser (pl)', () => {
+describe('colleagues and representatives in the browser (pl, ru)', () => {
   printJourneyDurations()
   let smtp: SmtpSink
   let app: BrowserApp
   let pl: DemoLogin
+  let ru: DemoLogin
 
   beforeAll(async () => {
     smtp = await startSmtpSink()
     app = await startBrowserApp({ smtpUrl: smtp.url })
     pl = app.logins.find((l) => l.url.includes('//pl.'))!
+    ru = app.logins.find((l) => l.url.includes('//ru.'))!
+    // An installer firm's login on the ru portal.
+    await withTenant(app.t.db.owner, ru.tenantId, async (trx) =>
+      createActivePerson(trx, {
+        tenant_id: ru.tenantId,
+        email: INSTALLER.email,
+        password_hash: await hashPassword(INSTALLER.password),
+        first_name: 'Монтаж-Сервис',
+        last_name: null,
+        preferred_locale: 'ru',
+        now: app.t.clock.now(),
+      }),
+    )
     // Jan registered on the portal earlier, as a private person.
     await withTenant(app.t.db.owner, pl.tenantId, async (trx) =>
       createActivePerson(trx, {
@@ -101,5 +117,61 @@ describe('colleagues of a company in the browser (pl)', () => {
     // His next page is his own account's.
     await step(jan, () => jan.goto(`${pl.url}/cabinet`))
     expect(await jan.getByTestId('acting-for').count()).toBe(0)
+  })
+
+  it('a company lets an installer file a connection application for it, then ends the grant and the installer is refused', async () => {
+    const company = await (await newContext(app.browser, { locale: 'ru-RU' })).newPage()
+    const installer = await (await newContext(app.browser, { locale: 'ru-RU' })).newPage()
+    await signInCustomer(company, ru)
+    await step(company, () => company.goto(`${ru.url}/cabinet`))
+    await step(company, () => company.getByRole('link', { name: 'Представители' }).click())
+    await step(company, () => company.getByRole('button', { name: 'Выдать доверенность' }).click())
+    await company.getByLabel('Адрес электронной почты учётной записи представителя').fill(INSTALLER.email)
+    await company.getByLabel('Заявки', { exact: true }).check()
+    await company.getByLabel('Заявки — подача и отзыв заявок').check()
+    await step(company, () => company.getByRole('button', { name: 'Предложить доверенность' }).click())
+    expect(await company.getByTestId('flash').textContent()).toContain(INSTALLER.email)
+
+    // The installer accepts in its own cabinet and switches to the company.
+    await installer.goto(`${ru.url}/login`)
+    await installer.locator('#login').fill(INSTALLER.email)
+    await installer.locator('#password').fill(INSTALLER.password)
+    await installer.locator('main button[type="submit"]').first().click()
+    await installer.waitForURL((url) => url.pathname !== '/login')
+    await step(installer, () => installer.goto(`${ru.url}/account/represented`))
+    await step(installer, () => installer.getByRole('button', { name: /Принять/ }).click())
+    await step(installer, () => installer.goto(`${ru.url}/account/acting`))
+    await installer.getByLabel('ООО «Солнечный двор»').check()
+    await step(installer, () => installer.getByRole('button', { name: 'Продолжить' }).click())
+    expect(await installer.getByTestId('acting-for').textContent()).toContain('Солнечный двор')
+
+    // It files the company's connection application.
+    await step(installer, () => installer.goto(`${ru.url}/services/applications`))
+    await step(installer, () => installer.getByTestId('new-application').click())
+    await step(installer, () =>
+      installer.getByRole('link', { name: 'ТП: юридическое лицо или ИП до 150 кВт' }).click(),
+    )
+    await step(installer, () => installer.getByTestId('start').click())
+    await installer.locator('#text').fill('Солнечная электростанция на крыше склада')
+    await installer.locator('#f_capacity').fill('50')
+    await installer.locator('#f_address').fill('г. Казань, ул. Садовая, 1')
+    for (const field of ['#doc_plan', '#doc_title'])
+      await installer
+        .locator(field)
+        .setInputFiles({ name: 'план.pdf', mimeType: 'application/pdf', buffer: PDF })
+    await step(installer, () => installer.getByTestId('send').click())
+    await installer.waitForURL(/\/sent$/)
+    const application = installer.url().replace(/\/sent$/, '')
+
+    // The company sees it as its own, and ends the grant.
+    await step(company, () => company.goto(application))
+    await step(company, () => company.goto(`${ru.url}/account/representatives`))
+    await step(company, () => company.getByRole('button', { name: /Прекратить сейчас/ }).click())
+    expect(await company.getByTestId('flash').textContent()).toContain('Доверенность прекращена')
+
+    // The installer's next request for it is refused.
+    const refused = await installer.goto(application)
+    expect(refused?.status()).toBe(404)
+    expect(await installer.getByTestId('acting-for').count()).toBe(0)
   })
 })

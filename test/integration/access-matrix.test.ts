@@ -92,6 +92,14 @@ const MATRIX: Record<string, Expectation> = {
   'POST /account/colleagues/:id': OWNER(P),
   'POST /account/colleagues/:id/remove': OWNER(P),
   'GET /account/acting': CUSTOMER(G),
+  // Representation: the owner granted applications to `leaving` and to the other customer.
+  'GET /account/representatives': CUSTOMER(G),
+  'GET /account/representatives/new': CUSTOMER(G),
+  'POST /account/representatives/new': CUSTOMER(P),
+  'POST /account/representatives/:id/end': OWNER(P),
+  'GET /account/represented': CUSTOMER(G),
+  // The other customer holds the grant it ends; to the owner it is no grant of theirs.
+  'POST /account/represented/:id/:action': { ...CUSTOMER(P), owner: 'hidden' },
   // An empty form names no account to act for.
   'POST /account/acting': { ...CUSTOMER(P), owner: 'hidden', otherCustomer: 'hidden' },
   // The link's page answers anyone (410 for a token that is not one); accepting needs a customer's login.
@@ -493,7 +501,27 @@ async function colleagues(
       expires_at: new Date('2030-01-01T00:00:00Z'),
     })
     .returning<{ id: string }[]>('id')
-  return { colleague: members[0]!.id, leavingColleague: members[1]!.id, invitation: invitation!.id }
+  const grants = await trx('representation_grants')
+    .insert(
+      [leaving, colleague].map((person) => ({
+        tenant_id: tenantId,
+        grantor_id: accountId,
+        representative_email: `rep-${person}@example.com`,
+        representative_id: person,
+        service: 'applications',
+        permissions: ['applications:view'],
+        status: 'active',
+        period: trx.raw(`tstzrange('2026-11-01', '2027-11-01', '[)')`),
+      })),
+    )
+    .returning<{ id: string }[]>('id')
+  return {
+    colleague: members[0]!.id,
+    leavingColleague: members[1]!.id,
+    invitation: invitation!.id,
+    grantGiven: grants[0]!.id,
+    grantHeld: grants[1]!.id,
+  }
 }
 
 async function marketRegistration(
@@ -830,6 +858,8 @@ describe('access matrix: every route × every kind of visitor', () => {
     const prefixes: [string, string | undefined][] = [
       ['/admin/customers/', from.owner ?? from.customer],
       ['/account/colleagues/invitations/', from.invitation],
+      ['/account/representatives/', from.grantGiven],
+      ['/account/represented/', from.grantHeld],
       ['/account/colleagues/', path.endsWith('/remove') ? from.leavingColleague : from.colleague],
       ['/admin/access-requests/', from.request],
       ['/admin/enrolments/', from.enrolment],
@@ -864,7 +894,7 @@ describe('access matrix: every route × every kind of visitor', () => {
       .replace(':day', '2026-11-23')
       .replace(':code', path.startsWith('/admin/application-types/') ? 'tp15' : 'applications')
       .replace(':year', '2027')
-      .replace(':action', 'resend')
+      .replace(':action', path.startsWith('/account/represented/') ? 'end' : 'resend')
   }
 
   it('has a row for every route the app answers, and no row for a route it does not', () => {

@@ -28,11 +28,24 @@ const PASSWORD = 'słoneczny poranek 12'
  */
 const BUDGETS: Record<
   string,
-  { queries: number; statements: number; transactions: number; who: 'customer' | 'staff' }
+  { queries: number; statements: number; transactions: number; who: 'customer' | 'staff' | 'colleague' }
 > = {
   'GET /cabinet': { queries: 2, statements: 6, transactions: 1, who: 'customer' },
   'GET /services/applications': { queries: 4, statements: 8, transactions: 1, who: 'customer' },
   'GET /services/applications/:id': { queries: 8, statements: 12, transactions: 1, who: 'customer' },
+  // Acting for the account costs what checks that one still may: the membership and the account.
+  'GET /services/applications as colleague': {
+    queries: 6,
+    statements: 10,
+    transactions: 1,
+    who: 'colleague',
+  },
+  'GET /services/applications/:id as colleague': {
+    queries: 10,
+    statements: 14,
+    transactions: 1,
+    who: 'colleague',
+  },
   'GET /services/pgb': { queries: 4, statements: 8, transactions: 1, who: 'customer' },
   'GET /services/pgb/units/:unit/days/:day': { queries: 5, statements: 9, transactions: 1, who: 'customer' },
   'GET /admin/applications': { queries: 4, statements: 8, transactions: 1, who: 'staff' },
@@ -144,6 +157,7 @@ describe('round trips per page', () => {
   const ids: Record<string, string> = {}
   let customer: Awaited<ReturnType<typeof signedIn>>
   let staff: Awaited<ReturnType<typeof operatorSignIn>>['agent']
+  let colleague: Awaited<ReturnType<typeof signedIn>>
 
   beforeAll(async () => {
     smtp = await startSmtpSink()
@@ -174,6 +188,26 @@ describe('round trips per page', () => {
     ids.member = await withTenant(one.db.owner, tenant.id, (trx) => registrationWithUnits(trx, tenant.id))
     customer = await signedIn(two, host, 'budget@example.com', PASSWORD)
     staff = (await operatorSignIn(two, host, await createOperator(two, tenant.id, 'operator'))).agent
+    // A colleague who may follow the customer's applications, acting for them.
+    await registerConfirmed(one, smtp, host, 'budget-colleague@example.com', PASSWORD)
+    const account = await withTenant(one.db.owner, tenant.id, async (trx) => {
+      const [owner, person] = await Promise.all(
+        ['budget@example.com', 'budget-colleague@example.com'].map((email) =>
+          trx('customers').where({ email }).first<{ id: string }>('id'),
+        ),
+      )
+      await trx('account_members').insert({
+        tenant_id: tenant.id,
+        account_id: owner!.id,
+        person_id: person!.id,
+        role: 'colleague',
+        permissions: ['applications:view'],
+      })
+      return owner!.id
+    })
+    colleague = await signedIn(two, host, 'budget-colleague@example.com', PASSWORD)
+    await colleague.get('/account/acting')
+    expect((await colleague.post('/account/acting', { account })).status).toBe(303)
   })
   afterAll(async () => {
     await two.close()
@@ -184,12 +218,13 @@ describe('round trips per page', () => {
   it.each(Object.entries(BUDGETS))('%s stays within its budget', async (route, budget) => {
     const path = route
       .replace(/^GET /, '')
+      .replace(/ as colleague$/, '')
       .replace(':id', ids.id!)
       .replace(':unit', ids.unit!)
       .replace(':meter', ids.meter!)
       .replace(':member', ids.member!)
       .replace(':day', '2026-11-23')
-    const agent = budget.who === 'customer' ? customer : staff
+    const agent = { customer, staff, colleague }[budget.who]
     // Once to warm the caches a page may use (tenant settings, the session's first touch), then measured.
     expect((await agent.get(path)).status).toBe(200)
     const cost = await costOf(two, () => agent.get(path))

@@ -3,6 +3,8 @@ import { Router } from 'express'
 import type { KabinetModule } from '../../module.ts'
 import { resolveActing } from './acting.ts'
 import { seedOrganisationsDemo } from './demo.ts'
+import { grantRoutes } from './grants.routes.ts'
+import { createGrantServices } from './grants.service.ts'
 import { organisationRoutes } from './routes.ts'
 import { createOrganisationServices } from './service.ts'
 
@@ -13,11 +15,14 @@ import { createOrganisationServices } from './service.ts'
  */
 export const organisationsModule: KabinetModule = {
   name: 'organisations',
-  owns: { tables: ['account_members', 'account_invitations'] },
+  owns: { tables: ['account_members', 'account_invitations', 'representation_grants'] },
   catalogues: path.join(import.meta.dirname, 'locales'),
   afterSignIn: (deps) => resolveActing(createOrganisationServices(deps)),
   demo: seedOrganisationsDemo,
   routes(deps) {
-    return Router().use(organisationRoutes(deps, createOrganisationServices(deps)))
+    return Router().use(
+      organisationRoutes(deps, createOrganisationServices(deps)),
+      grantRoutes(deps, createGrantServices(deps)),
+    )
   },
 }

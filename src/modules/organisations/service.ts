@@ -10,6 +10,7 @@ import type { Outbox } from '../../platform/mail/outbox.ts'
 import type { MemberRole, Permission, Representation } from '../../platform/representation.ts'
 import { hashToken, newLinkToken } from '../../platform/tokens.ts'
 import { customerContacts, customerRow, displayName, type CustomerRow } from '../accounts/index.ts'
+import { createGrantServices } from './grants.service.ts'
 import {
   currentMembers,
   currentMembership,
@@ -23,6 +24,9 @@ type OrgDeps = { db: Knex; clock: Clock; outbox: Outbox; i18n: I18n }
 
 /** An invitation is good for seven days (like DataHub's), then asks to be sent again. */
 export const INVITATION_DAYS = 7
+
+/** How a person stands to an account they may act for. */
+export type AccountRole = MemberRole | 'representative'
 
 export interface Grant {
   role: MemberRole
@@ -44,6 +48,7 @@ const stored = (grant: Grant) => ({
 })
 
 export function createOrganisationServices(deps: OrgDeps) {
+  const grants = createGrantServices(deps)
   const inTenant = <T>(ctx: RequestContext, fn: (trx: Knex.Transaction) => Promise<T>) =>
     withTenant(deps.db, ctx.tenant.id, fn)
 
@@ -298,23 +303,26 @@ export function createOrganisationServices(deps: OrgDeps) {
       })
     },
 
-    /** The accounts a person may act for besides their own, with the role in each. */
+    /** The accounts a person may act for besides their own: as a member (with the role) or a representative. */
     accountsOf(ctx: RequestContext, personId: string) {
       return inTenant(ctx, async (trx) => {
         const memberships = await membershipsOf(trx, personId)
-        const names = await customerContacts(
-          trx,
-          memberships.map((m) => m.account_id),
+        const represented = (await grants.representedBy(trx, personId)).filter(
+          (id) => !memberships.some((m) => m.account_id === id),
         )
-        return memberships.map((m) => ({
-          accountId: m.account_id,
-          name: names.get(m.account_id)?.name ?? '',
-          role: m.role,
-        }))
+        const names = await customerContacts(trx, [...memberships.map((m) => m.account_id), ...represented])
+        const accounts: { accountId: string; role: AccountRole }[] = [
+          ...memberships.map((m) => ({ accountId: m.account_id, role: m.role })),
+          ...represented.map((id) => ({ accountId: id, role: 'representative' as const })),
+        ]
+        return accounts.map((a) => ({ ...a, name: names.get(a.accountId)?.name ?? '' }))
       })
     },
 
-    /** The account a person acts for and what they may do there, if they still may. */
+    /**
+     * The account a person acts for and what they may do there, if they still may: as its
+     * member, else through grants current at this moment.
+     */
     acting(
       ctx: RequestContext,
       personId: string,
@@ -322,7 +330,8 @@ export function createOrganisationServices(deps: OrgDeps) {
     ): Promise<{ account: CustomerRow; representation: Representation } | undefined> {
       return inTenant(ctx, async (trx) => {
         const m = await currentMembership(trx, accountId, personId)
-        if (!m) return undefined
+        const held = m ? [] : await grants.heldFor(trx, personId, accountId)
+        if (!m && !held.length) return undefined
         const account = await customerRow(trx, accountId)
         if (!account || account.status !== 'active') return undefined
         return {
@@ -330,8 +339,9 @@ export function createOrganisationServices(deps: OrgDeps) {
           representation: {
             accountId,
             accountName: displayName(account),
-            role: m.role,
-            permissions: m.permissions,
+            role: m?.role ?? 'colleague',
+            permissions: m?.permissions ?? held,
+            via: m ? 'membership' : 'grant',
           },
         }
       })

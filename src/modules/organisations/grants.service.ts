@@ -1,0 +1,282 @@
+import type { Knex } from 'knex'
+import { withTenant } from '../../db/tenant-scope.ts'
+import { audit } from '../../platform/audit.ts'
+import type { Clock } from '../../platform/clock.ts'
+import type { RequestContext } from '../../platform/context.ts'
+import { InvalidFieldError } from '../../platform/errors.ts'
+import type { I18n } from '../../platform/i18n/index.ts'
+import { announceSessionsEnded } from '../../platform/live.ts'
+import { mailTo } from '../../platform/mail/links.ts'
+import type { Outbox } from '../../platform/mail/outbox.ts'
+import type { Permission } from '../../platform/representation.ts'
+import type { ServiceCode } from '../../platform/tenancy/settings.ts'
+import { customerContacts, customerRow, displayName, type CustomerRow } from '../accounts/index.ts'
+
+type GrantDeps = { db: Knex; clock: Clock; outbox: Outbox; i18n: I18n }
+
+export type GrantStatus = 'offered' | 'active' | 'declined' | 'ended'
+
+export interface GrantRow {
+  id: string
+  grantor_id: string
+  representative_email: string
+  representative_id: string | null
+  service: ServiceCode
+  permissions: Permission[]
+  starts: Date | null
+  ends: Date | null
+  status: GrantStatus
+  created_at: Date
+  accepted_at: Date | null
+  ended_at: Date | null
+  ended_by: string | null
+}
+
+export interface GrantOffer {
+  email: string
+  service: ServiceCode
+  permissions: readonly Permission[]
+  /** [starts, ends): the tenant's midnights of the first day and of the day after the last. */
+  starts: Date
+  ends: Date
+}
+
+/** A grant as a side sees it: the other party's name, and whether it holds now. */
+export interface GrantView extends GrantRow {
+  party: string
+  /** Acting under it is possible right now. */
+  current: boolean
+  /** Not ended and not past its end: either side may still end it. */
+  open: boolean
+  /** Accepted, but its days are over. */
+  expired: boolean
+  /** The last day it covers (the instant before its end), none when it kept no days. */
+  last: Date | null
+}
+
+/** The columns every read takes: the period as its two bounds (an ended-early grant may be empty). */
+const COLUMNS = [
+  'id',
+  'grantor_id',
+  'representative_email',
+  'representative_id',
+  'service',
+  'permissions',
+  'status',
+  'created_at',
+  'accepted_at',
+  'ended_at',
+  'ended_by',
+] as const
+
+function grants(trx: Knex.Transaction) {
+  return trx('representation_grants').select(
+    ...COLUMNS,
+    trx.raw('lower(period) AS starts'),
+    trx.raw('upper(period) AS ends'),
+  )
+}
+
+/** The database's refusal of a second PGB scheduler over the same days, said beside the period. */
+function overlapRefused(err: unknown): never {
+  if ((err as { code?: string }).code === '23P01')
+    throw new InvalidFieldError('from', 'organisations.errors.overlap')
+  throw err
+}
+
+/**
+ * Representation between accounts (issue 21 item 5). A grant is offered to an email
+ * address — the same whether or not an account has it — and the account behind it
+ * accepts. What a grant allows holds only while `now` is inside its period: an expired
+ * grant needs no job to end it.
+ */
+export function createGrantServices(deps: GrantDeps) {
+  const inTenant = <T>(ctx: RequestContext, fn: (trx: Knex.Transaction) => Promise<T>) =>
+    withTenant(deps.db, ctx.tenant.id, fn)
+  const isCurrent = (g: GrantRow, now: Date) =>
+    g.status === 'active' && g.starts !== null && g.ends !== null && g.starts <= now && now < g.ends
+
+  async function viewed(trx: Knex.Transaction, rows: GrantRow[], side: 'grantor' | 'representative') {
+    const ids = rows.map((g) => (side === 'grantor' ? g.representative_id : g.grantor_id)).filter(Boolean)
+    const names = await customerContacts(trx, ids as string[])
+    const now = deps.clock.now()
+    return rows.map((g): GrantView => ({
+      ...g,
+      party:
+        side === 'grantor'
+          ? (g.representative_id && names.get(g.representative_id)?.name) || g.representative_email
+          : (names.get(g.grantor_id)?.name ?? ''),
+      current: isCurrent(g, now),
+      open: (g.status === 'offered' || g.status === 'active') && g.ends !== null && g.ends > now,
+      expired: g.status === 'active' && g.ends !== null && g.ends <= now,
+      last: g.starts && g.ends && g.ends > g.starts ? new Date(g.ends.getTime() - 1) : null,
+    }))
+  }
+
+  return {
+    /** The grants an account made, newest period first, with who represents it. */
+    grantsBy(ctx: RequestContext, grantorId: string) {
+      return inTenant(ctx, async (trx) =>
+        viewed(
+          trx,
+          await grants(trx)
+            .where({ grantor_id: grantorId })
+            .orderByRaw('lower(period) DESC, created_at DESC'),
+          'grantor',
+        ),
+      )
+    },
+
+    /** What a person is offered (to their address) and the grants they hold. */
+    grantsTo(ctx: RequestContext, person: CustomerRow) {
+      return inTenant(ctx, async (trx) => {
+        const rows: GrantRow[] = await grants(trx)
+          .where((q) => {
+            void q.where({ representative_id: person.id }).orWhere((o) => {
+              void o
+                .where({ status: 'offered' })
+                .whereRaw('lower(representative_email) = lower(?)', [person.email])
+            })
+          })
+          .whereNot({ grantor_id: person.id })
+          .orderByRaw('lower(period) DESC, created_at DESC')
+        const now = deps.clock.now()
+        const views = await viewed(trx, rows, 'representative')
+        return {
+          offers: views.filter((g) => g.status === 'offered' && g.ends !== null && g.ends > now),
+          held: views.filter((g) => g.status !== 'offered'),
+        }
+      })
+    },
+
+    offer(ctx: RequestContext, grantorId: string, offer: GrantOffer) {
+      return inTenant(ctx, async (trx) => {
+        const [row] = await trx('representation_grants')
+          .insert({
+            tenant_id: ctx.tenant.id,
+            grantor_id: grantorId,
+            representative_email: offer.email,
+            service: offer.service,
+            permissions: [...new Set(offer.permissions)],
+            period: trx.raw(`tstzrange(?, ?, '[)')`, [offer.starts, offer.ends]),
+            created_by: ctx.actor.id,
+            created_at: deps.clock.now(),
+          })
+          .returning<{ id: string }[]>('id')
+          .catch(overlapRefused)
+        await audit(trx, ctx, {
+          action: 'organisations.grant-offered',
+          targetType: 'customer',
+          targetId: grantorId,
+          details: {
+            grant: row!.id,
+            email: offer.email,
+            service: offer.service,
+            permissions: offer.permissions,
+          },
+        })
+        const grantor = await customerRow(trx, grantorId)
+        await mailTo(
+          trx,
+          deps,
+          ctx,
+          { email: offer.email, locale: null },
+          'organisations.mail.grantOffered',
+          (m) => ({
+            account: grantor ? displayName(grantor) : '',
+            service: m.t(`services.${offer.service}.name`),
+            from: m.fmt.date(offer.starts),
+            until: m.fmt.date(new Date(offer.ends.getTime() - 1)),
+            link: m.link('/account/represented'),
+          }),
+        )
+        return row!.id
+      })
+    },
+
+    /** The addressee accepts an offer that has not ended; never for their own account. */
+    accept(ctx: RequestContext, id: string, person: CustomerRow) {
+      return inTenant(ctx, async (trx) => {
+        const updated = await trx('representation_grants')
+          .where({ id, status: 'offered' })
+          .whereRaw('lower(representative_email) = lower(?)', [person.email])
+          .whereNot({ grantor_id: person.id })
+          .whereRaw('upper(period) > ?', [deps.clock.now()])
+          .update({ status: 'active', representative_id: person.id, accepted_at: deps.clock.now() })
+          .returning<{ grantor_id: string }[]>('grantor_id')
+        if (!updated.length) return false
+        await audit(trx, ctx, {
+          action: 'organisations.grant-accepted',
+          targetType: 'customer',
+          targetId: updated[0]!.grantor_id,
+          details: { grant: id },
+        })
+        return true
+      })
+    },
+
+    /** The addressee declines: the offer is gone and its days are free again. */
+    decline(ctx: RequestContext, id: string, person: CustomerRow) {
+      return inTenant(ctx, async (trx) => {
+        const n = await trx('representation_grants')
+          .where({ id, status: 'offered' })
+          .whereRaw('lower(representative_email) = lower(?)', [person.email])
+          .update({ status: 'declined', ended_at: deps.clock.now(), ended_by: 'representative' })
+        return n > 0
+      })
+    },
+
+    /**
+     * Either side ends a grant at once: its period is cut at now (a grant that had not
+     * begun keeps no days), the row stays, and the representative's open pages close.
+     */
+    end(ctx: RequestContext, id: string, side: 'grantor' | 'representative', accountId: string) {
+      return inTenant(ctx, async (trx) => {
+        const now = deps.clock.now()
+        const [row] = await trx('representation_grants')
+          .where({ id, [side === 'grantor' ? 'grantor_id' : 'representative_id']: accountId })
+          .whereIn('status', ['offered', 'active'])
+          .whereRaw('upper(period) > ?', [now])
+          .update({
+            status: 'ended',
+            ended_at: now,
+            ended_by: side,
+            period: trx.raw(`tstzrange(lower(period), greatest(lower(period), ?::timestamptz), '[)')`, [now]),
+          })
+          .returning<{ grantor_id: string; representative_id: string | null }[]>([
+            'grantor_id',
+            'representative_id',
+          ])
+        if (!row) return false
+        await audit(trx, ctx, {
+          action: 'organisations.grant-ended',
+          targetType: 'customer',
+          targetId: row.grantor_id,
+          details: { grant: id, by: side },
+        })
+        if (row.representative_id) await announceSessionsEnded(trx, `customer:${row.representative_id}`)
+        return true
+      })
+    },
+
+    /** The permissions a person holds for an account through grants current at this moment. */
+    async heldFor(trx: Knex.Transaction, personId: string, accountId: string): Promise<Permission[]> {
+      const rows = await trx('representation_grants')
+        .where({ grantor_id: accountId, representative_id: personId, status: 'active' })
+        .whereRaw('period @> ?::timestamptz', [deps.clock.now()])
+        .select<{ permissions: Permission[] }[]>('permissions')
+      return [...new Set(rows.flatMap((r) => r.permissions))]
+    },
+
+    /** The accounts a person represents at this moment. */
+    async representedBy(trx: Knex.Transaction, personId: string): Promise<string[]> {
+      const rows = await trx('representation_grants')
+        .where({ representative_id: personId, status: 'active' })
+        .whereRaw('period @> ?::timestamptz', [deps.clock.now()])
+        .distinct<{ grantor_id: string }[]>('grantor_id')
+      return rows.map((r) => r.grantor_id)
+    },
+  }
+}
+
+export type GrantServices = ReturnType<typeof createGrantServices>
