@@ -24,6 +24,7 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('accepted_at', { useTz: true })
     t.timestamp('ended_at', { useTz: true })
     t.text('ended_by')
+    t.text('end_reason')
     t.index(['tenant_id', 'grantor_id', 'status'])
   })
   await tenantReference(knex, 'representation_grants', 'grantor_id', 'customers', { onDelete: 'cascade' })

@@ -9,6 +9,7 @@ import {
   newContext,
   printJourneyDurations,
   signInCustomer,
+  signInStaff,
   startBrowserApp,
   step,
   type BrowserApp,
@@ -173,5 +174,16 @@ describe('colleagues and representatives in the browser (pl, ru)', () => {
     const refused = await installer.goto(application)
     expect(refused?.status()).toBe(404)
     expect(await installer.getByTestId('acting-for').count()).toBe(0)
+
+    // Staff see the ended grant on the company's page of people and representation.
+    const staff = await (await newContext(app.browser, { locale: 'ru-RU' })).newPage()
+    app.t.clock.set(new Date(app.t.clock.now().getTime() + 30_000))
+    await signInStaff(staff, ru, app.t.clock)
+    const companyId = await withTenant(app.t.db.owner, ru.tenantId, (trx) =>
+      trx('customers').where({ email: ru.customerEmail }).first<{ id: string }>('id'),
+    )
+    await step(staff, () => staff.goto(`${ru.url}/admin/customers/${companyId.id}`))
+    await step(staff, () => staff.getByTestId('people-link').click())
+    expect(await staff.locator('main').textContent()).toContain('Монтаж-Сервис')
   })
 })

@@ -250,6 +250,9 @@ const MATRIX: Record<string, Expectation> = {
   'GET /admin/customers.csv': STAFF(G),
   'GET /admin/customers/:id': STAFF(G),
   'POST /admin/customers/:id': { ...STAFF(P), clerk: 'hidden', admin: 'hidden' },
+  'GET /admin/customers/:id/people': STAFF(G),
+  // No grant is named (the address keeps ':grant'): staff find nothing to end.
+  'POST /admin/customers/:id/people/grants/:grant/end': { ...STAFF(P), clerk: 'hidden', admin: 'hidden' },
   'GET /admin/settings': STAFF(G, true),
   'GET /admin/audit': STAFF(G, true),
   'GET /admin/audit.csv': STAFF(G, true),

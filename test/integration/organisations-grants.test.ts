@@ -4,6 +4,7 @@ import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
 import { postApplication, READING, seedType } from '../helpers/applications.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
+import { createOperator, operatorSignIn } from '../helpers/operators.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
 
 const PASSWORD = 'pełnomocnik 2026 lipiec'
@@ -83,7 +84,16 @@ describe('representation: an account lets another act for it in one service, for
       expect(sent.status).toBe(303)
       return /applications\/([0-9a-f-]{36})\/sent/.exec(sent.headers.location!)![1]!
     }
-    return { tenant, emails, as, idOf, rows, offer, acceptAndSwitch, submit }
+    /** The household's application, and the installer granted to see it, acting for the household. */
+    const installerFollowsAnApplication = async () => {
+      const household = await as('household')
+      const id = await submit(household, 'Ours')
+      await offer(household, 'installer', 'applications', ['applications:view'])
+      const installer = await acceptAndSwitch('installer')
+      expect((await installer.get(`/services/applications/${id}`)).status).toBe(200)
+      return { household, id, installer }
+    }
+    return { tenant, emails, as, idOf, rows, offer, acceptAndSwitch, submit, installerFollowsAnApplication }
   }
 
   beforeAll(async () => {
@@ -131,11 +141,7 @@ describe('representation: an account lets another act for it in one service, for
 
   it('ending a grant refuses the representative’s next request and keeps the grant, cut at that moment', async () => {
     const w = await world()
-    const household = await w.as('household')
-    const id = await w.submit(household, 'Ours')
-    await w.offer(household, 'installer', 'applications', ['applications:view'])
-    const installer = await w.acceptAndSwitch('installer')
-    expect((await installer.get(`/services/applications/${id}`)).status).toBe(200)
+    const { household, id, installer } = await w.installerFollowsAnApplication()
 
     const page = await household.get('/account/representatives')
     const grant = /representatives\/([0-9a-f-]{36})\/end/.exec(page.text)![1]!
@@ -247,5 +253,49 @@ describe('representation: an account lets another act for it in one service, for
     expect(await w.rows()).toEqual([])
     await new Promise((r) => setTimeout(r, 300))
     expect(smtp.messages.length).toBe(before)
+  })
+
+  it('staff see a customer’s people and grants and end a grant with a reason, audited', async () => {
+    const w = await world()
+    const { household, id, installer } = await w.installerFollowsAnApplication()
+
+    const staff = (await operatorSignIn(t, w.tenant.host, await createOperator(t, w.tenant.id, 'operator')))
+      .agent
+    const customer = await w.idOf('household')
+    expect((await staff.get(`/admin/customers/${customer}`)).text).toContain('data-testid="people-link"')
+    const page = await staff.get(`/admin/customers/${customer}/people`)
+    expect(page.status).toBe(200)
+    expect(page.text).toContain(w.emails.installer)
+    const grant = /people\/grants\/([0-9a-f-]{36})\/end/.exec(page.text)![1]!
+
+    // No reason: 422 beside the field, nothing ended.
+    const refused = await staff.post(`/admin/customers/${customer}/people/grants/${grant}/end`, {
+      reason: ' ',
+    })
+    expect(refused.status).toBe(422)
+    expect(refused.text).toContain(`href="#reason-${grant}"`)
+    expect((await w.rows())[0]!.status).toBe('active')
+
+    await staff.get(`/admin/customers/${customer}/people`)
+    const ended = await staff.post(`/admin/customers/${customer}/people/grants/${grant}/end`, {
+      reason: 'The household phoned: the installer no longer works for them',
+    })
+    expect(ended.status).toBe(303)
+    expect((await installer.get(`/services/applications/${id}`)).status).toBe(404)
+    const row = await withTenant(t.db.owner, w.tenant.id, (trx) =>
+      trx('representation_grants').where({ id: grant }).first('status', 'ended_by', 'end_reason'),
+    )
+    expect(row).toEqual({
+      status: 'ended',
+      ended_by: 'operator',
+      end_reason: 'The household phoned: the installer no longer works for them',
+    })
+    const audited = await withTenant(t.db.owner, w.tenant.id, (trx) =>
+      trx('audit_log').where({ action: 'organisations.grant-ended' }).first('actor_type', 'details'),
+    )
+    expect(audited.actor_type).toBe('operator')
+    expect(audited.details.reason).toBe('The household phoned: the installer no longer works for them')
+    // Both sides see why.
+    expect((await household.get('/account/representatives')).text).toContain('no longer works for them')
   })
 })

@@ -30,6 +30,7 @@ export interface GrantRow {
   accepted_at: Date | null
   ended_at: Date | null
   ended_by: string | null
+  end_reason: string | null
 }
 
 export interface GrantOffer {
@@ -67,6 +68,7 @@ const COLUMNS = [
   'accepted_at',
   'ended_at',
   'ended_by',
+  'end_reason',
 ] as const
 
 function grants(trx: Knex.Transaction) {
@@ -111,6 +113,46 @@ export function createGrantServices(deps: GrantDeps) {
       expired: g.status === 'active' && g.ends !== null && g.ends <= now,
       last: g.starts && g.ends && g.ends > g.starts ? new Date(g.ends.getTime() - 1) : null,
     }))
+  }
+
+  /**
+   * Ends one open grant that `whose` allows: its period cut at now (a grant that had not
+   * begun keeps no days), the row kept, audited, and the representative's open pages closed.
+   */
+  async function endOne(
+    trx: Knex.Transaction,
+    ctx: RequestContext,
+    id: string,
+    by: 'grantor' | 'representative' | 'operator',
+    reason: string | null,
+    whose: (q: Knex.QueryBuilder) => void,
+  ): Promise<boolean> {
+    const now = deps.clock.now()
+    const [row] = await trx('representation_grants')
+      .where({ id })
+      .where(whose)
+      .whereIn('status', ['offered', 'active'])
+      .whereRaw('upper(period) > ?', [now])
+      .update({
+        status: 'ended',
+        ended_at: now,
+        ended_by: by,
+        end_reason: reason,
+        period: trx.raw(`tstzrange(lower(period), greatest(lower(period), ?::timestamptz), '[)')`, [now]),
+      })
+      .returning<{ grantor_id: string; representative_id: string | null }[]>([
+        'grantor_id',
+        'representative_id',
+      ])
+    if (!row) return false
+    await audit(trx, ctx, {
+      action: 'organisations.grant-ended',
+      targetType: 'customer',
+      targetId: row.grantor_id,
+      details: { grant: id, by, ...(reason ? { reason } : {}) },
+    })
+    if (row.representative_id) await announceSessionsEnded(trx, `customer:${row.representative_id}`)
+    return true
   }
 
   return {
@@ -227,36 +269,36 @@ export function createGrantServices(deps: GrantDeps) {
     },
 
     /**
-     * Either side ends a grant at once: its period is cut at now (a grant that had not
-     * begun keeps no days), the row stays, and the representative's open pages close.
+     * Either side ends a grant at once (see `endOne`).
      */
     end(ctx: RequestContext, id: string, side: 'grantor' | 'representative', accountId: string) {
+      return inTenant(ctx, (trx) =>
+        endOne(trx, ctx, id, side, null, (q) => {
+          void q.where(side === 'grantor' ? 'grantor_id' : 'representative_id', accountId)
+        }),
+      )
+    },
+
+    /** Staff's view of one customer: the grants it gave and those it holds, past ones included. */
+    grantsOfCustomer(ctx: RequestContext, customerId: string) {
       return inTenant(ctx, async (trx) => {
-        const now = deps.clock.now()
-        const [row] = await trx('representation_grants')
-          .where({ id, [side === 'grantor' ? 'grantor_id' : 'representative_id']: accountId })
-          .whereIn('status', ['offered', 'active'])
-          .whereRaw('upper(period) > ?', [now])
-          .update({
-            status: 'ended',
-            ended_at: now,
-            ended_by: side,
-            period: trx.raw(`tstzrange(lower(period), greatest(lower(period), ?::timestamptz), '[)')`, [now]),
-          })
-          .returning<{ grantor_id: string; representative_id: string | null }[]>([
-            'grantor_id',
-            'representative_id',
-          ])
-        if (!row) return false
-        await audit(trx, ctx, {
-          action: 'organisations.grant-ended',
-          targetType: 'customer',
-          targetId: row.grantor_id,
-          details: { grant: id, by: side },
-        })
-        if (row.representative_id) await announceSessionsEnded(trx, `customer:${row.representative_id}`)
-        return true
+        const given: GrantRow[] = await grants(trx)
+          .where({ grantor_id: customerId })
+          .orderByRaw('lower(period) DESC, created_at DESC')
+        const held: GrantRow[] = await grants(trx)
+          .where({ representative_id: customerId })
+          .orderByRaw('lower(period) DESC, created_at DESC')
+        return { given: await viewed(trx, given, 'grantor'), held: await viewed(trx, held, 'representative') }
       })
+    },
+
+    /** Staff end a grant of the customer's (either side), with the reason, audited. */
+    endByStaff(ctx: RequestContext, customerId: string, id: string, reason: string) {
+      return inTenant(ctx, (trx) =>
+        endOne(trx, ctx, id, 'operator', reason, (q) => {
+          void q.where({ grantor_id: customerId }).orWhere({ representative_id: customerId })
+        }),
+      )
     },
 
     /** The permissions a person holds for an account through grants current at this moment. */

@@ -2,6 +2,7 @@ import path from 'node:path'
 import { Router } from 'express'
 import type { KabinetModule } from '../../module.ts'
 import { resolveActing } from './acting.ts'
+import { organisationAdminRoutes } from './admin.routes.ts'
 import { seedOrganisationsDemo } from './demo.ts'
 import { grantRoutes } from './grants.routes.ts'
 import { createGrantServices } from './grants.service.ts'
@@ -20,9 +21,12 @@ export const organisationsModule: KabinetModule = {
   afterSignIn: (deps) => resolveActing(createOrganisationServices(deps)),
   demo: seedOrganisationsDemo,
   routes(deps) {
+    const orgs = createOrganisationServices(deps)
+    const grants = createGrantServices(deps)
     return Router().use(
-      organisationRoutes(deps, createOrganisationServices(deps)),
-      grantRoutes(deps, createGrantServices(deps)),
+      organisationRoutes(deps, orgs),
+      grantRoutes(deps, grants),
+      organisationAdminRoutes(deps, orgs, grants),
     )
   },
 }

@@ -303,6 +303,30 @@ export function createOrganisationServices(deps: OrgDeps) {
       })
     },
 
+    /** Staff's view of one customer: its colleagues and the accounts it is a colleague in, past ones included. */
+    peopleOf(ctx: RequestContext, customerId: string) {
+      return inTenant(ctx, async (trx) => {
+        const rows = await trx('account_members')
+          .where({ account_id: customerId })
+          .orWhere({ person_id: customerId })
+          .orderBy('created_at', 'desc')
+          .select<MemberRow[]>('*')
+        const names = await customerContacts(
+          trx,
+          rows.flatMap((m) => [m.account_id, m.person_id]),
+        )
+        const named = (m: MemberRow, other: string) => ({
+          ...m,
+          name: names.get(other)?.name ?? '',
+          email: names.get(other)?.email ?? '',
+        })
+        return {
+          colleagues: rows.filter((m) => m.account_id === customerId).map((m) => named(m, m.person_id)),
+          memberOf: rows.filter((m) => m.person_id === customerId).map((m) => named(m, m.account_id)),
+        }
+      })
+    },
+
     /** The accounts a person may act for besides their own: as a member (with the role) or a representative. */
     accountsOf(ctx: RequestContext, personId: string) {
       return inTenant(ctx, async (trx) => {
