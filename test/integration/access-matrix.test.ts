@@ -15,6 +15,7 @@ import {
   type Actor,
   type Agent,
   type Expectation,
+  type Outcome,
 } from '../helpers/access-matrix.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
 import { PDF, TP15, firstReceipt, multipart, postApplication, seedType } from '../helpers/applications.ts'
@@ -960,6 +961,105 @@ describe('access matrix: every route × every kind of visitor', () => {
     expect(mismatches).toEqual([])
     // About 1,300 requests, each route by each visitor: 10 s on a quiet 2-core machine,
     // three times that beside another test run; its time grows with the routes, not a wait.
+  }, 120_000)
+
+  /**
+   * Issue 21's visitors, each a person acting for the owner's account (or who did until a
+   * moment ago): what each may reach follows from the owner's row by the rules below, so a
+   * new route needs no new column. A colleague may see applications only; a representative
+   * holds a PGB grant to see schedules; a former colleague and a representative whose grant
+   * ended keep a session that still names the owner's account, and get only their own.
+   */
+  it('gives people acting for the owner what their role or grant allows, and former ones nothing of it', async () => {
+    const ADMIN_ONLY = /^\/account\/(services|colleagues|representatives)(\/|$)/
+    const allowedIn = (service: string, key: string) => {
+      const [method, path] = key.split(' ') as [string, string]
+      if (ADMIN_ONLY.test(path)) return 'hidden'
+      if (!path.startsWith('/services/')) return undefined
+      if (!path.startsWith(`/services/${service}`) || method === 'POST') return 'hidden'
+      return undefined
+    }
+    const VISITORS = {
+      colleague: (key: string) => allowedIn('applications', key) ?? MATRIX[key]!.owner,
+      representative: (key: string) => allowedIn('pgb', key) ?? MATRIX[key]!.owner,
+      // Their own account, like any other customer of the tenant — who holds no grant of the owner's.
+      formerColleague: (key: string) =>
+        key === 'POST /account/represented/:id/:action' ? 'hidden' : MATRIX[key]!.otherCustomer,
+      endedRepresentative: (key: string) =>
+        key === 'POST /account/represented/:id/:action' ? 'hidden' : MATRIX[key]!.otherCustomer,
+    } satisfies Record<string, (key: string) => Outcome>
+    const people = Object.fromEntries(
+      Object.keys(VISITORS).map((who) => [who, `${who.toLowerCase()}@example.com`]),
+    ) as Record<keyof typeof VISITORS, string>
+    for (const email of Object.values(people)) await registerConfirmed(t, smtp, a.host, email, PASSWORD)
+    const idOf: Record<string, string> = {}
+    await withTenant(t.db.owner, a.id, async (trx) => {
+      for (const [who, email] of Object.entries(people))
+        idOf[who] = String((await trx('customers').where({ email }).first('id')).id)
+      const member = (who: string) => ({
+        tenant_id: a.id,
+        account_id: ids.owner,
+        person_id: idOf[who],
+        role: 'colleague',
+        permissions: ['applications:view'],
+      })
+      await trx('account_members').insert([member('colleague'), member('formerColleague')])
+      const grant = (who: string, service: string, permissions: string[]) => ({
+        tenant_id: a.id,
+        grantor_id: ids.owner,
+        representative_email: people[who as keyof typeof VISITORS],
+        representative_id: idOf[who],
+        service,
+        permissions,
+        status: 'active',
+        period: trx.raw(`tstzrange('2026-11-01', '2027-11-01', '[)')`),
+      })
+      await trx('representation_grants').insert([
+        grant('representative', 'pgb', ['pgb:view']),
+        grant('endedRepresentative', 'applications', ['applications:view']),
+      ])
+    })
+    /** Signed in and acting for the owner (a former one's switch is refused: they stay themselves). */
+    const actingAgent = async (who: keyof typeof VISITORS) => {
+      const agent = await signedIn(t, a.host, people[who], PASSWORD)
+      await agent.get('/account/acting')
+      await agent.post('/account/acting', { account: ids.owner! })
+      await agent.get('/account/profile')
+      return agent
+    }
+    const agents = {} as Record<keyof typeof VISITORS, Agent>
+    for (const who of Object.keys(VISITORS) as (keyof typeof VISITORS)[]) agents[who] = await actingAgent(who)
+    // Their access ends while their sessions still name the owner's account.
+    await withTenant(t.db.owner, a.id, async (trx) => {
+      await trx('account_members')
+        .where({ person_id: idOf.formerColleague })
+        .update({ ended_at: new Date(0) })
+      await trx('representation_grants')
+        .where({ representative_id: idOf.endedRepresentative })
+        .update({ status: 'ended', period: trx.raw(`tstzrange(lower(period), lower(period), '[)')`) })
+    })
+
+    const ordered = [...routes].sort(
+      (x, y) => Number(SESSION_ENDING.has(routeKey(x))) - Number(SESSION_ENDING.has(routeKey(y))),
+    )
+    const mismatches: string[] = []
+    for (const route of ordered) {
+      const key = routeKey(route)
+      for (const who of Object.keys(VISITORS) as (keyof typeof VISITORS)[]) {
+        const expected = VISITORS[who](key)
+        const agent = SESSION_ENDING.has(key) ? await actingAgent(who) : agents[who]
+        const path = concrete(route.path)
+        let got: string
+        if (path.endsWith('/live')) got = await streamOutcome(server, a.host, path, cookieOf(agent))
+        else {
+          let req = route.method === 'GET' ? agent.raw.get(path) : agent.raw.post(path).type('form')
+          req = req.set('Host', a.host).set('Sec-Fetch-Site', 'same-origin')
+          got = outcomeOf(route.method === 'GET' ? await req : await req.send({ _csrf: agent.csrfToken }))
+        }
+        if (got !== expected) mismatches.push(`${key} as ${who}: expected ${expected}, got ${got}`)
+      }
+    }
+    expect(mismatches).toEqual([])
   }, 120_000)
 
   it('shows this tenant’s people nothing of another tenant’s records, whatever id they put in the address', async () => {
