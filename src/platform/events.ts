@@ -9,6 +9,15 @@ import type { RequestContext } from './context.ts'
 export interface DomainEventMap {
   /** A service token was used: the enrolment now belongs to this customer. */
   'enrolment.redeemed': { enrolmentId: string; customerId: string; service: string }
+  /**
+   * A customer was written to about their affairs in a service (`emailCustomer`): `copy`
+   * sends the same message to another person, in that person's language.
+   */
+  'customer.mailed': {
+    customerId: string
+    service: string
+    copy: (contact: { email: string; locale: string | null }) => Promise<void>
+  }
 }
 
 export type DomainEventName = keyof DomainEventMap

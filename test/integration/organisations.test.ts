@@ -328,4 +328,34 @@ describe('organisations: colleagues act for an account with the rights they were
     const olek = await w.as('olek')
     expect((await olek.get('/account/acting')).text).toContain('data-testid="only-own"')
   })
+
+  it('what the account is written about a service reaches the colleagues whose role covers it, in their language', async () => {
+    const w = await world()
+    await w.accept('anna', await w.invite('anna', { role: 'colleague', permissions: ['applications:view'] }))
+    await w.accept('olek', await w.invite('olek', { role: 'colleague', permissions: ['pgb:view'] }))
+    await withTenant(t.db.owner, w.tenant.id, (trx) =>
+      trx('customers').where({ email: w.emails.anna }).update({ preferred_locale: 'ru' }),
+    )
+    const owner = await w.as('owner')
+    const sent = await postApplication(owner, '/services/applications/new/reading', {
+      text: 'Meter 9',
+      action: 'submit',
+    })
+    expect(sent.status).toBe(303)
+    const isReceipt = (to: string) => (m: { envelopeTo: string[]; attachments: unknown[] }) =>
+      m.envelopeTo.includes(to) && m.attachments.length === 1
+    const ownerMail = await smtp.waitFor(isReceipt(w.emails.owner))
+    const annaMail = await smtp.waitFor(isReceipt(w.emails.anna))
+    expect(annaMail.subject).toContain('принята')
+    expect(ownerMail.subject).not.toContain('принята')
+    // One receipt stored, the same document in both.
+    const receipts = await withTenant(t.db.owner, w.tenant.id, (trx) =>
+      trx('application_receipts').select('id'),
+    )
+    expect(receipts).toHaveLength(1)
+    await new Promise((r) => setTimeout(r, 500))
+    expect(smtp.messages.filter((m) => m.envelopeTo.includes(w.emails.olek) && m.attachments.length)).toEqual(
+      [],
+    )
+  })
 })

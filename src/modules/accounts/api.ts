@@ -3,6 +3,7 @@ import type { Db } from '../../db/knex.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import type { I18n } from '../../platform/i18n/index.ts'
 import { mailTo, type MailWriting } from '../../platform/mail/links.ts'
+import type { DomainEvents } from '../../platform/events.ts'
 import type { MailAttachment, Outbox } from '../../platform/mail/outbox.ts'
 import {
   findCustomer,
@@ -87,14 +88,19 @@ export async function customerContact(db: Db, id: string): Promise<CustomerConta
   return c ? { email: c.email, locale: c.preferred_locale, name: displayName(c) } : undefined
 }
 
+/** The service a module's mail is about, by its template's prefix ("generation.mail.…" is PGB's). */
+const SERVICE_OF_MAIL: Record<string, string> = { generation: 'pgb' }
+
 /**
  * Emails a customer about their affairs (see `mailTo`), inside the caller's transaction;
- * `attach` gets the customer too (a receipt names them). False when the account is gone
+ * `attach` gets the customer too (a receipt names them). Whoever else should read it —
+ * the account's colleagues whose role covers the service — gets the same message in their
+ * own language, through the `customer.mailed` event. False when the account is gone
  * (purged): there is no one to write to.
  */
 export async function emailCustomer(
   trx: Knex.Transaction,
-  deps: { outbox: Outbox; i18n: I18n },
+  deps: { outbox: Outbox; i18n: I18n; events: DomainEvents },
   ctx: RequestContext,
   customerId: string,
   template: string,
@@ -103,7 +109,16 @@ export async function emailCustomer(
 ): Promise<boolean> {
   const contact = await customerContact(trx, customerId)
   if (!contact) return false
-  await mailTo(trx, deps, ctx, contact, template, params, attach && ((writing) => attach(writing, contact)))
+  // Made once, for the account: a copy carries the same document (a receipt is stored when made).
+  let made: Promise<readonly MailAttachment[]> | undefined
+  const attachFor = attach && ((writing: MailWriting) => (made ??= attach(writing, contact)))
+  await mailTo(trx, deps, ctx, contact, template, params, attachFor)
+  const prefix = template.split('.')[0]!
+  await deps.events.emit(trx, ctx, 'customer.mailed', {
+    customerId,
+    service: SERVICE_OF_MAIL[prefix] ?? prefix,
+    copy: (other) => mailTo(trx, deps, ctx, other, template, params, attachFor),
+  })
   return true
 }
 

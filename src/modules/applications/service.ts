@@ -33,7 +33,7 @@ import { WORKFLOWS } from './workflows.ts'
 
 export type ApplicationsDeps = Pick<
   Deps,
-  'db' | 'clock' | 'outbox' | 'files' | 'i18n' | 'config' | 'reference' | 'boss'
+  'db' | 'clock' | 'outbox' | 'files' | 'i18n' | 'config' | 'reference' | 'boss' | 'events'
 >
 export type UploadedFile = AcceptedFile & { field: string }
 

@@ -12,7 +12,7 @@ import { isActiveOn, type UnitRow } from './units.service.ts'
 import { SCHEDULE_WORKFLOW } from './workflow.ts'
 import { paginate } from '../../http/lists.ts'
 
-export type GenerationDeps = Pick<Deps, 'db' | 'clock' | 'outbox' | 'i18n'>
+export type GenerationDeps = Pick<Deps, 'db' | 'clock' | 'outbox' | 'i18n' | 'events'>
 
 export interface ScheduleRow {
   id: string

@@ -4,6 +4,7 @@ import { attachmentsOf, type Attachment } from '../../platform/files/attachments
 import type { RequestContext } from '../../platform/context.ts'
 import type { I18n } from '../../platform/i18n/index.ts'
 import type { MailWriting } from '../../platform/mail/links.ts'
+import type { DomainEvents } from '../../platform/events.ts'
 import type { Outbox } from '../../platform/mail/outbox.ts'
 import {
   applyTransition,
@@ -74,7 +75,7 @@ export function bindingQuery(trx: Knex.Transaction) {
  */
 export async function emailParty(
   trx: Knex.Transaction,
-  deps: { outbox: Outbox; i18n: I18n },
+  deps: { outbox: Outbox; i18n: I18n; events: DomainEvents },
   ctx: RequestContext,
   memberId: string,
   event: string,

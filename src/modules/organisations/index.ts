@@ -20,6 +20,14 @@ export const organisationsModule: KabinetModule = {
   catalogues: path.join(import.meta.dirname, 'locales'),
   afterSignIn: (deps) => resolveActing(createOrganisationServices(deps)),
   demo: seedOrganisationsDemo,
+  // What an account is written about a service reaches the colleagues whose role covers it.
+  subscribe(deps) {
+    const orgs = createOrganisationServices(deps)
+    deps.events.on('customer.mailed', 'organisations', async (trx, _ctx, mailed) => {
+      for (const reader of await orgs.readersOf(trx, mailed.customerId, mailed.service))
+        await mailed.copy(reader)
+    })
+  },
   routes(deps) {
     const orgs = createOrganisationServices(deps)
     const grants = createGrantServices(deps)

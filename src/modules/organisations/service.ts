@@ -303,6 +303,21 @@ export function createOrganisationServices(deps: OrgDeps) {
       })
     },
 
+    /**
+     * The account's colleagues who should read what it is written about a service: its
+     * administrators, and colleagues with any permission of that service.
+     */
+    async readersOf(trx: Knex.Transaction, accountId: string, service: string) {
+      const members = (await currentMembers(trx, accountId)).filter(
+        (m) => m.role === 'administrator' || m.permissions.some((p) => p.startsWith(`${service}:`)),
+      )
+      const contacts = await customerContacts(
+        trx,
+        members.map((m) => m.person_id),
+      )
+      return [...contacts.values()]
+    },
+
     /** Staff's view of one customer: its colleagues and the accounts it is a colleague in, past ones included. */
     peopleOf(ctx: RequestContext, customerId: string) {
       return inTenant(ctx, async (trx) => {

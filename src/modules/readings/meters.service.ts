@@ -10,7 +10,7 @@ import { customerContact, customerEmails, findCustomerByEmail } from '../account
 import type { MeterFacts } from './rules.ts'
 import type { Tariff } from './settings.ts'
 
-export type ReadingsDeps = Pick<Deps, 'db' | 'clock' | 'outbox' | 'i18n' | 'files'>
+export type ReadingsDeps = Pick<Deps, 'db' | 'clock' | 'outbox' | 'i18n' | 'files' | 'events'>
 
 export interface MeterRow {
   id: string
