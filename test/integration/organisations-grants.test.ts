@@ -1,10 +1,13 @@
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
 import { postApplication, READING, seedType } from '../helpers/applications.ts'
+import { cookieOf } from '../helpers/agent.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
 import { createOperator, operatorSignIn } from '../helpers/operators.ts'
+import { openStream } from '../helpers/sse.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
 
 const PASSWORD = 'pełnomocnik 2026 lipiec'
@@ -143,10 +146,32 @@ describe('representation: an account lets another act for it in one service, for
     const w = await world()
     const { household, id, installer } = await w.installerFollowsAnApplication()
 
-    const page = await household.get('/account/representatives')
-    const grant = /representatives\/([0-9a-f-]{36})\/end/.exec(page.text)![1]!
-    expect((await household.post(`/account/representatives/${grant}/end`)).status).toBe(303)
-    expect((await installer.get(`/services/applications/${id}`)).status).toBe(404)
+    // The application's live page is open on the installer's side.
+    const server = t.app.listen(0)
+    await new Promise((r) => server.once('listening', r))
+    const stream = await openStream(
+      (server.address() as AddressInfo).port,
+      w.tenant.host,
+      `/services/applications/${id}/live`,
+      {
+        Cookie: cookieOf(installer),
+      },
+    )
+    try {
+      expect(stream.status).toBe(200)
+      await expect(stream.waitForEnd(300)).rejects.toThrow('still open')
+
+      const page = await household.get('/account/representatives')
+      const grant = /representatives\/([0-9a-f-]{36})\/end/.exec(page.text)![1]!
+      expect((await household.post(`/account/representatives/${grant}/end`)).status).toBe(303)
+      expect((await installer.get(`/services/applications/${id}`)).status).toBe(404)
+      // …and the open stream is closed by the server.
+      await stream.waitForEnd()
+    } finally {
+      stream.close()
+      server.closeAllConnections()
+      server.close()
+    }
     const [row] = await w.rows()
     expect(row!.status).toBe('ended')
     // It began today at the tenant's midnight and was cut at the test clock's now.
