@@ -21,6 +21,16 @@ export const ALL_PERMISSIONS: readonly Permission[] = SERVICE_CODES.flatMap((s) 
   SERVICE_PERMISSIONS[s].map((p) => `${s}:${p}` as Permission),
 )
 
+/** The services a tenant offers, in catalogue order, each with its permissions: what a grant form offers. */
+export function grantableServices(
+  enabled: readonly string[],
+): { service: ServiceCode; permissions: Permission[] }[] {
+  return SERVICE_CODES.filter((s) => enabled.includes(s)).map((service) => ({
+    service,
+    permissions: SERVICE_PERMISSIONS[service].map((p) => `${service}:${p}` as Permission),
+  }))
+}
+
 export const isPermission = (value: unknown): value is Permission =>
   typeof value === 'string' && (ALL_PERMISSIONS as readonly string[]).includes(value)
 

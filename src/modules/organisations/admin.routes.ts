@@ -1,13 +1,10 @@
 import { Router, type Response } from 'express'
 import { z } from 'zod'
-import type { Deps } from '../../deps.ts'
 import { flash } from '../../http/flash.ts'
 import { fieldErrors, formText, renderInvalid } from '../../http/forms.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { MULTI_LINE } from '../../platform/text.ts'
-import { customerContact } from '../accounts/index.ts'
-import { withTenant } from '../../db/tenant-scope.ts'
 import type { GrantServices } from './grants.service.ts'
 import type { OrganisationServices } from './service.ts'
 
@@ -25,24 +22,13 @@ const EndForm = z.object({
  * is a colleague in, the grants it gave and holds (past ones too); staff end a grant with
  * a reason, audited.
  */
-export function organisationAdminRoutes(
-  deps: Deps,
-  orgs: OrganisationServices,
-  grants: GrantServices,
-): Router {
+export function organisationAdminRoutes(orgs: OrganisationServices, grants: GrantServices): Router {
   const router = Router()
   const BASE = '/admin/customers/:id/people'
   const page = async (id: string, res: Response) => {
-    const customer = isUuid(id)
-      ? await withTenant(deps.db, res.locals.ctx.tenant.id, (trx) => customerContact(trx, id))
-      : undefined
-    if (!customer) throw new NotFoundError('customer')
-    return {
-      subjectId: id,
-      subject: customer,
-      ...(await orgs.peopleOf(res.locals.ctx, id)),
-      ...(await grants.grantsOfCustomer(res.locals.ctx, id)),
-    }
+    const view = isUuid(id) ? await orgs.staffView(res.locals.ctx, id) : undefined
+    if (!view) throw new NotFoundError('customer')
+    return { subjectId: id, ...view }
   }
   router.get(BASE, async (req, res) => {
     res.render('admin/organisations/people', { ...(await page(String(req.params.id), res)), values: {} })

@@ -4,8 +4,7 @@ import { flash } from '../../http/flash.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { isUuid } from '../../platform/ids.ts'
-import { SERVICE_PERMISSIONS } from '../../platform/representation.ts'
-import { SERVICE_CODES, type ServiceCode } from '../../platform/tenancy/settings.ts'
+import { grantableServices } from '../../platform/representation.ts'
 import { addDays, dayOf, localMoment } from '../../platform/time/intervals.ts'
 import type { GrantServices } from './grants.service.ts'
 import { GrantOfferForm } from './schemas.ts'
@@ -23,16 +22,10 @@ export function grantRoutes(deps: Deps, grants: GrantServices): Router {
   const router = Router()
   const zone = (res: Response) => res.locals.tenant!.settings.timeZone
   const today = (res: Response) => dayOf(deps.clock.now(), zone(res))
-  const offered = (res: Response): ServiceCode[] =>
-    SERVICE_CODES.filter((s) =>
-      (res.locals.tenant!.settings.enabledServices as readonly string[]).includes(s),
-    )
   const formLocals = (res: Response) => ({
-    services: offered(res).map((service) => ({
-      service,
-      permissions: SERVICE_PERMISSIONS[service].map((p) => `${service}:${p}`),
-    })),
+    services: grantableServices(res.locals.tenant!.settings.enabledServices),
   })
+  const offered = (res: Response) => formLocals(res).services.map((s) => s.service)
 
   // Only an account's administrators grant for it; a representative or colleague finds nothing.
   router.use(GIVEN, (_req, res, next) => {

@@ -279,17 +279,14 @@ export function createGrantServices(deps: GrantDeps) {
       )
     },
 
-    /** Staff's view of one customer: the grants it gave and those it holds, past ones included. */
-    grantsOfCustomer(ctx: RequestContext, customerId: string) {
-      return inTenant(ctx, async (trx) => {
-        const given: GrantRow[] = await grants(trx)
-          .where({ grantor_id: customerId })
-          .orderByRaw('lower(period) DESC, created_at DESC')
-        const held: GrantRow[] = await grants(trx)
-          .where({ representative_id: customerId })
-          .orderByRaw('lower(period) DESC, created_at DESC')
-        return { given: await viewed(trx, given, 'grantor'), held: await viewed(trx, held, 'representative') }
-      })
+    /** Staff's view of one customer, in the caller's transaction: the grants it gave and those it holds, past ones included. */
+    async ofCustomer(trx: Knex.Transaction, customerId: string) {
+      const newestFirst = 'lower(period) DESC, created_at DESC'
+      const given: GrantRow[] = await grants(trx).where({ grantor_id: customerId }).orderByRaw(newestFirst)
+      const held: GrantRow[] = await grants(trx)
+        .where({ representative_id: customerId })
+        .orderByRaw(newestFirst)
+      return { given: await viewed(trx, given, 'grantor'), held: await viewed(trx, held, 'representative') }
     },
 
     /** Staff end a grant of the customer's (either side), with the reason, audited. */

@@ -34,7 +34,7 @@ export const organisationsModule: KabinetModule = {
     return Router().use(
       organisationRoutes(deps, orgs),
       grantRoutes(deps, grants),
-      organisationAdminRoutes(deps, orgs, grants),
+      organisationAdminRoutes(orgs, grants),
     )
   },
 }

@@ -1,6 +1,18 @@
 import type { Db } from '../../db/knex.ts'
 import type { MemberRole, Permission } from '../../platform/representation.ts'
 
+/** A role with its permissions, as an invitation or a membership holds it. */
+export interface Grant {
+  role: MemberRole
+  permissions: readonly Permission[]
+}
+
+/** An administrator's grant lists no permissions: the role holds them all. */
+export const storedGrant = (grant: Grant) => ({
+  role: grant.role,
+  permissions: grant.role === 'administrator' ? [] : [...new Set(grant.permissions)],
+})
+
 export interface MemberRow {
   id: string
   account_id: string

@@ -5,18 +5,13 @@ import { fieldErrors, formText, renderInvalid } from '../../http/forms.ts'
 import { noStore } from '../../http/security-headers.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { isUuid } from '../../platform/ids.ts'
-import { SERVICE_PERMISSIONS } from '../../platform/representation.ts'
-import { SERVICE_CODES } from '../../platform/tenancy/settings.ts'
+import { grantableServices } from '../../platform/representation.ts'
 import { GrantForm, InviteForm } from './schemas.ts'
 import type { OrganisationServices } from './service.ts'
 
 const TEAM = '/account/colleagues'
 
-/** The services the tenant offers, each with its permissions: what the grant form offers. */
-const grantable = (res: Response) =>
-  SERVICE_CODES.filter((s) =>
-    (res.locals.tenant!.settings.enabledServices as readonly string[]).includes(s),
-  ).map((service) => ({ service, permissions: SERVICE_PERMISSIONS[service].map((p) => `${service}:${p}`) }))
+const grantable = (res: Response) => grantableServices(res.locals.tenant!.settings.enabledServices)
 
 /**
  * Colleagues of an account (for its administrators: its own login, or a colleague with
