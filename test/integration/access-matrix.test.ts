@@ -274,6 +274,9 @@ const MATRIX: Record<string, Expectation> = {
   // The owner's application is submitted: an edit form for it is stale (409), not missing.
   'POST /services/applications/:id/edit': OWNER(P),
   'POST /services/applications/:id/withdraw': OWNER(P),
+  // Nothing waits for the owner's confirmation: confirming or declining it is stale (409).
+  'POST /services/applications/:id/confirm': OWNER(P),
+  'POST /services/applications/:id/decline': OWNER(P),
   'POST /services/applications/:id/messages': OWNER(P),
   'POST /services/applications/:id/accept': OWNER(P),
   'GET /services/applications/:id/live': OWNER(G),

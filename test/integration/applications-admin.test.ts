@@ -137,6 +137,24 @@ describe('applications: types as versioned data, and the standard forms library'
     expect(await stepVersions()).toEqual(before)
   })
 
+  it('keeps whether a representative’s application needs the customer’s confirmation, and shows it ticked', async () => {
+    await newType('installer')
+    const stored = () =>
+      withTenant(t.db.owner, tenant.id, (trx) =>
+        trx('application_types')
+          .where({ code: 'installer' })
+          .orderBy('version', 'desc')
+          .first<{ definition: { customerConfirms: boolean } }>('definition'),
+      ).then((r) => r.definition.customerConfirms)
+    expect(await stored()).toBe(false)
+    expect((await save('installer', { ...TYPE_FORM, customerConfirms: 'yes' })).status).toBe(303)
+    expect(await stored()).toBe(true)
+    const page = await admin.get(`${BASE}/installer`)
+    expect(page.text).toMatch(/name="customerConfirms"[^>]*value="yes"[^>]*checked/)
+    expect((await save('installer', TYPE_FORM)).status).toBe(303)
+    expect(await stored()).toBe(false)
+  })
+
   it('keeps the version an application was sent under; an unchanged save makes nothing', async () => {
     await newType('versioned')
     const jan = await signedIn(t, tenant.host, 'jan@example.com', PASSWORD)

@@ -13,6 +13,7 @@ import { customerContact } from '../accounts/index.ts'
 import { activeOperatorEmail } from '../operators/index.ts'
 import type { ApplicationRow } from './repo.ts'
 import { topicOf, type ApplicationsDeps, type UploadedFile } from './service.ts'
+import { UNSENT_STATUSES, isSent } from './workflows.ts'
 
 export const MESSAGE_OWNER = 'application-message'
 /** A message unread this long is emailed to the other side (one email per conversation per batch). */
@@ -38,7 +39,12 @@ export async function postMessage(
       .where({ id })
       .forUpdate()
       .first<ApplicationRow | undefined>()
-    if (!application || (author.side === 'customer' && application.customer_id !== author.customerId))
+    if (
+      !application ||
+      (author.side === 'customer'
+        ? application.customer_id !== author.customerId
+        : !isSent(application.status))
+    )
       throw new NotFoundError('application')
     const now = deps.clock.now()
     const [message] = await trx('application_messages')
@@ -176,7 +182,12 @@ export async function markRead(
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const updated = await trx('applications')
       .where({ id })
-      .modify((q) => void (reader.side === 'customer' ? q.where({ customer_id: reader.customerId }) : q))
+      .modify(
+        (q) =>
+          void (reader.side === 'customer'
+            ? q.where({ customer_id: reader.customerId })
+            : q.whereNotIn('status', UNSENT_STATUSES)),
+      )
       .update({ [column]: trx.raw(`greatest(??, least(?::bigint, last_message_n))`, [column, n]) })
     if (!updated) throw new NotFoundError('application')
   })

@@ -8,6 +8,7 @@ import { PageParam, pagination } from '../../http/lists.ts'
 import { createLimiter, rateLimit } from '../../http/rate-limit.ts'
 import { acceptUploads } from '../../http/upload.ts'
 import { uuidIds } from '../../http/params.ts'
+import { byRepresentative } from '../../platform/context.ts'
 import { ConflictError, NotFoundError } from '../../platform/errors.ts'
 import { newSubmissionId, submissionOf } from '../../platform/submissions.ts'
 import { requireService } from '../services/index.ts'
@@ -17,6 +18,7 @@ import { formValues, readApplicationForm, uploadFieldsOf } from './form.ts'
 import { chatPage, earlierThan, messageUploads, readMessage, readUpTo } from './pages.ts'
 import type { ApplicationServices } from './services.ts'
 import type { ApplicationType } from './definition.ts'
+import type { SentAs } from './service.ts'
 import { APPLICATION_STATUSES, WORKFLOWS, availableFor, turnOf } from './workflows.ts'
 
 const STATUS_FILTER = z.enum(APPLICATION_STATUSES).optional().catch(undefined)
@@ -112,9 +114,16 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
         flash(req, { key: 'applications.form.draftSaved' })
         return res.redirect(303, `${BASE}/${created.id}/edit`)
       }
-      res.redirect(303, `${BASE}/${created.id}/sent`)
+      sentTo(req, res, created.id, created.sentAs)
     },
   )
+
+  /** After sending: the receipt page, or (a representative's, awaiting the customer) the application's page. */
+  const sentTo = (req: Request, res: Response, id: string, sentAs: SentAs | undefined) => {
+    if (sentAs !== 'confirming') return res.redirect(303, `${BASE}/${id}/sent`)
+    flash(req, { key: 'applications.confirm.sentToCustomer' })
+    res.redirect(303, `${BASE}/${id}`)
+  }
 
   const view = (req: Request, res: Response) =>
     applications.viewApplication(res.locals.ctx, String(req.params.id), reader(res), {
@@ -128,6 +137,8 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
     turn: turnOf(WORKFLOWS[shown.workflow], shown.application.status),
     canWithdraw: availableFor(shown.workflow, shown.application.status, 'customer').includes('withdrawn'),
     canAccept: shown.application.status === ACCEPTED_IN,
+    // A representative's application waits for the account's own people to confirm it.
+    canConfirm: shown.application.status === 'confirming' && !byRepresentative(res.locals.ctx),
   })
 
   router.get(`${BASE}/:id`, async (req, res) => {
@@ -147,6 +158,27 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
     })
     flash(req, { key: 'applications.accept.done' })
     res.redirect(303, `${BASE}/${String(req.params.id)}#acceptance`)
+  })
+
+  router.post(`${BASE}/:id/confirm`, async (req, res) => {
+    await applications.answerConfirmation(res.locals.ctx, customerOf(res), String(req.params.id), {
+      confirm: true,
+    })
+    res.redirect(303, `${BASE}/${String(req.params.id)}/sent`)
+  })
+
+  router.post(`${BASE}/:id/decline`, async (req, res) => {
+    const shown = await view(req, res)
+    res.locals.formPage = {
+      view: 'customer/applications/view',
+      locals: () => ({ ...pageOf(res, shown), values: req.body as object }),
+    }
+    await applications.answerConfirmation(res.locals.ctx, customerOf(res), String(req.params.id), {
+      confirm: false,
+      reason: formText(req, 'reason'),
+    })
+    flash(req, { key: 'applications.confirm.declined' })
+    res.redirect(303, `${BASE}/${String(req.params.id)}`)
   })
 
   router.get(`${BASE}/:id/sent`, async (req, res) => {
@@ -198,7 +230,7 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
       const locals = editLocals(shown, type)
       if (errors.length) return renderInvalid(res, 'customer/applications/form', errors, req.body, locals)
       res.locals.formPage = { view: 'customer/applications/form', locals: () => locals }
-      await applications.updateApplication(
+      const sentAs = await applications.updateApplication(
         res.locals.ctx,
         customerOf(res),
         shown.application.id,
@@ -211,7 +243,7 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
         flash(req, { key: 'applications.form.draftSaved' })
         return res.redirect(303, `${BASE}/${shown.application.id}/edit`)
       }
-      res.redirect(303, `${BASE}/${shown.application.id}/sent`)
+      sentTo(req, res, shown.application.id, sentAs)
     },
   )
 

@@ -101,6 +101,11 @@ export const TypeDefinition = z
     active: z.boolean(),
     fields: z.array(FieldDefinition).max(30),
     documents: z.array(DocumentDefinition).max(15),
+    /**
+     * Filed by a representative (an installer acting under a grant), an application counts
+     * as submitted only once the customer confirms it (issue 21 item 6).
+     */
+    customerConfirms: z.boolean().default(false),
     /** Who is offered the type: everyone, or only individuals or only legal entities. */
     audience: z.enum(AUDIENCES, 'applications.types.errors.audience').default('all'),
     /** Later steps' own deadlines (a type saved before they existed has none). */

@@ -7,6 +7,7 @@ import type { RequestContext } from '../../platform/context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { dayOf } from '../../platform/time/intervals.ts'
 import { unreadColumn } from './repo.ts'
+import { UNSENT_STATUSES } from './workflows.ts'
 import type { ApplicationsDeps } from './service.ts'
 
 export interface ListedApplication {
@@ -62,8 +63,8 @@ export async function customerList(
 }
 
 /**
- * Whether the reader may follow an application: a customer their own, staff any of their
- * tenant's (anything else is not found). Checked by reading only, never by writing.
+ * Whether the reader may follow an application: a customer their own, staff any sent one of
+ * their tenant's (anything else is not found). Checked by reading only, never by writing.
  */
 export async function followableApplication(
   deps: ApplicationsDeps,
@@ -74,7 +75,12 @@ export async function followableApplication(
   const row = await withTenant(deps.db, ctx.tenant.id, (trx) =>
     trx('applications')
       .where({ id })
-      .modify((q) => void (reader.side === 'customer' ? q.where({ customer_id: reader.customerId }) : q))
+      .modify(
+        (q) =>
+          void (reader.side === 'customer'
+            ? q.where({ customer_id: reader.customerId })
+            : q.whereNotIn('status', UNSENT_STATUSES)),
+      )
       .first<{ id: string } | undefined>('id'),
   )
   if (!row) throw new NotFoundError('application')
@@ -105,7 +111,7 @@ export function queueQuery(trx: Knex.Transaction, ctx: RequestContext, now: Date
     .leftJoin('staff_directory as o', function () {
       this.on('o.id', 'a.assignee_id').andOn('o.tenant_id', 'a.tenant_id')
     })
-    .whereNot('a.status', 'draft')
+    .whereNotIn('a.status', UNSENT_STATUSES)
     .select(
       'a.id',
       'a.number',

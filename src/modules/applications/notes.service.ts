@@ -3,7 +3,7 @@ import { audit } from '../../platform/audit.ts'
 import { staffRole, type RequestContext } from '../../platform/context.ts'
 import { InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
 import { CONTROL_CHARACTERS, MULTI_LINE } from '../../platform/text.ts'
-import { findApplication } from './repo.ts'
+import { sentApplication } from './repo.ts'
 import { OWNER, type ApplicationsDeps } from './service.ts'
 
 const NOTE_MAX = 4_000
@@ -33,7 +33,7 @@ export async function addNote(
   if (!MULTI_LINE.test(body)) throw new InvalidFieldError('note', CONTROL_CHARACTERS)
   if (body.length > NOTE_MAX) throw new InvalidFieldError('note', 'applications.notes.errors.tooLong')
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    if (!(await findApplication(trx, applicationId))) throw new NotFoundError(OWNER)
+    if (!(await sentApplication(trx, applicationId))) throw new NotFoundError(OWNER)
     const [note] = await trx('application_notes')
       .insert({ tenant_id: ctx.tenant.id, application_id: applicationId, author_id: ctx.actor.id, body })
       .returning<{ id: string }[]>('id')

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import type { Db } from '../../db/knex.ts'
 import type { ApplicationType, FieldValue, TypeDefinition } from './definition.ts'
+import { UNSENT_STATUSES } from './workflows.ts'
 
 export interface ApplicationContent {
   text: string
@@ -12,6 +13,8 @@ export interface ApplicationRow {
   id: string
   tenant_id: string
   customer_id: string
+  /** The person who filed it for the account (a colleague or a representative), if not its own login. */
+  filed_by: string | null
   type_id: string
   type_code: string
   number: string | null
@@ -81,6 +84,14 @@ export async function insertTypeVersion(
 
 export function findApplication(db: Db, id: string): Promise<ApplicationRow | undefined> {
   return db('applications').where({ id }).first<ApplicationRow | undefined>()
+}
+
+/** An application as staff may know it: sent (not a draft, not waiting for the customer's confirmation). */
+export function sentApplication(db: Db, id: string): Promise<ApplicationRow | undefined> {
+  return db('applications')
+    .where({ id })
+    .whereNotIn('status', UNSENT_STATUSES)
+    .first<ApplicationRow | undefined>()
 }
 
 /** The next number of a series: the counter row's lock keeps numbers gapless under concurrency. */

@@ -4,16 +4,17 @@ import { withTenant } from '../../db/tenant-scope.ts'
 import type { Deps } from '../../deps.ts'
 import { audit } from '../../platform/audit.ts'
 import { addBusinessDays, type WorkingCalendar } from '../../platform/calendar/index.ts'
-import { staffRole, type RequestContext } from '../../platform/context.ts'
+import { byRepresentative, staffRole, type RequestContext } from '../../platform/context.ts'
 import { ConflictError, InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
 import { attachFiles, attachmentsOf } from '../../platform/files/attachments.ts'
 import type { AcceptedFile } from '../../platform/files/sniff.ts'
 import { sendJob } from '../../platform/jobs.ts'
 import { publish } from '../../platform/live.ts'
 import { claimSubmission } from '../../platform/submissions.ts'
+import { tenantText } from '../../platform/tenancy/texts.ts'
 import { dayOf } from '../../platform/time/intervals.ts'
 import { applyTransition, type TransitionRequest } from '../../platform/workflow/index.ts'
-import { emailCustomer } from '../accounts/index.ts'
+import { customerContact, emailCustomer } from '../accounts/index.ts'
 import { activeOperatorEmail } from '../operators/index.ts'
 import { tenantCalendar } from '../calendar/index.ts'
 import { clockAfterMove } from './deadlines.ts'
@@ -22,8 +23,8 @@ import type { ReceiptJob } from './receipt.service.ts'
 import type { ApplicationType } from './definition.ts'
 import {
   currentType,
-  findApplication,
   nextNumber,
+  sentApplication,
   typeById,
   type ApplicationContent,
   type ApplicationRow,
@@ -68,10 +69,15 @@ async function requireDocuments(
       throw new InvalidFieldError(`doc_${doc.code}`, 'applications.errors.documentRequired')
 }
 
+/** Where a send left the application: submitted, or waiting for the customer to confirm it. */
+export type SentAs = 'submitted' | 'confirming'
+
 /**
  * Submits (or resubmits) inside the caller's transaction: the number on first submission,
  * the review deadline from the tenant's working-day calendar, the workflow's move with its
- * history, audit and email.
+ * history, audit and email. A representative's draft of a type that asks the customer's
+ * confirmation goes to the customer instead (issue 21 item 6): it gets its number, its
+ * deadline and its receipt only once they confirm, and staff see nothing of it before.
  */
 async function submitIn(
   deps: ApplicationsDeps,
@@ -80,9 +86,17 @@ async function submitIn(
   application: ApplicationRow,
   type: ApplicationType,
   calendar: WorkingCalendar,
-): Promise<void> {
+): Promise<SentAs> {
   if (!application.content.text.trim()) throw new InvalidFieldError('text', 'applications.errors.text')
   await requireDocuments(trx, type, application.id)
+  if (application.status === 'draft' && type.definition.customerConfirms && byRepresentative(ctx)) {
+    await moveIn(deps, trx, ctx, application, type, calendar, {
+      to: 'confirming',
+      expected: 'draft',
+      role: 'customer',
+    })
+    return 'confirming'
+  }
   const now = deps.clock.now()
   const today = dayOf(now, ctx.tenant.settings.timeZone)
   const number =
@@ -100,6 +114,7 @@ async function submitIn(
     expected: application.status,
     role: 'customer',
   })
+  return 'submitted'
 }
 
 /**
@@ -115,7 +130,7 @@ export async function createApplication(
   files: readonly UploadedFile[],
   action: SaveAction,
   submissionId: string | undefined,
-): Promise<{ id: string; duplicate: boolean }> {
+): Promise<{ id: string; duplicate: boolean; sentAs?: SentAs }> {
   const type = await offeredType(deps, ctx, typeCode)
   // Read before the transaction: a second connection inside it could starve the pool.
   const calendar = await tenantCalendar(deps, ctx)
@@ -132,6 +147,7 @@ export async function createApplication(
       .insert({
         tenant_id: ctx.tenant.id,
         customer_id: customerId,
+        filed_by: ctx.actor.account === customerId ? ctx.actor.id : null,
         type_id: type.id,
         type_code: type.code,
         status: 'draft',
@@ -142,8 +158,9 @@ export async function createApplication(
       .returning<ApplicationRow[]>('*')
     await attachFiles(trx, deps.files, ctx, { type: OWNER, id: application!.id }, files)
     await audit(trx, ctx, { action: 'application.created', targetType: OWNER, targetId: application!.id })
-    if (action === 'submit') await submitIn(deps, trx, ctx, application!, type, calendar)
-    return { id: application!.id, duplicate: false }
+    const sentAs =
+      action === 'submit' ? await submitIn(deps, trx, ctx, application!, type, calendar) : undefined
+    return { id: application!.id, duplicate: false, sentAs }
   })
 }
 
@@ -160,9 +177,9 @@ export async function updateApplication(
   input: ApplicationInput,
   files: readonly UploadedFile[],
   action: SaveAction,
-): Promise<void> {
+): Promise<SentAs | undefined> {
   const calendar = await tenantCalendar(deps, ctx)
-  await withTenant(deps.db, ctx.tenant.id, async (trx) => {
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const application = await trx('applications')
       .where({ id, customer_id: customerId })
       .forUpdate()
@@ -189,8 +206,45 @@ export async function updateApplication(
         details: { before: application.content },
       })
     }
-    if (action === 'submit')
-      await submitIn(deps, trx, ctx, { ...application, content: input, type_id: type.id }, type, calendar)
+    if (action !== 'submit') return undefined
+    return submitIn(deps, trx, ctx, { ...application, content: input, type_id: type.id }, type, calendar)
+  })
+}
+
+/**
+ * The customer's answer to an application a representative filed for them: confirmed, it
+ * is submitted (number, deadline, receipt, staff); declined, it goes back to a draft with
+ * their reason for the representative. Only the account's own people answer: a
+ * representative cannot confirm what they filed.
+ */
+export async function answerConfirmation(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  customerId: string,
+  id: string,
+  answer: { confirm: true } | { confirm: false; reason: string },
+): Promise<void> {
+  if (byRepresentative(ctx)) throw new NotFoundError(OWNER)
+  const calendar = await tenantCalendar(deps, ctx)
+  await withTenant(deps.db, ctx.tenant.id, async (trx) => {
+    const application = await trx('applications')
+      .where({ id, customer_id: customerId })
+      .forUpdate()
+      .first<ApplicationRow | undefined>()
+    if (!application) throw new NotFoundError(OWNER)
+    if (application.status !== 'confirming') throw new ConflictError(`application is ${application.status}`)
+    const type = (await typeById(trx, application.type_id))!
+    if (answer.confirm) {
+      await submitIn(deps, trx, ctx, application, type, calendar)
+      return
+    }
+    if (!answer.reason.trim()) throw new InvalidFieldError('reason', 'applications.confirm.errors.reason')
+    await moveIn(deps, trx, ctx, application, type, calendar, {
+      to: 'draft',
+      expected: 'confirming',
+      role: 'customer',
+      comment: answer.reason,
+    })
   })
 }
 
@@ -222,6 +276,16 @@ async function moveIn(
       // A submission's email carries its receipt, rendered after this commits (a PDF takes
       // a while, and this transaction holds the tenant's numbering): the job is queued
       // here, so it is sent if and only if the submission is kept.
+      if (change.to === 'confirming') {
+        const filer = await customerContact(t, ctx.actor.id ?? '')
+        await emailCustomer(t, deps, ctx, application.customer_id, 'applications.mail.confirm', (m) => ({
+          type:
+            tenantText(type.definition.name, m.locale, ctx.tenant.settings.defaultLocale)?.text ?? type.code,
+          representative: filer?.name ?? '',
+          link: m.link(`/services/applications/${application.id}`),
+        }))
+        return
+      }
       if (change.to === 'submitted') {
         const job: ReceiptJob = {
           tenantId: ctx.tenant.id,
@@ -288,7 +352,7 @@ export async function moveApplication(
   // Read before the transaction: a second connection inside it could starve the pool.
   const calendar = await tenantCalendar(deps, ctx)
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const application = await findApplication(trx, id)
+    const application = await sentApplication(trx, id)
     if (!application) throw new NotFoundError(OWNER)
     const type = (await typeById(trx, application.type_id))!
     if (request.to === 'submitted') throw new ConflictError('staff do not submit')
@@ -317,7 +381,7 @@ export async function addStaffDocuments(
   files: readonly UploadedFile[],
 ): Promise<void> {
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const application = await findApplication(trx, id)
+    const application = await sentApplication(trx, id)
     if (!application) throw new NotFoundError(OWNER)
     await attachFiles(trx, deps.files, ctx, { type: OWNER, id }, files)
     await audit(trx, ctx, {
@@ -337,7 +401,7 @@ export async function assignApplication(
   assigneeId: string | null,
 ): Promise<void> {
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const application = await findApplication(trx, id)
+    const application = await sentApplication(trx, id)
     if (!application) throw new NotFoundError(OWNER)
     if (assigneeId) {
       if (!(await activeOperatorEmail(trx, assigneeId)))

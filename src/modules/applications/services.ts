@@ -8,6 +8,7 @@ import { addNote, notesOf } from './notes.service.ts'
 import { receiptOf } from './receipt.service.ts'
 import {
   addStaffDocuments,
+  answerConfirmation,
   assignApplication,
   createApplication,
   moveApplication,
@@ -23,6 +24,7 @@ export function createApplicationServices(deps: Deps) {
     acceptDocument,
     addNote,
     addStaffDocuments,
+    answerConfirmation,
     assignableStaff,
     assignApplication,
     createApplication,

@@ -49,6 +49,7 @@ export function definitionFromForm(body: Record<string, unknown>) {
     prefix: str(body.prefix).trim(),
     workflow: str(body.workflow),
     audience: str(body.audience) || 'all',
+    customerConfirms: body.customerConfirms === 'yes',
     reviewDays: number(body.reviewDays) ?? NaN,
     active: body.active === 'yes',
     fields: rows('fields').map((i) => {
@@ -94,6 +95,7 @@ function formOf(definition: TypeDefinition): Record<string, unknown> {
     prefix: definition.prefix,
     workflow: definition.workflow,
     audience: definition.audience,
+    customerConfirms: definition.customerConfirms ? 'yes' : '',
     reviewDays: String(definition.reviewDays),
     active: definition.active ? 'yes' : '',
   }

@@ -8,9 +8,15 @@ import type { ApplicationType } from './definition.ts'
 import { findApplication, messagesOf, type ApplicationRow } from './repo.ts'
 import { typeVersion } from './types.service.ts'
 import { OWNER, type ApplicationsDeps } from './service.ts'
-import { timeline, type WorkflowCode } from './workflows.ts'
+import { isSent, timeline, type WorkflowCode } from './workflows.ts'
 import { acceptancesOf, type Acceptance } from './acceptance.service.ts'
 import { receiptsOf, type ReceiptRow } from './receipt.service.ts'
+
+type Reader = { side: 'customer'; customerId: string } | { side: 'staff' }
+
+/** Its customer reads their own; staff read what was sent (a draft, or one awaiting confirmation, is the customer's alone). */
+const readable = (application: ApplicationRow, reader: Reader): boolean =>
+  reader.side === 'customer' ? application.customer_id === reader.customerId : isSent(application.status)
 
 /** The customer an application belongs to, as staff see them. */
 export function customerOf(deps: ApplicationsDeps, ctx: RequestContext, customerId: string) {
@@ -34,6 +40,8 @@ export interface ApplicationView {
   acceptances: Acceptance[]
   /** A PDF receipt of each submission, newest first. */
   receipts: ReceiptRow[]
+  /** Who filed it for the account (a colleague or a representative), when not its own login. */
+  filedBy: string | undefined
 }
 
 /**
@@ -50,8 +58,7 @@ export async function viewApplication(
 ): Promise<ApplicationView> {
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const application = await findApplication(trx, id)
-    if (!application || (reader.side === 'customer' && application.customer_id !== reader.customerId))
-      throw new NotFoundError(OWNER)
+    if (!application || !readable(application, reader)) throw new NotFoundError(OWNER)
     const type = await typeVersion(deps, ctx, trx, application.type_id)
     const history = await statusHistory(trx, { type: OWNER, id })
     const { messages, more } = await messagesOf(trx, id, options.before)
@@ -74,6 +81,7 @@ export async function viewApplication(
       workflow: type.definition.workflow,
       acceptances: await acceptancesOf(trx, id),
       receipts: await receiptsOf(trx, id),
+      filedBy: application.filed_by ? (await customerContact(trx, application.filed_by))?.name : undefined,
     }
   })
 }
@@ -88,8 +96,7 @@ export async function mayReadApplicationFile(
 ): Promise<boolean> {
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const application = await findApplication(trx, applicationId)
-    if (!application) return false
-    if (reader.side === 'customer' && application.customer_id !== reader.customerId) return false
+    if (!application || !readable(application, reader)) return false
     if (attachment.owner.type === OWNER) return attachment.owner.id === applicationId
     if (attachment.owner.type === 'application-message') {
       const message = await trx('application_messages')

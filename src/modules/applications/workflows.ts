@@ -13,6 +13,11 @@ const CUSTOMER = ['customer'] as const
 function sideExits(reviewing: readonly string[]): WorkflowTransition[] {
   return [
     { from: 'draft', to: 'submitted', by: CUSTOMER, notifyCustomer: true },
+    // Filed by a representative where the type asks the customer's confirmation (issue 21
+    // item 6): the customer confirms it (it counts as submitted only then) or sends it back.
+    { from: 'draft', to: 'confirming', by: CUSTOMER, notifyCustomer: true },
+    { from: 'confirming', to: 'submitted', by: CUSTOMER, notifyCustomer: true },
+    { from: 'confirming', to: 'draft', by: CUSTOMER, comment: 'required' },
     { from: 'submitted', to: 'withdrawn', by: CUSTOMER, notifyCustomer: true },
     { from: 'returned', to: 'submitted', by: CUSTOMER, notifyCustomer: true },
     // Closed once the customer let the day to complete it pass (the service checks the day).
@@ -47,6 +52,7 @@ export const SHORT_PATH = ['submitted', 'inProgress', 'completed'] as const
 
 const statuses = (path: readonly string[]) => [
   { code: 'draft', turn: 'customer' as const },
+  { code: 'confirming', turn: 'customer' as const },
   ...path.map((code) => ({
     code,
     turn: code === 'completed' ? ('none' as const) : ('staff' as const),
@@ -126,7 +132,7 @@ export function timeline(
   if (currentIndex < 0 && status !== 'draft') {
     const at = reached.get(status)
     steps.splice(lastReached + 1, 0, { status, state: 'current', at })
-    if (status !== 'returned') return steps.filter((s) => s.state !== 'todo')
+    if (status !== 'returned' && status !== 'confirming') return steps.filter((s) => s.state !== 'todo')
   }
   return steps
 }
@@ -137,5 +143,10 @@ export const availableFor = (code: WorkflowCode, status: string, role: WorkflowR
 
 /** Every status an application can have (the TP workflow has them all), in the workflow's order. */
 export const APPLICATION_STATUSES = TP_WORKFLOW.statuses.map((s) => s.code) as [string, ...string[]]
-/** What staff see: everything but drafts, which only their owner knows about. */
-export const SENT_STATUSES = APPLICATION_STATUSES.filter((s) => s !== 'draft') as [string, ...string[]]
+/** Not yet sent: a draft, or one waiting for the customer's confirmation. Staff know nothing of these. */
+export const UNSENT_STATUSES = ['draft', 'confirming'] as const
+/** What staff see: everything sent. */
+export const SENT_STATUSES = APPLICATION_STATUSES.filter(
+  (s) => !(UNSENT_STATUSES as readonly string[]).includes(s),
+) as [string, ...string[]]
+export const isSent = (status: string): boolean => SENT_STATUSES.includes(status)

@@ -26,7 +26,11 @@ export function resolveActing(orgs: OrganisationServices): RequestHandler {
     if (!acting) return next()
     res.locals.customer = acting.account
     res.locals.representation = acting.representation
-    res.locals.ctx.actor = { ...res.locals.ctx.actor, account: acting.account.id }
+    res.locals.ctx.actor = {
+      ...res.locals.ctx.actor,
+      account: acting.account.id,
+      via: acting.representation.via,
+    }
     guard(req, res, next)
   }
 }
