@@ -20,9 +20,11 @@ const JAN = { email: 'jan.kowalski@example.pl', password: 'Kolega z biura 2026' 
 const INSTALLER = { email: 'montazh@example.ru', password: 'Монтаж на крыше 2026' }
 
 /**
- * Issue 21's first journey in Polish: the demo company invites a colleague who may only
- * follow applications, he accepts with his own login and sees the company's cabinet
- * narrowed to that, and the company removes him again. Every page is checked by axe.
+ * Issue 21's journeys. In Polish: the demo company invites a colleague who may only follow
+ * applications, he accepts with his own login and sees the company's cabinet narrowed to
+ * that, and the company removes him again. In Russian: an installer files a connection
+ * application for the demo company, which confirms it from the emailed link, then ends
+ * the grant, and the installer is refused. Every page is checked by axe.
  */
 describe('colleagues and representatives in the browser (pl, ru)', () => {
   printJourneyDurations()
@@ -161,11 +163,26 @@ describe('colleagues and representatives in the browser (pl, ru)', () => {
         .locator(field)
         .setInputFiles({ name: 'план.pdf', mimeType: 'application/pdf', buffer: PDF })
     await step(installer, () => installer.getByTestId('send').click())
-    await installer.waitForURL(/\/sent$/)
-    const application = installer.url().replace(/\/sent$/, '')
+    // A connection application an installer files counts only once the company confirms it.
+    expect(await installer.getByTestId('awaiting-customer').textContent()).toContain(
+      'Ожидает подтверждения клиентом',
+    )
+    const application = installer.url()
 
-    // The company sees it as its own, and ends the grant.
-    await step(company, () => company.goto(application))
+    // The company follows the emailed link, checks it and confirms it.
+    const mail = await smtp.waitFor(
+      (m) => m.envelopeTo.includes(ru.customerEmail) && /подтвердите заявку/.test(m.subject ?? ''),
+    )
+    expect(mail.text).toContain('Монтаж-Сервис')
+    await step(company, () =>
+      company.goto(linkIn(mail, '/services/applications/').replace(/^https?:\/\/[^/]+/, ru.url)),
+    )
+    expect(await company.getByTestId('filed-by').textContent()).toContain('Монтаж-Сервис')
+    await step(company, () => company.getByRole('button', { name: 'Подтвердить и подать' }).click())
+    await company.waitForURL(/\/sent$/)
+    expect(await company.locator('main').textContent()).toMatch(/TP-2026-\d{6}/)
+
+    // The company ends the grant.
     await step(company, () => company.goto(`${ru.url}/account/representatives`))
     await step(company, () => company.getByRole('button', { name: /Прекратить сейчас/ }).click())
     expect(await company.getByTestId('flash').textContent()).toContain('Доверенность прекращена')

@@ -55,6 +55,8 @@ function tp(
       prefix: 'TP',
       workflow: 'tp',
       audience,
+      // An installer (a representative) files many of these: the customer confirms them.
+      customerConfirms: true,
       reviewDays: 10,
       // The contract within 10 working days; the works within the rules' months for the
       // capacity (as calendar days); then the check and the acts.
