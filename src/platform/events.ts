@@ -1,3 +1,4 @@
+import type { SessionData } from 'express-session'
 import type { Knex } from 'knex'
 import type { RequestContext } from './context.ts'
 
@@ -13,6 +14,11 @@ export interface DomainEventMap {
    * A customer was written to about their affairs in a service (`emailCustomer`): `copy`
    * sends the same message to another person, in that person's language.
    */
+  /**
+   * A customer is signing in: `keep` puts a module's own fields into the new session
+   * (organisations: the account they last chose to act for, if they still may).
+   */
+  'customer.signingIn': { customerId: string; keep: (fields: Partial<SessionData>) => void }
   'customer.mailed': {
     customerId: string
     service: string

@@ -329,6 +329,42 @@ describe('organisations: colleagues act for an account with the rights they were
     expect((await olek.get('/account/acting')).text).toContain('data-testid="only-own"')
   })
 
+  it('a sign-in starts acting for the account chosen last, as long as the person still may', async () => {
+    const w = await world()
+    await w.accept('anna', await w.invite('anna', { role: 'colleague', permissions: ['applications:view'] }))
+    const login = async () => {
+      const agent = agentFor(t.app, w.tenant.host)
+      await agent.get('/login')
+      const res = await agent.post('/login', { login: w.emails.anna, password: PASSWORD })
+      expect(res.status).toBe(303)
+      return {
+        agent,
+        landing: res.headers.location,
+        acting: (await agent.get('/cabinet')).text.includes('data-testid="acting-for"'),
+      }
+    }
+    // Accepting the invitation chose the company: the next sign-in lands in its cabinet.
+    const first = await login()
+    expect([first.landing, first.acting]).toEqual(['/cabinet', true])
+    // Choosing her own account is remembered too.
+    await first.agent.get('/account/acting')
+    await first.agent.post('/account/acting', { account: await w.idOf(w.emails.anna) })
+    expect((await login()).acting).toBe(false)
+    const back = await login()
+    await back.agent.get('/account/acting')
+    await back.agent.post('/account/acting', { account: await w.idOf(w.emails.owner) })
+    expect((await login()).acting).toBe(true)
+    // Removed from the company, she signs in as herself.
+    const owner = await w.as('owner')
+    const memberId = /href="\/account\/colleagues\/([0-9a-f-]{36})"/.exec(
+      (await owner.get('/account/colleagues')).text,
+    )![1]!
+    await owner.get(`/account/colleagues/${memberId}`)
+    expect((await owner.post(`/account/colleagues/${memberId}/remove`)).status).toBe(303)
+    const after = await login()
+    expect(after.acting).toBe(false)
+  })
+
   it('what the account is written about a service reaches the colleagues whose role covers it, in their language', async () => {
     const w = await world()
     await w.accept('anna', await w.invite('anna', { role: 'colleague', permissions: ['applications:view'] }))

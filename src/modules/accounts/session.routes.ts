@@ -1,7 +1,7 @@
 import { Router } from 'express'
 import type { Deps } from '../../deps.ts'
 import type { AccountServices } from './services.ts'
-import { signIn, signOut } from './session.ts'
+import { keptAtSignIn, signIn, signOut } from './session.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { safeNextPath } from '../../http/redirect.ts'
@@ -41,11 +41,14 @@ export function sessionRoutes(deps: Deps, accounts: AccountServices, services: C
       return renderInvalid(res, 'customer/accounts/login', errors, values, { failed: true })
     }
     await tried.succeeded()
-    await signIn(req, tenant.id, result.customer, deps.clock)
+    const kept = await keptAtSignIn(deps, res.locals.ctx, result.customer.id)
+    await signIn(req, tenant.id, result.customer, deps.clock, kept)
     const next = safeNextPath(form.data.next, '')
+    // Back to acting for another account (as they last chose): its cabinet, not their own services.
     const target = result.customer.must_change_password
       ? '/account/password'
-      : next || (await services.landingPath(res.locals.ctx, result.customer))
+      : next ||
+        (Object.keys(kept).length ? '/cabinet' : await services.landingPath(res.locals.ctx, result.customer))
     res.redirect(303, target)
   })
 

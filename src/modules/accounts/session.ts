@@ -1,7 +1,11 @@
 import type { Request, RequestHandler } from 'express'
+import type { SessionData } from 'express-session'
 import type { Knex } from 'knex'
 import type { CustomerRow } from './repo.ts'
 import type { Clock } from '../../platform/clock.ts'
+import type { RequestContext } from '../../platform/context.ts'
+import type { DomainEvents } from '../../platform/events.ts'
+import { withTenant } from '../../db/tenant-scope.ts'
 import { freshSession, sessionCall } from '../../http/session.ts'
 import { customerById, displayName, setPreferredLocale } from './profile.service.ts'
 import { formattersFor } from '../../platform/format.ts'
@@ -27,13 +31,31 @@ export async function signIn(
   tenantId: string,
   customer: CustomerRow,
   clock: Clock,
+  kept: Partial<SessionData> = {},
 ): Promise<void> {
   const now = clock.now()
   await freshSession(req, tenantId, now)
+  Object.assign(req.session, kept)
   req.session.authAt = now.getTime()
   req.session.customerId = customer.id
   req.session.epoch = customer.session_epoch
   await sessionCall((cb) => req.session.save(cb))
+}
+
+/** What other modules keep in a customer's new session (the `customer.signingIn` event). */
+export async function keptAtSignIn(
+  deps: { db: Knex; events: DomainEvents },
+  ctx: RequestContext,
+  customerId: string,
+): Promise<Partial<SessionData>> {
+  const kept: Partial<SessionData> = {}
+  await withTenant(deps.db, ctx.tenant.id, (trx) =>
+    deps.events.emit(trx, ctx, 'customer.signingIn', {
+      customerId,
+      keep: (fields) => void Object.assign(kept, fields),
+    }),
+  )
+  return kept
 }
 
 export async function signOut(req: Request): Promise<void> {

@@ -16,7 +16,7 @@ import { createOrganisationServices } from './service.ts'
  */
 export const organisationsModule: KabinetModule = {
   name: 'organisations',
-  owns: { tables: ['account_members', 'account_invitations', 'representation_grants'] },
+  owns: { tables: ['account_members', 'account_invitations', 'representation_grants', 'acting_choices'] },
   catalogues: path.join(import.meta.dirname, 'locales'),
   afterSignIn: (deps) => resolveActing(createOrganisationServices(deps)),
   demo: seedOrganisationsDemo,
@@ -26,6 +26,11 @@ export const organisationsModule: KabinetModule = {
     deps.events.on('customer.mailed', 'organisations', async (trx, _ctx, mailed) => {
       for (const reader of await orgs.readersOf(trx, mailed.customerId, mailed.service))
         await mailed.copy(reader)
+    })
+    // A sign-in starts acting for the account the person chose last, if they still may.
+    deps.events.on('customer.signingIn', 'organisations', async (trx, _ctx, { customerId, keep }) => {
+      const accountId = await orgs.chosen(trx, customerId)
+      if (accountId) keep({ actingFor: accountId })
     })
   },
   routes(deps) {

@@ -105,6 +105,8 @@ export function organisationRoutes(_deps: Deps, orgs: OrganisationServices): Rou
       if (!acting) throw new NotFoundError('account to act for')
       req.session.actingFor = chosen
     }
+    // The next sign-in starts where this one is now.
+    await orgs.choose(res.locals.ctx, person.id, chosen === person.id ? null : chosen)
     res.redirect(303, '/cabinet')
   })
 
@@ -124,6 +126,7 @@ export function organisationRoutes(_deps: Deps, orgs: OrganisationServices): Rou
     if (result.outcome !== 'accepted')
       return res.status(403).render('customer/organisations/invitation-refused', { reason: result.outcome })
     req.session.actingFor = result.accountId
+    await orgs.choose(res.locals.ctx, person.id, result.accountId)
     flash(req, { key: 'organisations.invitation.accepted' })
     res.redirect(303, '/cabinet')
   })

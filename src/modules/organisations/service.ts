@@ -38,6 +38,33 @@ export interface Colleague extends MemberRow {
 
 export function createOrganisationServices(deps: OrgDeps) {
   const grants = createGrantServices(deps)
+
+  /**
+   * The account a person acts for and what they may do there, if they still may: as its
+   * member, else through grants current at this moment.
+   */
+  async function actingIn(
+    trx: Knex.Transaction,
+    personId: string,
+    accountId: string,
+  ): Promise<{ account: CustomerRow; representation: Representation } | undefined> {
+    const m = await currentMembership(trx, accountId, personId)
+    const held = m ? [] : await grants.heldFor(trx, personId, accountId)
+    if (!m && !held.length) return undefined
+    const account = await customerRow(trx, accountId)
+    if (!account || account.status !== 'active') return undefined
+    return {
+      account,
+      representation: {
+        accountId,
+        accountName: displayName(account),
+        role: m?.role ?? 'colleague',
+        permissions: m?.permissions ?? held,
+        via: m ? 'membership' : 'grant',
+      },
+    }
+  }
+
   const inTenant = <T>(ctx: RequestContext, fn: (trx: Knex.Transaction) => Promise<T>) =>
     withTenant(deps.db, ctx.tenant.id, fn)
 
@@ -191,32 +218,33 @@ export function createOrganisationServices(deps: OrgDeps) {
       })
     },
 
-    /**
-     * The account a person acts for and what they may do there, if they still may: as its
-     * member, else through grants current at this moment.
-     */
-    acting(
-      ctx: RequestContext,
-      personId: string,
-      accountId: string,
-    ): Promise<{ account: CustomerRow; representation: Representation } | undefined> {
+    /** See `actingIn`. */
+    acting(ctx: RequestContext, personId: string, accountId: string) {
+      return inTenant(ctx, (trx) => actingIn(trx, personId, accountId))
+    },
+
+    /** The person's choice of whom to act for, kept for their next sign-in (null: their own account). */
+    choose(ctx: RequestContext, personId: string, accountId: string | null) {
       return inTenant(ctx, async (trx) => {
-        const m = await currentMembership(trx, accountId, personId)
-        const held = m ? [] : await grants.heldFor(trx, personId, accountId)
-        if (!m && !held.length) return undefined
-        const account = await customerRow(trx, accountId)
-        if (!account || account.status !== 'active') return undefined
-        return {
-          account,
-          representation: {
-            accountId,
-            accountName: displayName(account),
-            role: m?.role ?? 'colleague',
-            permissions: m?.permissions ?? held,
-            via: m ? 'membership' : 'grant',
-          },
-        }
+        await trx('acting_choices')
+          .insert({
+            tenant_id: ctx.tenant.id,
+            person_id: personId,
+            account_id: accountId,
+            chosen_at: deps.clock.now(),
+          })
+          .onConflict(['tenant_id', 'person_id'])
+          .merge(['account_id', 'chosen_at'])
       })
+    },
+
+    /** The account a person chose last time, in the caller's transaction, if they still may act for it. */
+    async chosen(trx: Knex.Transaction, personId: string): Promise<string | undefined> {
+      const choice = await trx('acting_choices')
+        .where({ person_id: personId })
+        .first<{ account_id: string | null } | undefined>('account_id')
+      if (!choice?.account_id) return undefined
+      return (await actingIn(trx, personId, choice.account_id)) ? choice.account_id : undefined
     },
   }
 }
