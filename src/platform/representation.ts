@@ -48,7 +48,10 @@ export interface Representation {
 }
 
 /** May the representative do `permission`? Acting for one's own account, always. */
-export function may(rep: Representation | undefined, permission: Permission): boolean {
+export function may(
+  rep: Pick<Representation, 'role' | 'permissions'> | undefined,
+  permission: Permission,
+): boolean {
   if (!rep || rep.role === 'administrator') return true
   if (rep.permissions.includes(permission)) return true
   const [service, what] = permission.split(':') as [ServiceCode, string]

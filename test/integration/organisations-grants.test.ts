@@ -178,6 +178,67 @@ describe('representation: an account lets another act for it in one service, for
     expect(row!.ends).toEqual(t.clock.now())
   })
 
+  it('the installer firm’s people act under its grant as far as their role in the firm allows, until it ends', async () => {
+    const w = await world()
+    const household = await w.as('household')
+    await w.offer(household, 'installer', 'applications', ['applications:submit'])
+    const firmLogin = await w.acceptAndSwitch('installer')
+    expect((await firmLogin.get('/cabinet')).status).toBe(200)
+    // The firm has a fitter who may file applications and a dispatcher who only sees schedules.
+    const fitterEmail = `fitter${worlds}@example.com`
+    const dispatcherEmail = `dispatcher${worlds}@example.com`
+    for (const email of [fitterEmail, dispatcherEmail])
+      await registerConfirmed(t, smtp, w.tenant.host, email, PASSWORD)
+    const firm = await w.idOf('installer')
+    const personId = (email: string) =>
+      withTenant(t.db.owner, w.tenant.id, (trx) =>
+        trx('customers').where({ email }).first<{ id: string }>('id'),
+      ).then((r) => r.id)
+    const [fitterId, dispatcherId] = [await personId(fitterEmail), await personId(dispatcherEmail)]
+    await withTenant(t.db.owner, w.tenant.id, (trx) =>
+      trx('account_members').insert([
+        {
+          tenant_id: w.tenant.id,
+          account_id: firm,
+          person_id: fitterId,
+          role: 'colleague',
+          permissions: ['applications:submit'],
+        },
+        {
+          tenant_id: w.tenant.id,
+          account_id: firm,
+          person_id: dispatcherId,
+          role: 'colleague',
+          permissions: ['pgb:view'],
+        },
+      ]),
+    )
+    const householdId = await w.idOf('household')
+    const fitter = await signedIn(t, w.tenant.host, fitterEmail, PASSWORD)
+    expect((await fitter.get('/account/acting')).text).toContain(w.emails.household)
+    expect((await fitter.post('/account/acting', { account: householdId })).status).toBe(303)
+    // What the fitter files is the household's, and on record as the fitter's.
+    const id = await w.submit(fitter, 'Filed by the firm’s fitter')
+    const filed = await withTenant(t.db.owner, w.tenant.id, (trx) =>
+      trx('applications')
+        .where({ id })
+        .first<{ customer_id: string; filed_by: string }>('customer_id', 'filed_by'),
+    )
+    expect(filed).toEqual({ customer_id: householdId, filed_by: fitterId })
+
+    // The dispatcher's role in the firm covers nothing of this grant: the household is not theirs to act for.
+    const dispatcher = await signedIn(t, w.tenant.host, dispatcherEmail, PASSWORD)
+    expect((await dispatcher.get('/account/acting')).text).not.toContain(w.emails.household)
+    expect((await dispatcher.post('/account/acting', { account: householdId })).status).toBe(404)
+
+    // The household ends the grant: the fitter's next request is their own again.
+    const page = await household.get('/account/representatives')
+    const grant = /representatives\/([0-9a-f-]{36})\/end/.exec(page.text)![1]!
+    expect((await household.post(`/account/representatives/${grant}/end`)).status).toBe(303)
+    expect((await fitter.get(`/services/applications/${id}`)).status).toBe(404)
+    expect((await fitter.get('/cabinet')).text).not.toContain('data-testid="acting-for"')
+  })
+
   it('a grant ends by itself after its last day, with no job run', async () => {
     const w = await world()
     const household = await w.as('household')

@@ -8,7 +8,7 @@ import type { I18n } from '../../platform/i18n/index.ts'
 import { announceSessionsEnded } from '../../platform/live.ts'
 import { mailTo } from '../../platform/mail/links.ts'
 import type { Outbox } from '../../platform/mail/outbox.ts'
-import type { Permission } from '../../platform/representation.ts'
+import { may, type MemberRole, type Permission } from '../../platform/representation.ts'
 import type { ServiceCode } from '../../platform/tenancy/settings.ts'
 import { customerContacts, customerRow, displayName, type CustomerRow } from '../accounts/index.ts'
 
@@ -151,8 +151,53 @@ export function createGrantServices(deps: GrantDeps) {
       targetId: row.grantor_id,
       details: { grant: id, by, ...(reason ? { reason } : {}) },
     })
-    if (row.representative_id) await announceSessionsEnded(trx, `customer:${row.representative_id}`)
+    // The representative's open pages close, and those of the people acting for it as its colleagues.
+    if (row.representative_id) {
+      const colleagues = await trx('account_members')
+        .where({ account_id: row.representative_id })
+        .whereNull('ended_at')
+        .pluck<string[]>('person_id')
+      for (const person of [row.representative_id, ...colleagues])
+        await announceSessionsEnded(trx, `customer:${person}`)
+    }
     return true
+  }
+
+  /**
+   * What a person may do, by grantor, through the grants current at this moment: those
+   * their own account holds, and those held by an account (an installer firm) they are a
+   * current member of — all of such a grant for the firm's administrators, for a colleague
+   * only what their role in the firm also allows. A grantor with nothing left is left out.
+   */
+  async function held(trx: Knex.Transaction, personId: string, grantorId?: string) {
+    const rows = await trx('representation_grants as g')
+      .leftJoin('account_members as m', function () {
+        this.on('m.tenant_id', 'g.tenant_id')
+          .andOn('m.account_id', 'g.representative_id')
+          .andOnVal('m.person_id', personId)
+          .andOnNull('m.ended_at')
+      })
+      .where({ 'g.status': 'active' })
+      .whereRaw('g.period @> ?::timestamptz', [deps.clock.now()])
+      .where((w) => void w.where('g.representative_id', personId).orWhereNotNull('m.id'))
+      .modify((q) => void (grantorId ? q.where('g.grantor_id', grantorId) : q))
+      .select<
+        {
+          grantor_id: string
+          permissions: Permission[]
+          role: MemberRole | null
+          member_permissions: Permission[] | null
+        }[]
+      >('g.grantor_id', 'g.permissions', 'm.role', 'm.permissions as member_permissions')
+    const byGrantor = new Map<string, Set<Permission>>()
+    for (const row of rows) {
+      const own = row.role === null || row.role === 'administrator'
+      const firm = { role: row.role ?? 'colleague', permissions: row.member_permissions ?? [] } as const
+      for (const p of row.permissions)
+        if (own || may(firm, p))
+          byGrantor.set(row.grantor_id, (byGrantor.get(row.grantor_id) ?? new Set()).add(p))
+    }
+    return new Map([...byGrantor].map(([id, ps]) => [id, [...ps]]))
   }
 
   return {
@@ -298,22 +343,14 @@ export function createGrantServices(deps: GrantDeps) {
       )
     },
 
-    /** The permissions a person holds for an account through grants current at this moment. */
+    /** The permissions a person holds for an account through grants current at this moment (see `held`). */
     async heldFor(trx: Knex.Transaction, personId: string, accountId: string): Promise<Permission[]> {
-      const rows = await trx('representation_grants')
-        .where({ grantor_id: accountId, representative_id: personId, status: 'active' })
-        .whereRaw('period @> ?::timestamptz', [deps.clock.now()])
-        .select<{ permissions: Permission[] }[]>('permissions')
-      return [...new Set(rows.flatMap((r) => r.permissions))]
+      return (await held(trx, personId, accountId)).get(accountId) ?? []
     },
 
-    /** The accounts a person represents at this moment. */
+    /** The accounts a person represents at this moment (see `held`). */
     async representedBy(trx: Knex.Transaction, personId: string): Promise<string[]> {
-      const rows = await trx('representation_grants')
-        .where({ representative_id: personId, status: 'active' })
-        .whereRaw('period @> ?::timestamptz', [deps.clock.now()])
-        .distinct<{ grantor_id: string }[]>('grantor_id')
-      return rows.map((r) => r.grantor_id)
+      return [...(await held(trx, personId)).keys()]
     },
   }
 }
