@@ -142,6 +142,37 @@ describe('representation: an account lets another act for it in one service, for
       expect((await installer.get(path)).status, path).toBe(404)
   })
 
+  it('a grant that asks for it copies the household’s emails about its service to the representative', async () => {
+    const w = await world()
+    const household = await w.as('household')
+    for (const [to, notify] of [
+      ['installer', 'yes'],
+      ['agentA', ''],
+    ] as const) {
+      await household.get('/account/representatives/new')
+      const offered = await household.post('/account/representatives/new', {
+        email: w.emails[to],
+        service: 'applications',
+        permissions: ['applications:view'],
+        from: TODAY,
+        until: '2027-06-30',
+        notify,
+      })
+      expect(offered.status).toBe(303)
+      await w.acceptAndSwitch(to)
+    }
+    expect((await household.get('/account/representatives')).text).toContain('copies of emails')
+    await w.submit(household, 'Copied to the installer')
+    const receipt = (to: string) => (m: (typeof smtp.messages)[number]) =>
+      m.envelopeTo.includes(to) && /application SP-2026-000001 received/.test(m.subject ?? '')
+    await smtp.waitFor(receipt(w.emails.household))
+    const copy = await smtp.waitFor(receipt(w.emails.installer))
+    expect(copy.attachments).toHaveLength(1)
+    // The other representative's grant does not ask for copies: nothing reaches them.
+    await new Promise((r) => setTimeout(r, 500))
+    expect(smtp.messages.filter(receipt(w.emails.agentA))).toEqual([])
+  })
+
   it('ending a grant refuses the representative’s next request and keeps the grant, cut at that moment', async () => {
     const w = await world()
     const { household, id, installer } = await w.installerFollowsAnApplication()

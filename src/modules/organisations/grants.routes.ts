@@ -54,11 +54,12 @@ export function grantRoutes(deps: Deps, grants: GrantServices): Router {
         formLocals(res),
       )
     res.locals.formPage = { view: 'customer/organisations/grant-new', locals: () => formLocals(res) }
-    const { email, service, permissions, from, until } = form.data
+    const { email, service, permissions, from, until, notify } = form.data
     await grants.offer(res.locals.ctx, res.locals.customer!.id, {
       email,
       service,
       permissions,
+      notify,
       // Whole days in the tenant's zone: from the first day's midnight to the one after the last.
       starts: localMoment(from, 0, '00:00', zone(res)),
       ends: localMoment(until, 1, '00:00', zone(res)),

@@ -23,6 +23,7 @@ export interface GrantRow {
   representative_id: string | null
   service: ServiceCode
   permissions: Permission[]
+  notify: boolean
   starts: Date | null
   ends: Date | null
   status: GrantStatus
@@ -40,6 +41,8 @@ export interface GrantOffer {
   /** [starts, ends): the tenant's midnights of the first day and of the day after the last. */
   starts: Date
   ends: Date
+  /** The representative gets copies of what the account is emailed about the service. */
+  notify: boolean
 }
 
 /** A grant as a side sees it: the other party's name, and whether it holds now. */
@@ -63,6 +66,7 @@ const COLUMNS = [
   'representative_id',
   'service',
   'permissions',
+  'notify',
   'status',
   'created_at',
   'accepted_at',
@@ -245,6 +249,7 @@ export function createGrantServices(deps: GrantDeps) {
             representative_email: offer.email,
             service: offer.service,
             permissions: [...new Set(offer.permissions)],
+            notify: offer.notify,
             period: trx.raw(`tstzrange(?, ?, '[)')`, [offer.starts, offer.ends]),
             created_by: ctx.actor.id,
             created_at: deps.clock.now(),
@@ -260,6 +265,7 @@ export function createGrantServices(deps: GrantDeps) {
             email: offer.email,
             service: offer.service,
             permissions: offer.permissions,
+            notify: offer.notify,
           },
         })
         const grantor = await customerRow(trx, grantorId)
@@ -346,6 +352,16 @@ export function createGrantServices(deps: GrantDeps) {
     /** The permissions a person holds for an account through grants current at this moment (see `held`). */
     async heldFor(trx: Knex.Transaction, personId: string, accountId: string): Promise<Permission[]> {
       return (await held(trx, personId, accountId)).get(accountId) ?? []
+    },
+
+    /** The representatives whose current grant of `service` asks for copies of the account's emails about it. */
+    async notifiedOf(trx: Knex.Transaction, accountId: string, service: string): Promise<string[]> {
+      return trx('representation_grants')
+        .where({ grantor_id: accountId, service, status: 'active', notify: true })
+        .whereNotNull('representative_id')
+        .whereRaw('period @> ?::timestamptz', [deps.clock.now()])
+        .distinct()
+        .pluck<string[]>('representative_id')
     },
 
     /** The accounts a person represents at this moment (see `held`). */

@@ -43,6 +43,10 @@ export const GrantOfferForm = (services: readonly ServiceCode[], today: string) 
       permissions: z.preprocess(list, z.array(z.string())),
       from: day.refine((d) => !isRealDay(d) || d >= today, e('fromPast')),
       until: day,
+      notify: z
+        .unknown()
+        .optional()
+        .transform((v) => v === 'yes'),
     })
     .refine((g) => !isRealDay(g.from) || !isRealDay(g.until) || g.until >= g.from, {
       path: ['until'],

@@ -163,10 +163,10 @@ export function createOrganisationServices(deps: OrgDeps) {
       const members = (await currentMembers(trx, accountId)).filter(
         (m) => m.role === 'administrator' || m.permissions.some((p) => p.startsWith(`${service}:`)),
       )
-      const contacts = await customerContacts(
-        trx,
-        members.map((m) => m.person_id),
-      )
+      const contacts = await customerContacts(trx, [
+        ...members.map((m) => m.person_id),
+        ...(await grants.notifiedOf(trx, accountId, service)),
+      ])
       return [...contacts.values()]
     },
 
