@@ -5,6 +5,8 @@ import type { DemoLogin } from '../../src/modules/tenants/index.ts'
 import { hashPassword } from '../../src/platform/passwords.ts'
 import { linkIn } from '../helpers/accounts.ts'
 import { PDF } from '../helpers/applications.ts'
+import { solarDay } from '../helpers/generation.ts'
+import { DEMO_ENROLMENTS } from '../../src/modules/services/demo.ts'
 import {
   newContext,
   printJourneyDurations,
@@ -20,9 +22,10 @@ const JAN = { email: 'jan.kowalski@example.pl', password: 'Kolega z biura 2026' 
 const INSTALLER = { email: 'montazh@example.ru', password: 'Монтаж на крыше 2026' }
 
 /**
- * Issue 21's journeys. In Polish: the demo company invites a colleague who may only follow
- * applications, he accepts with his own login and sees the company's cabinet narrowed to
- * that, and the company removes him again. In Russian: an installer files a connection
+ * Issue 21's journeys. In Polish: the demo company enrols in generation planning and invites
+ * a colleague who may follow its applications and plan its generation; he accepts with his
+ * own login, sees the company's cabinet narrowed to that, approves a day's schedule of its
+ * wind farm (recorded as his), and the company removes him again. In Russian: an installer files a connection
  * application for the demo company, which confirms it from the emailed link, then ends
  * the grant, and the installer is refused. Every page is checked by axe.
  */
@@ -68,10 +71,17 @@ describe('colleagues and representatives in the browser (pl, ru)', () => {
     await smtp?.close()
   })
 
-  it('the company invites Jan to follow its applications, he accepts, and it removes him again', async () => {
+  it('the company invites Jan to plan its generation, he accepts and approves a day’s schedule, and it removes him again', async () => {
     const company = await (await newContext(app.browser, { locale: 'pl' })).newPage()
     const jan = await (await newContext(app.browser, { locale: 'pl' })).newPage()
     await signInCustomer(company, pl)
+    // The company enrols in generation planning with the token its operator issued.
+    await step(company, () => company.goto(`${pl.url}/account/services`))
+    await step(company, () =>
+      company.getByRole('link', { name: 'Zarejestruj – Planowanie generacji' }).click(),
+    )
+    await company.getByLabel('Token').fill(DEMO_ENROLMENTS[0].token)
+    await step(company, () => company.getByRole('button', { name: 'Zarejestruj' }).click())
     await step(company, () => company.goto(`${pl.url}/cabinet`))
     await step(company, () => company.getByRole('link', { name: 'Współpracownicy' }).click())
     // The demo colleague is there already.
@@ -90,6 +100,8 @@ describe('colleagues and representatives in the browser (pl, ru)', () => {
     await company.getByLabel('Adres e-mail').fill(JAN.email)
     await company.getByLabel('Współpracownik', { exact: true }).check()
     await company.getByLabel('Wnioski — przeglądanie wniosków').check()
+    await company.getByLabel('Planowanie generacji — zapisywanie szkiców planów').check()
+    await company.getByLabel('Planowanie generacji — zatwierdzanie planów').check()
     await step(company, () => company.getByRole('button', { name: 'Wyślij zaproszenie' }).click())
     expect(await company.getByTestId('flash').textContent()).toContain(JAN.email)
 
@@ -110,6 +122,27 @@ describe('colleagues and representatives in the browser (pl, ru)', () => {
     expect(await menu.getByRole('link', { name: 'Wnioski', exact: true }).count()).toBe(1)
     expect(await menu.getByRole('link', { name: 'Współpracownicy' }).count()).toBe(0)
     await step(jan, () => menu.getByRole('link', { name: 'Wnioski', exact: true }).click())
+
+    // He fills the wind farm's next open day by pasting a column, and approves it for the company.
+    await step(jan, () => jan.goto(`${pl.url}/services/pgb`))
+    await step(jan, () => jan.getByRole('link', { name: 'PLW-BALTYK-1' }).click())
+    const inputs = await jan.locator('form[data-grid] input[name^="v"]').count()
+    await jan.locator('#v1').evaluate((input, clip) => {
+      const data = new DataTransfer()
+      data.setData('text', clip)
+      input.dispatchEvent(
+        new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+      )
+    }, solarDay(inputs, 9000).join('\n'))
+    await step(jan, () => jan.getByTestId('approve').click())
+    expect(await jan.getByTestId('flash').textContent()).toContain('wersję 1')
+    const versionBy = await withTenant(app.t.db.owner, pl.tenantId, (trx) =>
+      trx('schedule_versions as v')
+        .join('customers as c', 'c.id', 'v.created_by')
+        .orderBy('v.created_at', 'desc')
+        .first<{ email: string }>('c.email'),
+    )
+    expect(versionBy.email).toBe(JAN.email)
 
     // The company sees him among its colleagues and removes him.
     await step(company, () => company.goto(`${pl.url}/account/colleagues`))
