@@ -1,6 +1,7 @@
 import { ForbiddenError } from './errors.ts'
 import type { Tenant } from './tenancy/settings.ts'
 import type { Locale } from './i18n/locales.ts'
+import type { Representation } from './representation.ts'
 
 export interface Actor {
   type: 'anonymous' | 'customer' | 'operator' | 'system' | 'platform'
@@ -11,6 +12,8 @@ export interface Actor {
   account?: string
   /** How the person may act for `account`: as its colleague, or as a representative under a grant. */
   via?: 'membership' | 'grant'
+  /** What they may do there (see `requirePermission`). */
+  representation?: Pick<Representation, 'role' | 'permissions'>
 }
 
 /** The request is a representative's, acting for another account under a grant (issue 21). */

@@ -1,8 +1,11 @@
+import type { RequestContext } from './context.ts'
+import { NotFoundError } from './errors.ts'
 import { SERVICE_CODES, type ServiceCode } from './tenancy/settings.ts'
 
 /**
  * What one may do in each service when acting for an account (issue 21): a static map
- * from role to permissions, checked by the service guard and by pages that list services,
+ * from role to permissions, checked by each module's services (`bindServices`' needs), by
+ * the service guard in front of the pages and by pages that list services,
  * never by a view alone. An administrator may do everything; a colleague what was granted.
  * Any permission of a service includes seeing it.
  */
@@ -88,4 +91,15 @@ export function permissionFor(
     case 'market':
       return 'market:edit'
   }
+}
+
+/**
+ * Refuses (as "not found", the answer a stranger gets) a request of a person acting for
+ * another account without `permission`; anyone else — the account's own login, staff, a
+ * job — passes.
+ */
+export function requirePermission(ctx: RequestContext, permission: Permission): void {
+  if (ctx.actor.account === undefined) return
+  if (!may(ctx.actor.representation ?? { role: 'colleague', permissions: [] }, permission))
+    throw new NotFoundError(`not granted: ${permission}`)
 }

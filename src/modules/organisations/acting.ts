@@ -30,6 +30,7 @@ export function resolveActing(orgs: OrganisationServices): RequestHandler {
       ...res.locals.ctx.actor,
       account: acting.account.id,
       via: acting.representation.via,
+      representation: acting.representation,
     }
     guard(req, res, next)
   }
