@@ -15,15 +15,16 @@ const PASSWORD = 'bench customer password 1'
 
 /**
  * A tenant with 10,000 applications of 100 customers (the benchmark customer has 100 of
- * them, a tenth with an unread staff message), and signed-in sessions for that customer
- * and an operator, taken through the real sign-in pages.
+ * them, a tenth with an unread staff message), and signed-in sessions for that customer,
+ * for a colleague acting for its account (issue 21: what acting costs a page) and for an
+ * operator, taken through the real sign-in pages.
  */
 export async function seedApplications(
   owner: Knex,
   app: Express,
   tenant: { id: string; host: string },
   clock: Clock = systemClock,
-): Promise<{ customerCookie: string; staffCookie: string; conversation: string }> {
+): Promise<{ customerCookie: string; colleagueCookie: string; staffCookie: string; conversation: string }> {
   const passwordHash = await hashPassword(PASSWORD)
   await withTenant(owner, tenant.id, async (trx) => {
     for (const [code, def] of [
@@ -38,19 +39,26 @@ export async function seedApplications(
       })
     const now = new Date()
     await trx('customers').insert(
-      Array.from({ length: CUSTOMERS }, (_, i) => ({
+      // One more login: the colleague, who owns nothing and acts for the benchmark customer.
+      Array.from({ length: CUSTOMERS + 1 }, (_, i) => ({
         tenant_id: tenant.id,
         id: randomUUID(),
         email: `bench${i}@example.com`,
         password_hash: passwordHash,
         status: 'active',
         category: 'individual',
-        full_name: `Customer ${i}`,
+        full_name: i === CUSTOMERS ? 'Colleague of Customer 0' : `Customer ${i}`,
         created_at: now,
         confirmed_at: now,
         password_changed_at: now,
         consent_at: now,
       })),
+    )
+    await trx.raw(
+      `INSERT INTO account_members (tenant_id, account_id, person_id, role, permissions)
+       SELECT :tenant, a.id, p.id, 'colleague', '{applications:view}'
+       FROM customers a, customers p WHERE a.email = 'bench0@example.com' AND p.email = :colleague`,
+      { tenant: tenant.id, colleague: `bench${CUSTOMERS}@example.com` },
     )
     await trx.raw(
       `INSERT INTO applications (tenant_id, customer_id, type_id, type_code, number, status, content, created_at, submitted_at, due_on)
@@ -60,9 +68,14 @@ export async function seedApplications(
               now() - g * interval '7 minutes', now() - g * interval '7 minutes',
               (now() - g * interval '7 minutes')::date + 14
        FROM generate_series(1, :total) g
-       JOIN LATERAL (SELECT id FROM customers WHERE tenant_id = :tenant ORDER BY email OFFSET (g % :customers) LIMIT 1) c ON true
+       JOIN LATERAL (SELECT id FROM customers WHERE tenant_id = :tenant AND email <> :colleague ORDER BY email OFFSET (g % :customers) LIMIT 1) c ON true
        JOIN LATERAL (SELECT id, code, definition FROM application_types WHERE tenant_id = :tenant AND code = (CASE WHEN g % 2 = 0 THEN 'tp15' ELSE 'reading' END)) t ON true`,
-      { tenant: tenant.id, total: TOTAL_APPLICATIONS, customers: CUSTOMERS },
+      {
+        tenant: tenant.id,
+        total: TOTAL_APPLICATIONS,
+        customers: CUSTOMERS,
+        colleague: `bench${CUSTOMERS}@example.com`,
+      },
     )
     await trx.raw(
       `INSERT INTO application_messages (tenant_id, application_id, author_type, body)
@@ -89,6 +102,16 @@ export async function seedApplications(
   await customer.get('/login')
   const login = await customer.post('/login', { login: 'bench0@example.com', password: PASSWORD })
   if (login.status !== 303) throw new Error(`bench customer sign-in failed: ${login.status}`)
+  const colleague = agentFor(app, tenant.host)
+  await colleague.get('/login')
+  await colleague.post('/login', { login: `bench${CUSTOMERS}@example.com`, password: PASSWORD })
+  await colleague.get('/account/acting')
+  const account = await withTenant(owner, tenant.id, (trx) =>
+    trx('customers').where({ email: 'bench0@example.com' }).first<{ id: string }>('id'),
+  )
+  const acting = await colleague.post('/account/acting', { account: account.id })
+  if (acting.status !== 303)
+    throw new Error(`bench colleague could not act for the customer: ${acting.status}`)
   const staff = await operatorSignIn(t, tenant.host, await createOperator(t, tenant.id, 'operator'))
   const conversation = await withTenant(owner, tenant.id, (trx) =>
     trx('application_messages')
@@ -98,6 +121,7 @@ export async function seedApplications(
   )
   return {
     customerCookie: cookieOf(customer),
+    colleagueCookie: cookieOf(colleague),
     staffCookie: cookieOf(staff.agent),
     conversation: conversation.application_id,
   }

@@ -120,7 +120,11 @@ try {
 
   // The heavy pages of the modules, with 10,000 applications in the tenant.
   const owner2 = createKnex(ownerUrl, { poolMax: 2 })
-  const { customerCookie, staffCookie, conversation } = await seedApplications(owner2, kabinetApp, tenant)
+  const { customerCookie, colleagueCookie, staffCookie, conversation } = await seedApplications(
+    owner2,
+    kabinetApp,
+    tenant,
+  )
   await seedGenerationDay(owner2, tenant.id)
   const registration = await seedMarket(owner2, tenant.id)
   const unit = await withTenant(owner2, tenant.id, (trx) =>
@@ -131,6 +135,8 @@ try {
   const serverMs = await serverTime(kabinet.url, tenant.host, staffCookie, overviewPath)
   for (const [name, cookie, page] of [
     ['my applications', customerCookie, '/services/applications'],
+    // The same page for a colleague acting for that account (issue 21).
+    ['my apps, colleague', colleagueCookie, '/services/applications'],
     ['application, cust.', customerCookie, `/services/applications/${conversation}`],
     ['admin queue', staffCookie, '/admin/applications'],
     ['queue, filtered', staffCookie, '/admin/applications?status=inProgress&q=Customer%201'],
