@@ -196,6 +196,32 @@ describe('applications a representative files: the customer confirms them', () =
     expect((await w.row(id)).status).toBe('confirming')
   })
 
+  it('offers the confirmation only to the household’s people who may submit', async () => {
+    const w = await world()
+    const { id } = await w.file('confirmed', 'Connect the carport panels')
+    const lodger = `lodger-c${worlds}@example.com`
+    await registerConfirmed(t, smtp, w.tenant.host, lodger, PASSWORD)
+    const householdId = await w.idOf('household')
+    await withTenant(t.db.owner, w.tenant.id, async (trx) => {
+      const person = await trx('customers').where({ email: lodger }).first<{ id: string }>('id')
+      await trx('account_members').insert({
+        tenant_id: w.tenant.id,
+        account_id: householdId,
+        person_id: person.id,
+        role: 'colleague',
+        permissions: ['applications:view'],
+      })
+    })
+    const agent = await signedIn(t, w.tenant.host, lodger, PASSWORD)
+    await agent.get('/account/acting')
+    expect((await agent.post('/account/acting', { account: householdId })).status).toBe(303)
+    const page = await agent.get(`/services/applications/${id}`)
+    expect(page.status).toBe(200)
+    expect(page.text).not.toContain('data-testid="confirm"')
+    expect((await agent.post(`/services/applications/${id}/confirm`)).status).toBe(404)
+    expect((await w.household.get(`/services/applications/${id}`)).text).toContain('data-testid="confirm"')
+  })
+
   it('needs no confirmation for a type that does not ask it, nor when the household files itself', async () => {
     const w = await world()
     const plain = await w.file('reading', 'Meter 1234 reads 5678')

@@ -9,6 +9,7 @@ import { createLimiter, rateLimit } from '../../http/rate-limit.ts'
 import { acceptUploads } from '../../http/upload.ts'
 import { uuidIds } from '../../http/params.ts'
 import { byRepresentative } from '../../platform/context.ts'
+import { may } from '../../platform/representation.ts'
 import { ConflictError, NotFoundError } from '../../platform/errors.ts'
 import { newSubmissionId, submissionOf } from '../../platform/submissions.ts'
 import { requireService } from '../services/index.ts'
@@ -137,8 +138,11 @@ export function applicationCustomerRoutes(deps: Deps, applications: ApplicationS
     turn: turnOf(WORKFLOWS[shown.workflow], shown.application.status),
     canWithdraw: availableFor(shown.workflow, shown.application.status, 'customer').includes('withdrawn'),
     canAccept: shown.application.status === ACCEPTED_IN,
-    // A representative's application waits for the account's own people to confirm it.
-    canConfirm: shown.application.status === 'confirming' && !byRepresentative(res.locals.ctx),
+    // A representative's application waits for the account's own people who may submit to confirm it.
+    canConfirm:
+      shown.application.status === 'confirming' &&
+      !byRepresentative(res.locals.ctx) &&
+      may(res.locals.representation, 'applications:submit'),
   })
 
   router.get(`${BASE}/:id`, async (req, res) => {
