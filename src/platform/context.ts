@@ -10,15 +10,13 @@ export interface Actor {
   role?: 'operator' | 'admin'
   /** A customer acting for another account (issue 21): that account's id; `id` is the person. */
   account?: string
-  /** How the person may act for `account`: as its colleague, or as a representative under a grant. */
-  via?: 'membership' | 'grant'
-  /** What they may do there (see `requirePermission`). */
-  representation?: Pick<Representation, 'role' | 'permissions'>
+  /** How and with what they act for `account`: as its colleague or under a grant (see `requirePermission`). */
+  representation?: Representation
 }
 
 /** The request is a representative's, acting for another account under a grant (issue 21). */
 export const byRepresentative = (ctx: RequestContext): boolean =>
-  ctx.actor.account !== undefined && ctx.actor.via === 'grant'
+  ctx.actor.account !== undefined && ctx.actor.representation?.via === 'grant'
 
 /**
  * The staff role a service acts with, from the request's own actor (never from an argument

@@ -11,15 +11,12 @@ import { forEachActiveTenant } from '../../platform/tenancy/repo.ts'
 import type { Tenant } from '../../platform/tenancy/settings.ts'
 import { customerContact } from '../accounts/index.ts'
 import { activeOperatorEmail } from '../operators/index.ts'
-import type { ApplicationRow } from './repo.ts'
+import { mayRead, readableBy, type ApplicationRow, type Reader } from './repo.ts'
 import { topicOf, type ApplicationsDeps, type UploadedFile } from './service.ts'
-import { UNSENT_STATUSES, isSent } from './workflows.ts'
 
 export const MESSAGE_OWNER = 'application-message'
 /** A message unread this long is emailed to the other side (one email per conversation per batch). */
 export const UNREAD_MAIL_AFTER_MS = 10 * 60_000
-
-export type Side = { side: 'customer'; customerId: string } | { side: 'staff' }
 
 /**
  * A message in an application's conversation, with its files: stored, announced live on
@@ -30,7 +27,7 @@ export async function postMessage(
   deps: ApplicationsDeps,
   ctx: RequestContext,
   id: string,
-  author: Side,
+  author: Reader,
   body: string,
   files: readonly UploadedFile[],
 ): Promise<void> {
@@ -39,13 +36,7 @@ export async function postMessage(
       .where({ id })
       .forUpdate()
       .first<ApplicationRow | undefined>()
-    if (
-      !application ||
-      (author.side === 'customer'
-        ? application.customer_id !== author.customerId
-        : !isSent(application.status))
-    )
-      throw new NotFoundError('application')
+    if (!application || !mayRead(application, author)) throw new NotFoundError('application')
     const now = deps.clock.now()
     const [message] = await trx('application_messages')
       .insert({
@@ -175,19 +166,14 @@ export async function markRead(
   deps: ApplicationsDeps,
   ctx: RequestContext,
   id: string,
-  reader: Side,
+  reader: Reader,
   n: number,
 ): Promise<void> {
   const column = reader.side === 'customer' ? 'customer_read_n' : 'staff_read_n'
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const updated = await trx('applications')
       .where({ id })
-      .modify(
-        (q) =>
-          void (reader.side === 'customer'
-            ? q.where({ customer_id: reader.customerId })
-            : q.whereNotIn('status', UNSENT_STATUSES)),
-      )
+      .modify(readableBy(reader))
       .update({ [column]: trx.raw(`greatest(??, least(?::bigint, last_message_n))`, [column, n]) })
     if (!updated) throw new NotFoundError('application')
   })

@@ -6,8 +6,7 @@ import { paginate, type Page } from '../../http/lists.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { dayOf } from '../../platform/time/intervals.ts'
-import { unreadColumn } from './repo.ts'
-import { UNSENT_STATUSES } from './workflows.ts'
+import { readableBy, unreadColumn, type Reader } from './repo.ts'
 import type { ApplicationsDeps } from './service.ts'
 
 export interface ListedApplication {
@@ -70,18 +69,10 @@ export async function followableApplication(
   deps: ApplicationsDeps,
   ctx: RequestContext,
   id: string,
-  reader: { side: 'customer'; customerId: string } | { side: 'staff' },
+  reader: Reader,
 ): Promise<void> {
   const row = await withTenant(deps.db, ctx.tenant.id, (trx) =>
-    trx('applications')
-      .where({ id })
-      .modify(
-        (q) =>
-          void (reader.side === 'customer'
-            ? q.where({ customer_id: reader.customerId })
-            : q.whereNotIn('status', UNSENT_STATUSES)),
-      )
-      .first<{ id: string } | undefined>('id'),
+    trx('applications').where({ id }).modify(readableBy(reader)).first<{ id: string } | undefined>('id'),
   )
   if (!row) throw new NotFoundError('application')
 }
@@ -111,7 +102,7 @@ export function queueQuery(trx: Knex.Transaction, ctx: RequestContext, now: Date
     .leftJoin('staff_directory as o', function () {
       this.on('o.id', 'a.assignee_id').andOn('o.tenant_id', 'a.tenant_id')
     })
-    .whereNotIn('a.status', UNSENT_STATUSES)
+    .modify(readableBy({ side: 'staff' }, 'a'))
     .select(
       'a.id',
       'a.number',

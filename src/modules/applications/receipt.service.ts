@@ -12,7 +12,7 @@ import { tenantText } from '../../platform/tenancy/texts.ts'
 import { emailCustomer, type CustomerContact } from '../accounts/index.ts'
 import { findTenantById } from '../../platform/tenancy/repo.ts'
 import type { ApplicationType } from './definition.ts'
-import { typeById, type ApplicationRow } from './repo.ts'
+import { readableBy, typeById, type ApplicationRow, type Reader } from './repo.ts'
 import type { ApplicationsDeps } from './service.ts'
 
 const OWNER = 'application'
@@ -207,7 +207,7 @@ export async function receiptOf(
   ctx: RequestContext,
   applicationId: string,
   receiptId: string,
-  reader: { side: 'customer'; customerId: string } | { side: 'staff' },
+  reader: Reader,
 ): Promise<{ filename: string; pdf: Buffer }> {
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const row = await trx('application_receipts as r')
@@ -215,7 +215,7 @@ export async function receiptOf(
         this.on('a.id', 'r.application_id').andOn('a.tenant_id', 'r.tenant_id')
       })
       .where({ 'r.id': receiptId, 'r.application_id': applicationId })
-      .modify((q) => void (reader.side === 'customer' ? q.where('a.customer_id', reader.customerId) : q))
+      .modify(readableBy(reader, 'a'))
       .first<{ pdf: Buffer; number: string | null; submitted_at: Date } | undefined>(
         'r.pdf',
         'a.number',

@@ -86,11 +86,34 @@ export function findApplication(db: Db, id: string): Promise<ApplicationRow | un
   return db('applications').where({ id }).first<ApplicationRow | undefined>()
 }
 
-/** An application as staff may know it: sent (not a draft, not waiting for the customer's confirmation). */
+/** Who reads an application: its customer (the account), or staff. */
+export type Reader = { side: 'customer'; customerId: string } | { side: 'staff' }
+
+/**
+ * The one rule of who may know an application: its customer their own, staff any sent
+ * one (a draft, or one waiting for the customer's confirmation, is the customer's alone).
+ * As a query condition on `applications` (under `alias`), and as a check of a loaded row.
+ */
+export const readableBy =
+  (reader: Reader, alias = 'applications') =>
+  (q: Knex.QueryBuilder): void =>
+    void (reader.side === 'customer'
+      ? q.where(`${alias}.customer_id`, reader.customerId)
+      : q.whereNotIn(`${alias}.status`, UNSENT_STATUSES))
+
+export const mayRead = (
+  application: Pick<ApplicationRow, 'customer_id' | 'status'>,
+  reader: Reader,
+): boolean =>
+  reader.side === 'customer'
+    ? application.customer_id === reader.customerId
+    : !(UNSENT_STATUSES as readonly string[]).includes(application.status)
+
+/** An application as staff may know it (see `readableBy`). */
 export function sentApplication(db: Db, id: string): Promise<ApplicationRow | undefined> {
   return db('applications')
     .where({ id })
-    .whereNotIn('status', UNSENT_STATUSES)
+    .modify(readableBy({ side: 'staff' }))
     .first<ApplicationRow | undefined>()
 }
 

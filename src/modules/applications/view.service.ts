@@ -5,18 +5,12 @@ import { attachmentsOf, attachmentsOfMany, type Attachment } from '../../platfor
 import { statusHistory } from '../../platform/workflow/index.ts'
 import { customerContact } from '../accounts/index.ts'
 import type { ApplicationType } from './definition.ts'
-import { findApplication, messagesOf, type ApplicationRow } from './repo.ts'
+import { findApplication, mayRead, messagesOf, type ApplicationRow, type Reader } from './repo.ts'
 import { typeVersion } from './types.service.ts'
 import { OWNER, type ApplicationsDeps } from './service.ts'
-import { isSent, timeline, type WorkflowCode } from './workflows.ts'
+import { timeline, type WorkflowCode } from './workflows.ts'
 import { acceptancesOf, type Acceptance } from './acceptance.service.ts'
 import { receiptsOf, type ReceiptRow } from './receipt.service.ts'
-
-type Reader = { side: 'customer'; customerId: string } | { side: 'staff' }
-
-/** Its customer reads their own; staff read what was sent (a draft, or one awaiting confirmation, is the customer's alone). */
-const readable = (application: ApplicationRow, reader: Reader): boolean =>
-  reader.side === 'customer' ? application.customer_id === reader.customerId : isSent(application.status)
 
 /** The customer an application belongs to, as staff see them. */
 export function customerOf(deps: ApplicationsDeps, ctx: RequestContext, customerId: string) {
@@ -53,12 +47,12 @@ export async function viewApplication(
   deps: ApplicationsDeps,
   ctx: RequestContext,
   id: string,
-  reader: { side: 'customer'; customerId: string } | { side: 'staff' },
+  reader: Reader,
   options: { before?: number } = {},
 ): Promise<ApplicationView> {
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const application = await findApplication(trx, id)
-    if (!application || !readable(application, reader)) throw new NotFoundError(OWNER)
+    if (!application || !mayRead(application, reader)) throw new NotFoundError(OWNER)
     const type = await typeVersion(deps, ctx, trx, application.type_id)
     const history = await statusHistory(trx, { type: OWNER, id })
     const { messages, more } = await messagesOf(trx, id, options.before)
@@ -92,11 +86,11 @@ export async function mayReadApplicationFile(
   ctx: RequestContext,
   attachment: Attachment,
   applicationId: string,
-  reader: { side: 'customer'; customerId: string } | { side: 'staff' },
+  reader: Reader,
 ): Promise<boolean> {
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const application = await findApplication(trx, applicationId)
-    if (!application || !readable(application, reader)) return false
+    if (!application || !mayRead(application, reader)) return false
     if (attachment.owner.type === OWNER) return attachment.owner.id === applicationId
     if (attachment.owner.type === 'application-message') {
       const message = await trx('application_messages')

@@ -149,4 +149,3 @@ export const UNSENT_STATUSES = ['draft', 'confirming'] as const
 export const SENT_STATUSES = APPLICATION_STATUSES.filter(
   (s) => !(UNSENT_STATUSES as readonly string[]).includes(s),
 ) as [string, ...string[]]
-export const isSent = (status: string): boolean => SENT_STATUSES.includes(status)

@@ -29,7 +29,6 @@ export function resolveActing(orgs: OrganisationServices): RequestHandler {
     res.locals.ctx.actor = {
       ...res.locals.ctx.actor,
       account: acting.account.id,
-      via: acting.representation.via,
       representation: acting.representation,
     }
     guard(req, res, next)
