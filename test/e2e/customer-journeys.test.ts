@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { totpCode } from '../../src/platform/totp.ts'
 import { linkIn } from '../helpers/accounts.ts'
 import {
   newContext,
+  signInCustomer,
   printJourneyDurations,
   startBrowserApp,
   step,
@@ -124,6 +126,55 @@ describe('customer journeys in the browser', () => {
       expect(await page.getByRole('link', { name: 'Zaloguj się' }).count()).toBe(1)
       await page.goto(`${base}/cabinet`)
       expect(new URL(page.url()).pathname).toBe('/login')
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('issue 21: a customer turns on two-step sign-in, signs in again with a code, then with a recovery code', async () => {
+    const login = app.logins.find((l) => l.url.includes('//cn.'))!
+    const context = await newContext(browser, { locale: 'zh-CN' })
+    const page = await context.newPage()
+    const signOut = () => step(page, () => page.getByRole('button', { name: '退出' }).click())
+    const passwordStep = async () => {
+      await step(page, () => page.goto(`${login.url}/login`))
+      await page.locator('#login').fill(login.customerEmail)
+      await page.locator('#password').fill(login.customerPassword)
+      await step(page, () => page.locator('main button[type="submit"]').first().click())
+      await page.waitForURL(/\/login\/code$/)
+    }
+    try {
+      await signInCustomer(page, login)
+      await step(page, () => page.goto(`${login.url}/account/profile`))
+      await step(page, () => page.getByRole('link', { name: '两步登录' }).click())
+      expect(await page.locator('h1').textContent()).toBe('设置两步登录')
+      expect(await page.locator('img[alt="身份验证器应用的二维码"]').getAttribute('src')).toMatch(
+        /^data:image\/png;base64,/,
+      )
+      const secret = (await page.getByTestId('totp-secret').textContent())!.trim()
+      await page.getByLabel('应用当前显示的 6 位验证码').fill('123')
+      await step(page, () => page.getByRole('button', { name: '确认并开启' }).click())
+      expect(await page.locator('.govuk-error-summary').textContent()).toContain('请输入 6 位验证码')
+      await page.getByLabel('应用当前显示的 6 位验证码').fill(totpCode(secret, app.t.clock.now()))
+      await step(page, () => page.getByRole('button', { name: '确认并开启' }).click())
+      await expect.poll(() => page.getByTestId('recovery-codes').locator('li').count()).toBe(10)
+      const recovery = (await page.getByTestId('recovery-codes').locator('code').first().textContent())!
+      await step(page, () => page.getByRole('link', { name: '我已保存 – 继续' }).click())
+      expect(await page.getByTestId('codes-left').textContent()).toBe('还剩 10 个未使用的恢复码。')
+      await signOut()
+
+      await passwordStep()
+      app.t.clock.advance(30_000)
+      await page.getByLabel('验证码').fill(totpCode(secret, app.t.clock.now()))
+      await step(page, () => page.getByRole('button', { name: '继续' }).click())
+      expect(new URL(page.url()).pathname).not.toMatch(/^\/login/)
+      await signOut()
+
+      await passwordStep()
+      await page.getByLabel('验证码').fill(recovery)
+      await step(page, () => page.getByRole('button', { name: '继续' }).click())
+      await step(page, () => page.goto(`${login.url}/account/two-step`))
+      expect(await page.getByTestId('codes-left').textContent()).toBe('还剩 9 个未使用的恢复码。')
     } finally {
       await context.close()
     }

@@ -10,8 +10,15 @@ import {
   type CustomerRow,
 } from './repo.ts'
 import type { AccountsDeps } from './registration.service.ts'
+import { clearTwoStep } from './two-step.service.ts'
 
-export const STAFF_ACTIONS = ['disable', 'enable', 'force-password-change', 'end-sessions'] as const
+export const STAFF_ACTIONS = [
+  'disable',
+  'enable',
+  'force-password-change',
+  'end-sessions',
+  'reset-two-step',
+] as const
 export type StaffAction = (typeof STAFF_ACTIONS)[number]
 
 /** What staff can do to a customer account; every action ends the customer's sessions except enabling. */
@@ -25,7 +32,12 @@ export async function applyStaffAction(
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const customer = await findCustomer(trx, customerId)
     if (!customer) return false
-    if (action === 'enable')
+    if (action === 'reset-two-step') {
+      // A lost phone: the person signs in with the password alone next time (and sets it up
+      // again at once where the tenant requires it).
+      if (!customer.totp_enabled_at) return false
+      await clearTwoStep(trx, deps.outbox, ctx, customer)
+    } else if (action === 'enable')
       await updateCustomer(trx, customerId, {
         status: customer.confirmed_at ? 'active' : 'pending',
         disabled_at: null,

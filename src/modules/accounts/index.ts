@@ -12,6 +12,7 @@ import { schedulePendingPurge } from './purge.ts'
 import { ACCOUNT_QUEUES } from './queues.ts'
 import { registerRoutes } from './register.routes.ts'
 import { sessionRoutes } from './session.routes.ts'
+import { twoStepRoutes } from './two-step.routes.ts'
 import { createAccountServices } from './services.ts'
 
 export {
@@ -40,7 +41,10 @@ export { customersOnlyByDefault, loadCustomer, requireCustomer } from './session
 export function accountsModule(servicesPort: (deps: Deps) => CustomerServices): KabinetModule {
   return {
     name: 'accounts',
-    owns: { tables: ['customers', 'account_tokens'], views: ['customer_directory'] },
+    owns: {
+      tables: ['customers', 'account_tokens', 'customer_recovery_codes'],
+      views: ['customer_directory'],
+    },
     catalogues: path.join(import.meta.dirname, 'locales'),
     queues: Object.values(ACCOUNT_QUEUES),
     adminNav: [{ href: '/admin/customers', label: 'admin.customers.title' }],
@@ -51,6 +55,7 @@ export function accountsModule(servicesPort: (deps: Deps) => CustomerServices): 
       return Router().use(
         registerRoutes(deps, accounts),
         sessionRoutes(deps, accounts, services),
+        twoStepRoutes(deps, accounts, services),
         passwordResetRoutes(deps, accounts),
         accountRoutes(deps, accounts, services),
         customerAdminRoutes(deps, accounts, services),

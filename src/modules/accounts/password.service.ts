@@ -21,6 +21,7 @@ import {
   type CustomerRow,
 } from './repo.ts'
 import type { AccountsDeps } from './registration.service.ts'
+import { twoStepMissing } from './two-step.service.ts'
 
 const RESET_MINUTES = 30
 
@@ -54,7 +55,12 @@ export async function authenticate(
       trx,
       { ...ctx, actor: { type: 'customer', id: customer?.id ?? null } },
       {
-        action: usable ? 'customer.login' : 'customer.login-failed',
+        // With two-step sign-in the password is only the first step: the second logs the sign-in.
+        action: !usable
+          ? 'customer.login-failed'
+          : customer.totp_enabled_at || twoStepMissing(ctx, customer)
+            ? 'customer.password-accepted'
+            : 'customer.login',
         targetType: 'customer',
         targetId: customer?.id,
       },

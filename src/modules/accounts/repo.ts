@@ -30,6 +30,10 @@ export interface CustomerRow {
   consent_version: number | null
   consent_at: Date | null
   consent_ip: string | null
+  /** Two-step sign-in: the authenticator's secret is stored once a code from it was accepted (until then it waits in the session). */
+  totp_secret: string | null
+  totp_enabled_at: Date | null
+  totp_last_step: string | null
 }
 
 export type TokenPurpose = 'confirm_email' | 'reset_password' | 'change_email'
@@ -200,4 +204,48 @@ export async function issueToken(
     data,
   })
   return token
+}
+
+/** Accepts a TOTP step only if it is later than the last one used (single use, atomically). */
+export async function acceptCustomerTotpStep(db: Db, id: string, step: number): Promise<boolean> {
+  const updated = await db('customers')
+    .where({ id })
+    .where((q) => void q.whereNull('totp_last_step').orWhere('totp_last_step', '<', step))
+    .update({ totp_last_step: step })
+  return updated === 1
+}
+
+export async function replaceCustomerRecoveryCodes(
+  db: Db,
+  tenantId: string,
+  customerId: string,
+  hashes: string[],
+): Promise<void> {
+  await db('customer_recovery_codes').where({ customer_id: customerId }).del()
+  if (hashes.length)
+    await db('customer_recovery_codes').insert(
+      hashes.map((code_hash) => ({ tenant_id: tenantId, customer_id: customerId, code_hash })),
+    )
+}
+
+export async function useCustomerRecoveryCode(
+  db: Db,
+  customerId: string,
+  hash: string,
+  now: Date,
+): Promise<boolean> {
+  const updated = await db('customer_recovery_codes')
+    .where({ customer_id: customerId, code_hash: hash })
+    .whereNull('used_at')
+    .update({ used_at: now })
+  return updated === 1
+}
+
+export async function unusedRecoveryCodes(db: Db, customerId: string): Promise<number> {
+  const row = await db('customer_recovery_codes')
+    .where({ customer_id: customerId })
+    .whereNull('used_at')
+    .count<{ count: string }[]>('* as count')
+    .first()
+  return Number(row?.count ?? 0)
 }

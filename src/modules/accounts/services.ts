@@ -12,6 +12,13 @@ import {
 } from './password.service.ts'
 import { updateProfile } from './profile.service.ts'
 import {
+  checkCustomerSecondFactor,
+  enrolTwoStep,
+  renewRecoveryCodes,
+  turnOffTwoStep,
+  twoStepStatus,
+} from './two-step.service.ts'
+import {
   confirmEmail,
   registerWithConfirmation,
   registerWithEmailedPassword,
@@ -24,10 +31,13 @@ export function createAccountServices(deps: Deps) {
     applyStaffAction,
     authenticate,
     changePassword,
+    checkCustomerSecondFactor,
     confirmEmail,
     confirmEmailChange,
     customerForStaff,
     endOtherSessions,
+    enrolTwoStep,
+    renewRecoveryCodes,
     registerWithConfirmation,
     registerWithEmailedPassword,
     requestEmailChange,
@@ -35,6 +45,8 @@ export function createAccountServices(deps: Deps) {
     resendConfirmation,
     resetLinkIsUsable,
     resetPassword,
+    turnOffTwoStep,
+    twoStepStatus,
     updateProfile,
   })
 }

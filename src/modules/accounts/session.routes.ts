@@ -1,7 +1,8 @@
 import { Router } from 'express'
 import type { Deps } from '../../deps.ts'
 import type { AccountServices } from './services.ts'
-import { keptAtSignIn, signIn, signOut } from './session.ts'
+import { beginTwoStepSignIn, completeSignIn, signOut } from './session.ts'
+import { twoStepMissing } from './two-step.service.ts'
 import { fieldErrors, renderInvalid } from '../../http/forms.ts'
 import { createCredentialThrottle } from '../../http/rate-limit.ts'
 import { safeNextPath } from '../../http/redirect.ts'
@@ -41,15 +42,13 @@ export function sessionRoutes(deps: Deps, accounts: AccountServices, services: C
       return renderInvalid(res, 'customer/accounts/login', errors, values, { failed: true })
     }
     await tried.succeeded()
-    const kept = await keptAtSignIn(deps, res.locals.ctx, result.customer.id)
-    await signIn(req, tenant.id, result.customer, deps.clock, kept)
+    const customer = result.customer
     const next = safeNextPath(form.data.next, '')
-    // Back to acting for another account (as they last chose): its cabinet, not their own services.
-    const target = result.customer.must_change_password
-      ? '/account/password'
-      : next ||
-        (Object.keys(kept).length ? '/cabinet' : await services.landingPath(res.locals.ctx, result.customer))
-    res.redirect(303, target)
+    if (customer.totp_enabled_at || twoStepMissing(res.locals.ctx, customer)) {
+      await beginTwoStepSignIn(req, tenant.id, customer, deps.clock, next)
+      return res.redirect(303, customer.totp_enabled_at ? '/login/code' : '/login/two-step')
+    }
+    res.redirect(303, await completeSignIn(deps, services, req, res.locals.ctx, customer, next))
   })
 
   router.post('/logout', async (req, res) => {

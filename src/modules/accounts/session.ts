@@ -10,6 +10,8 @@ import { freshSession, sessionCall } from '../../http/session.ts'
 import { customerById, displayName, setPreferredLocale } from './profile.service.ts'
 import { formattersFor } from '../../platform/format.ts'
 import type { I18n } from '../../platform/i18n/index.ts'
+import type { CustomerServices } from './ports.ts'
+import { twoStepMissing } from './two-step.service.ts'
 import { isLocale } from '../../platform/i18n/locales.ts'
 
 declare module 'express-session' {
@@ -19,7 +21,42 @@ declare module 'express-session' {
     authAt: number
     /** A login to fill in on the next sign-in page (after creating an account elsewhere). */
     loginPrefill: string
+    /** Password accepted, two-step sign-in still to come: who, since when, and where to go after. */
+    pendingCustomerId: string
+    pendingCustomerAt: number
+    pendingCustomerNext: string
+    /** A customer's authenticator secret being set up, kept here until a code from it is confirmed. */
+    customerTotpSecret: string
   }
+}
+
+/** How long a password, once accepted, waits for its second step. */
+const PENDING_SIGN_IN_MS = 10 * 60_000
+
+/**
+ * The password was right and the person uses (or must set up) two-step sign-in: a fresh
+ * session that is not signed in yet, only waiting a few minutes for the second step.
+ */
+export async function beginTwoStepSignIn(
+  req: Request,
+  tenantId: string,
+  customer: CustomerRow,
+  clock: Clock,
+  next: string,
+): Promise<void> {
+  const now = clock.now()
+  await freshSession(req, tenantId, now)
+  req.session.pendingCustomerId = customer.id
+  req.session.pendingCustomerAt = now.getTime()
+  req.session.pendingCustomerNext = next
+  await sessionCall((cb) => req.session.save(cb))
+}
+
+/** The person whose password was accepted a moment ago, if still waiting for the second step. */
+export function pendingSignIn(req: Request, clock: Clock): string | undefined {
+  const { pendingCustomerId: id, pendingCustomerAt: at } = req.session
+  if (!id || !at || clock.now().getTime() - at > PENDING_SIGN_IN_MS) return undefined
+  return id
 }
 
 /**
@@ -36,6 +73,7 @@ export async function signIn(
   const now = clock.now()
   await freshSession(req, tenantId, now)
   Object.assign(req.session, kept)
+  delete req.session.pendingCustomerId
   req.session.authAt = now.getTime()
   req.session.customerId = customer.id
   req.session.epoch = customer.session_epoch
@@ -43,7 +81,7 @@ export async function signIn(
 }
 
 /** What other modules keep in a customer's new session (the `customer.signingIn` event). */
-export async function keptAtSignIn(
+async function keptAtSignIn(
   deps: { db: Knex; events: DomainEvents },
   ctx: RequestContext,
   customerId: string,
@@ -110,6 +148,9 @@ export function requireCustomer(): RequestHandler {
     const path = `${req.baseUrl}${req.path}`
     if (customer.must_change_password && path !== '/account/password')
       return res.redirect(303, '/account/password')
+    // Signed in before the tenant began to require two-step sign-in: set it up first.
+    if (twoStepMissing(res.locals.ctx, customer) && path !== '/account/two-step')
+      return res.redirect(303, '/account/two-step')
     next()
   }
 }
@@ -124,4 +165,23 @@ const PUBLIC_ACCOUNT = /^\/email\/confirm\/[^/]+\/?$/
 export function customersOnlyByDefault(): RequestHandler {
   const guard = requireCustomer()
   return (req, res, next) => (PUBLIC_ACCOUNT.test(req.path) ? next() : guard(req, res, next))
+}
+
+/**
+ * Both steps passed (or the only one): signed in on a new session id, with what other modules
+ * keep. Returns where to go: the password page when one must be chosen, the page asked
+ * for, else back to acting for the account last chosen, else the person's first service.
+ */
+export async function completeSignIn(
+  deps: { db: Knex; events: DomainEvents; clock: Clock },
+  services: CustomerServices,
+  req: Request,
+  ctx: RequestContext,
+  customer: CustomerRow,
+  next: string,
+): Promise<string> {
+  const kept = await keptAtSignIn(deps, ctx, customer.id)
+  await signIn(req, ctx.tenant.id, customer, deps.clock, kept)
+  if (customer.must_change_password) return '/account/password'
+  return next || (Object.keys(kept).length ? '/cabinet' : await services.landingPath(ctx, customer))
 }

@@ -71,6 +71,7 @@ function fromForm(
       minLength: wholeNumber(body.minLength),
       requireComposition: body.requireComposition === 'yes',
     },
+    customerTwoStep: body.customerTwoStep === 'yes',
     partyIdentifiers: IDENTIFIER_CHOICES.filter(([kind]) => asked.includes(kind)).map(([kind, party]) => ({
       kind,
       party,

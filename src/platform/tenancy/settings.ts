@@ -83,6 +83,8 @@ export const TenantSettings = z.object({
     loginName: false,
   }),
   passwordPolicy: PasswordPolicy.default({ minLength: PASSWORD_FLOOR, requireComposition: false }),
+  /** Every customer signs in with an authenticator app as a second step (they may choose it anyway). */
+  customerTwoStep: z.boolean().default(false),
   partyIdentifiers: z.array(PartyIdentifier).default([]),
   /** ISO 3166 region for phone numbers typed without a country code. */
   phoneRegion: z
