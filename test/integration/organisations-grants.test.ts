@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
-import { postApplication, READING, seedType } from '../helpers/applications.ts'
+import { multipart, postApplication, READING, seedType } from '../helpers/applications.ts'
 import { cookieOf } from '../helpers/agent.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
@@ -268,6 +268,53 @@ describe('representation: an account lets another act for it in one service, for
     expect((await household.post(`/account/representatives/${grant}/end`)).status).toBe(303)
     expect((await fitter.get(`/services/applications/${id}`)).status).toBe(404)
     expect((await fitter.get('/cabinet')).text).not.toContain('data-testid="acting-for"')
+  })
+
+  it('a grant starts and ends at its moment, though what a person may do is kept between requests', async () => {
+    const w = await world()
+    const household = await w.as('household')
+    const id = await w.submit(household, 'Ours')
+    await w.offer(household, 'installer', 'applications', ['applications:submit'])
+    const installer = await w.acceptAndSwitch('installer')
+    await w.offer(household, 'installer', 'applications', ['applications:chat'], '2026-11-22')
+    const offers = await installer.get('/account/represented')
+    const second = /represented\/([0-9a-f-]{36})\/accept/.exec(offers.text)![1]!
+    expect((await installer.post(`/account/represented/${second}/accept`)).status).toBe(303)
+    // The first grant ends in 20 s, the second begins in 10 s (as if at midnight).
+    const at = (s: number) => new Date(t.clock.now().getTime() + s * 1000)
+    await withTenant(t.db.owner, w.tenant.id, async (trx) => {
+      await trx('representation_grants')
+        .where({ id: second })
+        .update({ period: trx.raw(`tstzrange(?, upper(period), '[)')`, [at(10)]) })
+      await trx('representation_grants')
+        .whereNot({ id: second })
+        .update({ period: trx.raw(`tstzrange(lower(period), ?, '[)')`, [at(20)]) })
+    })
+    // Written behind the app's back: its processes hear of it on commit; wait until this one has.
+    await new Promise((r) => setTimeout(r, 300))
+    const message = async () => {
+      await installer.get(`/services/applications/${id}`)
+      return (
+        await multipart(installer, `/services/applications/${id}/messages`).field('body', 'Panels fitted')
+      ).status
+    }
+    const fileOne = async () =>
+      (
+        await postApplication(installer, '/services/applications/new/reading', {
+          text: 'Meter',
+          action: 'submit',
+        })
+      ).status
+    try {
+      expect(await message()).toBe(404)
+      t.clock.advance(11_000)
+      expect(await message()).toBe(303)
+      expect(await fileOne()).toBe(303)
+      t.clock.advance(10_000)
+      expect(await fileOne()).toBe(404)
+    } finally {
+      t.clock.advance(-21_000)
+    }
   })
 
   it('a grant ends by itself after its last day, with no job run', async () => {

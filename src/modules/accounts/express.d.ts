@@ -11,6 +11,8 @@ declare global {
        */
       person?: CustomerRow
       customerName?: string
+      /** The row of the account the session says the person acts for, loaded with theirs (not yet checked). */
+      actingAccount?: CustomerRow
     }
   }
 }

@@ -2,7 +2,7 @@ import { withOwnTransaction, withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { audit } from '../../platform/audit.ts'
 import type { Knex } from 'knex'
-import { findCustomer, updateCustomer, type CustomerRow } from './repo.ts'
+import { findCustomer, findCustomers, updateCustomer, type CustomerRow } from './repo.ts'
 import type { AccountsDeps } from './registration.service.ts'
 
 export interface ProfileInput {
@@ -44,6 +44,15 @@ export function displayName(c: {
 }): string {
   const name = [c.first_name, c.last_name].filter(Boolean).join(' ')
   return name || c.full_name || c.organisation_name || c.login_name || c.email
+}
+
+/** The customers a session names (the person, and the account they act for), those that still exist in this tenant. */
+export async function customersById(
+  deps: { db: Knex },
+  ctx: RequestContext,
+  ids: readonly string[],
+): Promise<CustomerRow[]> {
+  return withTenant(deps.db, ctx.tenant.id, (trx) => findCustomers(trx, ids))
 }
 
 /** The customer a session names, if they still exist in this tenant. */

@@ -42,6 +42,10 @@ export async function findCustomer(db: Db, id: string): Promise<CustomerRow | un
   return db('customers').where({ id }).first<CustomerRow | undefined>()
 }
 
+export async function findCustomers(db: Db, ids: readonly string[]): Promise<CustomerRow[]> {
+  return db('customers').whereIn('id', ids)
+}
+
 export async function findCustomerByEmail(db: Db, email: string): Promise<CustomerRow | undefined> {
   return db('customers').whereRaw('lower(email) = lower(?)', [email]).first<CustomerRow | undefined>()
 }

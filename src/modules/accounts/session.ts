@@ -7,7 +7,7 @@ import type { RequestContext } from '../../platform/context.ts'
 import type { DomainEvents } from '../../platform/events.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { freshSession, sessionCall } from '../../http/session.ts'
-import { customerById, displayName, setPreferredLocale } from './profile.service.ts'
+import { customersById, displayName, setPreferredLocale } from './profile.service.ts'
 import { formattersFor } from '../../platform/format.ts'
 import type { I18n } from '../../platform/i18n/index.ts'
 import type { CustomerServices } from './ports.ts'
@@ -27,6 +27,11 @@ declare module 'express-session' {
     pendingCustomerNext: string
     /** A customer's authenticator secret being set up, kept here until a code from it is confirmed. */
     customerTotpSecret: string
+    /**
+     * The account the person chose to act for, when not their own (organisations' switcher,
+     * which also decides on every request whether they still may).
+     */
+    actingFor: string
   }
 }
 
@@ -110,7 +115,11 @@ export function loadCustomer(db: Knex, i18n: I18n): RequestHandler {
     const id = req.session.customerId
     const tenant = res.locals.tenant
     if (!id || !tenant) return next()
-    const customer = await customerById({ db }, res.locals.ctx, id)
+    // The account the person acts for comes in the same query: acting costs no round trip of its own.
+    const acting = req.session.actingFor
+    const rows = await customersById({ db }, res.locals.ctx, acting ? [id, acting] : [id])
+    const customer = rows.find((c) => c.id === id)
+    res.locals.actingAccount = acting && acting !== id ? rows.find((c) => c.id === acting) : undefined
     if (!customer || customer.status !== 'active' || customer.session_epoch !== req.session.epoch) {
       await sessionCall((cb) => req.session.regenerate(cb))
       return next()

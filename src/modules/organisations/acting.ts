@@ -3,13 +3,6 @@ import { NotFoundError } from '../../platform/errors.ts'
 import { may, permissionFor } from '../../platform/representation.ts'
 import type { OrganisationServices } from './service.ts'
 
-declare module 'express-session' {
-  interface SessionData {
-    /** The account the signed-in person acts for, when not their own (issue 21). */
-    actingFor: string
-  }
-}
-
 /**
  * After the signed-in customer is loaded: a person acting for another account sees that
  * account as `res.locals.customer` (so every module serves it unchanged) and stays
@@ -22,7 +15,7 @@ export function resolveActing(orgs: OrganisationServices): RequestHandler {
     const person = res.locals.customer
     const accountId = req.session?.actingFor
     if (!person || !accountId || accountId === person.id) return next()
-    const acting = await orgs.acting(res.locals.ctx, person.id, accountId)
+    const acting = await orgs.acting(res.locals.ctx, person.id, accountId, res.locals.actingAccount)
     if (!acting) return next()
     res.locals.customer = acting.account
     res.locals.representation = acting.representation

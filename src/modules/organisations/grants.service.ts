@@ -1,5 +1,7 @@
 import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
+import { changingRepresentation } from './repo.ts'
+import type { ReferenceCache } from '../../platform/tenancy/reference-cache.ts'
 import { audit } from '../../platform/audit.ts'
 import type { Clock } from '../../platform/clock.ts'
 import type { RequestContext } from '../../platform/context.ts'
@@ -12,7 +14,7 @@ import { may, type MemberRole, type Permission } from '../../platform/representa
 import type { ServiceCode } from '../../platform/tenancy/settings.ts'
 import { customerContacts, customerRow, displayName, type CustomerRow } from '../accounts/index.ts'
 
-type GrantDeps = { db: Knex; clock: Clock; outbox: Outbox; i18n: I18n }
+type GrantDeps = { db: Knex; clock: Clock; outbox: Outbox; i18n: I18n; reference: ReferenceCache }
 
 export type GrantStatus = 'offered' | 'active' | 'declined' | 'ended'
 
@@ -173,17 +175,21 @@ export function createGrantServices(deps: GrantDeps) {
    * current member of — all of such a grant for the firm's administrators, for a colleague
    * only what their role in the firm also allows. A grantor with nothing left is left out.
    */
-  async function held(trx: Knex.Transaction, personId: string, grantorId?: string) {
-    const rows = await trx('representation_grants as g')
+  /** A person's grants: held by their own account, or by a firm they are a current member of. */
+  const theirs = (trx: Knex.Transaction, personId: string) =>
+    trx('representation_grants as g')
       .leftJoin('account_members as m', function () {
         this.on('m.tenant_id', 'g.tenant_id')
           .andOn('m.account_id', 'g.representative_id')
           .andOnVal('m.person_id', personId)
           .andOnNull('m.ended_at')
       })
+      .where((w) => void w.where('g.representative_id', personId).orWhereNotNull('m.id'))
+
+  async function held(trx: Knex.Transaction, personId: string, grantorId?: string) {
+    const rows = await theirs(trx, personId)
       .where({ 'g.status': 'active' })
       .whereRaw('g.period @> ?::timestamptz', [deps.clock.now()])
-      .where((w) => void w.where('g.representative_id', personId).orWhereNotNull('m.id'))
       .modify((q) => void (grantorId ? q.where('g.grantor_id', grantorId) : q))
       .select<
         {
@@ -241,7 +247,7 @@ export function createGrantServices(deps: GrantDeps) {
     },
 
     offer(ctx: RequestContext, grantorId: string, offer: GrantOffer) {
-      return inTenant(ctx, async (trx) => {
+      return changingRepresentation(deps, ctx, async (trx) => {
         const [row] = await trx('representation_grants')
           .insert({
             tenant_id: ctx.tenant.id,
@@ -289,7 +295,7 @@ export function createGrantServices(deps: GrantDeps) {
 
     /** The addressee accepts an offer that has not ended; never for their own account. */
     accept(ctx: RequestContext, id: string, person: CustomerRow) {
-      return inTenant(ctx, async (trx) => {
+      return changingRepresentation(deps, ctx, async (trx) => {
         const updated = await trx('representation_grants')
           .where({ id, status: 'offered' })
           .whereRaw('lower(representative_email) = lower(?)', [person.email])
@@ -310,7 +316,7 @@ export function createGrantServices(deps: GrantDeps) {
 
     /** The addressee declines: the offer is gone and its days are free again. */
     decline(ctx: RequestContext, id: string, person: CustomerRow) {
-      return inTenant(ctx, async (trx) => {
+      return changingRepresentation(deps, ctx, async (trx) => {
         const n = await trx('representation_grants')
           .where({ id, status: 'offered' })
           .whereRaw('lower(representative_email) = lower(?)', [person.email])
@@ -323,7 +329,7 @@ export function createGrantServices(deps: GrantDeps) {
      * Either side ends a grant at once (see `endOne`).
      */
     end(ctx: RequestContext, id: string, side: 'grantor' | 'representative', accountId: string) {
-      return inTenant(ctx, (trx) =>
+      return changingRepresentation(deps, ctx, (trx) =>
         endOne(trx, ctx, id, side, null, (q) => {
           void q.where(side === 'grantor' ? 'grantor_id' : 'representative_id', accountId)
         }),
@@ -342,7 +348,7 @@ export function createGrantServices(deps: GrantDeps) {
 
     /** Staff end a grant of the customer's (either side), with the reason, audited. */
     endByStaff(ctx: RequestContext, customerId: string, id: string, reason: string) {
-      return inTenant(ctx, (trx) =>
+      return changingRepresentation(deps, ctx, (trx) =>
         endOne(trx, ctx, id, 'operator', reason, (q) => {
           void q.where({ grantor_id: customerId }).orWhere({ representative_id: customerId })
         }),
@@ -352,6 +358,23 @@ export function createGrantServices(deps: GrantDeps) {
     /** The permissions a person holds for an account through grants current at this moment (see `held`). */
     async heldFor(trx: Knex.Transaction, personId: string, accountId: string): Promise<Permission[]> {
       return (await held(trx, personId, accountId)).get(accountId) ?? []
+    },
+
+    /**
+     * When what a person holds from `grantorId` next changes by itself: the soonest start
+     * or end, after now, of the grants that concern them (undefined: never).
+     */
+    async nextChange(trx: Knex.Transaction, personId: string, grantorId: string): Promise<Date | undefined> {
+      const now = deps.clock.now()
+      const row = await theirs(trx, personId)
+        .where({ 'g.status': 'active', 'g.grantor_id': grantorId })
+        .whereRaw('upper(g.period) > ?', [now])
+        .first<{ at: Date | null } | undefined>(
+          trx.raw('min(CASE WHEN lower(g.period) > ? THEN lower(g.period) ELSE upper(g.period) END) AS at', [
+            now,
+          ]),
+        )
+      return row?.at ?? undefined
     },
 
     /** The representatives whose current grant of `service` asks for copies of the account's emails about it. */

@@ -28,8 +28,8 @@ export const organisationsModule: KabinetModule = {
         await mailed.copy(reader)
     })
     // A sign-in starts acting for the account the person chose last, if they still may.
-    deps.events.on('customer.signingIn', 'organisations', async (trx, _ctx, { customerId, keep }) => {
-      const accountId = await orgs.chosen(trx, customerId)
+    deps.events.on('customer.signingIn', 'organisations', async (trx, ctx, { customerId, keep }) => {
+      const accountId = await orgs.chosen(trx, ctx.tenant.id, customerId)
       if (accountId) keep({ actingFor: accountId })
     })
   },

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
+import type { ReferenceCache } from '../../platform/tenancy/reference-cache.ts'
 import { audit } from '../../platform/audit.ts'
 import type { Clock } from '../../platform/clock.ts'
 import type { RequestContext } from '../../platform/context.ts'
@@ -8,9 +9,9 @@ import { mailTo } from '../../platform/mail/links.ts'
 import type { Outbox } from '../../platform/mail/outbox.ts'
 import { hashToken, newLinkToken } from '../../platform/tokens.ts'
 import { customerRow, displayName, type CustomerRow } from '../accounts/index.ts'
-import { storedGrant, type Grant, type InvitationRow } from './repo.ts'
+import { changingRepresentation, storedGrant, type Grant, type InvitationRow } from './repo.ts'
 
-type InvitationDeps = { db: Knex; clock: Clock; outbox: Outbox; i18n: I18n }
+type InvitationDeps = { db: Knex; clock: Clock; outbox: Outbox; i18n: I18n; reference: ReferenceCache }
 
 /** An invitation is good for seven days (like DataHub's), then asks to be sent again. */
 export const INVITATION_DAYS = 7
@@ -155,7 +156,7 @@ export function createInvitationServices(deps: InvitationDeps) {
      * member replaces the role with the invitation's.
      */
     accept(ctx: RequestContext, token: string, person: CustomerRow): Promise<AcceptOutcome> {
-      return inTenant(ctx, async (trx) => {
+      return changingRepresentation(deps, ctx, async (trx) => {
         const row = await usable(trx, token)
         if (!row) return { outcome: 'invalid' as const }
         if (row.email.toLowerCase() !== person.email.toLowerCase()) return { outcome: 'otherEmail' as const }

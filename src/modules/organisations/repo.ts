@@ -1,4 +1,8 @@
+import type { Knex } from 'knex'
 import type { Db } from '../../db/knex.ts'
+import { withTenant } from '../../db/tenant-scope.ts'
+import type { RequestContext } from '../../platform/context.ts'
+import type { ReferenceCache } from '../../platform/tenancy/reference-cache.ts'
 import type { MemberRole, Permission } from '../../platform/representation.ts'
 
 /** A role with its permissions, as an invitation or a membership holds it. */
@@ -70,4 +74,19 @@ export function membershipsOf(db: Db, personId: string) {
     .whereNull('ended_at')
     .orderBy('created_at', 'desc')
     .select<MemberRow[]>('*')
+}
+
+/**
+ * A write to memberships or grants. Whom people may act for is cached per process (see
+ * `actingIn`): a trigger tells every process on commit, and this one forgets at once, so
+ * the writer's next request never sees the old standing.
+ */
+export function changingRepresentation<T>(
+  deps: { db: Knex; reference: ReferenceCache },
+  ctx: RequestContext,
+  fn: (trx: Knex.Transaction) => Promise<T>,
+): Promise<T> {
+  return withTenant(deps.db, ctx.tenant.id, fn).finally(() =>
+    deps.reference.changed(`representation:${ctx.tenant.id}`),
+  )
 }

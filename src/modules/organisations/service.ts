@@ -1,12 +1,13 @@
 import type { Knex } from 'knex'
 import { withTenant } from '../../db/tenant-scope.ts'
+import type { ReferenceCache } from '../../platform/tenancy/reference-cache.ts'
 import { audit } from '../../platform/audit.ts'
 import type { Clock } from '../../platform/clock.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import type { I18n } from '../../platform/i18n/index.ts'
 import { announceSessionsEnded } from '../../platform/live.ts'
 import type { Outbox } from '../../platform/mail/outbox.ts'
-import type { MemberRole, Representation } from '../../platform/representation.ts'
+import type { MemberRole, Permission, Representation } from '../../platform/representation.ts'
 import {
   customerContact,
   customerContacts,
@@ -17,6 +18,7 @@ import {
 import { createGrantServices } from './grants.service.ts'
 import { createInvitationServices } from './invitations.service.ts'
 import {
+  changingRepresentation,
   currentMembers,
   currentMembership,
   membershipsOf,
@@ -26,7 +28,13 @@ import {
   type MemberRow,
 } from './repo.ts'
 
-type OrgDeps = { db: Knex; clock: Clock; outbox: Outbox; i18n: I18n }
+/**
+ * The longest a process keeps a person's standing without hearing of a change: a bound for
+ * the time its listening connection may be down (changes made meanwhile are not heard).
+ */
+const STANDING_KEPT_MS = 60_000
+
+type OrgDeps = { db: Knex; clock: Clock; outbox: Outbox; i18n: I18n; reference: ReferenceCache }
 
 /** How a person stands to an account they may act for. */
 export type AccountRole = MemberRole | 'representative'
@@ -39,28 +47,57 @@ export interface Colleague extends MemberRow {
 export function createOrganisationServices(deps: OrgDeps) {
   const grants = createGrantServices(deps)
 
+  /** How a person stands towards an account, and until when that holds by itself (ms). */
+  interface Standing {
+    role: MemberRole
+    permissions: readonly Permission[]
+    via: Representation['via']
+    until: number
+  }
+
   /**
    * The account a person acts for and what they may do there, if they still may: as its
-   * member, else through grants current at this moment.
+   * member, else through grants current at this moment. The standing is read on every
+   * request and cached per process (forgotten on any change of the tenant's memberships or
+   * grants, and by itself at a grant's next start or end), so acting costs no query of its
+   * own; the account's row is the one loaded with the person, else read here.
    */
   async function actingIn(
     trx: Knex.Transaction,
+    tenantId: string,
     personId: string,
     accountId: string,
+    loaded?: CustomerRow,
   ): Promise<{ account: CustomerRow; representation: Representation } | undefined> {
-    const m = await currentMembership(trx, accountId, personId)
-    const held = m ? [] : await grants.heldFor(trx, personId, accountId)
-    if (!m && !held.length) return undefined
-    const account = await customerRow(trx, accountId)
+    const standing = await deps.reference.get(
+      tenantId,
+      'representation',
+      async (): Promise<Standing | undefined> => {
+        const kept = deps.clock.now().getTime() + STANDING_KEPT_MS
+        const m = await currentMembership(trx, accountId, personId)
+        if (m) return { role: m.role, permissions: m.permissions, via: 'membership', until: kept }
+        const held = await grants.heldFor(trx, personId, accountId)
+        if (!held.length) return undefined
+        const next = await grants.nextChange(trx, personId, accountId)
+        const until = Math.min(kept, next?.getTime() ?? Infinity)
+        return { role: 'colleague', permissions: held, via: 'grant', until }
+      },
+      {
+        part: `${personId}:${accountId}`,
+        fresh: (s) => s !== undefined && deps.clock.now().getTime() < s.until,
+      },
+    )
+    if (!standing) return undefined
+    const account = loaded?.id === accountId ? loaded : await customerRow(trx, accountId)
     if (!account || account.status !== 'active') return undefined
     return {
       account,
       representation: {
         accountId,
         accountName: displayName(account),
-        role: m?.role ?? 'colleague',
-        permissions: m?.permissions ?? held,
-        via: m ? 'membership' : 'grant',
+        role: standing.role,
+        permissions: standing.permissions,
+        via: standing.via,
       },
     }
   }
@@ -103,7 +140,7 @@ export function createOrganisationServices(deps: OrgDeps) {
 
     /** A colleague's role changes: the current membership ends and a new one starts (history kept). */
     change(ctx: RequestContext, accountId: string, memberId: string, grant: Grant) {
-      return inTenant(ctx, async (trx) => {
+      return changingRepresentation(deps, ctx, async (trx) => {
         const now = deps.clock.now()
         const [old] = await trx('account_members')
           .where({ id: memberId, account_id: accountId })
@@ -137,7 +174,7 @@ export function createOrganisationServices(deps: OrgDeps) {
 
     /** Ends a colleague's access at once: their next request, export or stream finds no membership. */
     remove(ctx: RequestContext, accountId: string, memberId: string) {
-      return inTenant(ctx, async (trx) => {
+      return changingRepresentation(deps, ctx, async (trx) => {
         const [old] = await trx('account_members')
           .where({ id: memberId, account_id: accountId })
           .whereNull('ended_at')
@@ -218,9 +255,9 @@ export function createOrganisationServices(deps: OrgDeps) {
       })
     },
 
-    /** See `actingIn`. */
-    acting(ctx: RequestContext, personId: string, accountId: string) {
-      return inTenant(ctx, (trx) => actingIn(trx, personId, accountId))
+    /** See `actingIn`; `loaded` is the account's row when the caller has it already. */
+    acting(ctx: RequestContext, personId: string, accountId: string, loaded?: CustomerRow) {
+      return inTenant(ctx, (trx) => actingIn(trx, ctx.tenant.id, personId, accountId, loaded))
     },
 
     /** The person's choice of whom to act for, kept for their next sign-in (null: their own account). */
@@ -239,12 +276,12 @@ export function createOrganisationServices(deps: OrgDeps) {
     },
 
     /** The account a person chose last time, in the caller's transaction, if they still may act for it. */
-    async chosen(trx: Knex.Transaction, personId: string): Promise<string | undefined> {
+    async chosen(trx: Knex.Transaction, tenantId: string, personId: string): Promise<string | undefined> {
       const choice = await trx('acting_choices')
         .where({ person_id: personId })
         .first<{ account_id: string | null } | undefined>('account_id')
       if (!choice?.account_id) return undefined
-      return (await actingIn(trx, personId, choice.account_id)) ? choice.account_id : undefined
+      return (await actingIn(trx, tenantId, personId, choice.account_id)) ? choice.account_id : undefined
     },
   }
 }

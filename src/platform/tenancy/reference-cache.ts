@@ -12,7 +12,18 @@ export const REFERENCE_CHANGED = 'reference_changed'
  * values are shared between requests: callers never change them.
  */
 export interface ReferenceCache {
-  get<T>(tenantId: string, table: string, load: () => Promise<T>): Promise<T>
+  /**
+   * The cached value of `table` for the tenant, loaded when missing. `part` keeps one value
+   * per part of the table (a person's standing towards an account), all forgotten together
+   * with the table's; `fresh` says whether a value still holds now (one that ends at a time
+   * is loaded again after it), and a value it refuses is never kept.
+   */
+  get<T>(
+    tenantId: string,
+    table: string,
+    load: () => Promise<T>,
+    options?: { part?: string; fresh?: (value: T) => boolean },
+  ): Promise<T>
   /** A change was heard: "<table>:<tenant id>". The writing process calls it too, after commit, to read its own write at once. */
   changed(payload: string): void
   clear(): void
@@ -23,20 +34,28 @@ export function createReferenceCache(maxEntries = 5_000): ReferenceCache {
   // A load that started before a change must not store what it read: it may predate it.
   let generation = 0
   return {
-    async get<T>(tenantId: string, table: string, load: () => Promise<T>): Promise<T> {
-      const key = `${table}:${tenantId}`
-      if (values.has(key)) return values.get(key) as T
+    async get<T>(
+      tenantId: string,
+      table: string,
+      load: () => Promise<T>,
+      options: { part?: string; fresh?: (value: T) => boolean } = {},
+    ): Promise<T> {
+      const fresh = options.fresh ?? (() => true)
+      const key = options.part ? `${table}:${tenantId}:${options.part}` : `${table}:${tenantId}`
+      if (values.has(key) && fresh(values.get(key) as T)) return values.get(key) as T
       const started = generation
       const value = await load()
-      if (generation === started) {
+      if (generation === started && fresh(value)) {
         if (values.size >= maxEntries) values.clear()
         values.set(key, value)
-      }
+      } else values.delete(key)
       return value
     },
     changed(payload) {
       generation++
       values.delete(payload)
+      // Changes are rare next to reads: a scan of the parts is cheap where it happens.
+      for (const key of values.keys()) if (key.startsWith(`${payload}:`)) values.delete(key)
     },
     clear() {
       generation++
