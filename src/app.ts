@@ -18,6 +18,7 @@ import { setUpViews } from './http/views.ts'
 import { devIndexRoutes, devMailboxRoutes } from './modules/dev/routes.ts'
 import { staffOnlyByDefault } from './modules/operators/index.ts'
 import { customersOnlyByDefault, loadCustomer } from './modules/accounts/index.ts'
+import { publicApi } from './modules/api/index.ts'
 import type { KabinetModule } from './module.ts'
 import { adminNavigation, MODULES } from './registry.ts'
 import { LOCALE_NAMES } from './platform/i18n/locales.ts'
@@ -75,6 +76,9 @@ export function createApp(
   if (!config.isProduction) app.use(devIndexRoutes(deps.db, locale))
 
   app.use(resolveTenant(deps.tenants))
+  // The public API answers bearer tokens only: it is mounted before anything reads a
+  // cookie's language, a form, a session or a CSRF token.
+  app.use(publicApi(deps, modules, deps.logger))
   app.use(locale)
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }))
   app.use(formBodiesOnly)

@@ -1,6 +1,7 @@
 import type { RequestHandler, Router } from 'express'
 import type { Knex } from 'knex'
 import type { Deps } from './deps.ts'
+import type { ApiResources } from './http/api.ts'
 import type { DefinedModuleSettings } from './platform/tenancy/module-settings.ts'
 import type { ServiceCode, TenantSettings } from './platform/tenancy/settings.ts'
 
@@ -36,6 +37,11 @@ export interface KabinetModule {
    * routes: for what changes whom a request is for (acting for another account).
    */
   afterSignIn?: (deps: Deps) => RequestHandler
+  /**
+   * The module's resources under `/api` (issue 22): routes behind the API module's token
+   * gate, described for the OpenAPI document by the zod schemas they parse and answer with.
+   */
+  api?: (deps: Deps) => ApiResources
   adminNav?: readonly AdminNavEntry[]
   /** pg-boss queues the module sends to or works on; created by `migrate` as the owner. */
   queues?: readonly string[]

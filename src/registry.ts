@@ -2,6 +2,7 @@ import type { AdminNavEntry, KabinetModule } from './module.ts'
 import type { Namespace } from './platform/i18n/index.ts'
 import { PLATFORM_QUEUES } from './db/jobs.ts'
 import { accountsModule } from './modules/accounts/index.ts'
+import { apiModule } from './modules/api/index.ts'
 import { applicationsModule } from './modules/applications/index.ts'
 import { auditModule } from './modules/audit/index.ts'
 import { calendarModule } from './modules/calendar/index.ts'
@@ -30,6 +31,7 @@ export const MODULES: readonly KabinetModule[] = [
   generationModule,
   readingsModule,
   marketModule,
+  apiModule,
 ]
 
 export function moduleQueues(modules: readonly KabinetModule[] = MODULES): string[] {

@@ -179,4 +179,39 @@ describe('customer journeys in the browser', () => {
       await context.close()
     }
   })
+
+  it('issue 22: a customer makes an API token, sees it once, finds it listed by its prefix, and revokes it', async () => {
+    const login = app.logins.find((l) => l.url.includes('//pl.'))!
+    const context = await newContext(browser, { locale: 'pl-PL' })
+    const page = await context.newPage()
+    try {
+      await signInCustomer(page, login)
+      await step(page, () => page.goto(`${login.url}/account/profile`))
+      await step(page, () => page.getByRole('link', { name: 'Tokeny API' }).click())
+      await page.getByLabel('Nazwa').fill('Home Assistant')
+      await step(page, () => page.getByRole('button', { name: 'Utwórz token' }).click())
+      expect(await page.locator('.govuk-error-summary').textContent()).toContain(
+        'Wybierz co najmniej jeden zakres',
+      )
+      await expect
+        .poll(() => page.evaluate(() => document.activeElement?.classList.contains('govuk-error-summary')))
+        .toBe(true)
+      await page.getByLabel('Odczyt wniosków: lista, status i historia').check()
+      await page.getByLabel('Ostatni dzień ważności').fill('2027-03-31')
+      await step(page, () => page.getByRole('button', { name: 'Utwórz token' }).click())
+      const token = (await page.getByTestId('api-token').textContent())!.trim()
+      expect(token).toMatch(/^kb_[0-9a-f]{8}_/)
+      expect(await page.locator('main').textContent()).toContain('ważny do 31 marca 2027')
+      await step(page, () => page.getByRole('link', { name: 'Wróć do tokenów API' }).click())
+      const row = page.getByTestId('tokens').locator('tr', { hasText: 'Home Assistant' })
+      expect(await row.textContent()).toContain(`kb_${token.slice(3, 11)}_…`)
+      expect(await page.content()).not.toContain(token)
+      await step(page, () => row.getByRole('button', { name: /Unieważnij/ }).click())
+      expect(
+        await page.getByTestId('tokens').locator('tr', { hasText: 'Home Assistant' }).textContent(),
+      ).toContain('Unieważniony')
+    } finally {
+      await context.close()
+    }
+  })
 })

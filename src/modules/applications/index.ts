@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { applicationsApi } from './api.routes.ts'
 import { Router } from 'express'
 import type { KabinetModule } from '../../module.ts'
 import { applicationAdminRoutes } from './admin.routes.ts'
@@ -40,6 +41,7 @@ export const applicationsModule: KabinetModule = {
     { href: '/admin/application-types', label: 'applications.types.title', adminOnly: true },
     { href: '/admin/standard-forms', label: 'applications.library.title', adminOnly: true },
   ],
+  api: applicationsApi,
   routes(deps) {
     const applications = createApplicationServices(deps)
     return Router().use(

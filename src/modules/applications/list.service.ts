@@ -29,6 +29,26 @@ export interface ListedApplication {
 
 /** Statuses where the customer has the next move: these come first in their list. */
 const CUSTOMER_TURN = ['draft', 'returned']
+/** An account's applications with what its lists show of each (type name, unread messages). */
+function ofCustomer(trx: Knex.Transaction, customerId: string) {
+  return trx('applications as a')
+    .leftJoin('application_types as t', function () {
+      this.on('t.id', 'a.type_id').andOn('t.tenant_id', 'a.tenant_id')
+    })
+    .where('a.customer_id', customerId)
+    .select(
+      'a.id',
+      'a.number',
+      'a.type_code',
+      trx.raw(`t.definition->'name' AS type_name`),
+      'a.status',
+      'a.created_at',
+      'a.submitted_at',
+      'a.due_on',
+      unreadColumn(trx, 'customer'),
+    )
+}
+
 /** Statuses still waiting on staff: the ones a due date can be overdue in. */
 export const OPEN_FOR_STAFF = ['submitted', 'inProgress', 'contract', 'works', 'checking', 'acts']
 
@@ -39,26 +59,36 @@ export async function customerList(
   filter: { status?: string; page: number },
 ): Promise<Page<ListedApplication>> {
   return withTenant(deps.db, ctx.tenant.id, (trx) => {
-    const q = trx('applications as a')
-      .leftJoin('application_types as t', function () {
-        this.on('t.id', 'a.type_id').andOn('t.tenant_id', 'a.tenant_id')
-      })
-      .where('a.customer_id', customerId)
-      .select(
-        'a.id',
-        'a.number',
-        'a.type_code',
-        trx.raw(`t.definition->'name' AS type_name`),
-        'a.status',
-        'a.created_at',
-        'a.submitted_at',
-        'a.due_on',
-        unreadColumn(trx, 'customer'),
-      )
-      .orderByRaw(`(a.status = ANY(?)) DESC, a.created_at DESC, a.id`, [CUSTOMER_TURN])
+    const q = ofCustomer(trx, customerId).orderByRaw(`(a.status = ANY(?)) DESC, a.created_at DESC, a.id`, [
+      CUSTOMER_TURN,
+    ])
     if (filter.status) q.where('a.status', filter.status)
     return paginate<ListedApplication>(q, filter.page, 25)
   })
+}
+
+/**
+ * An account's applications for the API, newest first, a page after `after` (the last one
+ * the client saw): keyset paging, so a page stays right while new ones arrive.
+ */
+export async function customerFeed(
+  deps: ApplicationsDeps,
+  ctx: RequestContext,
+  customerId: string,
+  filter: { status?: string; after?: { createdAt: Date; id: string }; limit: number },
+): Promise<{ rows: ListedApplication[]; more: boolean }> {
+  const rows = await withTenant(deps.db, ctx.tenant.id, (trx) => {
+    const q = ofCustomer(trx, customerId)
+      .orderBy([
+        { column: 'a.created_at', order: 'desc' },
+        { column: 'a.id', order: 'desc' },
+      ])
+      .limit(filter.limit + 1)
+    if (filter.status) q.where('a.status', filter.status)
+    if (filter.after) q.whereRaw('(a.created_at, a.id) < (?, ?)', [filter.after.createdAt, filter.after.id])
+    return q as Promise<ListedApplication[]>
+  })
+  return { rows: rows.slice(0, filter.limit), more: rows.length > filter.limit }
 }
 
 /**

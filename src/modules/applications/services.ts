@@ -3,7 +3,13 @@ import { bindServices } from '../../platform/services.ts'
 import { acceptDocument } from './acceptance.service.ts'
 import { markRead, postMessage } from './chat.service.ts'
 import { formFile, formLibrary, uploadForm } from './forms.service.ts'
-import { assignableStaff, customerList, followableApplication, staffQueue } from './list.service.ts'
+import {
+  assignableStaff,
+  customerFeed,
+  customerList,
+  followableApplication,
+  staffQueue,
+} from './list.service.ts'
 import { addNote, notesOf } from './notes.service.ts'
 import { receiptOf } from './receipt.service.ts'
 import {
@@ -30,6 +36,7 @@ export function createApplicationServices(deps: Deps) {
       assignableStaff,
       assignApplication,
       createApplication,
+      customerFeed,
       customerList,
       customerOf,
       formFile,
@@ -57,6 +64,7 @@ export function createApplicationServices(deps: Deps) {
       acceptDocument: 'applications:submit',
       answerConfirmation: 'applications:submit',
       createApplication: 'applications:submit',
+      customerFeed: 'applications:view',
       customerList: 'applications:view',
       followableApplication: 'applications:view',
       markRead: 'applications:chat',

@@ -43,3 +43,6 @@ export const organisationsModule: KabinetModule = {
     )
   },
 }
+
+/** Whom a person may act for, for the API's tokens (a token acts with its creator's standing). */
+export { createOrganisationServices, type OrganisationServices } from './service.ts'

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express'
 import type { Knex } from 'knex'
+import { problem } from '../../http/api.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { accessMode, servicesOf } from './access.service.ts'
 
@@ -21,6 +22,17 @@ export function requireService(db: Knex, code: string, applyPath?: string): Requ
       })
     }
     res.locals.service = code
+    next()
+  }
+}
+
+/** The same for the API: a service the tenant does not offer is 404, one the account lacks 403, as problems. */
+export function requireServiceForApi(db: Knex, code: string): RequestHandler {
+  return async (_req, res, next) => {
+    const enabled = res.locals.tenant!.settings.enabledServices as readonly string[]
+    if (!enabled.includes(code)) return problem(res, 404, 'notFound')
+    if (!(await servicesOf({ db }, res.locals.ctx, res.locals.customer!.id)).includes(code))
+      return problem(res, 403, 'forbidden')
     next()
   }
 }

@@ -11,7 +11,7 @@ import { seedServicesDemo } from './demo.ts'
 import { createServiceServices } from './services.ts'
 import { servicesSettings } from './settings.ts'
 
-export { requireService } from './guard.ts'
+export { requireService, requireServiceForApi } from './guard.ts'
 export { enrolmentEmails, findEnrolment, pendingEnrolmentFor } from './repo.ts'
 
 /** Services and token enrolment (seeds 000/001): request access, tokens, My services, the guard. */

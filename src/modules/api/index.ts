@@ -1,0 +1,46 @@
+import path from 'node:path'
+import { Router } from 'express'
+import type { Logger } from 'pino'
+import type { ZodOpenApiPathsObject } from 'zod-openapi'
+import type { Deps } from '../../deps.ts'
+import { apiErrors, problem } from '../../http/api.ts'
+import type { KabinetModule } from '../../module.ts'
+import { apiGate } from './gate.ts'
+import { openApiDocument } from './openapi.ts'
+import { tokenRoutes } from './routes.ts'
+import { createApiServices } from './services.ts'
+
+/**
+ * The public JSON API (issue 22): tokens under the profile, the gate in front of `/api`,
+ * and the OpenAPI document. Resources live in their own modules (`api` in the module kit)
+ * and call the same services as the pages.
+ */
+export const apiModule: KabinetModule = {
+  name: 'api',
+  owns: { tables: ['api_tokens'] },
+  catalogues: path.join(import.meta.dirname, 'locales'),
+  routes(deps) {
+    return tokenRoutes(deps, createApiServices(deps))
+  },
+}
+
+/**
+ * Everything under `/api` (resources name their whole path), mounted before sessions, forms
+ * and CSRF: the document (open to all), then the gate, each module's resources, and problem
+ * documents for the rest.
+ */
+export function publicApi(deps: Deps, modules: readonly KabinetModule[], logger: Logger): Router {
+  const resources = modules.flatMap((m) => (m.api ? [m.api(deps)] : []))
+  const paths: ZodOpenApiPathsObject = {}
+  for (const r of resources) Object.assign(paths, r.paths)
+  const document = openApiDocument(paths)
+  const router = Router()
+  router.get('/api/v1/openapi.json', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300').json(document)
+  })
+  router.use('/api', apiGate(deps))
+  for (const r of resources) router.use(r.router)
+  router.use('/api', (_req, res) => problem(res, 404, 'notFound'))
+  router.use('/api', apiErrors(logger))
+  return router
+}

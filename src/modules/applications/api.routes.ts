@@ -1,0 +1,175 @@
+import { Router, type Response } from 'express'
+import { z } from 'zod'
+import type { Deps } from '../../deps.ts'
+import { invalid, problem, problemResponses, requireScope, type ApiResources } from '../../http/api.ts'
+import { isUuid } from '../../platform/ids.ts'
+import { NotFoundError } from '../../platform/errors.ts'
+import { tenantText } from '../../platform/tenancy/texts.ts'
+import { requireServiceForApi } from '../services/index.ts'
+import type { ListedApplication } from './list.service.ts'
+import { createApplicationServices } from './services.ts'
+import { APPLICATION_STATUSES } from './workflows.ts'
+
+const Instant = z.iso.datetime({ offset: true }).meta({ description: 'RFC 3339, with offset' })
+const Day = z.iso.date().meta({ description: 'A calendar day, YYYY-MM-DD' })
+
+const ApplicationSummary = z
+  .object({
+    id: z.uuid(),
+    number: z.string().nullable().meta({ description: 'Given when it is first sent' }),
+    type: z.string().meta({ description: "The application type's code" }),
+    typeName: z.string().meta({ description: "The type's name in the language of Accept-Language" }),
+    status: z.enum(APPLICATION_STATUSES),
+    createdAt: Instant,
+    submittedAt: Instant.nullable(),
+    dueOn: Day.nullable().meta({ description: 'The day the review is due by' }),
+    unreadMessages: z.number().int().min(0),
+  })
+  .meta({ id: 'ApplicationSummary' })
+
+const ApplicationPage = z
+  .object({
+    data: z.array(ApplicationSummary),
+    next: z.string().nullable().meta({ description: 'The next page (a path with its cursor), or null' }),
+  })
+  .meta({ id: 'ApplicationPage' })
+
+const Application = ApplicationSummary.extend({
+  history: z.array(
+    z.object({
+      at: Instant,
+      from: z.string().nullable(),
+      to: z.string(),
+      comment: z.string().nullable(),
+    }),
+  ),
+}).meta({ id: 'Application' })
+
+const ListQuery = z.object({
+  status: z.enum(APPLICATION_STATUSES, 'api.errors.status').optional(),
+  limit: z.coerce
+    .number('api.errors.limit')
+    .int('api.errors.limit')
+    .min(1, 'api.errors.limit')
+    .max(100, 'api.errors.limit')
+    .default(25),
+  cursor: z.string().max(200).optional().meta({ description: 'From the previous page’s `next`' }),
+})
+
+/** The cursor is the last row's (created_at, id): opaque to clients, checked when read back. */
+const encodeCursor = (row: ListedApplication) =>
+  Buffer.from(`${row.created_at.toISOString()}|${row.id}`).toString('base64url')
+function decodeCursor(cursor: string): { createdAt: Date; id: string } | undefined {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|')
+  const createdAt = new Date(at ?? '')
+  return id && isUuid(id) && !Number.isNaN(createdAt.getTime()) ? { createdAt, id } : undefined
+}
+
+/** The account's applications for API tokens with `applications:read`: the pages' services, as JSON. */
+export function applicationsApi(deps: Deps): ApiResources {
+  const applications = createApplicationServices(deps)
+  const router = Router()
+  const summary = (res: Response, a: ListedApplication): z.infer<typeof ApplicationSummary> => ({
+    id: a.id,
+    number: a.number,
+    type: a.type_code,
+    typeName:
+      tenantText(a.type_name, res.locals.locale, res.locals.tenant!.settings.defaultLocale)?.text ??
+      a.type_code,
+    status: a.status,
+    createdAt: a.created_at.toISOString(),
+    submittedAt: a.submitted_at?.toISOString() ?? null,
+    dueOn: a.due_on,
+    unreadMessages: Number(a.unread),
+  })
+  router.use(
+    '/api/v1/applications',
+    requireScope('applications:read'),
+    requireServiceForApi(deps.db, 'applications'),
+  )
+
+  router.get('/api/v1/applications', async (req, res) => {
+    const query = ListQuery.safeParse(req.query)
+    if (!query.success) return invalid(res, 'query', query.error)
+    const after = query.data.cursor ? decodeCursor(query.data.cursor) : undefined
+    if (query.data.cursor && !after)
+      return problem(res, 422, 'invalid', {
+        errors: [{ pointer: '/query/cursor', detail: res.locals.t('api.errors.cursor') }],
+      })
+    const page = await applications.customerFeed(res.locals.ctx, res.locals.customer!.id, {
+      status: query.data.status,
+      after,
+      limit: query.data.limit,
+    })
+    const last = page.rows.at(-1)
+    const next =
+      page.more && last
+        ? `/api/v1/applications?${new URLSearchParams({
+            ...(query.data.status ? { status: query.data.status } : {}),
+            limit: String(query.data.limit),
+            cursor: encodeCursor(last),
+          }).toString()}`
+        : null
+    res.json(ApplicationPage.parse({ data: page.rows.map((a) => summary(res, a)), next }))
+  })
+
+  router.get('/api/v1/applications/:id', async (req, res) => {
+    if (!isUuid(req.params.id)) throw new NotFoundError('application')
+    const view = await applications.viewApplication(res.locals.ctx, req.params.id, {
+      side: 'customer',
+      customerId: res.locals.customer!.id,
+    })
+    const a = view.application
+    res.json(
+      Application.parse({
+        ...summary(res, {
+          ...a,
+          type_name: view.type.definition.name,
+          unread: Math.max(0, Number(a.last_message_n) - Number(a.customer_read_n)),
+        }),
+        history: view.history.map((h) => ({
+          at: h.at.toISOString(),
+          from: h.from_status,
+          to: h.to_status,
+          comment: h.comment,
+        })),
+      }),
+    )
+  })
+
+  return {
+    router,
+    paths: {
+      '/v1/applications': {
+        get: {
+          operationId: 'listApplications',
+          summary: "The account's applications, newest first",
+          description: 'Scope `applications:read`. Cursor paging: follow `next` until it is null.',
+          requestParams: { query: ListQuery },
+          responses: {
+            '200': {
+              description: 'A page of applications',
+              content: { 'application/json': { schema: ApplicationPage } },
+            },
+            ...problemResponses(401, 403, 404, 422, 429),
+          },
+        },
+      },
+      '/v1/applications/{id}': {
+        get: {
+          operationId: 'getApplication',
+          summary: 'One application, with its status history',
+          description: 'Scope `applications:read`.',
+          requestParams: { path: z.object({ id: z.uuid() }) },
+          responses: {
+            '200': {
+              description: 'The application',
+              content: { 'application/json': { schema: Application } },
+            },
+            ...problemResponses(401, 403, 404, 429),
+          },
+        },
+      },
+    },
+  }
+}
