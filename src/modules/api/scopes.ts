@@ -7,6 +7,8 @@ import type { Permission } from '../../platform/representation.ts'
  */
 export const API_SCOPES = {
   'applications:read': ['applications:view'],
+  'schedules:read': ['pgb:view'],
+  'schedules:write': ['pgb:view', 'pgb:approve'],
 } as const satisfies Record<string, readonly Permission[]>
 
 export type ApiScope = keyof typeof API_SCOPES

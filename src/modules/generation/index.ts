@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { generationApi } from './api.routes.ts'
 import { Router } from 'express'
 import type { KabinetModule } from '../../module.ts'
 import { generationAdminRoutes } from './admin.routes.ts'
@@ -33,6 +34,7 @@ export const generationModule: KabinetModule = {
     ],
   },
   service: 'pgb',
+  api: generationApi,
   assets: { scripts: ['js/modules/generation.js'], styles: ['css/modules/generation.css'] },
   catalogues: path.join(import.meta.dirname, 'locales'),
   queues: [REMINDER_QUEUE, IMPORT_SWEEP.queue],
