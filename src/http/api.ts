@@ -59,6 +59,7 @@ export const PROBLEMS = {
   closed: 'Closed for changes',
   stale: 'Precondition failed',
   preconditionRequired: 'Precondition required',
+  idempotencyMismatch: 'Idempotency-Key reused',
   invalid: 'Invalid request',
   badJson: 'Malformed JSON',
   tooLarge: 'Request too large',

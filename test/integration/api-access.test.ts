@@ -146,6 +146,65 @@ describe('public API: tokens and applications', () => {
     await expect.poll(lastUsed).not.toBeNull()
   })
 
+  it('reads and writes an application’s conversation; a retried POST with its Idempotency-Key sends one message', async () => {
+    const { token } = await makeToken(owner, {
+      name: 'Chat',
+      scopes: ['applications:read', 'applications:write'],
+    })
+    const { token: readOnly } = await makeToken(owner, { name: 'Reader' })
+    const post = (body: unknown, key?: string, as = token) => {
+      const req = request(t.app)
+        .post(`/api/v1/applications/${mine[1]}/messages`)
+        .set('Host', a.host)
+        .set('Authorization', `Bearer ${as}`)
+      return (key ? req.set('Idempotency-Key', key) : req).send(body as object)
+    }
+    const messages = () =>
+      withTenant(t.db.owner, a.id, (trx) =>
+        trx('application_messages').where({ application_id: mine[1] }).orderBy('n').pluck('body'),
+      )
+    expect((await post({ body: 'From my script' }, undefined, readOnly)).status).toBe(403)
+    const empty = await post({ body: '  ' })
+    expect(empty.status).toBe(422)
+    expect((empty.body as { errors: { pointer: string }[] }).errors[0]!.pointer).toBe('/body/body')
+    expect(await messages()).toEqual([])
+
+    const first = await post({ body: 'Meter photo follows' }, 'retry-1')
+    expect(first.status).toBe(201)
+    expect(
+      conformsToDocument(document, { method: 'POST', path: '/v1/applications/{id}/messages' }, first),
+    ).toEqual([])
+    const again = await post({ body: 'Meter photo follows' }, 'retry-1')
+    expect(again.status).toBe(201)
+    expect(again.headers['idempotent-replayed']).toBe('true')
+    expect(again.body).toEqual(first.body)
+    const reused = await post({ body: 'Something else' }, 'retry-1')
+    expect(reused.status).toBe(422)
+    expect((reused.body as { code: string }).code).toBe('idempotencyMismatch')
+    expect((await post({ body: 'Second note' })).status).toBe(201)
+    expect(await messages()).toEqual(['Meter photo follows', 'Second note'])
+
+    const read = await api(`/api/v1/applications/${mine[1]}/messages`, readOnly)
+    expect(read.status).toBe(200)
+    expect(documented('/v1/applications/{id}/messages', read)).toEqual([])
+    const page = read.body as { data: { n: number; author: string; body: string }[]; earlier: null }
+    expect(page.data.map((m) => [m.n, m.author, m.body])).toEqual([
+      [1, 'customer', 'Meter photo follows'],
+      [2, 'customer', 'Second note'],
+    ])
+    expect(page.earlier).toBeNull()
+    expect((await api(`/api/v1/applications/${theirs}/messages`, readOnly)).status).toBe(404)
+    expect(
+      (
+        await request(t.app)
+          .post(`/api/v1/applications/${theirs}/messages`)
+          .set('Host', a.host)
+          .set('Authorization', `Bearer ${token}`)
+          .send({ body: 'Not mine' })
+      ).status,
+    ).toBe(404)
+  })
+
   it('refuses what a token may not reach: no token, a bad one, another account, another tenant, a cookie, a scope not given', async () => {
     const { token } = await makeToken(owner)
     const cases: [string, request.Response, number, string][] = [

@@ -6,6 +6,7 @@ import type { Deps } from '../../deps.ts'
 import { apiErrors, problem } from '../../http/api.ts'
 import type { KabinetModule } from '../../module.ts'
 import { apiGate } from './gate.ts'
+export { idempotent } from './idempotency.ts'
 import { openApiDocument } from './openapi.ts'
 import { tokenRoutes } from './routes.ts'
 import { createApiServices } from './services.ts'
@@ -17,7 +18,7 @@ import { createApiServices } from './services.ts'
  */
 export const apiModule: KabinetModule = {
   name: 'api',
-  owns: { tables: ['api_tokens'] },
+  owns: { tables: ['api_tokens', 'api_idempotency_keys'] },
   catalogues: path.join(import.meta.dirname, 'locales'),
   routes(deps) {
     return tokenRoutes(deps, createApiServices(deps))

@@ -7,6 +7,7 @@ import type { Permission } from '../../platform/representation.ts'
  */
 export const API_SCOPES = {
   'applications:read': ['applications:view'],
+  'applications:write': ['applications:view', 'applications:chat'],
   'schedules:read': ['pgb:view'],
   'schedules:write': ['pgb:view', 'pgb:approve'],
 } as const satisfies Record<string, readonly Permission[]>

@@ -9,6 +9,9 @@ import { requireServiceForApi } from '../services/index.ts'
 import type { ListedApplication } from './list.service.ts'
 import { createApplicationServices } from './services.ts'
 import { APPLICATION_STATUSES } from './workflows.ts'
+import { MESSAGE_MAX } from './pages.ts'
+import { MULTI_LINE } from '../../platform/text.ts'
+import { idempotent } from '../api/index.ts'
 
 const Instant = z.iso.datetime({ offset: true }).meta({ description: 'RFC 3339, with offset' })
 const Day = z.iso.date().meta({ description: 'A calendar day, YYYY-MM-DD' })
@@ -44,6 +47,39 @@ const Application = ApplicationSummary.extend({
     }),
   ),
 }).meta({ id: 'Application' })
+
+const Message = z.object({
+  n: z.number().int().min(1).meta({ description: 'Its number in the conversation, from 1' }),
+  author: z.enum(['customer', 'operator']),
+  body: z.string(),
+  at: Instant,
+})
+
+const MessagePage = z
+  .object({
+    data: z.array(Message).meta({ description: 'Up to 50, oldest first' }),
+    earlier: z.string().nullable().meta({ description: 'The page of earlier messages, or null' }),
+  })
+  .meta({ id: 'MessagePage' })
+
+const MessageInput = z
+  .object({
+    body: z
+      .string('api.errors.message')
+      .trim()
+      .min(1, 'api.errors.message')
+      .max(MESSAGE_MAX, 'api.errors.message')
+      .regex(MULTI_LINE, 'api.errors.message'),
+  })
+  .meta({ id: 'MessageInput' })
+
+const MessagesQuery = z.object({
+  before: z.coerce
+    .number('api.errors.before')
+    .int('api.errors.before')
+    .min(1, 'api.errors.before')
+    .optional(),
+})
 
 const ListQuery = z.object({
   status: z.enum(APPLICATION_STATUSES, 'api.errors.status').optional(),
@@ -82,11 +118,12 @@ export function applicationsApi(deps: Deps): ApiResources {
     dueOn: a.due_on,
     unreadMessages: Number(a.unread),
   })
-  router.use(
-    '/api/v1/applications',
-    requireScope('applications:read'),
-    requireServiceForApi(deps.db, 'applications'),
-  )
+  router.get('/api/v1/applications', requireScope('applications:read'))
+  router.get('/api/v1/applications/:id', requireScope('applications:read'))
+  router.get('/api/v1/applications/:id/messages', requireScope('applications:read'))
+  router.post('/api/v1/applications/:id/messages', requireScope('applications:write'))
+  router.use('/api/v1/applications', requireServiceForApi(deps.db, 'applications'))
+  const reader = (res: Response) => ({ side: 'customer' as const, customerId: res.locals.customer!.id })
 
   router.get('/api/v1/applications', async (req, res) => {
     const query = ListQuery.safeParse(req.query)
@@ -115,10 +152,7 @@ export function applicationsApi(deps: Deps): ApiResources {
 
   router.get('/api/v1/applications/:id', async (req, res) => {
     if (!isUuid(req.params.id)) throw new NotFoundError('application')
-    const view = await applications.viewApplication(res.locals.ctx, req.params.id, {
-      side: 'customer',
-      customerId: res.locals.customer!.id,
-    })
+    const view = await applications.viewApplication(res.locals.ctx, req.params.id, reader(res))
     const a = view.application
     res.json(
       Application.parse({
@@ -135,6 +169,46 @@ export function applicationsApi(deps: Deps): ApiResources {
         })),
       }),
     )
+  })
+
+  router.get('/api/v1/applications/:id/messages', async (req, res) => {
+    if (!isUuid(req.params.id)) throw new NotFoundError('application')
+    const query = MessagesQuery.safeParse(req.query)
+    if (!query.success) return invalid(res, 'query', query.error)
+    const view = await applications.viewApplication(res.locals.ctx, req.params.id, reader(res), {
+      before: query.data.before,
+    })
+    res.json(
+      MessagePage.parse({
+        data: view.messages.map((m) => ({
+          n: Number(m.n),
+          author: m.author_type,
+          body: m.body,
+          at: m.created_at.toISOString(),
+        })),
+        earlier: view.earlier
+          ? `/api/v1/applications/${req.params.id}/messages?before=${view.earlier}`
+          : null,
+      }),
+    )
+  })
+
+  router.post('/api/v1/applications/:id/messages', idempotent(deps), async (req, res) => {
+    if (!isUuid(req.params.id)) throw new NotFoundError('application')
+    const input = MessageInput.safeParse(req.body)
+    if (!input.success) return invalid(res, 'body', input.error)
+    const sent = await applications.postMessage(
+      res.locals.ctx,
+      req.params.id,
+      reader(res),
+      input.data.body,
+      [],
+    )
+    res
+      .status(201)
+      .json(
+        Message.parse({ n: sent.n, author: 'customer', body: input.data.body, at: sent.at.toISOString() }),
+      )
   })
 
   return {
@@ -167,6 +241,33 @@ export function applicationsApi(deps: Deps): ApiResources {
               content: { 'application/json': { schema: Application } },
             },
             ...problemResponses(401, 403, 404, 429),
+          },
+        },
+      },
+      '/v1/applications/{id}/messages': {
+        get: {
+          operationId: 'listMessages',
+          summary: "An application's conversation, 50 messages a page",
+          description: 'Scope `applications:read`. Reading marks nothing as read.',
+          requestParams: { path: z.object({ id: z.uuid() }), query: MessagesQuery },
+          responses: {
+            '200': { description: 'Messages', content: { 'application/json': { schema: MessagePage } } },
+            ...problemResponses(401, 403, 404, 422, 429),
+          },
+        },
+        post: {
+          operationId: 'postMessage',
+          summary: 'Write to the staff in the application’s conversation',
+          description:
+            'Scope `applications:write`. Send an `Idempotency-Key` to retry safely: the same key and request get the first answer again.',
+          requestParams: {
+            path: z.object({ id: z.uuid() }),
+            header: z.object({ 'Idempotency-Key': z.string().optional() }),
+          },
+          requestBody: { content: { 'application/json': { schema: MessageInput } } },
+          responses: {
+            '201': { description: 'Sent', content: { 'application/json': { schema: Message } } },
+            ...problemResponses(400, 401, 403, 404, 409, 422, 429),
           },
         },
       },

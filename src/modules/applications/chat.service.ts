@@ -30,8 +30,8 @@ export async function postMessage(
   author: Reader,
   body: string,
   files: readonly UploadedFile[],
-): Promise<void> {
-  await withTenant(deps.db, ctx.tenant.id, async (trx) => {
+): Promise<{ n: number; at: Date }> {
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const application = await trx('applications')
       .where({ id })
       .forUpdate()
@@ -69,6 +69,7 @@ export async function postMessage(
       at: now.toISOString(),
       files: stored.map((f) => ({ id: f.attachmentId, name: f.originalName })),
     })
+    return { n: Number(message!.n), at: now }
   })
 }
 

@@ -5,7 +5,7 @@ import { CONTROL_CHARACTERS, MULTI_LINE } from '../../platform/text.ts'
 import type { ApplicationView } from './view.service.ts'
 import { applicationsSettings } from './settings.ts'
 
-const MESSAGE_MAX = 4_000
+export const MESSAGE_MAX = 4_000
 
 /** A posted form's fields (multer or the urlencoded parser filled it, or nothing did). */
 export const formBody = (req: Request): Record<string, unknown> => (req.body ?? {}) as Record<string, unknown>
