@@ -8,6 +8,7 @@ import type { KabinetModule } from '../../module.ts'
 import { apiGate } from './gate.ts'
 export { idempotent } from './idempotency.ts'
 import { openApiDocument } from './openapi.ts'
+import { remindAllTokens, TOKEN_REMINDER_CRON, TOKEN_REMINDER_QUEUE } from './reminders.ts'
 import { tokenRoutes } from './routes.ts'
 import { createApiServices } from './services.ts'
 
@@ -20,6 +21,14 @@ export const apiModule: KabinetModule = {
   name: 'api',
   owns: { tables: ['api_tokens', 'api_idempotency_keys'] },
   catalogues: path.join(import.meta.dirname, 'locales'),
+  queues: [TOKEN_REMINDER_QUEUE],
+  async start(deps) {
+    await deps.boss.schedule(TOKEN_REMINDER_QUEUE, TOKEN_REMINDER_CRON)
+    await deps.boss.work(TOKEN_REMINDER_QUEUE, async () => {
+      const sent = await remindAllTokens(deps)
+      if (sent) deps.logger.info({ sent }, 'sent API token expiry reminders')
+    })
+  },
   routes(deps) {
     return tokenRoutes(deps, createApiServices(deps))
   },
