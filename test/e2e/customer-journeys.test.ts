@@ -210,6 +210,8 @@ describe('customer journeys in the browser', () => {
       expect(
         await page.getByTestId('tokens').locator('tr', { hasText: 'Home Assistant' }).textContent(),
       ).toContain('Unieważniony')
+      await step(page, () => page.getByRole('link', { name: 'API dla Twoich programów' }).click())
+      expect(await page.getByTestId('operation').count()).toBeGreaterThan(0)
     } finally {
       await context.close()
     }

@@ -82,6 +82,7 @@ const MATRIX: Record<string, Expectation> = {
   'GET /account/email': CUSTOMER(G),
   'POST /account/email': CUSTOMER(P),
   'POST /account/sessions/end-others': CUSTOMER(P),
+  'GET /developers/api': PUBLIC(G),
   'GET /account/api-tokens': CUSTOMER(G),
   'POST /account/api-tokens': CUSTOMER(P),
   // No token is named (the address keeps the owner's id, which is no token): nothing to revoke.

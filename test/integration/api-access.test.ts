@@ -88,6 +88,19 @@ describe('public API: tokens and applications', () => {
     expect(documentedOps.sort()).toEqual(served.sort())
   })
 
+  it('describes every documented operation on a readable page, in the reader’s language, with a curl line', async () => {
+    const page = await request(t.app).get('/developers/api').set('Host', a.host).set('Accept-Language', 'ru')
+    expect(page.status).toBe(200)
+    const operations = Object.values(document.paths as Record<string, object>).flatMap((ops) =>
+      Object.keys(ops),
+    )
+    expect(page.text.match(/data-testid="operation"/g)).toHaveLength(operations.length)
+    expect(page.text).toContain('<code>PUT /api/v1/units/{unit}/days/{day}</code>')
+    expect(page.text).toContain('Подайте сутки целиком новой версией')
+    expect(page.text).toContain('curl -X PUT -H &quot;Authorization: Bearer $TOKEN&quot;')
+    expect(page.text).not.toMatch(/api\.docs\.ops\./)
+  })
+
   it('makes a token shown once, keeps only its hash, and refuses bad input beside each field', async () => {
     const bad = await makeToken(owner, { name: '', scopes: [], expiresOn: '2028-01-01' })
     expect(bad.res.status).toBe(422)

@@ -3,7 +3,8 @@ import { Router } from 'express'
 import type { Logger } from 'pino'
 import type { ZodOpenApiPathsObject } from 'zod-openapi'
 import type { Deps } from '../../deps.ts'
-import { apiErrors, problem } from '../../http/api.ts'
+import { apiErrors, problem, type ApiResources } from '../../http/api.ts'
+import { docsRoutes } from './docs.ts'
 import type { KabinetModule } from '../../module.ts'
 import { apiGate } from './gate.ts'
 export { idempotent } from './idempotency.ts'
@@ -29,9 +30,19 @@ export const apiModule: KabinetModule = {
       if (sent) deps.logger.info({ sent }, 'sent API token expiry reminders')
     })
   },
-  routes(deps) {
-    return tokenRoutes(deps, createApiServices(deps))
+  routes(deps, modules) {
+    const document = openApiDocument(pathsOf(resourcesOf(deps, modules)))
+    return Router().use(tokenRoutes(deps, createApiServices(deps)), docsRoutes(document))
   },
+}
+
+const resourcesOf = (deps: Deps, modules: readonly KabinetModule[]) =>
+  modules.flatMap((m) => (m.api ? [m.api(deps)] : []))
+
+function pathsOf(resources: readonly ApiResources[]): ZodOpenApiPathsObject {
+  const paths: ZodOpenApiPathsObject = {}
+  for (const r of resources) Object.assign(paths, r.paths)
+  return paths
 }
 
 /**
@@ -40,10 +51,8 @@ export const apiModule: KabinetModule = {
  * documents for the rest.
  */
 export function publicApi(deps: Deps, modules: readonly KabinetModule[], logger: Logger): Router {
-  const resources = modules.flatMap((m) => (m.api ? [m.api(deps)] : []))
-  const paths: ZodOpenApiPathsObject = {}
-  for (const r of resources) Object.assign(paths, r.paths)
-  const document = openApiDocument(paths)
+  const resources = resourcesOf(deps, modules)
+  const document = openApiDocument(pathsOf(resources))
   const router = Router()
   router.get('/api/v1/openapi.json', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').json(document)
