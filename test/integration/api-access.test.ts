@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { hashToken } from '../../src/platform/tokens.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
-import { postApplication, READING, seedType } from '../helpers/applications.ts'
+import { multipart, PDF, postApplication, READING, seedType } from '../helpers/applications.ts'
 import { cookieOf } from '../helpers/agent.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
@@ -216,6 +216,30 @@ describe('public API: tokens and applications', () => {
           .send({ body: 'Not mine' })
       ).status,
     ).toBe(404)
+  })
+
+  it('downloads a document of the conversation as an attachment, only through its own application', async () => {
+    const path = `/services/applications/${mine[0]}`
+    await owner.get(path)
+    const sent = await multipart(owner, `${path}/messages`)
+      .field('body', 'Photo of the meter')
+      .attach('files', PDF, { filename: 'licznik.pdf' })
+    expect(sent.status).toBe(303)
+    const { token } = await makeToken(owner, { name: 'Files' })
+    const read = await api(`/api/v1/applications/${mine[0]}/messages`, token)
+    expect(documented('/v1/applications/{id}/messages', read)).toEqual([])
+    const file = (read.body as { data: { files: { name: string; href: string; size: number }[] }[] }).data.at(
+      -1,
+    )!.files[0]!
+    expect(file).toMatchObject({ name: 'licznik.pdf', size: PDF.length })
+    const down = await api(file.href, token).buffer(true)
+    expect(down.status).toBe(200)
+    expect(down.headers['content-disposition']).toMatch(/^attachment; filename="licznik.pdf"/)
+    expect(Buffer.compare(down.body as Buffer, PDF)).toBe(0)
+    // The same file named under another application (the owner's, or another account's) is not found.
+    expect((await api(file.href.replace(mine[0]!, mine[1]!), token)).status).toBe(404)
+    expect((await api(file.href.replace(mine[0]!, theirs), token)).status).toBe(404)
+    expect((await api(`/api/v1/applications/${mine[0]}/files/nope`, token)).status).toBe(404)
   })
 
   it('refuses what a token may not reach: no token, a bad one, another account, another tenant, a cookie, a scope not given', async () => {

@@ -3,6 +3,8 @@ import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
 import { invalid, problem, problemResponses, requireScope, type ApiResources } from '../../http/api.ts'
 import { isUuid } from '../../platform/ids.ts'
+import { attachmentDownload } from '../../http/download.ts'
+import type { Attachment } from '../../platform/files/attachments.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { tenantText } from '../../platform/tenancy/texts.ts'
 import { requireServiceForApi } from '../services/index.ts'
@@ -15,6 +17,14 @@ import { idempotent } from '../api/index.ts'
 
 const Instant = z.iso.datetime({ offset: true }).meta({ description: 'RFC 3339, with offset' })
 const Day = z.iso.date().meta({ description: 'A calendar day, YYYY-MM-DD' })
+
+const StoredFile = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  mediaType: z.string(),
+  size: z.number().int().min(0),
+  href: z.string().meta({ description: 'Where to download it (the same token)' }),
+})
 
 const ApplicationSummary = z
   .object({
@@ -38,6 +48,7 @@ const ApplicationPage = z
   .meta({ id: 'ApplicationPage' })
 
 const Application = ApplicationSummary.extend({
+  files: z.array(StoredFile).meta({ description: 'Documents sent with the application and by staff' }),
   history: z.array(
     z.object({
       at: Instant,
@@ -53,6 +64,7 @@ const Message = z.object({
   author: z.enum(['customer', 'operator']),
   body: z.string(),
   at: Instant,
+  files: z.array(StoredFile),
 })
 
 const MessagePage = z
@@ -124,6 +136,13 @@ export function applicationsApi(deps: Deps): ApiResources {
   router.post('/api/v1/applications/:id/messages', requireScope('applications:write'))
   router.use('/api/v1/applications', requireServiceForApi(deps.db, 'applications'))
   const reader = (res: Response) => ({ side: 'customer' as const, customerId: res.locals.customer!.id })
+  const fileJson = (applicationId: string, f: Attachment) => ({
+    id: f.attachmentId,
+    name: f.originalName,
+    mediaType: f.mediaType,
+    size: f.size,
+    href: `/api/v1/applications/${applicationId}/files/${f.attachmentId}`,
+  })
 
   router.get('/api/v1/applications', async (req, res) => {
     const query = ListQuery.safeParse(req.query)
@@ -161,6 +180,7 @@ export function applicationsApi(deps: Deps): ApiResources {
           type_name: view.type.definition.name,
           unread: Math.max(0, Number(a.last_message_n) - Number(a.customer_read_n)),
         }),
+        files: view.files.map((f) => fileJson(a.id, f)),
         history: view.history.map((h) => ({
           at: h.at.toISOString(),
           from: h.from_status,
@@ -185,6 +205,7 @@ export function applicationsApi(deps: Deps): ApiResources {
           author: m.author_type,
           body: m.body,
           at: m.created_at.toISOString(),
+          files: (view.messageFiles.get(m.id) ?? []).map((f) => fileJson(req.params.id, f)),
         })),
         earlier: view.earlier
           ? `/api/v1/applications/${req.params.id}/messages?before=${view.earlier}`
@@ -204,12 +225,26 @@ export function applicationsApi(deps: Deps): ApiResources {
       input.data.body,
       [],
     )
-    res
-      .status(201)
-      .json(
-        Message.parse({ n: sent.n, author: 'customer', body: input.data.body, at: sent.at.toISOString() }),
-      )
+    res.status(201).json(
+      Message.parse({
+        n: sent.n,
+        author: 'customer',
+        body: input.data.body,
+        at: sent.at.toISOString(),
+        files: [],
+      }),
+    )
   })
+
+  router.get('/api/v1/applications/:id/files/:attachmentId', requireScope('applications:read'))
+  router.get(
+    '/api/v1/applications/:id/files/:attachmentId',
+    (req, _res, next) =>
+      next(isUuid(req.params.id) && isUuid(req.params.attachmentId) ? undefined : new NotFoundError('file')),
+    attachmentDownload(deps, (ctx, attachment, req) =>
+      applications.mayReadApplicationFile(ctx, attachment, String(req.params.id), reader(req.res!)),
+    ),
+  )
 
   return {
     router,
@@ -239,6 +274,21 @@ export function applicationsApi(deps: Deps): ApiResources {
             '200': {
               description: 'The application',
               content: { 'application/json': { schema: Application } },
+            },
+            ...problemResponses(401, 403, 404, 429),
+          },
+        },
+      },
+      '/v1/applications/{id}/files/{attachmentId}': {
+        get: {
+          operationId: 'getApplicationFile',
+          summary: 'Download a document of the application or of its conversation',
+          description: 'Scope `applications:read`. Sent as an attachment, as stored.',
+          requestParams: { path: z.object({ id: z.uuid(), attachmentId: z.uuid() }) },
+          responses: {
+            '200': {
+              description: 'The file',
+              content: { 'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) } },
             },
             ...problemResponses(401, 403, 404, 429),
           },
