@@ -24,6 +24,9 @@ const EnvSchema = z.object({
   // The most one upload form's request may carry, all files together (a proxy in front
   // should allow at least this much).
   UPLOAD_MAX_REQUEST_MB: z.coerce.number().int().min(1).max(2048).default(100),
+  // The public API's quotas: requests a minute per token, and per address before a token is looked at.
+  API_TOKEN_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+  API_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(300),
   // A TrueType font with Latin, Cyrillic and Chinese glyphs for PDF receipts (Debian's
   // fonts-wqy-microhei by default); a collection (.ttc) names its face after '#'.
   // Where the back-office simulator answers in development (docker compose runs it as its
@@ -48,6 +51,7 @@ export type Config = Readonly<{
   metricsToken: string | undefined
   shutdownDrainMs: number
   uploadMaxRequestBytes: number
+  api: { perToken: number; perAddress: number }
   /** The back-office simulator's address when it runs elsewhere (development only). */
   simulatorUrl: string | undefined
   /** The receipts' font (file and, in a collection, face); undefined outside production when the file is missing (no receipts then). */
@@ -103,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: e.METRICS_TOKEN,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     uploadMaxRequestBytes: e.UPLOAD_MAX_REQUEST_MB * 1024 * 1024,
+    api: { perToken: e.API_TOKEN_PER_MINUTE, perAddress: e.API_ADDRESS_PER_MINUTE },
     simulatorUrl: e.SIMULATOR_URL,
     pdfFont,
   })

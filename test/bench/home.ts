@@ -31,6 +31,7 @@ import { MESSAGES_PER_SECOND, STREAMS, TOPICS, benchLiveFanOut } from './live.ts
 import { SIGNINS_PER_SECOND, signInBurst } from './signins.ts'
 import { CONNECTIONS, DURATION, listen, once, run, serverTime, sessionCookie, type Result } from './load.ts'
 import { benchScaleOut } from './scale.ts'
+import { benchDaySaves } from './saves.ts'
 import { POINTS, benchAmrIngest } from './amr-ingest.ts'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kabinet-bench-'))
@@ -58,6 +59,9 @@ try {
     SESSION_SECRET: 'bench-secret-bench-secret-bench-secret',
     VAR_DIR: dir,
     LOG_LEVEL: 'silent',
+    // The bench sends one token's saves as fast as they go: the API's quotas must not stop it.
+    API_TOKEN_PER_MINUTE: '100000',
+    API_ADDRESS_PER_MINUTE: '100000',
     // The sign-in burst comes "through a proxy", one address per sign-in (see signins.ts).
     TRUST_PROXY_HOPS: '1',
   })
@@ -130,6 +134,15 @@ try {
   const unit = await withTenant(owner2, tenant.id, (trx) =>
     trx('generating_units').orderBy('code').first<{ id: string }>('id'),
   )
+  const saves = await benchDaySaves({
+    url: kabinet.url,
+    host: tenant.host,
+    owner: owner2,
+    tenantId: tenant.id,
+    unitId: unit.id,
+    customerCookie,
+    zone: 'Europe/Warsaw',
+  })
   await owner2.destroy()
   const overviewPath = `/admin/generation?day=${BENCH_DAY}`
   const serverMs = await serverTime(kabinet.url, tenant.host, staffCookie, overviewPath)
@@ -157,6 +170,7 @@ try {
     if (process.env.BENCH_SQL) process.stderr.write(`${name}\n  ${cost.sql.join('\n  ')}\n`)
     results.push({ ...(await run(name, kabinet.url, tenant.host, cookie, page)), cost })
   }
+  results.push(...saves)
   // Live fan-out, with the home page served meanwhile: no page may be refused for it.
   const [live, pagesMeanwhile] = await Promise.all([
     benchLiveFanOut(deps.db, Number(new URL(kabinet.url).port), tenant.host, tenant.id, DURATION),

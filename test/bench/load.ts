@@ -95,3 +95,25 @@ export async function serverTime(
   }
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!
 }
+
+/** Load of one write request (the same one again and again); a redirect counts as an answer. */
+export async function runRequest(
+  name: string,
+  url: string,
+  request: { method: 'POST' | 'PUT'; path: string; headers: Record<string, string>; body: string },
+): Promise<Result> {
+  const before = cpuTimes()
+  const result = await autocannon({
+    url: `${url}${request.path}`,
+    duration: DURATION,
+    connections: CONNECTIONS,
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+  })
+  const refused = result['4xx'] + result['5xx'] + result.errors
+  if (refused) process.stderr.write(`${name}: ${JSON.stringify(result.statusCodeStats)}\n`)
+  const after = cpuTimes()
+  const idle = (after.idle - before.idle) / Math.max(1, after.total - before.total)
+  return { name, rps: result.requests.average, p99: result.latency.p99, non2xx: refused, idle }
+}

@@ -13,10 +13,6 @@ import { createOrganisationServices } from '../organisations/index.ts'
 import { permissionsOf } from './scopes.ts'
 import { usableToken, usageRecorder } from './tokens.service.ts'
 
-/** Requests a token may make per minute, and an address before any token is looked at (documented in the OpenAPI info). */
-export const PER_TOKEN_PER_MINUTE = 120
-export const PER_ADDRESS_PER_MINUTE = 300
-
 /**
  * The door of `/api`: the tenant from the host as everywhere, the language from
  * `Accept-Language` only, and a bearer token — never a cookie, a session or a form, so no
@@ -26,14 +22,16 @@ export const PER_ADDRESS_PER_MINUTE = 300
 export function apiGate(deps: Deps): Router {
   const router = Router()
   const orgs = createOrganisationServices(deps)
+  // Quotas from the configuration (API_TOKEN_PER_MINUTE, API_ADDRESS_PER_MINUTE), written in the document.
+  const { perToken: tokenQuota, perAddress: addressQuota } = deps.config.api
   const perToken = createLimiter(deps.pool, {
     keyPrefix: 'api:token',
-    points: PER_TOKEN_PER_MINUTE,
+    points: tokenQuota,
     durationSeconds: 60,
   })
   const perAddress = createLimiter(deps.pool, {
     keyPrefix: 'api:ip',
-    points: PER_ADDRESS_PER_MINUTE,
+    points: addressQuota,
     durationSeconds: 60,
   })
   const recordUse = usageRecorder(deps, (err) => deps.logger.warn({ err }, 'API token use not recorded'))
@@ -92,11 +90,11 @@ export function apiGate(deps: Deps): Router {
       res.set('WWW-Authenticate', 'Bearer realm="api"')
       problem(res, 401, 'unauthorized')
     }
-    if (!(await spend(perAddress, `${tenant.id}:${req.ip ?? ''}`, PER_ADDRESS_PER_MINUTE, res))) return
+    if (!(await spend(perAddress, `${tenant.id}:${req.ip ?? ''}`, addressQuota, res))) return
     if (!bearer) return unauthorized()
     const token = await usableToken(deps, ctx, bearer)
     if (!token) return unauthorized()
-    if (!(await spend(perToken, token.id, PER_TOKEN_PER_MINUTE, res))) return
+    if (!(await spend(perToken, token.id, tokenQuota, res))) return
 
     // The token acts with what its creator may do for the account now: a creator who has
     // lost a right takes it from the token, and one who lost the account, the token itself.

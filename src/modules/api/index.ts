@@ -31,7 +31,7 @@ export const apiModule: KabinetModule = {
     })
   },
   routes(deps, modules) {
-    const document = openApiDocument(pathsOf(resourcesOf(deps, modules)))
+    const document = openApiDocument(pathsOf(resourcesOf(deps, modules)), deps.config.api)
     return Router().use(tokenRoutes(deps, createApiServices(deps)), docsRoutes(document))
   },
 }
@@ -52,7 +52,7 @@ function pathsOf(resources: readonly ApiResources[]): ZodOpenApiPathsObject {
  */
 export function publicApi(deps: Deps, modules: readonly KabinetModule[], logger: Logger): Router {
   const resources = resourcesOf(deps, modules)
-  const document = openApiDocument(pathsOf(resources))
+  const document = openApiDocument(pathsOf(resources), deps.config.api)
   const router = Router()
   router.get('/api/v1/openapi.json', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').json(document)
