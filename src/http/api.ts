@@ -63,6 +63,7 @@ export const PROBLEMS = {
   invalid: 'Invalid request',
   badJson: 'Malformed JSON',
   tooLarge: 'Request too large',
+  unsupportedMediaType: 'Unsupported media type',
   tooMany: 'Too many requests',
   unknownTenant: 'Unknown portal',
   internal: 'Internal error',

@@ -191,6 +191,17 @@ describe('public API: tokens and applications', () => {
     expect(again.status).toBe(201)
     expect(again.headers['idempotent-replayed']).toBe('true')
     expect(again.body).toEqual(first.body)
+    const form = await request(t.app)
+      .post(`/api/v1/applications/${mine[1]}/messages`)
+      .set('Host', a.host)
+      .set('Authorization', `Bearer ${token}`)
+      .type('form')
+      .send({ body: 'As a form' })
+    expect(form.status).toBe(415)
+    expect((form.body as { code: string }).code).toBe('unsupportedMediaType')
+    expect(
+      conformsToDocument(document, { method: 'POST', path: '/v1/applications/{id}/messages' }, form),
+    ).toEqual([])
     const reused = await post({ body: 'Something else' }, 'retry-1')
     expect(reused.status).toBe(422)
     expect((reused.body as { code: string }).code).toBe('idempotencyMismatch')

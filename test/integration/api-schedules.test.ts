@@ -124,6 +124,19 @@ describe('public API: generation schedules', () => {
     const stale = await call('put', day(units.api!), writer).set('If-Match', '"v0"').send({ values: text })
     expect(stale.status).toBe(412)
     expect(documented('PUT', '/v1/units/{unit}/days/{day}', stale)).toEqual([])
+    const versions = await call('get', `${day(units.api!)}/versions`, reader)
+    expect(documented('GET', '/v1/units/{unit}/days/{day}/versions', versions)).toEqual([])
+    const listed = (
+      versions.body as {
+        data: { version: number; status: string; total: string; history: { to: string }[] }[]
+      }
+    ).data
+    expect(listed.map((v) => [v.version, v.status, v.history.map((h) => h.to)])).toEqual([
+      [1, 'submitted', ['submitted']],
+    ])
+    // The day's sum of the values sent, in thousandths so no float is summed here.
+    const thousandths = text.reduce((sum, v) => sum + Math.round(Number(v) * 1000), 0)
+    expect(listed[0]!.total).toBe((thousandths / 1000).toFixed(3))
     const read = await call('get', day(units.api!), reader)
     expect(read.headers.etag).toBe('"v1"')
     expect((read.body as { intervals: { value: string }[] }).intervals[48]!.value).toBe(text[48])

@@ -73,6 +73,17 @@ export function apiGate(deps: Deps): Router {
     })
     next()
   })
+  // A body that is not JSON is refused before anything reads it, as pages refuse non-forms.
+  router.use((req, res, next) => {
+    const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(req.method)
+    if (
+      unsafe &&
+      req.headers['content-length'] !== '0' &&
+      !req.is(['application/json', 'application/*+json'])
+    )
+      return problem(res, 415, 'unsupportedMediaType')
+    next()
+  })
   router.use(express.json({ limit: '512kb', type: ['application/json', 'application/*+json'] }))
 
   router.use(async (req: Request, res: Response, next) => {

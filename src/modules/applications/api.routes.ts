@@ -317,7 +317,7 @@ export function applicationsApi(deps: Deps): ApiResources {
           requestBody: { content: { 'application/json': { schema: MessageInput } } },
           responses: {
             '201': { description: 'Sent', content: { 'application/json': { schema: Message } } },
-            ...problemResponses(400, 401, 403, 404, 409, 422, 429),
+            ...problemResponses(400, 401, 403, 404, 409, 415, 422, 429),
           },
         },
       },

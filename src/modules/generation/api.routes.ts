@@ -70,6 +70,20 @@ const DayInput = z
 
 const Saved = z.object({ version: z.number().int(), changed: z.boolean() }).meta({ id: 'SavedSchedule' })
 
+const Version = z.object({
+  version: z.number().int().min(1),
+  status: z.string().meta({ description: 'submitted, accepted, rejected or superseded' }),
+  createdAt: Instant,
+  total: Decimal.meta({ description: "The day's sum of the version's values, in the tenant's unit" }),
+  history: z.array(
+    z.object({ at: Instant, from: z.string().nullable(), to: z.string(), comment: z.string().nullable() }),
+  ),
+})
+
+const VersionList = z
+  .object({ data: z.array(Version).meta({ description: 'Newest first' }) })
+  .meta({ id: 'ScheduleVersions' })
+
 const UnitDay = z.object({ unit: z.uuid(), day: z.iso.date() })
 
 /** The ETag of a day: its newest version, which `If-Match` must name to replace it. */
@@ -86,6 +100,7 @@ export function generationApi(deps: Deps): ApiResources {
   router.get('/api/v1/units', requireScope('schedules:read'))
   router.get('/api/v1/units/:unit/days/:day', requireScope('schedules:read'))
   router.put('/api/v1/units/:unit/days/:day', requireScope('schedules:write'))
+  router.get('/api/v1/units/:unit/days/:day/versions', requireScope('schedules:read'))
 
   const settingsOf = (res: Response) => generationSettings.of(res.locals.tenant!)
   const unitJson = (res: Response, u: UnitRow): z.infer<typeof Unit> => {
@@ -204,6 +219,30 @@ export function generationApi(deps: Deps): ApiResources {
     }
   })
 
+  router.get('/api/v1/units/:unit/days/:day/versions', async (req, res) => {
+    const found = await target(req, res)
+    if (!found) return
+    const settings = settingsOf(res)
+    const view = await generation.scheduleOf(res.locals.ctx, found.unit.id, found.day)
+    const history = await generation.versionHistory(res.locals.ctx, view.versions)
+    res.json(
+      VersionList.parse({
+        data: view.versions.map((v) => ({
+          version: v.version,
+          status: v.status,
+          createdAt: v.created_at.toISOString(),
+          total: inputValue(Number(v.total), settings, '.'),
+          history: (history.get(v.id) ?? []).map((h) => ({
+            at: h.at.toISOString(),
+            from: h.from_status,
+            to: h.to_status,
+            comment: h.comment,
+          })),
+        })),
+      }),
+    )
+  })
+
   const unitDay = { path: UnitDay }
   return {
     router,
@@ -219,6 +258,18 @@ export function generationApi(deps: Deps): ApiResources {
               content: { 'application/json': { schema: z.object({ data: z.array(Unit) }) } },
             },
             ...problemResponses(401, 403, 404, 429),
+          },
+        },
+      },
+      '/v1/units/{unit}/days/{day}/versions': {
+        get: {
+          operationId: 'listScheduleVersions',
+          summary: "A unit's versions of one day, with what staff decided",
+          description: 'Scope `schedules:read`.',
+          requestParams: unitDay,
+          responses: {
+            '200': { description: 'The versions', content: { 'application/json': { schema: VersionList } } },
+            ...problemResponses(401, 403, 404, 422, 429),
           },
         },
       },
@@ -251,7 +302,7 @@ export function generationApi(deps: Deps): ApiResources {
               headers: z.object({ ETag: z.string() }),
               content: { 'application/json': { schema: Saved } },
             },
-            ...problemResponses(400, 401, 403, 404, 409, 412, 422, 428, 429),
+            ...problemResponses(400, 401, 403, 404, 409, 412, 415, 422, 428, 429),
           },
         },
       },
