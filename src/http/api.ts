@@ -65,7 +65,6 @@ export const PROBLEMS = {
   tooLarge: 'Request too large',
   unsupportedMediaType: 'Unsupported media type',
   tooMany: 'Too many requests',
-  unknownTenant: 'Unknown portal',
   internal: 'Internal error',
 } as const
 
