@@ -18,7 +18,28 @@ import {
 export interface ApiResources {
   router: Router
   paths: ZodOpenApiPathsObject
+  /**
+   * Writes whose JSON may exceed the API's 512 kB (a meter's photo in base64), up to 15 MB:
+   * the method and the path under `/api`.
+   */
+  largeBodies?: { method: string; path: RegExp }[]
 }
+
+/** An instant in answers: RFC 3339 with its offset. */
+export const Instant = z.iso.datetime({ offset: true }).meta({ description: 'RFC 3339, with offset' })
+/** A calendar day in answers. */
+export const Day = z.iso.date().meta({ description: 'A calendar day, YYYY-MM-DD' })
+
+/** A list's paging in the query: a page size and the cursor a previous page's `next` gave. */
+export const PageQuery = z.object({
+  limit: z.coerce
+    .number('api.errors.limit')
+    .int('api.errors.limit')
+    .min(1, 'api.errors.limit')
+    .max(100, 'api.errors.limit')
+    .default(25),
+  cursor: z.string().max(200).optional().meta({ description: 'From the previous page’s `next`' }),
+})
 
 /** The problem document, as the OpenAPI document describes every error answer. */
 export const Problem = z

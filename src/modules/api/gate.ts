@@ -2,7 +2,7 @@ import express, { Router, type Request, type Response } from 'express'
 import { RateLimiterRes } from 'rate-limiter-flexible'
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { Deps } from '../../deps.ts'
-import { problem } from '../../http/api.ts'
+import { problem, type ApiResources } from '../../http/api.ts'
 import { createLimiter, type Limiter } from '../../http/rate-limit.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { formattersFor } from '../../platform/format.ts'
@@ -19,7 +19,7 @@ import { usableToken, usageRecorder } from './tokens.service.ts'
  * CSRF token is needed and no browser's cookies can act here. Every answer carries the
  * rate-limit state of its key (`RateLimit-*`); a refused one says when to come back.
  */
-export function apiGate(deps: Deps): Router {
+export function apiGate(deps: Deps, largeBodies: NonNullable<ApiResources['largeBodies']> = []): Router {
   const router = Router()
   const orgs = createOrganisationServices(deps)
   // Quotas from the configuration (API_TOKEN_PER_MINUTE, API_ADDRESS_PER_MINUTE), written in the document.
@@ -84,7 +84,16 @@ export function apiGate(deps: Deps): Router {
       return problem(res, 415, 'unsupportedMediaType')
     next()
   })
-  router.use(express.json({ limit: '512kb', type: ['application/json', 'application/*+json'] }))
+  const json = ['application/json', 'application/*+json']
+  const small = express.json({ limit: '512kb', type: json })
+  const large = express.json({ limit: '15mb', type: json })
+  router.use((req, res, next) =>
+    (largeBodies.some((b) => b.method === req.method && b.path.test(req.path)) ? large : small)(
+      req,
+      res,
+      next,
+    ),
+  )
 
   router.use(async (req: Request, res: Response, next) => {
     const tenant = res.locals.tenant!

@@ -36,8 +36,16 @@ export const apiModule: KabinetModule = {
   },
 }
 
-const resourcesOf = (deps: Deps, modules: readonly KabinetModule[]) =>
-  modules.flatMap((m) => (m.api ? [m.api(deps)] : []))
+const built = new WeakMap<Deps, ApiResources[]>()
+/** Each module's resources, built once per app (the gate and the docs page share them). */
+function resourcesOf(deps: Deps, modules: readonly KabinetModule[]): ApiResources[] {
+  let resources = built.get(deps)
+  if (!resources) {
+    resources = modules.flatMap((m) => (m.api ? [m.api(deps)] : []))
+    built.set(deps, resources)
+  }
+  return resources
+}
 
 function pathsOf(resources: readonly ApiResources[]): ZodOpenApiPathsObject {
   const paths: ZodOpenApiPathsObject = {}
@@ -57,7 +65,13 @@ export function publicApi(deps: Deps, modules: readonly KabinetModule[], logger:
   router.get('/api/v1/openapi.json', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').json(document)
   })
-  router.use('/api', apiGate(deps))
+  router.use(
+    '/api',
+    apiGate(
+      deps,
+      resources.flatMap((r) => r.largeBodies ?? []),
+    ),
+  )
   for (const r of resources) router.use(r.router)
   router.use('/api', (_req, res) => problem(res, 404, 'notFound'))
   router.use('/api', apiErrors(logger))

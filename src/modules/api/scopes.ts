@@ -8,6 +8,8 @@ import type { Permission } from '../../platform/representation.ts'
 export const API_SCOPES = {
   'applications:read': ['applications:view'],
   'applications:write': ['applications:view', 'applications:chat'],
+  'readings:read': ['readings:view'],
+  'readings:write': ['readings:view', 'readings:enter'],
   'schedules:read': ['pgb:view'],
   'schedules:write': ['pgb:view', 'pgb:approve'],
 } as const satisfies Record<string, readonly Permission[]>

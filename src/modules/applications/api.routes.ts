@@ -1,7 +1,16 @@
 import { Router, type Response } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
-import { invalid, problem, problemResponses, requireScope, type ApiResources } from '../../http/api.ts'
+import {
+  Day,
+  Instant,
+  invalid,
+  PageQuery,
+  problem,
+  problemResponses,
+  requireScope,
+  type ApiResources,
+} from '../../http/api.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { attachmentDownload } from '../../http/download.ts'
 import type { Attachment } from '../../platform/files/attachments.ts'
@@ -14,9 +23,6 @@ import { APPLICATION_STATUSES } from './workflows.ts'
 import { MESSAGE_MAX } from './pages.ts'
 import { MULTI_LINE } from '../../platform/text.ts'
 import { idempotent } from '../api/index.ts'
-
-const Instant = z.iso.datetime({ offset: true }).meta({ description: 'RFC 3339, with offset' })
-const Day = z.iso.date().meta({ description: 'A calendar day, YYYY-MM-DD' })
 
 const StoredFile = z.object({
   id: z.uuid(),
@@ -93,15 +99,8 @@ const MessagesQuery = z.object({
     .optional(),
 })
 
-const ListQuery = z.object({
+const ListQuery = PageQuery.extend({
   status: z.enum(APPLICATION_STATUSES, 'api.errors.status').optional(),
-  limit: z.coerce
-    .number('api.errors.limit')
-    .int('api.errors.limit')
-    .min(1, 'api.errors.limit')
-    .max(100, 'api.errors.limit')
-    .default(25),
-  cursor: z.string().max(200).optional().meta({ description: 'From the previous page’s `next`' }),
 })
 
 /** The cursor is the last row's (created_at, id): opaque to clients, checked when read back. */

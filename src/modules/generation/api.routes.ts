@@ -1,7 +1,14 @@
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
-import { invalid, problem, problemResponses, requireScope, type ApiResources } from '../../http/api.ts'
+import {
+  Instant,
+  invalid,
+  problem,
+  problemResponses,
+  requireScope,
+  type ApiResources,
+} from '../../http/api.ts'
 import { ConflictError } from '../../platform/errors.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { isRealDay } from '../../platform/time/intervals.ts'
@@ -13,7 +20,6 @@ import { createGenerationServices } from './services.ts'
 import { generationSettings } from './settings.ts'
 import type { UnitRow } from './units.service.ts'
 
-const Instant = z.iso.datetime({ offset: true })
 const Decimal = z
   .string()
   .regex(/^-?\d+(\.\d+)?$/)

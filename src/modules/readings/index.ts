@@ -4,6 +4,7 @@ import type { KabinetModule } from '../../module.ts'
 import { requireService } from '../services/index.ts'
 import { readingsAdminRoutes } from './admin.routes.ts'
 import { amrRoutes } from './amr.routes.ts'
+import { readingsApi } from './api.routes.ts'
 import { IMPORT_QUEUE, runImport } from './imports.service.ts'
 import { importRoutes } from './imports.routes.ts'
 import { meterImportRoutes, requestRoutes } from './requests.routes.ts'
@@ -56,6 +57,7 @@ export const readingsModule: KabinetModule = {
       importRoutes(deps, readings),
     )
   },
+  api: readingsApi,
   queues: [IMPORT_QUEUE],
   async start(deps) {
     await deps.boss.work<{ tenantId: string; importId: string }>(IMPORT_QUEUE, async ([job]) => {

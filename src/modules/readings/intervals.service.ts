@@ -108,3 +108,65 @@ export function storedDay(
       .select('point_code', 'channel', 'starts_at', 'minutes', trx.raw('value::text AS value'), 'status'),
   )
 }
+
+export const GROUPS = ['interval', 'hour', 'day', 'month'] as const
+export type GroupBy = (typeof GROUPS)[number]
+
+export interface SeriesPoint {
+  starts_at: Date
+  ends_at: Date
+  /** The sum of the periods' values, at the scale they were stored with; null when none had one. */
+  value: string | null
+  periods: number
+  missing: number
+}
+
+/**
+ * A point's channel over `[from, to)`, period by period or summed per hour, local day or
+ * local month (the API's `group_by`): days and months begin at the tenant's midnight, so
+ * a DST day has its 23 or 25 hours; an hour is a UTC hour (every tenant's offset is whole).
+ */
+export function intervalSeries(
+  deps: IntervalDeps,
+  ctx: RequestContext,
+  query: { point: string; channel: string; from: Date; to: Date; groupBy: GroupBy },
+): Promise<SeriesPoint[]> {
+  const zone = ctx.tenant.settings.timeZone
+  return withTenant(deps.db, ctx.tenant.id, (trx) => {
+    const rows = trx('amr_intervals')
+      .where({ point_code: query.point, channel: query.channel })
+      .where('starts_at', '>=', query.from)
+      .where('starts_at', '<', query.to)
+    if (query.groupBy === 'interval')
+      return rows
+        .orderBy('starts_at')
+        .select<SeriesPoint[]>(
+          'starts_at',
+          trx.raw(`starts_at + minutes * interval '1 minute' AS ends_at`),
+          trx.raw('value::text AS value'),
+          trx.raw('1 AS periods'),
+          trx.raw('(value IS NULL)::int AS missing'),
+        )
+    const start =
+      query.groupBy === 'hour'
+        ? trx.raw(`date_trunc('hour', starts_at)`)
+        : trx.raw(`date_trunc(?, starts_at AT TIME ZONE ?) AT TIME ZONE ?`, [query.groupBy, zone, zone])
+    const step = { hour: '1 hour', day: '1 day', month: '1 month' }[query.groupBy]
+    return trx
+      .from(rows.select(trx.raw('? AS starts_at', [start]), 'value').as('p'))
+      .groupBy('starts_at')
+      .orderBy('starts_at')
+      .select<SeriesPoint[]>(
+        'starts_at',
+        trx.raw(
+          query.groupBy === 'hour'
+            ? `starts_at + interval '1 hour' AS ends_at`
+            : `((starts_at AT TIME ZONE ?) + interval '${step}') AT TIME ZONE ? AS ends_at`,
+          query.groupBy === 'hour' ? [] : [zone, zone],
+        ),
+        trx.raw('sum(value)::text AS value'),
+        trx.raw('count(*)::int AS periods'),
+        trx.raw('(count(*) - count(value))::int AS missing'),
+      )
+  })
+}

@@ -269,3 +269,33 @@ export async function readingPhotoOwner(
   )
   return row?.customer_id
 }
+
+/**
+ * A meter's readings newest first for the API, after a cursor (the last row's day, entry
+ * time and id): every status, with consumption, spanning the meter it replaced.
+ */
+export async function readingFeed(
+  deps: ReadingsDeps,
+  ctx: RequestContext,
+  meter: MeterRow,
+  page: { after?: { readOn: string; createdAt: Date; id: string }; limit: number },
+): Promise<{ rows: ReadingRow[]; more: boolean }> {
+  const rows = await withTenant(deps.db, ctx.tenant.id, (trx) => {
+    const q = withValues(trx)
+      .whereIn('r.meter_id', [meter.id, ...(meter.replaces_id ? [meter.replaces_id] : [])])
+      .orderBy([
+        { column: 'r.read_on', order: 'desc' },
+        { column: 'r.created_at', order: 'desc' },
+        { column: 'r.id', order: 'desc' },
+      ])
+      .limit(page.limit + 1)
+    if (page.after)
+      q.whereRaw('(r.read_on, r.created_at, r.id) < (?, ?, ?)', [
+        page.after.readOn,
+        page.after.createdAt,
+        page.after.id,
+      ])
+    return q as Promise<ReadingRow[]>
+  })
+  return { rows: rows.slice(0, page.limit), more: rows.length > page.limit }
+}

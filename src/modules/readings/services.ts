@@ -2,7 +2,7 @@ import type { Deps } from '../../deps.ts'
 import { bindServices } from '../../platform/services.ts'
 import { importList, importOf, importPage, queueImport } from './imports.service.ts'
 import { applyMeterImport, meterImportOf, previewMeterImport } from './meter-import.service.ts'
-import { completeUntil, keepFetchedDay, storedDay } from './intervals.service.ts'
+import { completeUntil, intervalSeries, keepFetchedDay, storedDay } from './intervals.service.ts'
 import {
   decideRequest,
   pendingRequests,
@@ -15,6 +15,7 @@ import {
   enterReading,
   latestReadings,
   monthlyUse,
+  readingFeed,
   readingHistory,
   readingPhotoOwner,
 } from './readings.service.ts'
@@ -35,6 +36,7 @@ export function createReadingsServices(deps: Deps) {
       importList,
       importOf,
       importPage,
+      intervalSeries,
       keepFetchedDay,
       latestReadings,
       meterImportOf,
@@ -47,6 +49,7 @@ export function createReadingsServices(deps: Deps) {
       periodReadings,
       previewMeterImport,
       queueImport,
+      readingFeed,
       readingHistory,
       readingPhotoOwner,
       requestMeter,
@@ -62,6 +65,10 @@ export function createReadingsServices(deps: Deps) {
       latestReadings: 'readings:view',
       metersOf: 'readings:view',
       monthlyUse: 'readings:view',
+      intervalSeries: 'readings:view',
+      completeUntil: 'readings:view',
+      storedDay: 'readings:view',
+      readingFeed: 'readings:view',
       readingHistory: 'readings:view',
       requestMeter: 'readings:enter',
       requestsOf: 'readings:view',

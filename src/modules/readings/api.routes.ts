@@ -1,0 +1,338 @@
+import { rm } from 'node:fs/promises'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { Router, type Request, type Response } from 'express'
+import { Temporal } from 'temporal-polyfill'
+import { z } from 'zod'
+import type { Deps } from '../../deps.ts'
+import {
+  invalid,
+  PageQuery,
+  problem,
+  problemResponses,
+  requireScope,
+  type ApiResources,
+} from '../../http/api.ts'
+import { NotFoundError } from '../../platform/errors.ts'
+import { reencodePhoto, UnreadablePhotoError } from '../../platform/files/photo.ts'
+import { sniff, MEDIA_TYPES, type AcceptedFile } from '../../platform/files/sniff.ts'
+import { isUuid } from '../../platform/ids.ts'
+import { MULTI_LINE } from '../../platform/text.ts'
+import { localMoment } from '../../platform/time/intervals.ts'
+import { idempotent } from '../api/index.ts'
+import { requireServiceForApi } from '../services/index.ts'
+import {
+  Entered,
+  IntervalSeries,
+  IntervalsQuery,
+  Meter,
+  Reading,
+  ReadingInput,
+  ReadingPage,
+} from './api.schemas.ts'
+import { ruleErrors } from './forms.ts'
+import type { GroupBy } from './intervals.service.ts'
+import type { MeterRow } from './meters.service.ts'
+import type { ReadingRow } from './readings.service.ts'
+import { zoneField } from './rules.ts'
+import { createReadingsServices } from './services.ts'
+
+/** The longest period one answer covers, per grouping: a month of 15-minute periods is 2,976 rows. */
+const MAX_DAYS: Record<GroupBy, number> = { interval: 31, hour: 92, day: 732, month: 3_660 }
+const PHOTO_BYTES = 10 * 1024 * 1024
+
+const readingJson = (r: ReadingRow): z.infer<typeof Reading> => ({
+  id: r.id,
+  meter: r.meter_id,
+  day: r.read_on,
+  source: r.source,
+  status: r.status,
+  values: r.values,
+  consumption: r.consumption,
+  enteredAt: r.created_at.toISOString(),
+})
+
+/** The cursor is the last row's (day, entry time, id): opaque to clients, checked when read back. */
+const encodeCursor = (r: ReadingRow) =>
+  Buffer.from(`${r.read_on}|${r.created_at.toISOString()}|${r.id}`).toString('base64url')
+function decodeCursor(cursor: string) {
+  const [readOn, at, id] = Buffer.from(cursor, 'base64url').toString().split('|')
+  const createdAt = new Date(at ?? '')
+  return readOn &&
+    /^\d{4}-\d{2}-\d{2}$/.test(readOn) &&
+    id &&
+    isUuid(id) &&
+    !Number.isNaN(createdAt.getTime())
+    ? { readOn, createdAt, id }
+    : undefined
+}
+
+/** A rule's field (`zone-T1`, `day`, `photo`) as a pointer into the body. */
+const pointerOf = (field: string, zones: readonly string[]) => {
+  const zone = zones.find((z) => zoneField(z) === field)
+  if (zone) return `/body/values/${zone}`
+  if (field === 'photo' || field === 'reason') return `/body/review/${field}`
+  return `/body/${field}`
+}
+
+/**
+ * Meters and readings for API tokens (`readings:read`, `readings:write`): the account's
+ * meters, a meter's readings, a reading entered through the page's own rules (window,
+ * AMR closure, plausibility, a confirmed jump, the reviewed way out with a photo), and
+ * an AMR meter's interval data over a period, grouped, with how far it is complete.
+ */
+export function readingsApi(deps: Deps): ApiResources {
+  const readings = createReadingsServices(deps)
+  const router = Router()
+  router.use('/api/v1/meters', requireServiceForApi(deps.db, 'readings'))
+  router.get('/api/v1/meters', requireScope('readings:read'))
+  router.get('/api/v1/meters/:id/readings', requireScope('readings:read'))
+  router.post('/api/v1/meters/:id/readings', requireScope('readings:write'))
+  router.get('/api/v1/meters/:id/intervals', requireScope('readings:read'))
+
+  const accountId = (res: Response) => res.locals.customer!.id
+  const meterOf = (req: Request, res: Response): Promise<MeterRow> => {
+    if (!isUuid(String(req.params.id))) throw new NotFoundError('meter')
+    return readings.customerMeter(res.locals.ctx, accountId(res), String(req.params.id))
+  }
+
+  router.get('/api/v1/meters', async (_req, res) => {
+    const ctx = res.locals.ctx
+    const meters = await readings.metersOf(ctx, accountId(res))
+    const latest = await readings.latestReadings(
+      ctx,
+      meters.map((m) => m.id),
+    )
+    const complete = await readings.completeUntil(
+      ctx,
+      meters.flatMap((m) => (m.amr_code ? [m.amr_code] : [])),
+    )
+    const data = meters.map((m) => {
+      const last = latest.get(m.id)
+      return {
+        id: m.id,
+        number: m.number,
+        object: m.object,
+        tariff: m.tariff,
+        zones: m.zones,
+        digits: m.digits,
+        decimals: m.decimals,
+        multiplier: m.multiplier,
+        installedOn: m.installed_on,
+        removedOn: m.removed_on,
+        amr: m.amr_code !== null,
+        completeUntil: (m.amr_code && complete.get(m.amr_code)?.toISOString()) || null,
+        latest: last ? readingJson(last) : null,
+      }
+    })
+    res.json(z.object({ data: z.array(Meter) }).parse({ data }))
+  })
+
+  router.get('/api/v1/meters/:id/readings', async (req, res) => {
+    const meter = await meterOf(req, res)
+    const query = PageQuery.safeParse(req.query)
+    if (!query.success) return invalid(res, 'query', query.error)
+    const after = query.data.cursor ? decodeCursor(query.data.cursor) : undefined
+    if (query.data.cursor && !after)
+      return problem(res, 422, 'invalid', {
+        errors: [{ pointer: '/query/cursor', detail: res.locals.t('api.errors.cursor') }],
+      })
+    const page = await readings.readingFeed(res.locals.ctx, meter, { after, limit: query.data.limit })
+    const last = page.rows.at(-1)
+    const next =
+      page.more && last
+        ? `/api/v1/meters/${meter.id}/readings?${new URLSearchParams({
+            limit: String(query.data.limit),
+            cursor: encodeCursor(last),
+          }).toString()}`
+        : null
+    res.json(ReadingPage.parse({ data: page.rows.map(readingJson), next }))
+  })
+
+  router.post('/api/v1/meters/:id/readings', idempotent(deps), async (req, res) => {
+    const meter = await meterOf(req, res)
+    const input = ReadingInput.safeParse(req.body)
+    if (!input.success) return invalid(res, 'body', input.error)
+    const { day, values, confirmJump, review } = input.data
+    const unknown = Object.keys(values).filter((zone) => !meter.zones.includes(zone))
+    if (unknown.length)
+      return problem(res, 422, 'invalid', {
+        errors: unknown.map((zone) => ({
+          pointer: `/body/values/${zone}`,
+          detail: res.locals.t('api.errors.zone', { zones: meter.zones.join(', ') }),
+        })),
+      })
+    if (review && !MULTI_LINE.test(review.note))
+      return problem(res, 422, 'invalid', {
+        errors: [{ pointer: '/body/review/note', detail: res.locals.t('api.errors.note') }],
+      })
+    const photo = review ? await photoOf(deps, res, review.photo) : undefined
+    if (photo && 'error' in photo)
+      return problem(res, 422, 'invalid', {
+        errors: [{ pointer: '/body/review/photo', detail: res.locals.t(photo.error) }],
+      })
+    try {
+      const result = await readings.enterReading(
+        res.locals.ctx,
+        meter.id,
+        {
+          day,
+          values: Object.fromEntries(meter.zones.map((zone) => [zone, values[zone] ?? ''])),
+          reason: review?.reason ?? null,
+          note: review?.note.trim() ?? '',
+          photo: photo !== undefined,
+          confirmJump,
+        },
+        { customerId: accountId(res) },
+        photo ? [{ ...photo, field: 'photo' }] : [],
+      )
+      if ('verdict' in result)
+        return problem(res, 422, 'invalid', {
+          errors: ruleErrors(res, result.verdict.errors).map((e) => ({
+            pointer: pointerOf(e.field, meter.zones),
+            detail: e.text,
+          })),
+        })
+      res.status(201).json(Entered.parse(result))
+    } finally {
+      if (photo && !('error' in photo)) await rm(photo.path, { force: true })
+    }
+  })
+
+  router.get('/api/v1/meters/:id/intervals', async (req, res) => {
+    const meter = await meterOf(req, res)
+    if (!meter.amr_code) throw new NotFoundError('meter')
+    const query = IntervalsQuery.safeParse(req.query)
+    if (!query.success) return invalid(res, 'query', query.error)
+    const zone = res.locals.ctx.tenant.settings.timeZone
+    const { group_by: groupBy, channel } = query.data
+    const from = boundOf(query.data.period_from, zone)
+    const to = boundOf(query.data.period_to, zone)
+    const days = (to.getTime() - from.getTime()) / 86_400_000
+    if (days <= 0 || days > MAX_DAYS[groupBy])
+      return problem(res, 422, 'invalid', {
+        errors: [
+          {
+            pointer: '/query/period_to',
+            detail: res.locals.t('api.errors.periodLength', { days: MAX_DAYS[groupBy], groupBy }),
+          },
+        ],
+      })
+    const point = meter.amr_code
+    const series = await readings.intervalSeries(res.locals.ctx, { point, channel, from, to, groupBy })
+    const complete = (await readings.completeUntil(res.locals.ctx, [point])).get(point)
+    res.json(
+      IntervalSeries.parse({
+        meter: meter.id,
+        channel,
+        groupBy,
+        from: from.toISOString(),
+        to: to.toISOString(),
+        completeUntil: complete?.toISOString() ?? null,
+        data: series.map((p) => ({
+          start: p.starts_at.toISOString(),
+          end: p.ends_at.toISOString(),
+          local: Temporal.Instant.fromEpochMilliseconds(p.starts_at.getTime())
+            .toZonedDateTimeISO(zone)
+            .toString({ timeZoneName: 'never' }),
+          value: p.value,
+          periods: p.periods,
+          missing: p.missing,
+        })),
+      }),
+    )
+  })
+
+  const meterPath = { path: z.object({ id: z.uuid() }) }
+  return {
+    router,
+    largeBodies: [{ method: 'POST', path: /^\/v1\/meters\/[^/]+\/readings$/ }],
+    paths: {
+      '/v1/meters': {
+        get: {
+          operationId: 'listMeters',
+          summary: "The account's meters, each with its latest reading",
+          description: 'Scope `readings:read`.',
+          responses: {
+            '200': {
+              description: 'The meters',
+              content: { 'application/json': { schema: z.object({ data: z.array(Meter) }) } },
+            },
+            ...problemResponses(401, 403, 404, 429),
+          },
+        },
+      },
+      '/v1/meters/{id}/readings': {
+        get: {
+          operationId: 'listReadings',
+          summary: "A meter's readings, newest first (across a meter exchange)",
+          description: 'Scope `readings:read`.',
+          requestParams: { ...meterPath, query: PageQuery },
+          responses: {
+            '200': { description: 'A page', content: { 'application/json': { schema: ReadingPage } } },
+            ...problemResponses(401, 403, 404, 422, 429),
+          },
+        },
+        post: {
+          operationId: 'enterReading',
+          summary: 'Enter a reading: the same window, checks and review as the page',
+          description:
+            'Scope `readings:write`. A use far above the usual is refused until `confirmJump` is true; a value below the last one that is no rollover is refused unless `review` carries a reason and a photo — it then waits for staff (status `review`). A second reading of the same day replaces the first, which stays in history. Send an `Idempotency-Key` to retry safely.',
+          requestParams: {
+            ...meterPath,
+            header: z.object({ 'Idempotency-Key': z.string().min(1).max(100).optional() }),
+          },
+          requestBody: { content: { 'application/json': { schema: ReadingInput } } },
+          responses: {
+            '201': { description: 'Entered', content: { 'application/json': { schema: Entered } } },
+            ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429),
+          },
+        },
+      },
+      '/v1/meters/{id}/intervals': {
+        get: {
+          operationId: 'getIntervals',
+          summary: "An AMR meter's interval data over a period, as measured or summed",
+          description: `Scope \`readings:read\`. At most ${MAX_DAYS.interval} days by interval, ${MAX_DAYS.hour} by hour, ${MAX_DAYS.day} by day and ${MAX_DAYS.month} by month. Days and months begin at midnight in the tenant’s zone.`,
+          requestParams: { ...meterPath, query: IntervalsQuery },
+          responses: {
+            '200': { description: 'The series', content: { 'application/json': { schema: IntervalSeries } } },
+            ...problemResponses(401, 403, 404, 422, 429),
+          },
+        },
+      },
+    },
+  }
+}
+
+/** A day means the tenant's midnight beginning it; an instant is taken as it is. */
+const boundOf = (value: string, zone: string): Date =>
+  /^\d{4}-\d{2}-\d{2}$/.test(value) ? localMoment(value, 0, '00:00', zone) : new Date(value)
+
+/**
+ * A photo sent as base64, checked as an upload is — by its bytes (JPEG or PNG), at most
+ * 10 MB — and re-encoded without metadata; written to disk for the rest of the request.
+ */
+async function photoOf(deps: Deps, res: Response, base64: string): Promise<AcceptedFile | { error: string }> {
+  const bytes = Buffer.from(base64, 'base64')
+  if (!bytes.length || bytes.length > PHOTO_BYTES) return { error: 'api.errors.photo' }
+  const incoming = await deps.files.incoming(res.locals.tenant!.id)
+  try {
+    await pipeline(Readable.from([bytes]), incoming.stream)
+    const kind = await sniff(incoming.path, ['jpeg', 'png'])
+    if (!kind) return { error: 'api.errors.photo' }
+    return await reencodePhoto(deps.files, res.locals.tenant!.id, {
+      path: incoming.path,
+      size: bytes.length,
+      sha256: '',
+      originalName: `photo.${kind === 'png' ? 'png' : 'jpg'}`,
+      kind,
+      mediaType: MEDIA_TYPES[kind].mime,
+    })
+  } catch (err) {
+    if (err instanceof UnreadablePhotoError) return { error: 'readings.errors.photoUnreadable' }
+    throw err
+  } finally {
+    await rm(incoming.path, { force: true })
+  }
+}
