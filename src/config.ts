@@ -27,6 +27,9 @@ const EnvSchema = z.object({
   // The public API's quotas: requests a minute per token, and per address before a token is looked at.
   API_TOKEN_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
   API_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(300),
+  // Whether webhook endpoints may be http:// or reach loopback and private addresses (a
+  // receiver on the developer's machine); by default only outside production.
+  WEBHOOK_PRIVATE_ADDRESSES: z.enum(['true', 'false']).optional(),
   // A TrueType font with Latin, Cyrillic and Chinese glyphs for PDF receipts (Debian's
   // fonts-wqy-microhei by default); a collection (.ttc) names its face after '#'.
   // Where the back-office simulator answers in development (docker compose runs it as its
@@ -52,6 +55,8 @@ export type Config = Readonly<{
   shutdownDrainMs: number
   uploadMaxRequestBytes: number
   api: { perToken: number; perAddress: number }
+  /** Webhook endpoints may use http:// and reach loopback or private addresses. */
+  webhookPrivateAddresses: boolean
   /** The back-office simulator's address when it runs elsewhere (development only). */
   simulatorUrl: string | undefined
   /** The receipts' font (file and, in a collection, face); undefined outside production when the file is missing (no receipts then). */
@@ -108,6 +113,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     uploadMaxRequestBytes: e.UPLOAD_MAX_REQUEST_MB * 1024 * 1024,
     api: { perToken: e.API_TOKEN_PER_MINUTE, perAddress: e.API_ADDRESS_PER_MINUTE },
+    webhookPrivateAddresses: e.WEBHOOK_PRIVATE_ADDRESSES
+      ? e.WEBHOOK_PRIVATE_ADDRESSES === 'true'
+      : !isProduction,
     simulatorUrl: e.SIMULATOR_URL,
     pdfFont,
   })

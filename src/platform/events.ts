@@ -19,12 +19,26 @@ export interface DomainEventMap {
    * (organisations: the account they last chose to act for, if they still may).
    */
   'customer.signingIn': { customerId: string; keep: (fields: Partial<SessionData>) => void }
+  /**
+   * Something happened in an account's affairs that its own programs may be told of (the
+   * API's webhooks): `data` names what changed, in the API's words.
+   */
+  'account.changed': { accountId: string; type: AccountEventType; data: Record<string, unknown> }
   'customer.mailed': {
     customerId: string
     service: string
     copy: (contact: { email: string; locale: string | null }) => Promise<void>
   }
 }
+
+/** What an account's own programs may be told of (issue 22 item 8, webhooks). */
+export const ACCOUNT_EVENTS = [
+  'application.status_changed',
+  'application.message',
+  'schedule.decided',
+  'reading.decided',
+] as const
+export type AccountEventType = (typeof ACCOUNT_EVENTS)[number]
 
 export type DomainEventName = keyof DomainEventMap
 

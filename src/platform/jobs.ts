@@ -45,7 +45,7 @@ export async function sendJob(
   trx: Knex.Transaction,
   queue: string,
   data: object,
-  options: { singletonKey?: string } = {},
+  options: { singletonKey?: string; startAfter?: number } = {},
 ): Promise<void> {
   await boss.send(queue, data, { ...options, db: transactionDb(trx) })
 }

@@ -10,6 +10,7 @@ import {
   type BrowserApp,
 } from '../helpers/browser.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
+import { startReceiver } from '../helpers/webhooks.ts'
 
 describe('customer journeys in the browser', () => {
   printJourneyDurations()
@@ -214,6 +215,41 @@ describe('customer journeys in the browser', () => {
       expect(await page.getByTestId('operation').count()).toBeGreaterThan(0)
     } finally {
       await context.close()
+    }
+  })
+
+  it('issue 22: a customer adds a webhook, keeps its secret, sends a test event and sees it delivered', async () => {
+    const login = app.logins.find((l) => l.url.includes('//ru.'))!
+    const receiver = await startReceiver()
+    const context = await newContext(browser, { locale: 'ru-RU' })
+    const page = await context.newPage()
+    try {
+      await signInCustomer(page, login)
+      await step(page, () => page.goto(`${login.url}/account/profile`))
+      await step(page, () => page.getByRole('link', { name: 'Вебхуки' }).click())
+      await step(page, () => page.getByRole('button', { name: 'Добавить вебхук' }).click())
+      const summary = await page.locator('.govuk-error-summary').textContent()
+      expect(summary).toContain('Укажите полный адрес')
+      expect(summary).toContain('Выберите хотя бы одно событие')
+      await expect
+        .poll(() => page.evaluate(() => document.activeElement?.classList.contains('govuk-error-summary')))
+        .toBe(true)
+      await page.getByLabel('Адрес (URL)').fill(`${receiver.url}/kabinet`)
+      await page.getByLabel('Показание счётчика принято или отклонено').check()
+      await step(page, () => page.getByRole('button', { name: 'Добавить вебхук' }).click())
+      const secret = (await page.getByTestId('webhook-secret').textContent())!.trim()
+      expect(secret).toMatch(/^whsec_/)
+      await step(page, () => page.getByRole('link', { name: 'Перейти к вебхуку' }).click())
+      expect(await page.content()).not.toContain(secret)
+      expect(await page.locator('main').textContent()).toContain('Пока ничего не отправлено')
+      await step(page, () => page.getByRole('button', { name: 'Отправить тестовое событие' }).click())
+      await expect.poll(() => receiver.received.length, { timeout: 15_000 }).toBe(1)
+      expect(receiver.received[0]!.headers['kabinet-event']).toBe('ping')
+      await step(page, () => page.reload())
+      expect(await page.getByTestId('deliveries').textContent()).toMatch(/Доставлено[^]*HTTP 204/)
+    } finally {
+      await context.close()
+      await receiver.close()
     }
   })
 })

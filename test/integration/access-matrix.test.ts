@@ -87,6 +87,12 @@ const MATRIX: Record<string, Expectation> = {
   'POST /account/api-tokens': CUSTOMER(P),
   // No token is named (the address keeps the owner's id, which is no token): nothing to revoke.
   'POST /account/api-tokens/:id/revoke': { ...CUSTOMER(P), owner: 'hidden', otherCustomer: 'hidden' },
+  'GET /account/webhooks': CUSTOMER(G),
+  'POST /account/webhooks': CUSTOMER(P),
+  // Likewise no endpoint is named: the owner's own id is no webhook.
+  'GET /account/webhooks/:id': { ...CUSTOMER(G), owner: 'hidden', otherCustomer: 'hidden' },
+  'POST /account/webhooks/:id/test': { ...CUSTOMER(P), owner: 'hidden', otherCustomer: 'hidden' },
+  'POST /account/webhooks/:id/delete': { ...CUSTOMER(P), owner: 'hidden', otherCustomer: 'hidden' },
   'GET /account/two-step': CUSTOMER(G),
   'POST /account/two-step': CUSTOMER(P),
   'POST /account/two-step/recovery-codes': CUSTOMER(P),
@@ -992,7 +998,7 @@ describe('access matrix: every route × every kind of visitor', () => {
    * ended keep a session that still names the owner's account, and get only their own.
    */
   it('gives people acting for the owner what their role or grant allows, and former ones nothing of it', async () => {
-    const ADMIN_ONLY = /^\/account\/(services|colleagues|representatives|api-tokens)(\/|$)/
+    const ADMIN_ONLY = /^\/account\/(services|colleagues|representatives|api-tokens|webhooks)(\/|$)/
     const allowedIn = (service: string, key: string) => {
       const [method, path] = key.split(' ') as [string, string]
       if (ADMIN_ONLY.test(path)) return 'hidden'

@@ -78,7 +78,18 @@ export function docsRoutes(document: ReturnType<typeof openApiDocument>): Router
   const router = Router()
   const operations = operationsOf(document)
   router.get('/developers/api', (_req, res) => {
-    res.render('customer/api/docs', { operations })
+    res.render('customer/api/docs', { operations, verifyExample: VERIFY_EXAMPLE })
   })
   return router
 }
+
+/** How a receiver checks a delivery (Node.js), as `webhooks/send.ts` signs it. */
+const VERIFY_EXAMPLE = `import { createHmac, timingSafeEqual } from 'node:crypto'
+
+// body: the request's raw bytes as text; header: its Kabinet-Signature
+function verify(secret, body, header) {
+  const { t, v1 } = Object.fromEntries(header.split(',').map((p) => p.split('=')))
+  if (Math.abs(Date.now() / 1000 - Number(t)) > 300) return false
+  const expected = createHmac('sha256', secret).update(\`\${t}.\${body}\`).digest('hex')
+  return v1.length === expected.length && timingSafeEqual(Buffer.from(v1), Buffer.from(expected))
+}`

@@ -11,6 +11,8 @@ export { idempotent } from './idempotency.ts'
 import { openApiDocument } from './openapi.ts'
 import { remindAllTokens, TOKEN_REMINDER_CRON, TOKEN_REMINDER_QUEUE } from './reminders.ts'
 import { tokenRoutes } from './routes.ts'
+import { deliverWebhook, recordAccountEvent, WEBHOOK_QUEUE, type DeliveryJob } from './webhooks.service.ts'
+import { webhookRoutes } from './webhooks.routes.ts'
 import { createApiServices } from './services.ts'
 
 /**
@@ -20,19 +22,41 @@ import { createApiServices } from './services.ts'
  */
 export const apiModule: KabinetModule = {
   name: 'api',
-  owns: { tables: ['api_tokens', 'api_idempotency_keys'] },
+  owns: {
+    tables: [
+      'api_tokens',
+      'api_idempotency_keys',
+      'webhook_endpoints',
+      'webhook_deliveries',
+      'webhook_attempts',
+    ],
+  },
   catalogues: path.join(import.meta.dirname, 'locales'),
-  queues: [TOKEN_REMINDER_QUEUE],
+  queues: [TOKEN_REMINDER_QUEUE, WEBHOOK_QUEUE],
+  // What happens in an account's affairs becomes a delivery to its endpoints, in the same transaction.
+  subscribe(deps) {
+    deps.events.on('account.changed', 'api', (trx, ctx, event) => recordAccountEvent(deps, trx, ctx, event))
+  },
   async start(deps) {
     await deps.boss.schedule(TOKEN_REMINDER_QUEUE, TOKEN_REMINDER_CRON)
     await deps.boss.work(TOKEN_REMINDER_QUEUE, async () => {
       const sent = await remindAllTokens(deps)
       if (sent) deps.logger.info({ sent }, 'sent API token expiry reminders')
     })
+    // A few receivers at once (one slow receiver must not hold up everybody's deliveries),
+    // looked for every second: a webhook is worth having for being prompt.
+    await deps.boss.work<DeliveryJob>(
+      WEBHOOK_QUEUE,
+      { batchSize: 4, pollingIntervalSeconds: 1 },
+      async (jobs) => {
+        await Promise.all(jobs.map((job) => deliverWebhook(deps, job.data)))
+      },
+    )
   },
   routes(deps, modules) {
     const document = openApiDocument(pathsOf(resourcesOf(deps, modules)), deps.config.api)
-    return Router().use(tokenRoutes(deps, createApiServices(deps)), docsRoutes(document))
+    const services = createApiServices(deps)
+    return Router().use(tokenRoutes(deps, services), webhookRoutes(deps, services), docsRoutes(document))
   },
 }
 

@@ -5,6 +5,13 @@ import { NotFoundError } from '../../platform/errors.ts'
 import { bindServices } from '../../platform/services.ts'
 import { customerContact } from '../accounts/index.ts'
 import { createToken, listTokens, revokeApiToken, type TokensDeps } from './tokens.service.ts'
+import {
+  createEndpoint,
+  deleteEndpoint,
+  endpointLog,
+  endpointsOf,
+  sendTestEvent,
+} from './webhooks.service.ts'
 
 /** A customer of this tenant as staff see it on the tokens page; anything else is not found. */
 async function customerForStaff(deps: TokensDeps, ctx: RequestContext, id: string) {
@@ -14,7 +21,17 @@ async function customerForStaff(deps: TokensDeps, ctx: RequestContext, id: strin
 }
 
 export function createApiServices(deps: Deps) {
-  return bindServices(deps, { createToken, customerForStaff, listTokens, revokeApiToken })
+  return bindServices(deps, {
+    createEndpoint,
+    createToken,
+    customerForStaff,
+    deleteEndpoint,
+    endpointLog,
+    endpointsOf,
+    listTokens,
+    revokeApiToken,
+    sendTestEvent,
+  })
 }
 
 export type ApiServices = ReturnType<typeof createApiServices>

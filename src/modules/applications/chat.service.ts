@@ -69,6 +69,12 @@ export async function postMessage(
       at: now.toISOString(),
       files: stored.map((f) => ({ id: f.attachmentId, name: f.originalName })),
     })
+    if (author.side === 'staff')
+      await deps.events.emit(trx, ctx, 'account.changed', {
+        accountId: application.customer_id,
+        type: 'application.message',
+        data: { application: id, number: application.number, n: Number(message!.n) },
+      })
     return { n: Number(message!.n), at: now }
   })
 }

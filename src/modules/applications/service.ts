@@ -270,7 +270,7 @@ async function moveIn(
     { from: application.status, to: request.to },
     { dueOn: application.due_on, pausedDays: application.paused_days },
   )
-  await applyTransition(trx, ctx, workflowOf(type), subject(application.id), {
+  const moved = await applyTransition(trx, ctx, workflowOf(type), subject(application.id), {
     ...request,
     notify: async (t, change) => {
       // A submission's email carries its receipt, rendered after this commits (a PDF takes
@@ -316,6 +316,11 @@ async function moveIn(
     updated_at: deps.clock.now(),
   })
   await publish(trx, ctx.tenant.id, topicOf(application.id), { kind: 'status', status: request.to })
+  await deps.events.emit(trx, ctx, 'account.changed', {
+    accountId: application.customer_id,
+    type: 'application.status_changed',
+    data: { application: application.id, number: application.number, from: moved.from, to: moved.to },
+  })
 }
 
 /** The customer withdraws an application still waiting in Submitted. */

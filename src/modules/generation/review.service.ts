@@ -120,5 +120,11 @@ export async function decideSchedule(
     )
     if (notes) await trx('schedule_versions').where({ id: current.id }).update({ interval_comments: notes })
     await trx('schedules').where({ id: scheduleId }).update({ status: to, updated_at: deps.clock.now() })
+    if (unit.customer_id)
+      await deps.events.emit(trx, ctx, 'account.changed', {
+        accountId: unit.customer_id,
+        type: 'schedule.decided',
+        data: { unit: unit.id, day: schedule.day, version, status: to, comment: comment.trim() || null },
+      })
   })
 }

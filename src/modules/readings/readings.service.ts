@@ -157,6 +157,12 @@ export async function enterReading(
           superseded: latest?.read_on === day,
         },
       })
+    if (verdict.status === 'accepted')
+      await deps.events.emit(trx, ctx, 'account.changed', {
+        accountId: meter.customer_id,
+        type: 'reading.decided',
+        data: { meter: meterId, reading: row!.id, day, status: 'accepted' },
+      })
     return { id: row!.id, status: verdict.status }
   })
 }

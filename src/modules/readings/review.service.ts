@@ -82,6 +82,11 @@ export async function decideReading(
       note: decision.note,
       link: m.link(`/services/readings/meters/${meter.id}`),
     }))
+    await deps.events.emit(trx, ctx, 'account.changed', {
+      accountId: meter.customer_id,
+      type: 'reading.decided',
+      data: { meter: meter.id, reading: readingId, day: reading.read_on, status: decision.to },
+    })
   })
 }
 
