@@ -9,7 +9,22 @@ export interface SimulatorOptions {
   amrAccounts?: readonly AmrAccount[]
   meteringAccounts?: readonly MeteringAccount[]
   now?: () => Date
+  /** Told of each webhook delivery received (the command prints a line). */
+  onWebhook?: (received: ReceivedWebhook) => void
 }
+
+/** A webhook delivery as the simulator's receiver kept it. */
+export interface ReceivedWebhook {
+  at: string
+  path: string
+  event: string | null
+  delivery: string | null
+  signature: string | null
+  body: string
+}
+
+/** Deliveries the receiver keeps to show, newest first. */
+const WEBHOOKS_KEPT = 50
 
 const same = (a: string, b: string) => {
   const x = Buffer.from(a)
@@ -36,15 +51,41 @@ function accountOf(header: string | undefined, accounts: readonly AmrAccount[]):
  * credentials of an AMR user answers that day's 80020 document for the user's meters,
  * written as the account says (windows-1251 or UTF-8, with or without a declaration).
  * The customer system (issue 20 item 4): `POST /customers/metering-points` with a JSON
- * account number and query password answers the account's metering points. It keeps
- * nothing and logs no credentials.
+ * account number and query password answers the account's metering points. The
+ * customer's own system (issue 22 item 8): `POST /webhooks/…` takes a webhook delivery
+ * (answers 204) and `GET /webhooks` shows the latest 50, for trying webhooks in development.
+ * It keeps nothing else and logs no credentials.
  */
 export function createSimulator(options: SimulatorOptions = {}): Server {
   const accounts = options.amrAccounts ?? DEMO_AMR_ACCOUNTS
   const meteringAccounts = options.meteringAccounts ?? DEMO_METERING_ACCOUNTS
   const now = options.now ?? (() => new Date())
+  const webhooks: ReceivedWebhook[] = []
   return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://simulator')
+    if (req.method === 'POST' && url.pathname.startsWith('/webhooks')) {
+      readBody(req, 65_536, (body) => {
+        if (body === undefined) return void res.writeHead(413).end()
+        const header = (name: string) => (typeof req.headers[name] === 'string' ? req.headers[name] : null)
+        const received = {
+          at: now().toISOString(),
+          path: url.pathname,
+          event: header('kabinet-event'),
+          delivery: header('kabinet-delivery'),
+          signature: header('kabinet-signature'),
+          body,
+        }
+        webhooks.unshift(received)
+        webhooks.length = Math.min(webhooks.length, WEBHOOKS_KEPT)
+        options.onWebhook?.(received)
+        res.writeHead(204).end()
+      })
+      return
+    }
+    if (req.method === 'GET' && url.pathname === '/webhooks') {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(webhooks))
+      return
+    }
     if (req.method === 'POST' && url.pathname === '/customers/metering-points') {
       readJson(
         req,
@@ -89,18 +130,23 @@ export function createSimulator(options: SimulatorOptions = {}): Server {
   })
 }
 
-/** A small JSON body (at most 4 KB), or `bad` for anything else. */
-function readJson(req: IncomingMessage, done: (body: unknown) => void, bad: () => void): void {
+/** A body of at most `max` bytes as text, or undefined when larger. */
+function readBody(req: IncomingMessage, max: number, done: (body: string | undefined) => void): void {
   const chunks: Buffer[] = []
   let size = 0
   req.on('data', (chunk: Buffer) => {
     size += chunk.length
-    if (size <= 4096) chunks.push(chunk)
+    if (size <= max) chunks.push(chunk)
   })
-  req.on('end', () => {
-    if (size > 4096) return bad()
+  req.on('end', () => done(size > max ? undefined : Buffer.concat(chunks).toString('utf8')))
+}
+
+/** A small JSON body (at most 4 KB), or `bad` for anything else. */
+function readJson(req: IncomingMessage, done: (body: unknown) => void, bad: () => void): void {
+  readBody(req, 4096, (text) => {
+    if (text === undefined) return bad()
     try {
-      done(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+      done(JSON.parse(text))
     } catch {
       bad()
     }
