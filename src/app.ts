@@ -19,6 +19,7 @@ import { devIndexRoutes, devMailboxRoutes } from './modules/dev/routes.ts'
 import { staffOnlyByDefault } from './modules/operators/index.ts'
 import { customersOnlyByDefault, loadCustomer } from './modules/accounts/index.ts'
 import { publicApi } from './modules/api/index.ts'
+import { apiHostErrors } from './http/api.ts'
 import type { KabinetModule } from './module.ts'
 import { adminNavigation, MODULES } from './registry.ts'
 import { LOCALE_NAMES } from './platform/i18n/locales.ts'
@@ -79,6 +80,7 @@ export function createApp(
   // The public API answers bearer tokens only: it is mounted before anything reads a
   // cookie's language, a form, a session or a CSRF token.
   app.use(publicApi(deps, modules, deps.logger))
+  app.use('/api', apiHostErrors(deps.i18n.t('en')))
   app.use(locale)
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }))
   app.use(formBodiesOnly)

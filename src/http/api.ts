@@ -2,11 +2,13 @@ import type { ErrorRequestHandler, RequestHandler, Response, Router } from 'expr
 import type { Logger } from 'pino'
 import { z, type ZodError } from 'zod'
 import type { ZodOpenApiPathsObject } from 'zod-openapi'
+import type { TFunction } from '../platform/i18n/index.ts'
 import {
   ConflictError,
   ForbiddenError,
   InvalidFieldError,
   NotFoundError,
+  TenantUnavailableError,
   TooManyRequestsError,
 } from '../platform/errors.ts'
 
@@ -86,6 +88,7 @@ export const PROBLEMS = {
   tooLarge: 'Request too large',
   unsupportedMediaType: 'Unsupported media type',
   tooMany: 'Too many requests',
+  unavailable: 'Service unavailable',
   internal: 'Internal error',
 } as const
 
@@ -147,6 +150,24 @@ export function apiErrors(logger: Logger): ErrorRequestHandler {
     if ((err as { status?: number }).status === 413) return problem(res, 413, 'tooLarge')
     logger.error({ err, reqId: req.id }, 'API request failed')
     problem(res, 500, 'internal')
+  }
+}
+
+/**
+ * Errors before the API's own handlers, from finding the tenant by host: an unknown host is
+ * a 404 and a disabled tenant a 503, as problem documents in English (no tenant, no
+ * language) rather than the pages' HTML.
+ */
+export function apiHostErrors(t: TFunction): ErrorRequestHandler {
+  return (err: unknown, _req, res, next) => {
+    if (res.headersSent || !(err instanceof NotFoundError || err instanceof TenantUnavailableError))
+      return next(err)
+    res.locals.t = t
+    problem(
+      res,
+      err instanceof NotFoundError ? 404 : 503,
+      err instanceof NotFoundError ? 'notFound' : 'unavailable',
+    )
   }
 }
 

@@ -25,7 +25,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await su.destroy()
   }
   const ownerUrl = withCredentials(superuserUrl, name, OWNER_ROLE, passwords.owner)
-  const owner = createKnex(ownerUrl, { poolMax: 3 })
+  // The owner seeds tests' data, some of it in bulk: on a loaded machine that outlasts the
+  // app's 4 s client timeout, which the app's own (runtime) connections keep.
+  const owner = createKnex(ownerUrl, { poolMax: 3, queryTimeoutMs: 60_000 })
   return {
     name,
     runtimeUrl: withCredentials(superuserUrl, name, APP_ROLE, passwords.app),

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex'
 import { expect } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { registerConfirmed, signedIn } from './accounts.ts'
@@ -97,4 +98,28 @@ export async function readingsEnv() {
       await smtp.close()
     },
   }
+}
+
+/** A one-zone meter of a customer written straight to the table (for tests about who may reach it). */
+export async function insertMeter(
+  trx: Knex.Transaction,
+  tenantId: string,
+  customerId: string,
+  amrCode: string | null,
+): Promise<string> {
+  const [meter] = await trx('meters')
+    .insert({
+      tenant_id: tenantId,
+      customer_id: customerId,
+      number: 'M-1',
+      tariff: 'T1',
+      zones: ['total'],
+      digits: 6,
+      decimals: 0,
+      object: 'Polna 1',
+      installed_on: '2026-01-01',
+      amr_code: amrCode,
+    })
+    .returning<{ id: string }[]>('id')
+  return meter!.id
 }

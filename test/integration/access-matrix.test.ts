@@ -22,6 +22,7 @@ import { PDF, TP15, firstReceipt, multipart, postApplication, seedType } from '.
 import { agentFor, cookieOf } from '../helpers/agent.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
+import { insertMeter } from '../helpers/readings.ts'
 import { createOperator, staffSignIns } from '../helpers/operators.ts'
 import { listRoutes, type AppRoute } from '../helpers/routes.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
@@ -428,24 +429,11 @@ async function meterUnderReview(
   customerId: string,
   attachmentId: string,
 ) {
-  const [meter] = await trx('meters')
-    .insert({
-      tenant_id: tenantId,
-      customer_id: customerId,
-      number: 'M-1',
-      tariff: 'T1',
-      zones: ['total'],
-      digits: 6,
-      decimals: 0,
-      object: 'Polna 1',
-      installed_on: '2026-01-01',
-      amr_code: 'M-1',
-    })
-    .returning<{ id: string }[]>('id')
+  const meterId = await insertMeter(trx, tenantId, customerId, 'M-1')
   const [reading] = await trx('meter_readings')
     .insert({
       tenant_id: tenantId,
-      meter_id: meter!.id,
+      meter_id: meterId,
       read_on: '2026-11-15',
       source: 'customer',
       status: 'review',
@@ -486,7 +474,7 @@ async function meterUnderReview(
     .returning<{ id: string }[]>('id')
   return {
     meterImport: meterImport!.id,
-    meter: meter!.id,
+    meter: meterId,
     reading: reading!.id,
     photo: photo!.id,
     amrImport: amrImport!.id,

@@ -251,6 +251,13 @@ describe('public API: tokens and applications', () => {
       expect(res.headers['ratelimit-remaining']).toMatch(/^\d+$/)
     }
     expect(cases[0]![1].headers['www-authenticate']).toBe('Bearer realm="api"')
+    // A host that is no tenant's: a problem document too, never the pages' HTML.
+    const nowhere = await api('/api/v1/applications', token, 'nowhere.test')
+    expect([
+      nowhere.status,
+      nowhere.headers['content-type'],
+      (nowhere.body as { code: string }).code,
+    ]).toEqual([404, 'application/problem+json; charset=utf-8', 'notFound'])
     expect(documented('/v1/applications', cases[0]![1])).toEqual([])
     expect(documented('/v1/applications/{id}', cases[3]![1])).toEqual([])
 

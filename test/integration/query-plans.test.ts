@@ -118,6 +118,8 @@ describe('query plans of the day overview', () => {
     t = await createTestApp()
     const tenant = await createTenant(t.db.owner, { name: 'overview', enabledServices: ['pgb'] })
     await withTenant(t.db.owner, tenant.id, async (trx) => {
+      // 24,000 schedules and their versions: longer than the server's 10 s limit on a busy machine.
+      await trx.raw(`SET LOCAL statement_timeout = '60s'`)
       const [customer] = await trx('customers')
         .insert({ tenant_id: tenant.id, email: 'producer@example.com', status: 'active' })
         .returning<{ id: string }[]>('id')

@@ -1,16 +1,7 @@
 import { Router, type Response } from 'express'
 import { z } from 'zod'
 import type { Deps } from '../../deps.ts'
-import {
-  Day,
-  Instant,
-  invalid,
-  PageQuery,
-  problem,
-  problemResponses,
-  requireScope,
-  type ApiResources,
-} from '../../http/api.ts'
+import { invalid, problem, problemResponses, requireScope, type ApiResources } from '../../http/api.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { attachmentDownload } from '../../http/download.ts'
 import type { Attachment } from '../../platform/files/attachments.ts'
@@ -19,89 +10,17 @@ import { tenantText } from '../../platform/tenancy/texts.ts'
 import { requireServiceForApi } from '../services/index.ts'
 import type { ListedApplication } from './list.service.ts'
 import { createApplicationServices } from './services.ts'
-import { APPLICATION_STATUSES } from './workflows.ts'
-import { MESSAGE_MAX } from './pages.ts'
-import { MULTI_LINE } from '../../platform/text.ts'
 import { idempotent } from '../api/index.ts'
-
-const StoredFile = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  mediaType: z.string(),
-  size: z.number().int().min(0),
-  href: z.string().meta({ description: 'Where to download it (the same token)' }),
-})
-
-const ApplicationSummary = z
-  .object({
-    id: z.uuid(),
-    number: z.string().nullable().meta({ description: 'Given when it is first sent' }),
-    type: z.string().meta({ description: "The application type's code" }),
-    typeName: z.string().meta({ description: "The type's name in the language of Accept-Language" }),
-    status: z.enum(APPLICATION_STATUSES),
-    createdAt: Instant,
-    submittedAt: Instant.nullable(),
-    dueOn: Day.nullable().meta({ description: 'The day the review is due by' }),
-    unreadMessages: z.number().int().min(0),
-  })
-  .meta({ id: 'ApplicationSummary' })
-
-const ApplicationPage = z
-  .object({
-    data: z.array(ApplicationSummary),
-    next: z.string().nullable().meta({ description: 'The next page (a path with its cursor), or null' }),
-  })
-  .meta({ id: 'ApplicationPage' })
-
-const Application = ApplicationSummary.extend({
-  files: z.array(StoredFile).meta({ description: 'Documents sent with the application and by staff' }),
-  history: z.array(
-    z.object({
-      at: Instant,
-      from: z.string().nullable(),
-      to: z.string(),
-      comment: z.string().nullable(),
-    }),
-  ),
-}).meta({ id: 'Application' })
-
-const Message = z.object({
-  n: z.number().int().min(1).meta({ description: 'Its number in the conversation, from 1' }),
-  author: z.enum(['customer', 'operator']),
-  body: z.string(),
-  at: Instant,
-  files: z.array(StoredFile),
-})
-
-const MessagePage = z
-  .object({
-    data: z.array(Message).meta({ description: 'Up to 50, oldest first' }),
-    earlier: z.string().nullable().meta({ description: 'The page of earlier messages, or null' }),
-  })
-  .meta({ id: 'MessagePage' })
-
-const MessageInput = z
-  .object({
-    body: z
-      .string('api.errors.message')
-      .trim()
-      .min(1, 'api.errors.message')
-      .max(MESSAGE_MAX, 'api.errors.message')
-      .regex(MULTI_LINE, 'api.errors.message'),
-  })
-  .meta({ id: 'MessageInput' })
-
-const MessagesQuery = z.object({
-  before: z.coerce
-    .number('api.errors.before')
-    .int('api.errors.before')
-    .min(1, 'api.errors.before')
-    .optional(),
-})
-
-const ListQuery = PageQuery.extend({
-  status: z.enum(APPLICATION_STATUSES, 'api.errors.status').optional(),
-})
+import {
+  Application,
+  ApplicationPage,
+  ApplicationSummary,
+  ListQuery,
+  Message,
+  MessageInput,
+  MessagePage,
+  MessagesQuery,
+} from './api.schemas.ts'
 
 /** The cursor is the last row's (created_at, id): opaque to clients, checked when read back. */
 const encodeCursor = (row: ListedApplication) =>

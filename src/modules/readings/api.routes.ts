@@ -1,6 +1,4 @@
 import { rm } from 'node:fs/promises'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { Router, type Request, type Response } from 'express'
 import { Temporal } from 'temporal-polyfill'
 import { z } from 'zod'
@@ -14,8 +12,6 @@ import {
   type ApiResources,
 } from '../../http/api.ts'
 import { NotFoundError } from '../../platform/errors.ts'
-import { reencodePhoto, UnreadablePhotoError } from '../../platform/files/photo.ts'
-import { sniff, MEDIA_TYPES, type AcceptedFile } from '../../platform/files/sniff.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { MULTI_LINE } from '../../platform/text.ts'
 import { localMoment } from '../../platform/time/intervals.ts'
@@ -30,7 +26,7 @@ import {
   ReadingInput,
   ReadingPage,
 } from './api.schemas.ts'
-import { ruleErrors } from './forms.ts'
+import { photoOf, ruleErrors } from './forms.ts'
 import type { GroupBy } from './intervals.service.ts'
 import type { MeterRow } from './meters.service.ts'
 import type { ReadingRow } from './readings.service.ts'
@@ -39,7 +35,6 @@ import { createReadingsServices } from './services.ts'
 
 /** The longest period one answer covers, per grouping: a month of 15-minute periods is 2,976 rows. */
 const MAX_DAYS: Record<GroupBy, number> = { interval: 31, hour: 92, day: 732, month: 3_660 }
-const PHOTO_BYTES = 10 * 1024 * 1024
 
 const readingJson = (r: ReadingRow): z.infer<typeof Reading> => ({
   id: r.id,
@@ -308,31 +303,3 @@ export function readingsApi(deps: Deps): ApiResources {
 /** A day means the tenant's midnight beginning it; an instant is taken as it is. */
 const boundOf = (value: string, zone: string): Date =>
   /^\d{4}-\d{2}-\d{2}$/.test(value) ? localMoment(value, 0, '00:00', zone) : new Date(value)
-
-/**
- * A photo sent as base64, checked as an upload is — by its bytes (JPEG or PNG), at most
- * 10 MB — and re-encoded without metadata; written to disk for the rest of the request.
- */
-async function photoOf(deps: Deps, res: Response, base64: string): Promise<AcceptedFile | { error: string }> {
-  const bytes = Buffer.from(base64, 'base64')
-  if (!bytes.length || bytes.length > PHOTO_BYTES) return { error: 'api.errors.photo' }
-  const incoming = await deps.files.incoming(res.locals.tenant!.id)
-  try {
-    await pipeline(Readable.from([bytes]), incoming.stream)
-    const kind = await sniff(incoming.path, ['jpeg', 'png'])
-    if (!kind) return { error: 'api.errors.photo' }
-    return await reencodePhoto(deps.files, res.locals.tenant!.id, {
-      path: incoming.path,
-      size: bytes.length,
-      sha256: '',
-      originalName: `photo.${kind === 'png' ? 'png' : 'jpg'}`,
-      kind,
-      mediaType: MEDIA_TYPES[kind].mime,
-    })
-  } catch (err) {
-    if (err instanceof UnreadablePhotoError) return { error: 'readings.errors.photoUnreadable' }
-    throw err
-  } finally {
-    await rm(incoming.path, { force: true })
-  }
-}

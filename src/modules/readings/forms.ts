@@ -1,8 +1,11 @@
+import { rm } from 'node:fs/promises'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import type { Request, Response } from 'express'
 import type { Deps } from '../../deps.ts'
 import { formText, type FieldError } from '../../http/forms.ts'
 import { reencodePhoto, UnreadablePhotoError } from '../../platform/files/photo.ts'
-import type { AcceptedFile } from '../../platform/files/sniff.ts'
+import { MEDIA_TYPES, sniff, type AcceptedFile } from '../../platform/files/sniff.ts'
 import type { MeterRow } from './meters.service.ts'
 import { zoneField, type RuleError } from './rules.ts'
 
@@ -42,5 +45,37 @@ export async function keptPhotos(
   } catch (err) {
     if (!(err instanceof UnreadablePhotoError)) throw err
     return { field: 'photo', text: res.locals.t('readings.errors.photoUnreadable'), href: '#photo' }
+  }
+}
+
+/**
+ * A photo sent as base64, checked as an upload is — by its bytes (JPEG or PNG), at most
+ * 10 MB — and re-encoded without metadata; written to disk for the rest of the request.
+ */
+export async function photoOf(
+  deps: Deps,
+  res: Response,
+  base64: string,
+): Promise<AcceptedFile | { error: string }> {
+  const bytes = Buffer.from(base64, 'base64')
+  if (!bytes.length || bytes.length > PHOTO_FIELD.maxBytes) return { error: 'api.errors.photo' }
+  const incoming = await deps.files.incoming(res.locals.tenant!.id)
+  try {
+    await pipeline(Readable.from([bytes]), incoming.stream)
+    const kind = await sniff(incoming.path, ['jpeg', 'png'])
+    if (!kind) return { error: 'api.errors.photo' }
+    return await reencodePhoto(deps.files, res.locals.tenant!.id, {
+      path: incoming.path,
+      size: bytes.length,
+      sha256: '',
+      originalName: `photo.${kind === 'png' ? 'png' : 'jpg'}`,
+      kind,
+      mediaType: MEDIA_TYPES[kind].mime,
+    })
+  } catch (err) {
+    if (err instanceof UnreadablePhotoError) return { error: 'readings.errors.photoUnreadable' }
+    throw err
+  } finally {
+    await rm(incoming.path, { force: true })
   }
 }
