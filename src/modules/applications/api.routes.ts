@@ -5,6 +5,7 @@ import { invalid, problem, problemResponses, requireScope, type ApiResources } f
 import { isUuid } from '../../platform/ids.ts'
 import { attachmentDownload } from '../../http/download.ts'
 import type { Attachment } from '../../platform/files/attachments.ts'
+import { MEDIA_TYPES } from '../../platform/files/sniff.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { tenantText } from '../../platform/tenancy/texts.ts'
 import { requireServiceForApi } from '../services/index.ts'
@@ -205,8 +206,9 @@ export function applicationsApi(deps: Deps): ApiResources {
           requestParams: { path: z.object({ id: z.uuid(), attachmentId: z.uuid() }) },
           responses: {
             '200': {
-              description: 'The file',
-              content: { 'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) } },
+              description: 'The file, as the type it was stored as (its bytes were checked on upload)',
+              // OpenAPI 3.1: a binary body has no schema, only its media type.
+              content: Object.fromEntries(Object.values(MEDIA_TYPES).map((m) => [m.mime, {}])),
             },
             ...problemResponses(401, 403, 404, 429),
           },
