@@ -55,6 +55,8 @@ export interface DepsOptions {
   clock?: Clock
   /** How often live streams' sessions are re-checked (tests shorten it). */
   liveRecheckMs?: number
+  /** How long a host's tenant is kept without a change being heard of (default 30 s). */
+  tenantTtlMs?: number
   /**
    * The modules' catalogues (`moduleNamespaces()` of the registry): passed in, so building
    * the dependencies does not depend on every feature module.
@@ -75,7 +77,7 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     strict: config.env === 'test',
     namespaces: options.namespaces,
   })
-  const tenants = createTenantDirectory(db)
+  const tenants = createTenantDirectory(db, options.tenantTtlMs)
   const listener = createListener(options.databaseUrl, {
     onError: (err) => logger.warn({ err }, 'notification listener connection lost'),
   })

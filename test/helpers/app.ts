@@ -33,6 +33,8 @@ export interface TestAppOptions {
   app?: AppOptions
   /** How often live streams' sessions are re-checked (default: production's). */
   liveRecheckMs?: number
+  /** How long a host's tenant is cached (default: production's 30 s). */
+  tenantTtlMs?: number
 }
 
 /** The real app with real dependencies on a fresh database; only the clock is ours to move. */
@@ -62,6 +64,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     clock,
     namespaces: moduleNamespaces(options.modules ?? MODULES),
     liveRecheckMs: options.liveRecheckMs,
+    tenantTtlMs: options.tenantTtlMs,
   })
   // Started as in production, so requests can queue jobs; workers only when asked for.
   await deps.boss.start()

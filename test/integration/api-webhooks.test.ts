@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
-import { deliverWebhook, type DeliveryJob } from '../../src/modules/api/webhooks.service.ts'
+import { deliverWebhook, WEBHOOK_SWEEP, type DeliveryJob } from '../../src/modules/api/webhooks.service.ts'
+import { sweepOlderThan } from '../../src/platform/jobs.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
 import { multipart, postApplication, READING, seedType } from '../helpers/applications.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
@@ -327,5 +328,62 @@ describe('public API: webhooks', () => {
     } finally {
       await strict.close()
     }
+  })
+
+  it('forgets deliveries older than 90 days with their attempts, and keeps the rest', async () => {
+    const endpointId = await withTenant(t.db.owner, tenant.id, async (trx) => {
+      const me = await trx('customers').where({ email: 'hooks@example.com' }).first<{ id: string }>('id')
+      const [row] = await trx('webhook_endpoints')
+        .insert({
+          tenant_id: tenant.id,
+          account_id: me.id,
+          created_by: me.id,
+          url: `${receiver.url}/kept`,
+          events: ['reading.decided'],
+          secret: 'whsec_kept',
+        })
+        .returning<{ id: string }[]>('id')
+      return row!.id
+    })
+    const now = t.clock.now().getTime()
+    const delivery = (daysAgo: number) =>
+      withTenant(t.db.owner, tenant.id, async (trx) => {
+        const at = new Date(now - daysAgo * 86_400_000)
+        const [row] = await trx('webhook_deliveries')
+          .insert({
+            tenant_id: tenant.id,
+            endpoint_id: endpointId,
+            event: 'ping',
+            payload: { type: 'ping', data: {} },
+            status: 'delivered',
+            attempts: 1,
+            created_at: at,
+          })
+          .returning<{ id: string }[]>('id')
+        await trx('webhook_attempts').insert({
+          tenant_id: tenant.id,
+          delivery_id: row!.id,
+          n: 1,
+          at,
+          status_code: 204,
+          duration_ms: 3,
+        })
+        return row!.id
+      })
+    const old = await delivery(91)
+    const recent = await delivery(89)
+    // As the daily job does it, on the app's own (runtime) connection.
+    await sweepOlderThan(
+      t.deps.db,
+      [tenant.id],
+      WEBHOOK_SWEEP.table,
+      WEBHOOK_SWEEP.column,
+      new Date(now - WEBHOOK_SWEEP.keepMs),
+    )
+    const left = await withTenant(t.db.owner, tenant.id, async (trx) => ({
+      deliveries: await trx('webhook_deliveries').whereIn('id', [old, recent]).pluck('id'),
+      attempts: await trx('webhook_attempts').whereIn('delivery_id', [old, recent]).pluck('delivery_id'),
+    }))
+    expect(left).toEqual({ deliveries: [recent], attempts: [recent] })
   })
 })

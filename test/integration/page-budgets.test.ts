@@ -167,10 +167,13 @@ describe('round trips per page', () => {
     // (Nor its live hub's periodic check, which would land in a measurement now and then.)
     // A session is touched once a minute of real time: a touch falling between the warm-up
     // and the measured request would count as the page's (session-touch.test.ts counts touches).
+    // Likewise the host's tenant, kept 30 s of real time: a slow warm-up on a busy machine
+    // let it expire before the measured request, which then counted its reload (CI, 3 Dec).
     two = await createTestApp({
       smtpUrl: smtp.url,
       database: one.db,
       liveRecheckMs: 3_600_000,
+      tenantTtlMs: 3_600_000,
       app: { sessionTouchEveryMs: 3_600_000 },
     })
     two.clock.set(one.clock.now())

@@ -11,7 +11,15 @@ export { idempotent } from './idempotency.ts'
 import { openApiDocument } from './openapi.ts'
 import { remindAllTokens, TOKEN_REMINDER_CRON, TOKEN_REMINDER_QUEUE } from './reminders.ts'
 import { tokenRoutes } from './routes.ts'
-import { deliverWebhook, recordAccountEvent, WEBHOOK_QUEUE, type DeliveryJob } from './webhooks.service.ts'
+import {
+  deliverWebhook,
+  recordAccountEvent,
+  WEBHOOK_QUEUE,
+  WEBHOOK_SWEEP,
+  type DeliveryJob,
+} from './webhooks.service.ts'
+import { scheduleSweep } from '../../platform/jobs.ts'
+import { listTenants } from '../../platform/tenancy/repo.ts'
 import { webhookRoutes } from './webhooks.routes.ts'
 import { createApiServices } from './services.ts'
 
@@ -32,7 +40,7 @@ export const apiModule: KabinetModule = {
     ],
   },
   catalogues: path.join(import.meta.dirname, 'locales'),
-  queues: [TOKEN_REMINDER_QUEUE, WEBHOOK_QUEUE],
+  queues: [TOKEN_REMINDER_QUEUE, WEBHOOK_QUEUE, WEBHOOK_SWEEP.queue],
   // What happens in an account's affairs becomes a delivery to its endpoints, in the same transaction.
   subscribe(deps) {
     deps.events.on('account.changed', 'api', (trx, ctx, event) => recordAccountEvent(deps, trx, ctx, event))
@@ -51,6 +59,13 @@ export const apiModule: KabinetModule = {
       async (jobs) => {
         await Promise.all(jobs.map((job) => deliverWebhook(deps, job.data)))
       },
+    )
+    await scheduleSweep(
+      deps.boss,
+      WEBHOOK_SWEEP,
+      deps.db,
+      () => deps.clock.now(),
+      async () => (await listTenants(deps.db)).map((t) => t.id),
     )
   },
   routes(deps, modules) {

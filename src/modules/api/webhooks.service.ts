@@ -26,6 +26,14 @@ export const PING = 'ping'
  * (at 0, 1 min, 6 min, 21 min, 1 h 21, 4 h 21, 10 h 21 and 22 h 21); then it has failed.
  */
 export const RETRY_AFTER_S = [60, 300, 900, 3_600, 10_800, 21_600, 43_200] as const
+/** Deliveries (with their attempts) older than 90 days leave the log, daily. */
+export const WEBHOOK_SWEEP = {
+  queue: 'api.webhook-sweep',
+  cron: '41 3 * * *',
+  table: 'webhook_deliveries',
+  column: 'created_at',
+  keepMs: 90 * 86_400_000,
+}
 /** Deliveries shown in an endpoint's log, newest first. */
 const LOG_SIZE = 50
 
