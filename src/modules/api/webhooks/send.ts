@@ -30,13 +30,16 @@ const TIMEOUT_MS = 10_000
 
 /**
  * POSTs one delivery: no redirects followed, the answer's body read and dropped (at most
- * 64 kB), a 2xx is success. Loopback and private addresses are refused unless allowed.
+ * 64 kB), a 2xx is success — all within `timeoutMs` in total, so a receiver that answers
+ * slowly, a byte at a time, cannot hold a worker. Loopback and private addresses are
+ * refused unless allowed.
  */
 export function send(
   url: string,
   body: string,
   headers: Record<string, string>,
   allowPrivate: boolean,
+  timeoutMs = TIMEOUT_MS,
 ): Promise<SendResult> {
   const started = performance.now()
   const target = new URL(url)
@@ -46,39 +49,44 @@ export function send(
   if (!allowPrivate && isIP(literal) && !isPublicAddress(literal))
     return Promise.resolve({ ok: false, statusCode: null, error: 'private address', durationMs: 0 })
   return new Promise((resolve) => {
-    const done = (statusCode: number | null, error: string | null) =>
+    let statusCode: number | null = null
+    let settled = false
+    const done = (error: string | null) => {
+      if (settled) return
+      settled = true
+      clearTimeout(deadline)
       resolve({
-        ok: statusCode !== null && statusCode >= 200 && statusCode < 300,
+        ok: error === null && statusCode !== null && statusCode >= 200 && statusCode < 300,
         statusCode,
         error,
         durationMs: Math.round(performance.now() - started),
       })
+    }
     const req = client.request(
       target,
       {
         method: 'POST',
         headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) },
-        timeout: TIMEOUT_MS,
         ...(allowPrivate ? {} : { lookup: publicLookup }),
         agent: false,
       },
       (res) => {
+        statusCode = res.statusCode ?? null
         let read = 0
         res.on('data', (chunk: Buffer) => {
           read += chunk.length
           if (read > 65_536) res.destroy()
         })
-        res.on('end', () => done(res.statusCode ?? null, null))
-        res.on('error', () => done(res.statusCode ?? null, null))
-        res.on('close', () => done(res.statusCode ?? null, null))
+        res.on('end', () => done(null))
+        res.on('close', () => done(null))
       },
     )
-    req.on('timeout', () => req.destroy(new Error('timeout')))
+    const deadline = setTimeout(() => {
+      done('timeout')
+      req.destroy()
+    }, timeoutMs)
     req.on('error', (err: NodeJS.ErrnoException) =>
-      done(
-        null,
-        err instanceof PrivateAddressError ? 'private address' : (err.code ?? err.message).slice(0, 100),
-      ),
+      done(err instanceof PrivateAddressError ? 'private address' : (err.code ?? err.message).slice(0, 100)),
     )
     req.end(body)
   })
