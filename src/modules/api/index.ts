@@ -11,13 +11,8 @@ export { idempotent } from './idempotency.ts'
 import { openApiDocument } from './openapi.ts'
 import { remindAllTokens, TOKEN_REMINDER_CRON, TOKEN_REMINDER_QUEUE } from './reminders.ts'
 import { tokenRoutes } from './routes.ts'
-import {
-  deliverWebhook,
-  recordAccountEvent,
-  WEBHOOK_QUEUE,
-  WEBHOOK_SWEEP,
-  type DeliveryJob,
-} from './webhooks.service.ts'
+import { recordAccountEvent, WEBHOOK_SWEEP } from './webhooks.service.ts'
+import { deliverWebhook, WEBHOOK_QUEUE, type DeliveryJob } from './webhooks/deliver.ts'
 import { scheduleSweep } from '../../platform/jobs.ts'
 import { listTenants } from '../../platform/tenancy/repo.ts'
 import { webhookRoutes } from './webhooks.routes.ts'

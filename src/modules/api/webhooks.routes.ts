@@ -7,7 +7,8 @@ import { NotFoundError } from '../../platform/errors.ts'
 import { ACCOUNT_EVENTS } from '../../platform/events.ts'
 import { WebhookForm } from './schemas.ts'
 import type { ApiServices } from './services.ts'
-import { MAX_ENDPOINTS, RETRY_AFTER_S } from './webhooks.service.ts'
+import { MAX_ENDPOINTS } from './webhooks.service.ts'
+import { RETRY_AFTER_S } from './webhooks/deliver.ts'
 
 const BASE = '/account/webhooks'
 
