@@ -15,21 +15,67 @@ import { writeCsv } from '../platform/csv.ts'
 /** `?page=` of a staff list; anything else means the first page. */
 export const PageParam = z.coerce.number().int().min(1).max(100_000).catch(1)
 
+/** How far a tenant-wide queue counts before it says "more than": 20 pages of 50. */
+export const QUEUE_COUNT_UP_TO = 1_000
+
 export interface Page<T> {
   rows: T[]
   page: number
   pages: number
   total: number
+  /**
+   * More rows match than were counted (`countUpTo`): `total` is that bound and `pages` the
+   * pages known so far (up to the one after this); the list says "more than" and offers "next".
+   */
+  more?: boolean
 }
 
-/** One page of a query, with the total so the page can say "page 3 of 12" (lists never stop silently). */
-export async function paginate<T>(query: Knex.QueryBuilder, page: number, perPage = 50): Promise<Page<T>> {
-  const counted = await query.clone().clearSelect().clearOrder().count<{ n: string }[]>('* as n')
-  const total = Number(counted[0]?.n ?? 0)
-  const pages = Math.max(1, Math.ceil(total / perPage))
+/**
+ * One page of a query, with the total so the page can say "page 3 of 12" (lists never stop
+ * silently). A list that may grow without bound (a tenant's whole queue) passes `countUpTo`:
+ * counting then stops there, so a page costs the same with 10,000 rows as with 1,000 —
+ * an exact count reads every matching row on every page view.
+ */
+export async function paginate<T>(
+  query: Knex.QueryBuilder,
+  page: number,
+  perPage = 50,
+  options: { countUpTo?: number } = {},
+): Promise<Page<T>> {
+  const cap = options.countUpTo
+  const matching = query.clone().clearSelect().clearOrder()
+  const counted = cap
+    ? await query.client
+        .queryBuilder()
+        .count<{ n: string }[]>('* as n')
+        .from(
+          matching
+            .select(query.client.raw('1'))
+            .limit(cap + 1)
+            .as('matching'),
+        )
+    : await matching.count<{ n: string }[]>('* as n')
+  const n = Number(counted[0]?.n ?? 0)
+  if (cap && n > cap) {
+    // Past the counted rows a page asks one row more than it shows: is there a next page?
+    const known = Math.ceil(cap / perPage)
+    const pageOf = (p: number) => query.limit(perPage + 1).offset((p - 1) * perPage) as Promise<T[]>
+    let current = page
+    let rows = await pageOf(current)
+    // A page past the end (an old link): the last page counted, as an exact count would clamp.
+    if (!rows.length && current > known) rows = await pageOf((current = known))
+    return {
+      rows: rows.slice(0, perPage),
+      page: current,
+      pages: Math.max(known, current + (rows.length > perPage ? 1 : 0)),
+      total: cap,
+      more: true,
+    }
+  }
+  const pages = Math.max(1, Math.ceil(n / perPage))
   const current = Math.min(page, pages)
   const rows = (await query.limit(perPage).offset((current - 1) * perPage)) as T[]
-  return { rows, page: current, pages, total }
+  return { rows, page: current, pages, total: n }
 }
 
 /**
@@ -63,7 +109,7 @@ export async function paginateShort<T>(
  */
 export function pagination(
   req: { path: string; query: Record<string, unknown> },
-  page: Pick<Page<unknown>, 'page' | 'pages'>,
+  page: Pick<Page<unknown>, 'page' | 'pages' | 'more'>,
   landmarkLabel: string,
 ) {
   const href = (n: number) => {
@@ -74,7 +120,10 @@ export function pagination(
     return `${req.path}?${params.toString()}`
   }
   if (page.pages <= 1) return undefined
-  const numbers = [...new Set([1, page.page - 1, page.page, page.page + 1, page.pages])]
+  // Past a bounded count the last page is not known: no number for it, an ellipsis instead.
+  const numbers = [
+    ...new Set([1, page.page - 1, page.page, page.page + 1, ...(page.more ? [] : [page.pages])]),
+  ]
     .filter((n) => n >= 1 && n <= page.pages)
     .sort((a, b) => a - b)
   const items: ({ number: number; href: string; current: boolean } | { ellipsis: true })[] = []
@@ -82,6 +131,7 @@ export function pagination(
     if (i > 0 && n - numbers[i - 1]! > 1) items.push({ ellipsis: true })
     items.push({ number: n, href: href(n), current: n === page.page })
   })
+  if (page.more && page.page < page.pages) items.push({ ellipsis: true })
   return {
     landmarkLabel,
     items,
@@ -97,8 +147,9 @@ export function listPage<T>(
   query: (trx: Knex.Transaction) => Knex.QueryBuilder,
   page: number,
   perPage?: number,
+  options?: { countUpTo?: number },
 ): Promise<Page<T>> {
-  return withTenant(db, ctx.tenant.id, (trx) => paginate<T>(query(trx), page, perPage))
+  return withTenant(db, ctx.tenant.id, (trx) => paginate<T>(query(trx), page, perPage, options))
 }
 
 /**

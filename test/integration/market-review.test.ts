@@ -139,3 +139,31 @@ describe('market registration: the trading centre’s review', () => {
     expect(res.headers.location).toBe('/services/market/registration')
   })
 })
+
+/** Issue 18: the centre's queue counts up to 1,000 registrations, then says "more than". */
+describe('market registration: a long queue', () => {
+  const market = useMarketEnv()
+
+  it('says "more than 1000" past the bound, and counts exactly below it', async () => {
+    const { t, tenant, admin } = market()
+    await withTenant(t.db.owner, tenant.id, async (trx) => {
+      await trx.raw(
+        `INSERT INTO customers (tenant_id, email, status, category, organisation_name)
+         SELECT ?, 'long' || g || '@example.com', 'active', 'legal', 'Long ' || g FROM generate_series(1, 1001) g`,
+        [tenant.id],
+      )
+      await trx.raw(
+        `INSERT INTO market_members (tenant_id, customer_id, member_type, status, saved_parts, company_name, dispatch_name, submitted_at)
+         SELECT tenant_id, id, CASE WHEN email LIKE 'long1%' THEN 'supplier' ELSE 'generator' END, 'submitted',
+                '{basic}', organisation_name, 'D' || email, now()
+         FROM customers WHERE email LIKE 'long%'`,
+      )
+    })
+    const all = await admin.get('/admin/market')
+    expect(all.status).toBe(200)
+    expect(all.text).toContain('Registrations: more than 1000 — page 1')
+    // long1, long10–19, long100–199, long1000–1001: 1 + 10 + 100 + 2 suppliers.
+    const suppliers = await admin.get('/admin/market?type=supplier')
+    expect(suppliers.text).toContain('Registrations: 113 — page 1 of 3')
+  })
+})

@@ -1,12 +1,13 @@
 import type { Knex } from 'knex'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
-import { queueQuery, type QueueFilter } from '../../src/modules/applications/list.service.ts'
+import { queueQuery, staffQueue, type QueueFilter } from '../../src/modules/applications/list.service.ts'
 import { dayOverview } from '../../src/modules/generation/overview.service.ts'
 import { systemContext, type RequestContext } from '../../src/platform/context.ts'
 import { READING, TP15, seedType } from '../helpers/applications.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
+import { createOperator, operatorSignIn } from '../helpers/operators.ts'
 
 /** A plan's nodes, flattened. */
 type PlanNode = {
@@ -34,6 +35,7 @@ const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatM
 describe('query plans of the staff queue', () => {
   let t: TestApp
   let ctx: RequestContext
+  let host: string
   beforeAll(async () => {
     t = await createTestApp()
     for (const [i, name] of ['planned', 'neighbour'].entries()) {
@@ -58,7 +60,10 @@ describe('query plans of the staff queue', () => {
           [tenant.id, type.id, tenant.id],
         )
       })
-      if (i === 0) ctx = systemContext((await t.deps.tenants.byHost(tenant.host))!, 'plans')
+      if (i === 0) {
+        ctx = systemContext((await t.deps.tenants.byHost(tenant.host))!, 'plans')
+        host = tenant.host
+      }
     }
     await t.db.owner.raw('ANALYZE applications, customers, application_types, operators')
   }, 120_000)
@@ -99,6 +104,63 @@ describe('query plans of the staff queue', () => {
     expect(scans.map((n) => n['Node Type'])).not.toContain('Seq Scan')
     // No statement reads much more of the table than the page's filter matches.
     expect(Math.max(...scans.map(rowsRead))).toBeLessThanOrEqual(Math.max(2 * matching, 500))
+  })
+
+  /** The statements one page of the queue sends, each with its plan's scans of applications. */
+  const pageScans = async (page: number) => {
+    const statements: { sql: string; bindings: unknown[] }[] = []
+    const onQuery = (q: { sql: string; bindings: unknown[] }) => statements.push(q)
+    t.deps.db.on('query', onQuery)
+    const result = await staffQueue(t.deps, ctx, {}, page).finally(() => t.deps.db.off('query', onQuery))
+    const scans = await withTenant(t.deps.db, ctx.tenant.id, async (trx) => {
+      const found: PlanNode[] = []
+      for (const s of statements.filter((s) => /^\s*select/i.test(s.sql) && !/set_config/.test(s.sql))) {
+        const { rows } = await trx.raw<{ rows: { 'QUERY PLAN': [{ Plan: PlanNode }] }[] }>(
+          `EXPLAIN (ANALYZE, FORMAT JSON) ${s.sql.replace(/\$\d+/g, '?')}`,
+          s.bindings as Knex.RawBinding[],
+        )
+        found.push(...nodes(rows[0]!['QUERY PLAN'][0].Plan))
+      }
+      return found.filter((n) => n['Relation Name'] === 'applications')
+    })
+    return { result, scans }
+  }
+
+  it('counts the whole queue only up to 1,000: the first page reads about that, not all 10,000', async () => {
+    const { result, scans } = await pageScans(1)
+    // The seed: 10,000 sent applications, none a draft, 50 a page.
+    expect(result).toMatchObject({ total: 1000, more: true, page: 1, pages: 20 })
+    expect(result.rows).toHaveLength(50)
+    expect(scans.length).toBeGreaterThan(0)
+    expect(Math.max(...scans.map(rowsRead))).toBeLessThanOrEqual(1100)
+  })
+
+  it('goes on past the counted pages while rows remain, and stops at the last', async () => {
+    const deep = await pageScans(30)
+    expect(deep.result).toMatchObject({ page: 30, pages: 31, more: true })
+    expect(deep.result.rows).toHaveLength(50)
+    const last = await staffQueue(t.deps, ctx, {}, 200)
+    expect(last).toMatchObject({ page: 200, pages: 200, more: true })
+    expect(last.rows).toHaveLength(50)
+    // Past the end (an old link): the last counted page, as a clamped exact count would.
+    const past = await staffQueue(t.deps, ctx, {}, 201)
+    expect(past).toMatchObject({ page: 20, pages: 21 })
+    // A filter matching fewer than that is counted exactly: returned (n % 5 = 4) readings (n % 4 = 1).
+    const few = await staffQueue(t.deps, ctx, { status: 'returned', type: 'reading' }, 1)
+    expect(few).toMatchObject({ total: 500, pages: 10 })
+    expect(few.more).toBeUndefined()
+  })
+
+  it('says "more than" on the page and offers the next page without a last one', async () => {
+    const staff = await operatorSignIn(t, host, await createOperator(t, ctx.tenant.id, 'operator'))
+    const first = await staff.agent.get('/admin/applications')
+    expect(first.status).toBe(200)
+    expect(first.text).toContain('More than 1000 applications — page 1')
+    expect(first.text).toContain('href="/admin/applications?page=2"')
+    expect(first.text).not.toContain('page=20"')
+    const deep = await staff.agent.get('/admin/applications?page=20')
+    expect(deep.text).toContain('More than 1000 applications — page 20')
+    expect(deep.text).toContain('href="/admin/applications?page=21"')
   })
 })
 

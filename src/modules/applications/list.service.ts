@@ -2,7 +2,7 @@ import { activeOperators } from '../operators/index.ts'
 import type { Knex } from 'knex'
 import { containing } from '../../db/knex.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
-import { paginate, type Page } from '../../http/lists.ts'
+import { paginate, QUEUE_COUNT_UP_TO, type Page } from '../../http/lists.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { dayOf } from '../../platform/time/intervals.ts'
@@ -199,7 +199,9 @@ export function staffQueue(
   page: number,
 ): Promise<Page<ListedApplication>> {
   return withTenant(deps.db, ctx.tenant.id, (trx) =>
-    paginate<ListedApplication>(queueQuery(trx, ctx, deps.clock.now(), filter), page, 50),
+    paginate<ListedApplication>(queueQuery(trx, ctx, deps.clock.now(), filter), page, 50, {
+      countUpTo: QUEUE_COUNT_UP_TO,
+    }),
   )
 }
 

@@ -1,6 +1,6 @@
 import { containing } from '../../db/knex.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
-import { listPage, type Page } from '../../http/lists.ts'
+import { listPage, QUEUE_COUNT_UP_TO, type Page } from '../../http/lists.ts'
 import { staffRole, type RequestContext } from '../../platform/context.ts'
 import { InvalidFieldError, NotFoundError } from '../../platform/errors.ts'
 import { applyTransition } from '../../platform/workflow/index.ts'
@@ -57,6 +57,8 @@ export function registrationQueue(
       return query
     },
     page,
+    undefined,
+    { countUpTo: QUEUE_COUNT_UP_TO },
   )
 }
 
