@@ -48,6 +48,10 @@ export function createApp(
   app.disable('x-powered-by')
   app.set('trust proxy', config.trustProxyHops)
   app.set('env', config.isProduction ? 'production' : 'development')
+  // Express turns this on only when NODE_ENV was "production" as the app was made: elsewhere
+  // (tests, the bench) each render looked its view up on disk again. Views are compiled
+  // once per process everywhere (see setUpViews), so their paths are kept alike.
+  app.enable('view cache')
   const views = setUpViews(app)
   views.addGlobal('localeNames', LOCALE_NAMES)
   views.addGlobal('newSubmissionId', newSubmissionId)

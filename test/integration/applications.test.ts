@@ -261,4 +261,37 @@ describe('applications: submitting, drafts, numbers and review dates', () => {
     ).toBe(404)
     expect((await ben.get('/services/applications')).text).not.toContain('TP-2026-000001')
   })
+
+  it('pages a long list 25 at a time with its total, the customer’s turn first', async () => {
+    const w = await world()
+    await withTenant(t.db.owner, w.tenant.id, (trx) =>
+      trx.raw(
+        `INSERT INTO applications (tenant_id, customer_id, type_id, type_code, number, status, content, created_at, submitted_at)
+         SELECT c.tenant_id, c.id, t.id, 'tp15', 'TP-2026-' || lpad(g::text, 6, '0'),
+                CASE WHEN g = 3 THEN 'returned' ELSE 'submitted' END, '{"text":"x","contact":"","values":{}}',
+                now() - g * interval '1 hour', now() - g * interval '1 hour'
+         FROM customers c, application_types t, generate_series(1, 27) g
+         WHERE c.email = ? AND t.code = 'tp15'`,
+        [w.annaEmail],
+      ),
+    )
+    const anna = await w.anna()
+    const first = await anna.get('/services/applications')
+    expect(first.text).toContain('27 applications')
+    const numbers = (html: string) => [...html.matchAll(/>(TP-2026-\d{6})</g)].map((m) => m[1])
+    // The returned one (the customer's move) first, then newest first.
+    expect(numbers(first.text).slice(0, 3)).toEqual(['TP-2026-000003', 'TP-2026-000001', 'TP-2026-000002'])
+    expect(numbers(first.text)).toHaveLength(25)
+    const second = await anna.get('/services/applications?page=2')
+    expect(second.text).toContain('27 applications')
+    expect(numbers(second.text)).toEqual(['TP-2026-000026', 'TP-2026-000027'])
+    // Past the end: the last page.
+    expect(numbers((await anna.get('/services/applications?page=9')).text)).toEqual([
+      'TP-2026-000026',
+      'TP-2026-000027',
+    ])
+    const returned = await anna.get('/services/applications?status=returned')
+    expect(returned.text).toContain('1 application<')
+    expect(numbers(returned.text)).toEqual(['TP-2026-000003'])
+  })
 })

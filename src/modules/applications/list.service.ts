@@ -2,7 +2,7 @@ import { activeOperators } from '../operators/index.ts'
 import type { Knex } from 'knex'
 import { containing } from '../../db/knex.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
-import { paginate, QUEUE_COUNT_UP_TO, type Page } from '../../http/lists.ts'
+import { paginate, paginateShort, QUEUE_COUNT_UP_TO, type Page } from '../../http/lists.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { dayOf } from '../../platform/time/intervals.ts'
@@ -63,7 +63,9 @@ export async function customerList(
       CUSTOMER_TURN,
     ])
     if (filter.status) q.where('a.status', filter.status)
-    return paginate<ListedApplication>(q, filter.page, 25)
+    // The order (the customer's turn first) sorts every one of the account's applications
+    // anyway, so the total comes with the page at no extra cost and a round trip less.
+    return paginateShort<ListedApplication>(q, filter.page, 25)
   })
 }
 
