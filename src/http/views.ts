@@ -5,6 +5,7 @@ import nunjucks from 'nunjucks'
 import { VIEWS_DIR } from '../platform/paths.ts'
 import { formatPhone } from '../platform/phone.ts'
 import { assetUrl } from './assets.ts'
+import { ComponentLoader, componentRenderer } from './components.ts'
 const GOVUK_DIR = path.resolve(import.meta.dirname, '../../node_modules/govuk-frontend/dist')
 
 /**
@@ -15,12 +16,15 @@ export function setUpViews(app: Express): nunjucks.Environment {
   // Templates are compiled once per process, in development too: `npm run dev` restarts
   // the process when a view changes. Recompiling on every request (as before) cost 300–500
   // ms a page, which made the demo slow and the browser journeys race their time limits.
-  const env = nunjucks.configure([VIEWS_DIR, GOVUK_DIR], {
-    autoescape: true,
-    express: app,
-    noCache: false,
-    throwOnUndefined: false,
-  })
+  const env = new nunjucks.Environment(
+    [
+      new ComponentLoader(GOVUK_DIR),
+      new nunjucks.FileSystemLoader([VIEWS_DIR, GOVUK_DIR], { noCache: false }),
+    ],
+    { autoescape: true, throwOnUndefined: false },
+  )
+  env.express(app)
+  env.addGlobal('renderComponent', componentRenderer(env))
   app.set('view engine', 'njk')
   app.set('views', VIEWS_DIR)
   /**
