@@ -21,6 +21,22 @@ interface Stored {
   values: Record<string, string>
 }
 
+/** The staff form adding a meter to `customerEmail`'s account: a six-digit T1 meter unless `more` says otherwise. */
+export const meterFormOf = (customerEmail: string, number: string, more: Record<string, string> = {}) => ({
+  customerEmail,
+  number,
+  object: 'Polna 1, Gdańsk',
+  tariff: 'T1',
+  digits: '6',
+  decimals: '0',
+  multiplier: '1',
+  installedOn: '2026-01-01',
+  removedOn: '',
+  amrCode: '',
+  replaces: '',
+  ...more,
+})
+
 /**
  * A tenant offering readings with one customer (meter@example.com) and an administrator,
  * and the steps the readings tests take: staff add a meter, the customer enters a reading
@@ -35,20 +51,8 @@ export async function readingsEnv() {
     .agent
   const customer: Agent = await signedIn(t, tenant.host, 'meter@example.com', READINGS_PASSWORD)
 
-  const meterForm = (number: string, more: Record<string, string> = {}) => ({
-    customerEmail: 'meter@example.com',
-    number,
-    object: 'Polna 1, Gdańsk',
-    tariff: 'T1',
-    digits: '6',
-    decimals: '0',
-    multiplier: '1',
-    installedOn: '2026-01-01',
-    removedOn: '',
-    amrCode: '',
-    replaces: '',
-    ...more,
-  })
+  const meterForm = (number: string, more: Record<string, string> = {}) =>
+    meterFormOf('meter@example.com', number, more)
   const addMeter = async (number: string, more: Record<string, string> = {}) => {
     await admin.get('/admin/readings/meters')
     const res = await admin.post('/admin/readings/meters', meterForm(number, more))

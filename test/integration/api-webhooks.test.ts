@@ -10,6 +10,7 @@ import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
 import { gridForm, insertUnit, postDay } from '../helpers/generation.ts'
 import { createOperator, operatorSignIn } from '../helpers/operators.ts'
+import { meterFormOf } from '../helpers/readings.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
 import { startReceiver } from '../helpers/webhooks.ts'
 
@@ -152,19 +153,7 @@ describe('public API: webhooks', () => {
 
       // A reading accepted as entered.
       await staff.get('/admin/readings/meters')
-      const meter = await staff.post('/admin/readings/meters', {
-        customerEmail: 'hooks@example.com',
-        number: 'WH-1',
-        object: 'Polna 1',
-        tariff: 'T1',
-        digits: '6',
-        decimals: '0',
-        multiplier: '1',
-        installedOn: '2026-01-01',
-        removedOn: '',
-        amrCode: '',
-        replaces: '',
-      })
+      const meter = await staff.post('/admin/readings/meters', meterFormOf('hooks@example.com', 'WH-1'))
       const meterId = meter.headers.location!.split('/').at(-1)!
       await owner.get(`/services/readings/meters/${meterId}`)
       const entered = await multipart(owner, `/services/readings/meters/${meterId}`)

@@ -1,7 +1,7 @@
 import { z } from 'zod'
-import { Day, Instant } from '../../http/api.ts'
+import { Day, Instant, PageQuery, problemResponses } from '../../http/api.ts'
 import { REVIEW_REASONS } from './rules.ts'
-import { GROUPS } from './intervals.service.ts'
+import { GROUPS, type GroupBy } from './intervals.service.ts'
 
 /** The shapes of the readings API (issue 22 item 5): what handlers parse and answer, and the document says. */
 
@@ -129,3 +129,65 @@ export const IntervalSeries = z
     ),
   })
   .meta({ id: 'IntervalSeries' })
+
+/** The longest period one answer covers, per grouping: a month of 15-minute periods is 2,976 rows. */
+export const MAX_DAYS: Record<GroupBy, number> = { interval: 31, hour: 92, day: 732, month: 3_660 }
+
+const meterPath = { path: z.object({ id: z.uuid() }) }
+
+/** The readings operations as the OpenAPI document describes them. */
+export const readingsPaths = {
+  '/v1/meters': {
+    get: {
+      operationId: 'listMeters',
+      summary: "The account's meters, each with its latest reading",
+      description: 'Scope `readings:read`.',
+      responses: {
+        '200': {
+          description: 'The meters',
+          content: { 'application/json': { schema: z.object({ data: z.array(Meter) }) } },
+        },
+        ...problemResponses(401, 403, 404, 429),
+      },
+    },
+  },
+  '/v1/meters/{id}/readings': {
+    get: {
+      operationId: 'listReadings',
+      summary: "A meter's readings, newest first (across a meter exchange)",
+      description: 'Scope `readings:read`.',
+      requestParams: { ...meterPath, query: PageQuery },
+      responses: {
+        '200': { description: 'A page', content: { 'application/json': { schema: ReadingPage } } },
+        ...problemResponses(401, 403, 404, 422, 429),
+      },
+    },
+    post: {
+      operationId: 'enterReading',
+      summary: 'Enter a reading: the same window, checks and review as the page',
+      description:
+        'Scope `readings:write`. A use far above the usual is refused until `confirmJump` is true; a value below the last one that is no rollover is refused unless `review` carries a reason and a photo — it then waits for staff (status `review`). A second reading of the same day replaces the first, which stays in history. Send an `Idempotency-Key` to retry safely.',
+      requestParams: {
+        ...meterPath,
+        header: z.object({ 'Idempotency-Key': z.string().min(1).max(100).optional() }),
+      },
+      requestBody: { content: { 'application/json': { schema: ReadingInput } } },
+      responses: {
+        '201': { description: 'Entered', content: { 'application/json': { schema: Entered } } },
+        ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429),
+      },
+    },
+  },
+  '/v1/meters/{id}/intervals': {
+    get: {
+      operationId: 'getIntervals',
+      summary: "An AMR meter's interval data over a period, as measured or summed",
+      description: `Scope \`readings:read\`. At most ${MAX_DAYS.interval} days by interval, ${MAX_DAYS.hour} by hour, ${MAX_DAYS.day} by day and ${MAX_DAYS.month} by month. Days and months begin at midnight in the tenant’s zone.`,
+      requestParams: { ...meterPath, query: IntervalsQuery },
+      responses: {
+        '200': { description: 'The series', content: { 'application/json': { schema: IntervalSeries } } },
+        ...problemResponses(401, 403, 404, 422, 429),
+      },
+    },
+  },
+}

@@ -168,6 +168,20 @@ export async function enterReading(
 }
 
 /**
+ * A meter's readings with those of the meter it replaced (one history across an exchange),
+ * newest first: by the day read, then as entered, then by id, so pages never repeat one.
+ */
+function acrossExchange(trx: Knex.Transaction, meter: MeterRow) {
+  return withValues(trx)
+    .whereIn('r.meter_id', [meter.id, ...(meter.replaces_id ? [meter.replaces_id] : [])])
+    .orderBy([
+      { column: 'r.read_on', order: 'desc' },
+      { column: 'r.created_at', order: 'desc' },
+      { column: 'r.id', order: 'desc' },
+    ])
+}
+
+/**
  * A page of a meter's readings, newest first (every one: superseded, rejected and under
  * review too, each marked), with consumption and photos, together with the readings of
  * the meter it replaced, so history spans an exchange.
@@ -180,14 +194,7 @@ export async function readingHistory(
 ): Promise<Page<ReadingWithPhotos & { meter_number: string }>> {
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const found = await paginateShort<ReadingRow & { meter_number: string }>(
-      withValues(trx)
-        .join('meters as m', 'm.id', 'r.meter_id')
-        .select('m.number as meter_number')
-        .whereIn('r.meter_id', [meter.id, ...(meter.replaces_id ? [meter.replaces_id] : [])])
-        .orderBy([
-          { column: 'r.read_on', order: 'desc' },
-          { column: 'r.created_at', order: 'desc' },
-        ]),
+      acrossExchange(trx, meter).join('meters as m', 'm.id', 'r.meter_id').select('m.number as meter_number'),
       page,
     )
     // Only a reading sent for review carries a photo: most pages need not ask.
@@ -287,14 +294,7 @@ export async function readingFeed(
   page: { after?: { readOn: string; createdAt: Date; id: string }; limit: number },
 ): Promise<{ rows: ReadingRow[]; more: boolean }> {
   const rows = await withTenant(deps.db, ctx.tenant.id, (trx) => {
-    const q = withValues(trx)
-      .whereIn('r.meter_id', [meter.id, ...(meter.replaces_id ? [meter.replaces_id] : [])])
-      .orderBy([
-        { column: 'r.read_on', order: 'desc' },
-        { column: 'r.created_at', order: 'desc' },
-        { column: 'r.id', order: 'desc' },
-      ])
-      .limit(page.limit + 1)
+    const q = acrossExchange(trx, meter).limit(page.limit + 1)
     if (page.after)
       q.whereRaw('(r.read_on, r.created_at, r.id) < (?, ?, ?)', [
         page.after.readOn,
