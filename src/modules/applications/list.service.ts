@@ -119,6 +119,13 @@ export interface QueueFilter {
   q?: string
 }
 
+/**
+ * Whether a search term can occur in an application's number (`TP-2026-000123`: a prefix of
+ * at most four letters, the year, the sequence): only letters, digits and hyphens, with no
+ * run of more than four letters.
+ */
+export const mayBeInNumber = (term: string): boolean => /^[a-z0-9-]+$/i.test(term) && !/[a-z]{5}/i.test(term)
+
 /** The staff queue's query (one page of it, or every row for the CSV): filters, search, order. */
 export function queueQuery(trx: Knex.Transaction, ctx: RequestContext, now: Date, filter: QueueFilter) {
   const zone = ctx.tenant.settings.timeZone
@@ -170,25 +177,23 @@ export function queueQuery(trx: Knex.Transaction, ctx: RequestContext, now: Date
     // The matching ids first (numbers, then customers' applications by their key), the
     // page's rows by primary key: an OR across the join read every application of the
     // tenant twice. No index serves ILIKE here: under row-level security Postgres uses
-    // none for an operator that is not LEAKPROOF.
+    // none for an operator that is not LEAKPROOF. So the tenant's numbers are read only
+    // when the term could be part of one: a name or an address cannot.
+    const customers = trx
+      .from('applications')
+      .whereIn(
+        'customer_id',
+        trx
+          .from('customer_directory')
+          .where((w) => void w.whereILike('email', like).orWhereILike('names', like))
+          .select('id'),
+      )
+      .select('id')
     void q.whereIn(
       'a.id',
-      trx
-        .from('applications')
-        .whereILike('number', like)
-        .select('id')
-        .union(
-          trx
-            .from('applications')
-            .whereIn(
-              'customer_id',
-              trx
-                .from('customer_directory')
-                .where((w) => void w.whereILike('email', like).orWhereILike('names', like))
-                .select('id'),
-            )
-            .select('id'),
-        ),
+      mayBeInNumber(filter.q)
+        ? trx.from('applications').whereILike('number', like).select('id').union(customers)
+        : customers,
     )
   }
   return q
