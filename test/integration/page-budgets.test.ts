@@ -191,6 +191,15 @@ describe('round trips per page', () => {
       [['doc_plan', 'plan.pdf', PDF]],
     )
     ids.id = /applications\/([0-9a-f-]{36})\/sent/.exec(sent.headers.location!)![1]!
+    // A message on it: the page's budget covers a conversation (its files come with the application's).
+    await withTenant(one.db.owner, tenant.id, (trx) =>
+      trx('application_messages').insert({
+        tenant_id: tenant.id,
+        application_id: ids.id,
+        author_type: 'operator',
+        body: 'We will come on Monday',
+      }),
+    )
     ids.unit = await withTenant(one.db.owner, tenant.id, async (trx) => {
       const owner = await trx('customers').first<{ id: string }>('id')
       return insertUnit(trx, tenant.id, owner.id)

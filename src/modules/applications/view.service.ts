@@ -1,7 +1,7 @@
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
-import { attachmentsOf, attachmentsOfMany, type Attachment } from '../../platform/files/attachments.ts'
+import { attachmentsOfKinds, type Attachment } from '../../platform/files/attachments.ts'
 import { statusHistory } from '../../platform/workflow/index.ts'
 import { customerContact } from '../accounts/index.ts'
 import type { ApplicationType } from './definition.ts'
@@ -56,22 +56,21 @@ export async function viewApplication(
     const type = await typeVersion(deps, ctx, trx, application.type_id)
     const history = await statusHistory(trx, { type: OWNER, id })
     const { messages, more } = await messagesOf(trx, id, options.before)
-    const messageFiles = await attachmentsOfMany(
-      trx,
-      'application-message',
-      messages.map((m) => m.id),
-    )
+    const files = await attachmentsOfKinds(trx, {
+      [OWNER]: [id],
+      'application-message': messages.map((m) => m.id),
+    })
     const column = reader.side === 'customer' ? 'customer_read_n' : 'staff_read_n'
     return {
       application,
       type,
-      files: await attachmentsOf(trx, { type: OWNER, id }),
+      files: files.get(OWNER)?.get(id) ?? [],
       history,
       timeline: timeline(type.definition.workflow, application.status, history),
       messages,
       earlier: more ? Number(messages[0]!.n) : undefined,
       unread: Number(application[column]) < Number(application.last_message_n),
-      messageFiles,
+      messageFiles: files.get('application-message') ?? new Map<string, Attachment[]>(),
       workflow: type.definition.workflow,
       acceptances: await acceptancesOf(trx, id),
       receipts: await receiptsOf(trx, id),

@@ -91,19 +91,35 @@ export async function attachmentsOfMany(
   type: string,
   ids: string[],
 ): Promise<Map<string, Attachment[]>> {
-  const byOwner = new Map<string, Attachment[]>()
-  if (ids.length === 0) return byOwner
+  return (await attachmentsOfKinds(db, { [type]: ids })).get(type) ?? new Map()
+}
+
+/**
+ * The same for owners of several types in one query (a page showing an application's
+ * files and its messages' files asks once): per type, by owner id.
+ */
+export async function attachmentsOfKinds(
+  db: Db,
+  owners: Record<string, string[]>,
+): Promise<Map<string, Map<string, Attachment[]>>> {
+  const byType = new Map<string, Map<string, Attachment[]>>()
+  const wanted = Object.entries(owners).filter(([, ids]) => ids.length > 0)
+  if (wanted.length === 0) return byType
   const rows = await attachmentQuery(db)
-    .where('a.owner_type', type)
-    .whereIn('a.owner_id', ids)
+    .where((w) => {
+      for (const [type, ids] of wanted)
+        void w.orWhere((o) => void o.where('a.owner_type', type).whereIn('a.owner_id', ids))
+    })
     .orderBy('a.created_at')
     .orderBy('a.id')
   for (const row of rows as AttachmentRow[]) {
+    const byOwner = byType.get(row.owner_type) ?? new Map<string, Attachment[]>()
+    byType.set(row.owner_type, byOwner)
     const list = byOwner.get(row.owner_id) ?? []
     list.push(toAttachment(row))
     byOwner.set(row.owner_id, list)
   }
-  return byOwner
+  return byType
 }
 
 export async function findAttachment(db: Db, id: string): Promise<Attachment | undefined> {
