@@ -24,14 +24,12 @@ export function assetUrl(file: string): string {
   let known = versions.get(full)
   if (!known || now - known.checkedAt >= RECHECK_MS) {
     const { mtimeMs } = statSync(full)
-    if (!known || known.mtimeMs !== mtimeMs)
-      known = {
-        mtimeMs,
-        version: createHash('sha256').update(readFileSync(full)).digest('hex').slice(0, 12),
-        checkedAt: now,
-      }
-    known.checkedAt = now
-    versions.set(full, known)
+    if (known?.mtimeMs === mtimeMs) known.checkedAt = now
+    else {
+      const version = createHash('sha256').update(readFileSync(full)).digest('hex').slice(0, 12)
+      known = { mtimeMs, version, checkedAt: now }
+      versions.set(full, known)
+    }
   }
   return `/public/${file}?v=${known.version}`
 }

@@ -146,10 +146,9 @@ export function listPage<T>(
   ctx: RequestContext,
   query: (trx: Knex.Transaction) => Knex.QueryBuilder,
   page: number,
-  perPage?: number,
-  options?: { countUpTo?: number },
+  options: { perPage?: number; countUpTo?: number } = {},
 ): Promise<Page<T>> {
-  return withTenant(db, ctx.tenant.id, (trx) => paginate<T>(query(trx), page, perPage, options))
+  return withTenant(db, ctx.tenant.id, (trx) => paginate<T>(query(trx), page, options.perPage, options))
 }
 
 /**

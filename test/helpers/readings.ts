@@ -104,18 +104,19 @@ export async function readingsEnv() {
   }
 }
 
-/** A one-zone meter of a customer written straight to the table (for tests about who may reach it). */
+/** A one-zone meter of a customer written straight to the table (M-1 unless named otherwise). */
 export async function insertMeter(
   trx: Knex.Transaction,
   tenantId: string,
   customerId: string,
   amrCode: string | null,
+  number = 'M-1',
 ): Promise<string> {
   const [meter] = await trx('meters')
     .insert({
       tenant_id: tenantId,
       customer_id: customerId,
-      number: 'M-1',
+      number,
       tariff: 'T1',
       zones: ['total'],
       digits: 6,

@@ -7,6 +7,7 @@ import { startSimulator } from '../../src/simulator/server.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
+import { insertMeter } from '../helpers/readings.ts'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.ts'
 
 const PASSWORD = 'słoneczny poranek 12'
@@ -276,21 +277,7 @@ describe('readings: AMR data on demand', () => {
     const code = cp1251User.meters[1]!.code
     const meterId = await withTenant(t.db.owner, tenant.id, async (trx) => {
       const owner = await trx('customers').where({ email: 'kept@example.com' }).first<{ id: string }>('id')
-      const [row] = await trx('meters')
-        .insert({
-          tenant_id: tenant.id,
-          customer_id: owner.id,
-          number: code,
-          tariff: 'T1',
-          zones: ['total'],
-          digits: 6,
-          decimals: 0,
-          object: 'Дом',
-          installed_on: '2026-01-01',
-          amr_code: code,
-        })
-        .returning<{ id: string }[]>('id')
-      return row!.id
+      return insertMeter(trx, tenant.id, owner.id, code, code)
     })
     expect((await kept.get(`/services/readings/meters/${meterId}`)).text).toContain('No AMR data kept yet')
     const form = { amrLogin: cp1251User.login, amrPassword: cp1251User.password, day: DAY }

@@ -57,7 +57,6 @@ export function registrationQueue(
       return query
     },
     page,
-    undefined,
     { countUpTo: QUEUE_COUNT_UP_TO },
   )
 }
