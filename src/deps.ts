@@ -7,6 +7,7 @@ import type { Config } from './config.ts'
 import { createKnex, createPgPool } from './db/knex.ts'
 import { createMetrics, type Lifecycle, type Metrics } from './http/health.ts'
 import { TENANT_CHANGED, createTenantDirectory, type TenantDirectory } from './platform/tenancy/directory.ts'
+import { SCHEMA_CHANGED, schemaChanged } from './db/statements.ts'
 import { createListener, type Listener } from './db/listener.ts'
 import {
   REFERENCE_CHANGED,
@@ -88,6 +89,9 @@ export async function createDeps(config: Config, options: DepsOptions): Promise<
     () => tenants.invalidate(),
     () => tenants.invalidate(),
   )
+  // After a migration (or a lost connection, which may have missed one) the pool lets its
+  // connections go as they come back: their prepared statements may predate it.
+  await listener.listen(SCHEMA_CHANGED, schemaChanged, schemaChanged)
   const reference = createReferenceCache()
   await listener.listen(
     REFERENCE_CHANGED,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import knex, { type Knex } from 'knex'
 import pg from 'pg'
+import { PreparingPgClient, stampConnection, statementsFresh } from './statements.ts'
 
 export type Db = Knex | Knex.Transaction
 
@@ -56,12 +57,17 @@ export interface DbOptions {
   log?: (level: 'warn' | 'error', message: string) => void
 }
 
-/** A connection still waiting for an answer it gave up on is not handed out again. */
-const idle = (connection: { readyForQuery?: boolean }) => connection.readyForQuery === true
+/**
+ * A connection still waiting for an answer it gave up on is not handed out again, nor one
+ * whose prepared statements may predate a migration (statements.ts).
+ */
+const usable = (connection: { readyForQuery?: boolean }) =>
+  connection.readyForQuery === true && statementsFresh(connection)
 
 export function createKnex(url: string, options: DbOptions = {}): Knex {
   return knex({
-    client: 'pg',
+    // knex's pg dialect, sending statements with parameters as named prepared ones.
+    client: PreparingPgClient as unknown as typeof knex.Client,
     connection: {
       connectionString: url,
       application_name: options.applicationName ?? 'kabinet',
@@ -74,7 +80,11 @@ export function createKnex(url: string, options: DbOptions = {}): Knex {
       min: 0,
       max: options.poolMax ?? 10,
       idleTimeoutMillis: 30_000,
-      validate: idle,
+      validate: usable,
+      afterCreate: (connection: object, done: (err: Error | null, connection: object) => void) => {
+        stampConnection(connection)
+        done(null, connection)
+      },
       destroyTimeoutMillis: 1_000,
     },
     acquireConnectionTimeout: DB_TIMEOUTS.acquireMs,

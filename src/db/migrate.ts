@@ -4,6 +4,7 @@ import type { Knex } from 'knex'
 import pg from 'pg'
 import { installJobs } from './jobs.ts'
 import { createKnex } from './knex.ts'
+import { SCHEMA_CHANGED } from './statements.ts'
 
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../migrations')
 
@@ -23,6 +24,8 @@ export async function migrate(ownerUrl: string, queues: readonly string[]): Prom
     const owner = createKnex(ownerUrl, { poolMax: 2, applicationName: 'kabinet-migrate', queryTimeoutMs: 0 })
     try {
       const [, applied] = (await owner.migrate.latest(migrationConfig)) as [number, string[]]
+      // Running processes let their connections' prepared statements go (statements.ts).
+      if (applied.length > 0) await owner.raw('select pg_notify(?, ?)', [SCHEMA_CHANGED, ''])
       await installJobs(ownerUrl, owner, queues)
       return applied
     } finally {

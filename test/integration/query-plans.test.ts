@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { statementName } from '../../src/db/statements.ts'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { queueQuery, staffQueue, type QueueFilter } from '../../src/modules/applications/list.service.ts'
 import { dayOverview } from '../../src/modules/generation/overview.service.ts'
@@ -85,13 +86,36 @@ describe('query plans of the staff queue', () => {
         ),
       }
     })
+  const quoted = (text: string) => `'${text.replace(/'/g, "''")}'`
+  const literal = (value: unknown): string =>
+    value === null
+      ? 'NULL'
+      : Array.isArray(value)
+        ? quoted(`{${value.map((v) => `"${String(v).replace(/["\\]/g, '\\$&')}"`).join(',')}}`)
+        : value instanceof Date
+          ? quoted(value.toISOString())
+          : typeof value === 'number' || typeof value === 'boolean'
+            ? String(value)
+            : quoted(typeof value === 'string' ? value : JSON.stringify(value))
+
+  /**
+   * The plan as Postgres makes it for these values, and the generic plan it may keep for
+   * the prepared statement after five runs (statements.ts): both are checked.
+   */
   const explain = async (trx: Knex.Transaction, query: Knex.QueryBuilder) => {
-    const { sql, bindings } = query.toSQL()
-    const { rows } = await trx.raw<{ rows: { 'QUERY PLAN': [{ Plan: PlanNode }] }[] }>(
-      `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`,
+    const { sql, bindings } = query.toSQL().toNative()
+    const custom = await trx.raw<{ rows: { 'QUERY PLAN': [{ Plan: PlanNode }] }[] }>(
+      `EXPLAIN (ANALYZE, FORMAT JSON) ${sql.replace(/\$\d+/g, '?')}`,
       bindings,
     )
-    return nodes(rows[0]!['QUERY PLAN'][0].Plan)
+    await trx.raw(sql.replace(/\$\d+/g, '?'), bindings)
+    await trx.raw('SET LOCAL plan_cache_mode = force_generic_plan')
+    // EXECUTE takes its values as literals: the statement it explains has no parameters.
+    const generic = await trx.raw<{ rows: { 'QUERY PLAN': [{ Plan: PlanNode }] }[] }>(
+      `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE ${statementName(sql)}(${bindings.map(literal).join(', ')})`,
+    )
+    await trx.raw('SET LOCAL plan_cache_mode = auto')
+    return [...nodes(custom.rows[0]!['QUERY PLAN'][0].Plan), ...nodes(generic.rows[0]!['QUERY PLAN'][0].Plan)]
   }
 
   it.each<[string, QueueFilter]>([
