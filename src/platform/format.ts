@@ -39,6 +39,11 @@ function createFormatters(appLocale: Locale, timeZone: string): Formatters {
   const dateTimeFmt = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'medium', timeStyle: 'short' })
   const businessDayFmt = new Intl.DateTimeFormat(locale, { timeZone: 'UTC', dateStyle: 'long' })
   const monthFmt = new Intl.DateTimeFormat(locale, { timeZone: 'UTC', month: 'short', year: 'numeric' })
+  // Formatting a date in a time zone costs more than the rest of a list row: a list shows
+  // the same instants each time it is opened, so each formatter keeps what it wrote.
+  const businessDay = remembered((day: string) => businessDayFmt.format(new Date(`${day}T00:00:00Z`)))
+  const instantDate = remembered((ms: number) => dateFmt.format(ms))
+  const instantDateTime = remembered((ms: number) => dateTimeFmt.format(ms))
   // One number formatter per precision, built on first use (building one per call is slow).
   const numberFmts = new Map<number | undefined, Intl.NumberFormat>()
   const numberFmt = (fractionDigits: number | undefined) => {
@@ -56,12 +61,26 @@ function createFormatters(appLocale: Locale, timeZone: string): Formatters {
     // A 'YYYY-MM-DD' business day has no time zone of its own: format it as that calendar day.
     date: (value) =>
       typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)
-        ? businessDayFmt.format(new Date(`${value}T00:00:00Z`))
-        : dateFmt.format(new Date(value)),
-    dateTime: (value) => dateTimeFmt.format(new Date(value)),
+        ? businessDay(value)
+        : instantDate(new Date(value).getTime()),
+    dateTime: (value) => instantDateTime(new Date(value).getTime()),
     number: (value, fractionDigits) => numberFmt(fractionDigits).format(Number(value)),
     month: (value) => monthFmt.format(new Date(`${value}-01T00:00:00Z`)),
     amount: (value) => numberFmt(value.split('.')[1]?.length ?? 0).format(Number(value)),
+  }
+}
+
+/** `format` with its answers kept, at most `size` of them (then it starts again). */
+function remembered<K>(format: (value: K) => string, size = 5_000): (value: K) => string {
+  const known = new Map<K, string>()
+  return (value) => {
+    let text = known.get(value)
+    if (text === undefined) {
+      text = format(value)
+      if (known.size >= size) known.clear()
+      known.set(value, text)
+    }
+    return text
   }
 }
 

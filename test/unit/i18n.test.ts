@@ -87,3 +87,21 @@ describe('strict translations (tests)', () => {
     expect(lenient.t('ru')('no.such.key')).toBe('no.such.key')
   })
 })
+
+describe('remembered translations', () => {
+  it('tell apart the values of their options: each count keeps its own plural form, asked in any order', async () => {
+    const t = (await createI18n({ namespaces: moduleNamespaces() })).t('pl')
+    const expected: [number, string][] = [
+      [1, '1 nowa'],
+      [3, '3 nowe'],
+      [5, '5 nowych'],
+      [22, '22 nowe'],
+      [1, '1 nowa'],
+      [5, '5 nowych'],
+    ]
+    for (const [count, text] of expected) expect(t('applications.list.unread', { count })).toBe(text)
+    expect(t('layout.footerSupport', { email: 'a@example.pl' })).toContain('a@example.pl')
+    expect(t('layout.footerSupport', { email: 'b@example.pl' })).toContain('b@example.pl')
+    expect(t('layout.footerSupport', { email: 'b@example.pl' })).not.toContain('a@example.pl')
+  })
+})

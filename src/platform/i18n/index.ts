@@ -29,6 +29,22 @@ export interface I18n {
   t(locale: Locale): TFunction
 }
 
+const MEMO_SIZE = 20_000
+
+/** The memo's key for a call of `t`: the key, with its options when they are plain values only. */
+function memoKey(key: string, rest: readonly unknown[]): string | undefined {
+  if (rest.length === 0) return key
+  const options = rest[0]
+  if (rest.length > 1 || typeof options !== 'object' || options === null || Array.isArray(options))
+    return undefined
+  let memo = key
+  for (const [name, value] of Object.entries(options)) {
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return undefined
+    memo += `\u0000${name}\u0000${typeof value}\u0000${String(value)}`
+  }
+  return memo
+}
+
 /** Thrown in strict mode (tests) for a key a catalogue lacks, so the test that renders it fails. */
 export class MissingTranslationError extends Error {}
 
@@ -60,20 +76,24 @@ export async function createI18n(
         }
       : {}),
   })
-  // A page asks for a hundred or so strings, mostly plain keys: each locale's `t` remembers
-  // those (the catalogues never change in a running process); anything with options —
-  // interpolation, plurals, defaults — goes to i18next every time.
+  // A page asks for a hundred or so strings: each locale's `t` remembers them (the
+  // catalogues never change in a running process) — plain keys, and keys with options of
+  // plain values (a count, a name), by their values; a list of 25 rows asks the same plural
+  // for each row. Anything else (arrays of keys, objects in the options) goes to i18next
+  // every time.
   const fixed = new Map<Locale, TFunction>()
   const remembering = (locale: Locale): TFunction => {
-    const t = instance.getFixedT(locale)
-    const plain = new Map<string, string>()
+    const t = instance.getFixedT(locale) as unknown as (...a: unknown[]) => string
+    const known = new Map<string, string>()
     return ((key: string | string[], ...rest: unknown[]) => {
-      if (rest.length > 0 || typeof key !== 'string')
-        return (t as unknown as (...a: unknown[]) => string)(key, ...rest)
-      let text = plain.get(key)
+      const memo = typeof key === 'string' ? memoKey(key, rest) : undefined
+      if (memo === undefined) return t(key, ...rest)
+      let text = known.get(memo)
       if (text === undefined) {
-        text = t(key)
-        plain.set(key, text)
+        text = t(key, ...rest)
+        // The plain keys are bounded by the catalogue; values are not, so the map is.
+        if (known.size >= MEMO_SIZE) known.clear()
+        known.set(memo, text)
       }
       return text
     }) as unknown as TFunction
