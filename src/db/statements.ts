@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto'
 import { createRequire } from 'node:module'
-import type { Knex } from 'knex'
 
 /**
  * Every statement with parameters is sent as a named prepared statement, its name the hash
  * of its text, so a connection parses, analyses and rewrites it (row-level security adds
  * its policies there) once, and Postgres may keep a generic plan after five runs. Measured
  * (issue 18): a customer's row by id costs 242 µs of the portal's CPU and 670 µs to answer
- * unnamed, 41 µs and 101 µs named; pages gain 14–31 % in requests a second. Lists with
- * free filters ask for plans per value (`planForEachValue`).
+ * unnamed, 41 µs and 101 µs named; pages gain 14–31 % in requests a second. Lists ask
+ * for plans per value (`planForEachValue`).
  *
  * - Each connection keeps at most `MAX_PER_CONNECTION` of them; past that a statement goes
  *   unnamed, as before (texts vary with the length of an IN list, so their number has no
@@ -63,12 +62,13 @@ const CURSOR = /^\s*declare\s/i
 
 /**
  * The statements after this in the transaction are planned for their values each time,
- * never with a generic plan: for lists whose filters (a status, a type, dates, a search)
+ * never with a generic plan: for lists, whose filters (a status, a type, dates, a search)
  * change how many rows match by orders of magnitude. A plan made for average values read
- * all of a tenant's 10,000 applications for a type that 500 have (the plan check caught it).
+ * all of a tenant's 10,000 applications for a type that 500 have (the plan check caught
+ * it). `paginate` does it for every list it pages.
  */
-export async function planForEachValue(trx: Knex.Transaction): Promise<void> {
-  await trx.raw('SET LOCAL plan_cache_mode = force_custom_plan')
+export async function planForEachValue(db: { raw(sql: string): PromiseLike<unknown> }): Promise<void> {
+  await db.raw('SET LOCAL plan_cache_mode = force_custom_plan')
 }
 
 /** Bumped when a migration ran (its NOTIFY, heard by every process): older connections are let go. */

@@ -1,7 +1,6 @@
 import { activeOperators } from '../operators/index.ts'
 import type { Knex } from 'knex'
 import { containing } from '../../db/knex.ts'
-import { planForEachValue } from '../../db/statements.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { paginate, paginateShort, QUEUE_COUNT_UP_TO, type Page } from '../../http/lists.ts'
 import type { RequestContext } from '../../platform/context.ts'
@@ -206,12 +205,11 @@ export function staffQueue(
   filter: QueueFilter,
   page: number,
 ): Promise<Page<ListedApplication>> {
-  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    await planForEachValue(trx)
-    return paginate<ListedApplication>(queueQuery(trx, ctx, deps.clock.now(), filter), page, 50, {
+  return withTenant(deps.db, ctx.tenant.id, (trx) =>
+    paginate<ListedApplication>(queueQuery(trx, ctx, deps.clock.now(), filter), page, 50, {
       countUpTo: QUEUE_COUNT_UP_TO,
-    })
-  })
+    }),
+  )
 }
 
 /** The staff an application can be assigned to: the queue's filter and the page's choice. */
