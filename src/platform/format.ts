@@ -1,4 +1,5 @@
 import type { Locale } from './i18n/locales.ts'
+import { boundedMemo } from './memo.ts'
 
 export interface Formatters {
   date(value: Date | string): string
@@ -70,18 +71,10 @@ function createFormatters(appLocale: Locale, timeZone: string): Formatters {
   }
 }
 
-/** `format` with its answers kept, at most `size` of them (then it starts again). */
-function remembered<K>(format: (value: K) => string, size = 5_000): (value: K) => string {
-  const known = new Map<K, string>()
-  return (value) => {
-    let text = known.get(value)
-    if (text === undefined) {
-      text = format(value)
-      if (known.size >= size) known.clear()
-      known.set(value, text)
-    }
-    return text
-  }
+/** `format` with its answers kept (at most 5,000). */
+function remembered<K>(format: (value: K) => string): (value: K) => string {
+  const memo = boundedMemo<K, string>(5_000)
+  return (value) => memo(value, () => format(value))
 }
 
 export function formatBytes(bytes: number, locale: Locale): string {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import i18next, { type TFunction } from 'i18next'
+import { boundedMemo } from '../memo.ts'
 import { LOCALES, isLocale, type Locale } from './locales.ts'
 
 export type { TFunction }
@@ -84,18 +85,11 @@ export async function createI18n(
   const fixed = new Map<Locale, TFunction>()
   const remembering = (locale: Locale): TFunction => {
     const t = instance.getFixedT(locale) as unknown as (...a: unknown[]) => string
-    const known = new Map<string, string>()
+    // The plain keys are bounded by the catalogue; values are not, so the memo is.
+    const memo = boundedMemo<string, string>(MEMO_SIZE)
     return ((key: string | string[], ...rest: unknown[]) => {
-      const memo = typeof key === 'string' ? memoKey(key, rest) : undefined
-      if (memo === undefined) return t(key, ...rest)
-      let text = known.get(memo)
-      if (text === undefined) {
-        text = t(key, ...rest)
-        // The plain keys are bounded by the catalogue; values are not, so the map is.
-        if (known.size >= MEMO_SIZE) known.clear()
-        known.set(memo, text)
-      }
-      return text
+      const memoKeyOf = typeof key === 'string' ? memoKey(key, rest) : undefined
+      return memoKeyOf === undefined ? t(key, ...rest) : memo(memoKeyOf, () => t(key, ...rest))
     }) as unknown as TFunction
   }
   return {
