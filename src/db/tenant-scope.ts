@@ -58,7 +58,7 @@ const scopes = new AsyncLocalStorage<ReadScope>()
  *   by the database; the deliberate exceptions use `withOwnTransaction`.
  * - Opened on first use and committed before the page renders or any header is sent, so a
  *   slow client never holds it. A request that stops reading without answering (waiting on
- *   something else) gives it back after `IDLE_MS`, so a request that holds it idle and asks
+ *   something else) gives it back after `IDLE_MS` of a free event loop, so a request that holds it idle and asks
  *   the pool for a second connection cannot starve the pool; the next read opens a new one.
  *   (Not on the next turn of the event loop: Express leaves every router a request passes
  *   through on a setImmediate, so consecutive reads would seldom share it.)
@@ -68,6 +68,7 @@ const scopes = new AsyncLocalStorage<ReadScope>()
  *   transaction, as outside a scope.
  */
 const IDLE_MS = 20
+const MAX_LATE_FIRINGS = 3
 
 export class ReadScope {
   private trx: Promise<Knex.Transaction> | undefined
@@ -126,10 +127,18 @@ export class ReadScope {
     return trx
   }
 
-  private whenIdle(): void {
+  private whenIdle(lateFirings = 0): void {
     clearTimeout(this.idleTimer)
+    const armed = performance.now()
     this.idleTimer = setTimeout(() => {
-      if (this.active === 0) this.end('commit')
+      if (this.active !== 0) return
+      // A timer that fires late fires after a busy event loop (another request's render, a
+      // collection), which gave the request no turn to make its next read: that is not the
+      // request standing idle, so it gets its wait again on a free loop — a few times at
+      // most, so a loop busy for good still hands the connection back.
+      const late = performance.now() - armed >= 2 * IDLE_MS
+      if (late && lateFirings < MAX_LATE_FIRINGS) this.whenIdle(lateFirings + 1)
+      else this.end('commit')
     }, IDLE_MS)
     this.idleTimer.unref()
   }

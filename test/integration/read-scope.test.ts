@@ -104,6 +104,19 @@ describe('the request read scope', () => {
     expect(idle.begins).toEqual(['BEGIN TRANSACTION READ ONLY;', 'BEGIN TRANSACTION READ ONLY;'])
   })
 
+  it('keeps its transaction while a busy event loop, not the request, held the next read back', async () => {
+    const { begins } = await scoped(async () => {
+      await withTenant(t.deps.db, a.id, emails)
+      // Other work holds the loop past the idle wait; the request's next step comes after
+      // it, behind the expired idle timer.
+      const until = performance.now() + 60
+      while (performance.now() < until);
+      await sleep(0)
+      await withTenant(t.deps.db, a.id, emails)
+    })
+    expect(begins).toEqual(['BEGIN TRANSACTION READ ONLY;'])
+  })
+
   it('leaves no tenant on a pooled connection: a read outside any scope sees nothing', async () => {
     await scoped(() => withTenant(t.deps.db, a.id, emails))
     await sleep(50)
