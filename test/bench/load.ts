@@ -35,6 +35,8 @@ export interface Result {
   non2xx: number
   /** The machine's idle share of CPU time during the run (all cores): 0 means saturated. */
   idle: number
+  /** The minimal app's rate in blocks alternating with this case's (`runBeside`). */
+  baseline?: number
   /** Round trips to Postgres of one request: statements sent (session store included), transactions. */
   cost?: { statements: number; transactions: number }
 }
@@ -51,11 +53,12 @@ export async function run(
   host: string,
   cookie: string,
   page = '/',
+  seconds = DURATION,
 ): Promise<Result> {
   const before = cpuTimes()
   const result = await autocannon({
     url: `${url}${page}`,
-    duration: DURATION,
+    duration: seconds,
     connections: CONNECTIONS,
     headers: { host, cookie, 'accept-language': 'pl' },
   })
@@ -65,6 +68,46 @@ export async function run(
   const idle = (after.idle - before.idle) / Math.max(1, after.total - before.total)
   return { name, rps: result.requests.average, p99: result.latency.p99, non2xx, idle }
 }
+
+export interface Target {
+  name: string
+  url: string
+  host: string
+  cookie: string
+  page?: string
+}
+
+/**
+ * `target` and the `beside` it is compared with, in alternating blocks (`beside` first)
+ * that together take each DURATION: this machine's speed moves by 2× within minutes, so
+ * a baseline measured once at the start of a run is no measure of a case ten minutes
+ * later. Rates are the blocks' mean; p99 is the worst block's; idle is the target's.
+ */
+export async function runBeside(
+  target: Target,
+  beside: Target,
+  blocks = BLOCKS,
+): Promise<{ target: Result; beside: Result }> {
+  const seconds = Math.max(1, Math.round(DURATION / blocks))
+  const runs: { target: Result[]; beside: Result[] } = { target: [], beside: [] }
+  for (let i = 0; i < blocks; i++)
+    for (const [key, t] of [
+      ['beside', beside],
+      ['target', target],
+    ] as const)
+      runs[key].push(await run(t.name, t.url, t.host, t.cookie, t.page, seconds))
+  const merge = (rs: Result[]): Result => ({
+    name: rs[0]!.name,
+    rps: rs.reduce((sum, r) => sum + r.rps, 0) / rs.length,
+    p99: Math.max(...rs.map((r) => r.p99)),
+    non2xx: rs.reduce((sum, r) => sum + r.non2xx, 0),
+    idle: rs.reduce((sum, r) => sum + r.idle, 0) / rs.length,
+  })
+  return { target: merge(runs.target), beside: merge(runs.beside) }
+}
+
+/** Blocks per pair in `runBeside`: each side gets DURATION in all. */
+export const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 4)
 
 /** One GET, read to its end; refused unless 200. */
 export function once(url: string, host: string, cookie: string, path: string): Promise<void> {

@@ -23,6 +23,13 @@ function request(
 }
 
 /**
+ * The histogram records the whole time between its timer's turns, sampling interval
+ * included: an idle loop reads 10.2 ms at p99 with a 10 ms interval (Node 24). The delay is
+ * what is over the interval.
+ */
+const LOOP_RESOLUTION_MS = 10
+
+/**
  * For `seconds`, SIGNINS_PER_SECOND sign-ins a second, each from its own address (the app
  * trusts one proxy hop here) and for an unknown login, so neither throttle stops it before
  * the password check — which hashes a dummy for an unknown login, as much work as a real
@@ -34,8 +41,6 @@ export async function signInBurst(
   host: string,
   seconds: number,
 ): Promise<{ statuses: Record<number, number>; loopP99: number }> {
-  const loop = monitorEventLoopDelay({ resolution: 10 })
-  loop.enable()
   const statuses: Record<number, number> = {}
   const attempts: Promise<void>[] = []
   const one = async (i: number) => {
@@ -63,11 +68,24 @@ export async function signInBurst(
     statuses[answer.status] = (statuses[answer.status] ?? 0) + 1
   }
   const total = seconds * SIGNINS_PER_SECOND
-  for (let i = 0; i < total; i++) {
-    attempts.push(one(i).catch(() => void (statuses[0] = (statuses[0] ?? 0) + 1)))
-    await new Promise((r) => setTimeout(r, 1000 / SIGNINS_PER_SECOND))
+  const { loopP99 } = await loopDelayDuring(async () => {
+    for (let i = 0; i < total; i++) {
+      attempts.push(one(i).catch(() => void (statuses[0] = (statuses[0] ?? 0) + 1)))
+      await new Promise((r) => setTimeout(r, 1000 / SIGNINS_PER_SECOND))
+    }
+    await Promise.all(attempts)
+  })
+  return { statuses, loopP99 }
+}
+
+/** What `work` returns, and the event loop's p99 delay in ms while it ran. */
+export async function loopDelayDuring<T>(work: () => Promise<T>): Promise<{ value: T; loopP99: number }> {
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
+  loop.enable()
+  try {
+    const value = await work()
+    return { value, loopP99: loop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS }
+  } finally {
+    loop.disable()
   }
-  await Promise.all(attempts)
-  loop.disable()
-  return { statuses, loopP99: loop.percentile(99) / 1e6 }
 }
