@@ -1,16 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Knex } from 'knex'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { withTenant } from '../../src/db/tenant-scope.ts'
 import { listTypes } from '../../src/modules/applications/types.service.ts'
+import { assignableOperators } from '../../src/modules/operators/index.ts'
 import { systemContext, type RequestContext } from '../../src/platform/context.ts'
 import { READING, TP15, seedType } from '../helpers/applications.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { createTenant } from '../helpers/factories.ts'
+import { createOperator } from '../helpers/operators.ts'
 
 /**
- * Issue 18 item 2: application types are cached in each process and forgotten when any
- * writer — here psql-like, as the owner, outside every service — changes them.
+ * Issue 18 item 2: application types and the staff work can be assigned to are cached in
+ * each process and forgotten when any writer — here psql-like, as the owner, outside every
+ * service — changes them.
  */
-describe('the per-process cache of application types', () => {
+describe('the per-process cache of reference data', () => {
   let one: TestApp
   let two: TestApp
   let ctx: RequestContext
@@ -29,6 +34,19 @@ describe('the per-process cache of application types', () => {
   })
 
   const codes = async (t: TestApp) => (await listTypes(t.deps, ctx)).map((type) => type.code)
+  const staff = async (t: TestApp) => (await assignableOperators(t.deps, tenantId)).map((o) => o.name)
+  /** Asks both processes until `done` holds for each (at most 2 s); what they last said. */
+  const untilBoth = async <T>(ask: (t: TestApp) => Promise<T>, done: (value: T) => boolean) => {
+    const deadline = Date.now() + 2_000
+    let seen: T[] = []
+    while (Date.now() < deadline) {
+      seen = [await ask(one), await ask(two)]
+      if (seen.every(done)) break
+      await sleep(20)
+    }
+    return seen
+  }
+  const asOwner = (fn: (trx: Knex.Transaction) => Promise<unknown>) => withTenant(one.db.owner, tenantId, fn)
 
   it('reads the table once per process, and again in every process after a change', async () => {
     expect(await codes(one)).toEqual(['tp15'])
@@ -42,17 +60,39 @@ describe('the per-process cache of application types', () => {
       expect(await codes(two)).toEqual(['tp15'])
       expect(queries).toEqual([])
       await seedType(one.db.owner, tenantId, 'reading', READING)
-      const deadline = Date.now() + 2_000
-      let seen: string[][] = []
-      while (Date.now() < deadline) {
-        seen = [await codes(one), await codes(two)]
-        if (seen.every((c) => c.length === 2)) break
-        await sleep(20)
-      }
-      expect(seen).toEqual([
+      expect(await untilBoth(codes, (c) => c.length === 2)).toEqual([
         ['reading', 'tp15'],
         ['reading', 'tp15'],
       ])
+    } finally {
+      one.deps.db.off('query', count)
+      two.deps.db.off('query', count)
+    }
+  })
+
+  it('keeps the staff work can be assigned to, and forgets it on a rename or a disabling, not on a sign-in', async () => {
+    const email = await createOperator(one, tenantId, 'operator', 'kept@staff.example')
+    expect(await untilBoth(staff, (names) => names.includes(`Staff ${email}`))).toEqual([
+      [`Staff ${email}`],
+      [`Staff ${email}`],
+    ])
+    const queries: string[] = []
+    const count = (q: { sql: string }) => void (/from "operators"/.test(q.sql) && queries.push(q.sql))
+    one.deps.db.on('query', count)
+    two.deps.db.on('query', count)
+    try {
+      // A sign-in's TOTP step changes the row, not what the list shows.
+      await asOwner((trx) => trx('operators').where({ email }).update({ totp_last_step: 1 }))
+      await sleep(200)
+      expect([await staff(one), await staff(two)]).toEqual([[`Staff ${email}`], [`Staff ${email}`]])
+      expect(queries).toEqual([])
+      await asOwner((trx) => trx('operators').where({ email }).update({ name: 'Anna Nowak' }))
+      expect(await untilBoth(staff, (names) => names[0] === 'Anna Nowak')).toEqual([
+        ['Anna Nowak'],
+        ['Anna Nowak'],
+      ])
+      await asOwner((trx) => trx('operators').where({ email }).update({ disabled_at: trx.fn.now() }))
+      expect(await untilBoth(staff, (names) => names.length === 0)).toEqual([[], []])
     } finally {
       one.deps.db.off('query', count)
       two.deps.db.off('query', count)

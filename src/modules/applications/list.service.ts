@@ -1,4 +1,4 @@
-import { activeOperators } from '../operators/index.ts'
+import { assignableOperators } from '../operators/index.ts'
 import type { Knex } from 'knex'
 import { containing } from '../../db/knex.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
@@ -214,5 +214,5 @@ export function staffQueue(
 
 /** The staff an application can be assigned to: the queue's filter and the page's choice. */
 export function assignableStaff(deps: ApplicationsDeps, ctx: RequestContext) {
-  return withTenant(deps.db, ctx.tenant.id, (trx) => activeOperators(trx))
+  return assignableOperators(deps, ctx.tenant.id)
 }

@@ -1,4 +1,6 @@
 import type { Db } from '../../db/knex.ts'
+import { withTenant } from '../../db/tenant-scope.ts'
+import type { Deps } from '../../deps.ts'
 import { Router } from 'express'
 import type { KabinetModule } from '../../module.ts'
 import { operatorAdminRoutes } from './admin.routes.ts'
@@ -29,7 +31,25 @@ export async function activeOperatorEmail(db: Db, id: string): Promise<string | 
   return row?.email
 }
 
-/** The tenant's active staff, by name: whom work can be assigned to (inside the caller's tenant scope). */
-export function activeOperators(db: Db): Promise<{ id: string; name: string; email: string }[]> {
-  return db('operators').whereNull('disabled_at').orderBy('name').orderBy('id').select('id', 'name', 'email')
+export type StaffMember = { id: string; name: string; email: string }
+
+/**
+ * The tenant's active staff, by name: whom work can be assigned to (the queue's filter, an
+ * application's choice). Kept per process and forgotten when a name, an email or a
+ * disabling changes (the `operators_changed` trigger). Shown, never trusted: an assignment
+ * checks its operator when it is written.
+ */
+export function assignableOperators(
+  deps: Pick<Deps, 'db' | 'reference'>,
+  tenantId: string,
+): Promise<StaffMember[]> {
+  return deps.reference.get(tenantId, 'operators', () =>
+    withTenant(deps.db, tenantId, (trx) =>
+      trx('operators')
+        .whereNull('disabled_at')
+        .orderBy('name')
+        .orderBy('id')
+        .select<StaffMember[]>('id', 'name', 'email'),
+    ),
+  )
 }
