@@ -1,12 +1,12 @@
 import { randomInt } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { BusyError } from './errors.ts'
-import argon2 from 'argon2'
+import { hash as argon2Hash, needsRehash, verify as argon2Verify, type Argon2Options } from './argon2.ts'
 import { dictionary } from '@zxcvbn-ts/language-common'
 import { PASSWORD_FLOOR, type PasswordPolicy } from './tenancy/settings.ts'
 
 /** OWASP's argon2id minimum (m ≥ 19 MiB, t ≥ 2, p = 1). */
-const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const
+const ARGON2_OPTIONS: Argon2Options = { algorithm: 'argon2id', memory: 19_456, passes: 2, parallelism: 1 }
 
 /** Long enough for passphrases; a bound so that hashing cannot be used to burn CPU. */
 export const PASSWORD_MAX = 256
@@ -99,10 +99,11 @@ export function generateOneTimePassword(policy: PasswordPolicy): string {
 }
 
 /**
- * argon2 runs on libuv's thread pool (4 threads): a burst of sign-ins would take every core
- * and every page would wait behind it. At most `concurrency` hashes run at once (one core
- * left for pages on a 2-core machine); up to `queue` more wait; beyond that the caller is
- * told at once that the portal is busy (503 with Retry-After), not answered seconds later.
+ * A burst of sign-ins would take every core and every page would wait behind it. At most
+ * `concurrency` hashes run at once (one core left for pages on a 2-core machine), each on a
+ * worker thread of lower priority (`argon2.ts`); up to `queue` more wait; beyond that the
+ * caller is told at once that the portal is busy (503 with Retry-After), not answered
+ * seconds later.
  */
 const DEFAULT_BOUNDS = { concurrency: Math.max(1, availableParallelism() - 1), queue: 32 }
 const hashing = {
@@ -132,7 +133,7 @@ async function bounded<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export function hashPassword(password: string): Promise<string> {
-  return bounded(() => argon2.hash(normalisePassword(password), ARGON2_OPTIONS))
+  return bounded(() => argon2Hash(normalisePassword(password), ARGON2_OPTIONS))
 }
 
 let dummyHash: Promise<string> | undefined
@@ -145,11 +146,11 @@ export async function verifyPassword(
   hash: string | null | undefined,
   password: string,
 ): Promise<{ ok: boolean; rehash: boolean }> {
-  dummyHash ??= argon2.hash('dummy password for timing', ARGON2_OPTIONS)
+  dummyHash ??= argon2Hash('dummy password for timing', ARGON2_OPTIONS)
   const target = hash ?? (await dummyHash)
-  const ok = await bounded(() => argon2.verify(target, normalisePassword(password)).catch(() => false))
+  const ok = await bounded(() => argon2Verify(target, normalisePassword(password)).catch(() => false))
   return {
     ok: ok && Boolean(hash),
-    rehash: ok && Boolean(hash) && argon2.needsRehash(target, ARGON2_OPTIONS),
+    rehash: ok && Boolean(hash) && needsRehash(target, ARGON2_OPTIONS),
   }
 }
