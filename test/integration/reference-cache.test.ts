@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Knex } from 'knex'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { listTypes } from '../../src/modules/applications/types.service.ts'
 import { assignableOperators } from '../../src/modules/operators/index.ts'
+import { customerServicesOf } from '../../src/modules/services/index.ts'
+import { changeCustomerService } from '../../src/modules/services/access.service.ts'
 import { systemContext, type RequestContext } from '../../src/platform/context.ts'
 import { READING, TP15, seedType } from '../helpers/applications.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
@@ -11,8 +14,8 @@ import { createTenant } from '../helpers/factories.ts'
 import { createOperator } from '../helpers/operators.ts'
 
 /**
- * Issue 18 item 2: application types and the staff work can be assigned to are cached in
- * each process and forgotten when any writer — here psql-like, as the owner, outside every
+ * Issue 18 item 2: application types, the staff work can be assigned to and a customer's
+ * services are cached in each process and forgotten when any writer — here psql-like, as the owner, outside every
  * service — changes them.
  */
 describe('the per-process cache of reference data', () => {
@@ -23,7 +26,8 @@ describe('the per-process cache of reference data', () => {
   beforeAll(async () => {
     one = await createTestApp()
     two = await createTestApp({ database: one.db })
-    const tenant = await createTenant(one.db.owner)
+    // pgb is had by enrolment (token), the other two are open to every customer.
+    const tenant = await createTenant(one.db.owner, { enabledServices: ['applications', 'readings', 'pgb'] })
     tenantId = tenant.id
     await seedType(one.db.owner, tenant.id, 'tp15', TP15)
     ctx = systemContext((await one.deps.tenants.byHost(tenant.host))!, 'cache')
@@ -46,7 +50,7 @@ describe('the per-process cache of reference data', () => {
     }
     return seen
   }
-  const asOwner = (fn: (trx: Knex.Transaction) => Promise<unknown>) => withTenant(one.db.owner, tenantId, fn)
+  const asOwner = <T>(fn: (trx: Knex.Transaction) => Promise<T>) => withTenant(one.db.owner, tenantId, fn)
 
   it('reads the table once per process, and again in every process after a change', async () => {
     expect(await codes(one)).toEqual(['tp15'])
@@ -76,6 +80,9 @@ describe('the per-process cache of reference data', () => {
       [`Staff ${email}`],
       [`Staff ${email}`],
     ])
+    // The insert's own NOTIFY may land after those reads and clear what they kept: let it.
+    await sleep(200)
+    await Promise.all([staff(one), staff(two)])
     const queries: string[] = []
     const count = (q: { sql: string }) => void (/from "operators"/.test(q.sql) && queries.push(q.sql))
     one.deps.db.on('query', count)
@@ -93,6 +100,52 @@ describe('the per-process cache of reference data', () => {
       ])
       await asOwner((trx) => trx('operators').where({ email }).update({ disabled_at: trx.fn.now() }))
       expect(await untilBoth(staff, (names) => names.length === 0)).toEqual([[], []])
+    } finally {
+      one.deps.db.off('query', count)
+      two.deps.db.off('query', count)
+    }
+  })
+
+  it('keeps a customer’s services, forgotten on a change by any writer, and at once by its own', async () => {
+    const customerId = await asOwner(async (trx) => {
+      const [row] = await trx('customers')
+        .insert({ tenant_id: tenantId, email: 'kept-services@example.com', status: 'active' })
+        .returning<{ id: string }[]>('id')
+      return row!.id
+    })
+    const services = (t: TestApp) => customerServicesOf(t.deps).servicesOf(ctx, customerId)
+    const withPgb = (s: string[]) => s.includes('pgb')
+    expect([await services(one), await services(two)].map(withPgb)).toEqual([false, false])
+    const queries: string[] = []
+    const count = (q: { sql: string }) => void (/from "customer_services"/.test(q.sql) && queries.push(q.sql))
+    one.deps.db.on('query', count)
+    two.deps.db.on('query', count)
+    try {
+      expect([await services(one), await services(two)].map(withPgb)).toEqual([false, false])
+      expect(queries).toEqual([])
+      // Another writer (psql, a seed): every process hears it.
+      await asOwner((trx) =>
+        trx('customer_services').insert({
+          tenant_id: tenantId,
+          customer_id: customerId,
+          service: 'pgb',
+          added_by: 'test',
+          added_at: trx.fn.now(),
+        }),
+      )
+      expect((await untilBoth(services, withPgb)).map(withPgb)).toEqual([true, true])
+      // This process's own write is seen by its next read, not only once its NOTIFY is back:
+      // with the trigger off, the other process keeps what it had.
+      await one.db.owner.raw('ALTER TABLE customer_services DISABLE TRIGGER customer_services_changed')
+      try {
+        const staff = { ...ctx, actor: { type: 'operator' as const, id: randomUUID() } }
+        expect(await changeCustomerService(one.deps, staff, customerId, 'pgb', false)).toBe('changed')
+        expect(withPgb(await services(one))).toBe(false)
+        await sleep(200)
+        expect(withPgb(await services(two))).toBe(true)
+      } finally {
+        await one.db.owner.raw('ALTER TABLE customer_services ENABLE TRIGGER customer_services_changed')
+      }
     } finally {
       one.deps.db.off('query', count)
       two.deps.db.off('query', count)

@@ -53,7 +53,7 @@ export function applicationsApi(deps: Deps): ApiResources {
   router.get('/api/v1/applications/:id', requireScope('applications:read'))
   router.get('/api/v1/applications/:id/messages', requireScope('applications:read'))
   router.post('/api/v1/applications/:id/messages', requireScope('applications:write'))
-  router.use('/api/v1/applications', requireServiceForApi(deps.db, 'applications'))
+  router.use('/api/v1/applications', requireServiceForApi(deps, 'applications'))
   const reader = (res: Response) => ({ side: 'customer' as const, customerId: res.locals.customer!.id })
   const fileJson = (applicationId: string, f: Attachment) => ({
     id: f.attachmentId,

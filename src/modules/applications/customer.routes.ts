@@ -29,7 +29,7 @@ const BASE = '/services/applications'
 /** The customer's side (seed 002 "Заявки", seed 004): types, the form, my applications, chat, forms. */
 export function applicationCustomerRoutes(deps: Deps, applications: ApplicationServices): Router {
   const router = uuidIds(Router(), 'id', 'receiptId')
-  router.use(BASE, requireService(deps.db, 'applications'))
+  router.use(BASE, requireService(deps, 'applications'))
   const customerOf = (res: Response) => res.locals.customer!.id
   /** Types may be for individuals or legal entities only (seed 004's kinds of connection). */
   const categoryOf = (res: Response) => res.locals.customer!.category

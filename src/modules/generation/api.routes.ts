@@ -24,7 +24,7 @@ const etag = (version: number) => `"v${version}"`
 export function generationApi(deps: Deps): ApiResources {
   const generation = createGenerationServices(deps)
   const router = Router()
-  router.use('/api/v1/units', requireServiceForApi(deps.db, 'pgb'))
+  router.use('/api/v1/units', requireServiceForApi(deps, 'pgb'))
   router.get('/api/v1/units', requireScope('schedules:read'))
   router.get('/api/v1/units/:unit/days/:day', requireScope('schedules:read'))
   router.put('/api/v1/units/:unit/days/:day', requireScope('schedules:write'))

@@ -32,7 +32,7 @@ export function dayParam(value: unknown): string {
 /** The customer's side of PGB (seed 000 step 7): units, the daily grid, versions, import and export. */
 export function generationCustomerRoutes(deps: Deps, generation: GenerationServices): Router {
   const router = uuidIds(Router(), 'unit')
-  router.use(BASE, requireService(deps.db, 'pgb'))
+  router.use(BASE, requireService(deps, 'pgb'))
   const customerOf = (res: Response) => res.locals.customer!.id
   const ownUnit = (req: Request, res: Response): Promise<UnitRow> => {
     return generation.unitOf(res.locals.ctx, String(req.params.unit), customerOf(res))

@@ -29,6 +29,9 @@ interface DemoMember {
  * complete but for its documents' files (the demo has no PDFs to show), so an operator can
  * walk the review queue; the demo customer has none and registers in the wizard.
  */
+/** The seed runs in no process that keeps customers' services; the trigger tells those that do. */
+const SEEDING = { reference: { changed: () => {} } }
+
 export async function seedMarketDemo(owner: Knex, tenant: DemoTenantRef): Promise<string[]> {
   if (!(tenant.settings.enabledServices as readonly string[]).includes('market')) return []
   const login = demoLogins(tenant.slug)
@@ -144,7 +147,7 @@ async function approvedMember(
         decided_at: now,
       })
       .returning<{ id: string }[]>('id')
-    await grantService(trx, systemContext(tenant, 'demo'), customer.id, 'market', now)
+    await grantService(SEEDING, trx, systemContext(tenant, 'demo'), customer.id, 'market', now)
     if (m.type === 'power_user')
       await trx('market_units').insert({
         tenant_id: tenant.id,

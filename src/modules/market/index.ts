@@ -33,7 +33,7 @@ export const marketModule: KabinetModule = {
         .use(marketCustomerRoutes(deps, market))
         // Before the registrations' `/:id`: `bindings` is no registration id.
         .use(bindingAdminRoutes(deps, market), marketAdminRoutes(deps, market))
-        .use('/services/market', requireService(deps.db, 'market', REGISTRATION))
+        .use('/services/market', requireService(deps, 'market', REGISTRATION))
         .use(memberRoutes(deps, market), bindingCustomerRoutes(deps, market))
     )
   },

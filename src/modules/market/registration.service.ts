@@ -18,7 +18,7 @@ import { missingItems, type Missing, type Part } from './rules.ts'
 import { marketSettings, type MemberType } from './settings.ts'
 import { MEMBER_WORKFLOW } from './workflow.ts'
 
-export type MarketDeps = Pick<Deps, 'db' | 'clock' | 'outbox' | 'i18n' | 'files' | 'events'>
+export type MarketDeps = Pick<Deps, 'db' | 'clock' | 'outbox' | 'i18n' | 'files' | 'events' | 'reference'>
 
 export const MEMBER_OWNER = 'market-member'
 export const UNIT_OWNER = 'market-unit'

@@ -120,6 +120,6 @@ export async function decideRegistration(
     await trx('market_members')
       .where({ id })
       .update({ return_parts: decision.to === 'returned' ? parts : [], decided_at: now, updated_at: now })
-    if (decision.to === 'approved') await grantService(trx, ctx, member.customer_id, 'market', now)
+    if (decision.to === 'approved') await grantService(deps, trx, ctx, member.customer_id, 'market', now)
   })
 }

@@ -70,7 +70,7 @@ const pointerOf = (field: string, zones: readonly string[]) => {
 export function readingsApi(deps: Deps): ApiResources {
   const readings = createReadingsServices(deps)
   const router = Router()
-  router.use('/api/v1/meters', requireServiceForApi(deps.db, 'readings'))
+  router.use('/api/v1/meters', requireServiceForApi(deps, 'readings'))
   router.get('/api/v1/meters', requireScope('readings:read'))
   router.get('/api/v1/meters/:id/readings', requireScope('readings:read'))
   router.post('/api/v1/meters/:id/readings', requireScope('readings:write'))

@@ -47,7 +47,7 @@ export const readingsModule: KabinetModule = {
   ],
   routes(deps) {
     const readings = createReadingsServices(deps)
-    return Router().use('/services/readings', requireService(deps.db, 'readings')).use(
+    return Router().use('/services/readings', requireService(deps, 'readings')).use(
       amrRoutes(deps, readings),
       // Before the meters' `/:id` routes: `meters/new` is no meter id.
       requestRoutes(deps, readings),

@@ -9,6 +9,7 @@ import {
   type CustomerRow,
 } from '../accounts/index.ts'
 import type { ServicesDeps } from './enrolment.service.ts'
+import type { ReferenceCache } from '../../platform/tenancy/reference-cache.ts'
 import {
   addCustomerService,
   currentServices,
@@ -61,15 +62,48 @@ export function accessMode(ctx: RequestContext, service: string): AccessMode {
   return access[service] ?? 'token'
 }
 
-/** The offered services a customer was enrolled in (by token or after review). */
-async function enrolledIn(
-  deps: Pick<ServicesDeps, 'db'>,
-  ctx: RequestContext,
-  customerId: string,
-): Promise<string[]> {
+/**
+ * The longest a process keeps a customer's services without hearing of a change: a bound
+ * for the time its listening connection may be down (changes made meanwhile are not heard).
+ */
+const SERVICES_KEPT_MS = 60_000
+
+type ServiceDeps = Pick<ServicesDeps, 'db' | 'reference' | 'clock'>
+
+/**
+ * The offered services a customer was enrolled in (by token or after review). Every page
+ * of a service asks (its guard), so each process keeps them per customer, forgotten on any
+ * change of the tenant's enrolments (the `customer_services_changed` trigger; the writing
+ * process at its commit, `servicesChangedOnCommit`) and after SERVICES_KEPT_MS at most.
+ */
+async function enrolledIn(deps: ServiceDeps, ctx: RequestContext, customerId: string): Promise<string[]> {
   const enabled = ctx.tenant.settings.enabledServices as readonly string[]
-  const mine = await withTenant(deps.db, ctx.tenant.id, (trx) => currentServices(trx, customerId))
-  return mine.filter((s) => enabled.includes(s))
+  const kept = await deps.reference.get(
+    ctx.tenant.id,
+    SERVICES_TABLE,
+    async () => ({
+      services: await withTenant(deps.db, ctx.tenant.id, (trx) => currentServices(trx, customerId)),
+      until: deps.clock.now().getTime() + SERVICES_KEPT_MS,
+    }),
+    { part: customerId, fresh: (v) => deps.clock.now().getTime() < v.until },
+  )
+  return kept.services.filter((s) => enabled.includes(s))
+}
+
+const SERVICES_TABLE = 'customer_services'
+
+/** Who is told of a change of a customer's services: this process's kept copies. */
+export type ServicesHeard = { reference: Pick<ReferenceCache, 'changed'> }
+
+/**
+ * After `trx` commits, this process forgets the tenant's kept services at once: the
+ * customer's next page (a redirect away) must not wait for the trigger's NOTIFY to see it.
+ */
+export function servicesChangedOnCommit(deps: ServicesHeard, trx: Knex.Transaction, tenantId: string): void {
+  trx.executionPromise.then(
+    () => deps.reference.changed(`${SERVICES_TABLE}:${tenantId}`),
+    () => {},
+  )
 }
 
 /** In the tenant's order: the services open to every signed-in customer, and those enrolled in. */
@@ -80,7 +114,7 @@ function usableWith(ctx: RequestContext, enrolled: readonly string[]): string[] 
 
 /** The services a customer can use now. */
 export async function servicesOf(
-  deps: Pick<ServicesDeps, 'db'>,
+  deps: ServiceDeps,
   ctx: RequestContext,
   customerId: string,
 ): Promise<string[]> {
@@ -93,7 +127,7 @@ export async function servicesOf(
  * are open to all); else their only service; else the cabinet.
  */
 export async function landingPath(
-  deps: Pick<ServicesDeps, 'db'>,
+  deps: ServiceDeps,
   ctx: RequestContext,
   customer: CustomerRow,
 ): Promise<string> {
@@ -136,16 +170,17 @@ export async function changeCustomerService(
   const now = deps.clock.now()
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     if (!(await customerExists(trx, customerId))) return 'missing'
-    if (add) return (await grantService(trx, ctx, customerId, service, now)) ? 'changed' : 'unchanged'
+    if (add) return (await grantService(deps, trx, ctx, customerId, service, now)) ? 'changed' : 'unchanged'
     const removed = await removeCustomerService(trx, customerId, service, now)
-    if (removed)
-      await audit(trx, ctx, {
-        action: 'customer.service-removed',
-        targetType: 'customer',
-        targetId: customerId,
-        details: { service },
-      })
-    return removed ? 'changed' : 'unchanged'
+    if (!removed) return 'unchanged'
+    servicesChangedOnCommit(deps, trx, ctx.tenant.id)
+    await audit(trx, ctx, {
+      action: 'customer.service-removed',
+      targetType: 'customer',
+      targetId: customerId,
+      details: { service },
+    })
+    return 'changed'
   })
 }
 
@@ -166,6 +201,7 @@ export async function accessRequestForStaff(
  * already had it.
  */
 export async function grantService(
+  deps: ServicesHeard,
   trx: Knex.Transaction,
   ctx: RequestContext,
   customerId: string,
@@ -181,12 +217,13 @@ export async function grantService(
     added_by: ctx.actor.type === 'operator' ? `operator:${ctx.actor.id}` : ctx.actor.type,
     added_at: now,
   })
-  if (added)
-    await audit(trx, ctx, {
-      action: 'customer.service-added',
-      targetType: 'customer',
-      targetId: customerId,
-      details: { service },
-    })
-  return added
+  if (!added) return false
+  servicesChangedOnCommit(deps, trx, ctx.tenant.id)
+  await audit(trx, ctx, {
+    action: 'customer.service-added',
+    targetType: 'customer',
+    targetId: customerId,
+    details: { service },
+  })
+  return true
 }

@@ -202,7 +202,7 @@ export function serviceCustomerRoutes(
   // A service whose module is still to come has a placeholder page; a module names its own.
   const served = new Set(modules.map((m) => m.service))
   for (const code of SERVICE_CODES.filter((c) => !served.has(c))) {
-    router.get(`/services/${code}`, requireService(deps.db, code), (_req, res) => {
+    router.get(`/services/${code}`, requireService(deps, code), (_req, res) => {
       res.render('customer/services/service', { service: code })
     })
   }

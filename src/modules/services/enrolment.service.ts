@@ -1,4 +1,5 @@
 import { servicesSettings } from './settings.ts'
+import { servicesChangedOnCommit } from './access.service.ts'
 import { claimSubmission } from '../../platform/submissions.ts'
 import type { Knex } from 'knex'
 import { isUniqueViolation } from '../../db/knex.ts'
@@ -8,6 +9,7 @@ import { audit } from '../../platform/audit.ts'
 import type { Clock } from '../../platform/clock.ts'
 import type { DomainEvents } from '../../platform/events.ts'
 import type { Outbox } from '../../platform/mail/outbox.ts'
+import type { ReferenceCache } from '../../platform/tenancy/reference-cache.ts'
 import { hashPassword } from '../../platform/passwords.ts'
 import { hashTypedToken, maskEmail, newTypedToken } from '../../platform/typed-token.ts'
 import { portalLink } from '../../platform/mail/links.ts'
@@ -30,6 +32,7 @@ export interface ServicesDeps {
   outbox: Outbox
   clock: Clock
   events: DomainEvents
+  reference: ReferenceCache
 }
 
 export interface EnrolmentInput {
@@ -198,6 +201,7 @@ export async function redeemForCustomer(
       added_by: 'token',
       added_at: now,
     })
+    servicesChangedOnCommit(deps, trx, ctx.tenant.id)
     await audit(trx, ctx, {
       action: 'enrolment.redeemed',
       targetType: 'enrolment',
