@@ -173,13 +173,7 @@ export async function changeCustomerService(
     if (add) return (await grantService(deps, trx, ctx, customerId, service, now)) ? 'changed' : 'unchanged'
     const removed = await removeCustomerService(trx, customerId, service, now)
     if (!removed) return 'unchanged'
-    servicesChangedOnCommit(deps, trx, ctx.tenant.id)
-    await audit(trx, ctx, {
-      action: 'customer.service-removed',
-      targetType: 'customer',
-      targetId: customerId,
-      details: { service },
-    })
+    await serviceChanged(deps, trx, ctx, 'customer.service-removed', customerId, service)
     return 'changed'
   })
 }
@@ -218,12 +212,19 @@ export async function grantService(
     added_at: now,
   })
   if (!added) return false
-  servicesChangedOnCommit(deps, trx, ctx.tenant.id)
-  await audit(trx, ctx, {
-    action: 'customer.service-added',
-    targetType: 'customer',
-    targetId: customerId,
-    details: { service },
-  })
+  await serviceChanged(deps, trx, ctx, 'customer.service-added', customerId, service)
   return true
+}
+
+/** A customer's service added or removed by hand or by a review: audited, and heard at commit. */
+async function serviceChanged(
+  deps: ServicesHeard,
+  trx: Knex.Transaction,
+  ctx: RequestContext,
+  action: 'customer.service-added' | 'customer.service-removed',
+  customerId: string,
+  service: string,
+): Promise<void> {
+  servicesChangedOnCommit(deps, trx, ctx.tenant.id)
+  await audit(trx, ctx, { action, targetType: 'customer', targetId: customerId, details: { service } })
 }
