@@ -174,27 +174,26 @@ export function queueQuery(trx: Knex.Transaction, ctx: RequestContext, now: Date
   if (filter.to) q.whereRaw(`a.submitted_at < ((?::date + 1)::timestamp AT TIME ZONE ?)`, [filter.to, zone])
   if (filter.q) {
     const like = containing(filter.q)
-    // The matching ids first (numbers, then customers' applications by their key), the
-    // page's rows by primary key: an OR across the join read every application of the
-    // tenant twice. No index serves ILIKE here: under row-level security Postgres uses
-    // none for an operator that is not LEAKPROOF. So the tenant's numbers are read only
-    // when the term could be part of one: a name or an address cannot.
+    // No index serves ILIKE here: under row-level security Postgres uses none for an
+    // operator that is not LEAKPROOF. So the tenant's numbers are read only when the term
+    // could be part of one: a name or an address cannot, and then the matching customers'
+    // applications are the rows themselves (by the customer key). When it could, the
+    // matching ids come first (numbers, then those customers' applications), the page's
+    // rows by primary key: an OR across the join read every application twice.
     const customers = trx
-      .from('applications')
-      .whereIn(
-        'customer_id',
-        trx
-          .from('customer_directory')
-          .where((w) => void w.whereILike('email', like).orWhereILike('names', like))
-          .select('id'),
-      )
+      .from('customer_directory')
+      .where((w) => void w.whereILike('email', like).orWhereILike('names', like))
       .select('id')
-    void q.whereIn(
-      'a.id',
-      mayBeInNumber(filter.q)
-        ? trx.from('applications').whereILike('number', like).select('id').union(customers)
-        : customers,
-    )
+    if (!mayBeInNumber(filter.q)) void q.whereIn('a.customer_id', customers)
+    else
+      void q.whereIn(
+        'a.id',
+        trx
+          .from('applications')
+          .whereILike('number', like)
+          .select('id')
+          .union(trx.from('applications').whereIn('customer_id', customers).select('id')),
+      )
   }
   return q
 }
