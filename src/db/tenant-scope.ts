@@ -58,8 +58,9 @@ const scopes = new AsyncLocalStorage<ReadScope>()
  *   by the database; the deliberate exceptions use `withOwnTransaction`.
  * - Opened on first use and committed before the page renders or any header is sent, so a
  *   slow client never holds it. A request that stops reading without answering (waiting on
- *   something else) gives it back after `IDLE_MS` of a free event loop, so a request that holds it idle and asks
- *   the pool for a second connection cannot starve the pool; the next read opens a new one.
+ *   something else) gives it back after `IDLE_MS` of a free event loop, so a request that
+ *   holds it idle and asks the pool for a second connection cannot starve the pool; the
+ *   next read opens a new one.
  *   (Not on the next turn of the event loop: Express leaves every router a request passes
  *   through on a setImmediate, so consecutive reads would seldom share it.)
  * - A failed call rolls it back (a database error leaves a transaction unusable); the next

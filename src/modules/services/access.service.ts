@@ -67,6 +67,7 @@ export function accessMode(ctx: RequestContext, service: string): AccessMode {
  * for the time its listening connection may be down (changes made meanwhile are not heard).
  */
 const SERVICES_KEPT_MS = 60_000
+const SERVICES_TABLE = 'customer_services'
 
 type ServiceDeps = Pick<ServicesDeps, 'db' | 'reference' | 'clock'>
 
@@ -89,8 +90,6 @@ async function enrolledIn(deps: ServiceDeps, ctx: RequestContext, customerId: st
   )
   return kept.services.filter((s) => enabled.includes(s))
 }
-
-const SERVICES_TABLE = 'customer_services'
 
 /** Who is told of a change of a customer's services: this process's kept copies. */
 export type ServicesHeard = { reference: Pick<ReferenceCache, 'changed'> }
