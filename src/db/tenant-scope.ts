@@ -102,7 +102,10 @@ export class ReadScope {
     } finally {
       this.active--
       if (failed) this.end('rollback')
-      else if (this.active === 0) this.whenIdle()
+      else if (this.active === 0) {
+        if (this.closed) this.end('commit')
+        else this.whenIdle()
+      }
     }
   }
 
@@ -111,10 +114,15 @@ export class ReadScope {
     if (this.active === 0) this.end('commit')
   }
 
-  /** No further reads join the scope (the response is complete). */
+  /**
+   * No further reads join the scope (the response is complete, or its client went away).
+   * A read still running finishes in its transaction, which ends with it: ending it under
+   * the read would fail the request with "Transaction query already complete" and log a
+   * client that closed a tab mid-page as a server error.
+   */
   close(): void {
     this.closed = true
-    this.end('commit')
+    if (this.active === 0) this.end('commit')
   }
 
   private async begin(): Promise<Knex.Transaction> {

@@ -104,6 +104,24 @@ describe('the request read scope', () => {
     expect(idle.begins).toEqual(['BEGIN TRANSACTION READ ONLY;', 'BEGIN TRANSACTION READ ONLY;'])
   })
 
+  it('lets a read that is running when its client goes away finish, then ends', async () => {
+    const scope = new ReadScope(t.deps.db, a.id, () => true)
+    begins.length = 0
+    const value = await inReadScope(scope, () =>
+      withTenant(t.deps.db, a.id, async (trx) => {
+        const first = await emails(trx)
+        scope.close()
+        return [first, await emails(trx)]
+      }),
+    )
+    expect(value).toEqual([['a@example.com'], ['a@example.com']])
+    const pool = (t.deps.db.client as { pool: { numUsed: () => number } }).pool
+    await expect.poll(() => pool.numUsed(), { timeout: 1_000 }).toBe(0)
+    // Closed: a later read is the request's own, outside the scope.
+    await inReadScope(scope, () => withTenant(t.deps.db, a.id, emails))
+    expect(begins).toEqual(['BEGIN TRANSACTION READ ONLY;', 'BEGIN;'])
+  })
+
   it('keeps its transaction while a busy event loop, not the request, held the next read back', async () => {
     const { begins } = await scoped(async () => {
       await withTenant(t.deps.db, a.id, emails)
