@@ -52,4 +52,29 @@ describe('reference cache parts and freshness', () => {
     await cache.get('t1', 'standing', c.load(undefined), { part: 'q', fresh })
     expect(c.loads).toBe(4)
   })
+
+  it('forgets a writer’s own change when its transaction commits, not before, and never on a rollback', async () => {
+    const cache = createReferenceCache()
+    const c = counting()
+    const transaction = () => {
+      let settle = { commit: () => {}, rollback: () => {} }
+      const executionPromise = new Promise<void>((resolve, reject) => {
+        settle = { commit: resolve, rollback: () => reject(new Error('rolled back')) }
+      })
+      return { executionPromise, ...settle }
+    }
+    await cache.get('t1', 'services', c.load('old'))
+    const rolledBack = transaction()
+    cache.changedOnCommit(rolledBack, 'services:t1')
+    rolledBack.rollback()
+    await rolledBack.executionPromise.catch(() => {})
+    expect(await cache.get('t1', 'services', c.load('unseen'))).toBe('old')
+    const committed = transaction()
+    cache.changedOnCommit(committed, 'services:t1')
+    expect(await cache.get('t1', 'services', c.load('unseen'))).toBe('old')
+    committed.commit()
+    await committed.executionPromise
+    expect(await cache.get('t1', 'services', c.load('new'))).toBe('new')
+    expect(c.loads).toBe(2)
+  })
 })

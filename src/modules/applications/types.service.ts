@@ -90,7 +90,7 @@ export async function saveTypeVersion(
   options: { creating?: boolean } = {},
 ): Promise<{ version: number; changed: boolean }> {
   const definition = TypeDefinition.parse(input)
-  const saved = await withTenant(deps.db, ctx.tenant.id, async (trx) => {
+  return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     // One edit of a type at a time, so two administrators cannot both write version n+1.
     await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`application-type:${code}`])
     const latest = await currentType(trx, code)
@@ -111,9 +111,8 @@ export async function saveTypeVersion(
       targetType: 'application-type',
       details: { code, version },
     })
+    // This process reads its own edit at once; the others hear the trigger's NOTIFY.
+    deps.reference.changedOnCommit(trx, `application_types:${ctx.tenant.id}`)
     return { version, changed: true }
   })
-  // This process reads its own edit at once; the others hear the trigger's NOTIFY.
-  if (saved.changed) deps.reference.changed(`application_types:${ctx.tenant.id}`)
-  return saved
 }

@@ -30,7 +30,7 @@ interface DemoMember {
  * walk the review queue; the demo customer has none and registers in the wizard.
  */
 /** The seed runs in no process that keeps customers' services; the trigger tells those that do. */
-const SEEDING = { reference: { changed: () => {} } }
+const SEEDING = { reference: { changedOnCommit: () => {} } }
 
 export async function seedMarketDemo(owner: Knex, tenant: DemoTenantRef): Promise<string[]> {
   if (!(tenant.settings.enabledServices as readonly string[]).includes('market')) return []

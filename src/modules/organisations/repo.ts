@@ -78,15 +78,16 @@ export function membershipsOf(db: Db, personId: string) {
 
 /**
  * A write to memberships or grants. Whom people may act for is cached per process (see
- * `actingIn`): a trigger tells every process on commit, and this one forgets at once, so
- * the writer's next request never sees the old standing.
+ * `actingIn`): a trigger tells every process on commit, and this one forgets at its commit,
+ * so the writer's next request never sees the old standing.
  */
 export function changingRepresentation<T>(
   deps: { db: Knex; reference: ReferenceCache },
   ctx: RequestContext,
   fn: (trx: Knex.Transaction) => Promise<T>,
 ): Promise<T> {
-  return withTenant(deps.db, ctx.tenant.id, fn).finally(() =>
-    deps.reference.changed(`representation:${ctx.tenant.id}`),
-  )
+  return withTenant(deps.db, ctx.tenant.id, (trx) => {
+    deps.reference.changedOnCommit(trx, `representation:${ctx.tenant.id}`)
+    return fn(trx)
+  })
 }

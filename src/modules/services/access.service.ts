@@ -92,17 +92,11 @@ async function enrolledIn(deps: ServiceDeps, ctx: RequestContext, customerId: st
 }
 
 /** Who is told of a change of a customer's services: this process's kept copies. */
-export type ServicesHeard = { reference: Pick<ReferenceCache, 'changed'> }
+export type ServicesHeard = { reference: Pick<ReferenceCache, 'changedOnCommit'> }
 
-/**
- * After `trx` commits, this process forgets the tenant's kept services at once: the
- * customer's next page (a redirect away) must not wait for the trigger's NOTIFY to see it.
- */
+/** After `trx` commits, this process forgets the tenant's kept services at once (see `changedOnCommit`). */
 export function servicesChangedOnCommit(deps: ServicesHeard, trx: Knex.Transaction, tenantId: string): void {
-  trx.executionPromise.then(
-    () => deps.reference.changed(`${SERVICES_TABLE}:${tenantId}`),
-    () => {},
-  )
+  deps.reference.changedOnCommit(trx, `${SERVICES_TABLE}:${tenantId}`)
 }
 
 /** In the tenant's order: the services open to every signed-in customer, and those enrolled in. */

@@ -24,15 +24,30 @@ export interface ReferenceCache {
     load: () => Promise<T>,
     options?: { part?: string; fresh?: (value: T) => boolean },
   ): Promise<T>
-  /** A change was heard: "<table>:<tenant id>". The writing process calls it too, after commit, to read its own write at once. */
+  /** A change was heard: "<table>:<tenant id>". */
   changed(payload: string): void
+  /**
+   * The writer's own change: `changed(payload)` in this process once `trx` commits, so its
+   * next request (a redirect away) reads its own write without waiting for the trigger's
+   * NOTIFY. A rollback tells nobody. Works inside a caller's transaction as well as one's own.
+   */
+  changedOnCommit(trx: Committing, payload: string): void
   clear(): void
 }
+
+/** A transaction as far as `changedOnCommit` needs it (knex's: settles when it commits or rolls back). */
+export type Committing = { executionPromise: Promise<unknown> }
 
 export function createReferenceCache(maxEntries = 5_000): ReferenceCache {
   const values = new Map<string, unknown>()
   // A load that started before a change must not store what it read: it may predate it.
   let generation = 0
+  const changed = (payload: string) => {
+    generation++
+    values.delete(payload)
+    // Changes are rare next to reads: a scan of the parts is cheap where it happens.
+    for (const key of values.keys()) if (key.startsWith(`${payload}:`)) values.delete(key)
+  }
   return {
     async get<T>(
       tenantId: string,
@@ -51,11 +66,12 @@ export function createReferenceCache(maxEntries = 5_000): ReferenceCache {
       } else values.delete(key)
       return value
     },
-    changed(payload) {
-      generation++
-      values.delete(payload)
-      // Changes are rare next to reads: a scan of the parts is cheap where it happens.
-      for (const key of values.keys()) if (key.startsWith(`${payload}:`)) values.delete(key)
+    changed,
+    changedOnCommit(trx, payload) {
+      trx.executionPromise.then(
+        () => changed(payload),
+        () => {},
+      )
     },
     clear() {
       generation++
