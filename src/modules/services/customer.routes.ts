@@ -12,7 +12,7 @@ import { noStore } from '../../http/security-headers.ts'
 import { Email, newPasswordFields } from '../../platform/identity-fields.ts'
 import { hashTypedToken } from '../../platform/typed-token.ts'
 import { accessMode, setDefaultService } from './access.service.ts'
-import { type Redemption } from './enrolment.service.ts'
+import { type Redemption } from './redemption.service.ts'
 import { requireService } from './guard.ts'
 import { TokenForm, accessRequest, serviceChoice } from './schemas.ts'
 
