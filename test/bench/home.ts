@@ -34,6 +34,7 @@ import {
   BLOCKS,
   CONNECTIONS,
   DURATION,
+  endLoad,
   listen,
   once,
   run,
@@ -271,6 +272,7 @@ try {
     `AMR ingest (${POINTS} points × 4 channels × 48 periods, ${amr.rows} values, ${(amr.bytes / 1e6).toFixed(0)} MB of 80020): raw COPY ${(amr.rawMs / 1000).toFixed(1)} s, import ${(amr.ingestMs / 1000).toFixed(1)} s = ${(amr.ingestMs / amr.rawMs).toFixed(2)}× (target ≤ 2×); the same file again ${(amr.againMs / 1000).toFixed(1)} s, ${amr.changedAgain} values changed\n`,
   )
 
+  endLoad()
   kabinet.server.close()
   minimal.server.close()
   await pool.end()
