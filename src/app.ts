@@ -14,7 +14,7 @@ import { setUpSession } from './http/session.ts'
 import { resolveTenant } from './http/tenant.ts'
 import { publicFiles } from './http/assets.ts'
 import { readScopes } from './http/read-scope.ts'
-import { setUpViews } from './http/views.ts'
+import { addViewHelpers, setUpViews } from './http/views.ts'
 import { devIndexRoutes, devMailboxRoutes } from './modules/dev/routes.ts'
 import { staffOnlyByDefault } from './modules/operators/index.ts'
 import { customersOnlyByDefault, loadCustomer } from './modules/accounts/index.ts'
@@ -61,6 +61,7 @@ export function createApp(
     styles: modules.flatMap((m) => m.assets?.styles ?? []),
   })
   views.addGlobal('tenantText', tenantText)
+  addViewHelpers(views, modules)
 
   app.use(requestLogger(deps.logger))
   app.use((req, res, next) => {

@@ -74,6 +74,12 @@ export interface KabinetModule {
    */
   assets?: { scripts?: readonly string[]; styles?: readonly string[] }
   /**
+   * Functions every view may call, such as a status tag that lists show on each row (a call
+   * of a function costs a fraction of a Nunjucks macro's). Their names are global to all
+   * views, so they start with the module's name; a clash stops the app from starting.
+   */
+  viewHelpers?: Readonly<Record<string, (...args: never[]) => unknown>>
+  /**
    * Demo data for one demo tenant (development only), safe to run at every start; returns
    * lines for the development banner (such as tokens to try), if any.
    */

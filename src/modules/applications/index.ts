@@ -11,6 +11,7 @@ import { sendReceipt, type ReceiptJob } from './receipt.service.ts'
 import { createApplicationServices } from './services.ts'
 import { applicationsSettings } from './settings.ts'
 import { remindToCompleteForAllTenants } from './reminders.ts'
+import { applicationViewHelpers } from './view-helpers.ts'
 
 /**
  * Applications (seed 002 "Заявки", seed 004): versioned types per tenant, submission with
@@ -34,6 +35,7 @@ export const applicationsModule: KabinetModule = {
   service: 'applications',
   assets: { scripts: ['js/modules/applications.js'], styles: ['css/modules/applications.css'] },
   catalogues: path.join(import.meta.dirname, 'locales'),
+  viewHelpers: applicationViewHelpers,
   queues: Object.values(APPLICATION_QUEUES),
   settings: applicationsSettings,
   adminNav: [
