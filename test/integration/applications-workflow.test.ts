@@ -202,6 +202,25 @@ describe('applications: the workflow as staff move it', () => {
     expect(audited).toEqual({ n: '1' })
   })
 
+  it('names a note’s author also after they have left the staff', async () => {
+    const { id } = await application(await submit('reading'))
+    const leaverEmail = await createOperator(t, tenant.id, 'operator')
+    const leaver = await staff(leaverEmail)
+    await leaver.get(`/admin/applications/${id}`)
+    expect(
+      (await leaver.post(`/admin/applications/${id}/notes`, { note: 'Meter photo requested' })).status,
+    ).toBe(303)
+    await withTenant(t.db.owner, tenant.id, (trx) =>
+      trx('operators').where({ email: leaverEmail }).update({ disabled_at: new Date() }),
+    )
+    const page = (await (await staff(clerkEmail)).get(`/admin/applications/${id}`)).text
+    const author =
+      /<strong>([^<]*)<\/strong> · <time[^>]*>[^<]*<\/time><br><span class="kb-pre">Meter photo requested/.exec(
+        page,
+      )?.[1]
+    expect(author).toBe(`Staff ${leaverEmail}`)
+  })
+
   it('lets the customer accept the contract online: by name, with the time and the exact file’s SHA-256', async () => {
     const number = await submit()
     const { id } = await application(number)

@@ -13,6 +13,8 @@ const NOTES_SHOWN = 100
 export interface Note {
   id: string
   author_id: string | null
+  /** Who wrote it, as the staff directory knows them now (also when they have left). */
+  author_name: string | null
   body: string
   created_at: Date
 }
@@ -50,11 +52,20 @@ export async function addNote(
 export function notesOf(deps: ApplicationsDeps, ctx: RequestContext, applicationId: string): Promise<Note[]> {
   staffRole(ctx)
   return withTenant(deps.db, ctx.tenant.id, (trx) =>
-    trx('application_notes')
-      .where({ application_id: applicationId })
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
+    trx('application_notes as n')
+      .leftJoin('staff_directory as o', function () {
+        this.on('o.id', 'n.author_id').andOn('o.tenant_id', 'n.tenant_id')
+      })
+      .where('n.application_id', applicationId)
+      .orderBy('n.created_at', 'desc')
+      .orderBy('n.id', 'desc')
       .limit(NOTES_SHOWN)
-      .select<Note[]>('id', 'author_id', 'body', 'created_at'),
+      .select<Note[]>(
+        'n.id',
+        'n.author_id',
+        trx.raw('coalesce(o.name, o.email) AS author_name'),
+        'n.body',
+        'n.created_at',
+      ),
   )
 }
