@@ -50,7 +50,7 @@ export function setUpViews(app: Express): nunjucks.Environment {
   /**
    * A tenant text (a type's name, a field's label) for this page's reader, marked with its
    * language when it is a fallback. A filter rather than a macro: lists call it on every
-   * row, and a Nunjucks macro call costs several microseconds more (a 25-row list's rows
+   * row, and a Nunjucks macro call costs several microseconds more (the queue's 50 rows
    * took twice as long with two macros each).
    */
   env.addFilter(
