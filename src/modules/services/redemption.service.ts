@@ -17,10 +17,8 @@ import {
   type EnrolmentRow,
 } from './repo.ts'
 
-/**
- * Step 4 of DOMAIN.md: a customer uses an operator's token — signed in (4a), or with a new
- * account made from the token (4b). A token is used once; a wrong email counts against it.
- */
+// Step 4 of DOMAIN.md: a customer uses an operator's token — signed in (4a), or with a new
+// account made from the token (4b). A token is used once; a wrong email counts against it.
 
 /** Redemption outcomes a page can explain; `wrongEmail` carries the owner's email, masked. */
 export type Redemption =
@@ -53,6 +51,12 @@ async function enrol(
   servicesChangedOnCommit(deps, trx, ctx.tenant.id)
 }
 
+/** A token typed for another email than its own: the attempt counts against the token. */
+async function wrongEmail(trx: Knex.Transaction, enrolment: EnrolmentRow): Promise<Redemption> {
+  await countFailedAttempt(trx, enrolment.id)
+  return { ok: false, reason: 'wrongEmail', maskedEmail: maskEmail(enrolment.email) }
+}
+
 function unusable(enrolment: EnrolmentRow | undefined, now: Date): Redemption | undefined {
   if (!enrolment) return { ok: false, reason: 'invalid' }
   const status = enrolmentStatus(enrolment, now)
@@ -76,10 +80,7 @@ export async function redeemForCustomer(
     const enrolment = await findEnrolmentByToken(trx, hash)
     const problem = unusable(enrolment?.service === service ? enrolment : undefined, now)
     if (problem || !enrolment) return problem ?? { ok: false, reason: 'invalid' }
-    if (enrolment.email.toLowerCase() !== customer.email.toLowerCase()) {
-      await countFailedAttempt(trx, enrolment.id)
-      return { ok: false, reason: 'wrongEmail', maskedEmail: maskEmail(enrolment.email) }
-    }
+    if (enrolment.email.toLowerCase() !== customer.email.toLowerCase()) return wrongEmail(trx, enrolment)
     if (!(await consumeEnrolment(trx, enrolment.id, customer.id, now)))
       return { ok: false, reason: 'invalid' }
     await enrol(trx, deps, ctx, enrolment, customer.id, now)
@@ -138,10 +139,7 @@ export async function redeemWithNewAccount(
       if (problem || !enrolment) return problem ?? { ok: false, reason: 'invalid' }
       // The bound email first: asking about any other address is a wrong-email attempt,
       // so a token holder cannot probe which addresses have accounts.
-      if (enrolment.email.toLowerCase() !== input.email.toLowerCase()) {
-        await countFailedAttempt(trx, enrolment.id)
-        return { ok: false, reason: 'wrongEmail', maskedEmail: maskEmail(enrolment.email) }
-      }
+      if (enrolment.email.toLowerCase() !== input.email.toLowerCase()) return wrongEmail(trx, enrolment)
       if (await findCustomerByEmail(trx, input.email)) return { ok: false, reason: 'hasAccount' }
       const customer = await createEnrolledCustomer(trx, {
         tenant_id: ctx.tenant.id,
