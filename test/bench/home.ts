@@ -164,6 +164,10 @@ try {
   const overviewPath = `/admin/generation?day=${BENCH_DAY}`
   const serverMs = await serverTime(kabinet.url, tenant.host, staffCookie, overviewPath)
   for (const [name, cookie, page] of [
+    // The floor of a signed-in page: the home page reads nothing but the customer, in the
+    // read transaction every tenant page pays for (BEGIN, the tenant, COMMIT), and renders
+    // the layout. A page that reads a list pays this and the list.
+    ['home, signed in', customerCookie, '/'],
     ['my applications', customerCookie, '/services/applications'],
     // The same page for a colleague acting for that account (issue 21).
     ['my apps, colleague', colleagueCookie, '/services/applications'],
