@@ -120,7 +120,7 @@ export function createApp(
 
   // After the session (its own pool) and before the first tenant read.
   app.use(readScopes(deps.db))
-  app.use(loadCustomer(deps.db, deps.i18n))
+  app.use(loadCustomer(deps))
   for (const mod of modules) if (mod.afterSignIn) app.use(mod.afterSignIn(deps))
   // Any page may show who is signed in (the header): none of them may be cached.
   app.use((req, res, next) => {

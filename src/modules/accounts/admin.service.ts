@@ -36,14 +36,15 @@ export async function applyStaffAction(
       // A lost phone: the person signs in with the password alone next time (and sets it up
       // again at once where the tenant requires it).
       if (!customer.totp_enabled_at) return false
-      await clearTwoStep(trx, deps.outbox, ctx, customer)
+      await clearTwoStep(trx, deps, ctx, customer)
     } else if (action === 'enable')
-      await updateCustomer(trx, customerId, {
+      await updateCustomer(deps, trx, customerId, {
         status: customer.confirmed_at ? 'active' : 'pending',
         disabled_at: null,
       })
     else
       await updateCustomerEndingSessions(
+        deps,
         trx,
         customerId,
         {

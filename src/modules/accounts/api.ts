@@ -11,6 +11,7 @@ import {
   insertCustomer,
   updateCustomer,
   type CustomerRow,
+  type CustomersHeard,
 } from './repo.ts'
 import { displayName } from './profile.service.ts'
 
@@ -72,8 +73,13 @@ export async function createActivePerson(
   })
 }
 
-export async function setDefaultService(db: Db, customerId: string, service: string | null): Promise<void> {
-  await updateCustomer(db, customerId, { default_service: service })
+export async function setDefaultService(
+  heard: CustomersHeard,
+  db: Db,
+  customerId: string,
+  service: string | null,
+): Promise<void> {
+  await updateCustomer(heard, db, customerId, { default_service: service })
 }
 
 /** Who to write to about a customer's affairs, in their language. */

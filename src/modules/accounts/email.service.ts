@@ -78,7 +78,7 @@ export async function confirmEmailChange(
       if (!used || typeof email !== 'string') return false
       const customer = await findCustomer(trx, used.customer_id)
       if (!customer || customer.status !== 'active') return false
-      await updateCustomer(trx, customer.id, { email })
+      await updateCustomer(deps, trx, customer.id, { email })
       await mailCustomer(trx, deps.outbox, ctx, customer, 'email-changed', {
         newEmail: email,
         supportEmail: ctx.tenant.settings.supportEmail,

@@ -50,7 +50,7 @@ export async function authenticate(
     !(customer.password_expires_at && customer.password_expires_at <= now)
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
     if (usable && rehash)
-      await updateCustomer(trx, customer.id, { password_hash: await hashPassword(password) })
+      await updateCustomer(deps, trx, customer.id, { password_hash: await hashPassword(password) })
     await audit(
       trx,
       { ...ctx, actor: { type: 'customer', id: customer?.id ?? null } },
@@ -88,7 +88,7 @@ export async function changePassword(
     return 'wrongPassword'
   const passwordHash = await hashPassword(input.password)
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const epoch = await updateCustomerEndingSessions(trx, customer.id, {
+    const epoch = await updateCustomerEndingSessions(deps, trx, customer.id, {
       password_hash: passwordHash,
       must_change_password: false,
       password_expires_at: null,
@@ -202,7 +202,7 @@ export async function resetPassword(
     if (!used) return 'invalid'
     const customer = await findCustomer(trx, used.customer_id)
     if (!customer || customer.status !== 'active') return 'invalid'
-    await updateCustomerEndingSessions(trx, customer.id, {
+    await updateCustomerEndingSessions(deps, trx, customer.id, {
       password_hash: passwordHash,
       must_change_password: false,
       password_expires_at: null,
@@ -227,7 +227,7 @@ export async function endOtherSessions(
   customer: CustomerRow,
 ): Promise<number> {
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const epoch = await updateCustomerEndingSessions(trx, customer.id)
+    const epoch = await updateCustomerEndingSessions(deps, trx, customer.id)
     await audit(trx, ctx, {
       action: 'customer.sessions-ended',
       targetType: 'customer',

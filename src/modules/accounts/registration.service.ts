@@ -1,5 +1,6 @@
 import { InvalidFieldError } from '../../platform/errors.ts'
 import type { Knex } from 'knex'
+import type { ReferenceCache } from '../../platform/tenancy/reference-cache.ts'
 import { isUniqueViolation } from '../../db/knex.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../platform/context.ts'
@@ -24,6 +25,8 @@ export interface AccountsDeps {
   db: Knex
   outbox: Outbox
   clock: Clock
+  /** The signed-in customers kept in this process (`signedInCustomers`), told of each change. */
+  reference: ReferenceCache
 }
 
 const CONFIRMATION_HOURS = 48
@@ -190,7 +193,7 @@ export async function confirmEmail(deps: AccountsDeps, ctx: RequestContext, hash
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const used = await consumeToken(trx, 'confirm_email', hash, now)
     if (!used) return false
-    await updateCustomer(trx, used.customer_id, { status: 'active', confirmed_at: now })
+    await updateCustomer(deps, trx, used.customer_id, { status: 'active', confirmed_at: now })
     await audit(
       trx,
       { ...ctx, actor: { type: 'customer', id: used.customer_id } },
@@ -218,7 +221,7 @@ export async function resendConfirmation(
     if (customer?.status === 'pending') return sendConfirmation(trx, deps, ctx, customer, now)
     // Registered with an emailed password that was never replaced: a new one replaces it.
     if (customer?.status === 'active' && customer.must_change_password && customer.password_expires_at) {
-      await updateCustomer(trx, customer.id, {
+      await updateCustomer(deps, trx, customer.id, {
         password_hash: fresh.passwordHash,
         password_expires_at: fresh.expires,
       })

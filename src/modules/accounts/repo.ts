@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 import { containing, type Db } from '../../db/knex.ts'
 import { newLinkToken } from '../../platform/tokens.ts'
 import { announceSessionsEnded } from '../../platform/live.ts'
+import type { ReferenceCache } from '../../platform/tenancy/reference-cache.ts'
 
 export interface CustomerRow {
   tenant_id: string
@@ -42,10 +43,6 @@ export async function findCustomer(db: Db, id: string): Promise<CustomerRow | un
   return db('customers').where({ id }).first<CustomerRow | undefined>()
 }
 
-export async function findCustomers(db: Db, ids: readonly string[]): Promise<CustomerRow[]> {
-  return db('customers').whereIn('id', ids)
-}
-
 export async function findCustomerByEmail(db: Db, email: string): Promise<CustomerRow | undefined> {
   return db('customers').whereRaw('lower(email) = lower(?)', [email]).first<CustomerRow | undefined>()
 }
@@ -74,8 +71,32 @@ export async function insertCustomer(
   return row
 }
 
-export async function updateCustomer(db: Db, id: string, patch: Record<string, unknown>): Promise<void> {
-  await db('customers').where({ id }).update(patch)
+/** The reference cache's table of signed-in customers, one part per customer (`signedInCustomers`). */
+export const KEPT_CUSTOMERS = 'customers'
+
+/**
+ * Who hears of a change of a customer's row in this process: the kept copy of that
+ * customer, forgotten once the write commits, so the writer's next request reads its own
+ * write. Other processes hear it from the `customers_changed` trigger.
+ */
+export type CustomersHeard = { reference: Pick<ReferenceCache, 'changed' | 'changedOnCommit'> }
+
+function tell(heard: CustomersHeard, db: Db, changed: readonly { tenant_id: string; id: string }[]): void {
+  for (const row of changed) {
+    const payload = `${KEPT_CUSTOMERS}:${row.tenant_id}:${row.id}`
+    // Outside a transaction the statement has committed by now.
+    if ('executionPromise' in db) heard.reference.changedOnCommit(db, payload)
+    else heard.reference.changed(payload)
+  }
+}
+
+export async function updateCustomer(
+  heard: CustomersHeard,
+  db: Db,
+  id: string,
+  patch: Record<string, unknown>,
+): Promise<void> {
+  tell(heard, db, await db('customers').where({ id }).update(patch).returning(['tenant_id', 'id']))
 }
 
 /**
@@ -84,6 +105,7 @@ export async function updateCustomer(db: Db, id: string, patch: Record<string, u
  * Open live streams of the customer close on commit.
  */
 export async function updateCustomerEndingSessions(
+  heard: CustomersHeard,
   db: Db,
   id: string,
   patch: Record<string, unknown> = {},
@@ -91,8 +113,13 @@ export async function updateCustomerEndingSessions(
   const [row] = await db('customers')
     .where({ id })
     .update({ ...patch, session_epoch: db.raw('session_epoch + 1') })
-    .returning<{ session_epoch: number }[]>('session_epoch')
+    .returning<{ tenant_id: string; id: string; session_epoch: number }[]>([
+      'tenant_id',
+      'id',
+      'session_epoch',
+    ])
   if (!row) throw new Error('customer to update not found')
+  tell(heard, db, [row])
   await announceSessionsEnded(db, `customer:${id}`)
   return row.session_epoch
 }
@@ -211,12 +238,19 @@ export async function issueToken(
 }
 
 /** Accepts a TOTP step only if it is later than the last one used (single use, atomically). */
-export async function acceptCustomerTotpStep(db: Db, id: string, step: number): Promise<boolean> {
+export async function acceptCustomerTotpStep(
+  heard: CustomersHeard,
+  db: Db,
+  id: string,
+  step: number,
+): Promise<boolean> {
   const updated = await db('customers')
     .where({ id })
     .where((q) => void q.whereNull('totp_last_step').orWhere('totp_last_step', '<', step))
     .update({ totp_last_step: step })
-  return updated === 1
+    .returning(['tenant_id', 'id'])
+  tell(heard, db, updated)
+  return updated.length === 1
 }
 
 export async function replaceCustomerRecoveryCodes(

@@ -7,7 +7,8 @@ import type { RequestContext } from '../../platform/context.ts'
 import type { DomainEvents } from '../../platform/events.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
 import { freshSession, sessionCall } from '../../http/session.ts'
-import { customersById, displayName, setPreferredLocale } from './profile.service.ts'
+import { displayName, setPreferredLocale, signedInCustomers } from './profile.service.ts'
+import type { ReferenceCache } from '../../platform/tenancy/reference-cache.ts'
 import { formattersFor } from '../../platform/format.ts'
 import type { I18n } from '../../platform/i18n/index.ts'
 import type { CustomerServices } from './ports.ts'
@@ -110,14 +111,20 @@ export async function signOut(req: Request): Promise<void> {
  * epoch is older than the customer's (password changed, "sign out other sessions") is
  * treated as signed out.
  */
-export function loadCustomer(db: Knex, i18n: I18n): RequestHandler {
+export function loadCustomer(deps: {
+  db: Knex
+  reference: ReferenceCache
+  clock: Clock
+  i18n: I18n
+}): RequestHandler {
+  const { i18n } = deps
   return async (req, res, next) => {
     const id = req.session.customerId
     const tenant = res.locals.tenant
     if (!id || !tenant) return next()
-    // The account the person acts for comes in the same query: acting costs no round trip of its own.
+    // The account the person acts for is kept the same way: acting costs no round trip of its own.
     const acting = req.session.actingFor
-    const rows = await customersById({ db }, res.locals.ctx, acting ? [id, acting] : [id])
+    const rows = await signedInCustomers(deps, res.locals.ctx, acting ? [id, acting] : [id])
     const customer = rows.find((c) => c.id === id)
     res.locals.actingAccount = acting && acting !== id ? rows.find((c) => c.id === acting) : undefined
     if (!customer || customer.status !== 'active' || customer.session_epoch !== req.session.epoch) {
@@ -132,7 +139,7 @@ export function loadCustomer(db: Knex, i18n: I18n): RequestHandler {
     // the profile too, so a cookie left by an earlier visit does not win over it.
     const chosen = req.query.lang
     if (isLocale(chosen) && chosen !== customer.preferred_locale) {
-      await setPreferredLocale({ db }, res.locals.ctx, customer.id, chosen)
+      await setPreferredLocale(deps, res.locals.ctx, customer.id, chosen)
       customer.preferred_locale = chosen
     }
     if (isLocale(customer.preferred_locale) && customer.preferred_locale !== res.locals.locale) {

@@ -1,5 +1,4 @@
 import type { Knex } from 'knex'
-import type { Outbox } from '../../platform/mail/outbox.ts'
 import { withTenant } from '../../db/tenant-scope.ts'
 import type { RequestContext } from '../../platform/context.ts'
 import { audit } from '../../platform/audit.ts'
@@ -65,7 +64,7 @@ export async function checkCustomerSecondFactor(
     if (!customer?.totp_secret || customer.status !== 'active') return undefined
     const step = totpStep(customer.totp_secret, code, now)
     const ok =
-      (step !== undefined && (await acceptCustomerTotpStep(trx, customer.id, step))) ||
+      (step !== undefined && (await acceptCustomerTotpStep(deps, trx, customer.id, step))) ||
       (await useCustomerRecoveryCode(trx, customer.id, hashToken(normaliseRecoveryCode(code)), now))
     await audit(
       trx,
@@ -100,7 +99,7 @@ export async function enrolTwoStep(
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const customer = await findCustomer(trx, customerId)
     if (!customer || customer.totp_enabled_at) return undefined
-    const epoch = await updateCustomerEndingSessions(trx, customerId, {
+    const epoch = await updateCustomerEndingSessions(deps, trx, customerId, {
       totp_secret: secret,
       totp_enabled_at: now,
       totp_last_step: step,
@@ -131,7 +130,7 @@ export async function renewRecoveryCodes(
     const customer = await findCustomer(trx, customerId)
     if (!customer?.totp_secret) return undefined
     const step = totpStep(customer.totp_secret, code, now)
-    if (step === undefined || !(await acceptCustomerTotpStep(trx, customerId, step))) return undefined
+    if (step === undefined || !(await acceptCustomerTotpStep(deps, trx, customerId, step))) return undefined
     const codes = newRecoveryCodes()
     await replaceCustomerRecoveryCodes(
       trx,
@@ -163,7 +162,7 @@ export async function turnOffTwoStep(
   if (!customer?.totp_enabled_at) throw new Error('two-step sign-in is not on')
   if (!(await verifyPassword(customer.password_hash, password)).ok) return 'wrongPassword'
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    const epoch = await clearTwoStep(trx, deps.outbox, ctx, customer)
+    const epoch = await clearTwoStep(trx, deps, ctx, customer)
     await audit(trx, ctx, { action: 'customer.two-step-off', targetType: 'customer', targetId: customerId })
     return epoch
   })
@@ -172,17 +171,17 @@ export async function turnOffTwoStep(
 /** Off, codes gone, every session ended, the person told (also when staff reset it). */
 export async function clearTwoStep(
   trx: Knex.Transaction,
-  outbox: Outbox,
+  deps: Pick<AccountsDeps, 'outbox' | 'reference'>,
   ctx: RequestContext,
   customer: CustomerRow,
 ): Promise<number> {
-  const epoch = await updateCustomerEndingSessions(trx, customer.id, {
+  const epoch = await updateCustomerEndingSessions(deps, trx, customer.id, {
     totp_secret: null,
     totp_enabled_at: null,
     totp_last_step: null,
   })
   await replaceCustomerRecoveryCodes(trx, ctx.tenant.id, customer.id, [])
-  await mailCustomer(trx, outbox, ctx, customer, 'accounts.mail.twoStepOff', {
+  await mailCustomer(trx, deps.outbox, ctx, customer, 'accounts.mail.twoStepOff', {
     supportEmail: ctx.tenant.settings.supportEmail,
   })
   return epoch

@@ -141,7 +141,7 @@ export async function setDefaultService(
 ): Promise<boolean> {
   if (service && !(await servicesOf(deps, ctx, customer.id)).includes(service)) return false
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    await setCustomerDefault(trx, customer.id, service)
+    await setCustomerDefault(deps, trx, customer.id, service)
     await audit(trx, ctx, {
       action: 'customer.default-service',
       targetType: 'customer',
