@@ -1,6 +1,8 @@
+import request from 'supertest'
 import { describe, expect, it } from 'vitest'
 import { withTenant } from '../../src/db/tenant-scope.ts'
 import { registerConfirmed, signedIn } from '../helpers/accounts.ts'
+import { cookieOf } from '../helpers/agent.ts'
 import { createTestApp, type TestApp } from '../helpers/app.ts'
 import { eventually, twoProcesses } from '../helpers/processes.ts'
 
@@ -57,6 +59,26 @@ describe('the signed-in customer kept per process', () => {
       expect((await here.post('/account/sessions/end-others', {})).status).toBe(303)
       expect(await isSignedIn(there)).toBe(false)
       expect(await isSignedIn(here)).toBe(true)
+    } finally {
+      await deaf.close()
+    }
+  })
+
+  it('reads a kept row again before it signs anyone out: a session newer than what the process heard stays', async () => {
+    const deaf = await createTestApp({ database: p.one.db })
+    try {
+      await deaf.deps.listener.close()
+      const email = 'newer-session@example.com'
+      await registerConfirmed(p.one, p.smtp, p.tenant.host, email, PASSWORD)
+      const onOne = await signedIn(p.one, p.tenant.host, email, PASSWORD)
+      const sameSessionOnDeaf = () =>
+        request(deaf.app).get('/cabinet').set('Host', p.tenant.host).set('Cookie', cookieOf(onOne))
+      expect((await sameSessionOnDeaf()).status).toBe(200)
+      // A new session epoch through process one; this session moves on to it.
+      await onOne.get('/cabinet')
+      expect((await onOne.post('/account/sessions/end-others', {})).status).toBe(303)
+      expect((await sameSessionOnDeaf()).status).toBe(200)
+      expect((await onOne.get('/cabinet')).status).toBe(200)
     } finally {
       await deaf.close()
     }

@@ -64,16 +64,18 @@ const CUSTOMER_KEPT_MS = 60_000
  * my applications +17 % in an A/B under load), forgotten on any change of the row (the
  * `customers_changed` trigger's NOTIFY; the writing process at its commit, see
  * `CustomersHeard`; all of them when the listener reconnects) and after CUSTOMER_KEPT_MS
- * at most. The kept row is frozen and each caller gets a copy of its own, which a request
- * may change (its language) without touching the next request's.
+ * at most, or at once with `reread`. The kept row is frozen and each caller gets a copy of
+ * its own, which a request may change (its language) without touching the next request's.
  */
 export async function signedInCustomers(
   deps: { db: Knex; reference: ReferenceCache; clock: Clock },
   ctx: RequestContext,
   ids: readonly string[],
+  options: { reread?: boolean } = {},
 ): Promise<CustomerRow[]> {
   const rows: CustomerRow[] = []
   for (const id of ids) {
+    if (options.reread) deps.reference.changed(`${KEPT_CUSTOMERS}:${ctx.tenant.id}:${id}`)
     const kept = await deps.reference.get(
       ctx.tenant.id,
       KEPT_CUSTOMERS,

@@ -124,10 +124,18 @@ export function loadCustomer(deps: {
     if (!id || !tenant) return next()
     // The account the person acts for is kept the same way: acting costs no round trip of its own.
     const acting = req.session.actingFor
-    const rows = await signedInCustomers(deps, res.locals.ctx, acting ? [id, acting] : [id])
+    const ids = acting ? [id, acting] : [id]
+    const valid = (c: CustomerRow | undefined) =>
+      c?.status === 'active' && c.session_epoch === req.session.epoch
+    let rows = await signedInCustomers(deps, res.locals.ctx, ids)
+    // A kept row that would sign the person out is read again first: the session may be
+    // newer than what this process has heard (a password changed through another one a
+    // moment ago), and a stale copy must never end a session.
+    if (!valid(rows.find((c) => c.id === id)))
+      rows = await signedInCustomers(deps, res.locals.ctx, ids, { reread: true })
     const customer = rows.find((c) => c.id === id)
     res.locals.actingAccount = acting && acting !== id ? rows.find((c) => c.id === acting) : undefined
-    if (!customer || customer.status !== 'active' || customer.session_epoch !== req.session.epoch) {
+    if (!customer || !valid(customer)) {
       await sessionCall((cb) => req.session.regenerate(cb))
       return next()
     }
