@@ -130,7 +130,7 @@ export function createApp(
   })
 
   // Closed unless opened: staff areas for staff, account areas for customers.
-  app.use('/admin', staffOnlyByDefault(deps.db))
+  app.use('/admin', staffOnlyByDefault(deps))
   app.use(['/account', '/cabinet', '/services'], customersOnlyByDefault())
   for (const mod of modules) mod.subscribe?.(deps)
   for (const mod of modules) if (mod.routes) app.use(mod.routes(deps, modules))

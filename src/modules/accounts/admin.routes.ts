@@ -25,7 +25,7 @@ export function customerAdminRoutes(
   customerServices: CustomerServices,
 ): Router {
   const router = uuidIds(Router())
-  router.use(['/admin/customers', '/admin/customers.csv'], requireOperator(deps.db))
+  router.use(['/admin/customers', '/admin/customers.csv'], requireOperator(deps))
   /** The search, or undefined once a 422 saying what is wrong with it has been sent (nothing queried). */
   const searchOf = (req: Request, res: Response): string | undefined => {
     const read = readFilters(CustomerSearch, req, res)

@@ -3,7 +3,7 @@ import type { RequestContext } from '../../platform/context.ts'
 import { audit } from '../../platform/audit.ts'
 import type { Knex } from 'knex'
 import type { Clock } from '../../platform/clock.ts'
-import type { ReferenceCache } from '../../platform/tenancy/reference-cache.ts'
+import { keptRow, type ReferenceCache } from '../../platform/tenancy/reference-cache.ts'
 import {
   KEPT_CUSTOMERS,
   findCustomer,
@@ -64,8 +64,8 @@ const CUSTOMER_KEPT_MS = 60_000
  * my applications +17 % in an A/B under load), forgotten on any change of the row (the
  * `customers_changed` trigger's NOTIFY; the writing process at its commit, see
  * `CustomersHeard`; all of them when the listener reconnects) and after CUSTOMER_KEPT_MS
- * at most, or at once with `reread`. The kept row is frozen and each caller gets a copy of
- * its own, which a request may change (its language) without touching the next request's.
+ * at most, or at once with `reread` (`keptRow`); each caller gets a copy of its own, which a
+ * request may change (its language) without touching the next request's.
  */
 export async function signedInCustomers(
   deps: { db: Knex; reference: ReferenceCache; clock: Clock },
@@ -75,17 +75,11 @@ export async function signedInCustomers(
 ): Promise<CustomerRow[]> {
   const rows: CustomerRow[] = []
   for (const id of ids) {
-    if (options.reread) deps.reference.changed(`${KEPT_CUSTOMERS}:${ctx.tenant.id}:${id}`)
-    const kept = await deps.reference.get(
-      ctx.tenant.id,
-      KEPT_CUSTOMERS,
-      async () => {
-        const row = await customerById(deps, ctx, id)
-        return row && { row: Object.freeze(row), until: deps.clock.now().getTime() + CUSTOMER_KEPT_MS }
-      },
-      { part: id, fresh: (v) => v !== undefined && deps.clock.now().getTime() < v.until },
-    )
-    if (kept) rows.push({ ...kept.row })
+    const row = await keptRow(deps, ctx.tenant.id, KEPT_CUSTOMERS, id, () => customerById(deps, ctx, id), {
+      keptMs: CUSTOMER_KEPT_MS,
+      reread: options.reread,
+    })
+    if (row) rows.push(row)
   }
   return rows
 }

@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 import { containing, type Db } from '../../db/knex.ts'
 import { newLinkToken } from '../../platform/tokens.ts'
 import { announceSessionsEnded } from '../../platform/live.ts'
-import type { ReferenceCache } from '../../platform/tenancy/reference-cache.ts'
+import { rowsChanged, type RowsHeard } from '../../platform/tenancy/reference-cache.ts'
 
 export interface CustomerRow {
   tenant_id: string
@@ -79,16 +79,10 @@ export const KEPT_CUSTOMERS = 'customers'
  * customer, forgotten once the write commits, so the writer's next request reads its own
  * write. Other processes hear it from the `customers_changed` trigger.
  */
-export type CustomersHeard = { reference: Pick<ReferenceCache, 'changed' | 'changedOnCommit'> }
+export type CustomersHeard = RowsHeard
 
-function tell(heard: CustomersHeard, db: Db, changed: readonly { tenant_id: string; id: string }[]): void {
-  for (const row of changed) {
-    const payload = `${KEPT_CUSTOMERS}:${row.tenant_id}:${row.id}`
-    // Outside a transaction the statement has committed by now.
-    if ('executionPromise' in db) heard.reference.changedOnCommit(db, payload)
-    else heard.reference.changed(payload)
-  }
-}
+const tell = (heard: CustomersHeard, db: Db, rows: readonly { tenant_id: string; id: string }[]) =>
+  rowsChanged(heard, db, KEPT_CUSTOMERS, rows)
 
 export async function updateCustomer(
   heard: CustomersHeard,

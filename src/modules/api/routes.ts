@@ -57,7 +57,7 @@ export function tokenRoutes(deps: Deps, api: ApiServices): Router {
     res.redirect(303, '/account/api-tokens')
   })
 
-  router.use('/admin/customers/:id/api-tokens', requireOperator(deps.db))
+  router.use('/admin/customers/:id/api-tokens', requireOperator(deps))
   router.get('/admin/customers/:id/api-tokens', async (req, res) => {
     const subject = await api.customerForStaff(res.locals.ctx, req.params.id)
     res.render('admin/api/tokens', { subject, tokens: await api.listTokens(res.locals.ctx, subject.id) })

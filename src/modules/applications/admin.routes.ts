@@ -43,7 +43,7 @@ const BASE = '/admin/applications'
 /** The staff side: the queue, an application's page with its workflow moves, chat and documents. */
 export function applicationAdminRoutes(deps: Deps, applications: ApplicationServices): Router {
   const router = uuidIds(Router(), 'id', 'receiptId')
-  router.use([BASE, '/admin/applications.csv'], requireOperator(deps.db))
+  router.use([BASE, '/admin/applications.csv'], requireOperator(deps))
   const chatLimit = createLimiter(deps.pool, { keyPrefix: 'staff-chat', points: 120, durationSeconds: 600 })
 
   /** The queue's filters, or undefined once a 422 with the fields' messages has been sent. */

@@ -29,7 +29,7 @@ export function formLibraryRoutes(deps: Deps, applications: ApplicationServices)
     types: await applications.listTypes(res.locals.ctx),
     kinds: FORM_KINDS,
   })
-  router.use('/admin/standard-forms', requireOperator(deps.db, 'admin'))
+  router.use('/admin/standard-forms', requireOperator(deps, 'admin'))
   router.get('/admin/standard-forms', async (_req, res) => {
     res.render('admin/applications/library', { ...(await libraryLocals(res)), values: {} })
   })

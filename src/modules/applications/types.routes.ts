@@ -138,7 +138,7 @@ const rowCount = (values: Record<string, unknown>, prefix: string) =>
 export function typeAdminRoutes(deps: Deps, applications: ApplicationServices): Router {
   const router = Router()
   const BASE = '/admin/application-types'
-  router.use(BASE, requireOperator(deps.db, 'admin'))
+  router.use(BASE, requireOperator(deps, 'admin'))
 
   const editLocals = async (res: Response, code: string, values: Record<string, unknown>) => ({
     code,

@@ -11,7 +11,7 @@ import { ACTOR_TYPES, AuditFilters } from './schemas.ts'
 /** The tenant's audit log for its administrators: filter, page through, export what the filters show. */
 export function auditAdminRoutes(deps: Deps): Router {
   const router = Router()
-  router.use(['/admin/audit', '/admin/audit.csv'], requireOperator(deps.db, 'admin'))
+  router.use(['/admin/audit', '/admin/audit.csv'], requireOperator(deps, 'admin'))
 
   const invalid = (req: Request, res: Response, errors: FieldError[]) =>
     renderInvalid(res, 'admin/audit/list', errors, undefined, {

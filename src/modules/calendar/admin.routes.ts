@@ -21,7 +21,7 @@ const YearList = z.object({ list: z.string().max(20_000, 'calendar.errors.listLi
 /** The working-day calendar for administrators: a year's exceptions, one day changed, a year imported. */
 export function calendarAdminRoutes(deps: Deps, calendar: CalendarServices): Router {
   const router = Router()
-  router.use('/admin/calendar', requireOperator(deps.db, 'admin'))
+  router.use('/admin/calendar', requireOperator(deps, 'admin'))
 
   const yearPage = async (res: Parameters<Parameters<typeof router.get>[1]>[1], year: number) => {
     const cal = await calendar.tenantCalendar(res.locals.ctx)

@@ -48,7 +48,7 @@ const notesOf = (body: unknown): Record<number, string> =>
 /** The operators' side: the day overview, a version's review and decision, the export (units: units.routes.ts). */
 export function generationAdminRoutes(deps: Deps, generation: GenerationServices): Router {
   const router = uuidIds(Router())
-  router.use('/admin/generation', requireOperator(deps.db))
+  router.use('/admin/generation', requireOperator(deps))
 
   /** The day overview for a query string (its own, or the one a decision came back from). */
   const overviewPage = async (res: Response, query: Record<string, unknown>) => {

@@ -54,7 +54,7 @@ const UnitForm = z
 /** The operators' units: a page of them with the add form, one unit with its schedule history. */
 export function unitAdminRoutes(deps: Deps, generation: GenerationServices): Router {
   const router = uuidIds(Router())
-  router.use('/admin/generation/units', requireOperator(deps.db))
+  router.use('/admin/generation/units', requireOperator(deps))
   /**
    * A page of units (50, by code; `q` finds a code or name) and what the add form needs;
    * a search that cannot be one (a control character) is shown as such, nothing queried.

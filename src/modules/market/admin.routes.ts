@@ -29,7 +29,7 @@ const QueueFilter = z.object({
  */
 export function marketAdminRoutes(deps: Deps, market: MarketServices): Router {
   const router = uuidIds(Router())
-  router.use(ADMIN, requireOperator(deps.db))
+  router.use(ADMIN, requireOperator(deps))
 
   router.get(ADMIN, async (req, res) => {
     const read = readFilters(QueueFilter, req, res)

@@ -140,7 +140,7 @@ const QueueFilter = z.object({ status: filterChoice(CENTRE_BINDING_STATUSES) })
 /** The trading centre's side of retail binding: the list (those awaiting it first) and the decision. */
 export function bindingAdminRoutes(deps: Deps, market: MarketServices): Router {
   const router = uuidIds(Router())
-  router.use(STAFF, requireOperator(deps.db))
+  router.use(STAFF, requireOperator(deps))
   router.get(STAFF, async (req, res) => {
     const read = readFilters(QueueFilter, req, res)
     const page = read.ok

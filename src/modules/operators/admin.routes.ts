@@ -29,11 +29,11 @@ const Change = z.object({ action: z.enum(['role', 'disable', 'enable']), role: R
 /** The admin home and, for administrators, the operators of the tenant. */
 export function operatorAdminRoutes(deps: Deps, operators: OperatorServices): Router {
   const router = uuidIds(Router())
-  router.get('/admin', requireOperator(deps.db), (_req, res) => {
+  router.get('/admin', requireOperator(deps), (_req, res) => {
     res.render('admin/home')
   })
 
-  router.use(['/admin/operators', '/admin/operators.csv'], requireOperator(deps.db, 'admin'))
+  router.use(['/admin/operators', '/admin/operators.csv'], requireOperator(deps, 'admin'))
   const renderList = async (
     res: Parameters<Parameters<typeof router.get>[1]>[1],
     status = 200,

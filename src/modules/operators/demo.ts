@@ -3,7 +3,10 @@ import { withTenant } from '../../db/tenant-scope.ts'
 import type { DemoTenantRef } from '../../module.ts'
 import { demoLogins } from '../../platform/demo.ts'
 import { hashPassword } from '../../platform/passwords.ts'
-import { findOperatorByEmail, insertOperator, updateOperator } from './repo.ts'
+import { findOperatorByEmail, insertOperator, updateOperator, type OperatorsHeard } from './repo.ts'
+
+/** A seed tells no process itself: the `operators_row_changed` trigger tells any that keeps the row. */
+const SEEDING: OperatorsHeard = { reference: { changed: () => {}, changedOnCommit: () => {} } }
 
 /**
  * One demo administrator per demo tenant, with TOTP already set up (the banner prints the
@@ -24,7 +27,7 @@ export async function seedOperatorsDemo(owner: Knex, tenant: DemoTenantRef): Pro
           role: 'admin',
         })
       ).id
-    await updateOperator(trx, id, {
+    await updateOperator(SEEDING, trx, id, {
       ...(existing ? {} : { password_hash: await hashPassword(login.adminPassword) }),
       totp_secret: login.adminTotpSecret,
       totp_enabled_at: new Date(),

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/knex.ts'
 import { announceSessionsEnded } from '../../platform/live.ts'
+import { rowsChanged, type RowsHeard } from '../../platform/tenancy/reference-cache.ts'
 
 export interface OperatorRow {
   tenant_id: string
@@ -38,29 +39,57 @@ export async function insertOperator(
   return row
 }
 
-export async function updateOperator(db: Db, id: string, patch: Record<string, unknown>): Promise<void> {
-  await db('operators').where({ id }).update(patch)
+/** The reference cache's table of signed-in staff, one part per operator (`signedInOperator`). */
+export const KEPT_OPERATORS = 'operators'
+
+/**
+ * Who hears of a change of an operator's row in this process: the kept copy of that
+ * operator, forgotten once the write commits (the customers' twin, `CustomersHeard`).
+ * Other processes hear it from the `operators_row_changed` trigger.
+ */
+export type OperatorsHeard = RowsHeard
+
+const tell = (heard: OperatorsHeard, db: Db, rows: readonly { tenant_id: string; id: string }[]) =>
+  rowsChanged(heard, db, KEPT_OPERATORS, rows)
+
+export async function updateOperator(
+  heard: OperatorsHeard,
+  db: Db,
+  id: string,
+  patch: Record<string, unknown>,
+): Promise<void> {
+  tell(heard, db, await db('operators').where({ id }).update(patch).returning(['tenant_id', 'id']))
 }
 
 /** Applies `patch` and moves the session epoch on in one statement (see the customers' twin). */
 export async function updateOperatorEndingSessions(
+  heard: OperatorsHeard,
   db: Db,
   id: string,
   patch: Record<string, unknown> = {},
 ): Promise<void> {
-  await db('operators')
+  const changed = await db('operators')
     .where({ id })
     .update({ ...patch, session_epoch: db.raw('session_epoch + 1') })
+    .returning(['tenant_id', 'id'])
+  tell(heard, db, changed)
   await announceSessionsEnded(db, `operator:${id}`)
 }
 
 /** Accepts a TOTP step only if it is later than the last one used (single use, atomically). */
-export async function acceptTotpStep(db: Db, id: string, step: number): Promise<boolean> {
+export async function acceptTotpStep(
+  heard: OperatorsHeard,
+  db: Db,
+  id: string,
+  step: number,
+): Promise<boolean> {
   const updated = await db('operators')
     .where({ id })
     .where((q) => void q.whereNull('totp_last_step').orWhere('totp_last_step', '<', step))
     .update({ totp_last_step: step })
-  return updated === 1
+    .returning(['tenant_id', 'id'])
+  tell(heard, db, updated)
+  return updated.length === 1
 }
 
 export async function replaceRecoveryCodes(

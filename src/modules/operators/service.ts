@@ -10,6 +10,7 @@ import { hashPassword, verifyPassword } from '../../platform/passwords.ts'
 import { hashToken, newLinkToken } from '../../platform/tokens.ts'
 import { newRecoveryCodes, normaliseRecoveryCode, totpStep } from '../../platform/totp.ts'
 import type { Tenant } from '../../platform/tenancy/settings.ts'
+import { keptRow, type ReferenceCache } from '../../platform/tenancy/reference-cache.ts'
 import {
   acceptTotpStep,
   consumeOperatorToken,
@@ -17,6 +18,7 @@ import {
   findOperatorByEmail,
   insertOperator,
   insertOperatorToken,
+  KEPT_OPERATORS,
   operatorTokenIsUsable,
   replaceRecoveryCodes,
   updateOperator,
@@ -29,6 +31,8 @@ export interface OperatorsDeps {
   db: Knex
   outbox: Outbox
   clock: Clock
+  /** The signed-in staff kept in this process (`signedInOperator`), told of each change. */
+  reference: ReferenceCache
 }
 
 export const SET_PASSWORD_HOURS = 72
@@ -71,7 +75,7 @@ export async function checkSecondFactor(
     if (!operator?.totp_secret || operator.disabled_at) return undefined
     const step = totpStep(operator.totp_secret, code, now)
     const ok =
-      (step !== undefined && (await acceptTotpStep(trx, operator.id, step))) ||
+      (step !== undefined && (await acceptTotpStep(deps, trx, operator.id, step))) ||
       (await useRecoveryCode(trx, operator.id, hashToken(normaliseRecoveryCode(code)), now))
     await audit(trx, asOperator(ctx, operator.id), {
       action: ok ? 'operator.login' : 'operator.second-factor-failed',
@@ -95,7 +99,11 @@ export async function enrolTotp(
   if (step === undefined) return undefined
   const codes = newRecoveryCodes()
   await withTenant(deps.db, ctx.tenant.id, async (trx) => {
-    await updateOperator(trx, operatorId, { totp_secret: secret, totp_enabled_at: now, totp_last_step: step })
+    await updateOperator(deps, trx, operatorId, {
+      totp_secret: secret,
+      totp_enabled_at: now,
+      totp_last_step: step,
+    })
     await replaceRecoveryCodes(
       trx,
       ctx.tenant.id,
@@ -183,7 +191,7 @@ export async function setPasswordFromLink(
     if (!operatorId) return false
     const operator = await findOperator(trx, operatorId)
     if (!operator) return false
-    await updateOperatorEndingSessions(trx, operatorId, { password_hash: passwordHash })
+    await updateOperatorEndingSessions(deps, trx, operatorId, { password_hash: passwordHash })
     await audit(trx, asOperator(ctx, operatorId), {
       action: 'operator.password-set',
       targetType: 'operator',
@@ -204,9 +212,9 @@ export async function changeOperator(
   return withTenant(deps.db, ctx.tenant.id, async (trx) => {
     const target = await findOperator(trx, targetId)
     if (!target) return 'missing'
-    if (change.role) await updateOperator(trx, targetId, { role: change.role })
+    if (change.role) await updateOperator(deps, trx, targetId, { role: change.role })
     if (change.disabled !== undefined)
-      await updateOperatorEndingSessions(trx, targetId, {
+      await updateOperatorEndingSessions(deps, trx, targetId, {
         disabled_at: change.disabled ? deps.clock.now() : null,
       })
     await audit(trx, ctx, { action: 'operator.changed', targetType: 'operator', targetId, details: change })
@@ -221,4 +229,27 @@ export async function operatorById(
   id: string,
 ): Promise<OperatorRow | undefined> {
   return withTenant(deps.db, ctx.tenant.id, (trx) => findOperator(trx, id))
+}
+
+/** How long a kept operator is trusted without hearing of a change: a bound for a missed NOTIFY. */
+const OPERATOR_KEPT_MS = 60_000
+
+/**
+ * The staff member a session names, if they still exist in this tenant. Every staff page
+ * loads them, so each process keeps the row as it keeps the signed-in customer's
+ * (accounts' `signedInCustomers`): forgotten on any change of it (the
+ * `operators_row_changed` trigger; the writing process at its commit, `OperatorsHeard`;
+ * everything on a listener reconnect), after OPERATOR_KEPT_MS at most, or at once with
+ * `reread` (`keptRow`); each caller gets its own copy.
+ */
+export async function signedInOperator(
+  deps: Pick<OperatorsDeps, 'db' | 'reference' | 'clock'>,
+  ctx: RequestContext,
+  id: string,
+  options: { reread?: boolean } = {},
+): Promise<OperatorRow | undefined> {
+  return keptRow(deps, ctx.tenant.id, KEPT_OPERATORS, id, () => operatorById(deps, ctx, id), {
+    keptMs: OPERATOR_KEPT_MS,
+    reread: options.reread,
+  })
 }

@@ -36,7 +36,7 @@ const PeriodFilter = z.object({
  */
 export function readingsAdminRoutes(deps: Deps, readings: ReadingsServices): Router {
   const router = uuidIds(Router())
-  router.use(ADMIN, requireOperator(deps.db))
+  router.use(ADMIN, requireOperator(deps))
   const settingsOf = (res: Response) => readingsSettings.of(res.locals.tenant!)
 
   const metersPage = async (req: Request, res: Response) => {

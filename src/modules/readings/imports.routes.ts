@@ -25,7 +25,7 @@ const FILES = {
  */
 export function importRoutes(deps: Deps, readings: ReadingsServices): Router {
   const router = uuidIds(Router())
-  router.use(BASE, requireOperator(deps.db))
+  router.use(BASE, requireOperator(deps))
   const listPage = async (
     req: Parameters<Parameters<Router['get']>[1]>[0],
     res: Parameters<Parameters<Router['get']>[1]>[1],

@@ -32,7 +32,7 @@ const ConfirmForm = z.object({ ...registerFields, installedOn: Day, amrCode })
  */
 export function requestRoutes(deps: Deps, readings: ReadingsServices): Router {
   const router = uuidIds(Router())
-  router.use(STAFF, requireOperator(deps.db))
+  router.use(STAFF, requireOperator(deps))
   const formLocals = (res: Response) => ({ tariffs: readingsSettings.of(res.locals.tenant!).tariffs })
 
   router.get(NEW, (_req, res) => {
@@ -115,7 +115,7 @@ const CSV_FIELD = { field: 'file', allow: ['csv'], maxBytes: 2 * 1024 * 1024, re
  */
 export function meterImportRoutes(deps: Deps, readings: ReadingsServices): Router {
   const router = uuidIds(Router())
-  router.use(IMPORT, requireOperator(deps.db))
+  router.use(IMPORT, requireOperator(deps))
 
   router.get(IMPORT, (_req, res) => {
     res.render('admin/readings/meter-import', { columns: METER_COLUMNS, values: {} })

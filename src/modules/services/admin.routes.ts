@@ -31,7 +31,7 @@ export function serviceAdminRoutes(deps: Deps, services: ServiceServices): Route
   const router = uuidIds(Router())
   router.use(
     ['/admin/enrolments', '/admin/enrolments.csv', '/admin/access-requests', '/admin/access-requests.csv'],
-    requireOperator(deps.db),
+    requireOperator(deps),
   )
 
   const filterOf = (query: Record<string, unknown>) => ({
@@ -196,7 +196,7 @@ export function serviceAdminRoutes(deps: Deps, services: ServiceServices): Route
     await renderEnrolments(req, res, 200, {}, { values: { ...request, requestId: request.id } })
   })
 
-  router.post('/admin/customers/:id/services', requireOperator(deps.db), async (req, res) => {
+  router.post('/admin/customers/:id/services', requireOperator(deps), async (req, res) => {
     const id = String(req.params.id)
     const body = req.body as { service?: unknown; action?: unknown }
     const service = serviceChoice(res.locals.tenant!).safeParse(body.service)

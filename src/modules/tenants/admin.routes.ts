@@ -131,7 +131,7 @@ export function tenantAdminRoutes(
   parts: readonly DefinedModuleSettings[],
 ): Router {
   const router = Router()
-  router.use('/admin/settings', requireOperator(deps.db, 'admin'))
+  router.use('/admin/settings', requireOperator(deps, 'admin'))
   const pageLocals = (res: Response, settings: unknown) => ({
     s: settings,
     choices: IDENTIFIER_CHOICES,

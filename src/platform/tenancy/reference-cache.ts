@@ -79,3 +79,52 @@ export function createReferenceCache(maxEntries = 5_000): ReferenceCache {
     },
   }
 }
+
+/** Who hears of a change of a kept row in this process (`keptRow`): the writer's cache. */
+export type RowsHeard = { reference: Pick<ReferenceCache, 'changed' | 'changedOnCommit'> }
+
+/**
+ * Tells this process that `rows` of `table` changed: their kept copies go at the commit of
+ * `db` when it is a transaction, at once when it is not (the statement has committed). The
+ * other processes hear it from the table's row trigger (`notify_row_changed`).
+ */
+export function rowsChanged(
+  heard: RowsHeard,
+  db: object,
+  table: string,
+  rows: readonly { tenant_id: string; id: string }[],
+): void {
+  for (const row of rows) {
+    const payload = `${table}:${row.tenant_id}:${row.id}`
+    if ('executionPromise' in db) heard.reference.changedOnCommit(db as Committing, payload)
+    else heard.reference.changed(payload)
+  }
+}
+
+/**
+ * One row of `table` by id (the signed-in customer, the signed-in staff member), kept per
+ * process: forgotten when `rowsChanged` or the table's row trigger says so, on a listener
+ * reconnect, after `keptMs` at most, or at once with `reread`. The kept row is frozen and
+ * each caller gets a copy of its own, which a request may change without touching the next
+ * request's. A row that is not there is never kept.
+ */
+export async function keptRow<T extends object>(
+  deps: { reference: ReferenceCache; clock: { now(): Date } },
+  tenantId: string,
+  table: string,
+  id: string,
+  load: () => Promise<T | undefined>,
+  options: { keptMs: number; reread?: boolean },
+): Promise<T | undefined> {
+  if (options.reread) deps.reference.changed(`${table}:${tenantId}:${id}`)
+  const kept = await deps.reference.get(
+    tenantId,
+    table,
+    async () => {
+      const row = await load()
+      return row && { row: Object.freeze(row), until: deps.clock.now().getTime() + options.keptMs }
+    },
+    { part: id, fresh: (v) => v !== undefined && deps.clock.now().getTime() < v.until },
+  )
+  return kept && { ...kept.row }
+}
